@@ -1,0 +1,390 @@
+"""Loading config.yaml strictly: unknown keys, wrong types and dangling references stop the run.
+
+Every error names the file, the line, the key path (``sources[3].url``) and a fix.
+``${NAME}`` in any string is replaced by the environment variable NAME (``${NAME:-default}``
+gives a fallback), so secrets stay out of the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from aggregator.errors import ConfigError
+from aggregator.models import Mentee, Mentor
+
+DEFAULT_CONFIG_NAME = "config.yaml"
+CONFIG_ENV_VAR = "LEADS_CONFIG"
+USER_AGENT = "mentor-leads/0.1 (+https://github.com/mentor-leads/mentor-leads)"
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+PositiveInt = Annotated[int, Field(ge=1)]
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+Loc = tuple[str | int, ...]
+
+
+class StorageConfig(BaseModel):
+    """Where postings and state are kept."""
+
+    model_config = _STRICT
+    url: str = "sqlite:///leads.db"
+
+
+class HttpConfig(BaseModel):
+    """How sources are fetched."""
+
+    model_config = _STRICT
+    timeout: Annotated[float, Field(gt=0)] = 20.0  # seconds for one request, body included
+    concurrency: PositiveInt = 32  # requests in flight over all hosts
+    per_host: PositiveInt = 4  # requests in flight to one host
+    user_agent: str = USER_AGENT
+    max_bytes: PositiveInt = 10_000_000  # per response, compressed and decompressed
+    retries: Annotated[int, Field(ge=0, le=10)] = 2  # extra attempts on 429/5xx/network errors
+    max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
+    max_retry_wait: Annotated[float, Field(ge=0)] = 60.0  # longest Retry-After honoured in a run
+
+
+class SmtpConfig(BaseModel):
+    """An SMTP server to send digests through."""
+
+    model_config = _STRICT
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None
+    from_: str = Field(alias="from")
+    timeout: Annotated[float, Field(gt=0)] = 30.0
+
+
+class DeliveryConfig(BaseModel):
+    """How digests leave the machine."""
+
+    model_config = _STRICT
+    method: Literal["file", "smtp"] = "file"
+    outbox: str = "outbox"  # directory for .eml files, relative to the config file
+    smtp: SmtpConfig | None = None
+
+
+class SourceOptions(BaseModel):
+    """Settings every source has; each source type extends this with its own."""
+
+    model_config = _STRICT
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    type: str
+    url: str | None = None
+    enabled: bool = True
+
+
+class AppConfig(BaseModel):
+    """The whole configuration, validated."""
+
+    model_config = _STRICT
+    path: Path = Path(DEFAULT_CONFIG_NAME)
+    storage: StorageConfig = StorageConfig()
+    http: HttpConfig = HttpConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    sources: tuple[SourceOptions, ...] = ()
+    mentors: tuple[Mentor, ...] = ()
+    mentees: tuple[Mentee, ...] = ()
+
+    @property
+    def directory(self) -> Path:
+        """The folder relative paths in the config are resolved against."""
+        return self.path.parent
+
+    @property
+    def database_url(self) -> str:
+        """The storage URL with a relative SQLite path made relative to the config file."""
+        return resolve_sqlite_url(self.storage.url, self.directory)
+
+    @property
+    def outbox_dir(self) -> Path:
+        """The folder .eml digests are written to."""
+        return self.directory / self.delivery.outbox
+
+    def enabled_sources(self) -> list[SourceOptions]:
+        """The sources to collect."""
+        return [s for s in self.sources if s.enabled]
+
+
+def resolve_sqlite_url(url: str, base: Path) -> str:
+    """``sqlite:///leads.db`` means leads.db beside the config, not in the working directory."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:":
+        return url
+    path = Path(url.removeprefix(prefix))
+    return url if path.is_absolute() else prefix + str((base / path).resolve())
+
+
+def config_path(explicit: str | Path | None) -> Path:
+    """The config file to use: --config, else $LEADS_CONFIG, else ./config.yaml."""
+    return Path(explicit or os.environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_NAME)
+
+
+def load_config(path: Path, source_types: Mapping[str, type[SourceOptions]]) -> AppConfig:
+    """Read, check and return the configuration at ``path``.
+
+    ``source_types`` maps each source ``type:`` to the options model that validates it; it is
+    passed in so this module does not depend on the sources package.
+    """
+    tree = read_yaml(path)
+    if tree is None:
+        tree = {}
+    if not isinstance(tree, Mapping):
+        raise ConfigError(
+            "the file must be a mapping of sections",
+            file=str(path),
+            fix="start with keys such as `sources:`, `mentors:` and `mentees:`",
+        )
+    data = _resolve_env(tree, (), path, tree)
+    sources = _validate_sources(data.pop("sources", None) or [], source_types, path, tree)
+    try:
+        config = AppConfig.model_validate({**data, "path": path.resolve(), "sources": ()})
+    except ValidationError as exc:
+        raise validation_to_config_error(exc, path, tree, (), AppConfig) from exc
+    config = config.model_copy(update={"sources": tuple(sources)})
+    _check_references(config, path, tree)
+    return config
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file keeping line numbers; syntax errors name the line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            "file not found",
+            file=str(path),
+            fix="pass --config PATH, set $LEADS_CONFIG, or copy the example config.yaml here",
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file ({exc})", file=str(path)) from exc
+    try:
+        return YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(
+            f"invalid YAML: {exc.problem or exc.context}",
+            file=str(path),
+            line=line,
+            fix="check the indentation and quoting on that line",
+        ) from exc
+    except YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", file=str(path)) from exc
+
+
+def _resolve_env(node: Any, loc: Loc, path: Path, tree: Any) -> Any:
+    """A plain copy of ``node`` with ``${NAME}`` references replaced from the environment."""
+    if isinstance(node, Mapping):
+        return {str(k): _resolve_env(v, (*loc, str(k)), path, tree) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve_env(v, (*loc, i), path, tree) for i, v in enumerate(node)]
+    if isinstance(node, str):
+        return _ENV_REFERENCE.sub(lambda m: _env_value(m, loc, path, tree), str(node))
+    return node
+
+
+def _env_value(match: re.Match[str], loc: Loc, path: Path, tree: Any) -> str:
+    name, default = match.group(1), match.group(2)
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ConfigError(
+            f"environment variable {name} is not set",
+            file=str(path),
+            key=format_loc(loc),
+            line=line_of(tree, loc),
+            fix=f"export {name}=… before running, or write ${{{name}:-default}}",
+        )
+    return value
+
+
+def _validate_sources(
+    entries: Any, source_types: Mapping[str, type[SourceOptions]], path: Path, tree: Any
+) -> list[SourceOptions]:
+    if not isinstance(entries, list):
+        raise ConfigError(
+            "must be a list of sources",
+            file=str(path),
+            key="sources",
+            line=line_of(tree, ("sources",)),
+            fix="write each source as `- name: …` on its own line",
+        )
+    sources: list[SourceOptions] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        loc: Loc = ("sources", index)
+        options_type = _source_type(entry, loc, source_types, path, tree)
+        try:
+            options = options_type.model_validate(entry)
+        except ValidationError as exc:
+            raise validation_to_config_error(exc, path, tree, loc, options_type) from exc
+        if options.name in seen:
+            raise ConfigError(
+                f"duplicate source name {options.name!r} (also sources[{seen[options.name]}])",
+                file=str(path),
+                key=format_loc((*loc, "name")),
+                line=line_of(tree, (*loc, "name")),
+                fix="give every source a unique name",
+            )
+        seen[options.name] = index
+        sources.append(options)
+    return sources
+
+
+def _source_type(
+    entry: Any, loc: Loc, source_types: Mapping[str, type[SourceOptions]], path: Path, tree: Any
+) -> type[SourceOptions]:
+    known = ", ".join(sorted(source_types))
+    if not isinstance(entry, Mapping) or "type" not in entry:
+        raise ConfigError(
+            "a source needs a `type`",
+            file=str(path),
+            key=format_loc(loc),
+            line=line_of(tree, loc),
+            fix=f"add `type:` with one of: {known}",
+        )
+    kind = entry["type"]
+    if kind not in source_types:
+        hint = difflib.get_close_matches(str(kind), list(source_types), n=1)
+        raise ConfigError(
+            f"unknown source type {kind!r}",
+            file=str(path),
+            key=format_loc((*loc, "type")),
+            line=line_of(tree, (*loc, "type")),
+            fix=(f"did you mean {hint[0]!r}? " if hint else "") + f"known types: {known}",
+        )
+    return source_types[kind]
+
+
+def _check_references(config: AppConfig, path: Path, tree: Any) -> None:
+    """Ids are unique and every mentee names a configured mentor."""
+    _check_unique("mentors", [m.id for m in config.mentors], path, tree)
+    _check_unique("mentees", [m.id for m in config.mentees], path, tree)
+    mentor_keys = {m.id for m in config.mentors} | {str(m.email).lower() for m in config.mentors}
+    for index, mentee in enumerate(config.mentees):
+        if mentee.mentor.lower() not in mentor_keys and mentee.mentor not in mentor_keys:
+            loc: Loc = ("mentees", index, "mentor")
+            raise ConfigError(
+                f"no mentor with id or email {mentee.mentor!r}",
+                file=str(path),
+                key=format_loc(loc),
+                line=line_of(tree, loc),
+                fix="use the `id` or `email` of an entry under `mentors:`",
+            )
+
+
+def _check_unique(section: str, ids: list[str], path: Path, tree: Any) -> None:
+    seen: set[str] = set()
+    for index, ident in enumerate(ids):
+        if ident in seen:
+            loc: Loc = (section, index)
+            raise ConfigError(
+                f"duplicate id {ident!r}",
+                file=str(path),
+                key=format_loc(loc),
+                line=line_of(tree, loc),
+                fix="give every entry a unique `id` (mentees default to a slug of the name)",
+            )
+        seen.add(ident)
+
+
+def validation_to_config_error(
+    exc: ValidationError, path: Path, tree: Any, prefix: Loc, model: type[BaseModel]
+) -> ConfigError:
+    """Turn pydantic's first complaint into a message that names the key and the fix."""
+    error = exc.errors()[0]
+    loc: Loc = (*prefix, *error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[len(prefix) :])
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        reason = f"unknown key {loc[-1]!r}"
+        fix = (
+            (f"did you mean {hint[0]!r}? " if hint else "") + "allowed keys: " + ", ".join(allowed)
+        )
+        return ConfigError(
+            reason, file=str(path), key=format_loc(loc), line=line_of(tree, loc), fix=fix
+        )
+    if kind == "missing":
+        return ConfigError(
+            "required key is missing",
+            file=str(path),
+            key=format_loc(loc),
+            line=line_of(tree, loc[:-1]),
+            fix=f"add `{loc[-1]}:` here",
+        )
+    got = error.get("input")
+    shown = "" if isinstance(got, Mapping | list) else f" (got {got!r})"
+    return ConfigError(
+        f"{error['msg']}{shown}",
+        file=str(path),
+        key=format_loc(loc),
+        line=line_of(tree, loc),
+        fix="correct the value",
+    )
+
+
+def _allowed_keys(root: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys the model at ``loc`` accepts, to suggest the one that was meant."""
+    model: type[BaseModel] | None = root
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        model = _model_in(field.annotation) if field else None
+    if model is None:
+        return []
+    return sorted((f.alias or name) for name, f in model.model_fields.items() if name != "path")
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The BaseModel inside an annotation such as ``tuple[Mentee, ...]`` or ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def format_loc(loc: Loc) -> str:
+    """``('sources', 3, 'url')`` -> ``sources[3].url``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def line_of(tree: Any, loc: Loc) -> int | None:
+    """The 1-based line of ``loc`` in the ruamel tree, or of its nearest ancestor that exists."""
+    line: int | None = None
+    node = tree
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+                line = lc.item(part)[0] + 1 if lc else line
+                node = node[part]
+            elif isinstance(part, str) and isinstance(node, Mapping) and part in node:
+                line = lc.key(part)[0] + 1 if lc else line
+                node = node[part]
+            else:
+                break
+        except (KeyError, IndexError, TypeError):
+            break
+    return line

@@ -1,0 +1,68 @@
+"""The one exception family of mentor-leads.
+
+    LeadsError                  anything the project raises on purpose
+    ├── ConfigError             the configuration cannot be used (exit code 2)
+    ├── SourceError             one source could not be collected this run
+    │   ├── FetchError          network or HTTP trouble (timeout, 4xx/5xx, too large, redirects)
+    │   └── FeedFormatError     the body is not what the source expects (bad XML, HTML, empty)
+    ├── StoreError              the database cannot be opened or migrated
+    └── RunLockedError          another run holds the lock
+
+Every message says what went wrong *and* what to do next, because the person reading
+it is usually looking at a cron mail, not at the code.
+"""
+
+from __future__ import annotations
+
+
+class LeadsError(Exception):
+    """Base class of every error mentor-leads raises on purpose."""
+
+
+class ConfigError(LeadsError):
+    """The configuration file (or a file it points to) cannot be used."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        key: str | None = None,
+        line: int | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.file = file
+        self.key = key
+        self.line = line
+        self.fix = fix
+        self.reason = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = self.file or "configuration"
+        if self.line is not None:
+            where += f":{self.line}"
+        text = f"{where}: {self.key}: {self.reason}" if self.key else f"{where}: {self.reason}"
+        if self.fix:
+            text += f" — {self.fix}"
+        return text
+
+
+class SourceError(LeadsError):
+    """One source failed this run; the others go on."""
+
+
+class FetchError(SourceError):
+    """The source's URL could not be fetched (network, HTTP status, size or redirect limits)."""
+
+
+class FeedFormatError(SourceError):
+    """The fetched body is not a feed or response of the expected shape."""
+
+
+class StoreError(LeadsError):
+    """The database cannot be opened, migrated or written."""
+
+
+class RunLockedError(LeadsError):
+    """Another run holds the lock on this store."""

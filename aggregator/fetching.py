@@ -1,0 +1,294 @@
+"""The one place that talks HTTP: limits, conditional GET, retries, size caps and redirects.
+
+Every source fetches through a :class:`Fetcher`, so politeness (a global and a per-host limit on
+requests in flight) and safety (a byte cap enforced on the wire *and* after decompression, a
+redirect limit, a whole-request deadline) hold for all of them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import zlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from aggregator.config import HttpConfig
+from aggregator.errors import FetchError
+
+log = logging.getLogger(__name__)
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PERMANENT_REDIRECTS = frozenset({301, 308})
+_RETRYABLE = frozenset({429, 500, 502, 503, 504})
+_STATUS_ADVICE = {
+    401: "the server wants a login; mentor-leads only reads public feeds — check the URL",
+    403: "the server refuses this client; check the URL, or whether the site blocks feed readers",
+    404: "nothing is at this URL any more; check it in a browser and update the config",
+    410: "the feed was removed for good; delete or replace this source",
+}
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A fetched body, or the news that it has not changed."""
+
+    url: str  # where the body finally came from
+    status: int  # 200-class or 304
+    body: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None  # set when every redirect on the way was permanent
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304 answer to a conditional GET."""
+        return self.status == 304
+
+
+def build_client(
+    settings: HttpConfig, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The HTTP client every source uses; redirects and decoding are handled by the Fetcher."""
+    return httpx.AsyncClient(
+        headers={
+            "User-Agent": settings.user_agent,
+            # Only encodings we inflate ourselves under the size cap.
+            "Accept-Encoding": "gzip, deflate",
+        },
+        timeout=httpx.Timeout(settings.timeout),
+        limits=httpx.Limits(
+            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
+        ),
+        follow_redirects=False,
+        transport=transport,
+    )
+
+
+class Fetcher:
+    """Polite, bounded HTTP GETs for sources."""
+
+    def __init__(
+        self,
+        settings: HttpConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self._client = build_client(settings, transport)
+        self._sleep = sleep
+        self._in_flight = asyncio.Semaphore(settings.concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = "*/*",
+    ) -> FetchResult:
+        """GET ``url``, following redirects, sending the validators for a conditional GET."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current, visited, permanent = url, [url], True
+        for _ in range(self.settings.max_redirects + 1):
+            status, response_headers, body = await self._get_with_retries(current, headers)
+            if status not in _REDIRECTS:
+                return _result(current, status, response_headers, body, url, permanent)
+            permanent = permanent and status in _PERMANENT_REDIRECTS
+            current = _redirect_target(current, response_headers)
+            if current in visited:
+                raise FetchError(f"redirect loop: {' → '.join([*visited, current])}")
+            visited.append(current)
+        raise FetchError(
+            f"more than {self.settings.max_redirects} redirects (last: {current}); "
+            "use the final URL in the config, or raise http.max_redirects"
+        )
+
+    async def _get_with_retries(
+        self, url: str, headers: Mapping[str, str]
+    ) -> tuple[int, httpx.Headers, bytes]:
+        retries = self.settings.retries
+        for attempt in range(retries + 1):
+            try:
+                status, response_headers, body = await self._get_once(url, headers)
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                if attempt == retries:
+                    raise FetchError(
+                        f"timed out after {self.settings.timeout:g} s at {url}; "
+                        "the server is slow or down — raise http.timeout if it is just slow"
+                    ) from exc
+                await self._sleep(_backoff(attempt))
+                continue
+            except httpx.TransportError as exc:
+                if attempt == retries:
+                    raise FetchError(f"cannot connect to {url}: {_transport_reason(exc)}") from exc
+                await self._sleep(_backoff(attempt))
+                continue
+            if status not in _RETRYABLE:
+                _raise_for_status(url, status)
+                return status, response_headers, body
+            if attempt == retries:
+                raise FetchError(
+                    f"HTTP {status} from {url} after {retries + 1} attempts; "
+                    "will try again next run"
+                )
+            await self._sleep(self._retry_wait(url, status, response_headers, attempt))
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _retry_wait(self, url: str, status: int, headers: httpx.Headers, attempt: int) -> float:
+        wait = parse_retry_after(headers.get("Retry-After"))
+        if wait is None:
+            return _backoff(attempt)
+        if wait > self.settings.max_retry_wait:
+            raise FetchError(
+                f"HTTP {status} from {url}: the server asks to wait {wait:.0f} s "
+                f"(more than http.max_retry_wait={self.settings.max_retry_wait:g}); "
+                "will try again next run"
+            )
+        log.info("HTTP %s from %s; retrying in %.1f s as Retry-After asks", status, url, wait)
+        return wait
+
+    async def _get_once(
+        self, url: str, headers: Mapping[str, str]
+    ) -> tuple[int, httpx.Headers, bytes]:
+        host = urlsplit(url).hostname or ""
+        per_host = self._per_host.setdefault(host, asyncio.Semaphore(self.settings.per_host))
+        async with self._in_flight, per_host, asyncio.timeout(self.settings.timeout):
+            request = self._client.build_request("GET", url, headers=headers)
+            response = await self._client.send(request, stream=True)
+            try:
+                body = b"" if response.status_code >= 300 else await self._read_body(url, response)
+            finally:
+                await response.aclose()
+            return response.status_code, response.headers, body
+
+    async def _read_body(self, url: str, response: httpx.Response) -> bytes:
+        """Read the body, refusing more than ``max_bytes`` on the wire or once inflated."""
+        limit = self.settings.max_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(_too_large(url, f"{int(declared):,} bytes", limit))
+        inflater = _inflater(response.headers.get("Content-Encoding", ""), url)
+        raw_size, parts, size = 0, [], 0
+        async for chunk in response.aiter_raw():
+            raw_size += len(chunk)
+            if raw_size > limit:
+                raise FetchError(_too_large(url, f"over {limit:,} bytes", limit))
+            data = _inflate(inflater, chunk, limit - size, url) if inflater else chunk
+            size += len(data)
+            if size > limit:
+                raise FetchError(_too_large(url, f"over {limit:,} bytes", limit))
+            parts.append(data)
+        if inflater:
+            tail = inflater.flush()
+            size += len(tail)
+            if size > limit:
+                raise FetchError(_too_large(url, "over the limit once decompressed", limit))
+            parts.append(tail)
+        return b"".join(parts)
+
+
+def _result(
+    url: str, status: int, headers: httpx.Headers, body: bytes, original: str, permanent: bool
+) -> FetchResult:
+    return FetchResult(
+        url=url,
+        status=status,
+        body=body,
+        content_type=headers.get("Content-Type", ""),
+        etag=headers.get("ETag"),
+        last_modified=headers.get("Last-Modified"),
+        moved_to=url if permanent and url != original else None,
+    )
+
+
+def _redirect_target(url: str, headers: httpx.Headers) -> str:
+    location = headers.get("Location")
+    if not location:
+        raise FetchError(f"redirect without a Location header from {url}")
+    target = urljoin(url, location)
+    if urlsplit(target).scheme not in ("http", "https"):
+        raise FetchError(f"{url} redirects to a non-web address ({target})")
+    return target
+
+
+def _raise_for_status(url: str, status: int) -> None:
+    if status == 304 or status < 400:
+        return
+    advice = _STATUS_ADVICE.get(status, "check the URL in a browser")
+    raise FetchError(f"HTTP {status} from {url}: {advice}")
+
+
+def _transport_reason(exc: httpx.TransportError) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{text} — check the address, or whether the site is up"
+
+
+def _backoff(attempt: int) -> float:
+    """Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, ..."""
+    return float(0.5 * 2**attempt * (0.5 + random.random()))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _inflater(encoding: str, url: str) -> zlib._Decompress | None:
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: accept gzip or zlib headers
+    raise FetchError(f"{url} sent an unsupported Content-Encoding {encoding!r}")
+
+
+def _inflate(inflater: zlib._Decompress, chunk: bytes, budget: int, url: str) -> bytes:
+    try:
+        # max_length stops a decompression bomb after budget+1 bytes, before it fills memory.
+        return inflater.decompress(chunk, budget + 1)
+    except zlib.error as exc:
+        raise FetchError(f"{url} sent a corrupt compressed body ({exc})") from exc
+
+
+def _too_large(url: str, size: str, limit: int) -> str:
+    return (
+        f"response from {url} is too large ({size}; http.max_bytes is {limit:,}); "
+        "raise http.max_bytes if this source is really that big"
+    )

@@ -1,0 +1,64 @@
+"""How a posting is recognised again: canonical URLs, per-source fingerprints and content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from aggregator.models import Posting
+
+# Query parameters that say how someone arrived, not which job it is.
+_TRACKING_PARAMS = frozenset(
+    {
+        "ref",
+        "referrer",
+        "source",
+        "src",
+        "gclid",
+        "fbclid",
+        "mc_cid",
+        "mc_eid",
+        "gh_src",
+        "lever-source",
+    }
+)
+
+
+def canonical_url(url: str) -> str:
+    """The URL with tracking parameters, fragments, default ports and case noise removed."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and (scheme, parts.port) not in {("http", 80), ("https", 443)}:
+        host = f"{host}:{parts.port}"
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith("utm_") and key.lower() not in _TRACKING_PARAMS
+    ]
+    path = parts.path if parts.path not in ("", "/") else "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+
+
+def fingerprint(posting: Posting) -> str:
+    """A stable key for the posting within its source: external id, else URL, else content."""
+    if posting.external_id:
+        basis = "id:" + posting.external_id
+    elif posting.url:
+        basis = "url:" + canonical_url(posting.url)
+    else:
+        basis = "text:" + "\x1f".join(
+            (posting.company.lower(), posting.title.lower(), posting.description_text)
+        )
+    return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+def content_hash(posting: Posting) -> str:
+    """A hash of everything a reader would see; it changes when the posting is edited."""
+    fields = asdict(posting)
+    fields.pop("source")
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:32]

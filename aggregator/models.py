@@ -1,0 +1,176 @@
+"""The data every part of mentor-leads speaks: postings, people, source state and run reports.
+
+This module imports nothing from the project, so every package can depend on it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+
+@dataclass(frozen=True, slots=True)
+class Salary:
+    """A pay range as the posting states it; any part may be unknown."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    currency: str | None = None
+    period: str | None = None  # "year", "month", "hour", ...
+    text: str | None = None  # the wording in the posting, when there was one
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One job posting as one source published it, normalised."""
+
+    source: str  # the configured source name
+    external_id: str  # the source's own id (RSS guid, board job id); "" when it has none
+    url: str
+    title: str
+    company: str = ""
+    location: str = ""
+    remote: bool = False
+    employment_type: str = ""  # full_time, part_time, contract, internship, temporary, ""
+    salary: Salary | None = None
+    posted_at: datetime | None = None  # timezone-aware UTC
+    description_html: str = ""  # sanitised: safe to show as HTML
+    description_text: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPosting:
+    """A posting as the store holds it: with its row id and when it was first and last seen."""
+
+    id: int
+    posting: Posting
+    first_seen: datetime
+    last_seen: datetime
+
+
+class FetchStatus(StrEnum):
+    """How a source's collection ended."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the store remembers about a source between runs."""
+
+    name: str
+    config_url: str | None = None  # the URL in the config when this state was recorded
+    url: str | None = None  # where to fetch now (a permanent redirect moves it)
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_item_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutcome:
+    """What collecting one source did in one run."""
+
+    name: str
+    status: FetchStatus
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error: str | None = None
+    moved_to: str | None = None  # set when a permanent redirect changed the stored URL
+
+    @property
+    def items(self) -> int:
+        """Postings the source returned this run."""
+        return self.new + self.updated + self.unchanged
+
+
+@dataclass(slots=True)
+class RunReport:
+    """The result of one run, for the CLI to show and for cron to judge by."""
+
+    started_at: datetime
+    finished_at: datetime | None = None
+    sources: list[SourceOutcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[SourceOutcome]:
+        """The sources that failed."""
+        return [s for s in self.sources if s.status is FetchStatus.FAILED]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failures
+
+    def total(self, kind: Literal["new", "updated", "unchanged"]) -> int:
+        """Sum of one counter over all sources."""
+        return sum(getattr(s, kind) for s in self.sources)
+
+
+def slugify(text: str) -> str:
+    """A lowercase ASCII identifier made from a name: 'Zoë Adams' -> 'zoe-adams'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Mentor(BaseModel):
+    """Someone who reads digests and passes leads on."""
+
+    model_config = _STRICT
+
+    id: NonEmpty
+    name: NonEmpty
+    email: EmailStr
+    timezone: str = "UTC"
+
+
+class Exclusions(BaseModel):
+    """Companies and words a mentee never wants to see."""
+
+    model_config = _STRICT
+
+    companies: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+class Mentee(BaseModel):
+    """Someone whose skills and wishes postings are matched against."""
+
+    model_config = _STRICT
+
+    id: str = ""  # defaults to a slug of the name
+    name: NonEmpty
+    email: EmailStr
+    mentor: NonEmpty  # a mentor's id or email
+    skills: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    resume: str | None = None  # path, relative to the file that names it
+    about: str = ""
+    locations: tuple[str, ...] = ()
+    seniority: Literal["entry", "junior", "mid", "senior"] | None = None
+    exclude: Exclusions = Exclusions()
+    min_score: Annotated[float, Field(ge=0, le=1)] | None = None
+
+    @model_validator(mode="after")
+    def _default_id(self) -> Mentee:
+        if not self.id:
+            object.__setattr__(self, "id", slugify(self.name))
+        return self

@@ -1,0 +1,377 @@
+"""The store: the only code that speaks SQL.
+
+SQLite (WAL mode) is the embedded default; PostgreSQL works through the same SQLAlchemy Core
+statements given a ``postgresql://`` URL. The schema carries a version number and is migrated
+forward on open (see ``_MIGRATIONS``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from aggregator.errors import StoreError
+from aggregator.identity import canonical_url, content_hash, fingerprint
+from aggregator.models import Posting, Salary, SourceState, StoredPosting
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_BATCH = 500  # rows per IN (...) lookup; well under SQLite's variable limit
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("external_id", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("canonical_url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("company", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("remote", Boolean, nullable=False),
+    Column("employment_type", String(40), nullable=False),
+    Column("salary_min", Float),
+    Column("salary_max", Float),
+    Column("salary_currency", String(10)),
+    Column("salary_period", String(20)),
+    Column("salary_text", Text),
+    Column("posted_at", UtcDateTime),
+    Column("description_html", Text, nullable=False),
+    Column("description_text", Text, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("source", "fingerprint", name="uq_postings_source_fingerprint"),
+    Index("ix_postings_first_seen", "first_seen"),
+    Index("ix_postings_canonical_url", "canonical_url"),
+)
+
+source_states = Table(
+    "source_state",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("config_url", Text),
+    Column("url", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_attempt", UtcDateTime),
+    Column("last_success", UtcDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UtcDateTime),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_item_count", Integer, nullable=False, default=0),
+)
+
+# Migrations from version N-1 to N, as explicit DDL on the version before. A new database is
+# created at the current schema directly and stamped, so migration 1 is never needed.
+_MIGRATIONS: dict[int, Any] = {}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (the web view) never block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Store:
+    """Postings and source state, kept once and remembered between runs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(
+                f"cannot use storage.url {url!r}: {exc} — check storage.url in the config"
+            ) from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._migrate()
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    def _migrate(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                version = self._schema_version(conn)
+                if version is None:
+                    metadata.create_all(conn)
+                    conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+                    return
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"the database at {self.url} has schema version {version}, newer than "
+                        f"this mentor-leads understands ({SCHEMA_VERSION}); upgrade mentor-leads"
+                    )
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    log.info("migrating the store to schema version %d", target)
+                    _MIGRATIONS[target](conn)
+                    conn.execute(update(schema_version).values(version=target))
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"cannot open the database at {self.url}: {getattr(exc, 'orig', None) or exc} "
+                "— check storage.url and that its folder exists and is writable"
+            ) from exc
+
+    @staticmethod
+    def _schema_version(conn: Connection) -> int | None:
+        if not conn.dialect.has_table(conn, "schema_version"):
+            return None
+        return conn.execute(select(schema_version.c.version)).scalar_one_or_none()
+
+    # -- source state -------------------------------------------------------------------
+
+    def source_state(self, name: str) -> SourceState:
+        """The remembered state of a source (an empty one for a source never collected)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(source_states).where(source_states.c.name == name)).first()
+        return _state_from_row(row._mapping) if row else SourceState(name=name)
+
+    def source_states(self) -> list[SourceState]:
+        """The state of every source ever collected."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(source_states).order_by(source_states.c.name)).all()
+        return [_state_from_row(r._mapping) for r in rows]
+
+    def record_failure(self, state: SourceState, reason: str, now: datetime) -> SourceState:
+        """Remember that a source failed; its postings and validators stay as they were."""
+        failed = replace(
+            state,
+            last_attempt=now,
+            last_error=reason,
+            last_error_at=now,
+            consecutive_failures=state.consecutive_failures + 1,
+        )
+        with self.engine.begin() as conn:
+            _write_state(conn, failed)
+        return failed
+
+    def record_not_modified(self, state: SourceState, now: datetime) -> SourceState:
+        """Remember a successful 304: nothing new, the source is healthy."""
+        fresh = replace(
+            state, last_attempt=now, last_success=now, last_error=None, consecutive_failures=0
+        )
+        with self.engine.begin() as conn:
+            _write_state(conn, fresh)
+        return fresh
+
+    # -- postings -----------------------------------------------------------------------
+
+    def save_collected(
+        self, state: SourceState, batch: Sequence[Posting], now: datetime
+    ) -> tuple[int, int, int]:
+        """Store a source's postings and its new state in one transaction.
+
+        Returns counts of (new, updated, unchanged) postings. Doing both at once means a
+        crash can never leave validators (ETag) saved for postings that were not.
+        """
+        unique = {fingerprint(p): p for p in batch}
+        with self.engine.begin() as conn:
+            known = self._known(conn, state.name, list(unique))
+            new_rows, changed, unchanged_ids = [], [], []
+            for key, posting in unique.items():
+                digest = content_hash(posting)
+                if key not in known:
+                    new_rows.append(_posting_row(posting, key, digest, now))
+                elif known[key][1] != digest:
+                    changed.append((known[key][0], _posting_row(posting, key, digest, now)))
+                else:
+                    unchanged_ids.append(known[key][0])
+            if new_rows:
+                conn.execute(insert(postings), new_rows)
+            for row_id, row in changed:
+                del row["first_seen"]
+                conn.execute(update(postings).where(postings.c.id == row_id).values(**row))
+            for start in range(0, len(unchanged_ids), _BATCH):
+                ids = unchanged_ids[start : start + _BATCH]
+                conn.execute(update(postings).where(postings.c.id.in_(ids)).values(last_seen=now))
+            fresh = replace(
+                state,
+                last_attempt=now,
+                last_success=now,
+                last_error=None,
+                consecutive_failures=0,
+                last_item_count=len(unique),
+            )
+            _write_state(conn, fresh)
+        return len(new_rows), len(changed), len(unchanged_ids)
+
+    @staticmethod
+    def _known(conn: Connection, source: str, keys: list[str]) -> dict[str, tuple[int, str]]:
+        known: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(keys), _BATCH):
+            rows = conn.execute(
+                select(postings.c.fingerprint, postings.c.id, postings.c.content_hash).where(
+                    postings.c.source == source,
+                    postings.c.fingerprint.in_(keys[start : start + _BATCH]),
+                )
+            )
+            known.update({r.fingerprint: (r.id, r.content_hash) for r in rows})
+        return known
+
+    def postings(
+        self, *, since: datetime | None = None, source: str | None = None
+    ) -> Iterator[StoredPosting]:
+        """Stored postings, oldest first; ``since`` filters on when they were first seen."""
+        query = select(postings).order_by(postings.c.first_seen, postings.c.id)
+        if since is not None:
+            query = query.where(postings.c.first_seen >= since)
+        if source is not None:
+            query = query.where(postings.c.source == source)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=_BATCH).execute(query):
+                yield _stored_from_row(row._mapping)
+
+    def posting_counts(self) -> dict[str, int]:
+        """How many postings each source has in the store."""
+        query = select(postings.c.source, func.count()).group_by(postings.c.source)
+        with self.engine.connect() as conn:
+            return {source: count for source, count in conn.execute(query).tuples()}
+
+
+def _write_state(conn: Connection, state: SourceState) -> None:
+    values = {
+        "config_url": state.config_url,
+        "url": state.url,
+        "etag": state.etag,
+        "last_modified": state.last_modified,
+        "last_attempt": state.last_attempt,
+        "last_success": state.last_success,
+        "last_error": state.last_error,
+        "last_error_at": state.last_error_at,
+        "consecutive_failures": state.consecutive_failures,
+        "last_item_count": state.last_item_count,
+    }
+    done = conn.execute(
+        update(source_states).where(source_states.c.name == state.name).values(**values)
+    )
+    if done.rowcount == 0:
+        conn.execute(insert(source_states).values(name=state.name, **values))
+
+
+def _state_from_row(row: Any) -> SourceState:
+    return SourceState(**dict(row))
+
+
+def _posting_row(posting: Posting, key: str, digest: str, now: datetime) -> dict[str, Any]:
+    salary = posting.salary or Salary()
+    return {
+        "source": posting.source,
+        "fingerprint": key,
+        "external_id": posting.external_id,
+        "url": posting.url,
+        "canonical_url": canonical_url(posting.url) if posting.url else "",
+        "title": posting.title,
+        "company": posting.company,
+        "location": posting.location,
+        "remote": posting.remote,
+        "employment_type": posting.employment_type,
+        "salary_min": salary.minimum,
+        "salary_max": salary.maximum,
+        "salary_currency": salary.currency,
+        "salary_period": salary.period,
+        "salary_text": salary.text,
+        "posted_at": posting.posted_at,
+        "description_html": posting.description_html,
+        "description_text": posting.description_text,
+        "tags": list(posting.tags),
+        "content_hash": digest,
+        "first_seen": now,
+        "last_seen": now,
+        "updated_at": now,
+    }
+
+
+def _stored_from_row(row: Any) -> StoredPosting:
+    has_salary = any(
+        row[c] is not None
+        for c in ("salary_min", "salary_max", "salary_currency", "salary_period", "salary_text")
+    )
+    tags = row["tags"]
+    posting = Posting(
+        source=row["source"],
+        external_id=row["external_id"],
+        url=row["url"],
+        title=row["title"],
+        company=row["company"],
+        location=row["location"],
+        remote=bool(row["remote"]),
+        employment_type=row["employment_type"],
+        salary=Salary(
+            minimum=row["salary_min"],
+            maximum=row["salary_max"],
+            currency=row["salary_currency"],
+            period=row["salary_period"],
+            text=row["salary_text"],
+        )
+        if has_salary
+        else None,
+        posted_at=row["posted_at"],
+        description_html=row["description_html"],
+        description_text=row["description_text"],
+        tags=tuple(json.loads(tags) if isinstance(tags, str) else tags),
+    )
+    return StoredPosting(
+        id=row["id"], posting=posting, first_seen=row["first_seen"], last_seen=row["last_seen"]
+    )

@@ -1,0 +1,45 @@
+"""Running CPU-heavy parsing off the event loop, on every core when there is enough to parse."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Below this many sources, starting worker processes costs more than it saves.
+PROCESS_POOL_THRESHOLD = 8
+
+
+class CpuPool:
+    """Runs parse functions in worker processes (many sources) or a thread (few)."""
+
+    def __init__(self, jobs: int, preload: tuple[str, ...] = ("sources",)) -> None:
+        cores = os.cpu_count() or 1
+        self._executor: Executor | None = None
+        if jobs >= PROCESS_POOL_THRESHOLD and cores > 1:
+            # forkserver, not fork: forking a process that runs an event loop and threads is unsafe.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(preload))
+            self._executor = ProcessPoolExecutor(max_workers=min(cores, jobs), mp_context=context)
+
+    @property
+    def uses_processes(self) -> bool:
+        """True when parsing runs in worker processes."""
+        return self._executor is not None
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` without blocking the event loop."""
+        if self._executor is None:
+            return await asyncio.to_thread(function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None

@@ -1,0 +1,1 @@
+"""Presentation of matches: the mentor email digest and the mentee web view."""

@@ -1,0 +1,1 @@
+"""Pure scoring of postings against mentee profiles (no I/O)."""

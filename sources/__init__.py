@@ -1,0 +1,28 @@
+"""Source types, by the ``type:`` name used in config.yaml.
+
+Adding a source = one module here, an entry in SOURCE_TYPES, an example in config.yaml, a row in
+the README and a golden test.
+"""
+
+from __future__ import annotations
+
+from aggregator.config import SourceOptions
+from sources.base import CollectContext, Collected, Source
+from sources.rss import RssSource
+
+SOURCE_TYPES: dict[str, type[Source]] = {
+    RssSource.type: RssSource,
+}
+
+
+def option_models() -> dict[str, type[SourceOptions]]:
+    """The options model of every source type, for config validation."""
+    return {name: kind.Options for name, kind in SOURCE_TYPES.items()}
+
+
+def build_source(options: SourceOptions) -> Source:
+    """The source object for one validated config entry."""
+    return SOURCE_TYPES[options.type](options)  # type: ignore[call-arg]
+
+
+__all__ = ["SOURCE_TYPES", "CollectContext", "Collected", "Source", "build_source", "option_models"]

@@ -1,0 +1,124 @@
+"""Turning strangers' HTML and labels into safe, uniform Posting fields."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+import nh3
+
+# An allow-list: formatting a reader needs, nothing that runs, loads or tracks.
+_ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h1", "h2",
+        "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s", "small", "span",
+        "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+    }
+)  # fmt: skip
+_DROPPED_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math"}
+)
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan"}}
+_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+        "blockquote", "pre", "hr", "dl", "dt", "dd", "section", "article", "header", "footer",
+    }
+)  # fmt: skip
+_SKIPPED_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+
+
+def sanitize_html(fragment: str, base_url: str | None = None) -> str:
+    """Keep safe formatting only: scripts, handlers, iframes and ``javascript:`` URLs go."""
+    if not fragment:
+        return ""
+    return nh3.clean(
+        fragment,
+        tags=set(_ALLOWED_TAGS),
+        clean_content_tags=set(_DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(_URL_SCHEMES),
+        url_relative=("rewrite_with_base", base_url) if base_url else "deny",
+        link_rel="noopener noreferrer nofollow",
+    ).strip()
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TEXT_TAGS:
+            self._skipping += 1
+        elif tag == "li":
+            self.parts.append("\n• ")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TEXT_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    """Readable plain text of an HTML fragment: paragraphs and bullets kept, markup gone."""
+    if not fragment:
+        return ""
+    parser = _TextExtractor()
+    parser.feed(fragment)
+    parser.close()
+    return tidy_text("".join(parser.parts))
+
+
+def tidy_text(text: str) -> str:
+    """Collapse runs of spaces and blank lines; strip control characters."""
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r", ""))
+    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def plain_label(text: str | None) -> str:
+    """A one-line label (title, company, location) with markup and entities removed."""
+    if not text:
+        return ""
+    unescaped = html.unescape(text) if "&" in text else text
+    no_tags = re.sub(r"<[^>]*>", " ", unescaped) if "<" in unescaped else unescaped
+    return " ".join(tidy_text(no_tags).split())
+
+
+_EMPLOYMENT_TYPES = (
+    ("intern", "internship"),
+    ("part", "part_time"),
+    ("contract", "contract"),
+    ("freelance", "contract"),
+    ("temp", "temporary"),
+    ("full", "full_time"),
+    ("permanent", "full_time"),
+)
+
+
+def employment_type(label: str | None) -> str:
+    """'Full-Time', 'FULL_TIME', 'full time' -> 'full_time'; unknown labels -> ''."""
+    lowered = (label or "").lower()
+    return next((kind for word, kind in _EMPLOYMENT_TYPES if word in lowered), "")
+
+
+_REMOTE_WORDS = re.compile(
+    r"\b(remote|anywhere|telecommut\w*|work from home|wfh|distributed)\b", re.IGNORECASE
+)
+
+
+def looks_remote(*labels: str | None) -> bool:
+    """True when any label (location, title, region) says the job can be done remotely."""
+    return any(label and _REMOTE_WORDS.search(label) for label in labels)

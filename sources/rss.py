@@ -1,0 +1,181 @@
+"""RSS and Atom feeds: fetched with the shared Fetcher, parsed with feedparser in a worker.
+
+Real job feeds bend the formats: We Work Remotely titles items ``Company: Title`` and adds
+``<region>``, ``<category>``, ``<type>`` and ``<skills>``; many feeds have no dates, relative
+links, or HTML descriptions with scripts in them. All of that is normalised here.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+from pydantic import Field
+
+from aggregator.config import SourceOptions
+from aggregator.errors import FeedFormatError
+from aggregator.models import Posting, Salary, SourceState
+from sources.base import CollectContext, Collected
+from sources.markup import (
+    employment_type,
+    html_to_text,
+    looks_remote,
+    plain_label,
+    sanitize_html,
+)
+
+log = logging.getLogger(__name__)
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
+)
+_WWR_HOST = "weworkremotely.com"
+
+
+class RssOptions(SourceOptions):
+    """Settings of an RSS/Atom source."""
+
+    url: str = Field(pattern=r"^https?://")
+    company: str | None = None  # for a company's own careers feed, whose items name no company
+
+
+class RssSource:
+    """Postings from an RSS 0.9x/1.0/2.0 or Atom feed."""
+
+    Options: ClassVar[type[SourceOptions]] = RssOptions
+    type: ClassVar[str] = "rss"
+
+    def __init__(self, options: SourceOptions) -> None:
+        assert isinstance(options, RssOptions)
+        self.options: RssOptions = options
+
+    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
+        """Conditional GET of the feed, then parse it off the event loop."""
+        url = state.url or self.options.url
+        result = await context.fetcher.get(
+            url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
+        )
+        if result.not_modified:
+            return Collected(postings=[], not_modified=True)
+        postings = await context.pool.run(
+            parse_feed,
+            result.body,
+            result.url,
+            result.content_type,
+            self.options.name,
+            self.options.company,
+        )
+        return Collected(
+            postings=postings,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            moved_to=result.moved_to,
+        )
+
+
+def parse_feed(
+    body: bytes, url: str, content_type: str, source: str, company: str | None = None
+) -> list[Posting]:
+    """Parse a feed body into postings; a body that is not a feed raises FeedFormatError.
+
+    A module-level function so worker processes can run it.
+    """
+    if not body.strip():
+        raise FeedFormatError(f"empty response from {url}; the feed returned no content")
+    parsed = feedparser.parse(
+        body,
+        response_headers={"content-location": url, "content-type": content_type or "text/xml"},
+        sanitize_html=False,  # nh3 sanitises below, with an allow-list
+        resolve_relative_uris=False,  # nh3 rewrites relative links below
+    )
+    if not parsed.entries:
+        _reject_non_feed(parsed, body, url, content_type)
+        return []
+    if parsed.bozo:
+        log.info(
+            "%s: feed is not well-formed (%s); used what could be read",
+            url,
+            parsed.get("bozo_exception"),
+        )
+    feed_link = parsed.feed.get("link") or url
+    we_work_remotely = _WWR_HOST in (urlsplit(feed_link).hostname or "") or _WWR_HOST in (
+        urlsplit(url).hostname or ""
+    )
+    return [
+        _posting(entry, url, source, company, we_work_remotely)
+        for entry in parsed.entries
+        if entry.get("title") or entry.get("link")
+    ]
+
+
+def _reject_non_feed(parsed: Any, body: bytes, url: str, content_type: str) -> None:
+    """Explain why a body with no entries is not an (empty) feed."""
+    head = body.lstrip()[:512].lower()
+    if "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
+        raise FeedFormatError(
+            f"{url} returned an HTML page, not a feed; use the page's RSS/Atom link instead"
+        )
+    if parsed.bozo and not parsed.get("version"):
+        reason = parsed.get("bozo_exception") or "unrecognised format"
+        raise FeedFormatError(f"{url} is not a readable RSS/Atom feed: {reason}")
+
+
+def _posting(
+    entry: Any, feed_url: str, source: str, company: str | None, we_work_remotely: bool
+) -> Posting:
+    link = urljoin(feed_url, entry.get("link") or "")
+    title = plain_label(entry.get("title"))
+    named_company = company or plain_label(entry.get("company"))
+    if we_work_remotely and not named_company and ": " in title:
+        named_company, title = (part.strip() for part in title.split(": ", 1))
+    location = _location(entry)
+    description = sanitize_html(_description(entry), base_url=link or feed_url)
+    return Posting(
+        source=source,
+        external_id=str(entry.get("id") or ""),
+        url=link,
+        title=title,
+        company=named_company,
+        location=location,
+        remote=we_work_remotely or looks_remote(location, title, entry.get("region")),
+        employment_type=employment_type(entry.get("type") or entry.get("job_type")),
+        salary=Salary(text=plain_label(entry["salary"])) if entry.get("salary") else None,
+        posted_at=_date(entry.get("published_parsed") or entry.get("updated_parsed")),
+        description_html=description,
+        description_text=html_to_text(description),
+        tags=_tags(entry),
+    )
+
+
+def _location(entry: Any) -> str:
+    parts = [plain_label(entry.get(key)) for key in ("location", "region", "state", "country")]
+    seen: list[str] = []
+    for part in parts:
+        if part and part not in seen:
+            seen.append(part)
+    return ", ".join(seen)
+
+
+def _description(entry: Any) -> str:
+    contents = entry.get("content") or []
+    longest = max((c.get("value", "") for c in contents), key=len, default="")
+    summary = entry.get("summary", "")
+    return longest if len(longest) >= len(summary) else summary
+
+
+def _tags(entry: Any) -> tuple[str, ...]:
+    labels = [plain_label(t.get("term") or t.get("label")) for t in entry.get("tags") or []]
+    labels += [plain_label(s) for s in str(entry.get("skills") or "").split(",")]
+    return tuple(dict.fromkeys(label for label in labels if label))
+
+
+def _date(parsed: struct_time | None) -> datetime | None:
+    if not parsed:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
