@@ -55,6 +55,17 @@ class StoredPosting:
     last_seen: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Why a posting suits a mentee: the score, the terms behind it and the skills to brush up."""
+
+    mentee: str  # mentee id
+    posting: str  # the caller's key for the posting (store row id, or a JSONL `id`)
+    score: float  # 0..1
+    why: tuple[str, ...] = ()  # the terms that contributed most
+    gaps: tuple[str, ...] = ()  # skills the posting asks for that the mentee's profile lacks
+
+
 class FetchStatus(StrEnum):
     """How a source's collection ended."""
 
