@@ -304,8 +304,12 @@ def _check_unique(section: str, ids: list[str], path: Path, tree: Any) -> None:
 def validation_to_config_error(
     exc: ValidationError, path: Path, tree: Any, prefix: Loc, model: type[BaseModel]
 ) -> ConfigError:
-    """Turn pydantic's first complaint into a message that names the key and the fix."""
-    error = exc.errors()[0]
+    """Turn pydantic's complaint into a message that names the key and the fix.
+
+    An unknown key comes first: a misspelt key usually also causes a "missing" error, and the
+    misspelling is what the user has to fix.
+    """
+    error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     loc: Loc = (*prefix, *error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -123,6 +124,12 @@ source_states = Table(
 _MIGRATIONS: dict[int, Any] = {}
 
 
+def _make_parent_folder(database: str | None) -> None:
+    """SQLite creates the file but not its folder; a fresh config should just work."""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (the web view) never block the writer
@@ -145,6 +152,7 @@ class Store:
             ) from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            _make_parent_folder(self.engine.url.database)
         self._migrate()
 
     def close(self) -> None:
@@ -287,7 +295,7 @@ class Store:
         """How many postings each source has in the store."""
         query = select(postings.c.source, func.count()).group_by(postings.c.source)
         with self.engine.connect() as conn:
-            return {source: count for source, count in conn.execute(query).tuples()}
+            return {source: count for source, count in conn.execute(query).all()}
 
 
 def _write_state(conn: Connection, state: SourceState) -> None:

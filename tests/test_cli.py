@@ -1,0 +1,174 @@
+"""The `leads` commands end to end: real loopback server, real SQLite, CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner, Result
+
+from aggregator import __version__, cli
+from aggregator.cli import app
+from aggregator.loopback import serve_directory
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serve_directory(FIXTURES) as url:
+        yield url
+
+
+def write_config(tmp_path: Path, base_url: str, extra_sources: str = "") -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"""\
+http: {{retries: 0, timeout: 5}}
+sources:
+  - {{name: wwr, type: rss, url: "{base_url}rss/weworkremotely_opencruit_2026-02.xml"}}
+  - {{name: design, type: rss, url: "{base_url}rss/wwr_2022-11/remote-design-jobs.rss"}}
+{extra_sources}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def leads(config: Path, *args: str) -> Result:
+    # A wide terminal, so table cells are not wrapped mid-word.
+    runner = CliRunner(env={"COLUMNS": "250"})
+    return runner.invoke(app, ["--config", str(config), *args], catch_exceptions=False)
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"mentor-leads {__version__}"
+
+
+def test_collect_is_quiet_when_not_a_terminal_and_exits_0(tmp_path: Path, base_url: str) -> None:
+    config = write_config(tmp_path, base_url)
+    result = leads(config, "collect")
+    assert result.exit_code == 0
+    assert result.output == ""
+    listing = leads(config, "postings", "--format", "jsonl")
+    assert len(listing.output.splitlines()) == 5 + 22
+
+
+def test_collect_exits_1_naming_the_failed_source_after_collecting_the_rest(
+    tmp_path: Path, base_url: str
+) -> None:
+    broken = f'  - {{name: gone, type: rss, url: "{base_url}rss/no-such-feed.rss"}}\n'
+    config = write_config(tmp_path, base_url, broken)
+    result = leads(config, "collect")
+    assert result.exit_code == 1
+    assert "source gone failed: HTTP 404" in result.output
+    assert len(leads(config, "postings", "--format", "jsonl").output.splitlines()) == 27
+    status = leads(config, "sources").output
+    assert "HTTP 404" in status and "never" in status
+
+
+def test_collect_only_named_source(tmp_path: Path, base_url: str) -> None:
+    config = write_config(tmp_path, base_url)
+    assert leads(config, "collect", "--source", "wwr").exit_code == 0
+    assert len(leads(config, "postings", "--format", "jsonl").output.splitlines()) == 5
+    unknown = leads(config, "collect", "--source", "nope")
+    assert unknown.exit_code == 2
+    assert "no source named nope" in unknown.output
+
+
+def test_postings_jsonl_has_every_field(tmp_path: Path, base_url: str) -> None:
+    config = write_config(tmp_path, base_url)
+    leads(config, "collect")
+    records = [
+        json.loads(line)
+        for line in leads(config, "postings", "--format", "jsonl").output.splitlines()
+    ]
+    summedd = next(r for r in records if r["company"] == "Summedd")
+    assert summedd["title"] == "Full Stack Engineer with AI Coding expertise for SaaS Platform"
+    assert summedd["source"] == "wwr"
+    assert summedd["remote"] is True
+    assert summedd["employment_type"] == "full_time"
+    assert summedd["posted_at"] == "2026-02-22T04:18:34+00:00"
+    assert summedd["tags"] == ["Full-Stack Programming"]
+    assert set(summedd) >= {
+        "id", "external_id", "url", "location", "salary", "description_html",
+        "description_text", "first_seen", "last_seen",
+    }  # fmt: skip
+
+
+def test_postings_csv_and_source_filter(tmp_path: Path, base_url: str) -> None:
+    config = write_config(tmp_path, base_url)
+    leads(config, "collect")
+    output = leads(config, "postings", "--format", "csv", "--source", "design").output
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert len(rows) == 22
+    assert {r["source"] for r in rows} == {"design"}
+    assert rows[0]["description_text"] and rows[0]["url"].startswith("https://weworkremotely.com/")
+
+
+def test_postings_since(tmp_path: Path, base_url: str) -> None:
+    config = write_config(tmp_path, base_url)
+    leads(config, "collect")
+    assert (
+        leads(config, "postings", "--since", "2000-01-01", "--format", "jsonl").output.count("\n")
+        == 27
+    )
+    assert leads(config, "postings", "--since", "2999-01-01", "--format", "jsonl").output == ""
+    bad = leads(config, "postings", "--since", "last tuesday")
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_postings_table_shows_hostile_text_as_text(tmp_path: Path) -> None:
+    feed = tmp_path / "feeds" / "hostile.rss"
+    feed.parent.mkdir()
+    feed.write_text(
+        """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+        <item><title>[bold red]Boss[/] \x1b[31m engineer</title>
+        <link>https://example.org/1</link><description>x</description></item>
+        </channel></rss>""".replace("\x1b", "&#27;"),
+        encoding="utf-8",
+    )
+    with serve_directory(tmp_path / "feeds") as url:
+        config = tmp_path / "config.yaml"
+        config.write_text(f'sources: [{{name: h, type: rss, url: "{url}hostile.rss"}}]\n')
+        assert leads(config, "collect").exit_code == 0
+    table = leads(config, "postings").output
+    assert "[bold red]Boss[/]" in table  # rich markup shown literally, not interpreted
+    assert "\x1b" not in table
+
+
+def test_collect_on_a_terminal_shows_summary_table(
+    tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "out", Console(file=screen, force_terminal=True, width=200))
+    config = write_config(tmp_path, base_url)
+    assert leads(config, "collect").exit_code == 0
+    shown = screen.getvalue()
+    assert "Collected" in shown
+    assert "design" in shown and "22" in shown and "total" in shown
+    screen.truncate(0)
+    assert leads(config, "collect").exit_code == 0
+    assert "not modified" in screen.getvalue()  # the loopback server answers 304
+    quiet = io.StringIO()
+    monkeypatch.setattr(cli, "out", Console(file=quiet, force_terminal=True, width=200))
+    assert leads(config, "collect", "--quiet").exit_code == 0
+    assert quiet.getvalue() == ""
+
+
+def test_demo_collects_bundled_feeds_offline(tmp_path: Path) -> None:
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["demo", "--output", str(tmp_path / "demo")], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "Collected 428 new postings from 9 recorded feeds" in result.output
+    assert (tmp_path / "demo" / "leads.db").exists()
+    config = tmp_path / "demo" / "config.yaml"
+    listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")
+    assert {json.loads(line)["company"] for line in listing.output.splitlines()} == {"Recruityard"}

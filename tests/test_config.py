@@ -1,0 +1,174 @@
+"""Config loading: strict validation whose messages name the file, line, key path and fix."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aggregator.cli import app
+from aggregator.config import AppConfig, load_config
+from aggregator.errors import ConfigError
+from sources import option_models
+
+REPO = Path(__file__).resolve().parents[1]
+
+GOOD = """\
+storage:
+  url: sqlite:///data/leads.db
+http:
+  timeout: 5
+  per_host: 2
+sources:
+  - name: wwr
+    type: rss
+    url: https://weworkremotely.com/remote-jobs.rss
+mentors:
+  - {id: maria, name: Maria, email: maria@example.org}
+mentees:
+  - {name: Sam Lee, email: sam@example.org, mentor: maria, skills: [python]}
+"""
+
+
+def load(tmp_path: Path, text: str) -> AppConfig:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path, option_models())
+
+
+def error_for(tmp_path: Path, text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, text)
+    return caught.value
+
+
+def test_good_config_loads_with_defaults_and_relative_paths(tmp_path: Path) -> None:
+    config = load(tmp_path, GOOD)
+    assert config.http.timeout == 5 and config.http.per_host == 2
+    assert config.http.concurrency == 32  # default kept
+    assert config.database_url == f"sqlite:///{(tmp_path / 'data' / 'leads.db').resolve()}"
+    assert config.outbox_dir == tmp_path.resolve() / "outbox"
+    assert config.mentees[0].id == "sam-lee"  # slug of the name
+    assert [s.name for s in config.enabled_sources()] == ["wwr"]
+
+
+def test_shipped_example_config_is_valid(tmp_path: Path) -> None:
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    config = load_config(tmp_path / "config.yaml", option_models())
+    assert len(config.mentors) == 2
+    assert len(config.mentees) == 3
+    assert all(s.url and s.url.startswith("https://") for s in config.sources)
+
+
+def test_unknown_key_names_line_path_and_suggestion(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("    url: https://we", "    ur: https://we"))
+    assert error.key == "sources[0].ur"
+    assert error.line == 9
+    assert "unknown key 'ur'" in str(error)
+    assert "did you mean 'url'" in str(error)
+    assert str(error).startswith(f"{tmp_path / 'config.yaml'}:9: sources[0].ur:")
+
+
+def test_unknown_top_level_section(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD + "htp: {}\n")
+    assert error.key == "htp"
+    assert "did you mean 'http'" in str(error)
+
+
+def test_wrong_type_names_key_and_value(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("timeout: 5", "timeout: fast"))
+    assert error.key == "http.timeout"
+    assert error.line == 4
+    assert "'fast'" in str(error)
+
+
+def test_missing_required_field(tmp_path: Path) -> None:
+    error = error_for(
+        tmp_path, GOOD.replace("    url: https://weworkremotely.com/remote-jobs.rss\n", "")
+    )
+    assert error.key == "sources[0].url"
+    assert "add `url:`" in str(error)
+
+
+def test_duplicate_source_name(tmp_path: Path) -> None:
+    extra = "  - {name: wwr, type: rss, url: 'https://example.org/b.rss'}\n"
+    text = GOOD.replace("mentors:", extra + "mentors:")
+    error = error_for(tmp_path, text)
+    assert error.key == "sources[1].name"
+    assert "duplicate source name 'wwr'" in str(error)
+
+
+def test_unknown_source_type_lists_known_ones(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("type: rss", "type: rs"))
+    assert error.key == "sources[0].type"
+    assert "did you mean 'rss'" in str(error)
+
+
+def test_source_url_must_be_http(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("https://weworkremotely", "ftp://weworkremotely"))
+    assert error.key == "sources[0].url"
+
+
+def test_env_references_are_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEED_HOST", "feeds.example.org")
+    config = load(tmp_path, GOOD.replace("weworkremotely.com", "${FEED_HOST}"))
+    assert config.sources[0].url == "https://feeds.example.org/remote-jobs.rss"
+    fallback = load(tmp_path, GOOD.replace("weworkremotely.com", "${NOT_SET_XYZ:-fallback.org}"))
+    assert fallback.sources[0].url == "https://fallback.org/remote-jobs.rss"
+
+
+def test_missing_env_variable_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEADS_SMTP_PASSWORD", raising=False)
+    text = GOOD + (
+        "delivery:\n  method: smtp\n  smtp:\n    host: smtp.example.org\n"
+        "    from: a@example.org\n    password: ${LEADS_SMTP_PASSWORD}\n"
+    )
+    error = error_for(tmp_path, text)
+    assert error.key == "delivery.smtp.password"
+    assert "LEADS_SMTP_PASSWORD is not set" in str(error)
+
+
+def test_mentee_must_name_a_known_mentor(tmp_path: Path) -> None:
+    error = error_for(tmp_path, GOOD.replace("mentor: maria", "mentor: nobody"))
+    assert error.key == "mentees[0].mentor"
+    assert "no mentor with id or email 'nobody'" in str(error)
+
+
+def test_mentee_may_name_mentor_by_email(tmp_path: Path) -> None:
+    config = load(tmp_path, GOOD.replace("mentor: maria", "mentor: Maria@Example.org"))
+    assert config.mentees[0].mentor == "Maria@Example.org"
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    error = error_for(tmp_path, "sources:\n  - name: a\n   type: x\n")
+    assert error.line == 3
+    assert "invalid YAML" in str(error)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yaml", option_models())
+
+
+def test_cli_exits_2_with_message_on_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(GOOD.replace("per_host: 2", "per_host: 0"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["--config", str(path), "collect"])
+    assert result.exit_code == 2
+    assert "http.per_host" in result.output
+    assert "greater than or equal to 1" in result.output
+
+
+def test_cli_finds_config_through_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "elsewhere.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    monkeypatch.setenv("LEADS_CONFIG", str(path))
+    result = CliRunner().invoke(app, ["sources"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "wwr" in result.output

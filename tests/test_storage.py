@@ -1,0 +1,166 @@
+"""The store on real SQLite: postings kept once, state remembered, schema versioned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, inspect, text
+
+from aggregator import storage
+from aggregator.errors import StoreError
+from aggregator.models import Posting, Salary, SourceState
+from aggregator.storage import Store
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+T1 = T0 + timedelta(hours=3)
+
+
+def posting(n: int, **changes: object) -> Posting:
+    base = Posting(
+        source="wwr",
+        external_id=f"job-{n}",
+        url=f"https://example.org/jobs/{n}?utm_source=feed",
+        title=f"Backend Engineer {n}",
+        company="Acme",
+        location="Remote",
+        remote=True,
+        employment_type="full_time",
+        salary=Salary(minimum=90000, maximum=120000, currency="USD", period="year"),
+        posted_at=T0 - timedelta(days=1),
+        description_html="<p>Python</p>",
+        description_text="Python",
+        tags=("Back-End Programming", "python"),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
+    yield opened
+    opened.close()
+
+
+def test_new_updated_unchanged_counts_and_seen_times(store: Store) -> None:
+    state = SourceState(name="wwr")
+    assert store.save_collected(state, [posting(1), posting(2)], T0) == (2, 0, 0)
+    edited = posting(2, title="Senior Backend Engineer 2")
+    assert store.save_collected(state, [posting(1), edited, posting(3)], T1) == (1, 1, 1)
+    rows = {s.posting.external_id: s for s in store.postings()}
+    assert rows["job-1"].first_seen == T0 and rows["job-1"].last_seen == T1
+    assert (
+        rows["job-2"].first_seen == T0
+        and rows["job-2"].posting.title == "Senior Backend Engineer 2"
+    )
+    assert rows["job-3"].first_seen == T1
+
+
+def test_posting_round_trips_every_field(store: Store) -> None:
+    original = posting(7)
+    store.save_collected(SourceState(name="wwr"), [original], T0)
+    (stored,) = store.postings()
+    assert stored.posting == original
+    assert stored.posting.posted_at is not None and stored.posting.posted_at.tzinfo is UTC
+
+
+def test_same_posting_twice_in_one_batch_is_stored_once(store: Store) -> None:
+    assert store.save_collected(SourceState(name="wwr"), [posting(1), posting(1)], T0) == (1, 0, 0)
+    assert store.posting_counts() == {"wwr": 1}
+
+
+def test_same_id_in_two_sources_is_two_rows(store: Store) -> None:
+    store.save_collected(SourceState(name="wwr"), [posting(1)], T0)
+    store.save_collected(SourceState(name="other"), [posting(1, source="other")], T0)
+    assert store.posting_counts() == {"other": 1, "wwr": 1}
+
+
+def test_postings_filters_by_since_and_source(store: Store) -> None:
+    store.save_collected(SourceState(name="wwr"), [posting(1)], T0)
+    store.save_collected(SourceState(name="other"), [posting(2, source="other")], T1)
+    assert [s.posting.external_id for s in store.postings(since=T1)] == ["job-2"]
+    assert [s.posting.external_id for s in store.postings(source="wwr")] == ["job-1"]
+
+
+def test_source_state_success_failure_and_recovery(store: Store) -> None:
+    state = SourceState(name="wwr", config_url="https://a", url="https://a", etag='"v1"')
+    store.save_collected(state, [posting(1)], T0)
+    saved = store.source_state("wwr")
+    assert (saved.etag, saved.last_success, saved.last_item_count) == ('"v1"', T0, 1)
+    store.record_failure(saved, "HTTP 500", T1)
+    failed = store.record_failure(store.source_state("wwr"), "HTTP 500 again", T1)
+    assert failed.consecutive_failures == 2
+    reread = store.source_state("wwr")
+    assert (reread.last_error, reread.consecutive_failures, reread.etag) == (
+        "HTTP 500 again",
+        2,
+        '"v1"',
+    )
+    assert reread.last_success == T0  # a failure does not erase the last success
+    recovered = store.record_not_modified(reread, T1)
+    assert recovered.consecutive_failures == 0 and recovered.last_error is None
+    assert store.source_state("wwr").last_success == T1
+
+
+def test_unknown_source_has_empty_state(store: Store) -> None:
+    assert store.source_state("never-seen") == SourceState(name="never-seen")
+
+
+def test_sqlite_uses_wal_and_survives_reopen(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    first = Store(url)
+    first.save_collected(SourceState(name="wwr"), [posting(1)], T0)
+    first.close()
+    second = Store(url)
+    with second.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert second.posting_counts() == {"wwr": 1}
+    second.close()
+
+
+def test_new_database_is_stamped_with_schema_version(store: Store) -> None:
+    with store.engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT version FROM schema_version")).scalar()
+            == storage.SCHEMA_VERSION
+        )
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    first = Store(url)
+    with first.engine.begin() as conn:
+        conn.execute(text("UPDATE schema_version SET version = 99"))
+    first.close()
+    with pytest.raises(StoreError, match="newer than this mentor-leads understands"):
+        Store(url)
+
+
+def test_older_schema_is_migrated_forward_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    Store(url).close()  # a database at the current version
+    ran: list[int] = []
+
+    def add_notes_column(conn: Connection) -> None:
+        ran.append(2)
+        conn.execute(text("ALTER TABLE postings ADD COLUMN notes TEXT"))
+
+    monkeypatch.setattr(storage, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(storage._MIGRATIONS, 2, add_notes_column)
+    migrated = Store(url)
+    migrated.close()
+    Store(url).close()  # opening again does not migrate again
+    assert ran == [2]
+    reopened = Store(url)
+    assert "notes" in {c["name"] for c in inspect(reopened.engine).get_columns("postings")}
+    reopened.close()
+
+
+def test_unusable_url_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match=r"storage\.url"):
+        Store("nosuchdb://x")
