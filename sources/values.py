@@ -1,0 +1,83 @@
+"""Parsing the loose values job boards send: dates in many shapes, pay ranges, mojibake."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import ftfy
+
+from aggregator.models import Salary
+
+# Epoch numbers above this are milliseconds (this is Sat 20 Nov 2286 in seconds).
+_EPOCH_MILLIS_FROM = 10_000_000_000
+
+
+def parse_date(value: Any) -> datetime | None:
+    """A UTC datetime from epoch seconds/milliseconds or an ISO 8601 string; None if unknown."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > _EPOCH_MILLIS_FROM else value
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    text = str(value).strip()
+    if text.isdigit():
+        return parse_date(int(text))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def repair_text(text: str | None) -> str:
+    """Undo mojibake (UTF-8 read as Latin-1/cp1252, sometimes twice), leave good text alone."""
+    if not text:
+        return ""
+    return ftfy.fix_text(text, normalization="NFC", unescape_html=False, uncurl_quotes=False)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value > 0 else None
+    match = re.fullmatch(r"\s*([\d.,]+)\s*([kK])?\s*", str(value))
+    if not match:
+        return None
+    digits = match.group(1).replace(",", "")
+    try:
+        number = float(digits)
+    except ValueError:
+        return None
+    return number * (1000 if match.group(2) else 1) or None
+
+
+_PERIODS = {
+    "year": "year", "yearly": "year", "annual": "year", "annually": "year", "yr": "year",
+    "month": "month", "monthly": "month", "week": "week", "weekly": "week",
+    "day": "day", "daily": "day", "hour": "hour", "hourly": "hour", "hr": "hour",
+}  # fmt: skip
+
+
+def salary(
+    minimum: Any = None,
+    maximum: Any = None,
+    currency: Any = None,
+    period: Any = None,
+    text: str | None = None,
+) -> Salary | None:
+    """A Salary from loose parts; None when nothing is known."""
+    low, high = _number(minimum), _number(maximum)
+    if low and high and low > high:
+        low, high = high, low
+    unit = _PERIODS.get(str(period or "").strip().lower().removeprefix("per "))
+    code = str(currency).strip().upper()[:10] if currency else None
+    wording = text.strip() if text else None
+    if low is None and high is None and not wording:
+        return None
+    return Salary(minimum=low, maximum=high, currency=code or None, period=unit, text=wording)
