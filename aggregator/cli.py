@@ -272,14 +272,16 @@ def postings(
         cutoff = parse_since(since, clock()) if since else None
         config = _load()
         with _open_store(config) as store:
-            rows = store.postings(since=cutoff, source=source)
-            if format is OutputFormat.jsonl:
-                for stored in rows:
-                    sys.stdout.write(json.dumps(posting_record(stored), ensure_ascii=False) + "\n")
-            elif format is OutputFormat.csv:
-                _write_csv(rows)
-            else:
-                out.print(_postings_table(rows))
+            rows = list(store.postings(since=cutoff, source=source))
+            links = store.lead_links(sorted({r.lead_id for r in rows}))
+            records = [posting_record(r, links[r.lead_id]) for r in rows]
+    if format is OutputFormat.jsonl:
+        for record in records:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    elif format is OutputFormat.csv:
+        _write_csv(records)
+    else:
+        out.print(_postings_table(records))
 
 
 def parse_since(value: str, now: datetime) -> datetime:
@@ -297,57 +299,57 @@ def parse_since(value: str, now: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def posting_record(stored: StoredPosting) -> dict[str, Any]:
-    """Every field of a stored posting as JSON-ready values."""
+def posting_record(stored: StoredPosting, links: list[str]) -> dict[str, Any]:
+    """Every field of a stored posting as JSON-ready values, with all links of its lead."""
     posting = asdict(stored.posting)
     posting["posted_at"] = _iso(stored.posting.posted_at)
     posting["tags"] = list(stored.posting.tags)
     return {
         "id": stored.id,
+        "lead_id": stored.lead_id,
         **posting,
+        "links": links,
         "first_seen": _iso(stored.first_seen),
         "last_seen": _iso(stored.last_seen),
     }
 
 
 _CSV_COLUMNS = (
-    "id", "source", "external_id", "url", "title", "company", "location", "remote",
+    "id", "lead_id", "source", "external_id", "url", "title", "company", "location", "remote",
     "employment_type", "salary_min", "salary_max", "salary_currency", "salary_period",
-    "salary_text", "posted_at", "tags", "first_seen", "last_seen", "description_text",
+    "salary_text", "posted_at", "tags", "links", "first_seen", "last_seen", "description_text",
     "description_html",
 )  # fmt: skip
 
 
-def _write_csv(rows: Iterator[StoredPosting]) -> None:
+def _write_csv(records: list[dict[str, Any]]) -> None:
     writer = csv.DictWriter(sys.stdout, fieldnames=_CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for stored in rows:
-        record = posting_record(stored)
+    for record in records:
         salary = record.pop("salary") or {}
         record.update({f"salary_{k}": v for k, v in salary.items()})
         record["salary_min"] = record.pop("salary_minimum", None)
         record["salary_max"] = record.pop("salary_maximum", None)
         record["tags"] = "; ".join(record["tags"])
+        record["links"] = " ".join(record["links"])
         writer.writerow({k: record.get(k) for k in _CSV_COLUMNS})
 
 
-def _postings_table(rows: Iterator[StoredPosting]) -> Table:
+def _postings_table(records: list[dict[str, Any]]) -> Table:
     table = Table(title="Postings", title_justify="left")
-    for column in ("id", "first seen", "source", "title", "company", "location", "url"):
+    for column in ("id", "lead", "first seen", "source", "title", "company", "location", "links"):
         table.add_column(column, overflow="fold")
-    for stored in rows:
-        p = stored.posting
-        location = p.location + (
-            " (remote)" if p.remote and "remote" not in p.location.lower() else ""
-        )
+    for r in records:
+        remote = r["remote"] and "remote" not in r["location"].lower()
         table.add_row(
-            str(stored.id),
-            stored.first_seen.strftime("%Y-%m-%d"),
-            safe(p.source),
-            safe(p.title),
-            safe(p.company),
-            safe(location),
-            safe(p.url),
+            str(r["id"]),
+            str(r["lead_id"]),
+            r["first_seen"][:10],
+            safe(r["source"]),
+            safe(r["title"]),
+            safe(r["company"]),
+            safe(r["location"] + (" (remote)" if remote else "")),
+            safe("\n".join(r["links"])),
         )
     return table
 

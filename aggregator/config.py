@@ -77,6 +77,15 @@ class DeliveryConfig(BaseModel):
     smtp: SmtpConfig | None = None
 
 
+class DedupeConfig(BaseModel):
+    """How the same job seen twice is recognised."""
+
+    model_config = _STRICT
+    # A job reposted (same company and title, or the same description) within this many days
+    # of last being seen is the same lead, so mentees are not told about it again.
+    repost_window_days: Annotated[int, Field(ge=0, le=3650)] = 30
+
+
 class SourceOptions(BaseModel):
     """Settings every source has; each source type extends this with its own."""
 
@@ -95,6 +104,7 @@ class AppConfig(BaseModel):
     storage: StorageConfig = StorageConfig()
     http: HttpConfig = HttpConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    dedupe: DedupeConfig = DedupeConfig()
     sources: tuple[SourceOptions, ...] = ()
     mentors: tuple[Mentor, ...] = ()
     mentees: tuple[Mentee, ...] = ()

@@ -53,6 +53,8 @@ class StoredPosting:
     posting: Posting
     first_seen: datetime
     last_seen: datetime
+    lead_id: int  # the job this posting is one sighting of (shared across sources)
+    company_page: bool = False  # seen on the company's own ATS or careers site
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -20,7 +20,7 @@ from aggregator.fetching import Fetcher
 from aggregator.models import FetchStatus, RunReport, SourceOutcome, SourceState
 from aggregator.storage import Store
 from aggregator.workers import CpuPool
-from sources import CollectContext, Collected, Source, build_source
+from sources import COMPANY_PAGE_TYPES, CollectContext, Collected, Source, build_source
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,10 @@ async def collect_async(
     try:
         async with Fetcher(config.http, transport=transport) as fetcher:
             context = CollectContext(fetcher=fetcher, pool=pool, now=now)
+            window = timedelta(days=config.dedupe.repost_window_days)
             tasks = [
-                asyncio.create_task(_collect_one(build_source(o), context, store)) for o in options
+                asyncio.create_task(_collect_one(build_source(o), context, store, window))
+                for o in options
             ]
             for finished in asyncio.as_completed(tasks):
                 outcome = await finished
@@ -76,7 +78,9 @@ async def collect_async(
     return report
 
 
-async def _collect_one(source: Source, context: CollectContext, store: Store) -> SourceOutcome:
+async def _collect_one(
+    source: Source, context: CollectContext, store: Store, repost_window: timedelta
+) -> SourceOutcome:
     name = source.options.name
     state = _state_for_run(store.source_state(name), source.options)
     try:
@@ -89,7 +93,11 @@ async def _collect_one(source: Source, context: CollectContext, store: Store) ->
         store.record_not_modified(state, context.now())
         return SourceOutcome(name=name, status=FetchStatus.NOT_MODIFIED)
     new, updated, unchanged = store.save_collected(
-        _state_after(state, collected), collected.postings, context.now()
+        _state_after(state, collected),
+        collected.postings,
+        context.now(),
+        company_page=source.options.type in COMPANY_PAGE_TYPES,
+        repost_window=repost_window,
     )
     return SourceOutcome(
         name=name,

@@ -11,20 +11,23 @@ import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Connection,
     DateTime,
     Engine,
     Float,
+    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -40,6 +43,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from aggregator import dedupe
+from aggregator.dedupe import DEFAULT_REPOST_WINDOW_DAYS
 from aggregator.errors import StoreError
 from aggregator.identity import canonical_url, content_hash, fingerprint
 from aggregator.models import Posting, Salary, SourceState, StoredPosting
@@ -71,10 +76,32 @@ metadata = MetaData()
 
 schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
 
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False),  # dedupe.lead_key; "" when the company is unknown
+    Column("company_key", Text, nullable=False),
+    Column("signature", LargeBinary),  # MinHash of the description, None when too short
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Index("ix_leads_key", "key"),
+)
+
+lead_bands = Table(
+    "lead_bands",
+    metadata,
+    Column("band", BigInteger, nullable=False),
+    Column("lead_id", Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_lead_bands_band", "band"),
+)
+
 postings = Table(
     "postings",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False),
+    Column("company_page", Boolean, nullable=False),  # from the company's own ATS or site
     Column("source", String(200), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("external_id", Text, nullable=False),
@@ -101,6 +128,7 @@ postings = Table(
     UniqueConstraint("source", "fingerprint", name="uq_postings_source_fingerprint"),
     Index("ix_postings_first_seen", "first_seen"),
     Index("ix_postings_canonical_url", "canonical_url"),
+    Index("ix_postings_lead_id", "lead_id"),
 )
 
 source_states = Table(
@@ -227,33 +255,46 @@ class Store:
     # -- postings -----------------------------------------------------------------------
 
     def save_collected(
-        self, state: SourceState, batch: Sequence[Posting], now: datetime
+        self,
+        state: SourceState,
+        batch: Sequence[Posting],
+        now: datetime,
+        *,
+        company_page: bool = False,
+        repost_window: timedelta = timedelta(days=DEFAULT_REPOST_WINDOW_DAYS),
     ) -> tuple[int, int, int]:
         """Store a source's postings and its new state in one transaction.
 
         Returns counts of (new, updated, unchanged) postings. Doing both at once means a
-        crash can never leave validators (ETag) saved for postings that were not.
+        crash can never leave validators (ETag) saved for postings that were not. New postings
+        join the lead (the same job seen elsewhere) they duplicate, or start a new one.
         """
         unique = {fingerprint(p): p for p in batch}
         with self.engine.begin() as conn:
             known = self._known(conn, state.name, list(unique))
-            new_rows, changed, unchanged_ids = [], [], []
+            new_rows, changed, seen_ids = [], [], []
             for key, posting in unique.items():
                 digest = content_hash(posting)
                 if key not in known:
-                    new_rows.append(_posting_row(posting, key, digest, now))
-                elif known[key][1] != digest:
-                    changed.append((known[key][0], _posting_row(posting, key, digest, now)))
-                else:
-                    unchanged_ids.append(known[key][0])
+                    new_rows.append(_posting_row(posting, key, digest, now, company_page))
+                    continue
+                seen_ids.append(known[key][0])
+                if known[key][1] != digest:
+                    changed.append(
+                        (known[key][0], _posting_row(posting, key, digest, now, company_page))
+                    )
             if new_rows:
+                resolver = _LeadResolver(conn, now, now - repost_window)
+                for row, posting in zip(
+                    new_rows, [unique[r["fingerprint"]] for r in new_rows], strict=True
+                ):
+                    row["lead_id"] = resolver.lead_for(row, posting)
                 conn.execute(insert(postings), new_rows)
             for row_id, row in changed:
-                del row["first_seen"]
+                for column in ("first_seen", "company_page"):
+                    del row[column]
                 conn.execute(update(postings).where(postings.c.id == row_id).values(**row))
-            for start in range(0, len(unchanged_ids), _BATCH):
-                ids = unchanged_ids[start : start + _BATCH]
-                conn.execute(update(postings).where(postings.c.id.in_(ids)).values(last_seen=now))
+            _touch(conn, seen_ids, now)
             fresh = replace(
                 state,
                 last_attempt=now,
@@ -263,7 +304,7 @@ class Store:
                 last_item_count=len(unique),
             )
             _write_state(conn, fresh)
-        return len(new_rows), len(changed), len(unchanged_ids)
+        return len(new_rows), len(changed), len(seen_ids) - len(changed)
 
     @staticmethod
     def _known(conn: Connection, source: str, keys: list[str]) -> dict[str, tuple[int, str]]:
@@ -291,11 +332,123 @@ class Store:
             for row in conn.execution_options(yield_per=_BATCH).execute(query):
                 yield _stored_from_row(row._mapping)
 
+    def lead_links(self, lead_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Every URL each lead was seen at: the company's own pages first, then oldest first."""
+        links: dict[int, list[str]] = {lead_id: [] for lead_id in lead_ids}
+        with self.engine.connect() as conn:
+            for start in range(0, len(lead_ids), _BATCH):
+                query = (
+                    select(postings.c.lead_id, postings.c.url)
+                    .where(postings.c.lead_id.in_(lead_ids[start : start + _BATCH]))
+                    .order_by(postings.c.company_page.desc(), postings.c.first_seen, postings.c.id)
+                )
+                for lead_id, url in conn.execute(query):
+                    if url and url not in links[lead_id]:
+                        links[lead_id].append(url)
+        return links
+
     def posting_counts(self) -> dict[str, int]:
         """How many postings each source has in the store."""
         query = select(postings.c.source, func.count()).group_by(postings.c.source)
         with self.engine.connect() as conn:
             return {source: count for source, count in conn.execute(query).all()}
+
+
+def _touch(conn: Connection, posting_ids: list[int], now: datetime) -> None:
+    """Mark postings, and the leads they belong to, as seen now."""
+    for start in range(0, len(posting_ids), _BATCH):
+        ids = posting_ids[start : start + _BATCH]
+        conn.execute(update(postings).where(postings.c.id.in_(ids)).values(last_seen=now))
+        lead_ids = select(postings.c.lead_id).where(postings.c.id.in_(ids)).scalar_subquery()
+        conn.execute(update(leads).where(leads.c.id.in_(lead_ids)).values(last_seen=now))
+
+
+class _LeadResolver:
+    """Finds the lead each new posting belongs to (see aggregator.dedupe), creating leads.
+
+    Lookups are by index only: the canonical URL, the lead key, and the LSH bands of the
+    description's MinHash, each checked against leads of the same company seen since
+    ``window_start``.
+    """
+
+    def __init__(self, conn: Connection, now: datetime, window_start: datetime) -> None:
+        self.conn = conn
+        self.now = now
+        self.window_start = window_start
+        self.touched: set[int] = set()
+        self.batch_urls: dict[str, int] = {}  # new postings of this batch are not inserted yet
+
+    def lead_for(self, row: dict[str, Any], posting: Posting) -> int:
+        """The id of the lead ``posting`` joins (touched to now), or of a new lead."""
+        key = dedupe.lead_key(posting)
+        sig = dedupe.signature(posting.description_text)
+        found = (
+            self._by_url(row["canonical_url"])
+            or self._by_key(key)
+            or self._by_description(dedupe.company_key(posting.company), sig)
+        )
+        if found is None:
+            found = self._new_lead(key, dedupe.company_key(posting.company), sig)
+        if row["canonical_url"]:
+            self.batch_urls.setdefault(row["canonical_url"], found)
+        if found not in self.touched:
+            self.conn.execute(update(leads).where(leads.c.id == found).values(last_seen=self.now))
+            self.touched.add(found)
+        return found
+
+    def _by_url(self, url: str) -> int | None:
+        if not url:
+            return None
+        if url in self.batch_urls:
+            return self.batch_urls[url]
+        query = select(postings.c.lead_id).where(postings.c.canonical_url == url).limit(1)
+        return self.conn.execute(query).scalar_one_or_none()
+
+    def _by_key(self, key: str) -> int | None:
+        if not key:
+            return None
+        query = (
+            select(leads.c.id)
+            .where(leads.c.key == key, leads.c.last_seen >= self.window_start)
+            .order_by(leads.c.last_seen.desc())
+            .limit(1)
+        )
+        return self.conn.execute(query).scalar_one_or_none()
+
+    def _by_description(self, company: str, sig: dedupe.Signature | None) -> int | None:
+        if not company or sig is None:
+            return None
+        query = (
+            select(leads.c.id, leads.c.signature)
+            .join(lead_bands, lead_bands.c.lead_id == leads.c.id)
+            .where(
+                lead_bands.c.band.in_(dedupe.band_hashes(sig)),
+                leads.c.company_key == company,
+                leads.c.last_seen >= self.window_start,
+            )
+            .distinct()
+        )
+        best, best_score = None, dedupe.NEAR_DUPLICATE_THRESHOLD
+        for lead_id, stored in self.conn.execute(query):
+            score = dedupe.similarity(sig, dedupe.from_bytes(stored))
+            if score >= best_score:
+                best, best_score = lead_id, score
+        return best
+
+    def _new_lead(self, key: str, company: str, sig: dedupe.Signature | None) -> int:
+        values = {
+            "key": key,
+            "company_key": company,
+            "signature": dedupe.to_bytes(sig) if sig is not None else None,
+            "first_seen": self.now,
+            "last_seen": self.now,
+        }
+        lead_id = int(self.conn.execute(insert(leads).values(**values)).inserted_primary_key[0])
+        if sig is not None:
+            bands = [{"band": band, "lead_id": lead_id} for band in dedupe.band_hashes(sig)]
+            self.conn.execute(insert(lead_bands), bands)
+        self.touched.add(lead_id)
+        return lead_id
 
 
 def _write_state(conn: Connection, state: SourceState) -> None:
@@ -322,9 +475,12 @@ def _state_from_row(row: Any) -> SourceState:
     return SourceState(**dict(row))
 
 
-def _posting_row(posting: Posting, key: str, digest: str, now: datetime) -> dict[str, Any]:
+def _posting_row(
+    posting: Posting, key: str, digest: str, now: datetime, company_page: bool
+) -> dict[str, Any]:
     salary = posting.salary or Salary()
     return {
+        "company_page": company_page,
         "source": posting.source,
         "fingerprint": key,
         "external_id": posting.external_id,
@@ -381,5 +537,10 @@ def _stored_from_row(row: Any) -> StoredPosting:
         tags=tuple(json.loads(tags) if isinstance(tags, str) else tags),
     )
     return StoredPosting(
-        id=row["id"], posting=posting, first_seen=row["first_seen"], last_seen=row["last_seen"]
+        id=row["id"],
+        posting=posting,
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        lead_id=row["lead_id"],
+        company_page=bool(row["company_page"]),
     )

@@ -15,6 +15,12 @@ SOURCE_TYPES: dict[str, type[Source]] = {
 }
 
 
+# Source types that read a company's own ATS or careers site: their links are shown first.
+COMPANY_PAGE_TYPES = frozenset(
+    {"greenhouse", "lever", "ashby", "workable", "recruitee", "smartrecruiters", "jsonld"}
+)
+
+
 def option_models() -> dict[str, type[SourceOptions]]:
     """The options model of every source type, for config validation."""
     return {name: kind.Options for name, kind in SOURCE_TYPES.items()}
@@ -25,4 +31,6 @@ def build_source(options: SourceOptions) -> Source:
     return SOURCE_TYPES[options.type](options)  # type: ignore[call-arg]
 
 
-__all__ = ["SOURCE_TYPES", "CollectContext", "Collected", "Source", "build_source", "option_models"]
+__all__ = [
+    "COMPANY_PAGE_TYPES",
+    "SOURCE_TYPES", "CollectContext", "Collected", "Source", "build_source", "option_models"]
