@@ -443,7 +443,8 @@ class _LeadResolver:
             "first_seen": self.now,
             "last_seen": self.now,
         }
-        lead_id = int(self.conn.execute(insert(leads).values(**values)).inserted_primary_key[0])
+        query = insert(leads).values(**values).returning(leads.c.id)
+        lead_id = int(self.conn.execute(query).scalar_one())
         if sig is not None:
             bands = [{"band": band, "lead_id": lead_id} for band in dedupe.band_hashes(sig)]
             self.conn.execute(insert(lead_bands), bands)
