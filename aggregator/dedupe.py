@@ -42,9 +42,44 @@ _RANDOM = np.random.default_rng(20261125)  # fixed: signatures must be stable ac
 _A = _RANDOM.integers(1, _PRIME, size=PERMUTATIONS, dtype=np.uint64)
 _B = _RANDOM.integers(0, _PRIME, size=PERMUTATIONS, dtype=np.uint64)
 _WORD = re.compile(r"[a-z0-9]+(?:[+#.][a-z0-9+#]+)*")
-_COMPANY_SUFFIXES = re.compile(
-    r"\b(inc|incorporated|llc|ltd|limited|gmbh|ag|sa|s\.a|bv|b\.v|plc|corp|corporation|co|"
-    r"company|sp z o\.o|pvt|private|pty|oy|ab|as|srl|sas)\b\.?"
+# Legal forms dropped from the end of company names ("Espeo Sp. z o.o." -> "espeo").
+_LEGAL_FORM_WORDS = frozenset(
+    [
+        "inc",
+        "incorporated",
+        "llc",
+        "llp",
+        "ltd",
+        "limited",
+        "gmbh",
+        "mbh",
+        "ag",
+        "kg",
+        "se",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "plc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "pvt",
+        "private",
+        "pty",
+        "oy",
+        "ab",
+        "as",
+        "aps",
+        "sp",
+        "z",
+        "o",
+        "oo",
+    ]
 )
 
 Signature = npt.NDArray[np.uint64]
@@ -58,8 +93,10 @@ def normalise(text: str) -> str:
 
 def company_key(company: str) -> str:
     """'Acme, Inc.' and 'ACME' give the same key; legal-form suffixes are dropped."""
-    lowered = unicodedata.normalize("NFKD", company).encode("ascii", "ignore").decode().lower()
-    return normalise(_COMPANY_SUFFIXES.sub(" ", lowered))
+    words = normalise(company).replace(".", " ").split()
+    while len(words) > 1 and words[-1] in _LEGAL_FORM_WORDS:
+        words.pop()
+    return " ".join(words)
 
 
 def lead_key(posting: Posting) -> str:

@@ -1,0 +1,176 @@
+"""The same job seen on several boards is one lead; different jobs stay apart.
+
+Built from real recorded We Work Remotely postings, altered only in ids, links and titles the
+way boards re-post them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from aggregator import dedupe
+from aggregator.models import Posting, SourceState
+from aggregator.storage import Store
+from sources.rss import parse_feed
+
+FEEDS = Path(__file__).parent / "fixtures" / "rss" / "wwr_2022-11"
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def real_postings() -> list[Posting]:
+    body = (FEEDS / "remote-back-end-programming-jobs.rss").read_bytes()
+    return parse_feed(body, "https://weworkremotely.com/x.rss", "application/rss+xml", "wwr")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
+    yield opened
+    opened.close()
+
+
+def save(
+    store: Store, source: str, postings: list[Posting], when: datetime = T0, *, ats: bool = False
+) -> None:
+    batch = [replace(p, source=source) for p in postings]
+    store.save_collected(SourceState(name=source), batch, when, company_page=ats)
+
+
+def leads_by_source(store: Store) -> dict[str, list[int]]:
+    result: dict[str, list[int]] = {}
+    for stored in store.postings():
+        result.setdefault(stored.posting.source, []).append(stored.lead_id)
+    return result
+
+
+def as_board_copy(posting: Posting, n: int, **changes: object) -> Posting:
+    """The same job as another board shows it: new id and link."""
+    return replace(
+        posting,
+        external_id=f"board-{n}",
+        url=f"https://jobs.example-board.com/view/{n}",
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def test_same_url_with_tracking_parameters_is_one_lead(
+    store: Store, real_postings: list[Posting]
+) -> None:
+    original = real_postings[0]
+    copy = replace(original, external_id="other-id", url=original.url + "?utm_source=board&ref=rss")
+    save(store, "wwr", [original])
+    save(store, "board", [copy])
+    assert leads_by_source(store)["wwr"] == leads_by_source(store)["board"]
+
+
+def test_same_company_title_location_is_one_lead(
+    store: Store, real_postings: list[Posting]
+) -> None:
+    original = real_postings[1]
+    copy = as_board_copy(original, 1, description_text="Apply on our site.", description_html="")
+    save(store, "wwr", [original])
+    save(store, "board", [copy])
+    assert leads_by_source(store)["wwr"] == leads_by_source(store)["board"]
+
+
+def test_retitled_copy_with_edited_description_is_one_lead(
+    store: Store, real_postings: list[Posting]
+) -> None:
+    original = real_postings[2]
+    words = original.description_text.split()
+    edited = " ".join([*words[:10], "really", *words[10:-5]])  # a word added, the end cut
+    copy = as_board_copy(
+        original,
+        2,
+        title=original.title + " (Remote)",
+        company=original.company.upper() + " Inc.",
+        description_text=edited,
+    )
+    save(store, "wwr", [original])
+    save(store, "board", [copy])
+    assert leads_by_source(store)["wwr"] == leads_by_source(store)["board"]
+
+
+def test_different_jobs_stay_apart(store: Store, real_postings: list[Posting]) -> None:
+    # Clevertech posted one job twice ("Senior Backend Engineer - Javascript Node" and "… - Node",
+    # 84% the same text): that pair is one lead. Every other posting in the feed is its own job,
+    # including UpStack's four roles that share 58% boilerplate.
+    save(store, "wwr", real_postings)
+    leads = {}
+    for stored in store.postings():
+        leads.setdefault(stored.lead_id, []).append(stored.posting.title)
+    merged = [titles for titles in leads.values() if len(titles) > 1]
+    assert merged == [
+        ["Senior Backend Engineer - Javascript Node", "Senior Backend Engineer - Node"]
+    ]
+    upstack = [p for p in real_postings if p.company.startswith("UpStack")]
+    assert (
+        len({lead for lead, titles in leads.items() if any(p.title in titles for p in upstack)})
+        == 4
+    )
+
+
+def test_same_description_at_another_company_is_another_lead(
+    store: Store, real_postings: list[Posting]
+) -> None:
+    original = real_postings[3]
+    other = as_board_copy(original, 3, company="Completely Different Co", title="Data Engineer")
+    save(store, "wwr", [original])
+    save(store, "board", [other])
+    assert leads_by_source(store)["wwr"] != leads_by_source(store)["board"]
+
+
+def test_repost_within_window_is_the_same_lead_but_not_after(
+    store: Store, real_postings: list[Posting]
+) -> None:
+    original = real_postings[4]
+    save(store, "wwr", [original], T0)
+    save(store, "wwr", [as_board_copy(original, 10)], T0 + timedelta(days=20))
+    save(store, "wwr", [as_board_copy(original, 11)], T0 + timedelta(days=20 + 31))
+    first, repost, much_later = leads_by_source(store)["wwr"]
+    assert first == repost
+    assert much_later != first
+
+
+def test_company_page_link_comes_first(store: Store, real_postings: list[Posting]) -> None:
+    original = real_postings[5]
+    ats = as_board_copy(original, 5)
+    ats = replace(ats, url="https://boards.greenhouse.io/acme/jobs/5")
+    save(store, "wwr", [original])
+    save(store, "acme-greenhouse", [ats], T0 + timedelta(hours=1), ats=True)
+    (lead_id,) = set(leads_by_source(store)["wwr"])
+    assert store.lead_links([lead_id])[lead_id] == [ats.url, original.url]
+
+
+def test_duplicates_inside_one_batch_share_a_lead(
+    store: Store, real_postings: list[Posting]
+) -> None:
+    original = real_postings[6]
+    copy = replace(original, external_id="board-6", url=original.url + "?source=x")
+    save(store, "board", [original, copy])
+    first, second = leads_by_source(store)["board"]
+    assert first == second
+
+
+def test_company_keys_ignore_case_and_legal_forms() -> None:
+    assert dedupe.company_key("Acme, Inc.") == dedupe.company_key("ACME") == "acme"
+    assert dedupe.company_key("Espeo Sp. z o.o.") == dedupe.company_key("espeo")
+    assert dedupe.company_key("Zoë GmbH") == "zoe"
+
+
+def test_signature_similarity_tracks_text_overlap(real_postings: list[Posting]) -> None:
+    text = real_postings[0].description_text
+    same = dedupe.signature(text)
+    near = dedupe.signature(text.replace(" the ", " a ", 2))
+    other = dedupe.signature(real_postings[7].description_text)
+    assert same is not None and near is not None and other is not None
+    assert dedupe.similarity(same, same) == 1.0
+    assert dedupe.similarity(same, near) >= dedupe.NEAR_DUPLICATE_THRESHOLD
+    assert dedupe.similarity(same, other) < 0.3
+    assert dedupe.signature("too short to compare") is None
