@@ -8,6 +8,7 @@ gives a fallback), so secrets stay out of the file.
 from __future__ import annotations
 
 import difflib
+import io
 import os
 import re
 import types
@@ -18,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from aggregator.errors import ConfigError
@@ -402,3 +404,59 @@ def line_of(tree: Any, loc: Loc) -> int | None:
         except (KeyError, IndexError, TypeError):
             break
     return line
+
+
+def unique_source_name(config: AppConfig, wanted: str) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``… when a source of that name exists."""
+    taken = {s.name for s in config.sources}
+    name, n = wanted, 2
+    while name in taken:
+        name, n = f"{wanted}-{n}", n + 1
+    return name
+
+
+def source_entry_yaml(entry: Mapping[str, Any]) -> str:
+    """A source entry as the YAML list item that would be appended to ``sources:``."""
+    stream = io.StringIO()
+    YAML(typ="rt").dump([dict(entry)], stream)
+    return stream.getvalue()
+
+
+def append_source(
+    path: Path, entry: Mapping[str, Any], source_types: Mapping[str, type[SourceOptions]]
+) -> None:
+    """Append a source to the config file, keeping its comments and layout.
+
+    The edited file is validated before it replaces the original, so a bad entry never
+    leaves a broken config behind.
+    """
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    tree = read_yaml(path)
+    if tree is None:
+        tree = CommentedMap()
+    sources = tree.get("sources")
+    if sources is None:
+        tree["sources"] = sources = CommentedSeq()
+    added = CommentedMap(entry)
+    if sources:
+        _move_trailing_comment(sources[-1], added)
+    sources.append(added)
+    draft = path.with_name(f".{path.name}.new")
+    with draft.open("w", encoding="utf-8") as handle:
+        yaml.dump(tree, handle)
+    try:
+        load_config(draft, source_types)
+    except ConfigError:
+        draft.unlink()
+        raise
+    os.replace(draft, path)
+
+
+def _move_trailing_comment(previous: Any, added: CommentedMap) -> None:
+    """Comments after the last source belong to what follows, so they move below the new one."""
+    if not isinstance(previous, CommentedMap) or not previous:
+        return
+    comment = previous.ca.items.pop(list(previous.keys())[-1], None)
+    if comment:
+        added.ca.items[list(added.keys())[-1]] = comment

@@ -29,6 +29,13 @@ _BLOCK_TAGS = frozenset(
     }
 )  # fmt: skip
 _SKIPPED_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+_HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+_VOID_TAGS = frozenset({"br", "hr"})  # "<br/>" reports an end tag too: one line break, not two
+_BULLET = "\n• "
+# A bullet the author typed inside an HTML list item: "<li>- Fluent English</li>".
+_TYPED_BULLET = re.compile(r"^• [-\u2013\u2014*\u2022\u00b7]\s+", re.MULTILINE)
+# A blank line between two bullet lines: lists read as lists, not as paragraphs.
+_LOOSE_BULLETS = re.compile(r"^(• [^\n]*)\n\n(?=• )", re.MULTILINE)
 
 
 def sanitize_html(fragment: str, base_url: str | None = None) -> str:
@@ -51,24 +58,38 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping = 0
+        self._preformatted = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIPPED_TEXT_TAGS:
             self._skipping += 1
-        elif tag == "li":
-            self.parts.append("\n• ")
-        elif tag in _BLOCK_TAGS:
+            return
+        if tag == "pre":
+            self._preformatted += 1
+        if tag == "li":
+            self.parts.append(_BULLET)
+        elif tag in _BLOCK_TAGS and not self._just_after_bullet():
             self.parts.append("\n")
+
+    def _just_after_bullet(self) -> bool:
+        # "<li><p>text</p></li>" keeps the text on the bullet's line
+        last = next((part for part in reversed(self.parts) if part.strip()), "")
+        return last == _BULLET
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIPPED_TEXT_TAGS:
             self._skipping = max(0, self._skipping - 1)
-        elif tag in _BLOCK_TAGS:
+            return
+        if tag == "pre":
+            self._preformatted = max(0, self._preformatted - 1)
+        if tag in _BLOCK_TAGS and tag not in _VOID_TAGS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
+        if self._skipping:
+            return
+        # As a browser renders it: outside <pre>, a line break in the source is just a space.
+        self.parts.append(data if self._preformatted else _HTML_WHITESPACE.sub(" ", data))
 
 
 def html_to_text(fragment: str) -> str:
@@ -78,7 +99,8 @@ def html_to_text(fragment: str) -> str:
     parser = _TextExtractor()
     parser.feed(fragment)
     parser.close()
-    return tidy_text("".join(parser.parts))
+    text = _TYPED_BULLET.sub("• ", tidy_text("".join(parser.parts)))
+    return _LOOSE_BULLETS.sub(r"\1\n", text)
 
 
 def tidy_text(text: str) -> str:
@@ -115,7 +137,9 @@ def employment_type(label: str | None) -> str:
 
 
 _REMOTE_WORDS = re.compile(
-    r"\b(remote|anywhere|telecommut\w*|work from home|wfh|distributed)\b", re.IGNORECASE
+    # "remoto"/"remota": Portuguese, Spanish and Italian boards ("Apoio ao Cliente - Remoto")
+    r"\b(remote|remot[oa]|anywhere|telecommut\w*|work from home|wfh|distributed)\b",
+    re.IGNORECASE,
 )
 
 

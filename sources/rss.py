@@ -8,7 +8,9 @@ links, or HTML descriptions with scripts in them. All of that is normalised here
 from __future__ import annotations
 
 import calendar
+import html
 import logging
+import re
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any, ClassVar
@@ -36,6 +38,13 @@ FEED_ACCEPT = (
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
 _WWR_HOST = "weworkremotely.com"
+# Root element: the first tag that is not a declaration, comment or processing instruction.
+_ROOT_ELEMENT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+# Internal general entities, as feedparser keeps them: a name and a literal value.
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s+([\w.:-]+)\s+(?:\"([^\"]*)\"|'([^']*)')")
+_MAX_ENTITY_EXPANSION = 1_000_000  # characters; real feeds use a handful of short entities
+# We Work Remotely lists skills as English prose: "A, B, and C".
+_SKILL_SEPARATOR = re.compile(r",\s*(?:and\s+)?")
 
 
 class RssOptions(SourceOptions):
@@ -88,6 +97,7 @@ def parse_feed(
     """
     if not body.strip():
         raise FeedFormatError(f"empty response from {url}; the feed returned no content")
+    _reject_entity_bomb(body, url)
     parsed = feedparser.parse(
         body,
         response_headers={"content-location": url, "content-type": content_type or "text/xml"},
@@ -115,15 +125,49 @@ def parse_feed(
 
 
 def _reject_non_feed(parsed: Any, body: bytes, url: str, content_type: str) -> None:
-    """Explain why a body with no entries is not an (empty) feed."""
+    """Explain why a body with no entries is not an (empty) feed.
+
+    A well-formed RSS/Atom document with no items is a valid, empty feed; any other document
+    (an HTML page, another XML vocabulary, garbage) is an error, not a silent empty success.
+    """
     head = body.lstrip()[:512].lower()
     if "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
         raise FeedFormatError(
             f"{url} returned an HTML page, not a feed; use the page's RSS/Atom link instead"
         )
-    if parsed.bozo and not parsed.get("version"):
-        reason = parsed.get("bozo_exception") or "unrecognised format"
+    if parsed.get("version"):
+        return
+    if parsed.bozo:
+        reason = " ".join(str(parsed.get("bozo_exception") or "unrecognised format").split())
         raise FeedFormatError(f"{url} is not a readable RSS/Atom feed: {reason}")
+    root = _ROOT_ELEMENT.search(body.replace(b"\x00", b""))
+    found = f"its root element is <{root.group(1).decode(errors='replace')}>" if root else ""
+    raise FeedFormatError(
+        f"{url} is not an RSS/Atom feed ({found or 'no root element'}); "
+        "check that the URL points to the feed itself"
+    )
+
+
+def _reject_entity_bomb(body: bytes, url: str) -> None:
+    """Refuse documents whose entities would expand far beyond the body (quadratic blowup).
+
+    feedparser drops nested entity definitions (billion laughs) and never fetches external
+    ones, but its fallback parser expands every literal entity it keeps, so one 100 kB entity
+    referenced a thousand times would become 100 MB of text.
+    """
+    # NUL bytes out, so declarations in UTF-16/32 documents are seen too.
+    text = body.replace(b"\x00", b"") if b"\x00" in body else body
+    if b"<!ENTITY" not in text:
+        return
+    expansion = sum(
+        len(double or single) * text.count(b"&" + name + b";")
+        for name, double, single in _ENTITY_DECLARATION.findall(text)
+    )
+    if expansion > _MAX_ENTITY_EXPANSION:
+        raise FeedFormatError(
+            f"{url} declares XML entities that would expand to {expansion:,} characters; "
+            "refusing to parse it (an entity-expansion attack or a broken feed)"
+        )
 
 
 def _posting(
@@ -135,7 +179,8 @@ def _posting(
     if we_work_remotely and not named_company and ": " in title:
         named_company, title = (part.strip() for part in title.split(": ", 1))
     location = _location(entry)
-    description = sanitize_html(_description(entry), base_url=link or feed_url)
+    fragment, base = _description(entry)
+    description = sanitize_html(fragment, base_url=base or link or feed_url)
     return Posting(
         source=source,
         external_id=str(entry.get("id") or ""),
@@ -162,16 +207,24 @@ def _location(entry: Any) -> str:
     return ", ".join(seen)
 
 
-def _description(entry: Any) -> str:
-    contents = entry.get("content") or []
-    longest = max((c.get("value", "") for c in contents), key=len, default="")
-    summary = entry.get("summary", "")
-    return longest if len(longest) >= len(summary) else summary
+def _description(entry: Any) -> tuple[str, str | None]:
+    """The longest of the entry's contents and summary as HTML, and the base URL in its scope.
+
+    Relative links resolve against that base (xml:base, else the feed URL), as the
+    specifications say, not against the entry's own link.
+    """
+    details = [*(entry.get("content") or []), entry.get("summary_detail") or {}]
+    longest = max(details, key=lambda detail: len(detail.get("value") or ""))
+    value = str(longest.get("value") or "")
+    if longest.get("type") == "text/plain":  # Atom type="text": "<" and "&" are literal text
+        value = html.escape(value).replace("\n", "<br>")
+    return value, longest.get("base") or None
 
 
 def _tags(entry: Any) -> tuple[str, ...]:
-    labels = [plain_label(t.get("term") or t.get("label")) for t in entry.get("tags") or []]
-    labels += [plain_label(s) for s in str(entry.get("skills") or "").split(",")]
+    # Atom's label is the human-readable name; term is often a machine id ("python").
+    labels = [plain_label(t.get("label") or t.get("term")) for t in entry.get("tags") or []]
+    labels += [plain_label(s) for s in _SKILL_SEPARATOR.split(str(entry.get("skills") or ""))]
     return tuple(dict.fromkeys(label for label in labels if label))
 
 
