@@ -6,6 +6,7 @@ configuration error.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import logging
@@ -26,12 +27,21 @@ from rich.table import Table
 from rich.text import Text
 
 from aggregator import __version__, pipeline
-from aggregator.config import AppConfig, config_path, load_config
+from aggregator.config import (
+    AppConfig,
+    append_source,
+    config_path,
+    load_config,
+    source_entry_yaml,
+    unique_source_name,
+)
 from aggregator.demo import run_demo
-from aggregator.errors import ConfigError, LeadsError
+from aggregator.errors import ConfigError, LeadsError, SourceError
+from aggregator.fetching import Fetcher
 from aggregator.models import FetchStatus, RunReport, SourceOutcome, StoredPosting
 from aggregator.storage import Store
 from sources import option_models
+from sources.detect import Detected, detect
 
 app = typer.Typer(
     help="Collect job postings and pass the right ones to the people you mentor.",
@@ -356,6 +366,41 @@ def _postings_table(records: list[dict[str, Any]]) -> Table:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+# -- add-source ------------------------------------------------------------------------
+
+
+@app.command("add-source")
+def add_source(
+    url: Annotated[str, typer.Argument(help="A careers page, job board, ATS or feed URL.")],
+    name: Annotated[str | None, typer.Option(help="Name of the new source.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the entry instead of adding it.")
+    ] = False,
+) -> None:
+    """Recognise a careers URL and add the matching source to the config file."""
+    with _errors_handled():
+        config = _load()
+        try:
+            found = asyncio.run(_detect(url, config))
+        except SourceError as exc:
+            err.print(Text(f"error: {exc}", style="red"))
+            raise typer.Exit(EXIT_FAILURES) from exc
+        entry = {"name": unique_source_name(config, name or found.suggested_name), **found.entry}
+        if dry_run:
+            out.print(safe(f"# {url} is {found.reason}; add this under `sources:`"))
+            out.print(safe(source_entry_yaml(entry).rstrip()))
+            return
+        append_source(config.path, entry, option_models())
+    out.print(
+        safe(f"Added source {entry['name']} ({entry['type']}) to {config.path}: {found.reason}.")
+    )
+
+
+async def _detect(url: str, config: AppConfig) -> Detected:
+    async with Fetcher(config.http) as fetcher:
+        return await detect(url, fetcher)
 
 
 # -- demo ------------------------------------------------------------------------------

@@ -1,0 +1,126 @@
+"""`leads add-source URL`: recognise what a pasted URL is and append it to config.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from typer.testing import CliRunner, Result
+
+from aggregator.cli import app
+from aggregator.config import load_config
+from sources import option_models
+from sources.detect import detect_from_url
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CONFIG = """\
+# Our mentoring group's sources.
+http: {retries: 0, timeout: 5}
+
+sources:
+  - name: wwr  # the big remote board
+    type: rss
+    url: https://weworkremotely.com/remote-jobs.rss
+
+# Mentors come next.
+mentors: []
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "entry"),
+    [
+        ("https://boards.greenhouse.io/acme", {"type": "greenhouse", "board": "acme"}),
+        ("https://job-boards.greenhouse.io/acme/jobs/123", {"type": "greenhouse", "board": "acme"}),
+        (
+            "https://boards.greenhouse.io/embed/job_board?for=acme",
+            {"type": "greenhouse", "board": "acme"},
+        ),
+        ("https://jobs.lever.co/acme", {"type": "lever", "company": "acme"}),
+        ("https://jobs.lever.co/acme/0f1e2d3c-aaaa", {"type": "lever", "company": "acme"}),
+        ("https://jobs.eu.lever.co/acme", {"type": "lever", "company": "acme", "region": "eu"}),
+        ("https://jobs.ashbyhq.com/acme", {"type": "ashby", "board": "acme"}),
+        ("https://apply.workable.com/acme/", {"type": "workable", "account": "acme"}),
+        ("https://acme.recruitee.com", {"type": "recruitee", "company": "acme"}),
+        ("https://acme.recruitee.com/o/backend-dev", {"type": "recruitee", "company": "acme"}),
+        (
+            "https://careers.smartrecruiters.com/Acme1",
+            {"type": "smartrecruiters", "company": "Acme1"},
+        ),
+    ],
+)
+def test_known_url_shapes_need_no_request(url: str, entry: dict[str, str]) -> None:
+    found = detect_from_url(url)
+    assert found is not None
+    assert found.entry == entry
+
+
+def test_unknown_hosts_are_not_guessed() -> None:
+    assert detect_from_url("https://example.org/careers") is None
+    assert detect_from_url("https://www.recruitee.com/") is None
+    assert detect_from_url("https://boards.greenhouse.io/") is None
+
+
+def run(config: Path, *args: str) -> Result:
+    runner = CliRunner(env={"COLUMNS": "200"})
+    return runner.invoke(
+        app, ["--config", str(config), "add-source", *args], catch_exceptions=False
+    )
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
+
+
+def test_feed_url_is_added_as_rss_keeping_comments(config: Path, httpserver: HTTPServer) -> None:
+    body = (FIXTURES / "rss" / "weworkremotely_opencruit_2026-02.xml").read_bytes()
+    httpserver.expect_request("/jobs.rss").respond_with_data(
+        body, content_type="application/rss+xml"
+    )
+    url = httpserver.url_for("/jobs.rss")
+    result = run(config, url)
+    assert result.exit_code == 0, result.output
+    text = config.read_text()
+    assert "# Our mentoring group's sources." in text
+    assert "# the big remote board" in text
+    assert text.index(url) < text.index("# Mentors come next.")  # appended to the list
+    added = load_config(config, option_models()).sources[-1]
+    assert (added.type, added.url, added.name) == ("rss", url, "127-0-0-1")
+
+
+def test_page_linking_a_feed_adds_the_feed(config: Path, httpserver: HTTPServer) -> None:
+    page = (
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+        "</head></html>"
+    )
+    httpserver.expect_request("/careers").respond_with_data(page, content_type="text/html")
+    result = run(config, httpserver.url_for("/careers"), "--name", "acme-careers")
+    assert result.exit_code == 0, result.output
+    added = load_config(config, option_models()).sources[-1]
+    assert (added.name, added.url) == ("acme-careers", httpserver.url_for("/feed.xml"))
+
+
+def test_dry_run_prints_the_entry_and_changes_nothing(config: Path, httpserver: HTTPServer) -> None:
+    body = (FIXTURES / "rss" / "weworkremotely_opencruit_2026-02.xml").read_bytes()
+    httpserver.expect_request("/jobs.rss").respond_with_data(
+        body, content_type="application/rss+xml"
+    )
+    result = run(config, httpserver.url_for("/jobs.rss"), "--name", "wwr", "--dry-run")
+    assert result.exit_code == 0
+    assert "name: wwr-2" in result.output  # the name is taken, so a free one is offered
+    assert "type: rss" in result.output
+    assert config.read_text() == CONFIG
+
+
+def test_page_without_jobs_is_a_clear_error(config: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/about").respond_with_data(
+        "<html><p>About us</p></html>", content_type="text/html"
+    )
+    result = run(config, httpserver.url_for("/about"))
+    assert result.exit_code == 1
+    assert "no feed, job board or schema.org JobPosting found" in result.output
+    assert config.read_text() == CONFIG
