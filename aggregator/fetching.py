@@ -114,6 +114,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        _check_address(url)
         current, visited, permanent = url, [url], True
         for _ in range(self.settings.max_redirects + 1):
             status, response_headers, body = await self._get_with_retries(current, headers)
@@ -154,7 +155,7 @@ class Fetcher:
                 return status, response_headers, body
             if attempt == retries:
                 raise FetchError(
-                    f"HTTP {status} from {url} after {retries + 1} attempts; "
+                    f"HTTP {status} from {url} (tried {retries + 1}x); "
                     "will try again next run"
                 )
             await self._sleep(self._retry_wait(url, status, response_headers, attempt))
@@ -178,7 +179,9 @@ class Fetcher:
     ) -> tuple[int, httpx.Headers, bytes]:
         host = urlsplit(url).hostname or ""
         per_host = self._per_host.setdefault(host, asyncio.Semaphore(self.settings.per_host))
-        async with self._in_flight, per_host, asyncio.timeout(self.settings.timeout):
+        # The host's slot first: a request queued behind its busy host must not sit on a
+        # global slot meanwhile, or one big host starves every other one.
+        async with per_host, self._in_flight, asyncio.timeout(self.settings.timeout):
             request = self._client.build_request("GET", url, headers=headers)
             response = await self._client.send(request, stream=True)
             try:
@@ -234,7 +237,23 @@ def _redirect_target(url: str, headers: httpx.Headers) -> str:
     target = urljoin(url, location)
     if urlsplit(target).scheme not in ("http", "https"):
         raise FetchError(f"{url} redirects to a non-web address ({target})")
+    _check_address(target, redirected_from=url)
     return target
+
+
+def _check_address(url: str, redirected_from: str | None = None) -> None:
+    """Raise FetchError for an address that cannot be fetched (a bad port, a broken host)."""
+    # Unchecked, such an address fails as a ValueError or OverflowError deep in httpx: not a
+    # SourceError, so it would stop the whole run instead of failing one source.
+    try:
+        _ = urlsplit(url).port  # ValueError for a port out of range or a broken IPv6 host
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        if redirected_from:
+            raise FetchError(
+                f"{redirected_from} redirects to {url}, which is not a valid web address ({exc})"
+            ) from exc
+        raise FetchError(f"{url} is not a valid web address ({exc}); correct the URL") from exc
 
 
 def _raise_for_status(url: str, status: int) -> None:

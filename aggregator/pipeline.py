@@ -86,12 +86,18 @@ async def _collect_one(
     try:
         collected = await source.collect(context, state)
     except SourceError as exc:
-        log.info("source %s failed: %s", name, exc)
-        store.record_failure(state, str(exc), context.now())
-        return SourceOutcome(name=name, status=FetchStatus.FAILED, error=str(exc))
+        return _failed(store, state, str(exc), context.now())
+    except Exception as exc:  # a bug in one source's code must not stop the other sources
+        log.exception("unexpected error in source %s", name)
+        reason = f"internal error ({type(exc).__name__}: {exc}); please report it with the log"
+        return _failed(store, state, reason, context.now())
     if collected.not_modified:
-        store.record_not_modified(state, context.now())
-        return SourceOutcome(name=name, status=FetchStatus.NOT_MODIFIED)
+        store.record_not_modified(
+            replace(state, url=collected.moved_to or state.url), context.now()
+        )
+        return SourceOutcome(
+            name=name, status=FetchStatus.NOT_MODIFIED, moved_to=collected.moved_to
+        )
     new, updated, unchanged = store.save_collected(
         _state_after(state, collected),
         collected.postings,
@@ -107,6 +113,12 @@ async def _collect_one(
         unchanged=unchanged,
         moved_to=collected.moved_to,
     )
+
+
+def _failed(store: Store, state: SourceState, reason: str, now: datetime) -> SourceOutcome:
+    log.info("source %s failed: %s", state.name, reason)
+    store.record_failure(state, reason, now)
+    return SourceOutcome(name=state.name, status=FetchStatus.FAILED, error=reason)
 
 
 def _state_for_run(stored: SourceState, options: SourceOptions) -> SourceState:

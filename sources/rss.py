@@ -71,7 +71,7 @@ class RssSource:
             url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
         )
         if result.not_modified:
-            return Collected(postings=[], not_modified=True)
+            return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
         postings = await context.pool.run(
             parse_feed,
             result.body,
