@@ -342,6 +342,13 @@ def validation_to_config_error(
             line=line_of(tree, loc[:-1]),
             fix=f"add `{loc[-1]}:` here",
         )
+    if kind == "value_error":  # our own validators already say what to do
+        return ConfigError(
+            str(error["msg"]).removeprefix("Value error, "),
+            file=str(path),
+            key=format_loc(loc),
+            line=line_of(tree, loc),
+        )
     got = error.get("input")
     shown = "" if isinstance(got, Mapping | list) else f" (got {got!r})"
     return ConfigError(

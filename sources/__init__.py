@@ -7,11 +7,25 @@ the README and a golden test.
 from __future__ import annotations
 
 from aggregator.config import SourceOptions
+from sources.ashby import AshbySource
 from sources.base import CollectContext, Collected, Source
+from sources.greenhouse import GreenhouseSource
+from sources.jsonld import JsonLdSource
+from sources.lever import LeverSource
+from sources.recruitee import RecruiteeSource
 from sources.rss import RssSource
+from sources.smartrecruiters import SmartRecruitersSource
+from sources.workable import WorkableSource
 
 SOURCE_TYPES: dict[str, type[Source]] = {
     RssSource.type: RssSource,
+    GreenhouseSource.type: GreenhouseSource,
+    LeverSource.type: LeverSource,
+    AshbySource.type: AshbySource,
+    WorkableSource.type: WorkableSource,
+    RecruiteeSource.type: RecruiteeSource,
+    SmartRecruitersSource.type: SmartRecruitersSource,
+    JsonLdSource.type: JsonLdSource,
 }
 
 

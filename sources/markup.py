@@ -103,9 +103,13 @@ def html_to_text(fragment: str) -> str:
     return _LOOSE_BULLETS.sub(r"\1\n", text)
 
 
+# Control characters and zero-width marks: invisible, but they break matching and terminals.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+
+
 def tidy_text(text: str) -> str:
     """Collapse runs of spaces and blank lines; strip control characters."""
-    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r", ""))
+    text = _INVISIBLE.sub("", text.replace("\r", ""))
     lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
@@ -120,20 +124,18 @@ def plain_label(text: str | None) -> str:
 
 
 _EMPLOYMENT_TYPES = (
-    ("intern", "internship"),
-    ("part", "part_time"),
-    ("contract", "contract"),
-    ("freelance", "contract"),
-    ("temp", "temporary"),
-    ("full", "full_time"),
-    ("permanent", "full_time"),
+    (re.compile(r"\bintern(ship)?s?\b"), "internship"),
+    (re.compile(r"\bpart[-_ ]?time\b"), "part_time"),
+    (re.compile(r"\b(contract(or)?|freelance)\b"), "contract"),
+    (re.compile(r"\btemp(orary)?\b"), "temporary"),
+    (re.compile(r"\b(full[-_ ]?time|permanent)\b"), "full_time"),
 )
 
 
 def employment_type(label: str | None) -> str:
     """'Full-Time', 'FULL_TIME', 'full time' -> 'full_time'; unknown labels -> ''."""
     lowered = (label or "").lower()
-    return next((kind for word, kind in _EMPLOYMENT_TYPES if word in lowered), "")
+    return next((kind for pattern, kind in _EMPLOYMENT_TYPES if pattern.search(lowered)), "")
 
 
 _REMOTE_WORDS = re.compile(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -27,10 +28,14 @@ def parse_date(value: Any) -> datetime | None:
     text = str(value).strip()
     if text.isdigit():
         return parse_date(int(text))
+    text = text.removesuffix(" UTC").replace("Z", "+00:00")  # Recruitee: "2026-07-17 11:00:39 UTC"
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        return None
+        try:
+            moment = email.utils.parsedate_to_datetime(text)  # RFC 2822, as in RSS
+        except (TypeError, ValueError):
+            return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

@@ -124,3 +124,27 @@ def test_page_without_jobs_is_a_clear_error(config: Path, httpserver: HTTPServer
     assert result.exit_code == 1
     assert "no feed, job board or schema.org JobPosting found" in result.output
     assert config.read_text() == CONFIG
+
+
+def test_page_with_job_posting_json_ld_becomes_a_jsonld_source(
+    config: Path, httpserver: HTTPServer
+) -> None:
+    page = (FIXTURES / "html" / "indeed_job_jsonld_senior-devops_2026-08.html").read_bytes()
+    httpserver.expect_request("/viewjob").respond_with_data(page, content_type="text/html")
+    url = httpserver.url_for("/viewjob")
+    result = run(config, url, "--name", "papercut")
+    assert result.exit_code == 0, result.output
+    added = load_config(config, option_models()).sources[-1]
+    assert added.type == "jsonld"
+    assert list(added.model_dump()["urls"]) == [url]
+
+
+def test_known_board_url_is_added_without_fetching(config: Path) -> None:
+    result = run(config, "https://boards.greenhouse.io/stripe")
+    assert result.exit_code == 0, result.output
+    added = load_config(config, option_models()).sources[-1]
+    assert (added.name, added.type, added.model_dump()["board"]) == (
+        "stripe-greenhouse",
+        "greenhouse",
+        "stripe",
+    )

@@ -59,7 +59,8 @@ def test_shipped_example_config_is_valid(tmp_path: Path) -> None:
     config = load_config(tmp_path / "config.yaml", option_models())
     assert len(config.mentors) == 2
     assert len(config.mentees) == 3
-    assert all(s.url and s.url.startswith("https://") for s in config.sources)
+    assert all(s.url is None or s.url.startswith("https://") for s in config.sources)
+    assert {s.type for s in config.sources} >= {"rss", "greenhouse", "lever", "jsonld"}
 
 
 def test_unknown_key_names_line_path_and_suggestion(tmp_path: Path) -> None:

@@ -1,0 +1,146 @@
+"""Lever job sites: the public postings API, paged with ``skip``/``limit``.
+
+A Lever posting's text is spread over ``description`` (opening and body), ``lists`` (titled
+bullet lists such as "Requirements") and ``additional``; they are put back together in the
+order the job page shows them. The API names no company, so the display name comes from
+``company_name:`` or, failing that, the company slug title-cased ("leverdemo" -> "Leverdemo").
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urljoin
+
+from pydantic import Field, model_validator
+
+from aggregator.config import SourceOptions
+from aggregator.models import Posting, Salary, SourceState
+from sources.ats import (
+    Slug,
+    as_dict,
+    as_list,
+    company_from_slug,
+    date_of,
+    description,
+    endpoint,
+    fetch_pages,
+    label,
+    labels,
+    period_of,
+    plain_to_html,
+    records,
+    section,
+    slug_from_url,
+    text,
+)
+from sources.base import CollectContext, Collected
+from sources.jsonapi import PagedOptions
+from sources.markup import employment_type, looks_remote
+from sources.values import salary
+
+LEVER_URLS = {
+    "us": "https://api.lever.co/v0/postings/{slug}?mode=json",
+    "eu": "https://api.eu.lever.co/v0/postings/{slug}?mode=json",
+}
+
+
+class LeverOptions(PagedOptions):
+    """Settings of a Lever job site."""
+
+    company: str | None = Slug  # the name in jobs.lever.co/<company>
+    region: Literal["us", "eu"] = "us"  # "eu" for accounts hosted on jobs.eu.lever.co
+    company_name: str | None = None  # display name; default: the slug title-cased
+    page_size: Annotated[int, Field(ge=1, le=1000)] = 100
+
+    @model_validator(mode="after")
+    def _endpoint(self) -> LeverOptions:
+        endpoint(
+            self, self.company, LEVER_URLS[self.region], "company", "the name in jobs.lever.co/…"
+        )
+        return self
+
+
+class LeverSource:
+    """Postings from a Lever job site."""
+
+    Options: ClassVar[type[SourceOptions]] = LeverOptions
+    type: ClassVar[str] = "lever"
+
+    def __init__(self, options: SourceOptions) -> None:
+        assert isinstance(options, LeverOptions)
+        self.options: LeverOptions = options
+
+    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
+        """Fetch every page (at most ``max_pages``), then map the postings in the CPU pool."""
+        options = self.options
+        assert options.url  # filled from `company` by the options validator
+        items = await fetch_pages(
+            context, options.url, "skip", options.page_size, options.max_pages, read_page
+        )
+        company = options.company_name or company_from_slug(
+            options.company or slug_from_url(options.url)
+        )
+        postings = await context.pool.run(map_lever, items, options.url, options.name, company)
+        return Collected(postings=postings)
+
+
+def read_page(payload: Any, url: str) -> tuple[list[dict[str, Any]], int | None]:
+    """A Lever page: a bare array of postings; the API announces no total."""
+    return records(payload, "the postings", url), None
+
+
+def map_lever(items: list[dict[str, Any]], url: str, source: str, company: str) -> list[Posting]:
+    """Postings from decoded Lever posting objects. Module-level so workers can run it."""
+    return [_posting(item, url, source, company) for item in items]
+
+
+def _posting(item: dict[str, Any], url: str, source: str, company: str) -> Posting:
+    categories = as_dict(item.get("categories"))
+    link = urljoin(url, text(item.get("hostedUrl")) or text(item.get("applyUrl")))
+    title = label(item.get("text"))
+    places = labels(as_list(categories.get("allLocations"))) or labels([categories.get("location")])
+    location = "; ".join(places)
+    html, plain = description(_description_html(item), link)
+    return Posting(
+        source=source,
+        external_id=text(item.get("id")),
+        url=link,
+        title=title,
+        company=company,
+        location=location,
+        remote=text(item.get("workplaceType")).lower() == "remote" or looks_remote(location, title),
+        employment_type=employment_type(text(categories.get("commitment"))),
+        salary=_salary(item.get("salaryRange")),
+        posted_at=date_of(item.get("createdAt")),
+        description_html=html,
+        description_text=plain,
+        tags=labels([categories.get("team"), categories.get("department")]),
+    )
+
+
+def _description_html(item: dict[str, Any]) -> str:
+    """Opening and body, the titled lists, the pay note and the closing, as on the job page."""
+    main = text(item.get("description")) or text(item.get("opening")) + text(
+        item.get("descriptionBody")
+    )
+    if not main and text(item.get("descriptionPlain")):
+        main = plain_to_html(text(item.get("descriptionPlain")))
+    parts = [main]
+    for entry in map(as_dict, as_list(item.get("lists"))):
+        content = text(entry.get("content")).strip()
+        if content:
+            parts.append(section(entry.get("text"), f"<ul>{content}</ul>"))
+    parts += [text(item.get("salaryDescription")), text(item.get("additional"))]
+    return "".join(parts)
+
+
+def _salary(value: Any) -> Salary | None:
+    pay = as_dict(value)
+    if not pay:
+        return None
+    return salary(
+        pay.get("min"),
+        pay.get("max"),
+        text(pay.get("currency")) or None,
+        period_of(pay.get("interval")),
+    )

@@ -1,0 +1,124 @@
+"""Recruitee careers sites: the public offers API, every published offer in one request.
+
+Recruitee writes dates as ``2026-07-17 11:00:39 UTC``, codes rather than labels for the
+category (``information_technology``) and leaves zero-width spaces in department names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from urllib.parse import urljoin
+
+from pydantic import Field, model_validator
+
+from aggregator.config import SourceOptions
+from aggregator.models import Posting, SourceState
+from sources.ats import (
+    as_dict,
+    as_list,
+    collect_json,
+    company_from_slug,
+    date_of,
+    description,
+    endpoint,
+    joined,
+    label,
+    labels,
+    list_in,
+    period_of,
+    section,
+    text,
+)
+from sources.base import CollectContext, Collected
+from sources.jsonapi import decode_json
+from sources.markup import employment_type, looks_remote
+from sources.values import salary
+
+RECRUITEE_URL = "https://{slug}.recruitee.com/api/offers/"
+
+
+class RecruiteeOptions(SourceOptions):
+    """Settings of a Recruitee careers site."""
+
+    # the subdomain in <company>.recruitee.com: a DNS label
+    company: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+    company_name: str | None = None  # overrides the offers' own company name
+
+    @model_validator(mode="after")
+    def _endpoint(self) -> RecruiteeOptions:
+        endpoint(
+            self, self.company, RECRUITEE_URL, "company", "the name in <company>.recruitee.com"
+        )
+        return self
+
+
+class RecruiteeSource:
+    """Postings from a Recruitee careers site."""
+
+    Options: ClassVar[type[SourceOptions]] = RecruiteeOptions
+    type: ClassVar[str] = "recruitee"
+
+    def __init__(self, options: SourceOptions) -> None:
+        assert isinstance(options, RecruiteeOptions)
+        self.options: RecruiteeOptions = options
+
+    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
+        """Conditional GET of the offers, mapped in the CPU pool."""
+        options = self.options
+        assert options.url  # filled from `company` by the options validator
+        return await collect_json(
+            context,
+            state,
+            options.url,
+            parse_recruitee,
+            options.name,
+            options.company_name or "",
+            company_from_slug(options.company),
+        )
+
+
+def parse_recruitee(
+    body: bytes, url: str, source: str, company: str = "", fallback_company: str = ""
+) -> list[Posting]:
+    """Postings from an ``/api/offers/`` response. Module-level so workers can run it."""
+    offers = list_in(decode_json(body, url), "offers", url)
+    return [_posting(offer, url, source, company, fallback_company) for offer in offers]
+
+
+def _posting(offer: dict[str, Any], url: str, source: str, company: str, fallback: str) -> Posting:
+    link = urljoin(url, text(offer.get("careers_url")) or text(offer.get("careers_apply_url")))
+    title = label(offer.get("title"))
+    location = _location(offer)
+    fragment = text(offer.get("description")) + section("Requirements", offer.get("requirements"))
+    html, plain = description(fragment, link)
+    pay = as_dict(offer.get("salary"))
+    category = text(offer.get("category_code")).replace("_", " ").title()
+    return Posting(
+        source=source,
+        external_id=text(offer.get("id")) or text(offer.get("slug")),
+        url=link,
+        title=title,
+        company=company or label(offer.get("company_name")) or fallback,
+        location=location,
+        remote=offer.get("remote") is True or looks_remote(location, title),
+        employment_type=employment_type(text(offer.get("employment_type_code"))),
+        salary=salary(
+            pay.get("min"),
+            pay.get("max"),
+            text(pay.get("currency")) or None,
+            period_of(pay.get("period")),
+        ),
+        posted_at=date_of(offer.get("published_at") or offer.get("created_at")),
+        description_html=html,
+        description_text=plain,
+        tags=labels([offer.get("department"), category, *as_list(offer.get("tags"))]),
+    )
+
+
+def _location(offer: dict[str, Any]) -> str:
+    """The offer's location; a bare "Remote job" keeps the office's city and country."""
+    stated = label(offer.get("location"))
+    place = joined([offer.get("city"), offer.get("country")])
+    if stated and place and looks_remote(stated) and place not in stated:
+        return f"{stated} ({place})"
+    return stated or place

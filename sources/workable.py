@@ -1,0 +1,125 @@
+"""Workable accounts: the careers-page widget API, every published job in one request.
+
+With ``details=true`` each job carries its ``description`` (and, on some accounts,
+``requirements`` and ``benefits``) as HTML; without it only the summary fields are sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from urllib.parse import urljoin
+
+from pydantic import model_validator
+
+from aggregator.config import SourceOptions
+from aggregator.models import Posting, SourceState
+from sources.ats import (
+    Slug,
+    as_dict,
+    as_list,
+    collect_json,
+    company_from_slug,
+    date_of,
+    description,
+    endpoint,
+    joined,
+    label,
+    labels,
+    list_in,
+    section,
+    slug_from_url,
+    text,
+)
+from sources.base import CollectContext, Collected
+from sources.jsonapi import decode_json, expect_dict
+from sources.markup import employment_type, looks_remote
+
+WORKABLE_URL = "https://apply.workable.com/api/v1/widget/accounts/{slug}?details=true"
+
+
+class WorkableOptions(SourceOptions):
+    """Settings of a Workable account."""
+
+    account: str | None = Slug  # the name in apply.workable.com/<account>
+    company_name: str | None = None  # overrides the account's own name
+
+    @model_validator(mode="after")
+    def _endpoint(self) -> WorkableOptions:
+        endpoint(self, self.account, WORKABLE_URL, "account", "the name in apply.workable.com/…")
+        return self
+
+
+class WorkableSource:
+    """Postings from a Workable account's careers page."""
+
+    Options: ClassVar[type[SourceOptions]] = WorkableOptions
+    type: ClassVar[str] = "workable"
+
+    def __init__(self, options: SourceOptions) -> None:
+        assert isinstance(options, WorkableOptions)
+        self.options: WorkableOptions = options
+
+    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
+        """Conditional GET of the account's jobs, mapped in the CPU pool."""
+        options = self.options
+        assert options.url  # filled from `account` by the options validator
+        return await collect_json(
+            context,
+            state,
+            options.url,
+            parse_workable,
+            options.name,
+            options.company_name or "",
+            company_from_slug(options.account or slug_from_url(options.url)),
+        )
+
+
+def parse_workable(
+    body: bytes, url: str, source: str, company: str = "", fallback_company: str = ""
+) -> list[Posting]:
+    """Postings from a widget-API response. Module-level so workers can run it."""
+    payload = expect_dict(decode_json(body, url), "the response", url)
+    jobs = list_in(payload, "jobs", url)
+    named = company or label(payload.get("name")) or fallback_company
+    return [_posting(job, url, source, named) for job in jobs]
+
+
+def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Posting:
+    link = urljoin(url, text(job.get("url")) or text(job.get("shortlink")))
+    title = label(job.get("title"))
+    location = _location(job)
+    fragment = "".join(
+        [
+            text(job.get("description")),
+            section("Requirements", job.get("requirements")),
+            section("Benefits", job.get("benefits")),
+        ]
+    )
+    html, plain = description(fragment, link)
+    return Posting(
+        source=source,
+        external_id=text(job.get("shortcode")) or text(job.get("id")),
+        url=link,
+        title=title,
+        company=company,
+        location=location,
+        remote=job.get("telecommuting") is True or looks_remote(location, title),
+        employment_type=employment_type(text(job.get("employment_type"))),
+        posted_at=date_of(job.get("published_on") or job.get("created_at")),
+        description_html=html,
+        description_text=plain,
+        tags=labels([job.get("department"), job.get("function")]),
+    )
+
+
+def _location(job: dict[str, Any]) -> str:
+    """The shown locations ("City, Region, Country"; several joined by "; ")."""
+    shown = [
+        joined([place.get("city"), place.get("region"), place.get("country")])
+        for place in map(as_dict, as_list(job.get("locations")))
+        if place.get("hidden") is not True
+    ]
+    places = [place for place in shown if place]
+    if places:
+        return "; ".join(dict.fromkeys(places))
+    return joined([job.get("city"), job.get("state"), job.get("country")])
