@@ -200,6 +200,7 @@ def summary_table(report: RunReport) -> Table:
         status = {
             FetchStatus.OK: Text("ok", style="green"),
             FetchStatus.NOT_MODIFIED: Text("not modified", style="dim"),
+            FetchStatus.SKIPPED: Text("skipped: " + (s.error or ""), style="dim"),
             FetchStatus.FAILED: Text("failed", style="red"),
         }[s.status]
         if s.moved_to:

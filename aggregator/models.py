@@ -73,6 +73,7 @@ class FetchStatus(StrEnum):
 
     OK = "ok"
     NOT_MODIFIED = "not_modified"
+    SKIPPED = "skipped"  # the source chose not to fetch this run (a minimum interval)
     FAILED = "failed"
 
 

@@ -91,6 +91,9 @@ async def _collect_one(
         log.exception("unexpected error in source %s", name)
         reason = f"internal error ({type(exc).__name__}: {exc}); please report it with the log"
         return _failed(store, state, reason, context.now())
+    if collected.skipped:
+        log.info("source %s skipped: %s", name, collected.skipped)
+        return SourceOutcome(name=name, status=FetchStatus.SKIPPED, error=collected.skipped)
     if collected.not_modified:
         store.record_not_modified(
             replace(state, url=collected.moved_to or state.url), context.now()

@@ -7,12 +7,18 @@ the README and a golden test.
 from __future__ import annotations
 
 from aggregator.config import SourceOptions
+from sources.arbeitnow import ArbeitnowSource
 from sources.ashby import AshbySource
 from sources.base import CollectContext, Collected, Source
 from sources.greenhouse import GreenhouseSource
+from sources.himalayas import HimalayasSource
+from sources.hn_whoishiring import HnWhoIsHiringSource
+from sources.jobicy import JobicySource
 from sources.jsonld import JsonLdSource
 from sources.lever import LeverSource
 from sources.recruitee import RecruiteeSource
+from sources.remoteok import RemoteOkSource
+from sources.remotive import RemotiveSource
 from sources.rss import RssSource
 from sources.smartrecruiters import SmartRecruitersSource
 from sources.workable import WorkableSource
@@ -26,6 +32,12 @@ SOURCE_TYPES: dict[str, type[Source]] = {
     RecruiteeSource.type: RecruiteeSource,
     SmartRecruitersSource.type: SmartRecruitersSource,
     JsonLdSource.type: JsonLdSource,
+    RemotiveSource.type: RemotiveSource,
+    RemoteOkSource.type: RemoteOkSource,
+    ArbeitnowSource.type: ArbeitnowSource,
+    HimalayasSource.type: HimalayasSource,
+    JobicySource.type: JobicySource,
+    HnWhoIsHiringSource.type: HnWhoIsHiringSource,
 }
 
 

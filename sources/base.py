@@ -31,6 +31,7 @@ class Collected:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None  # a permanent redirect: fetch from here from now on
+    skipped: str | None = None  # why nothing was fetched this run (e.g. a minimum interval)
 
 
 class Source(Protocol):

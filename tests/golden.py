@@ -41,6 +41,8 @@ def assert_matches_golden(postings: Sequence[Posting], name: str) -> None:
         return
     assert path.exists(), f"no golden file {path}; run with UPDATE_GOLDEN=1 and review it"
     expected = json.loads(path.read_text(encoding="utf-8"))
-    assert len(actual) == len(expected), f"{name}: {len(actual)} postings, golden has {len(expected)}"
+    assert len(actual) == len(expected), (
+        f"{name}: {len(actual)} postings, golden has {len(expected)}"
+    )
     for index, (got, want) in enumerate(zip(actual, expected, strict=True)):
         assert got == want, f"{name}: posting {index} differs from the golden file"

@@ -21,9 +21,11 @@ from aggregator.models import FetchStatus, RunReport, SourceOutcome, SourceState
 from aggregator.pipeline import collect
 from aggregator.storage import Store
 from sources import SOURCE_TYPES, CollectContext, Collected
+from sources.remotive import RemotiveOptions
 from sources.rss import RssOptions, RssSource
 
-FEED = (Path(__file__).parent / "fixtures/rss/weworkremotely_opencruit_2026-02.xml").read_bytes()
+FIXTURES = Path(__file__).parent / "fixtures"
+FEED = (FIXTURES / "rss" / "weworkremotely_opencruit_2026-02.xml").read_bytes()
 FEED_ITEMS = 5
 RSS = "application/rss+xml"
 LAST_MODIFIED = "Sun, 01 Nov 2026 00:00:00 GMT"
@@ -368,3 +370,29 @@ def test_a_bug_in_one_source_is_reported_and_the_others_are_collected(
     assert failed.status is FetchStatus.FAILED
     assert failed.error is not None and "internal error (KeyError: 'title')" in failed.error
     assert store.source_state("buggy").consecutive_failures == 1
+
+
+def test_a_source_within_its_minimum_interval_is_skipped_and_its_state_kept(
+    httpserver: HTTPServer, store: Store
+) -> None:
+    body = (FIXTURES / "json" / "remotive" / "remotive_api_full_2025-12.json").read_bytes()
+    httpserver.expect_request("/remote-jobs").respond_with_data(
+        body, content_type="application/json"
+    )
+    options = RemotiveOptions(
+        name="remotive",
+        type="remotive",
+        url=httpserver.url_for("/remote-jobs"),
+        min_interval_hours=6,
+    )
+    settings = AppConfig(sources=(options,), http=HttpConfig(retries=0, timeout=5))
+    first = outcome_of(collect(settings, store, at(T1)), "remotive")
+    assert first.status is FetchStatus.OK and first.new == 20
+    state_after_fetch = store.source_state("remotive")
+    second = outcome_of(collect(settings, store, at(T1 + timedelta(hours=5))), "remotive")
+    assert second.status is FetchStatus.SKIPPED
+    assert second.error is not None and "min_interval_hours" in second.error
+    assert store.source_state("remotive") == state_after_fetch  # the skip is not a success
+    assert len(httpserver.log) == 1
+    third = outcome_of(collect(settings, store, at(T1 + timedelta(hours=6))), "remotive")
+    assert third.status is FetchStatus.OK and third.unchanged == 20
