@@ -88,6 +88,15 @@ class DedupeConfig(BaseModel):
     repost_window_days: Annotated[int, Field(ge=0, le=3650)] = 30
 
 
+class MatchingConfig(BaseModel):
+    """How postings are matched to mentees."""
+
+    model_config = _STRICT
+    min_score: Annotated[float, Field(ge=0, le=1)] = 0.1  # a mentee's own min_score wins
+    keep: Annotated[int, Field(ge=1, le=10_000)] = 100  # matches stored per mentee per run
+    max_age_days: Annotated[int, Field(ge=1)] | None = None  # ignore older postings; None: any
+
+
 class SourceOptions(BaseModel):
     """Settings every source has; each source type extends this with its own."""
 
@@ -107,6 +116,7 @@ class AppConfig(BaseModel):
     http: HttpConfig = HttpConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     dedupe: DedupeConfig = DedupeConfig()
+    matching: MatchingConfig = MatchingConfig()
     sources: tuple[SourceOptions, ...] = ()
     mentors: tuple[Mentor, ...] = ()
     mentees: tuple[Mentee, ...] = ()
@@ -166,9 +176,49 @@ def load_config(path: Path, source_types: Mapping[str, type[SourceOptions]]) -> 
         config = AppConfig.model_validate({**data, "path": path.resolve(), "sources": ()})
     except ValidationError as exc:
         raise validation_to_config_error(exc, path, tree, (), AppConfig) from exc
-    config = config.model_copy(update={"sources": tuple(sources)})
+    mentees = resolve_resumes(config.mentees, path, tree, ("mentees",))
+    config = config.model_copy(update={"sources": tuple(sources), "mentees": mentees})
     _check_references(config, path, tree)
     return config
+
+
+class _MenteesFile(BaseModel):
+    model_config = _STRICT
+    mentees: tuple[Mentee, ...]
+
+
+def load_mentees(path: Path) -> tuple[Mentee, ...]:
+    """Mentees from a standalone ``{mentees: [...]}`` file, checked like the config's."""
+    tree = read_yaml(path)
+    data = _resolve_env(tree if tree is not None else {}, (), path, tree)
+    try:
+        mentees = _MenteesFile.model_validate(data).mentees
+    except ValidationError as exc:
+        raise validation_to_config_error(exc, path, tree, (), _MenteesFile) from exc
+    _check_unique("mentees", [m.id for m in mentees], path, tree)
+    return resolve_resumes(mentees, path, tree, ("mentees",))
+
+
+def resolve_resumes(
+    mentees: tuple[Mentee, ...], path: Path, tree: Any, prefix: Loc
+) -> tuple[Mentee, ...]:
+    """Résumé paths made absolute (relative to the YAML file); a missing file is an error."""
+    resolved = []
+    for index, mentee in enumerate(mentees):
+        if mentee.resume:
+            resume = (path.parent / mentee.resume).resolve()
+            if not resume.is_file():
+                loc: Loc = (*prefix, index, "resume")
+                raise ConfigError(
+                    f"résumé file not found: {resume}",
+                    file=str(path),
+                    key=format_loc(loc),
+                    line=line_of(tree, loc),
+                    fix="give a path relative to this YAML file, to a .txt, .md, .pdf or .docx",
+                )
+            mentee = mentee.model_copy(update={"resume": str(resume)})
+        resolved.append(mentee)
+    return tuple(resolved)
 
 
 def read_yaml(path: Path) -> Any:
