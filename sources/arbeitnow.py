@@ -12,10 +12,18 @@ from typing import Any, ClassVar
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, SourceState
-from sources.base import CollectContext, Collected
-from sources.boardkit import absolute_url, label, member, records, strings, text, unique
-from sources.jsonapi import JSON_ACCEPT, PagedOptions, decode_json, expect_dict
-from sources.markup import employment_type, html_to_text, looks_remote, plain_label, sanitize_html
+from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.jsonapi import (
+    JSON_ACCEPT,
+    PagedOptions,
+    absolute_url,
+    decode_json,
+    expect_dict,
+    first_text,
+    list_in,
+    strings,
+)
+from sources.markup import description, employment_type, looks_remote, plain_label, unique
 from sources.values import parse_date
 
 log = logging.getLogger(__name__)
@@ -27,15 +35,12 @@ class ArbeitnowOptions(PagedOptions):
     """Settings of an Arbeitnow source: only how many pages to read."""
 
 
-class ArbeitnowSource:
+class ArbeitnowSource(ConfiguredSource):
     """Postings from Arbeitnow's job-board API, page after page."""
 
     Options: ClassVar[type[SourceOptions]] = ArbeitnowOptions
     type: ClassVar[str] = "arbeitnow"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, ArbeitnowOptions)
-        self.options: ArbeitnowOptions = options
+    options: ArbeitnowOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Follow ``links.next`` from the first page, bounded by ``max_pages``."""
@@ -63,30 +68,30 @@ class ArbeitnowSource:
 def parse_arbeitnow(body: bytes, url: str, source: str) -> tuple[list[Posting], str | None]:
     """One page's postings and the absolute URL of the next page (None on the last page)."""
     data = decode_json(body, url)
-    jobs = records(member(data, "data", "the response", url), "data", url)
+    jobs = list_in(data, "data", url)
     links = data.get("links")
-    next_link = text(expect_dict(links, "links", url), "next") if links is not None else ""
+    next_link = first_text(expect_dict(links, "links", url), "next") if links is not None else ""
     return [_posting(job, url, source) for job in jobs], absolute_url(next_link, url) or None
 
 
 def _posting(job: dict[str, Any], api_url: str, source: str) -> Posting:
-    link = absolute_url(text(job, "url"), api_url)
-    description = sanitize_html(text(job, "description"), base_url=link or api_url)
-    title = label(text(job, "title"))
-    location = label(text(job, "location"))
+    link = absolute_url(first_text(job, "url"), api_url)
+    html, plain = description(first_text(job, "description"), link or api_url)
+    title = plain_label(first_text(job, "title"), blank_placeholders=True)
+    location = plain_label(first_text(job, "location"), blank_placeholders=True)
     flag = job.get("remote")
     kinds = strings(job.get("job_types"))
     return Posting(
         source=source,
-        external_id=text(job, "slug"),
+        external_id=first_text(job, "slug"),
         url=link,
         title=title,
-        company=label(text(job, "company_name")),
+        company=plain_label(first_text(job, "company_name"), blank_placeholders=True),
         location=location,
         remote=flag if isinstance(flag, bool) else looks_remote(location, title),
         employment_type=next((kind for kind in map(employment_type, kinds) if kind), ""),
         posted_at=parse_date(job.get("created_at")),
-        description_html=description,
-        description_text=html_to_text(description),
-        tags=unique([plain_label(tag) for tag in strings(job.get("tags"))]),
+        description_html=html,
+        description_text=plain,
+        tags=unique(map(plain_label, strings(job.get("tags"))), ignore_case=True),
     )

@@ -13,36 +13,26 @@ from pydantic import model_validator
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, Salary, SourceState
-from sources.ats import (
-    Slug,
-    as_dict,
-    as_list,
-    collect_json,
-    company_from_slug,
-    date_of,
+from sources.ats import BoardOptions, Slug, collect_board, endpoint, slug_from_url
+from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.jsonapi import as_dict, as_list, decode_json, list_in
+from sources.markup import (
     description,
-    endpoint,
+    employment_type,
     label,
     labels,
-    list_in,
-    period_of,
+    looks_remote,
     plain_to_html,
-    slug_from_url,
-    text,
 )
-from sources.base import CollectContext, Collected
-from sources.jsonapi import decode_json
-from sources.markup import employment_type, looks_remote
-from sources.values import salary
+from sources.values import parse_date, period_of, salary, text
 
 ASHBY_URL = "https://api.ashbyhq.com/posting-api/job-board/{slug}?includeCompensation=true"
 
 
-class AshbyOptions(SourceOptions):
+class AshbyOptions(BoardOptions):
     """Settings of an Ashby job board."""
 
     board: str | None = Slug  # the name in jobs.ashbyhq.com/<board>
-    company_name: str | None = None  # display name; default: the board slug title-cased
 
     @model_validator(mode="after")
     def _endpoint(self) -> AshbyOptions:
@@ -50,30 +40,29 @@ class AshbyOptions(SourceOptions):
         return self
 
 
-class AshbySource:
+class AshbySource(ConfiguredSource):
     """Postings from an Ashby job board."""
 
     Options: ClassVar[type[SourceOptions]] = AshbyOptions
     type: ClassVar[str] = "ashby"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, AshbyOptions)
-        self.options: AshbyOptions = options
+    options: AshbyOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Conditional GET of the board, mapped in the CPU pool."""
-        options = self.options
-        assert options.url  # filled from `board` by the options validator
-        company = options.company_name or company_from_slug(
-            options.board or slug_from_url(options.url)
-        )
-        return await collect_json(context, state, options.url, parse_ashby, options.name, company)
+        slug = self.options.board or slug_from_url(self.options.url or "")
+        return await collect_board(context, state, self.options, parse_ashby, slug)
 
 
-def parse_ashby(body: bytes, url: str, source: str, company: str) -> list[Posting]:
-    """Postings from a posting-API job-board response. Module-level so workers can run it."""
+def parse_ashby(
+    body: bytes, url: str, source: str, company: str = "", fallback_company: str = ""
+) -> list[Posting]:
+    """Postings from a posting-API job-board response. Module-level so workers can run it.
+
+    The API names no company: ``company`` if given, else ``fallback_company``.
+    """
     jobs = list_in(decode_json(body, url), "jobs", url)
-    return [_posting(job, url, source, company) for job in jobs if job.get("isListed") is not False]
+    named = company or fallback_company
+    return [_posting(job, url, source, named) for job in jobs if job.get("isListed") is not False]
 
 
 def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Posting:
@@ -82,7 +71,7 @@ def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Postin
     secondary = [as_dict(place).get("location") for place in as_list(job.get("secondaryLocations"))]
     location = "; ".join(labels([job.get("location"), *secondary]))
     fragment = text(job.get("descriptionHtml")) or plain_to_html(text(job.get("descriptionPlain")))
-    html, plain = description(fragment, link)
+    html, plain = description(fragment, link, unescape=True)
     return Posting(
         source=source,
         external_id=text(job.get("id")),
@@ -93,7 +82,7 @@ def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Postin
         remote=_remote(job) or looks_remote(location, title),
         employment_type=employment_type(text(job.get("employmentType"))),
         salary=_salary(as_dict(job.get("compensation"))),
-        posted_at=date_of(job.get("publishedAt")),
+        posted_at=parse_date(job.get("publishedAt")),
         description_html=html,
         description_text=plain,
         tags=labels([job.get("department"), job.get("team")]),

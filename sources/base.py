@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from aggregator.config import SourceOptions
 from aggregator.fetching import Fetcher
@@ -48,3 +48,49 @@ class Source(Protocol):
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Fetch and parse this source's postings; raise SourceError when it cannot."""
         ...
+
+
+class ConfiguredSource:
+    """The start of a source class: its ``type`` name, its ``Options`` model and its options.
+
+    A subclass sets ``Options`` and ``type`` and narrows ``options`` to its own model.
+    """
+
+    Options: ClassVar[type[SourceOptions]]
+    type: ClassVar[str]
+    options: SourceOptions
+
+    def __init__(self, options: SourceOptions) -> None:
+        assert isinstance(options, self.Options)
+        self.options = options
+
+
+async def fetch_and_parse(
+    context: CollectContext,
+    state: SourceState,
+    url: str,
+    parse: Callable[..., list[Posting]],
+    *args: Any,
+    accept: str,
+    pass_content_type: bool = False,
+) -> Collected:
+    """Conditional GET of ``url`` (or where it moved), then ``parse(body, final_url, *args)``.
+
+    ``parse`` runs in the CPU pool, so it must be a module-level function. With
+    ``pass_content_type`` it gets the response's Content-Type after the URL, for formats that
+    sniff it. A 304 gives ``not_modified`` (with ``moved_to`` when a permanent redirect led
+    there); otherwise the postings come with the validators to send next time.
+    """
+    result = await context.fetcher.get(
+        state.url or url, etag=state.etag, last_modified=state.last_modified, accept=accept
+    )
+    if result.not_modified:
+        return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
+    content_type = (result.content_type,) if pass_content_type else ()
+    postings = await context.pool.run(parse, result.body, result.url, *content_type, *args)
+    return Collected(
+        postings=postings,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        moved_to=result.moved_to,
+    )

@@ -14,25 +14,11 @@ from pydantic import model_validator
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, Salary, SourceState
-from sources.ats import (
-    Slug,
-    as_dict,
-    as_list,
-    collect_json,
-    company_from_slug,
-    date_of,
-    description,
-    endpoint,
-    label,
-    labels,
-    list_in,
-    period_of,
-    text,
-)
-from sources.base import CollectContext, Collected
-from sources.jsonapi import decode_json
-from sources.markup import employment_type, looks_remote
-from sources.values import salary
+from sources.ats import BoardOptions, Slug, collect_board, endpoint
+from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.jsonapi import as_dict, as_list, decode_json, list_in
+from sources.markup import description, employment_type, label, labels, looks_remote
+from sources.values import parse_date, period_of, salary, text
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +27,10 @@ GREENHOUSE_URL = "https://boards-api.greenhouse.io/v1/boards/{slug}/jobs?content
 _EMPLOYMENT_FIELDS = frozenset({"employment type", "job type", "commitment", "time type"})
 
 
-class GreenhouseOptions(SourceOptions):
+class GreenhouseOptions(BoardOptions):
     """Settings of a Greenhouse board."""
 
     board: str | None = Slug  # the name in boards.greenhouse.io/<board>
-    company_name: str | None = None  # overrides the board's own company name
 
     @model_validator(mode="after")
     def _endpoint(self) -> GreenhouseOptions:
@@ -53,28 +38,17 @@ class GreenhouseOptions(SourceOptions):
         return self
 
 
-class GreenhouseSource:
+class GreenhouseSource(ConfiguredSource):
     """Postings from a Greenhouse job board."""
 
     Options: ClassVar[type[SourceOptions]] = GreenhouseOptions
     type: ClassVar[str] = "greenhouse"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, GreenhouseOptions)
-        self.options: GreenhouseOptions = options
+    options: GreenhouseOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Conditional GET of the board's jobs, mapped in the CPU pool."""
-        options = self.options
-        assert options.url  # filled from `board` by the options validator
-        return await collect_json(
-            context,
-            state,
-            options.url,
-            parse_greenhouse,
-            options.name,
-            options.company_name or "",
-            company_from_slug(options.board),
+        return await collect_board(
+            context, state, self.options, parse_greenhouse, self.options.board
         )
 
 
@@ -96,7 +70,7 @@ def _posting(job: dict[str, Any], url: str, source: str, company: str, fallback:
     location = label(as_dict(job.get("location")).get("name"))
     offices = [as_dict(office).get("name") for office in as_list(job.get("offices"))]
     metadata = [as_dict(field) for field in as_list(job.get("metadata"))]
-    html, plain = description(text(job.get("content")), link)
+    html, plain = description(text(job.get("content")), link, unescape=True)
     return Posting(
         source=source,
         external_id=text(job.get("id")),
@@ -107,7 +81,7 @@ def _posting(job: dict[str, Any], url: str, source: str, company: str, fallback:
         remote=looks_remote(location, title, *labels(offices)),
         employment_type=employment_type(_employment(metadata)),
         salary=_salary(metadata),
-        posted_at=date_of(job.get("first_published") or job.get("updated_at")),
+        posted_at=parse_date(job.get("first_published") or job.get("updated_at")),
         description_html=html,
         description_text=plain,
         tags=labels(

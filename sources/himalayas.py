@@ -14,10 +14,18 @@ from pydantic import Field
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, SourceState
-from sources.base import CollectContext, Collected
-from sources.boardkit import absolute_url, label, member, records, strings, text, unique, with_query
-from sources.jsonapi import JSON_ACCEPT, PagedOptions, decode_json
-from sources.markup import employment_type, html_to_text, plain_label, sanitize_html
+from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.jsonapi import (
+    JSON_ACCEPT,
+    PagedOptions,
+    absolute_url,
+    decode_json,
+    first_text,
+    list_in,
+    strings,
+    with_query,
+)
+from sources.markup import description, employment_type, plain_label, unique
 from sources.values import parse_date, salary
 
 log = logging.getLogger(__name__)
@@ -31,15 +39,12 @@ class HimalayasOptions(PagedOptions):
     page_size: Annotated[int, Field(ge=1, le=100)] = 20  # the API serves at most 20 a page
 
 
-class HimalayasSource:
+class HimalayasSource(ConfiguredSource):
     """Postings from Himalayas' jobs API, ``page_size`` at a time."""
 
     Options: ClassVar[type[SourceOptions]] = HimalayasOptions
     type: ClassVar[str] = "himalayas"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, HimalayasOptions)
-        self.options: HimalayasOptions = options
+    options: HimalayasOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Read pages at increasing offsets until the jobs run out or ``max_pages`` is reached."""
@@ -71,31 +76,33 @@ class HimalayasSource:
 def parse_himalayas(body: bytes, url: str, source: str) -> tuple[list[Posting], int, int | None]:
     """One page's postings, how many jobs it held, and the API's total count (if stated)."""
     data = decode_json(body, url)
-    jobs = records(member(data, "jobs", "the response", url), "jobs", url)
+    jobs = list_in(data, "jobs", url)
     total = data.get("totalCount")
     postings = [_posting(job, url, source) for job in jobs]
     return postings, len(jobs), total if isinstance(total, int) and total >= 0 else None
 
 
 def _posting(job: dict[str, Any], api_url: str, source: str) -> Posting:
-    link = absolute_url(text(job, "applicationLink", "guid"), api_url)
-    description = sanitize_html(text(job, "description"), base_url=link or api_url)
+    link = absolute_url(first_text(job, "applicationLink", "guid"), api_url)
+    html, plain = description(first_text(job, "description"), link or api_url)
     categories = [c.replace("-", " ") for c in strings(job.get("categories"))]
     return Posting(
         source=source,
-        external_id=text(job, "guid", "applicationLink"),
+        external_id=first_text(job, "guid", "applicationLink"),
         url=link,
-        title=label(text(job, "title")),
-        company=label(text(job, "companyName")),
+        title=plain_label(first_text(job, "title"), blank_placeholders=True),
+        company=plain_label(first_text(job, "companyName"), blank_placeholders=True),
         # Where candidates may live; an empty list means anywhere.
         location=", ".join(plain_label(p) for p in strings(job.get("locationRestrictions"))),
         remote=True,
-        employment_type=employment_type(text(job, "employmentType")),
+        employment_type=employment_type(first_text(job, "employmentType")),
         salary=salary(
-            job.get("minSalary"), job.get("maxSalary"), text(job, "currency") or None, "year"
+            job.get("minSalary"), job.get("maxSalary"), first_text(job, "currency") or None, "year"
         ),
         posted_at=parse_date(job.get("pubDate")),
-        description_html=description,
-        description_text=html_to_text(description),
-        tags=unique([plain_label(t) for t in [*strings(job.get("parentCategories")), *categories]]),
+        description_html=html,
+        description_text=plain,
+        tags=unique(
+            map(plain_label, [*strings(job.get("parentCategories")), *categories]), ignore_case=True
+        ),
     )

@@ -15,11 +15,10 @@ from pydantic import Field
 from aggregator.config import SourceOptions
 from aggregator.errors import FeedFormatError
 from aggregator.models import Posting, SourceState
-from sources.base import CollectContext, Collected
-from sources.boardkit import member, records, text, with_query
+from sources.base import CollectContext, Collected, ConfiguredSource
 from sources.hn_header import parse_header
-from sources.jsonapi import JSON_ACCEPT, decode_json
-from sources.markup import html_to_text, sanitize_html
+from sources.jsonapi import JSON_ACCEPT, decode_json, first_text, list_in, with_query
+from sources.markup import description
 from sources.values import parse_date
 
 log = logging.getLogger(__name__)
@@ -35,15 +34,12 @@ class HnWhoIsHiringOptions(SourceOptions):
     months: Annotated[int, Field(ge=1, le=12)] = 1  # how many of the latest monthly threads
 
 
-class HnWhoIsHiringSource:
+class HnWhoIsHiringSource(ConfiguredSource):
     """Job posts from the latest monthly "Who is hiring?" threads on Hacker News."""
 
     Options: ClassVar[type[SourceOptions]] = HnWhoIsHiringOptions
     type: ClassVar[str] = "hn_whoishiring"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, HnWhoIsHiringOptions)
-        self.options: HnWhoIsHiringOptions = options
+    options: HnWhoIsHiringOptions
 
     def api_base(self) -> str:
         """The Algolia HN API root, without a trailing slash."""
@@ -79,11 +75,12 @@ class HnWhoIsHiringSource:
 
 def latest_threads(body: bytes, url: str, months: int) -> list[str]:
     """Ids of the ``months`` newest "Who is hiring?" stories in an Algolia search response."""
-    hits = records(member(decode_json(body, url), "hits", "the search response", url), "hits", url)
+    hits = list_in(decode_json(body, url), "hits", url)
     threads = [
         hit
         for hit in hits
-        if _THREAD_TITLE in text(hit, "title").lower() and text(hit, "objectID").isdigit()
+        if _THREAD_TITLE in first_text(hit, "title").lower()
+        and first_text(hit, "objectID").isdigit()
     ]
     if not threads:
         raise FeedFormatError(
@@ -91,27 +88,25 @@ def latest_threads(body: bytes, url: str, months: int) -> list[str]:
             "check the API URL, or whether Algolia changed its search parameters"
         )
     threads.sort(key=lambda hit: _number(hit.get("created_at_i")), reverse=True)
-    return [text(hit, "objectID") for hit in threads[:months]]
+    return [first_text(hit, "objectID") for hit in threads[:months]]
 
 
 def parse_thread(body: bytes, url: str, source: str) -> list[Posting]:
     """Postings from an Algolia ``items/{id}`` response: one per top-level job comment."""
-    comments = records(
-        member(decode_json(body, url), "children", "the thread", url), "comments", url
-    )
+    comments = list_in(decode_json(body, url), "children", url, what="comments")
     postings = [p for p in (_posting(c, source) for c in comments) if p is not None]
     log.info("%s: %d of %d top-level comments are job posts", url, len(postings), len(comments))
     return postings
 
 
 def _posting(comment: dict[str, Any], source: str) -> Posting | None:
-    body, comment_id = text(comment, "text"), text(comment, "id")
-    if not body or not comment_id or not text(comment, "author") or comment.get("deleted"):
+    body, comment_id = first_text(comment, "text"), first_text(comment, "id")
+    if not body or not comment_id or not first_text(comment, "author") or comment.get("deleted"):
         return None  # deleted or flagged comments come back without author or text
     header = parse_header(body)
     if header is None:
         return None
-    description = sanitize_html(body, base_url="https://news.ycombinator.com/")
+    html, plain = description(body, "https://news.ycombinator.com/")
     return Posting(
         source=source,
         external_id=comment_id,
@@ -123,9 +118,9 @@ def _posting(comment: dict[str, Any], source: str) -> Posting | None:
         employment_type=header.employment_type,
         salary=header.salary,
         posted_at=parse_date(comment.get("created_at_i"))
-        or parse_date(text(comment, "created_at")),
-        description_html=description,
-        description_text=html_to_text(description),
+        or parse_date(first_text(comment, "created_at")),
+        description_html=html,
+        description_text=plain,
     )
 
 

@@ -13,10 +13,17 @@ from pydantic import Field
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, Salary, SourceState
-from sources.base import CollectContext, Collected
-from sources.boardkit import absolute_url, label, member, records, strings, text, unique, with_query
-from sources.jsonapi import JSON_ACCEPT, decode_json
-from sources.markup import employment_type, html_to_text, plain_label, sanitize_html
+from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
+from sources.jsonapi import (
+    JSON_ACCEPT,
+    absolute_url,
+    decode_json,
+    first_text,
+    list_in,
+    strings,
+    with_query,
+)
+from sources.markup import description, employment_type, plain_label, unique
 from sources.values import parse_date, salary
 
 JOBICY_API = "https://jobicy.com/api/v2/remote-jobs"
@@ -30,15 +37,12 @@ class JobicyOptions(SourceOptions):
     count: Annotated[int, Field(ge=1, le=100)] = 50  # jobs per request (the API's maximum)
 
 
-class JobicySource:
+class JobicySource(ConfiguredSource):
     """Postings from Jobicy's public API."""
 
     Options: ClassVar[type[SourceOptions]] = JobicyOptions
     type: ClassVar[str] = "jobicy"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, JobicyOptions)
-        self.options: JobicyOptions = options
+    options: JobicyOptions
 
     def endpoint(self) -> str:
         """The API URL with this source's filters."""
@@ -48,61 +52,47 @@ class JobicySource:
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Conditional GET of the job list, then parse it in a worker."""
-        result = await context.fetcher.get(
-            state.url or self.endpoint(),
-            etag=state.etag,
-            last_modified=state.last_modified,
-            accept=JSON_ACCEPT,
-        )
-        if result.not_modified:
-            return Collected(postings=[], not_modified=True)
-        postings = await context.pool.run(parse_jobicy, result.body, result.url, self.options.name)
-        return Collected(
-            postings=postings,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            moved_to=result.moved_to,
+        return await fetch_and_parse(
+            context, state, self.endpoint(), parse_jobicy, self.options.name, accept=JSON_ACCEPT
         )
 
 
 def parse_jobicy(body: bytes, url: str, source: str) -> list[Posting]:
     """Postings from a Jobicy API body; a body of another shape raises FeedFormatError."""
-    jobs = records(member(decode_json(body, url), "jobs", "the response", url), "jobs", url)
+    jobs = list_in(decode_json(body, url), "jobs", url)
     return [_posting(job, url, source) for job in jobs]
 
 
 def _label(value: str) -> str:
     # plain_label unescapes once; Jobicy sometimes escaped twice.
-    return label(plain_label(value)) if "&amp;" in value else label(value)
+    once = plain_label(value) if "&amp;" in value else value
+    return plain_label(once, blank_placeholders=True)
 
 
 def _posting(job: dict[str, Any], api_url: str, source: str) -> Posting:
-    link = absolute_url(text(job, "url"), api_url)
-    description = sanitize_html(text(job, "jobDescription"), base_url=link or api_url)
+    link = absolute_url(first_text(job, "url"), api_url)
+    html, plain = description(first_text(job, "jobDescription"), link or api_url)
     kinds = strings(job.get("jobType"))
     return Posting(
         source=source,
-        external_id=text(job, "id"),
+        external_id=first_text(job, "id"),
         url=link,
-        title=_label(text(job, "jobTitle")),
-        company=_label(text(job, "companyName")),
-        location=_label(text(job, "jobGeo")),  # where candidates may live: "USA", "EMEA"
+        title=_label(first_text(job, "jobTitle")),
+        company=_label(first_text(job, "companyName")),
+        location=_label(first_text(job, "jobGeo")),  # where candidates may live: "USA", "EMEA"
         remote=True,
         employment_type=next((kind for kind in map(employment_type, kinds) if kind), ""),
         salary=_salary(job),
-        posted_at=parse_date(text(job, "pubDate")),
-        description_html=description,
-        description_text=html_to_text(description),
-        tags=unique([_label(tag) for tag in strings(job.get("jobIndustry"))]),
+        posted_at=parse_date(first_text(job, "pubDate")),
+        description_html=html,
+        description_text=plain,
+        tags=unique(map(_label, strings(job.get("jobIndustry"))), ignore_case=True),
     )
 
 
 def _salary(job: dict[str, Any]) -> Salary | None:
+    currency = first_text(job, "salaryCurrency")
     if job.get("salaryMin") is not None or job.get("salaryMax") is not None:
-        period = text(job, "salaryPeriod") or "year"
-        return salary(
-            job.get("salaryMin"), job.get("salaryMax"), text(job, "salaryCurrency"), period
-        )
-    return salary(
-        job.get("annualSalaryMin"), job.get("annualSalaryMax"), text(job, "salaryCurrency"), "year"
-    )
+        period = first_text(job, "salaryPeriod") or "year"
+        return salary(job.get("salaryMin"), job.get("salaryMax"), currency, period)
+    return salary(job.get("annualSalaryMin"), job.get("annualSalaryMax"), currency, "year")

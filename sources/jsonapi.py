@@ -1,16 +1,27 @@
-"""Shared plumbing of JSON job-board sources: decoding real-world bodies and bounded paging."""
+"""Plumbing of JSON job-board sources: decoding, lenient field access, URLs, bounded paging.
+
+APIs send ``null`` where a string belongs, numbers where ids are strings, a string where a list
+belongs; these helpers read all of that without a KeyError or TypeError escaping, and turn a body
+of the wrong shape into a FeedFormatError that names the URL and what was expected.
+"""
 
 from __future__ import annotations
 
 import codecs
 import json
+import logging
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from pydantic import Field
 
 from aggregator.config import SourceOptions
 from aggregator.errors import FeedFormatError
 from sources.base import CollectContext
+from sources.values import text
+
+log = logging.getLogger(__name__)
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -71,3 +82,141 @@ def expect_dict(value: Any, what: str, url: str) -> dict[str, Any]:
             "the API may have changed — check the URL in a browser"
         )
     return value
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (for ``null`` or odd types)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` if it is a JSON array, a one-item list for a single value, else empty."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None or value == "" else [value]
+
+
+def first_text(record: Mapping[str, Any], *keys: str) -> str:
+    """The first non-empty string (or number) under ``keys``, stripped; "" when none is."""
+    for key in keys:
+        found = text(record.get(key), repair=False).strip()
+        if found:
+            return found
+    return ""
+
+
+def strings(value: Any) -> list[str]:
+    """A list of non-empty strings from a list, a single string or nothing."""
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    if not isinstance(value, list | tuple):
+        return []
+    return [
+        str(item).strip() for item in value if isinstance(item, str | int) and str(item).strip()
+    ]
+
+
+def records(value: Any, what: str, url: str) -> list[dict[str, Any]]:
+    """The objects of a JSON array; other members (strings, nulls) are skipped and logged.
+
+    FeedFormatError when ``value`` is not an array.
+    """
+    items = expect_list(value, what, url)
+    found = [item for item in items if isinstance(item, dict)]
+    if len(found) < len(items):
+        log.info("%s: skipped %d %s that are not objects", url, len(items) - len(found), what)
+    return found
+
+
+def list_in(payload: Any, key: str, url: str, what: str = "") -> list[dict[str, Any]]:
+    """The objects of the list ``payload[key]``, or a clear error naming what was expected.
+
+    ``what`` names the list in messages (default: ``key``).
+    """
+    body = expect_dict(payload, "the response", url)
+    if key not in body:
+        found = ", ".join(sorted(map(str, body))[:8]) or "nothing"
+        said = _server_message(body)
+        raise FeedFormatError(
+            f"{url}: expected an object with a {key!r} list, found keys: {found}"
+            + (f" (the server says: {said})" if said else "")
+            + "; check the board name or URL"
+        )
+    return records(body[key], what or key, url)
+
+
+def _server_message(body: dict[str, Any]) -> str:
+    """The message of an error object (``{"error": "…"}``, ``{"errors": [{"message": …}]}``)."""
+    for key in ("error", "message", "errors", "detail"):
+        value = body.get(key)
+        first = next(iter(as_list(value)), None)
+        if isinstance(first, dict):
+            first = first.get("message") or first.get("error")
+        if isinstance(first, str) and first.strip():
+            return " ".join(first.split())[:200]
+    return ""
+
+
+def with_query(url: str, params: Mapping[str, str | int | None]) -> str:
+    """``url`` with ``params`` set in its query, replacing same-named ones; None is left out."""
+    given = {key: str(value) for key, value in params.items() if value is not None}
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in given]
+    return urlunsplit(parts._replace(query=urlencode(query + list(given.items()))))
+
+
+def absolute_url(link: str, base: str) -> str:
+    """``link`` resolved against ``base``, with the host in lower case; "" for non-web links."""
+    if not link:
+        return ""
+    resolved = urlsplit(urljoin(base, link.strip()))
+    if resolved.scheme not in ("http", "https") or not resolved.netloc:
+        return ""
+    return urlunsplit(resolved._replace(netloc=resolved.netloc.lower()))
+
+
+# What a page of a paged API holds: its job objects and, when the API says, the total count.
+PageReader = Callable[[Any, str], tuple[list[dict[str, Any]], int | None]]
+
+
+async def fetch_pages(
+    context: CollectContext,
+    url: str,
+    offset_param: str,
+    page_size: int,
+    max_pages: int,
+    read_page: PageReader,
+) -> list[dict[str, Any]]:
+    """The raw job objects of every page of an offset-paged API, de-duplicated by ``id``.
+
+    Stops at a short page, at the announced total, at a page that only repeats what was seen
+    (a server that ignores the offset) or, logged, after ``max_pages`` full pages.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for page in range(max_pages):
+        page_url = with_query(url, {offset_param: page * page_size, "limit": page_size})
+        result = await context.fetcher.get(page_url, accept=JSON_ACCEPT)
+        batch, total = read_page(decode_json(result.body, result.url), result.url)
+        new = 0
+        for index, item in enumerate(batch):
+            key = text(item.get("id")) or f"{page}:{index}"
+            new += key not in found
+            found.setdefault(key, item)
+        if len(batch) < page_size or (total is not None and (page + 1) * page_size >= total):
+            return list(found.values())
+        if not new:
+            log.warning(
+                "%s: page %d only repeats postings already seen (the server ignores `%s`); "
+                "stopping there",
+                url,
+                page + 1,
+                offset_param,
+            )
+            return list(found.values())
+    log.warning(
+        "%s: stopped after max_pages=%d full pages; there may be more postings — "
+        "raise max_pages if there really are that many",
+        url,
+        max_pages,
+    )
+    return list(found.values())

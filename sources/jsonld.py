@@ -30,21 +30,20 @@ from pydantic import model_validator
 from aggregator.config import SourceOptions
 from aggregator.errors import FeedFormatError, FetchError, SourceError
 from aggregator.models import Posting, Salary, SourceState
-from sources.ats import (
-    as_list,
-    date_of,
+from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.jsonapi import as_list
+from sources.markup import (
     description,
+    employment_type,
     joined,
     label,
     labels,
-    period_of,
+    looks_remote,
     plain_to_html,
-    text,
     unescape_once,
+    unique,
 )
-from sources.base import CollectContext, Collected
-from sources.markup import employment_type, looks_remote
-from sources.values import salary
+from sources.values import parse_date, period_of, salary, text
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +76,12 @@ class JsonLdOptions(SourceOptions):
         return self.urls or ((self.url,) if self.url else ())
 
 
-class JsonLdSource:
+class JsonLdSource(ConfiguredSource):
     """Postings from the JobPosting JSON-LD of one or more career pages."""
 
     Options: ClassVar[type[SourceOptions]] = JsonLdOptions
     type: ClassVar[str] = "jsonld"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, JsonLdOptions)
-        self.options: JsonLdOptions = options
+    options: JsonLdOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Read every page; keep the good ones' postings, fail only when every page failed."""
@@ -280,7 +276,7 @@ def _posting(node: dict[str, Any], page: str, canonical: str, source: str, compa
         remote=_telecommute(node) or looks_remote(location, title),
         employment_type=_employment(node.get("employmentType")),
         salary=_salary(node.get("baseSalary") or node.get("estimatedSalary")),
-        posted_at=date_of(node.get("datePosted")),
+        posted_at=parse_date(node.get("datePosted")),
         description_html=html,
         description_text=plain,
         tags=labels(_names(node.get("occupationalCategory"))),
@@ -331,7 +327,7 @@ def _location(node: dict[str, Any]) -> str:
             places.append(joined(parts) or label(place.get("name")))
         else:
             places.append(label(address) or label(place.get("name")))
-    found = "; ".join(dict.fromkeys(place for place in places if place))
+    found = "; ".join(unique(places))
     return found or joined(_names(node.get("applicantLocationRequirements")))
 
 

@@ -15,28 +15,19 @@ from pydantic import Field, model_validator
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, Salary, SourceState
-from sources.ats import (
-    Slug,
-    as_dict,
-    as_list,
-    company_from_slug,
-    date_of,
+from sources.ats import Slug, company_from_slug, endpoint, slug_from_url
+from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.jsonapi import PagedOptions, as_dict, as_list, fetch_pages, records
+from sources.markup import (
     description,
-    endpoint,
-    fetch_pages,
+    employment_type,
     label,
     labels,
-    period_of,
+    looks_remote,
     plain_to_html,
-    records,
     section,
-    slug_from_url,
-    text,
 )
-from sources.base import CollectContext, Collected
-from sources.jsonapi import PagedOptions
-from sources.markup import employment_type, looks_remote
-from sources.values import salary
+from sources.values import parse_date, period_of, salary, text
 
 LEVER_URLS = {
     "us": "https://api.lever.co/v0/postings/{slug}?mode=json",
@@ -60,15 +51,12 @@ class LeverOptions(PagedOptions):
         return self
 
 
-class LeverSource:
+class LeverSource(ConfiguredSource):
     """Postings from a Lever job site."""
 
     Options: ClassVar[type[SourceOptions]] = LeverOptions
     type: ClassVar[str] = "lever"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, LeverOptions)
-        self.options: LeverOptions = options
+    options: LeverOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Fetch every page (at most ``max_pages``), then map the postings in the CPU pool."""
@@ -100,7 +88,7 @@ def _posting(item: dict[str, Any], url: str, source: str, company: str) -> Posti
     title = label(item.get("text"))
     places = labels(as_list(categories.get("allLocations"))) or labels([categories.get("location")])
     location = "; ".join(places)
-    html, plain = description(_description_html(item), link)
+    html, plain = description(_description_html(item), link, unescape=True)
     return Posting(
         source=source,
         external_id=text(item.get("id")),
@@ -111,7 +99,7 @@ def _posting(item: dict[str, Any], url: str, source: str, company: str) -> Posti
         remote=text(item.get("workplaceType")).lower() == "remote" or looks_remote(location, title),
         employment_type=employment_type(text(categories.get("commitment"))),
         salary=_salary(item.get("salaryRange")),
-        posted_at=date_of(item.get("createdAt")),
+        posted_at=parse_date(item.get("createdAt")),
         description_html=html,
         description_text=plain,
         tags=labels([categories.get("team"), categories.get("department")]),

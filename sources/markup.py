@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
+from typing import Any
 
 import nh3
+
+from sources.values import text as json_text
 
 # An allow-list: formatting a reader needs, nothing that runs, loads or tracks.
 _ALLOWED_TAGS = frozenset(
@@ -103,6 +107,27 @@ def html_to_text(fragment: str) -> str:
     return _LOOSE_BULLETS.sub(r"\1\n", text)
 
 
+def unescape_once(fragment: str) -> str:
+    """HTML that arrives HTML-escaped (``&lt;p&gt;``) as HTML; real HTML is left alone."""
+    if "<" not in fragment and "&lt;" in fragment:
+        return html.unescape(fragment)
+    return fragment
+
+
+def description(fragment: str, base_url: str | None, unescape: bool = False) -> tuple[str, str]:
+    """Sanitised HTML and readable text of a description, relative links resolved on ``base_url``.
+
+    ``unescape`` first turns HTML that arrived escaped once too often back into HTML.
+    """
+    cleaned = sanitize_html(unescape_once(fragment) if unescape else fragment, base_url or None)
+    return cleaned, html_to_text(cleaned)
+
+
+def plain_to_html(value: str) -> str:
+    """Plain text as an HTML fragment that keeps its line breaks."""
+    return html.escape(value).replace("\n", "<br>")
+
+
 # Control characters and zero-width marks: invisible, but they break matching and terminals.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 
@@ -114,13 +139,54 @@ def tidy_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def plain_label(text: str | None) -> str:
-    """A one-line label (title, company, location) with markup and entities removed."""
+# What boards put in a field that has nothing to say.
+_PLACEHOLDERS = frozenset({"n/a", "na", "none", "null", "undefined", "unknown", "-", "--", "tbd"})
+
+
+def plain_label(text: str | None, blank_placeholders: bool = False) -> str:
+    """A one-line label (title, company, location) with markup and entities removed.
+
+    With ``blank_placeholders``, a label that says nothing ("N/A", "unknown", "-") becomes "".
+    """
     if not text:
         return ""
     unescaped = html.unescape(text) if "&" in text else text
     no_tags = re.sub(r"<[^>]*>", " ", unescaped) if "<" in unescaped else unescaped
-    return " ".join(tidy_text(no_tags).split())
+    plain = " ".join(tidy_text(no_tags).split())
+    return "" if blank_placeholders and plain.lower() in _PLACEHOLDERS else plain
+
+
+def label(value: Any) -> str:
+    """A one-line label (title, company, location, tag) from a JSON value, mojibake repaired."""
+    return plain_label(json_text(value))
+
+
+def unique(labels: Iterable[str], ignore_case: bool = False) -> tuple[str, ...]:
+    """Distinct non-empty labels in first-seen order (with ``ignore_case``, the first spelling)."""
+    seen: dict[str, str] = {}
+    for found in labels:
+        if found:
+            seen.setdefault(found.lower() if ignore_case else found, found)
+    return tuple(seen.values())
+
+
+def labels(values: Iterable[Any]) -> tuple[str, ...]:
+    """The distinct non-empty labels of JSON values, in order."""
+    return unique(map(label, values))
+
+
+def joined(values: Iterable[Any], separator: str = ", ") -> str:
+    """Distinct non-empty labels of JSON values joined: 'Berlin, Germany'."""
+    return separator.join(labels(values))
+
+
+def section(title: Any, body: Any) -> str:
+    """One titled part of a description as HTML: ``<h3>title</h3>body`` ('' without a body)."""
+    fragment = json_text(body).strip()
+    if not fragment:
+        return ""
+    heading = label(title)
+    return (f"<h3>{html.escape(heading)}</h3>" if heading else "") + fragment
 
 
 _EMPLOYMENT_TYPES = (

@@ -13,36 +13,28 @@ from pydantic import Field, model_validator
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, SourceState
-from sources.ats import (
-    as_dict,
-    as_list,
-    collect_json,
-    company_from_slug,
-    date_of,
+from sources.ats import BoardOptions, collect_board, endpoint
+from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.jsonapi import as_dict, as_list, decode_json, list_in
+from sources.markup import (
     description,
-    endpoint,
+    employment_type,
     joined,
     label,
     labels,
-    list_in,
-    period_of,
+    looks_remote,
     section,
-    text,
 )
-from sources.base import CollectContext, Collected
-from sources.jsonapi import decode_json
-from sources.markup import employment_type, looks_remote
-from sources.values import salary
+from sources.values import parse_date, period_of, salary, text
 
 RECRUITEE_URL = "https://{slug}.recruitee.com/api/offers/"
 
 
-class RecruiteeOptions(SourceOptions):
+class RecruiteeOptions(BoardOptions):
     """Settings of a Recruitee careers site."""
 
     # the subdomain in <company>.recruitee.com: a DNS label
     company: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
-    company_name: str | None = None  # overrides the offers' own company name
 
     @model_validator(mode="after")
     def _endpoint(self) -> RecruiteeOptions:
@@ -52,28 +44,17 @@ class RecruiteeOptions(SourceOptions):
         return self
 
 
-class RecruiteeSource:
+class RecruiteeSource(ConfiguredSource):
     """Postings from a Recruitee careers site."""
 
     Options: ClassVar[type[SourceOptions]] = RecruiteeOptions
     type: ClassVar[str] = "recruitee"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, RecruiteeOptions)
-        self.options: RecruiteeOptions = options
+    options: RecruiteeOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Conditional GET of the offers, mapped in the CPU pool."""
-        options = self.options
-        assert options.url  # filled from `company` by the options validator
-        return await collect_json(
-            context,
-            state,
-            options.url,
-            parse_recruitee,
-            options.name,
-            options.company_name or "",
-            company_from_slug(options.company),
+        return await collect_board(
+            context, state, self.options, parse_recruitee, self.options.company
         )
 
 
@@ -90,7 +71,7 @@ def _posting(offer: dict[str, Any], url: str, source: str, company: str, fallbac
     title = label(offer.get("title"))
     location = _location(offer)
     fragment = text(offer.get("description")) + section("Requirements", offer.get("requirements"))
-    html, plain = description(fragment, link)
+    html, plain = description(fragment, link, unescape=True)
     pay = as_dict(offer.get("salary"))
     category = text(offer.get("category_code")).replace("_", " ").title()
     return Posting(
@@ -108,7 +89,7 @@ def _posting(offer: dict[str, Any], url: str, source: str, company: str, fallbac
             text(pay.get("currency")) or None,
             period_of(pay.get("period")),
         ),
-        posted_at=date_of(offer.get("published_at") or offer.get("created_at")),
+        posted_at=parse_date(offer.get("published_at") or offer.get("created_at")),
         description_html=html,
         description_text=plain,
         tags=labels([offer.get("department"), category, *as_list(offer.get("tags"))]),

@@ -13,10 +13,18 @@ from typing import Any, ClassVar
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, Salary, SourceState
-from sources.base import CollectContext, Collected
-from sources.boardkit import absolute_url, label, records, strings, text, unique, with_query
-from sources.jsonapi import JSON_ACCEPT, decode_json, expect_list
-from sources.markup import employment_type, html_to_text, plain_label, sanitize_html
+from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
+from sources.jsonapi import (
+    JSON_ACCEPT,
+    absolute_url,
+    decode_json,
+    expect_list,
+    first_text,
+    records,
+    strings,
+    with_query,
+)
+from sources.markup import description, employment_type, plain_label, unique
 from sources.values import parse_date, repair_text, salary
 
 log = logging.getLogger(__name__)
@@ -36,15 +44,12 @@ class RemoteOkOptions(SourceOptions):
     tags: tuple[str, ...] = ()  # e.g. ["python", "devops"]: jobs with any of these tags
 
 
-class RemoteOkSource:
+class RemoteOkSource(ConfiguredSource):
     """Postings from Remote OK's public API."""
 
     Options: ClassVar[type[SourceOptions]] = RemoteOkOptions
     type: ClassVar[str] = "remoteok"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, RemoteOkOptions)
-        self.options: RemoteOkOptions = options
+    options: RemoteOkOptions
 
     def endpoint(self) -> str:
         """The API URL with this source's tags."""
@@ -53,22 +58,8 @@ class RemoteOkSource:
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Conditional GET of the job list, then parse it in a worker."""
-        result = await context.fetcher.get(
-            state.url or self.endpoint(),
-            etag=state.etag,
-            last_modified=state.last_modified,
-            accept=JSON_ACCEPT,
-        )
-        if result.not_modified:
-            return Collected(postings=[], not_modified=True)
-        postings = await context.pool.run(
-            parse_remoteok, result.body, result.url, self.options.name
-        )
-        return Collected(
-            postings=postings,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            moved_to=result.moved_to,
+        return await fetch_and_parse(
+            context, state, self.endpoint(), parse_remoteok, self.options.name, accept=JSON_ACCEPT
         )
 
 
@@ -77,31 +68,36 @@ def parse_remoteok(body: bytes, url: str, source: str) -> list[Posting]:
     elements = expect_list(decode_json(body, url), "the response", url)
     # Element 0 is the legal notice, whatever keys it has this month.
     jobs = records(elements[1:], "jobs", url)
-    with_id = [job for job in jobs if text(job, "id")]
+    with_id = [job for job in jobs if first_text(job, "id")]
     if len(with_id) < len(jobs):
         log.info("%s: skipped %d jobs without an id", url, len(jobs) - len(with_id))
     return [_posting(job, url, source) for job in with_id]
 
 
 def _posting(job: dict[str, Any], api_url: str, source: str) -> Posting:
-    link = absolute_url(text(job, "url", "apply_url"), api_url)
-    description = sanitize_html(repair_text(text(job, "description")), base_url=link or api_url)
+    link = absolute_url(first_text(job, "url", "apply_url"), api_url)
+    html, plain = description(repair_text(first_text(job, "description")), link or api_url)
     tags = [plain_label(repair_text(tag)) for tag in strings(job.get("tags"))]
     return Posting(
         source=source,
-        external_id=text(job, "id"),
+        external_id=first_text(job, "id"),
         url=link,
-        title=label(repair_text(text(job, "position"))),
-        company=label(repair_text(text(job, "company"))),
-        location=label(repair_text(text(job, "location"))),
+        title=_label(job, "position"),
+        company=_label(job, "company"),
+        location=_label(job, "location"),
         remote=True,
         employment_type=employment_type(next((t for t in tags if t.lower() in _TYPE_TAGS), "")),
         salary=_salary(job),
         posted_at=_posted_at(job),
-        description_html=description,
-        description_text=html_to_text(description),
-        tags=unique(tags),
+        description_html=html,
+        description_text=plain,
+        tags=unique(tags, ignore_case=True),
     )
+
+
+def _label(job: dict[str, Any], key: str) -> str:
+    # Remote OK double-encodes text as mojibake; repaired before it becomes a label.
+    return plain_label(repair_text(first_text(job, key)), blank_placeholders=True)
 
 
 def _salary(job: dict[str, Any]) -> Salary | None:
@@ -112,4 +108,4 @@ def _salary(job: dict[str, Any]) -> Salary | None:
 
 
 def _posted_at(job: dict[str, Any]) -> datetime | None:
-    return parse_date(job.get("epoch")) or parse_date(text(job, "date"))
+    return parse_date(job.get("epoch")) or parse_date(first_text(job, "date"))

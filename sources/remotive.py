@@ -15,10 +15,17 @@ from pydantic import Field
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, SourceState
-from sources.base import CollectContext, Collected
-from sources.boardkit import absolute_url, label, member, records, strings, text, unique, with_query
-from sources.jsonapi import JSON_ACCEPT, decode_json
-from sources.markup import employment_type, html_to_text, plain_label, sanitize_html
+from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
+from sources.jsonapi import (
+    JSON_ACCEPT,
+    absolute_url,
+    decode_json,
+    first_text,
+    list_in,
+    strings,
+    with_query,
+)
+from sources.markup import description, employment_type, plain_label, unique
 from sources.paytext import stated_pay
 from sources.values import parse_date
 
@@ -33,15 +40,12 @@ class RemotiveOptions(SourceOptions):
     min_interval_hours: Annotated[float, Field(ge=0, le=168)] = 6.0
 
 
-class RemotiveSource:
+class RemotiveSource(ConfiguredSource):
     """Postings from Remotive's public API, fetched at most every ``min_interval_hours``."""
 
     Options: ClassVar[type[SourceOptions]] = RemotiveOptions
     type: ClassVar[str] = "remotive"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, RemotiveOptions)
-        self.options: RemotiveOptions = options
+    options: RemotiveOptions
 
     def endpoint(self) -> str:
         """The API URL with this source's filters."""
@@ -59,47 +63,36 @@ class RemotiveSource:
                 skipped=f"fetched less than {self.options.min_interval_hours:g} h ago "
                 "(min_interval_hours; Remotive asks for few requests a day)",
             )
-        result = await context.fetcher.get(
-            state.url or self.endpoint(),
-            etag=state.etag,
-            last_modified=state.last_modified,
-            accept=JSON_ACCEPT,
-        )
-        if result.not_modified:
-            return Collected(postings=[], not_modified=True)
-        postings = await context.pool.run(
-            parse_remotive, result.body, result.url, self.options.name
-        )
-        return Collected(
-            postings=postings,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            moved_to=result.moved_to,
+        return await fetch_and_parse(
+            context, state, self.endpoint(), parse_remotive, self.options.name, accept=JSON_ACCEPT
         )
 
 
 def parse_remotive(body: bytes, url: str, source: str) -> list[Posting]:
     """Postings from a Remotive API body; a body of another shape raises FeedFormatError."""
-    jobs = records(member(decode_json(body, url), "jobs", "the response", url), "jobs", url)
+    jobs = list_in(decode_json(body, url), "jobs", url)
     return [_posting(job, url, source) for job in jobs]
 
 
 def _posting(job: dict[str, Any], api_url: str, source: str) -> Posting:
-    link = absolute_url(text(job, "url"), api_url)
-    description = sanitize_html(text(job, "description"), base_url=link or api_url)
+    link = absolute_url(first_text(job, "url"), api_url)
+    html, plain = description(first_text(job, "description"), link or api_url)
+    tags = [first_text(job, "category"), *strings(job.get("tags"))]
     return Posting(
         source=source,
-        external_id=text(job, "id"),
+        external_id=first_text(job, "id"),
         url=link,
-        title=label(text(job, "title")),
-        company=label(text(job, "company_name")),
+        title=plain_label(first_text(job, "title"), blank_placeholders=True),
+        company=plain_label(first_text(job, "company_name"), blank_placeholders=True),
         # "USA only", "Europe, UK": who may apply, kept even though every job is remote.
-        location=label(text(job, "candidate_required_location")),
+        location=plain_label(
+            first_text(job, "candidate_required_location"), blank_placeholders=True
+        ),
         remote=True,
-        employment_type=employment_type(text(job, "job_type")),
-        salary=stated_pay(plain_label(text(job, "salary"))),
-        posted_at=parse_date(text(job, "publication_date")),
-        description_html=description,
-        description_text=html_to_text(description),
-        tags=unique([plain_label(t) for t in [text(job, "category"), *strings(job.get("tags"))]]),
+        employment_type=employment_type(first_text(job, "job_type")),
+        salary=stated_pay(plain_label(first_text(job, "salary"))),
+        posted_at=parse_date(first_text(job, "publication_date")),
+        description_html=html,
+        description_text=plain,
+        tags=unique(map(plain_label, tags), ignore_case=True),
     )

@@ -8,7 +8,6 @@ links, or HTML descriptions with scripts in them. All of that is normalised here
 from __future__ import annotations
 
 import calendar
-import html
 import logging
 import re
 from datetime import UTC, datetime
@@ -22,13 +21,14 @@ from pydantic import Field
 from aggregator.config import SourceOptions
 from aggregator.errors import FeedFormatError
 from aggregator.models import Posting, Salary, SourceState
-from sources.base import CollectContext, Collected
+from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
 from sources.markup import (
+    description,
     employment_type,
-    html_to_text,
     looks_remote,
     plain_label,
-    sanitize_html,
+    plain_to_html,
+    unique,
 )
 
 log = logging.getLogger(__name__)
@@ -54,37 +54,25 @@ class RssOptions(SourceOptions):
     company: str | None = None  # for a company's own careers feed, whose items name no company
 
 
-class RssSource:
+class RssSource(ConfiguredSource):
     """Postings from an RSS 0.9x/1.0/2.0 or Atom feed."""
 
     Options: ClassVar[type[SourceOptions]] = RssOptions
     type: ClassVar[str] = "rss"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, RssOptions)
-        self.options: RssOptions = options
+    options: RssOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Conditional GET of the feed, then parse it off the event loop."""
-        url = state.url or self.options.url
-        result = await context.fetcher.get(
-            url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
-        )
-        if result.not_modified:
-            return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
-        postings = await context.pool.run(
+        options = self.options
+        return await fetch_and_parse(
+            context,
+            state,
+            options.url,
             parse_feed,
-            result.body,
-            result.url,
-            result.content_type,
-            self.options.name,
-            self.options.company,
-        )
-        return Collected(
-            postings=postings,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            moved_to=result.moved_to,
+            options.name,
+            options.company,
+            accept=FEED_ACCEPT,
+            pass_content_type=True,
         )
 
 
@@ -180,7 +168,7 @@ def _posting(
         named_company, title = (part.strip() for part in title.split(": ", 1))
     location = _location(entry)
     fragment, base = _description(entry)
-    description = sanitize_html(fragment, base_url=base or link or feed_url)
+    html, plain = description(fragment, base or link or feed_url)
     return Posting(
         source=source,
         external_id=str(entry.get("id") or ""),
@@ -192,19 +180,15 @@ def _posting(
         employment_type=employment_type(entry.get("type") or entry.get("job_type")),
         salary=Salary(text=plain_label(entry["salary"])) if entry.get("salary") else None,
         posted_at=_date(entry.get("published_parsed") or entry.get("updated_parsed")),
-        description_html=description,
-        description_text=html_to_text(description),
+        description_html=html,
+        description_text=plain,
         tags=_tags(entry),
     )
 
 
 def _location(entry: Any) -> str:
     parts = [plain_label(entry.get(key)) for key in ("location", "region", "state", "country")]
-    seen: list[str] = []
-    for part in parts:
-        if part and part not in seen:
-            seen.append(part)
-    return ", ".join(seen)
+    return ", ".join(unique(parts))
 
 
 def _description(entry: Any) -> tuple[str, str | None]:
@@ -217,7 +201,7 @@ def _description(entry: Any) -> tuple[str, str | None]:
     longest = max(details, key=lambda detail: len(detail.get("value") or ""))
     value = str(longest.get("value") or "")
     if longest.get("type") == "text/plain":  # Atom type="text": "<" and "&" are literal text
-        value = html.escape(value).replace("\n", "<br>")
+        value = plain_to_html(value)
     return value, longest.get("base") or None
 
 
@@ -225,7 +209,7 @@ def _tags(entry: Any) -> tuple[str, ...]:
     # Atom's label is the human-readable name; term is often a machine id ("python").
     labels = [plain_label(t.get("label") or t.get("term")) for t in entry.get("tags") or []]
     labels += [plain_label(s) for s in _SKILL_SEPARATOR.split(str(entry.get("skills") or ""))]
-    return tuple(dict.fromkeys(label for label in labels if label))
+    return unique(labels)
 
 
 def _date(parsed: struct_time | None) -> datetime | None:

@@ -18,25 +18,27 @@ from pydantic import Field, model_validator
 from aggregator.config import SourceOptions
 from aggregator.errors import SourceError
 from aggregator.models import Posting, SourceState
-from sources.ats import (
-    Slug,
+from sources.ats import Slug, company_from_slug, endpoint, slug_from_url
+from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.jsonapi import (
+    JSON_ACCEPT,
+    PagedOptions,
     as_dict,
-    company_from_slug,
-    date_of,
-    description,
-    endpoint,
+    decode_json,
+    expect_dict,
     fetch_pages,
+    list_in,
+)
+from sources.markup import (
+    description,
+    employment_type,
     joined,
     label,
     labels,
-    list_in,
+    looks_remote,
     section,
-    slug_from_url,
-    text,
 )
-from sources.base import CollectContext, Collected
-from sources.jsonapi import JSON_ACCEPT, PagedOptions, decode_json, expect_dict
-from sources.markup import employment_type, looks_remote
+from sources.values import parse_date, text
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +70,12 @@ class SmartRecruitersOptions(PagedOptions):
         return self
 
 
-class SmartRecruitersSource:
+class SmartRecruitersSource(ConfiguredSource):
     """Postings from a SmartRecruiters company."""
 
     Options: ClassVar[type[SourceOptions]] = SmartRecruitersOptions
     type: ClassVar[str] = "smartrecruiters"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, SmartRecruitersOptions)
-        self.options: SmartRecruitersOptions = options
+    options: SmartRecruitersOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """List every page (at most ``max_pages``), fetch details, map in the CPU pool."""
@@ -167,7 +166,7 @@ def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Postin
         section(as_dict(sections.get(key)).get("title"), as_dict(sections.get(key)).get("text"))
         for key in _SECTIONS
     )
-    html, plain = description(fragment, link or url)
+    html, plain = description(fragment, link or url, unescape=True)
     kind = as_dict(job.get("typeOfEmployment"))
     return Posting(
         source=source,
@@ -178,7 +177,7 @@ def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Postin
         location=location,
         remote=place.get("remote") is True or looks_remote(location, title),
         employment_type=employment_type(text(kind.get("label")) or text(kind.get("id"))),
-        posted_at=date_of(job.get("releasedDate")),
+        posted_at=parse_date(job.get("releasedDate")),
         description_html=html,
         description_text=plain,
         tags=labels(

@@ -1,4 +1,4 @@
-"""Parsing the loose values job boards send: dates in many shapes, pay ranges, mojibake."""
+"""Parsing the loose values job boards send: text, dates in many shapes, pay ranges, mojibake."""
 
 from __future__ import annotations
 
@@ -44,6 +44,29 @@ def repair_text(text: str | None) -> str:
     if not text:
         return ""
     return ftfy.fix_text(text, normalization="NFC", unescape_html=False, uncurl_quotes=False)
+
+
+def text(value: Any, repair: bool = True) -> str:
+    """A scalar JSON value as text ('' for null, booleans, objects and arrays).
+
+    Mojibake is repaired (see ``repair_text``) unless ``repair`` is False.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+        return ""
+    return repair_text(str(value)) if repair else str(value)
+
+
+_PERIOD_WORD = re.compile(r"(?<![A-Za-z])(year|annual|month|week|day|daily|hour)", re.IGNORECASE)
+_PERIOD_NAMES = {"annual": "year", "daily": "day"}
+
+
+def period_of(value: Any) -> str | None:
+    """'per-year-salary', '1 YEAR', 'Annual', 'per_month' -> 'year', 'month', ...; else None."""
+    found = _PERIOD_WORD.search(text(value))
+    if not found:
+        return None
+    word = found.group(1).lower()
+    return _PERIOD_NAMES.get(word, word)
 
 
 def _number(value: Any) -> float | None:

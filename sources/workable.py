@@ -13,35 +13,28 @@ from pydantic import model_validator
 
 from aggregator.config import SourceOptions
 from aggregator.models import Posting, SourceState
-from sources.ats import (
-    Slug,
-    as_dict,
-    as_list,
-    collect_json,
-    company_from_slug,
-    date_of,
+from sources.ats import BoardOptions, Slug, collect_board, endpoint, slug_from_url
+from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.jsonapi import as_dict, as_list, decode_json, expect_dict, list_in
+from sources.markup import (
     description,
-    endpoint,
+    employment_type,
     joined,
     label,
     labels,
-    list_in,
+    looks_remote,
     section,
-    slug_from_url,
-    text,
+    unique,
 )
-from sources.base import CollectContext, Collected
-from sources.jsonapi import decode_json, expect_dict
-from sources.markup import employment_type, looks_remote
+from sources.values import parse_date, text
 
 WORKABLE_URL = "https://apply.workable.com/api/v1/widget/accounts/{slug}?details=true"
 
 
-class WorkableOptions(SourceOptions):
+class WorkableOptions(BoardOptions):
     """Settings of a Workable account."""
 
     account: str | None = Slug  # the name in apply.workable.com/<account>
-    company_name: str | None = None  # overrides the account's own name
 
     @model_validator(mode="after")
     def _endpoint(self) -> WorkableOptions:
@@ -49,29 +42,17 @@ class WorkableOptions(SourceOptions):
         return self
 
 
-class WorkableSource:
+class WorkableSource(ConfiguredSource):
     """Postings from a Workable account's careers page."""
 
     Options: ClassVar[type[SourceOptions]] = WorkableOptions
     type: ClassVar[str] = "workable"
-
-    def __init__(self, options: SourceOptions) -> None:
-        assert isinstance(options, WorkableOptions)
-        self.options: WorkableOptions = options
+    options: WorkableOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Conditional GET of the account's jobs, mapped in the CPU pool."""
-        options = self.options
-        assert options.url  # filled from `account` by the options validator
-        return await collect_json(
-            context,
-            state,
-            options.url,
-            parse_workable,
-            options.name,
-            options.company_name or "",
-            company_from_slug(options.account or slug_from_url(options.url)),
-        )
+        slug = self.options.account or slug_from_url(self.options.url or "")
+        return await collect_board(context, state, self.options, parse_workable, slug)
 
 
 def parse_workable(
@@ -95,7 +76,7 @@ def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Postin
             section("Benefits", job.get("benefits")),
         ]
     )
-    html, plain = description(fragment, link)
+    html, plain = description(fragment, link, unescape=True)
     return Posting(
         source=source,
         external_id=text(job.get("shortcode")) or text(job.get("id")),
@@ -105,7 +86,7 @@ def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Postin
         location=location,
         remote=job.get("telecommuting") is True or looks_remote(location, title),
         employment_type=employment_type(text(job.get("employment_type"))),
-        posted_at=date_of(job.get("published_on") or job.get("created_at")),
+        posted_at=parse_date(job.get("published_on") or job.get("created_at")),
         description_html=html,
         description_text=plain,
         tags=labels([job.get("department"), job.get("function")]),
@@ -119,7 +100,7 @@ def _location(job: dict[str, Any]) -> str:
         for place in map(as_dict, as_list(job.get("locations")))
         if place.get("hidden") is not True
     ]
-    places = [place for place in shown if place]
+    places = unique(shown)
     if places:
-        return "; ".join(dict.fromkeys(places))
+        return "; ".join(places)
     return joined([job.get("city"), job.get("state"), job.get("country")])

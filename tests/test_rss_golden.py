@@ -1,10 +1,8 @@
 """Golden tests of the RSS/Atom parser on recorded feeds, plus the behaviours that matter most.
 
 Each case parses a file under tests/fixtures/rss/ and compares every Posting field with
-tests/fixtures/golden/<name>.json. Descriptions up to 1000 characters are stored in full; longer
-ones as their sha256, length and first 200 characters, so the golden files stay reviewable.
-
-After an intended change, regenerate them and review the diff:
+tests/fixtures/golden/<name>.json (see tests/golden.py). After an intended change, regenerate
+them and review the diff:
 
     UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_rss_golden.py
 """
@@ -12,25 +10,20 @@ After an intended change, regenerate them and review the diff:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import os
 import re
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
+from golden import assert_matches_golden
+from sourcekit import assert_safe
 
 from aggregator.models import Posting
 from sources.rss import parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RSS = FIXTURES / "rss"
-GOLDEN = FIXTURES / "golden"
-FULL_TEXT_LIMIT = 1000
-FORBIDDEN_IN_HTML = ("<script", "onclick", "onload", "onmouseover", "javascript:", "<iframe")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,53 +75,9 @@ def postings(name: str) -> tuple[Posting, ...]:
     return tuple(parse_feed(body, case.url, case.content_type, "test-source", case.company))
 
 
-def _description(value: str) -> str | dict[str, Any]:
-    if len(value) <= FULL_TEXT_LIMIT:
-        return value
-    return {
-        "sha256": hashlib.sha256(value.encode()).hexdigest(),
-        "chars": len(value),
-        "starts_with": value[:200],
-    }
-
-
-def to_golden(posting: Posting) -> dict[str, Any]:
-    """A posting as JSON-ready data: dates as ISO strings, long descriptions as digests."""
-    record = dataclasses.asdict(posting)
-    record["posted_at"] = posting.posted_at.isoformat() if posting.posted_at else None
-    record["tags"] = list(posting.tags)
-    record["description_html"] = _description(posting.description_html)
-    record["description_text"] = _description(posting.description_text)
-    return record
-
-
-def _differences(actual: list[dict[str, Any]], expected: list[dict[str, Any]]) -> list[str]:
-    found = []
-    if len(actual) != len(expected):
-        found.append(f"{len(actual)} postings, golden has {len(expected)}")
-    for index, (got, want) in enumerate(zip(actual, expected, strict=False)):
-        for key in sorted(set(got) | set(want)):
-            if got.get(key) != want.get(key):
-                found.append(f"posting {index} {key}: {got.get(key)!r} != golden {want.get(key)!r}")
-    return found
-
-
 @pytest.mark.parametrize("name", [case.golden for case in CASES])
 def test_matches_golden(name: str) -> None:
-    actual = [to_golden(posting) for posting in postings(name)]
-    golden_file = GOLDEN / f"{name}.json"
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        golden_file.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(actual, indent=2, ensure_ascii=False) + "\n"
-        golden_file.write_text(text, encoding="utf-8")
-        pytest.skip(f"rewrote {golden_file.relative_to(FIXTURES.parent.parent)}; review the diff")
-    assert golden_file.exists(), f"no {golden_file}; create it with UPDATE_GOLDEN=1"
-    expected = json.loads(golden_file.read_text(encoding="utf-8"))
-    differences = _differences(actual, expected)
-    assert not differences, (
-        f"{len(differences)} differences from {golden_file.name} (UPDATE_GOLDEN=1 to accept):\n"
-        + "\n".join(differences[:20])
-    )
+    assert_matches_golden(postings(name), name)
 
 
 # --- We Work Remotely ------------------------------------------------------------------------
@@ -254,15 +203,9 @@ def test_atom_labels_and_text_content() -> None:
     assert intern.description_text.splitlines()[1] == "SQL & a little Python; we teach the rest."
 
 
-def _assert_sanitised(posting: Posting) -> None:
-    lowered = posting.description_html.lower()
-    leaked = [needle for needle in FORBIDDEN_IN_HTML if needle in lowered]
-    assert not leaked, f"{posting.url}: {leaked} left in description_html"
-
-
 def test_atom_content_is_sanitised_and_the_harmless_text_survives() -> None:
     backend = postings("atom_careers_sample")[0]
-    _assert_sanitised(backend)
+    assert_safe(backend)
     html, text = backend.description_html, backend.description_text
     for gone in ("document.cookie", "tracker.example.net", "video.example.net", "A day in the"):
         assert gone not in html and gone not in text
@@ -283,7 +226,7 @@ def test_crazy_description_is_sanitised() -> None:
         b"<item>", b"<item><title>Crazy</title><link>http://crazy.example.com/1</link>", 1
     )
     (posting,) = parse_feed(titled, url, "application/rss+xml", "crazy")
-    _assert_sanitised(posting)
+    assert_safe(posting)
     for gone in ("executeMe", "alert(", "am_i_javascript", "notRealAttribute"):
         assert gone not in posting.description_html
     assert "<h1>Did The Javascript Execute?</h1>" in posting.description_html
@@ -293,7 +236,7 @@ def test_crazy_description_is_sanitised() -> None:
 @pytest.mark.parametrize("name", [case.golden for case in CASES])
 def test_every_description_is_sanitised(name: str) -> None:
     for posting in postings(name):
-        _assert_sanitised(posting)
+        assert_safe(posting)
 
 
 # --- Clean labels and readable text ------------------------------------------------------------

@@ -8,15 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from board_testkit import as_body, assert_well_formed, build, collect, recorded_json
-from golden import assert_matches_golden
 from pytest_httpserver import HTTPServer
+from sourcekit import as_body, assert_golden, assert_well_formed, build, collect, fixture_json
 from werkzeug import Request, Response
 
 from sources.arbeitnow import ArbeitnowSource, parse_arbeitnow
 
 API = "https://www.arbeitnow.com/api/job-board-api"
-JOBS = recorded_json("arbeitnow", "opencruit_arbeitnow_jobs_2026-02.json")
+JOBS = fixture_json("json", "arbeitnow", "opencruit_arbeitnow_jobs_2026-02.json")
 PATH = "/api/job-board-api"
 
 
@@ -49,9 +48,7 @@ def serve(httpserver: HTTPServer, next_of: Callable[[int], str | None]) -> str:
 def test_the_recorded_jobs_match_their_golden_file() -> None:
     postings, next_url = parse_arbeitnow(as_body(page(JOBS, None)), API, "arbeitnow")
     assert next_url is None
-    assert_matches_golden(postings, "arbeitnow_opencruit_2026-02")
-    for posting in postings:
-        assert_well_formed(posting)
+    assert_golden(postings, "arbeitnow_opencruit_2026-02", assert_well_formed)
     first = postings[0]
     assert first.external_id == JOBS[0]["slug"]
     assert (first.company, first.location, first.remote) == ("Kjavik", "Munich", True)

@@ -6,13 +6,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from ats_testkit import assert_safe, build, collect, fixture
-from golden import assert_matches_golden
 from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
+from sourcekit import assert_golden, build, collect, fixture
 
 from aggregator.models import Salary
-from sources.ashby import AshbyOptions, AshbySource, parse_ashby
+from sources.ashby import AshbySource, parse_ashby
 
 URL = "https://api.ashbyhq.com/posting-api/job-board/{}?includeCompensation=true"
 CASES = [
@@ -24,9 +23,7 @@ CASES = [
 @pytest.mark.parametrize(("board", "company", "file"), CASES)
 def test_recorded_boards_match_their_golden_files(board: str, company: str, file: str) -> None:
     postings = parse_ashby(fixture("json", "ashby", file), URL.format(board), "ashby", company)
-    assert_matches_golden(postings, f"ashby_{board}")
-    for posting in postings:
-        assert_safe(posting)
+    assert_golden(postings, f"ashby_{board}")
 
 
 def test_a_posting_with_secondary_locations() -> None:
@@ -84,9 +81,8 @@ def test_compensation_and_unlisted_jobs() -> None:
 
 def test_options() -> None:
     with pytest.raises(ValidationError, match="needs `board:`"):
-        AshbyOptions.model_validate({"name": "a", "type": "ashby"})
-    options = AshbyOptions.model_validate({"name": "a", "type": "ashby", "board": "ramp"})
-    assert options.url == URL.format("ramp")
+        build(AshbySource)
+    assert build(AshbySource, board="ramp").options.url == URL.format("ramp")
 
 
 def test_collect_fetches_the_board(httpserver: HTTPServer) -> None:

@@ -6,13 +6,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from ats_testkit import assert_safe, build, collect, fixture
-from golden import assert_matches_golden
 from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
+from sourcekit import assert_golden, build, collect, fixture
 
 from aggregator.models import Salary, SourceState
-from sources.greenhouse import GreenhouseOptions, GreenhouseSource, parse_greenhouse
+from sources.greenhouse import GreenhouseSource, parse_greenhouse
 
 URL = "https://boards-api.greenhouse.io/v1/boards/{}/jobs?content=true"
 CASES = [
@@ -29,9 +28,7 @@ def parse(board: str, file: str) -> list:
 @pytest.mark.parametrize(("board", "file"), CASES)
 def test_recorded_boards_match_their_golden_files(board: str, file: str) -> None:
     postings = parse(board, file)
-    assert_matches_golden(postings, f"greenhouse_{board}")
-    for posting in postings:
-        assert_safe(posting)
+    assert_golden(postings, f"greenhouse_{board}")
 
 
 def test_a_posting_with_content_departments_and_offices() -> None:
@@ -92,17 +89,12 @@ def test_a_currency_range_field_is_the_salary_and_employment_type_comes_from_met
 
 def test_options_need_a_board_or_a_url() -> None:
     with pytest.raises(ValidationError, match="needs `board:`"):
-        GreenhouseOptions.model_validate({"name": "gh", "type": "greenhouse"})
+        build(GreenhouseSource)
     with pytest.raises(ValidationError, match="pattern"):
-        GreenhouseOptions.model_validate({"name": "gh", "type": "greenhouse", "board": "a/b"})
+        build(GreenhouseSource, board="a/b")
     with pytest.raises(ValidationError, match="Extra inputs"):
-        GreenhouseOptions.model_validate(
-            {"name": "gh", "type": "greenhouse", "board": "stripe", "boards": "x"}
-        )
-    options = GreenhouseOptions.model_validate(
-        {"name": "gh", "type": "greenhouse", "board": "stripe"}
-    )
-    assert options.url == URL.format("stripe")
+        build(GreenhouseSource, board="stripe", boards="x")
+    assert build(GreenhouseSource, board="stripe").options.url == URL.format("stripe")
 
 
 def test_collect_fetches_the_board_and_honours_the_etag(httpserver: HTTPServer) -> None:
@@ -123,3 +115,17 @@ def test_collect_fetches_the_board_and_honours_the_etag(httpserver: HTTPServer) 
     assert again.not_modified
     [(request, _)] = httpserver.log
     assert request.headers["If-None-Match"] == '"v1"'
+
+
+def test_a_moved_board_that_is_not_modified_still_reports_the_move(httpserver: HTTPServer) -> None:
+    new = httpserver.url_for("/v1/boards/helsing-new/jobs")
+    httpserver.expect_request("/v1/boards/helsing/jobs").respond_with_data(
+        "", status=301, headers={"Location": new}
+    )
+    httpserver.expect_request(
+        "/v1/boards/helsing-new/jobs", headers={"If-None-Match": '"v1"'}
+    ).respond_with_data("", status=304)
+    source = build(GreenhouseSource, url=httpserver.url_for("/v1/boards/helsing/jobs"))
+    again = collect(source, SourceState(name="test", etag='"v1"'))
+    assert again.not_modified
+    assert again.moved_to == new

@@ -6,16 +6,15 @@ import logging
 from typing import Any
 
 import pytest
-from board_testkit import as_body, assert_well_formed, build, collect, recorded_json
-from golden import assert_matches_golden
 from pytest_httpserver import HTTPServer
+from sourcekit import as_body, assert_golden, assert_well_formed, build, collect, fixture_json
 from werkzeug import Request, Response
 
 from aggregator.models import Salary
 from sources.himalayas import HimalayasSource, parse_himalayas
 
 API = "https://himalayas.app/jobs/api"
-JOBS = recorded_json("himalayas", "opencruit_himalayas_jobs_2026-02.json")
+JOBS = fixture_json("json", "himalayas", "opencruit_himalayas_jobs_2026-02.json")
 PATH = "/jobs/api"
 
 
@@ -50,10 +49,8 @@ def serve(httpserver: HTTPServer, total: int | None, ignore_offset: bool = False
 def test_the_recorded_jobs_match_their_golden_file() -> None:
     postings, count, total = parse_himalayas(as_body(page(JOBS, 0, 3)), API, "himalayas")
     assert (count, total) == (3, 3)
-    assert_matches_golden(postings, "himalayas_opencruit_2026-02")
-    for posting in postings:
-        assert_well_formed(posting)
-        assert posting.remote and posting.employment_type == "full_time"
+    assert_golden(postings, "himalayas_opencruit_2026-02", assert_well_formed)
+    assert all(posting.remote and posting.employment_type == "full_time" for posting in postings)
     manager, director, _ = postings
     assert manager.location == "United Kingdom"  # where candidates may live
     assert manager.salary is None  # minSalary/maxSalary null

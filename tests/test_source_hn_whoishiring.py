@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from board_testkit import as_body, assert_well_formed, build, collect, recorded_json
-from golden import assert_matches_golden
 from pytest_httpserver import HTTPServer
+from sourcekit import as_body, assert_golden, assert_well_formed, build, collect, fixture_json
 
 from aggregator.errors import FeedFormatError
 from aggregator.models import Salary
@@ -22,11 +21,12 @@ from sources.hn_header import Header, parse_header
 from sources.hn_whoishiring import HnWhoIsHiringSource, latest_threads, parse_thread
 
 BOARD = "hn_whoishiring"
-RAW = recorded_json(BOARD, "hn_whoishiring_2026-02_raw.json")
+RAW = fixture_json("json", BOARD, "hn_whoishiring_2026-02_raw.json")
 COMMENTS = [job for job in RAW["jobs"] if job["source"] == "who_is_hiring"]
-EVAL_CASES = recorded_json(BOARD, "hn_whoishiring_eval_cases_2025.json")["test_cases"]
+EVAL_CASES = fixture_json("json", BOARD, "hn_whoishiring_eval_cases_2025.json")["test_cases"]
 WEAK_LABELS = {
-    job["id"]: job for job in recorded_json(BOARD, "hn_whoishiring_2026-02_classified.json")["jobs"]
+    job["id"]: job
+    for job in fixture_json("json", BOARD, "hn_whoishiring_2026-02_classified.json")["jobs"]
 }
 FEBRUARY, NOVEMBER = 46857488, 45800465  # thread ids (November's from the threads index)
 API = "https://hn.algolia.com/api/v1"
@@ -128,9 +128,7 @@ def serve_algolia(httpserver: HTTPServer) -> str:
 
 def test_the_first_comments_match_their_golden_file() -> None:
     postings = parse_thread(as_body(february_thread(60)), f"{API}/items/{FEBRUARY}", "hn")
-    assert_matches_golden(postings, "hn_whoishiring_2026-02_first60")
-    for posting in postings:
-        assert_well_formed(posting)
+    assert_golden(postings, "hn_whoishiring_2026-02_first60", assert_well_formed)
 
 
 def test_a_post_becomes_a_posting() -> None:

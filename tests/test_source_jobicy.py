@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from board_testkit import as_body, assert_well_formed, build, collect, recorded, recorded_json
-from golden import assert_matches_golden
 from pytest_httpserver import HTTPServer
+from sourcekit import (
+    as_body,
+    assert_golden,
+    assert_well_formed,
+    build,
+    collect,
+    fixture,
+    fixture_json,
+)
 
 from aggregator.models import Salary
 from sources.jobicy import JobicySource, parse_jobicy
@@ -23,24 +30,22 @@ def parse(body: bytes) -> list:
 @pytest.mark.parametrize(
     ("golden", "body"),
     [
-        ("jobicy_envelope_2026-08", recorded("jobicy", ENVELOPE)),
+        ("jobicy_envelope_2026-08", fixture("json", "jobicy", ENVELOPE)),
         # that recording is the bare job list; the API wraps it in an envelope
         (
             "jobicy_opencruit_2026-02",
-            as_body({"jobs": recorded_json("jobicy", "opencruit_jobicy_jobs_2026-02.json")}),
+            as_body({"jobs": fixture_json("json", "jobicy", "opencruit_jobicy_jobs_2026-02.json")}),
         ),
     ],
 )
 def test_recorded_responses_match_their_golden_files(golden: str, body: bytes) -> None:
     postings = parse(body)
-    assert_matches_golden(postings, golden)
-    for posting in postings:
-        assert_well_formed(posting)
-        assert posting.remote and posting.employment_type == "full_time"
+    assert_golden(postings, golden, assert_well_formed)
+    assert all(posting.remote and posting.employment_type == "full_time" for posting in postings)
 
 
 def test_a_job_from_the_envelope() -> None:
-    manager, _ = parse(recorded("jobicy", ENVELOPE))
+    manager, _ = parse(fixture("json", "jobicy", ENVELOPE))
     assert manager.external_id == "150121"
     assert manager.url == "https://jobicy.com/jobs/150121-engineering-manager-python-and-k8s"
     assert (manager.title, manager.company) == (
@@ -53,7 +58,7 @@ def test_a_job_from_the_envelope() -> None:
 
 
 def test_pay_fields_old_and_new() -> None:
-    job = recorded_json("jobicy", ENVELOPE)["jobs"][0]
+    job = fixture_json("json", "jobicy", ENVELOPE)["jobs"][0]
     new = {**job, "salaryMin": 90000, "salaryMax": 120000, "salaryCurrency": "EUR"}
     old = {**job, "annualSalaryMin": "70000", "annualSalaryMax": "80000", "salaryCurrency": "USD"}
     assert parse(as_body({"jobs": [new]}))[0].salary == Salary(90_000, 120_000, "EUR", "year")
@@ -63,7 +68,7 @@ def test_pay_fields_old_and_new() -> None:
 def test_collect_sends_the_filters(httpserver: HTTPServer) -> None:
     httpserver.expect_request(
         "/api/v2/remote-jobs", query_string={"count": "50", "tag": "python", "geo": "usa"}
-    ).respond_with_data(recorded("jobicy", ENVELOPE), content_type="application/json")
+    ).respond_with_data(fixture("json", "jobicy", ENVELOPE), content_type="application/json")
     source = build(
         JobicySource, url=httpserver.url_for("/api/v2/remote-jobs"), tag="python", geo="usa"
     )

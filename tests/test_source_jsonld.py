@@ -11,14 +11,13 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
-from ats_testkit import assert_safe, build, collect, fixture
-from golden import assert_matches_golden
 from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
+from sourcekit import assert_golden, build, collect, fixture
 
 from aggregator.errors import FeedFormatError, FetchError
 from aggregator.models import Salary
-from sources.jsonld import JsonLdOptions, JsonLdSource, load_jsonld, parse_jsonld_page
+from sources.jsonld import JsonLdSource, load_jsonld, parse_jsonld_page
 
 INDEED = "https://au.indeed.com/viewjob?jk=54f1f8af68d722d2&from=serp"
 TOPJOBS = "https://www.topjobs.lk/employer/JobAdvertismentServlet?ac=DEFZZZ&jc=0001517700"
@@ -41,9 +40,7 @@ def parse(body: bytes, url: str = "https://careers.example.org/jobs", company: s
 @pytest.mark.parametrize(("name", "file", "url"), CASES)
 def test_recorded_pages_match_their_golden_files(name: str, file: str, url: str) -> None:
     postings = parse(fixture("html", file), url)
-    assert_matches_golden(postings, f"jsonld_{name}")
-    for posting in postings:
-        assert_safe(posting)
+    assert_golden(postings, f"jsonld_{name}")
 
 
 def test_the_indeed_page() -> None:
@@ -188,11 +185,10 @@ def test_an_unreadable_block_is_skipped_with_its_reason(caplog: pytest.LogCaptur
 
 def test_options() -> None:
     with pytest.raises(ValidationError, match="needs `urls:`"):
-        JsonLdOptions.model_validate({"name": "j", "type": "jsonld"})
+        build(JsonLdSource)
     with pytest.raises(ValidationError, match="http"):
-        JsonLdOptions.model_validate({"name": "j", "type": "jsonld", "urls": ["file:///etc"]})
-    single = JsonLdOptions.model_validate({"name": "j", "type": "jsonld", "url": INDEED})
-    assert single.pages == (INDEED,)
+        build(JsonLdSource, urls=["file:///etc"])
+    assert build(JsonLdSource, url=INDEED).options.pages == (INDEED,)
 
 
 def test_one_bad_page_does_not_lose_the_others(

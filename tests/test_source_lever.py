@@ -8,14 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from ats_testkit import assert_safe, build, collect, fixture, requested, serve_pages
-from golden import assert_matches_golden
 from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
+from sourcekit import assert_golden, build, collect, fixture, requested, serve_pages
 
 from aggregator.errors import FeedFormatError
 from aggregator.models import Salary
-from sources.lever import LeverOptions, LeverSource, map_lever
+from sources.lever import LeverSource, map_lever
 
 URL = "https://api.lever.co/v0/postings/{}?mode=json"
 CASES = [
@@ -38,9 +37,7 @@ def recorded(file: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(("company", "name", "file"), CASES)
 def test_recorded_postings_match_their_golden_files(company: str, name: str, file: str) -> None:
     postings = map_lever(recorded(file), URL.format(company), "lever", name)
-    assert_matches_golden(postings, f"lever_{company}")
-    for posting in postings:
-        assert_safe(posting)
+    assert_golden(postings, f"lever_{company}")
 
 
 def test_a_posting_with_salary_range_lists_and_remote_workplace() -> None:
@@ -116,15 +113,11 @@ def test_a_page_that_is_not_a_list_is_a_format_error(httpserver: HTTPServer) -> 
 
 def test_options() -> None:
     with pytest.raises(ValidationError, match="needs `company:`"):
-        LeverOptions.model_validate({"name": "l", "type": "lever"})
-    eu = LeverOptions.model_validate(
-        {"name": "l", "type": "lever", "company": "acme", "region": "eu"}
-    )
+        build(LeverSource)
+    eu = build(LeverSource, company="acme", region="eu").options
     assert eu.url == "https://api.eu.lever.co/v0/postings/acme?mode=json"
     assert eu.max_pages == 20
     with pytest.raises(ValidationError):
-        LeverOptions.model_validate(
-            {"name": "l", "type": "lever", "company": "a", "region": "asia"}
-        )
+        build(LeverSource, company="a", region="asia")
     with pytest.raises(ValidationError, match="http"):
-        LeverOptions.model_validate({"name": "l", "type": "lever", "url": "ftp://x/y"})
+        build(LeverSource, url="ftp://x/y")

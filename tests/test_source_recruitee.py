@@ -6,13 +6,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from ats_testkit import assert_safe, build, collect, fixture
-from golden import assert_matches_golden
 from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
+from sourcekit import assert_golden, build, collect, fixture
 
 from aggregator.models import Salary
-from sources.recruitee import RecruiteeOptions, RecruiteeSource, parse_recruitee
+from sources.recruitee import RecruiteeSource, parse_recruitee
 
 URL = "https://espeo.recruitee.com/api/offers/"
 FILE = "espeo_recruitee_offers_trimmed_2026-07.json"
@@ -20,9 +19,7 @@ FILE = "espeo_recruitee_offers_trimmed_2026-07.json"
 
 def test_the_recorded_offers_match_their_golden_file() -> None:
     postings = parse_recruitee(fixture("json", "recruitee", FILE), URL, "recruitee")
-    assert_matches_golden(postings, "recruitee_espeo")
-    for posting in postings:
-        assert_safe(posting)
+    assert_golden(postings, "recruitee_espeo")
 
 
 def test_key_fields() -> None:
@@ -68,13 +65,10 @@ def test_salary_description_and_tags() -> None:
 
 def test_options() -> None:
     with pytest.raises(ValidationError, match="needs `company:`"):
-        RecruiteeOptions.model_validate({"name": "r", "type": "recruitee"})
+        build(RecruiteeSource)
     with pytest.raises(ValidationError, match="pattern"):
-        RecruiteeOptions.model_validate({"name": "r", "type": "recruitee", "company": "a.b"})
-    options = RecruiteeOptions.model_validate(
-        {"name": "r", "type": "recruitee", "company": "espeo"}
-    )
-    assert options.url == URL
+        build(RecruiteeSource, company="a.b")
+    assert build(RecruiteeSource, company="espeo").options.url == URL
 
 
 def test_collect_fetches_the_offers(httpserver: HTTPServer) -> None:

@@ -6,17 +6,17 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from board_testkit import (
+from pytest_httpserver import HTTPServer
+from sourcekit import (
     MOJIBAKE,
     as_body,
+    assert_golden,
     assert_well_formed,
     build,
     collect,
-    recorded,
-    recorded_json,
+    fixture,
+    fixture_json,
 )
-from golden import assert_matches_golden
-from pytest_httpserver import HTTPServer
 
 from aggregator.models import Salary
 from sources.remoteok import RemoteOkSource, parse_remoteok
@@ -33,33 +33,33 @@ def parse(body: bytes) -> list:
 @pytest.mark.parametrize(
     ("golden", "body"),
     [
-        ("remoteok_2026-03", recorded("remoteok", FULL)),
+        ("remoteok_2026-03", fixture("json", "remoteok", FULL)),
         # that recording had its legal notice removed; the API always sends one first
         (
             "remoteok_opencruit_2026-02",
-            as_body([NOTICE, *recorded_json("remoteok", "opencruit_remoteok_jobs_2026-02.json")]),
+            as_body(
+                [NOTICE, *fixture_json("json", "remoteok", "opencruit_remoteok_jobs_2026-02.json")]
+            ),
         ),
     ],
 )
 def test_recorded_responses_match_their_golden_files(golden: str, body: bytes) -> None:
     postings = parse(body)
-    assert_matches_golden(postings, golden)
-    for posting in postings:
-        assert_well_formed(posting)
-        assert posting.remote
+    assert_golden(postings, golden, assert_well_formed)
+    assert all(posting.remote for posting in postings)
 
 
 def test_the_legal_notice_is_skipped_whatever_it_holds() -> None:
-    jobs = recorded_json("remoteok", FULL)
-    assert len(parse(recorded("remoteok", FULL))) == len(jobs) - 1 == 97
+    jobs = fixture_json("json", "remoteok", FULL)
+    assert len(parse(fixture("json", "remoteok", FULL))) == len(jobs) - 1 == 97
     notice_with_an_id = {**jobs[0], "id": "1", "position": "Legal notice"}
     assert len(parse(as_body([notice_with_an_id, *jobs[1:]]))) == 97
 
 
 def test_double_encoded_text_is_repaired() -> None:
-    raw = json.dumps(recorded_json("remoteok", FULL), ensure_ascii=False)
+    raw = json.dumps(fixture_json("json", "remoteok", FULL), ensure_ascii=False)
     assert "ZÃ³calo Health" in raw and "You\u00e2\u0080\u0099ll" in raw
-    postings = parse(recorded("remoteok", FULL))
+    postings = parse(fixture("json", "remoteok", FULL))
     assert "Zócalo Health" in {p.company for p in postings}
     assert not any(MOJIBAKE.search(p.description_html) for p in postings)
     advisor = next(p for p in postings if p.external_id == "1130788")
@@ -67,7 +67,7 @@ def test_double_encoded_text_is_repaired() -> None:
 
 
 def test_a_job_with_pay() -> None:
-    postings = {p.external_id: p for p in parse(recorded("remoteok", FULL))}
+    postings = {p.external_id: p for p in parse(fixture("json", "remoteok", FULL))}
     job = postings["1130780"]
     assert job.title == "VP Corporate Marketing Brand & Communications"
     assert job.company == "Blackpoint Cyber"
@@ -83,9 +83,11 @@ def test_a_job_with_pay() -> None:
 
 def test_collect_sends_the_tags(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api", query_string={"tags": "python,devops"}).respond_with_data(
-        recorded("remoteok", FULL), content_type="application/json"
+        fixture("json", "remoteok", FULL), content_type="application/json"
     )
     source = build(RemoteOkSource, url=httpserver.url_for("/api"), tags=["python", "devops"])
     collected = collect(source)
     assert len(collected.postings) == 97
-    assert json.loads(recorded("remoteok", FULL))[1]["id"] == collected.postings[0].external_id
+    assert (
+        json.loads(fixture("json", "remoteok", FULL))[1]["id"] == collected.postings[0].external_id
+    )

@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from board_testkit import (
+from pydantic import ValidationError
+from pytest_httpserver import HTTPServer
+from sourcekit import (
     NOW,
     as_body,
+    assert_golden,
     assert_well_formed,
     build,
     collect,
-    recorded,
-    recorded_json,
+    fixture,
+    fixture_json,
 )
-from golden import assert_matches_golden
-from pydantic import ValidationError
-from pytest_httpserver import HTTPServer
 
 from aggregator.models import Salary, SourceState
 from sources.remotive import RemotiveSource, parse_remotive
@@ -32,25 +32,25 @@ def parse(body: bytes) -> list:
 @pytest.mark.parametrize(
     ("golden", "body"),
     [
-        ("remotive_2025-12", recorded("remotive", "remotive_api_full_2025-12.json")),
-        ("remotive_2026-07_utf8bom", recorded("remotive", BOM_FILE)),
+        ("remotive_2025-12", fixture("json", "remotive", "remotive_api_full_2025-12.json")),
+        ("remotive_2026-07_utf8bom", fixture("json", "remotive", BOM_FILE)),
         # that recording is the bare job list; the API wraps it in an object
         (
             "remotive_opencruit_2026-02",
-            as_body({"jobs": recorded_json("remotive", "opencruit_remotive_jobs_2026-02.json")}),
+            as_body(
+                {"jobs": fixture_json("json", "remotive", "opencruit_remotive_jobs_2026-02.json")}
+            ),
         ),
     ],
 )
 def test_recorded_responses_match_their_golden_files(golden: str, body: bytes) -> None:
     postings = parse(body)
-    assert_matches_golden(postings, golden)
-    for posting in postings:
-        assert_well_formed(posting)
-        assert posting.remote
+    assert_golden(postings, golden, assert_well_formed)
+    assert all(posting.remote for posting in postings)
 
 
 def test_a_job_with_pay_tags_and_a_candidate_location() -> None:
-    first = parse(recorded("remotive", "remotive_api_full_2025-12.json"))[0]
+    first = parse(fixture("json", "remotive", "remotive_api_full_2025-12.json"))[0]
     assert first.external_id == "2069746"
     assert first.url == (
         "https://remotive.com/remote-jobs/software-development/"
@@ -66,7 +66,7 @@ def test_a_job_with_pay_tags_and_a_candidate_location() -> None:
 
 
 def test_a_body_with_a_utf8_byte_order_mark_is_read() -> None:
-    body = recorded("remotive", BOM_FILE)
+    body = fixture("json", "remotive", BOM_FILE)
     assert body.startswith(b"\xef\xbb\xbf")
     postings = parse(body)
     assert len(postings) == 35
@@ -76,7 +76,7 @@ def test_a_body_with_a_utf8_byte_order_mark_is_read() -> None:
 def test_collect_sends_the_filters_and_parses_the_answer(httpserver: HTTPServer) -> None:
     httpserver.expect_request(
         "/api/remote-jobs", query_string={"category": "software-dev", "search": "python"}
-    ).respond_with_data(recorded("remotive", BOM_FILE), content_type="application/json")
+    ).respond_with_data(fixture("json", "remotive", BOM_FILE), content_type="application/json")
     source = build(
         RemotiveSource,
         url=httpserver.url_for("/api/remote-jobs"),
@@ -105,7 +105,8 @@ def test_a_recent_successful_fetch_means_no_request(httpserver: HTTPServer) -> N
 
 def test_an_older_successful_fetch_means_fetching_again(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/jobs").respond_with_data(
-        recorded("remotive", "remotive_api_full_2025-12.json"), content_type="application/json"
+        fixture("json", "remotive", "remotive_api_full_2025-12.json"),
+        content_type="application/json",
     )
     source = build(RemotiveSource, url=httpserver.url_for("/jobs"), min_interval_hours=6)
     state = SourceState(name="test", last_success=NOW - timedelta(hours=6))

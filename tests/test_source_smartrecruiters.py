@@ -11,14 +11,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from ats_testkit import assert_safe, build, collect, fixture, fixture_json, requested, serve_pages
-from golden import assert_matches_golden
 from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
+from sourcekit import (
+    assert_golden,
+    build,
+    collect,
+    fixture,
+    fixture_json,
+    requested,
+    serve_pages,
+)
 
 from aggregator.errors import FeedFormatError
 from sources.smartrecruiters import (
-    SmartRecruitersOptions,
     SmartRecruitersSource,
     map_smartrecruiters,
 )
@@ -45,9 +51,7 @@ def details() -> list[tuple[str, bytes | None]]:
 
 def test_the_hand_written_company_matches_its_golden_file() -> None:
     postings = map_smartrecruiters(items(), details(), URL, "sr")
-    assert_matches_golden(postings, "smartrecruiters_northwind")
-    for posting in postings:
-        assert_safe(posting)
+    assert_golden(postings, "smartrecruiters_northwind")
 
 
 def test_key_fields() -> None:
@@ -170,13 +174,9 @@ def test_an_error_object_instead_of_a_page_is_a_format_error(httpserver: HTTPSer
 
 def test_options() -> None:
     with pytest.raises(ValidationError, match="needs `company:`"):
-        SmartRecruitersOptions.model_validate({"name": "s", "type": "smartrecruiters"})
+        build(SmartRecruitersSource)
     with pytest.raises(ValidationError, match="less than or equal to 100"):
-        SmartRecruitersOptions.model_validate(
-            {"name": "s", "type": "smartrecruiters", "company": "Acme", "page_size": 500}
-        )
-    options = SmartRecruitersOptions.model_validate(
-        {"name": "s", "type": "smartrecruiters", "company": "NorthwindRobotics"}
-    )
+        build(SmartRecruitersSource, company="Acme", page_size=500)
+    options = build(SmartRecruitersSource, company="NorthwindRobotics").options
     assert options.url == URL
     assert options.details is True

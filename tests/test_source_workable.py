@@ -6,12 +6,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from ats_testkit import assert_safe, build, collect, fixture
-from golden import assert_matches_golden
 from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
+from sourcekit import assert_golden, build, collect, fixture
 
-from sources.workable import WorkableOptions, WorkableSource, parse_workable
+from sources.workable import WorkableSource, parse_workable
 
 URL = "https://apply.workable.com/api/v1/widget/accounts/huggingface?details=true"
 FILE = "huggingface_workable_widget_trimmed_2026-07.json"
@@ -19,9 +18,7 @@ FILE = "huggingface_workable_widget_trimmed_2026-07.json"
 
 def test_the_recorded_account_matches_its_golden_file() -> None:
     postings = parse_workable(fixture("json", "workable", FILE), URL, "workable")
-    assert_matches_golden(postings, "workable_huggingface")
-    for posting in postings:
-        assert_safe(posting)
+    assert_golden(postings, "workable_huggingface")
 
 
 def test_key_fields() -> None:
@@ -68,11 +65,8 @@ def test_details_html_is_sanitised_with_requirements_and_benefits() -> None:
 
 def test_options() -> None:
     with pytest.raises(ValidationError, match="needs `account:`"):
-        WorkableOptions.model_validate({"name": "w", "type": "workable"})
-    options = WorkableOptions.model_validate(
-        {"name": "w", "type": "workable", "account": "huggingface"}
-    )
-    assert options.url == URL
+        build(WorkableSource)
+    assert build(WorkableSource, account="huggingface").options.url == URL
 
 
 def test_collect_fetches_the_account(httpserver: HTTPServer) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from ats_testkit import fixture
+from sourcekit import fixture
 
 from aggregator.errors import FeedFormatError
 from aggregator.models import Posting

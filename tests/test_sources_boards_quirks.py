@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from board_testkit import as_body, recorded_json
+from sourcekit import as_body, fixture_json
 
 from aggregator.errors import FeedFormatError
 from aggregator.models import Posting
@@ -51,7 +51,7 @@ BOARDS = [
         "remotive",
         parse_remotive,
         lambda jobs: {"0-legal-notice": "…", "job-count": len(jobs), "jobs": jobs},
-        recorded_json("remotive", "remotive_api_full_2025-12.json")["jobs"][0],
+        fixture_json("json", "remotive", "remotive_api_full_2025-12.json")["jobs"][0],
         {"jobs": "not a list"},
         "expected jobs to be a list",
     ),
@@ -59,7 +59,7 @@ BOARDS = [
         "remoteok",
         parse_remoteok,
         lambda jobs: [{"legal": "API Terms of Service"}, *jobs],
-        recorded_json("remoteok", "remoteok_api_full_2026-03.json")[1],
+        fixture_json("json", "remoteok", "remoteok_api_full_2026-03.json")[1],
         {"jobs": []},
         "expected the response to be a list",
     ),
@@ -67,7 +67,7 @@ BOARDS = [
         "arbeitnow",
         lambda body, url, source: parse_arbeitnow(body, url, source)[0],
         lambda jobs: {"data": jobs, "links": {"next": None}, "meta": {}},
-        recorded_json("arbeitnow", "opencruit_arbeitnow_jobs_2026-02.json")[0],
+        fixture_json("json", "arbeitnow", "opencruit_arbeitnow_jobs_2026-02.json")[0],
         {"data": {"0": {}}, "links": {}},
         "expected data to be a list",
     ),
@@ -75,7 +75,7 @@ BOARDS = [
         "himalayas",
         lambda body, url, source: parse_himalayas(body, url, source)[0],
         lambda jobs: {"offset": 0, "limit": 20, "totalCount": len(jobs), "jobs": jobs},
-        recorded_json("himalayas", "opencruit_himalayas_jobs_2026-02.json")[0],
+        fixture_json("json", "himalayas", "opencruit_himalayas_jobs_2026-02.json")[0],
         ["a", "list"],
         "expected the response to be an object",
     ),
@@ -83,7 +83,7 @@ BOARDS = [
         "jobicy",
         parse_jobicy,
         lambda jobs: {"apiVersion": "2.2.15", "jobCount": len(jobs), "jobs": jobs},
-        recorded_json("jobicy", "jobicy_api_envelope_2026-08.json")["jobs"][0],
+        fixture_json("json", "jobicy", "jobicy_api_envelope_2026-08.json")["jobs"][0],
         {"success": False, "jobs": None},
         "expected jobs to be a list",
     ),
