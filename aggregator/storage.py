@@ -35,6 +35,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -47,7 +48,16 @@ from aggregator import dedupe
 from aggregator.dedupe import DEFAULT_REPOST_WINDOW_DAYS
 from aggregator.errors import StoreError
 from aggregator.identity import canonical_url, content_hash, fingerprint
-from aggregator.models import Posting, Salary, SourceState, StoredPosting
+from aggregator.models import (
+    Match,
+    MenteeProgress,
+    Posting,
+    Salary,
+    SourceState,
+    StoredMatch,
+    StoredPosting,
+    Verdict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +156,50 @@ source_states = Table(
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("last_item_count", Integer, nullable=False, default=0),
 )
+
+matcher_models = Table(
+    "matcher_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("corpus_size", Integer, nullable=False),
+    Column("model", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+mentee_progress = Table(
+    "mentee_progress",
+    metadata,
+    Column("mentee_id", String(200), primary_key=True),
+    Column("profile_hash", String(64), nullable=False),
+    Column("model_fingerprint", String(64), nullable=False),
+    Column("scored_through", Integer, nullable=False),  # highest lead id scored
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+matches = Table(
+    "matches",
+    metadata,
+    Column("mentee_id", String(200), primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("why", JSON, nullable=False),
+    Column("gaps", JSON, nullable=False),
+    Column("scored_at", UtcDateTime, nullable=False),
+    Index("ix_matches_lead_id", "lead_id"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("mentee_id", String(200), primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
+    Column("verdict", String(20), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Which sighting of a lead is shown: the company's own page, else the oldest.
+_SHOWN_FIRST = (postings.c.company_page.desc(), postings.c.first_seen, postings.c.id)
 
 # Migrations from version N-1 to N, as explicit DDL on the version before. A new database is
 # created at the current schema directly and stamped, so migration 1 is never needed.
@@ -284,11 +338,8 @@ class Store:
                         (known[key][0], _posting_row(posting, key, digest, now, company_page))
                     )
             if new_rows:
-                resolver = _LeadResolver(conn, now, now - repost_window)
-                for row, posting in zip(
-                    new_rows, [unique[r["fingerprint"]] for r in new_rows], strict=True
-                ):
-                    row["lead_id"] = resolver.lead_for(row, posting)
+                batch = [unique[r["fingerprint"]] for r in new_rows]
+                _assign_leads(conn, new_rows, batch, now, now - repost_window)
                 conn.execute(insert(postings), new_rows)
             for row_id, row in changed:
                 for column in ("first_seen", "company_page"):
@@ -340,12 +391,159 @@ class Store:
                 query = (
                     select(postings.c.lead_id, postings.c.url)
                     .where(postings.c.lead_id.in_(lead_ids[start : start + _BATCH]))
-                    .order_by(postings.c.company_page.desc(), postings.c.first_seen, postings.c.id)
+                    .order_by(*_SHOWN_FIRST)
                 )
                 for lead_id, url in conn.execute(query):
                     if url and url not in links[lead_id]:
                         links[lead_id].append(url)
         return links
+
+    # -- leads for matching ---------------------------------------------------------------
+
+    def lead_postings(self, after_lead: int = 0) -> Iterator[StoredPosting]:
+        """One posting per lead with id > ``after_lead``: its company page, else the oldest."""
+        query = (
+            select(postings)
+            .where(postings.c.lead_id > after_lead)
+            .order_by(postings.c.lead_id, *_SHOWN_FIRST)
+        )
+        last = None
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=_BATCH).execute(query):
+                if row.lead_id != last:
+                    last = row.lead_id
+                    yield _stored_from_row(row._mapping)
+
+    def lead_count(self) -> tuple[int, int]:
+        """How many leads there are, and the highest lead id."""
+        with self.engine.connect() as conn:
+            count, highest = conn.execute(select(func.count(), func.max(leads.c.id))).one()
+        return int(count), int(highest or 0)
+
+    def matcher_model(self) -> bytes | None:
+        """The most recently fitted matcher model, as the matcher serialised it."""
+        query = select(matcher_models.c.model).order_by(matcher_models.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def save_matcher_model(
+        self, model: bytes, fingerprint: str, corpus_size: int, now: datetime
+    ) -> None:
+        """Keep a newly fitted matcher model (older ones are dropped)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(matcher_models))
+            conn.execute(
+                insert(matcher_models).values(
+                    fingerprint=fingerprint, corpus_size=corpus_size, model=model, created_at=now
+                )
+            )
+
+    def mentee_progress(self) -> dict[str, MenteeProgress]:
+        """How far matching got for each mentee."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(mentee_progress)).all()
+        return {
+            r.mentee_id: MenteeProgress(
+                r.mentee_id, r.profile_hash, r.model_fingerprint, r.scored_through
+            )
+            for r in rows
+        }
+
+    def save_matches(
+        self,
+        progress: MenteeProgress,
+        found: Sequence[Match],
+        now: datetime,
+        *,
+        replace_all: bool,
+    ) -> None:
+        """Store a mentee's new matches and progress together; ``replace_all`` re-scored them."""
+        values = {
+            "profile_hash": progress.profile_hash,
+            "model_fingerprint": progress.model_fingerprint,
+            "scored_through": progress.scored_through,
+            "updated_at": now,
+        }
+        with self.engine.begin() as conn:
+            if replace_all:
+                conn.execute(delete(matches).where(matches.c.mentee_id == progress.mentee))
+            rows = [
+                {
+                    "mentee_id": progress.mentee,
+                    "lead_id": int(m.posting),
+                    "score": m.score,
+                    "why": list(m.why),
+                    "gaps": list(m.gaps),
+                    "scored_at": now,
+                }
+                for m in found
+            ]
+            if rows:
+                conn.execute(insert(matches), rows)
+            done = conn.execute(
+                update(mentee_progress)
+                .where(mentee_progress.c.mentee_id == progress.mentee)
+                .values(**values)
+            )
+            if done.rowcount == 0:
+                conn.execute(insert(mentee_progress).values(mentee_id=progress.mentee, **values))
+
+    def matches(self, mentee: str | None = None) -> list[StoredMatch]:
+        """Stored matches, best first per mentee, with each lead's representative posting."""
+        query = select(matches).order_by(
+            matches.c.mentee_id, matches.c.score.desc(), matches.c.lead_id
+        )
+        if mentee is not None:
+            query = query.where(matches.c.mentee_id == mentee)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        representative = self.representatives(sorted({r.lead_id for r in rows}))
+        return [
+            StoredMatch(
+                mentee=r.mentee_id,
+                lead_id=r.lead_id,
+                score=r.score,
+                why=tuple(r.why),
+                gaps=tuple(r.gaps),
+                scored_at=r.scored_at,
+                posting=representative[r.lead_id],
+            )
+            for r in rows
+        ]
+
+    def representatives(self, lead_ids: Sequence[int]) -> dict[int, StoredPosting]:
+        """The posting shown for each lead: its company page, else the oldest sighting."""
+        found: dict[int, StoredPosting] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(lead_ids), _BATCH):
+                query = (
+                    select(postings)
+                    .where(postings.c.lead_id.in_(lead_ids[start : start + _BATCH]))
+                    .order_by(*_SHOWN_FIRST)
+                )
+                for row in conn.execute(query):
+                    found.setdefault(row.lead_id, _stored_from_row(row._mapping))
+        return found
+
+    # -- feedback -----------------------------------------------------------------------
+
+    def record_feedback(self, mentee: str, lead_id: int, verdict: Verdict, now: datetime) -> None:
+        """Remember what a mentee said about a lead (the latest word counts)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(feedback).where(
+                    feedback.c.mentee_id == mentee, feedback.c.lead_id == lead_id
+                )
+            )
+            conn.execute(
+                insert(feedback).values(mentee_id=mentee, lead_id=lead_id, verdict=verdict, at=now)
+            )
+
+    def feedback(self, mentee: str) -> dict[int, Verdict]:
+        """A mentee's verdicts by lead id."""
+        query = select(feedback.c.lead_id, feedback.c.verdict).where(feedback.c.mentee_id == mentee)
+        with self.engine.connect() as conn:
+            return {lead: Verdict(verdict) for lead, verdict in conn.execute(query).all()}
 
     def posting_counts(self) -> dict[str, int]:
         """How many postings each source has in the store."""
@@ -363,93 +561,107 @@ def _touch(conn: Connection, posting_ids: list[int], now: datetime) -> None:
         conn.execute(update(leads).where(leads.c.id.in_(lead_ids)).values(last_seen=now))
 
 
-class _LeadResolver:
-    """Finds the lead each new posting belongs to (see aggregator.dedupe), creating leads.
+def _assign_leads(
+    conn: Connection,
+    rows: list[dict[str, Any]],
+    batch: list[Posting],
+    now: datetime,
+    window_start: datetime,
+) -> None:
+    """Set ``lead_id`` on each new posting row: an existing lead it duplicates, or a new one.
 
-    Lookups are by index only: the canonical URL, the lead key, and the LSH bands of the
-    description's MinHash, each checked against leads of the same company seen since
-    ``window_start``.
+    The batch's candidate leads are loaded with a few IN queries, the decisions are made in
+    memory (aggregator.dedupe.LeadIndex), and new leads are inserted in one statement.
     """
+    seen = dedupe.sightings(batch, [r["canonical_url"] for r in rows])
+    index = _load_lead_index(conn, seen, window_start)
+    created: list[dedupe.Sighting] = []
+    joined: set[int] = set()
+    for row, sighting in zip(rows, seen, strict=True):
+        lead = index.find(sighting)
+        if lead is None:
+            created.append(sighting)
+            lead = -len(created)  # a placeholder until the lead is inserted
+            index.add(dedupe.KnownLead(lead, sighting.key, sighting.company, sighting.signature))
+        elif lead > 0:
+            joined.add(lead)
+        if sighting.url:
+            index.by_url.setdefault(sighting.url, lead)
+        row["lead_id"] = lead
+    ids = _insert_leads(conn, created, now)
+    for row in rows:
+        if row["lead_id"] < 0:
+            row["lead_id"] = ids[-row["lead_id"] - 1]
+    for start in range(0, len(joined), _BATCH):
+        chunk = sorted(joined)[start : start + _BATCH]
+        conn.execute(update(leads).where(leads.c.id.in_(chunk)).values(last_seen=now))
 
-    def __init__(self, conn: Connection, now: datetime, window_start: datetime) -> None:
-        self.conn = conn
-        self.now = now
-        self.window_start = window_start
-        self.touched: set[int] = set()
-        self.batch_urls: dict[str, int] = {}  # new postings of this batch are not inserted yet
 
-    def lead_for(self, row: dict[str, Any], posting: Posting) -> int:
-        """The id of the lead ``posting`` joins (touched to now), or of a new lead."""
-        key = dedupe.lead_key(posting)
-        sig = dedupe.signature(posting.description_text)
-        found = (
-            self._by_url(row["canonical_url"])
-            or self._by_key(key)
-            or self._by_description(dedupe.company_key(posting.company), sig)
+def _load_lead_index(
+    conn: Connection, seen: list[dedupe.Sighting], window_start: datetime
+) -> dedupe.LeadIndex:
+    """The stored leads any of these sightings could join."""
+    index = dedupe.LeadIndex()
+    urls = sorted({s.url for s in seen if s.url})
+    for chunk in _chunks(urls):
+        query = select(postings.c.canonical_url, postings.c.lead_id).where(
+            postings.c.canonical_url.in_(chunk)
         )
-        if found is None:
-            found = self._new_lead(key, dedupe.company_key(posting.company), sig)
-        if row["canonical_url"]:
-            self.batch_urls.setdefault(row["canonical_url"], found)
-        if found not in self.touched:
-            self.conn.execute(update(leads).where(leads.c.id == found).values(last_seen=self.now))
-            self.touched.add(found)
-        return found
-
-    def _by_url(self, url: str) -> int | None:
-        if not url:
-            return None
-        if url in self.batch_urls:
-            return self.batch_urls[url]
-        query = select(postings.c.lead_id).where(postings.c.canonical_url == url).limit(1)
-        return self.conn.execute(query).scalar_one_or_none()
-
-    def _by_key(self, key: str) -> int | None:
-        if not key:
-            return None
+        index.by_url.update((url, lead) for url, lead in conn.execute(query))
+    recent = leads.c.last_seen >= window_start
+    keys = sorted({s.key for s in seen if s.key})
+    for chunk in _chunks(keys):
+        query = select(leads).where(leads.c.key.in_(chunk), recent).order_by(leads.c.last_seen)
+        for row in conn.execute(query):
+            index.add(_known_lead(row))
+    bands = sorted({band for s in seen if s.company for band in s.bands})
+    for chunk in _chunks(bands):
         query = (
-            select(leads.c.id)
-            .where(leads.c.key == key, leads.c.last_seen >= self.window_start)
-            .order_by(leads.c.last_seen.desc())
-            .limit(1)
-        )
-        return self.conn.execute(query).scalar_one_or_none()
-
-    def _by_description(self, company: str, sig: dedupe.Signature | None) -> int | None:
-        if not company or sig is None:
-            return None
-        query = (
-            select(leads.c.id, leads.c.signature)
+            select(leads)
             .join(lead_bands, lead_bands.c.lead_id == leads.c.id)
-            .where(
-                lead_bands.c.band.in_(dedupe.band_hashes(sig)),
-                leads.c.company_key == company,
-                leads.c.last_seen >= self.window_start,
-            )
+            .where(lead_bands.c.band.in_(chunk), recent)
             .distinct()
         )
-        best, best_score = None, dedupe.NEAR_DUPLICATE_THRESHOLD
-        for lead_id, stored in self.conn.execute(query):
-            score = dedupe.similarity(sig, dedupe.from_bytes(stored))
-            if score >= best_score:
-                best, best_score = lead_id, score
-        return best
+        for row in conn.execute(query):
+            if row.id not in index.leads:
+                index.add(_known_lead(row))
+    return index
 
-    def _new_lead(self, key: str, company: str, sig: dedupe.Signature | None) -> int:
-        values = {
-            "key": key,
-            "company_key": company,
-            "signature": dedupe.to_bytes(sig) if sig is not None else None,
-            "first_seen": self.now,
-            "last_seen": self.now,
+
+def _known_lead(row: Any) -> dedupe.KnownLead:
+    signature = dedupe.from_bytes(row.signature) if row.signature is not None else None
+    return dedupe.KnownLead(row.id, row.key, row.company_key, signature)
+
+
+def _insert_leads(conn: Connection, created: list[dedupe.Sighting], now: datetime) -> list[int]:
+    """Insert new leads (and their LSH bands); their ids, in order."""
+    if not created:
+        return []
+    values = [
+        {
+            "key": s.key,
+            "company_key": s.company,
+            "signature": dedupe.to_bytes(s.signature) if s.signature is not None else None,
+            "first_seen": now,
+            "last_seen": now,
         }
-        query = insert(leads).values(**values).returning(leads.c.id)
-        lead_id = int(self.conn.execute(query).scalar_one())
-        if sig is not None:
-            bands = [{"band": band, "lead_id": lead_id} for band in dedupe.band_hashes(sig)]
-            self.conn.execute(insert(lead_bands), bands)
-        self.touched.add(lead_id)
-        return lead_id
+        for s in created
+    ]
+    query = insert(leads).returning(leads.c.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in conn.execute(query, values).scalars().all()]
+    bands = [
+        {"band": band, "lead_id": lead_id}
+        for lead_id, s in zip(ids, created, strict=True)
+        for band in s.bands
+    ]
+    if bands:
+        conn.execute(insert(lead_bands), bands)
+    return ids
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _BATCH):
+        yield values[start : start + _BATCH]
 
 
 def _write_state(conn: Connection, state: SourceState) -> None:

@@ -174,3 +174,32 @@ def test_signature_similarity_tracks_text_overlap(real_postings: list[Posting]) 
     assert dedupe.similarity(same, near) >= dedupe.NEAR_DUPLICATE_THRESHOLD
     assert dedupe.similarity(same, other) < 0.3
     assert dedupe.signature("too short to compare") is None
+
+
+def test_jobs_written_from_one_template_stay_apart(
+    store: Store, real_postings: list[Posting]
+) -> None:
+    # Same company, same description, but a different job: the title check keeps them apart.
+    android = replace(real_postings[8], title="Senior Android Engineer")
+    ios = as_board_copy(android, 8, title="Senior iOS Engineer")
+    abbreviated = as_board_copy(android, 9, title="Sr. Android Engineer (Remote)")
+    save(store, "wwr", [android])
+    save(store, "board", [ios, abbreviated])
+    (android_lead,) = leads_by_source(store)["wwr"]
+    ios_lead, abbreviated_lead = leads_by_source(store)["board"]
+    assert ios_lead != android_lead
+    assert abbreviated_lead == android_lead
+
+
+def test_title_words_spell_out_and_drop_noise() -> None:
+    assert dedupe.title_words("Sr. Backend Eng (Remote) - Berlin", "Berlin, Germany") == {
+        "senior",
+        "backend",
+        "engineer",
+    }
+    assert dedupe.titles_compatible(
+        dedupe.title_words("Backend Engineer"), dedupe.title_words("Senior Backend Engineer")
+    )
+    assert not dedupe.titles_compatible(
+        dedupe.title_words("Android Engineer"), dedupe.title_words("iOS Engineer")
+    )
