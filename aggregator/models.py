@@ -68,6 +68,37 @@ class Match:
     gaps: tuple[str, ...] = ()  # skills the posting asks for that the mentee's profile lacks
 
 
+class Verdict(StrEnum):
+    """What a mentee said about a lead."""
+
+    INTERESTED = "interested"
+    APPLIED = "applied"
+    NOT_FOR_ME = "not_for_me"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMatch:
+    """A stored match with the lead's representative posting, for listings and digests."""
+
+    mentee: str
+    lead_id: int
+    score: float
+    why: tuple[str, ...]
+    gaps: tuple[str, ...]
+    scored_at: datetime
+    posting: StoredPosting
+
+
+@dataclass(frozen=True, slots=True)
+class MenteeProgress:
+    """How far matching got for a mentee, to score only what is new next time."""
+
+    mentee: str
+    profile_hash: str
+    model_fingerprint: str
+    scored_through: int  # the highest lead id scored
+
+
 class FetchStatus(StrEnum):
     """How a source's collection ended."""
 
