@@ -247,18 +247,21 @@ class Sighting:
     company: str  # company_key
     signature: Signature | None
     title: frozenset[str]  # title_words
-
-    @property
-    def bands(self) -> list[int]:
-        """The LSH band hashes of the description ([] when it is too short)."""
-        return band_hashes(self.signature) if self.signature is not None else []
+    bands: tuple[int, ...]  # LSH band hashes of the description; () when it is too short
 
 
 def sightings(postings: Sequence[Posting], canonical_urls: Sequence[str]) -> list[Sighting]:
     """Sightings of a batch of postings (descriptions hashed together, which is faster)."""
     found = signatures([p.description_text for p in postings])
     return [
-        Sighting(url, lead_key(p), company_key(p.company), sig, title_words(p.title, p.location))
+        Sighting(
+            url,
+            lead_key(p),
+            company_key(p.company),
+            sig,
+            title_words(p.title, p.location),
+            tuple(band_hashes(sig)) if sig is not None else (),
+        )
         for p, url, sig in zip(postings, canonical_urls, found, strict=True)
     ]
 
@@ -271,12 +274,22 @@ class KnownLead:
     key: str
     company: str
     signature: Signature | None
+    title: frozenset[str]
+    bands: tuple[int, ...]
 
-    @property
-    def title(self) -> frozenset[str]:
-        """Title words, from the lead key (company|title|location)."""
-        _, title, location = ([*self.key.split("|"), "", ""])[:3]
-        return title_words(title, location)
+    @classmethod
+    def stored(cls, id: int, key: str, company: str, signature: Signature | None) -> KnownLead:
+        """A lead from the store: its title words come from its key (company|title|location)."""
+        _, title, location = ([*key.split("|"), "", ""])[:3]
+        bands = tuple(band_hashes(signature)) if signature is not None else ()
+        return cls(id, key, company, signature, title_words(title, location), bands)
+
+    @classmethod
+    def new(cls, id: int, sighting: Sighting) -> KnownLead:
+        """The lead a sighting starts."""
+        return cls(
+            id, sighting.key, sighting.company, sighting.signature, sighting.title, sighting.bands
+        )
 
 
 @dataclass(slots=True)
@@ -293,9 +306,8 @@ class LeadIndex:
         self.leads[lead.id] = lead
         if lead.key:
             self.by_key[lead.key] = lead.id
-        if lead.signature is not None:
-            for band in band_hashes(lead.signature):
-                self.by_band.setdefault(band, []).append(lead.id)
+        for band in lead.bands:
+            self.by_band.setdefault(band, []).append(lead.id)
 
     def find(self, sighting: Sighting) -> int | None:
         """The lead a sighting belongs to (rules 1-3 of this module), or None for a new job."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import astuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aggregator.models import Posting
@@ -59,6 +59,11 @@ def fingerprint(posting: Posting) -> str:
 
 def content_hash(posting: Posting) -> str:
     """A hash of everything a reader would see; it changes when the posting is edited."""
-    fields = asdict(posting)
-    fields.pop("source")
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    salary = astuple(posting.salary) if posting.salary else None
+    posted = posting.posted_at.isoformat() if posting.posted_at else None
+    fields = (
+        posting.external_id, posting.url, posting.title, posting.company, posting.location,
+        posting.remote, posting.employment_type, salary, posted, posting.description_html,
+        posting.description_text, posting.tags,
+    )  # fmt: skip
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:32]

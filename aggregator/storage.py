@@ -582,7 +582,7 @@ def _assign_leads(
         if lead is None:
             created.append(sighting)
             lead = -len(created)  # a placeholder until the lead is inserted
-            index.add(dedupe.KnownLead(lead, sighting.key, sighting.company, sighting.signature))
+            index.add(dedupe.KnownLead.new(lead, sighting))
         elif lead > 0:
             joined.add(lead)
         if sighting.url:
@@ -630,7 +630,7 @@ def _load_lead_index(
 
 def _known_lead(row: Any) -> dedupe.KnownLead:
     signature = dedupe.from_bytes(row.signature) if row.signature is not None else None
-    return dedupe.KnownLead(row.id, row.key, row.company_key, signature)
+    return dedupe.KnownLead.stored(row.id, row.key, row.company_key, signature)
 
 
 def _insert_leads(conn: Connection, created: list[dedupe.Sighting], now: datetime) -> list[int]:
