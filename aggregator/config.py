@@ -48,7 +48,7 @@ class HttpConfig(BaseModel):
 
     model_config = _STRICT
     timeout: Annotated[float, Field(gt=0)] = 20.0  # seconds for one request, body included
-    concurrency: PositiveInt = 32  # requests in flight over all hosts
+    concurrency: PositiveInt = 64  # requests in flight over all hosts
     per_host: PositiveInt = 4  # requests in flight to one host
     user_agent: str = USER_AGENT
     max_bytes: PositiveInt = 10_000_000  # per response, compressed and decompressed

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS = frozenset({301, 308})
 _RETRYABLE = frozenset({429, 500, 502, 503, 504})
+_DRAIN_LIMIT = 65_536
 _STATUS_ADVICE = {
     401: "the server wants a login; mentor-leads only reads public feeds — check the URL",
     403: "the server refuses this client; check the URL, or whether the site blocks feed readers",
@@ -155,8 +156,7 @@ class Fetcher:
                 return status, response_headers, body
             if attempt == retries:
                 raise FetchError(
-                    f"HTTP {status} from {url} (tried {retries + 1}x); "
-                    "will try again next run"
+                    f"HTTP {status} from {url} (tried {retries + 1}x); will try again next run"
                 )
             await self._sleep(self._retry_wait(url, status, response_headers, attempt))
         raise AssertionError("unreachable: the loop returns or raises")
@@ -185,7 +185,11 @@ class Fetcher:
             request = self._client.build_request("GET", url, headers=headers)
             response = await self._client.send(request, stream=True)
             try:
-                body = b"" if response.status_code >= 300 else await self._read_body(url, response)
+                if response.status_code >= 300:
+                    body = b""
+                    await _drain(response)
+                else:
+                    body = await self._read_body(url, response)
             finally:
                 await response.aclose()
             return response.status_code, response.headers, body
@@ -214,6 +218,15 @@ class Fetcher:
                 raise FetchError(_too_large(url, "over the limit once decompressed", limit))
             parts.append(tail)
         return b"".join(parts)
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a small redirect/304/error body, so the kept-alive connection can be reused."""
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read > _DRAIN_LIMIT:  # not worth reading; closing the connection is cheaper
+            return
 
 
 def _result(

@@ -47,7 +47,7 @@ def error_for(tmp_path: Path, text: str) -> ConfigError:
 def test_good_config_loads_with_defaults_and_relative_paths(tmp_path: Path) -> None:
     config = load(tmp_path, GOOD)
     assert config.http.timeout == 5 and config.http.per_host == 2
-    assert config.http.concurrency == 32  # default kept
+    assert config.http.concurrency == 64  # default kept
     assert config.database_url == f"sqlite:///{(tmp_path / 'data' / 'leads.db').resolve()}"
     assert config.outbox_dir == tmp_path.resolve() / "outbox"
     assert config.mentees[0].id == "sam-lee"  # slug of the name

@@ -706,3 +706,42 @@ def test_requests_queued_for_a_busy_host_do_not_hold_back_other_hosts(
 
     assert [r.body for r in results] == [b"busy"] * 4 + [b"other"]
     assert events == ["other", "busy", "busy", "busy", "busy"]
+
+
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive: answers 304 and counts the TCP connections it is given."""
+
+    protocol_version = "HTTP/1.1"
+    connections = 0
+
+    def setup(self) -> None:
+        super().setup()
+        type(self).connections += 1
+
+    def do_GET(self) -> None:
+        self.send_response(304)
+        self.send_header("ETag", '"v1"')
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_not_modified_answers_keep_the_connection_alive() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+
+    async def ten_conditional_gets() -> list[FetchResult]:
+        async with Fetcher(settings()) as fetcher:
+            return [await fetcher.get(url, etag='"v1"') for _ in range(10)]
+
+    try:
+        results = asyncio.run(ten_conditional_gets())
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert all(r.not_modified for r in results)
+    assert _KeepAliveHandler.connections == 1
