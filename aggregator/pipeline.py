@@ -1,4 +1,4 @@
-"""collect → normalise → dedupe → store (→ match → digest as they land); returns a RunReport.
+"""collect → normalise → dedupe → store: the collection stage of a run (see also matching.py).
 
 One failing source never stops a run: its error is recorded in the store and the report, and
 every other source is collected as usual.
@@ -7,17 +7,26 @@ every other source is collected as usual.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 
 from aggregator.config import AppConfig, SourceOptions
 from aggregator.errors import SourceError
 from aggregator.fetching import Fetcher
-from aggregator.models import FetchStatus, RunReport, SourceOutcome, SourceState
+from aggregator.models import (
+    FetchStatus,
+    Posting,
+    RunReport,
+    SourceOutcome,
+    SourceState,
+)
 from aggregator.storage import Store
 from aggregator.workers import CpuPool
 from sources import COMPANY_PAGE_TYPES, CollectContext, Collected, Source, build_source
@@ -58,12 +67,18 @@ async def collect_async(
     """The async body of :func:`collect`: all sources concurrently, within the HTTP limits."""
     report = RunReport(started_at=now())
     pool = CpuPool(jobs=len(options))
+    # One writer thread: the store's CPU and disk work never blocks the event loop (which
+    # would stall fetches and trip their deadlines), and writes stay one at a time.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+    states = {s.name: s for s in store.source_states()}
     try:
         async with Fetcher(config.http, transport=transport) as fetcher:
             context = CollectContext(fetcher=fetcher, pool=pool, now=now)
-            window = timedelta(days=config.dedupe.repost_window_days)
+            write = _Writer(store, writer, timedelta(days=config.dedupe.repost_window_days))
             tasks = [
-                asyncio.create_task(_collect_one(build_source(o), context, store, window))
+                asyncio.create_task(
+                    _collect_one(build_source(o), context, states.get(o.name), write)
+                )
                 for o in options
             ]
             for finished in asyncio.as_completed(tasks):
@@ -73,40 +88,76 @@ async def collect_async(
                     on_source_done(outcome)
     finally:
         pool.close()
+        writer.shutdown()
     report.sources.sort(key=lambda s: s.name)
     report.finished_at = now()
     return report
 
 
+class _Writer:
+    """Store writes of a collection run, done in order on the writer thread."""
+
+    def __init__(self, store: Store, executor: ThreadPoolExecutor, window: timedelta) -> None:
+        self.store = store
+        self.executor = executor
+        self.repost_window = window
+
+    async def _run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        call = functools.partial(function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+
+    async def failure(self, state: SourceState, reason: str, now: datetime) -> SourceOutcome:
+        """Record a failed source."""
+        log.info("source %s failed: %s", state.name, reason)
+        await self._run(self.store.record_failure, state, reason, now)
+        return SourceOutcome(name=state.name, status=FetchStatus.FAILED, error=reason)
+
+    async def not_modified(self, state: SourceState, now: datetime) -> None:
+        """Record a 304."""
+        await self._run(self.store.record_not_modified, state, now)
+
+    async def collected(
+        self, state: SourceState, postings: Sequence[Posting], now: datetime, company_page: bool
+    ) -> tuple[int, int, int]:
+        """Store postings with the new state; (new, updated, unchanged)."""
+        result: tuple[int, int, int] = await self._run(
+            self.store.save_collected,
+            state,
+            postings,
+            now,
+            company_page=company_page,
+            repost_window=self.repost_window,
+        )
+        return result
+
+
 async def _collect_one(
-    source: Source, context: CollectContext, store: Store, repost_window: timedelta
+    source: Source, context: CollectContext, stored: SourceState | None, write: _Writer
 ) -> SourceOutcome:
     name = source.options.name
-    state = _state_for_run(store.source_state(name), source.options)
+    state = _state_for_run(stored or SourceState(name=name), source.options)
     try:
         collected = await source.collect(context, state)
     except SourceError as exc:
-        return _failed(store, state, str(exc), context.now())
+        return await write.failure(state, str(exc), context.now())
     except Exception as exc:  # a bug in one source's code must not stop the other sources
         log.exception("unexpected error in source %s", name)
         reason = f"internal error ({type(exc).__name__}: {exc}); please report it with the log"
-        return _failed(store, state, reason, context.now())
+        return await write.failure(state, reason, context.now())
     if collected.skipped:
         log.info("source %s skipped: %s", name, collected.skipped)
         return SourceOutcome(name=name, status=FetchStatus.SKIPPED, error=collected.skipped)
     if collected.not_modified:
-        store.record_not_modified(
-            replace(state, url=collected.moved_to or state.url), context.now()
-        )
+        moved = replace(state, url=collected.moved_to or state.url)
+        await write.not_modified(moved, context.now())
         return SourceOutcome(
             name=name, status=FetchStatus.NOT_MODIFIED, moved_to=collected.moved_to
         )
-    new, updated, unchanged = store.save_collected(
+    new, updated, unchanged = await write.collected(
         _state_after(state, collected),
         collected.postings,
         context.now(),
         company_page=source.options.type in COMPANY_PAGE_TYPES,
-        repost_window=repost_window,
     )
     return SourceOutcome(
         name=name,
@@ -116,12 +167,6 @@ async def _collect_one(
         unchanged=unchanged,
         moved_to=collected.moved_to,
     )
-
-
-def _failed(store: Store, state: SourceState, reason: str, now: datetime) -> SourceOutcome:
-    log.info("source %s failed: %s", state.name, reason)
-    store.record_failure(state, reason, now)
-    return SourceOutcome(name=state.name, status=FetchStatus.FAILED, error=reason)
 
 
 def _state_for_run(stored: SourceState, options: SourceOptions) -> SourceState:

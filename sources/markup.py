@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from html.parser import HTMLParser
 from typing import Any
 
 import nh3
@@ -57,9 +56,16 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
     ).strip()
 
 
-class _TextExtractor(HTMLParser):
+# A tag of well-formed HTML, as nh3 writes it: name, attributes (quoted), optional "/".
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^>]*?)?\s*(/?)>")
+
+
+class _TextExtractor:
+    """Turns *sanitised* HTML into text, reading tags with one regex (far faster than
+    html.parser, and equivalent on nh3's well-formed output: quoted attributes, no comments,
+    no scripts, every "<" in text escaped)."""
+
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping = 0
         self._preformatted = 0
@@ -96,13 +102,30 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data if self._preformatted else _HTML_WHITESPACE.sub(" ", data))
 
 
+    def feed(self, fragment: str) -> None:
+        """Read a whole fragment."""
+        position = 0
+        for tag in _TAG.finditer(fragment):
+            if tag.start() > position:
+                self.handle_data(html.unescape(fragment[position : tag.start()]))
+            name = tag.group(2).lower()
+            if tag.group(1):
+                self.handle_endtag(name)
+            else:
+                self.handle_starttag(name, [])
+                if tag.group(3):
+                    self.handle_endtag(name)
+            position = tag.end()
+        if position < len(fragment):
+            self.handle_data(html.unescape(fragment[position:]))
+
+
 def html_to_text(fragment: str) -> str:
-    """Readable plain text of an HTML fragment: paragraphs and bullets kept, markup gone."""
+    """Readable plain text of a sanitised HTML fragment: paragraphs and bullets kept."""
     if not fragment:
         return ""
     parser = _TextExtractor()
     parser.feed(fragment)
-    parser.close()
     text = _TYPED_BULLET.sub("• ", tidy_text("".join(parser.parts)))
     return _LOOSE_BULLETS.sub(r"\1\n", text)
 

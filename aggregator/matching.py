@@ -1,0 +1,139 @@
+"""The matching stage: score new leads for each mentee and store the matches.
+
+Incremental: a mentee is scored against the leads added since their last run, or against
+every lead when their profile or feedback changed, or when the TF-IDF model was refitted
+because the corpus outgrew it (scores from different models are not comparable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from aggregator.config import AppConfig
+from aggregator.models import MenteeProgress, Verdict
+from aggregator.resumes import read_resume
+from aggregator.storage import Store
+from matchers import (
+    Feedback,
+    Profile,
+    TfidfMatcher,
+    dump_matcher,
+    load_matcher,
+    profile_from_mentee,
+    profile_hash,
+)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(slots=True)
+class MatchReport:
+    """What one matching run did."""
+
+    leads: int = 0  # leads in the store
+    refitted: bool = False  # the TF-IDF model was (re)fitted on the corpus
+    rescored: list[str] = field(default_factory=list)  # mentees scored against every lead
+    updated: list[str] = field(default_factory=list)  # mentees scored against new leads only
+    new_leads_scored: int = 0
+    matches_stored: int = 0
+
+
+def match(
+    config: AppConfig,
+    store: Store,
+    now: Clock,
+    *,
+    only: Sequence[str] | None = None,
+) -> MatchReport:
+    """Score new leads for every mentee (all leads for a mentee whose profile changed)."""
+    report = MatchReport()
+    count, highest = store.lead_count()
+    report.leads = count
+    if count == 0:
+        return report
+    mentees = [m for m in config.mentees if only is None or m.id in only]
+    matcher, report.refitted = _matcher(store, count, now())
+    progress = store.mentee_progress()
+    pending: dict[int, list[tuple[Profile, str]]] = {}  # leads after this id → profiles
+    for mentee in mentees:
+        profile = profile_from_mentee(
+            mentee, read_resume(Path(mentee.resume)) if mentee.resume else ""
+        )
+        feedback = store.feedback(mentee.id)
+        state = _progress_hash(profile, feedback)
+        previous = progress.get(mentee.id)
+        if previous is None or (previous.profile_hash, previous.model_fingerprint) != (
+            state,
+            matcher.fingerprint,
+        ):
+            pending.setdefault(0, []).append((profile, state))
+            report.rescored.append(mentee.id)
+        elif previous.scored_through < highest:
+            pending.setdefault(previous.scored_through, []).append((profile, state))
+            report.updated.append(mentee.id)
+    for after, group in sorted(pending.items()):
+        scored = _score_group(config, store, matcher, group, after, highest, now())
+        report.matches_stored += scored
+        if after:
+            report.new_leads_scored = max(report.new_leads_scored, highest - after)
+    return report
+
+
+def _matcher(store: Store, corpus_size: int, now: datetime) -> tuple[TfidfMatcher, bool]:
+    """The stored model, or a new one fitted on every lead when the corpus outgrew it."""
+    stored = store.matcher_model()
+    matcher = load_matcher(stored) if stored else None
+    if matcher is not None and not matcher.needs_refit(corpus_size):
+        return matcher, False
+    fitted = TfidfMatcher().fit(s.posting for s in store.lead_postings())
+    store.save_matcher_model(dump_matcher(fitted), fitted.fingerprint, corpus_size, now)
+    return fitted, True
+
+
+def _score_group(
+    config: AppConfig,
+    store: Store,
+    matcher: TfidfMatcher,
+    group: list[tuple[Profile, str]],
+    after: int,
+    highest: int,
+    now: datetime,
+) -> int:
+    """Rank the leads after ``after`` for these profiles and store the matches."""
+    keyed = [(str(s.lead_id), s.posting) for s in store.lead_postings(after_lead=after)]
+    index = matcher.index(keyed)
+    feedback = {p.id: _feedback(store, p.id) for p, _ in group}
+    found = matcher.rank_many(
+        [p for p, _ in group],
+        index,
+        top=config.matching.keep,
+        min_score=config.matching.min_score,
+        now=now,
+        max_age_days=config.matching.max_age_days,
+        feedback=feedback,
+    )
+    stored = 0
+    for profile, state in group:
+        progress = MenteeProgress(profile.id, state, matcher.fingerprint, highest)
+        store.save_matches(progress, found[profile.id], now, replace_all=after == 0)
+        stored += len(found[profile.id])
+    return stored
+
+
+def _feedback(store: Store, mentee: str) -> Feedback:
+    verdicts = store.feedback(mentee)
+    postings = store.representatives(sorted(verdicts))
+    liked = [postings[lead].posting for lead, v in verdicts.items() if v is not Verdict.NOT_FOR_ME]
+    disliked = [postings[lead].posting for lead, v in verdicts.items() if v is Verdict.NOT_FOR_ME]
+    hidden = [str(lead) for lead, v in verdicts.items() if v is Verdict.NOT_FOR_ME]
+    return Feedback.of(liked, disliked, hidden)
+
+
+def _progress_hash(profile: Profile, feedback: dict[int, Verdict]) -> str:
+    """Changes when the profile or the mentee's feedback changes: both call for a re-score."""
+    marks = ",".join(f"{lead}:{verdict}" for lead, verdict in sorted(feedback.items()))
+    return hashlib.sha256(f"{profile_hash(profile)}|{marks}".encode()).hexdigest()[:32]

@@ -1,0 +1,643 @@
+"""The TF-IDF matcher: postings and profiles as weighted term vectors, scored by cosine.
+
+How a score is made:
+
+* Postings are analysed with :class:`matchers.text.Analyzer` (skill phrases, synonyms,
+  bigrams). Title and body are weighted separately with scikit-learn's
+  ``TfidfTransformer`` (sublinear tf, smoothed idf, l2 norm) and added with the title
+  ``Settings.title`` times as heavy as the body; each posting keeps its
+  ``Settings.posting_terms`` strongest terms.
+* A profile is the weighted sum of its target roles, its skills and its free text (about +
+  résumé), each normalised first so a long résumé cannot drown a short skills list; it
+  keeps its ``Settings.profile_terms`` strongest terms, which is what keeps a long
+  résumé's stray words (employers, towns, typos) from deciding anything.
+* Feedback moves the profile (Rocchio): liked postings are added, disliked ones subtracted.
+* The score is the cosine of the two vectors, clipped to 0..1 and rounded to 4 places.
+
+Incremental use: ``fit`` learns the vocabulary and idf from (a deterministic sample of at
+most ``FIT_SAMPLE``) postings. The fitted model is reusable across runs through
+:func:`dump_matcher` / :func:`load_matcher` (bytes; the caller stores them), so new
+postings are scored against the model already fitted instead of refitting on the whole
+corpus each run. Refit when :meth:`TfidfMatcher.needs_refit` says the corpus has grown by
+``REFIT_GROWTH`` since the fit; a refit changes :attr:`TfidfMatcher.fingerprint`, and
+stored scores made under another fingerprint are stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import zlib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.preprocessing import normalize
+
+from aggregator.models import Match, Posting
+from matchers.explain import Explainer
+from matchers.filters import PostingFacts, keyword_pattern, searchable_text
+from matchers.profile import Feedback, Profile
+from matchers.text import Analyzer, posting_body, posting_title
+from matchers.vectors import count_matrix, keep_columns, keep_strongest, strongest
+
+FIT_SAMPLE = 20_000  # postings the vocabulary and idf are learned from, at most
+REFERENCE_SIZE = 2_000  # postings of that sample kept in the model for profile expansion
+MIN_DF = 2  # a term must occur in this many sampled postings to be in the vocabulary
+MAX_FEATURES = 300_000
+REFIT_GROWTH = 0.25  # refit once the corpus is this much larger than at the last fit
+_BATCH = 2_048  # postings vectorised at a time (bounds the memory of analysis)
+_PROFILE_CACHE = 50_000  # profiles whose vectors a matcher remembers between calls
+_FORMAT = b"mentor-leads tfidf 1\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The matcher's weights: one set for every data set (see benchmarks/match_quality.py)."""
+
+    title: float = 0.5  # posting title weight, relative to the body
+    roles: float = 1.0  # profile field weights, each field normalised first
+    skills: float = 1.0
+    text: float = 1.0
+    skill_boost: float = 1.5  # weight of skill terms relative to other words
+    posting_terms: int = 150  # terms kept per posting
+    profile_terms: int = 100  # terms kept per profile
+    expansion_docs: int = 5  # pseudo-relevance feedback: the best postings added to a profile
+    expansion_weight: float = 1.0
+    liked: float = 0.75  # Rocchio weights of the mentee's own feedback
+    disliked: float = 0.25
+
+
+@dataclass(frozen=True)
+class PostingIndex:
+    """Postings vectorised by one fitted matcher, with their filterable facts."""
+
+    keys: tuple[str, ...]
+    postings: tuple[Posting, ...]
+    vectors: sp.csr_matrix  # postings x terms, rows l2-normalised
+    by_term: sp.csr_matrix  # the transpose, for profile x posting products
+    skills: sp.csr_matrix  # postings x terms: the skill terms only, unpruned
+    facts: PostingFacts
+    model: str  # fingerprint of the matcher that built it
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def row_of(self, posting: Posting) -> int | None:
+        """The row of a posting equal to ``posting`` (same source and id or URL), if any."""
+        return self._identities.get(_identity(posting))
+
+    @cached_property
+    def _identities(self) -> dict[tuple[str, str], int]:
+        return {_identity(p): row for row, p in enumerate(self.postings)}
+
+
+class TfidfMatcher:
+    """Ranks postings for mentee profiles; ``fit`` first, then ``rank`` or ``rank_many``."""
+
+    def __init__(self, settings: Settings | None = None, analyzer: Analyzer | None = None) -> None:
+        self.settings = settings or Settings()
+        self.analyzer = analyzer or Analyzer()
+        self.terms: tuple[str, ...] = ()
+        self.n_documents = 0
+        self._transformer: TfidfTransformer | None = None
+        self._vocabulary: dict[str, int] = {}
+        self._reference = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._profile_cache: dict[tuple[Profile, Feedback | None], _Vectors] = {}
+
+    # -- fitting -----------------------------------------------------------------------
+
+    def fit(self, postings: Iterable[Posting]) -> TfidfMatcher:
+        """Learn the vocabulary and idf from ``postings`` (a deterministic sample if many)."""
+        corpus = list(postings)
+        sample = _sample(corpus, FIT_SAMPLE)
+        seen: dict[str, int] = {}
+        documents = []
+        for posting in sample:
+            features = set(self.analyzer(posting_title(posting)))
+            features.update(self.analyzer(posting_body(posting)))
+            documents.append(np.array([seen.setdefault(f, len(seen)) for f in features]))
+        ids = np.concatenate(documents) if documents else np.zeros(0, dtype=np.int64)
+        df = np.bincount(ids, minlength=len(seen))
+        vocabulary = _choose_terms(list(seen), df, set(self.analyzer.table.display))
+        self._set_model(vocabulary, _idf(vocabulary, seen, documents), len(corpus))
+        self._set_reference(self._posting_vectors(sample[:REFERENCE_SIZE])[0])
+        return self
+
+    def _set_model(self, terms: Sequence[str], idf: np.ndarray, n_documents: int) -> None:
+        transformer = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2")
+        transformer.idf_ = np.asarray(idf, dtype=np.float64)
+        self.terms = tuple(terms)
+        self.n_documents = n_documents
+        self._transformer = transformer
+        self._vocabulary = {term: i for i, term in enumerate(terms)}
+        for cached in ("fingerprint", "_explainer", "_skill_columns", "_term_boost"):
+            self.__dict__.pop(cached, None)
+        self._set_reference(sp.csr_matrix((0, len(terms)), dtype=np.float32))
+
+    def _set_reference(self, reference: sp.csr_matrix) -> None:
+        """The postings profiles are expanded from: part of the model, so a profile's
+        expansion, and so every score, does not depend on which postings are ranked."""
+        self._reference = reference.astype(np.float32)
+        self._reference_by_term = self._reference.T.tocsr()
+        self._profile_cache.clear()
+        self.__dict__.pop("fingerprint", None)
+
+    @property
+    def fitted(self) -> bool:
+        """Whether ``fit`` (or ``load_matcher``) has given this matcher a model."""
+        return self._transformer is not None
+
+    def needs_refit(self, corpus_size: int) -> bool:
+        """Whether a corpus of ``corpus_size`` postings has outgrown the fitted model."""
+        return not self.fitted or corpus_size > self.n_documents * (1 + REFIT_GROWTH)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of the model (table, settings, vocabulary, idf): scores are comparable
+        only between equal fingerprints."""
+        digest = hashlib.sha256(_header(self).encode())
+        digest.update("\n".join(self.terms).encode())
+        digest.update(self._idf.tobytes())
+        for part in (self._reference.indptr, self._reference.indices, self._reference.data):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        return digest.hexdigest()[:16]
+
+    @property
+    def _idf(self) -> np.ndarray:
+        if self._transformer is None:
+            raise RuntimeError("the matcher is not fitted: call fit(postings) first")
+        return np.asarray(self._transformer.idf_)
+
+    # -- vectorising -------------------------------------------------------------------
+
+    def index(self, postings: Sequence[tuple[str, Posting]]) -> PostingIndex:
+        """Vectorise keyed postings once, to rank them for any number of profiles."""
+        keys = tuple(key for key, _ in postings)
+        items = tuple(posting for _, posting in postings)
+        vectors, skills = self._posting_vectors(items)
+        return PostingIndex(
+            keys=keys,
+            postings=items,
+            vectors=vectors,
+            by_term=vectors.T.tocsr(),
+            skills=skills,
+            facts=PostingFacts(items),
+            model=self.fingerprint,
+        )
+
+    def _posting_vectors(self, postings: Sequence[Posting]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        vectors, skills = [], []
+        for start in range(0, len(postings), _BATCH):
+            batch = postings[start : start + _BATCH]
+            titles = self._weigh([self.analyzer(posting_title(p)) for p in batch])
+            bodies = self._weigh([self.analyzer(posting_body(p)) for p in batch])
+            full = normalize(self.settings.title * titles + bodies)
+            skills.append(keep_columns(full, self._skill_columns))
+            vectors.append(normalize(keep_strongest(full, self.settings.posting_terms)))
+        if not vectors:
+            empty = sp.csr_matrix((0, len(self.terms)), dtype=np.float32)
+            return empty, empty
+        return sp.vstack(vectors, format="csr"), sp.vstack(skills, format="csr")
+
+    def _weigh(self, feature_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """Sublinear tf x idf, l2-normalised rows."""
+        if self._transformer is None:
+            raise RuntimeError("the matcher is not fitted: call fit(postings) first")
+        counts = count_matrix(feature_lists, self._vocabulary, len(self.terms))
+        weighted = self._transformer.transform(counts)
+        if self.settings.skill_boost != 1.0:
+            weighted.data *= self._term_boost[weighted.indices]
+            weighted = normalize(weighted)
+        return weighted
+
+    @cached_property
+    def _term_boost(self) -> np.ndarray:
+        return np.where(self._skill_columns, self.settings.skill_boost, 1.0).astype(np.float32)
+
+    @cached_property
+    def _skill_columns(self) -> np.ndarray:
+        skills = self.analyzer.table.display
+        return np.fromiter((t in skills for t in self.terms), bool, len(self.terms))
+
+    def _profile_vectors(
+        self, profiles: Sequence[Profile], index: PostingIndex, feedback: Mapping[str, Feedback]
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix, list[np.ndarray]]:
+        """Each profile's own vector, its expanded vector and the skill columns it mentions.
+
+        Remembered per (profile, feedback): a profile's vectors depend only on it and the
+        model, so later calls (new postings landing) reuse them.
+        """
+        keys = [(p, feedback.get(p.id)) for p in profiles]
+        cache = self._profile_cache
+        todo = [i for i, key in enumerate(keys) if key not in cache]
+        if todo:
+            if len(cache) + len(todo) > _PROFILE_CACHE:
+                cache.clear()
+                todo = list(range(len(keys)))
+            fresh = [profiles[i] for i in todo]
+            own, mentioned = self._vectorise_profiles(fresh, index, feedback)
+            expanded = self._expand(own)
+            for row, i in enumerate(todo):
+                cache[keys[i]] = (_row(own, row), _row(expanded, row), mentioned[row])
+        rows = [cache[key] for key in keys]
+        width = len(self.terms)
+        return (_stack([r[0] for r in rows], width), _stack([r[1] for r in rows], width),
+                [r[2] for r in rows])
+
+    def _vectorise_profiles(
+        self, profiles: Sequence[Profile], index: PostingIndex, feedback: Mapping[str, Feedback]
+    ) -> tuple[sp.csr_matrix, list[np.ndarray]]:
+        s = self.settings
+        fields = [self._profile_features(p) for p in profiles]
+        roles = self._weigh([f[0] for f in fields])
+        skills = self._weigh([f[1] for f in fields])
+        texts = self._weigh([f[2] for f in fields])
+        combined = normalize(s.roles * roles + s.skills * skills + s.text * texts)
+        vectors = normalize(keep_strongest(combined, s.profile_terms))
+        if any(feedback.get(p.id) for p in profiles):
+            vectors = self._with_feedback(vectors, profiles, index, feedback)
+        named = keep_columns(combined, self._skill_columns)
+        mentioned = [_row(named, row)[0].astype(np.int64) for row in range(len(profiles))]
+        return vectors, mentioned
+
+    def _profile_features(self, profile: Profile) -> tuple[list[str], list[str], list[str]]:
+        """Features of the roles, the skills and the free text (about + résumé)."""
+        return (
+            self._features(profile.roles),
+            self._features(self._skill_names(profile.skills)),
+            self.analyzer(f"{profile.about}\n{profile.resume}"),
+        )
+
+    def _features(self, items: Iterable[str]) -> list[str]:
+        """Features of list items analysed one by one, so no bigram spans two items."""
+        features: list[str] = []
+        for item in items:
+            features.extend(self.analyzer(item))
+        return features
+
+    def _skill_names(self, skills: Iterable[str]) -> list[str]:
+        """Skills-list items with ambiguous short names ("Go", "R") resolved to their skill."""
+        table = self.analyzer.table
+        return [table.name_of(table.names[s.strip().lower()]) if s.strip().lower() in table.names
+                else s for s in skills]
+
+    def _with_feedback(
+        self,
+        vectors: sp.csr_matrix,
+        profiles: Sequence[Profile],
+        index: PostingIndex,
+        feedback: Mapping[str, Feedback],
+    ) -> sp.csr_matrix:
+        rows = vectors.tolil()
+        for row, profile in enumerate(profiles):
+            wish = feedback.get(profile.id)
+            if not wish or not (wish.liked or wish.disliked):
+                continue
+            moved = vectors[row]
+            for postings, weight in ((wish.liked, self.settings.liked),
+                                     (wish.disliked, -self.settings.disliked)):
+                if postings:
+                    mean = self._vectors_of(postings, index).mean(axis=0)
+                    moved = moved + weight * sp.csr_matrix(mean)
+            rows[row] = normalize(sp.csr_matrix(moved, dtype=np.float32))
+        return rows.tocsr()
+
+    def _vectors_of(self, postings: Sequence[Posting], index: PostingIndex) -> sp.csr_matrix:
+        """Vectors of feedback postings: from the index when they are in it."""
+        rows = [index.row_of(p) for p in postings]
+        if all(row is not None for row in rows):
+            return index.vectors[[row for row in rows if row is not None]]
+        return self._posting_vectors(postings)[0]
+
+    # -- ranking -----------------------------------------------------------------------
+
+    def rank(
+        self,
+        profile: Profile,
+        postings: Sequence[tuple[str, Posting]] | PostingIndex,
+        *,
+        top: int | None = 20,
+        min_score: float = 0.0,
+        now: datetime | None = None,
+        max_age_days: int | None = None,
+        liked: Sequence[Posting] = (),
+        disliked: Sequence[Posting] = (),
+        hidden: Collection[str] = (),
+    ) -> list[Match]:
+        """The best postings for one profile, best first (see :meth:`rank_many`)."""
+        feedback = {profile.id: Feedback.of(liked, disliked, hidden)}
+        return self.rank_many(
+            [profile], postings, top=top, min_score=min_score, now=now,
+            max_age_days=max_age_days, feedback=feedback,
+        )[profile.id]
+
+    def rank_many(
+        self,
+        profiles: Sequence[Profile],
+        postings: Sequence[tuple[str, Posting]] | PostingIndex,
+        *,
+        top: int | None = 20,
+        min_score: float = 0.0,
+        now: datetime | None = None,
+        max_age_days: int | None = None,
+        feedback: Mapping[str, Feedback] | None = None,
+        chunk: int = 256,
+    ) -> dict[str, list[Match]]:
+        """The best postings for each profile, keyed by profile id, best first.
+
+        ``postings`` are ``(key, posting)`` pairs (the keys come back in ``Match.posting``)
+        or an index from :meth:`index`. Hard filters come first; a match needs a score
+        above 0 and at least the profile's own ``min_score`` (else ``min_score``). ``top``
+        caps the matches per profile (``None``: all). ``now`` defaults to the current time
+        and only matters with ``max_age_days``. Profiles are scored ``chunk`` at a time with
+        one sparse product each, so memory stays at ``chunk`` x postings, never profiles x
+        postings.
+        """
+        index = postings if isinstance(postings, PostingIndex) else self.index(postings)
+        if index.model != self.fingerprint:
+            raise ValueError("the posting index was built by another model; rebuild it")
+        feedback = feedback or {}
+        now = now or datetime.now(UTC)
+        age = index.facts.age_mask(now, max_age_days)
+        results: dict[str, list[Match]] = {}
+        # The sparse products release the GIL: one thread scores the next chunk while this
+        # one filters and explains the last (the results do not depend on the overlap).
+        with ThreadPoolExecutor(max_workers=1) as scorer:
+            pending = None
+            for start in range(0, len(profiles), chunk):
+                group = profiles[start : start + chunk]
+                scored = scorer.submit(self._score, group, index, feedback)
+                if pending is not None:
+                    self._collect(*pending, results)
+                pending = (group, scored, index, feedback, age, top, min_score)
+            if pending is not None:
+                self._collect(*pending, results)
+        return results
+
+    def _score(
+        self, group: Sequence[Profile], index: PostingIndex, feedback: Mapping[str, Feedback]
+    ) -> tuple[sp.csr_matrix, list[np.ndarray], sp.csr_matrix]:
+        """A chunk's own vectors, skill columns and cosine scores against every posting."""
+        own, expanded, mentioned = self._profile_vectors(group, index, feedback)
+        return own, mentioned, (expanded @ index.by_term).tocsr()
+
+    def _collect(
+        self,
+        group: Sequence[Profile],
+        scored: Future[tuple[sp.csr_matrix, list[np.ndarray], sp.csr_matrix]],
+        index: PostingIndex,
+        feedback: Mapping[str, Feedback],
+        age: np.ndarray | None,
+        top: int | None,
+        min_score: float,
+        results: dict[str, list[Match]],
+    ) -> None:
+        """Filter, cut and explain one scored chunk of profiles into ``results``."""
+        own, mentioned, matrix = scored.result()
+        chosen = []
+        for row, profile in enumerate(group):
+            wish = feedback.get(profile.id) or Feedback()
+            floor = profile.min_score if profile.min_score is not None else min_score
+            span = slice(matrix.indptr[row], matrix.indptr[row + 1])
+            chosen.append(_Selection(index, profile, wish, age, floor).top(
+                matrix.indices[span], matrix.data[span], top
+            ))
+        pairs = [(row, posting) for row, picks in enumerate(chosen) for posting, _ in picks]
+        reasons = iter(self._explainer.explain(own, mentioned, pairs, index.vectors, index.skills))
+        for profile, picks in zip(group, chosen, strict=True):
+            results[profile.id] = [
+                Match(mentee=profile.id, posting=index.keys[posting],
+                      score=min(1.0, max(0.0, round(score, 4))), why=why, gaps=gaps)
+                for (posting, score), (why, gaps) in zip(picks, reasons, strict=False)
+            ]
+
+    def _expand(self, vectors: sp.csr_matrix) -> sp.csr_matrix:
+        """Pseudo-relevance feedback: add the mean of each profile's best reference postings.
+
+        A short profile says "React"; the postings that match it best also say "frontend",
+        "TypeScript" and "CSS", and so will other good matches that never say "React". The
+        best postings are taken from the model's reference sample, not from the postings
+        being ranked, so scoring new postings alone gives them the scores they would get
+        among all postings.
+        """
+        s = self.settings
+        if not s.expansion_docs or self._reference.shape[0] == 0:
+            return vectors
+        scores = (vectors @ self._reference_by_term).tocsr()
+        scores.data[scores.data < 0] = 0  # disliked postings can make a score negative
+        scores.eliminate_zeros()
+        picked = strongest(scores, s.expansion_docs)
+        rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))[picked]
+        columns = scores.indices[picked]
+        weights = (1.0 / np.bincount(rows, minlength=scores.shape[0]))[rows].astype(np.float32)
+        choice = sp.csr_matrix((weights, (rows, columns)),
+                               shape=(vectors.shape[0], self._reference.shape[0]))
+        moved = normalize(vectors + s.expansion_weight * (choice @ self._reference))
+        return normalize(keep_strongest(moved, s.profile_terms))
+
+    @cached_property
+    def _explainer(self) -> Explainer:
+        return Explainer(self.terms, self.analyzer.table.name_of)
+
+
+class _Selection:
+    """Chooses one profile's postings from its row of scores: filters, floor, top-k."""
+
+    def __init__(
+        self,
+        index: PostingIndex,
+        profile: Profile,
+        feedback: Feedback,
+        age: np.ndarray | None,
+        floor: float,
+    ) -> None:
+        self.index = index
+        self.mask = index.facts.mask(profile)
+        self.age = age
+        self.floor = floor
+        self.pattern = keyword_pattern(profile.exclude_keywords)
+        blocked = {r for r in map(index.row_of, feedback.disliked) if r is not None}
+        if feedback.hidden:
+            blocked.update(r for r, key in enumerate(index.keys) if key in feedback.hidden)
+        self.blocked = np.fromiter(sorted(blocked), np.int64, len(blocked))
+        # Mentees often exclude the same words: verdicts are shared through the index.
+        self._verdicts = (
+            index.facts.keyword_verdicts.setdefault(self.pattern.pattern, {})
+            if self.pattern is not None else {}
+        )
+
+    def top(self, rows: np.ndarray, values: np.ndarray, top: int | None) -> list[tuple[int, float]]:
+        """(posting row, score) pairs from one profile's scores, best first.
+
+        The array filters run on every candidate; keyword exclusions, which need the text,
+        only on the best ones, widening the net until enough pass or none are left.
+        """
+        keep = (values > 0) & (values >= self.floor)
+        if self.mask is not None:
+            keep &= self.mask[rows]
+        if self.age is not None:
+            keep &= self.age[rows]
+        rows, values = rows[keep], values[keep]
+        if len(self.blocked):
+            allowed = ~np.isin(rows, self.blocked)
+            rows, values = rows[allowed], values[allowed]
+        want = len(rows) if top is None else min(top, len(rows))
+        reach = want if self.pattern is None else 2 * want + 8
+        while True:
+            chosen: list[tuple[int, float]] = []
+            best_rows, best_values = best(rows, values, reach)
+            for pair in zip(best_rows.tolist(), best_values.tolist(), strict=True):
+                if not self._excluded(pair[0]):
+                    chosen.append(pair)
+                    if len(chosen) == want:
+                        return chosen
+            if reach >= len(rows):
+                return chosen
+            reach *= 4
+
+    def _excluded(self, row: int) -> bool:
+        if self.pattern is None:
+            return False
+        if row not in self._verdicts:
+            text = searchable_text(self.index.postings[row])
+            self._verdicts[row] = self.pattern.search(text) is not None
+        return self._verdicts[row]
+
+
+def best(rows: np.ndarray, values: np.ndarray, reach: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``reach`` best rows and their scores, best first, with every tie at the cut kept;
+    equal scores are ordered by row, so the result does not depend on input order."""
+    if reach <= 0:
+        return rows[:0], values[:0]
+    if reach < len(values):
+        cut = np.partition(values, len(values) - reach)[len(values) - reach]
+        inside = values >= cut
+        rows, values = rows[inside], values[inside]
+    order = np.lexsort((rows, -values))
+    return rows[order], values[order]
+
+
+_Row = tuple[np.ndarray, np.ndarray]  # one sparse row: columns, values
+_Vectors = tuple[_Row, _Row, np.ndarray]  # own vector, expanded vector, skill columns
+
+
+def _row(matrix: sp.csr_matrix, row: int) -> _Row:
+    span = slice(matrix.indptr[row], matrix.indptr[row + 1])
+    return matrix.indices[span].copy(), matrix.data[span].copy()
+
+
+def _stack(rows: Sequence[_Row], width: int) -> sp.csr_matrix:
+    lengths = [len(columns) for columns, _ in rows]
+    indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    indices = np.concatenate([c for c, _ in rows] + [np.zeros(0, np.int32)])
+    data = np.concatenate([d for _, d in rows] + [np.zeros(0, np.float32)])
+    return sp.csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(rows), width))
+
+
+def _identity(posting: Posting) -> tuple[str, str]:
+    return (posting.source, posting.external_id or posting.url)
+
+
+def _sample(postings: Sequence[Posting], limit: int) -> list[Posting]:
+    """At most ``limit`` postings, the same ones in the same order whatever order they come in."""
+    def rank(posting: Posting) -> str:
+        source, ident = _identity(posting)
+        return hashlib.sha1(f"{source}\0{ident}\0{posting.title}".encode()).hexdigest()
+    return sorted(postings, key=rank)[:limit]
+
+
+def _choose_terms(terms: list[str], df: np.ndarray, skills: set[str]) -> list[str]:
+    """Terms frequent enough, at most MAX_FEATURES (most frequent first), plus every skill."""
+    frequent = [(int(-df[i]), t) for i, t in enumerate(terms) if df[i] >= MIN_DF]
+    chosen = {t for _, t in sorted(frequent)[:MAX_FEATURES]}
+    return sorted(chosen | skills)
+
+
+def _idf(vocabulary: list[str], seen: dict[str, int], documents: list[np.ndarray]) -> np.ndarray:
+    """Smoothed idf of each vocabulary term, computed by scikit-learn over the sample."""
+    remap = np.full(len(seen), -1, dtype=np.int64)
+    for column, term in enumerate(vocabulary):
+        if term in seen:
+            remap[seen[term]] = column
+    rows = [remap[ids][remap[ids] >= 0] for ids in documents]
+    lengths = [len(r) for r in rows]
+    columns = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    presence = sp.csr_matrix(
+        (np.ones(len(columns), dtype=np.float32),
+         (np.repeat(np.arange(len(rows)), lengths), columns)),
+        shape=(max(len(rows), 1), len(vocabulary)),
+    )
+    return TfidfTransformer(smooth_idf=True).fit(presence).idf_
+
+
+# -- storing a fitted model ---------------------------------------------------------------
+
+
+def _header(matcher: TfidfMatcher) -> str:
+    return json.dumps(
+        {
+            "table": matcher.analyzer.table.digest,
+            "settings": asdict(matcher.settings),
+            "n_documents": matcher.n_documents,
+        },
+        sort_keys=True,
+    )
+
+
+def dump_matcher(matcher: TfidfMatcher) -> bytes:
+    """The fitted model as bytes, for the caller to store (the matcher does no I/O)."""
+    header = _header(matcher).encode()
+    terms = "\n".join(matcher.terms).encode()
+    idf = matcher._idf.astype("<f8").tobytes()
+    reference = matcher._reference
+    parts = (header, terms, idf, reference.indptr.astype("<i8").tobytes(),
+             reference.indices.astype("<i4").tobytes(), reference.data.astype("<f4").tobytes())
+    body = b"".join(struct.pack("<Q", len(part)) + part for part in parts)
+    return _FORMAT + zlib.compress(body, 6)
+
+
+def load_matcher(data: bytes, analyzer: Analyzer | None = None) -> TfidfMatcher | None:
+    """A matcher from :func:`dump_matcher` bytes; ``None`` when they were made by another
+    format or skills table, or are damaged: then fit a new one."""
+    if not data.startswith(_FORMAT):
+        return None
+    try:
+        body = zlib.decompress(data[len(_FORMAT) :])
+        parts = _unpack(body)
+        header: dict[str, Any] = json.loads(parts[0])
+        matcher = TfidfMatcher(Settings(**header["settings"]), analyzer)
+    except (zlib.error, ValueError, KeyError, TypeError, struct.error):
+        return None
+    if header.get("table") != matcher.analyzer.table.digest:
+        return None
+    terms = parts[1].decode().split("\n") if parts[1] else []
+    idf = np.frombuffer(parts[2], dtype="<f8").astype(np.float64)
+    if len(idf) != len(terms):
+        return None
+    matcher._set_model(terms, idf, int(header["n_documents"]))
+    indptr = np.frombuffer(parts[3], dtype="<i8")
+    reference = sp.csr_matrix(
+        (np.frombuffer(parts[5], dtype="<f4"), np.frombuffer(parts[4], dtype="<i4"), indptr),
+        shape=(len(indptr) - 1, len(terms)),
+    )
+    matcher._set_reference(reference)
+    return matcher
+
+
+def _unpack(body: bytes) -> list[bytes]:
+    parts, at = [], 0
+    while at < len(body):
+        (size,) = struct.unpack_from("<Q", body, at)
+        parts.append(body[at + 8 : at + 8 + size])
+        at += 8 + size
+    if len(parts) != 6:
+        raise ValueError("expected header, terms, idf and the reference postings")
+    return parts

@@ -1,0 +1,314 @@
+"""The TF-IDF matcher on recorded We Work Remotely postings: text, filters, scores, explanations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aggregator.models import Exclusions, Mentee, Posting
+from matchers import (
+    Feedback,
+    Profile,
+    SkillTableError,
+    TfidfMatcher,
+    default_table,
+    dump_matcher,
+    load_matcher,
+    passes,
+    profile_from_mentee,
+    profile_hash,
+)
+from matchers.filters import Level, PostingFacts, title_levels
+from matchers.skills import parse_table
+from matchers.text import Analyzer
+from sources.rss import parse_feed
+
+FEEDS = Path(__file__).parent / "fixtures" / "rss" / "wwr_2022-11"
+NOW = datetime(2022, 11, 9, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def postings() -> list[Posting]:
+    """The WWR category feeds of November 2022, one posting per URL."""
+    seen: dict[str, Posting] = {}
+    for feed in [*sorted(FEEDS.glob("remote-*-jobs.rss")), FEEDS / "all-other-remote-jobs.rss"]:
+        if feed.name in ("remote-jobs.rss", "remote-programming-jobs.rss"):
+            continue
+        url = f"https://weworkremotely.com/categories/{feed.name}"
+        for posting in parse_feed(feed.read_bytes(), url, "application/rss+xml", "wwr"):
+            seen.setdefault(posting.url, posting)
+    return list(seen.values())
+
+
+@pytest.fixture(scope="module")
+def keyed(postings: list[Posting]) -> list[tuple[str, Posting]]:
+    return [(f"p{i}", p) for i, p in enumerate(postings)]
+
+
+@pytest.fixture(scope="module")
+def matcher(postings: list[Posting]) -> TfidfMatcher:
+    return TfidfMatcher().fit(postings)
+
+
+def frontend() -> Profile:
+    return Profile(id="ada", roles=("Frontend developer",), skills=("React", "TypeScript", "CSS"))
+
+
+def category(keyed: list[tuple[str, Posting]], key: str) -> str:
+    return dict(keyed)[key].tags[0]
+
+
+# -- text ------------------------------------------------------------------------------
+
+
+def test_the_shipped_skills_table_is_consistent() -> None:
+    table = default_table()
+    assert len(table.display) >= 300
+    assert table.display["c#"] == "C#" and table.display["kubernetes"] == "Kubernetes"
+
+
+def test_a_synonym_claimed_by_two_skills_is_refused() -> None:
+    text = "skills:\n  a:\n    Java: [jvm]\n    Kotlin: [jvm]\n"
+    with pytest.raises(SkillTableError, match="jvm"):
+        parse_table(text)
+
+
+def test_a_synonym_longer_than_three_words_is_refused() -> None:
+    with pytest.raises(SkillTableError, match="at most 3"):
+        parse_table("skills:\n  a:\n    Ops: [big data platform operations engineering]\n")
+
+
+def test_tokens_keep_punctuated_skill_names_whole() -> None:
+    tokens = default_table().tokens("C#/.NET, C++ and F# on Node.js with CI/CD; ASP.NET. 5+ years")
+    assert tokens == ["c#", ".net", "c++", "f#", "node.js", "ci/cd", "asp.net", "years"]
+
+
+def test_synonyms_are_normalised_to_the_canonical_skill() -> None:
+    tokens = default_table().tokens("JS dev: k8s, Postgres, golang, NodeJS")
+    assert tokens == ["javascript", "dev", "kubernetes", "postgresql", "golang", "node.js"]
+
+
+def test_skill_phrases_are_features_counted_once() -> None:
+    analyzer = Analyzer()
+    features = analyzer("Ruby on Rails and ML; Amazon Web Services; front-end")
+    assert features.count("ruby rails") == 1
+    assert "machine learning" in features  # "ml" stands for it
+    assert "aws" in features
+    assert "frontend" in features  # front-end, front end and frontend read alike
+    assert analyzer("RoR").count("ruby rails") == 1
+
+
+# -- filters ---------------------------------------------------------------------------
+
+
+def job(title: str = "Developer", location: str = "", remote: bool = False, **kw: Any) -> Posting:
+    return Posting(source="t", external_id=title + location, url="", title=title,
+                   location=location, remote=remote, **kw)
+
+
+def test_a_chicago_mentee_with_remote_gets_chicago_area_and_remote_postings() -> None:
+    wanted = ("Chicago", "remote")
+    assert passes(Profile(id="m", locations=wanted), job(location="Chicago, IL"), NOW)
+    assert passes(Profile(id="m", locations=wanted), job(location="Evanston, IL"), NOW)
+    assert passes(Profile(id="m", locations=wanted), job(location="USA Only", remote=True), NOW)
+    assert not passes(Profile(id="m", locations=wanted), job(location="New York, NY"), NOW)
+    remote_job = job(location="Remote", remote=True)
+    assert not passes(Profile(id="m", locations=("Chicago",)), remote_job, NOW)
+
+
+def test_absent_location_fields_filter_nothing() -> None:
+    assert passes(Profile(id="m"), job(location="Lisbon"), NOW)
+    assert passes(Profile(id="m", locations=("Chicago",)), job(location=""), NOW)
+
+
+def test_excluded_companies_and_keywords() -> None:
+    profile = Profile(id="m", exclude_companies=("Acme",), exclude_keywords=("crypto", "C#"))
+    assert not passes(profile, job(company="Acme, Inc."), NOW)
+    assert not passes(profile, job(company="Acme Robotics"), NOW)
+    assert passes(profile, job(company="Acmeville"), NOW)
+    assert not passes(profile, job(description_text="A crypto exchange"), NOW)
+    assert passes(profile, job(description_text="Cryptography research"), NOW)
+    assert not passes(profile, job(title="C# developer"), NOW)
+
+
+def test_an_entry_level_mentee_is_not_shown_staff_principal_or_director_roles() -> None:
+    entry = Profile(id="m", seniority="entry")
+    for title in ("Staff Engineer", "Principal Designer", "Director of Sales", "Senior Developer"):
+        assert not passes(entry, job(title=title), NOW), title
+    for title in ("Junior Developer", "Developer", "Staff Accountant", "Data Entry Clerk"):
+        assert passes(entry, job(title=title), NOW), title
+    assert title_levels("Junior/Mid Developer") == Level.JUNIOR | Level.MID
+    assert passes(Profile(id="m"), job(title="Principal Engineer"), NOW)
+
+
+def test_the_age_filter_applies_only_with_a_maximum_age() -> None:
+    old = job(posted_at=NOW - timedelta(days=40))
+    undated = job()
+    assert not passes(Profile(id="m"), old, NOW, max_age_days=30)
+    assert passes(Profile(id="m"), old, NOW, max_age_days=None)
+    assert passes(Profile(id="m"), undated, NOW, max_age_days=1)
+
+
+def test_array_filters_agree_with_the_one_posting_filters(postings: list[Posting]) -> None:
+    facts = PostingFacts(postings)
+    profiles = [
+        Profile(id="a", locations=("remote",), seniority="entry"),
+        Profile(id="b", locations=("London",), exclude_companies=("Toptal",)),
+        Profile(id="c", seniority="senior", locations=("USA", "Canada")),
+    ]
+    for profile in profiles:
+        mask = facts.mask(profile)
+        assert mask is not None
+        assert mask.tolist() == [passes(profile, p, NOW) for p in postings]
+
+
+# -- ranking ---------------------------------------------------------------------------
+
+
+def test_a_frontend_profile_gets_frontend_postings_with_reasons_and_gaps(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    matches = matcher.rank(frontend(), keyed, top=10)
+    assert len(matches) == 10
+    assert all(0 < m.score <= 1 for m in matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    front = sum(category(keyed, m.posting) in ("Front-End Programming", "Full-Stack Programming")
+                for m in matches)
+    assert front >= 8
+    best = matches[0]
+    assert "React" in best.why and len(best.why) <= 5
+    text = dict(keyed)[best.posting].description_text.lower()
+    skills = default_table()
+    for gap in (g for m in matches for g in m.gaps):
+        assert gap not in ("React", "TypeScript", "CSS")
+        assert gap in skills.display.values()
+    assert any(m.gaps for m in matches)
+    assert text  # explanations come from a real description
+
+
+def test_why_names_skills_as_mentors_know_them(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    profile = Profile(id="k", roles=("DevOps engineer",), skills=("k8s", "terraform", "AWS"))
+    matches = matcher.rank(profile, keyed, top=5)
+    assert any(category(keyed, m.posting) == "DevOps and Sysadmin" for m in matches[:3])
+    reasons = {term for m in matches for term in m.why}
+    assert {"Kubernetes", "Terraform"} & reasons
+    assert "k8s" not in reasons
+
+
+def test_ranking_is_deterministic(
+    postings: list[Posting], keyed: list[tuple[str, Posting]]
+) -> None:
+    first = TfidfMatcher().fit(postings)
+    second = TfidfMatcher().fit(list(reversed(postings)))
+    assert first.fingerprint == second.fingerprint
+    profile = replace(frontend(), resume="Five years of React and Redux; some Node.js.")
+    assert first.rank(profile, keyed, top=15) == second.rank(profile, keyed, top=15)
+    assert first.rank(profile, keyed, top=15) == first.rank(profile, keyed, top=15)
+
+
+def test_rank_many_equals_rank_for_each_profile(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    profiles = [frontend(), Profile(id="s", roles=("Customer support",), skills=("Zendesk",))]
+    together = matcher.rank_many(profiles, keyed, top=8, chunk=1)
+    for profile in profiles:
+        assert together[profile.id] == matcher.rank(profile, keyed, top=8)
+
+
+def test_a_score_does_not_depend_on_the_other_postings_ranked(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    """New postings scored alone get the scores they would get among all postings."""
+    profile = replace(frontend(), resume="React, Redux and accessibility work since 2019.")
+    among_all = {m.posting: m for m in matcher.rank(profile, keyed, top=None)}
+    alone = matcher.rank(profile, keyed[:40], top=None)
+    assert alone and all(among_all[m.posting] == m for m in alone)
+
+
+def test_liked_postings_pull_similar_ones_up_and_disliked_ones_push_down(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    postings = dict(keyed)
+    profile = Profile(id="f", roles=("Software developer",), skills=("JavaScript", "Python"))
+
+    def ranking(liked: list[Posting] | None = None, disliked: list[Posting] | None = None
+                ) -> list[str]:
+        matches = matcher.rank(profile, keyed, top=None, liked=liked or [],
+                               disliked=disliked or [])
+        return [m.posting for m in matches]
+
+    def place(order: list[str], key: str) -> int:
+        return order.index(key) if key in order else len(keyed)
+
+    def twin(key: str) -> str:
+        """The posting most like ``key``, by the matcher's own measure."""
+        posting = postings[key]
+        alike = Profile(id="t", roles=(posting.title,), about=posting.description_text)
+        return next(m.posting for m in matcher.rank(alike, keyed, top=3) if m.posting != key)
+
+    before = ranking()
+    liked = next(k for k in before if "Designer" in postings[k].title)
+    after = ranking(liked=[postings[liked]])
+    assert place(after, twin(liked)) < place(before, twin(liked))
+
+    disliked = before[0]
+    pushed = ranking(disliked=[postings[disliked]])
+    assert disliked not in pushed  # never shown again
+    assert place(pushed, twin(disliked)) > place(before, twin(disliked))
+
+
+def test_hidden_postings_min_score_and_top(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    all_matches = matcher.rank(frontend(), keyed, top=None)
+    hidden = {all_matches[0].posting}
+    assert all_matches[0].posting not in [
+        m.posting for m in matcher.rank(frontend(), keyed, top=5, hidden=hidden)
+    ]
+    floor = all_matches[4].score
+    assert all(m.score >= floor for m in matcher.rank(frontend(), keyed, min_score=floor))
+    strict = replace(frontend(), min_score=0.99)
+    assert matcher.rank(strict, keyed, min_score=0.0) == []
+
+
+def test_filters_apply_before_ranking(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    profile = replace(frontend(), seniority="entry", exclude_keywords=("react",))
+    for match in matcher.rank(profile, keyed, top=20, now=NOW, max_age_days=3):
+        posting = dict(keyed)[match.posting]
+        assert passes(profile, posting, NOW, max_age_days=3)
+
+
+def test_a_stored_model_scores_like_the_fitted_one(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    stored = dump_matcher(matcher)
+    loaded = load_matcher(stored)
+    assert loaded is not None and loaded.fingerprint == matcher.fingerprint
+    assert loaded.rank(frontend(), keyed, top=5) == matcher.rank(frontend(), keyed, top=5)
+    assert load_matcher(b"not a model") is None
+    assert load_matcher(stored[:-20]) is None
+    assert not loaded.needs_refit(len(keyed)) and loaded.needs_refit(2 * len(keyed))
+
+
+def test_profiles_come_from_mentees_and_hash_what_scores_depend_on() -> None:
+    mentee = Mentee(name="Ada Lovelace", email="ada@example.org", mentor="grace",
+                    skills=("Python",), locations=("Chicago", "remote"), seniority="junior",
+                    exclude=Exclusions(companies=("Acme",)), min_score=0.2)
+    profile = profile_from_mentee(mentee, "Résumé text")
+    assert profile.id == "ada-lovelace" and profile.resume == "Résumé text"
+    assert profile.exclude_companies == ("Acme",) and profile.min_score == 0.2
+    assert profile_hash(profile) == profile_hash(profile_from_mentee(mentee, "Résumé text"))
+    assert profile_hash(profile) != profile_hash(replace(profile, skills=("Go",)))
+
+
+def test_feedback_collects_any_iterables() -> None:
+    wish = Feedback.of(hidden=["a", "b"])
+    assert wish.hidden == frozenset({"a", "b"}) and wish.liked == ()

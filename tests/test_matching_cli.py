@@ -1,0 +1,201 @@
+"""`leads match`, `leads matches`, `leads feedback` and `leads rank`, end to end.
+
+Real recorded We Work Remotely feeds served on 127.0.0.1, collected into real SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from aggregator.cli import app
+from aggregator.loopback import serve_directory
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FEEDS = ["back-end-programming", "design", "front-end-programming"]
+MENTEES = """\
+mentors:
+  - {id: maria, name: Maria Okafor, email: maria@example.org}
+mentees:
+  - name: Sam Lee
+    email: sam@example.org
+    mentor: maria
+    skills: [python, django, postgresql, docker]
+    roles: [backend engineer, python developer]
+  - name: Alex Kim
+    email: alex@example.org
+    mentor: maria
+    skills: [figma, user research, prototyping, design systems]
+    roles: [product designer, ux designer]
+"""
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serve_directory(FIXTURES) as url:
+        yield url
+
+
+def write_config(folder: Path, base_url: str, feeds: list[str], mentees: str = MENTEES) -> Path:
+    sources = "\n".join(
+        f'  - {{name: {feed}, type: rss, url: "{base_url}rss/wwr_2022-11/remote-{feed}-jobs.rss"}}'
+        for feed in feeds
+    )
+    path = folder / "config.yaml"
+    path.write_text(f"http: {{retries: 0}}\nsources:\n{sources}\n{mentees}", encoding="utf-8")
+    return path
+
+
+def leads(config: Path, *args: str) -> Result:
+    runner = CliRunner(env={"COLUMNS": "250"})
+    result = runner.invoke(app, ["--config", str(config), *args], catch_exceptions=False)
+    return result
+
+
+def stored_matches(config: Path) -> list[dict[str, object]]:
+    output = leads(config, "matches", "--format", "jsonl").output
+    return [json.loads(line) for line in output.splitlines()]
+
+
+@pytest.fixture
+def collected(tmp_path: Path, base_url: str) -> Path:
+    config = write_config(tmp_path, base_url, FEEDS)
+    assert leads(config, "collect").exit_code == 0
+    return config
+
+
+def test_match_scores_every_mentee_and_explains_why(collected: Path) -> None:
+    result = leads(collected, "match")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Scored 2 mentee(s) against all 11"), result.output
+    found = stored_matches(collected)
+    sam = [m for m in found if m["mentee"] == "sam-lee"]
+    alex = [m for m in found if m["mentee"] == "alex-kim"]
+    assert sam and alex
+    assert all(isinstance(m["why"], list) and m["why"] for m in found)
+    assert [m["score"] for m in sam] == sorted((m["score"] for m in sam), reverse=True)
+    # The back-end feed feeds Sam, the design feed feeds Alex.
+    assert "design" not in str(sam[0]["title"]).lower()
+    assert any(word in str(alex[0]["title"]).lower() for word in ("design", "ux", "ui"))
+
+
+def test_second_match_changes_nothing(collected: Path) -> None:
+    leads(collected, "match")
+    before = stored_matches(collected)
+    again = leads(collected, "match")
+    assert "Nothing new to score." in again.output
+    assert stored_matches(collected) == before
+
+
+def test_new_leads_are_scored_incrementally(collected: Path, base_url: str) -> None:
+    leads(collected, "match")
+    before = {(m["mentee"], m["lead"]) for m in stored_matches(collected)}
+    bigger = write_config(collected.parent, base_url, [*FEEDS, "customer-support"])
+    assert leads(bigger, "collect").exit_code == 0
+    result = leads(bigger, "match")
+    assert result.output.startswith("Scored 2 against 27 new lead(s);"), result.output
+    after = {(m["mentee"], m["lead"]) for m in stored_matches(bigger)}
+    assert before <= after  # earlier matches are kept
+
+
+def test_a_much_larger_corpus_refits_the_model_and_rescores(collected: Path, base_url: str) -> None:
+    leads(collected, "match")
+    bigger = write_config(collected.parent, base_url, [*FEEDS, "full-stack-programming"])
+    assert leads(bigger, "collect").exit_code == 0
+    result = leads(bigger, "match")
+    assert "Scored 2 mentee(s) against all" in result.output
+    assert "(model refitted)" in result.output
+
+
+def test_changed_profile_is_rescored_alone(collected: Path, base_url: str) -> None:
+    leads(collected, "match")
+    changed = MENTEES.replace("skills: [python, django, postgresql, docker]", "skills: [go, kafka]")
+    config = write_config(collected.parent, base_url, FEEDS, mentees=changed)
+    result = leads(config, "match")
+    assert result.output.startswith("Scored 1 mentee(s) against all"), result.output
+    assert "refitted" not in result.output
+
+
+def test_not_for_me_hides_the_lead_and_is_rescored(collected: Path) -> None:
+    leads(collected, "match")
+    top = next(m for m in stored_matches(collected) if m["mentee"] == "sam-lee")
+    said = leads(collected, "feedback", "sam-lee", str(top["lead"]), "not_for_me")
+    assert said.exit_code == 0, said.output
+    result = leads(collected, "match")
+    assert "Scored 1 mentee(s)" in result.output
+    sam_leads = {m["lead"] for m in stored_matches(collected) if m["mentee"] == "sam-lee"}
+    assert top["lead"] not in sam_leads
+
+
+def test_feedback_on_unknown_lead_or_mentee_is_an_error(collected: Path) -> None:
+    assert leads(collected, "feedback", "sam-lee", "99999", "interested").exit_code == 2
+    assert leads(collected, "feedback", "nobody", "1", "interested").exit_code == 2
+
+
+def test_match_before_collect_says_what_to_do(tmp_path: Path, base_url: str) -> None:
+    config = write_config(tmp_path, base_url, ["design"])
+    assert "run `leads collect` first" in leads(config, "match").output
+
+
+# -- leads rank ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rank_files(collected: Path) -> tuple[Path, Path]:
+    postings = collected.parent / "postings.jsonl"
+    postings.write_text(leads(collected, "postings", "--format", "jsonl").output, encoding="utf-8")
+    mentees = collected.parent / "mentees.yaml"
+    mentees.write_text(MENTEES.split("mentees:\n", 1)[1].join(["mentees:\n", ""]), encoding="utf-8")
+    return postings, mentees
+
+
+def rank(postings: Path, mentees: Path, *args: str) -> Result:
+    runner = CliRunner(env={"COLUMNS": "250", "LEADS_CONFIG": str(postings.parent / "none.yaml")})
+    command = ["rank", "--postings", str(postings), "--mentees", str(mentees), *args]
+    return runner.invoke(app, command, catch_exceptions=False)
+
+
+def test_rank_jsonl_contract(rank_files: tuple[Path, Path]) -> None:
+    result = rank(*rank_files, "--format", "jsonl", "--top", "3")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert {m["mentee"] for m in lines} == {"sam-lee", "alex-kim"}
+    for mentee in ("sam-lee", "alex-kim"):
+        mine = [m for m in lines if m["mentee"] == mentee]
+        assert [m["rank"] for m in mine] == [1, 2, 3]
+        assert [m["score"] for m in mine] == sorted((m["score"] for m in mine), reverse=True)
+    for line in lines:
+        assert list(line) == ["mentee", "posting", "rank", "score", "why", "gaps"]
+        assert 0.1 <= line["score"] <= 1
+        assert isinstance(line["posting"], str)
+
+
+def test_rank_is_deterministic(rank_files: tuple[Path, Path]) -> None:
+    first = rank(*rank_files, "--format", "jsonl").output
+    assert first == rank(*rank_files, "--format", "jsonl").output
+
+
+def test_rank_min_score_and_table(rank_files: tuple[Path, Path]) -> None:
+    assert rank(*rank_files, "--format", "jsonl", "--min-score", "0.99").output == ""
+    table = rank(*rank_files).output
+    assert "Leads for sam-lee" in table and "Leads for alex-kim" in table
+
+
+def test_rank_reports_a_bad_postings_line(rank_files: tuple[Path, Path]) -> None:
+    postings, mentees = rank_files
+    postings.write_text('{"id": 1, "title": "x"}\n', encoding="utf-8")
+    result = rank(postings, mentees)
+    assert result.exit_code == 2
+    assert f"{postings}:1" in result.output and "missing company, location, url" in result.output
+
+
+def test_rank_reports_a_bad_mentees_file(rank_files: tuple[Path, Path]) -> None:
+    postings, mentees = rank_files
+    mentees.write_text("mentees:\n  - {name: A, email: a@example.org, mentor: m, skils: [x]}\n")
+    result = rank(postings, mentees)
+    assert result.exit_code == 2
+    assert "mentees[0].skils" in result.output and "did you mean 'skills'" in result.output
