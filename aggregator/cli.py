@@ -624,11 +624,18 @@ def demo(
     out.print(summary_table(report))
     out.print(
         f"Collected {report.total('new')} new postings from {len(report.sources)} recorded feeds "
-        f"({result.stored} stored in all)."
+        f"({result.stored} stored in all) and matched them to {len(result.config.mentees)} "
+        f"mentees ({result.matched.matches_stored} matches stored)."
     )
+    for mentee, found in result.best.items():
+        rows = [(str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps) for m in found]
+        out.print(ranking_table(mentee, rows))
     out.print(f"  config:   {result.config.path}")
     out.print(f"  database: {result.config.database_url}")
-    out.print(f"Next: explore with `leads --config {result.config.path} postings` or `… sources`.")
+    out.print(
+        f"Next: `leads --config {result.config.path} matches` lists every match; "
+        "`… postings` and `… sources` show what was collected."
+    )
     _report_failures(report)
     if not report.ok:
         raise typer.Exit(EXIT_FAILURES)

@@ -1,4 +1,7 @@
-"""``leads demo``: the whole pipeline that exists so far, offline, on recorded real feeds."""
+"""``leads demo``: the whole pipeline that exists so far, offline, on recorded real feeds.
+
+Collect (bundled feeds served from 127.0.0.1) → dedupe → store → match.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from aggregator import pipeline
+from aggregator import matching, pipeline
 from aggregator.config import AppConfig, load_config
 from aggregator.loopback import serve_directory
-from aggregator.models import RunReport
+from aggregator.matching import MatchReport
+from aggregator.models import RunReport, StoredMatch
 from aggregator.storage import Store
 from sources import option_models
 
 DEMO_DATA = Path(__file__).with_name("demo_data")
 _BASE_URL_MARK = "__BASE_URL__"
+TOP_SHOWN = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +30,8 @@ class DemoResult:
     config: AppConfig
     report: RunReport
     stored: int
+    matched: MatchReport
+    best: dict[str, list[StoredMatch]]  # the top matches per mentee id
 
 
 def write_demo_config(output: Path, base_url: str) -> Path:
@@ -37,13 +44,18 @@ def write_demo_config(output: Path, base_url: str) -> Path:
 
 
 def run_demo(output: Path, now: Callable[[], datetime]) -> DemoResult:
-    """Serve the bundled feeds on 127.0.0.1 and collect them into ``output``/leads.db."""
+    """Serve the bundled feeds on 127.0.0.1, collect them into ``output``/leads.db, match."""
     with serve_directory(DEMO_DATA) as base_url:
         config = load_config(write_demo_config(output, base_url), option_models())
         store = Store(config.database_url)
         try:
             report = pipeline.collect(config, store, now)
             stored = sum(store.posting_counts().values())
+            matched = matching.match(config, store, now)
+            best: dict[str, list[StoredMatch]] = {}
+            for found in store.matches():
+                best.setdefault(found.mentee, []).append(found)
         finally:
             store.close()
-    return DemoResult(config=config, report=report, stored=stored)
+    top = {mentee: found[:TOP_SHOWN] for mentee, found in best.items()}
+    return DemoResult(config, report, stored, matched, top)

@@ -168,6 +168,9 @@ def test_demo_collects_bundled_feeds_offline(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Collected 428 new postings from 9 recorded feeds" in result.output
+    assert "matched them to 3 mentees" in result.output
+    for mentee in ("sam-lee", "alex-kim", "priya-nair"):
+        assert f"Leads for {mentee}" in result.output
     assert (tmp_path / "demo" / "leads.db").exists()
     config = tmp_path / "demo" / "config.yaml"
     listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")
