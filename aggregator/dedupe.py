@@ -25,7 +25,6 @@ import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -117,17 +116,16 @@ def company_key(company: str) -> str:
     return " ".join(words)
 
 
-def lead_key(posting: Posting) -> str:
-    """Normalised company + title + location; empty when the company is unknown."""
-    company = company_key(posting.company)
-    if not company:
-        return ""
-    return "|".join((company, normalise(posting.title), normalise(posting.location)))
+_WORD_HASHES: dict[str, int] = {}  # crc32 of words seen; bounded below
+_WORD_HASHES_KEPT = 500_000
 
 
-@lru_cache(maxsize=200_000)
-def _word_hash(word: str) -> int:
-    return zlib.crc32(word.encode())
+def _word_hashes(tokens: list[str]) -> npt.NDArray[np.uint32]:
+    known = _WORD_HASHES
+    if len(known) > _WORD_HASHES_KEPT:
+        known.clear()
+    values = [known.get(w) or known.setdefault(w, zlib.crc32(w.encode())) for w in tokens]
+    return np.array(values, dtype=np.uint32)
 
 
 def signature(text: str) -> Signature | None:
@@ -156,7 +154,7 @@ def _shingles(text: str) -> npt.NDArray[np.uint32] | None:
     tokens = words(text[: MAX_WORDS * 16], fold_accents=False)[:MAX_WORDS]
     if len(tokens) < SHINGLE_WORDS + MIN_SHINGLES - 1:
         return None
-    hashes = np.fromiter(map(_word_hash, tokens), dtype=np.uint32, count=len(tokens))
+    hashes = _word_hashes(tokens)
     return (hashes[:-2] * _MULTIPLIER + hashes[1:-1]) * _MULTIPLIER + hashes[2:]
 
 
@@ -207,8 +205,12 @@ _TITLE_NOISE = frozenset(
 
 def title_words(title: str, location: str = "") -> frozenset[str]:
     """The words that say which job a title is: abbreviations spelt out, noise dropped."""
-    place = set(words(location))
-    spelt = (_TITLE_ABBREVIATIONS.get(w, w) for w in words(title))
+    return _title_words(words(title), words(location))
+
+
+def _title_words(title: list[str], location: list[str]) -> frozenset[str]:
+    place = set(location)
+    spelt = (_TITLE_ABBREVIATIONS.get(w, w) for w in title)
     return frozenset(w for w in spelt if w not in _TITLE_NOISE and w not in place)
 
 
@@ -243,7 +245,7 @@ class Sighting:
     """What the lead check needs to know about one new posting."""
 
     url: str  # canonical URL, "" when unknown
-    key: str  # lead_key
+    key: str  # normalised company|title|location; "" when the company is unknown
     company: str  # company_key
     signature: Signature | None
     title: frozenset[str]  # title_words
@@ -254,16 +256,16 @@ def sightings(postings: Sequence[Posting], canonical_urls: Sequence[str]) -> lis
     """Sightings of a batch of postings (descriptions hashed together, which is faster)."""
     found = signatures([p.description_text for p in postings])
     return [
-        Sighting(
-            url,
-            lead_key(p),
-            company_key(p.company),
-            sig,
-            title_words(p.title, p.location),
-            tuple(band_hashes(sig)) if sig is not None else (),
-        )
-        for p, url, sig in zip(postings, canonical_urls, found, strict=True)
+        _sighting(p, url, sig) for p, url, sig in zip(postings, canonical_urls, found, strict=True)
     ]
+
+
+def _sighting(posting: Posting, url: str, sig: Signature | None) -> Sighting:
+    company = company_key(posting.company)
+    title, location = words(posting.title), words(posting.location)
+    key = "|".join((company, " ".join(title), " ".join(location))) if company else ""
+    bands = tuple(band_hashes(sig)) if sig is not None else ()
+    return Sighting(url, key, company, sig, _title_words(title, location), bands)
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,7 @@ leads = Table(
     "leads",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", Text, nullable=False),  # dedupe.lead_key; "" when the company is unknown
+    Column("key", Text, nullable=False),  # dedupe.Sighting.key: company|title|location
     Column("company_key", Text, nullable=False),
     Column("signature", LargeBinary),  # MinHash of the description, None when too short
     Column("first_seen", UtcDateTime, nullable=False),
