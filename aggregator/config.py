@@ -209,11 +209,11 @@ def resolve_resumes(
             resume = (path.parent / mentee.resume).resolve()
             if not resume.is_file():
                 loc: Loc = (*prefix, index, "resume")
-                raise ConfigError(
+                raise _error_at(
+                    path,
+                    tree,
+                    loc,
                     f"résumé file not found: {resume}",
-                    file=str(path),
-                    key=format_loc(loc),
-                    line=line_of(tree, loc),
                     fix="give a path relative to this YAML file, to a .txt, .md, .pdf or .docx",
                 )
             mentee = mentee.model_copy(update={"resume": str(resume)})
@@ -263,11 +263,11 @@ def _env_value(match: re.Match[str], loc: Loc, path: Path, tree: Any) -> str:
     name, default = match.group(1), match.group(2)
     value = os.environ.get(name, default)
     if value is None:
-        raise ConfigError(
+        raise _error_at(
+            path,
+            tree,
+            loc,
             f"environment variable {name} is not set",
-            file=str(path),
-            key=format_loc(loc),
-            line=line_of(tree, loc),
             fix=f"export {name}=… before running, or write ${{{name}:-default}}",
         )
     return value
@@ -294,11 +294,11 @@ def _validate_sources(
         except ValidationError as exc:
             raise validation_to_config_error(exc, path, tree, loc, options_type) from exc
         if options.name in seen:
-            raise ConfigError(
+            raise _error_at(
+                path,
+                tree,
+                (*loc, "name"),
                 f"duplicate source name {options.name!r} (also sources[{seen[options.name]}])",
-                file=str(path),
-                key=format_loc((*loc, "name")),
-                line=line_of(tree, (*loc, "name")),
                 fix="give every source a unique name",
             )
         seen[options.name] = index
@@ -311,21 +311,21 @@ def _source_type(
 ) -> type[SourceOptions]:
     known = ", ".join(sorted(source_types))
     if not isinstance(entry, Mapping) or "type" not in entry:
-        raise ConfigError(
+        raise _error_at(
+            path,
+            tree,
+            loc,
             "a source needs a `type`",
-            file=str(path),
-            key=format_loc(loc),
-            line=line_of(tree, loc),
             fix=f"add `type:` with one of: {known}",
         )
     kind = entry["type"]
     if kind not in source_types:
         hint = difflib.get_close_matches(str(kind), list(source_types), n=1)
-        raise ConfigError(
+        raise _error_at(
+            path,
+            tree,
+            (*loc, "type"),
             f"unknown source type {kind!r}",
-            file=str(path),
-            key=format_loc((*loc, "type")),
-            line=line_of(tree, (*loc, "type")),
             fix=(f"did you mean {hint[0]!r}? " if hint else "") + f"known types: {known}",
         )
     return source_types[kind]
@@ -339,11 +339,11 @@ def _check_references(config: AppConfig, path: Path, tree: Any) -> None:
     for index, mentee in enumerate(config.mentees):
         if mentee.mentor.lower() not in mentor_keys and mentee.mentor not in mentor_keys:
             loc: Loc = ("mentees", index, "mentor")
-            raise ConfigError(
+            raise _error_at(
+                path,
+                tree,
+                loc,
                 f"no mentor with id or email {mentee.mentor!r}",
-                file=str(path),
-                key=format_loc(loc),
-                line=line_of(tree, loc),
                 fix="use the `id` or `email` of an entry under `mentors:`",
             )
 
@@ -353,11 +353,11 @@ def _check_unique(section: str, ids: list[str], path: Path, tree: Any) -> None:
     for index, ident in enumerate(ids):
         if ident in seen:
             loc: Loc = (section, index)
-            raise ConfigError(
+            raise _error_at(
+                path,
+                tree,
+                loc,
                 f"duplicate id {ident!r}",
-                file=str(path),
-                key=format_loc(loc),
-                line=line_of(tree, loc),
                 fix="give every entry a unique `id` (mentees default to a slug of the name)",
             )
         seen.add(ident)
@@ -385,27 +385,28 @@ def validation_to_config_error(
             reason, file=str(path), key=format_loc(loc), line=line_of(tree, loc), fix=fix
         )
     if kind == "missing":
-        return ConfigError(
+        return _error_at(
+            path,
+            tree,
+            loc,
             "required key is missing",
-            file=str(path),
-            key=format_loc(loc),
-            line=line_of(tree, loc[:-1]),
             fix=f"add `{loc[-1]}:` here",
+            line_at=loc[:-1],
         )
     if kind == "value_error":  # our own validators already say what to do
-        return ConfigError(
+        return _error_at(
+            path,
+            tree,
+            loc,
             str(error["msg"]).removeprefix("Value error, "),
-            file=str(path),
-            key=format_loc(loc),
-            line=line_of(tree, loc),
         )
     got = error.get("input")
     shown = "" if isinstance(got, Mapping | list) else f" (got {got!r})"
-    return ConfigError(
+    return _error_at(
+        path,
+        tree,
+        loc,
         f"{error['msg']}{shown}",
-        file=str(path),
-        key=format_loc(loc),
-        line=line_of(tree, loc),
         fix="correct the value",
     )
 
@@ -433,6 +434,20 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
             if found is not None:
                 return found
     return None
+
+
+def _error_at(
+    path: Path,
+    tree: Any,
+    loc: Loc,
+    message: str,
+    *,
+    fix: str | None = None,
+    line_at: Loc | None = None,
+) -> ConfigError:
+    """An error about the key at ``loc``, with its line (or that of ``line_at``)."""
+    line = line_of(tree, loc if line_at is None else line_at)
+    return ConfigError(message, file=str(path), key=format_loc(loc), line=line, fix=fix)
 
 
 def format_loc(loc: Loc) -> str:
