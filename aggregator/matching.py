@@ -58,13 +58,14 @@ def match(
     mentees = [m for m in config.mentees if only is None or m.id in only]
     matcher, report.refitted = _matcher(store, count, now())
     progress = store.mentee_progress()
+    verdicts = store.feedback()
+    feedback = _feedback(store, verdicts)
     pending: dict[int, list[tuple[Profile, str]]] = {}  # leads after this id → profiles
     for mentee in mentees:
         profile = profile_from_mentee(
             mentee, read_resume(Path(mentee.resume)) if mentee.resume else ""
         )
-        feedback = store.feedback(mentee.id)
-        state = _progress_hash(profile, feedback)
+        state = _progress_hash(profile, verdicts.get(mentee.id, {}))
         previous = progress.get(mentee.id)
         if previous is None or (previous.profile_hash, previous.model_fingerprint) != (
             state,
@@ -76,7 +77,7 @@ def match(
             pending.setdefault(previous.scored_through, []).append((profile, state))
             report.updated.append(mentee.id)
     for after, group in sorted(pending.items()):
-        scored = _score_group(config, store, matcher, group, after, highest, now())
+        scored = _score_group(config, store, matcher, group, feedback, after, highest, now())
         report.matches_stored += scored
         if after:
             report.new_leads_scored = max(report.new_leads_scored, highest - after)
@@ -99,6 +100,7 @@ def _score_group(
     store: Store,
     matcher: TfidfMatcher,
     group: list[tuple[Profile, str]],
+    feedback: dict[str, Feedback],
     after: int,
     highest: int,
     now: datetime,
@@ -106,7 +108,6 @@ def _score_group(
     """Rank the leads after ``after`` for these profiles and store the matches."""
     keyed = [(str(s.lead_id), s.posting) for s in store.lead_postings(after_lead=after)]
     index = matcher.index(keyed)
-    feedback = {p.id: _feedback(store, p.id) for p, _ in group}
     found = matcher.rank_many(
         [p for p, _ in group],
         index,
@@ -116,21 +117,24 @@ def _score_group(
         max_age_days=config.matching.max_age_days,
         feedback=feedback,
     )
-    stored = 0
-    for profile, state in group:
-        progress = MenteeProgress(profile.id, state, matcher.fingerprint, highest)
-        store.save_matches(progress, found[profile.id], now, replace_all=after == 0)
-        stored += len(found[profile.id])
-    return stored
+    results = [
+        (MenteeProgress(profile.id, state, matcher.fingerprint, highest), found[profile.id])
+        for profile, state in group
+    ]
+    store.save_matches(results, now, replace_all=after == 0)
+    return sum(len(matches) for _, matches in results)
 
 
-def _feedback(store: Store, mentee: str) -> Feedback:
-    verdicts = store.feedback(mentee)
-    postings = store.representatives(sorted(verdicts))
-    liked = [postings[lead].posting for lead, v in verdicts.items() if v is not Verdict.NOT_FOR_ME]
-    disliked = [postings[lead].posting for lead, v in verdicts.items() if v is Verdict.NOT_FOR_ME]
-    hidden = [str(lead) for lead, v in verdicts.items() if v is Verdict.NOT_FOR_ME]
-    return Feedback.of(liked, disliked, hidden)
+def _feedback(store: Store, verdicts: dict[str, dict[int, Verdict]]) -> dict[str, Feedback]:
+    """Each mentee's verdicts as liked, disliked and hidden leads for the matcher."""
+    postings = store.representatives(sorted({lead for said in verdicts.values() for lead in said}))
+    feedback = {}
+    for mentee, said in verdicts.items():
+        liked = [postings[lead].posting for lead, v in said.items() if v is not Verdict.NOT_FOR_ME]
+        disliked = [postings[lead].posting for lead, v in said.items() if v is Verdict.NOT_FOR_ME]
+        hidden = [str(lead) for lead, v in said.items() if v is Verdict.NOT_FOR_ME]
+        feedback[mentee] = Feedback.of(liked, disliked, hidden)
+    return feedback
 
 
 def _progress_hash(profile: Profile, feedback: dict[int, Verdict]) -> str:

@@ -451,22 +451,21 @@ class Store:
 
     def save_matches(
         self,
-        progress: MenteeProgress,
-        found: Sequence[Match],
+        results: Sequence[tuple[MenteeProgress, Sequence[Match]]],
         now: datetime,
         *,
         replace_all: bool,
     ) -> None:
-        """Store a mentee's new matches and progress together; ``replace_all`` re-scored them."""
-        values = {
-            "profile_hash": progress.profile_hash,
-            "model_fingerprint": progress.model_fingerprint,
-            "scored_through": progress.scored_through,
-            "updated_at": now,
-        }
+        """Store mentees' new matches and progress in one transaction.
+
+        ``replace_all``: they were re-scored against every lead, so older matches go.
+        """
         with self.engine.begin() as conn:
-            if replace_all:
-                conn.execute(delete(matches).where(matches.c.mentee_id == progress.mentee))
+            mentees = [progress.mentee for progress, _ in results]
+            for chunk in _chunks(mentees):
+                if replace_all:
+                    conn.execute(delete(matches).where(matches.c.mentee_id.in_(chunk)))
+                conn.execute(delete(mentee_progress).where(mentee_progress.c.mentee_id.in_(chunk)))
             rows = [
                 {
                     "mentee_id": progress.mentee,
@@ -476,17 +475,23 @@ class Store:
                     "gaps": list(m.gaps),
                     "scored_at": now,
                 }
+                for progress, found in results
                 for m in found
             ]
             if rows:
                 conn.execute(insert(matches), rows)
-            done = conn.execute(
-                update(mentee_progress)
-                .where(mentee_progress.c.mentee_id == progress.mentee)
-                .values(**values)
-            )
-            if done.rowcount == 0:
-                conn.execute(insert(mentee_progress).values(mentee_id=progress.mentee, **values))
+            marks = [
+                {
+                    "mentee_id": progress.mentee,
+                    "profile_hash": progress.profile_hash,
+                    "model_fingerprint": progress.model_fingerprint,
+                    "scored_through": progress.scored_through,
+                    "updated_at": now,
+                }
+                for progress, _ in results
+            ]
+            if marks:
+                conn.execute(insert(mentee_progress), marks)
 
     def matches(self, mentee: str | None = None) -> list[StoredMatch]:
         """Stored matches, best first per mentee, with each lead's representative posting."""
@@ -539,11 +544,14 @@ class Store:
                 insert(feedback).values(mentee_id=mentee, lead_id=lead_id, verdict=verdict, at=now)
             )
 
-    def feedback(self, mentee: str) -> dict[int, Verdict]:
-        """A mentee's verdicts by lead id."""
-        query = select(feedback.c.lead_id, feedback.c.verdict).where(feedback.c.mentee_id == mentee)
+    def feedback(self) -> dict[str, dict[int, Verdict]]:
+        """Every mentee's verdicts, by mentee id and lead id."""
+        query = select(feedback.c.mentee_id, feedback.c.lead_id, feedback.c.verdict)
+        said: dict[str, dict[int, Verdict]] = {}
         with self.engine.connect() as conn:
-            return {lead: Verdict(verdict) for lead, verdict in conn.execute(query).all()}
+            for mentee, lead, verdict in conn.execute(query):
+                said.setdefault(mentee, {})[lead] = Verdict(verdict)
+        return said
 
     def posting_counts(self) -> dict[str, int]:
         """How many postings each source has in the store."""
