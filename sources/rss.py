@@ -8,6 +8,7 @@ links, or HTML descriptions with scripts in them. All of that is normalised here
 from __future__ import annotations
 
 import calendar
+import email.utils
 import logging
 import re
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from lxml import etree
 from pydantic import Field
 
 from aggregator.config import SourceOptions
@@ -86,6 +88,10 @@ def parse_feed(
     if not body.strip():
         raise FeedFormatError(f"empty response from {url}; the feed returned no content")
     _reject_entity_bomb(body, url)
+    fast = plain_rss_items(body, url)
+    if fast is not None:
+        feed_link, entries = fast
+        return _postings(entries, feed_link, url, source, company)
     parsed = feedparser.parse(
         body,
         response_headers={"content-location": url, "content-type": content_type or "text/xml"},
@@ -101,15 +107,91 @@ def parse_feed(
             url,
             parsed.get("bozo_exception"),
         )
-    feed_link = parsed.feed.get("link") or url
+    return _postings(parsed.entries, parsed.feed.get("link") or url, url, source, company)
+
+
+def _postings(
+    entries: list[Any], feed_link: str, url: str, source: str, company: str | None
+) -> list[Posting]:
     we_work_remotely = _WWR_HOST in (urlsplit(feed_link).hostname or "") or _WWR_HOST in (
         urlsplit(url).hostname or ""
     )
     return [
         _posting(entry, url, source, company, we_work_remotely)
-        for entry in parsed.entries
+        for entry in entries
         if entry.get("title") or entry.get("link")
     ]
+
+
+# The fast path reads plain RSS 2.0 (most job feeds) with lxml, about ten times faster than
+# feedparser. Anything unusual — another format, a DOCTYPE or entities, xml:base, a namespace
+# it does not know, a date it cannot read, ill-formed XML — goes to feedparser instead, so
+# both paths give the same postings (the golden tests run real feeds through this one).
+_FAST_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
+)
+_CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_IGNORED_NAMESPACES = ("{http://search.yahoo.com/mrss",)  # media:content logos
+_ITEM_FIELDS = frozenset(
+    {"title", "link", "description", "region", "country", "state", "skills", "type",
+     "location", "company", "job_type", "salary", "expires_at", "comments"}
+)  # fmt: skip
+
+
+def plain_rss_items(body: bytes, url: str) -> tuple[str, list[dict[str, Any]]] | None:
+    """The channel link and items of a plain RSS 2.0 feed, shaped like feedparser's entries;
+    None when the feed needs feedparser."""
+    head = body[:4096].upper()
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in body or b"xml:base" in body:
+        return None
+    try:
+        root = etree.fromstring(body, parser=_FAST_PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    channel = root.find("channel") if root.tag == "rss" and root.get("version") == "2.0" else None
+    if channel is None:
+        return None
+    entries = []
+    for item in channel.iterfind("item"):
+        entry = _fast_entry(item, url)
+        if entry is None:
+            return None
+        entries.append(entry)
+    if not entries:
+        return None
+    return (channel.findtext("link") or "").strip(), entries
+
+
+def _fast_entry(item: Any, url: str) -> dict[str, Any] | None:
+    entry: dict[str, Any] = {"tags": []}
+    for child in item:
+        tag = child.tag
+        if not isinstance(tag, str) or tag.startswith(_IGNORED_NAMESPACES):
+            continue
+        value = (child.text or "").strip()
+        if tag in _ITEM_FIELDS:
+            entry[tag] = value
+        elif tag == "guid":
+            entry["id"] = value
+            if child.get("isPermaLink", "true").lower() != "false":
+                entry["guid_link"] = value
+        elif tag == "category":
+            entry["tags"].append({"term": value, "scheme": child.get("domain"), "label": None})
+        elif tag == "pubDate":
+            try:
+                moment = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+            entry["published_parsed"] = moment.utctimetuple()
+        elif tag == _CONTENT_ENCODED:
+            entry["content"] = [{"value": value, "type": "text/html", "base": url}]
+        else:
+            return None  # an element feedparser might read differently
+    if "link" not in entry and "guid_link" in entry:
+        entry["link"] = entry["guid_link"]
+    if "description" in entry:
+        entry["summary_detail"] = {"value": entry["description"], "type": "text/html", "base": url}
+    return entry
 
 
 def _reject_non_feed(parsed: Any, body: bytes, url: str, content_type: str) -> None:
