@@ -23,7 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from aggregator.errors import ConfigError
-from aggregator.models import Mentee, Mentor
+from aggregator.models import DEFAULT_REPOST_WINDOW_DAYS, Mentee, Mentor
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 CONFIG_ENV_VAR = "LEADS_CONFIG"
@@ -85,7 +85,7 @@ class DedupeConfig(BaseModel):
     model_config = _STRICT
     # A job reposted (same company and title, or the same description) within this many days
     # of last being seen is the same lead, so mentees are not told about it again.
-    repost_window_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    repost_window_days: Annotated[int, Field(ge=0, le=3650)] = DEFAULT_REPOST_WINDOW_DAYS
 
 
 class MatchingConfig(BaseModel):

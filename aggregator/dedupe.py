@@ -40,7 +40,6 @@ MIN_SHINGLES = 8  # shorter descriptions say too little to compare
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands of 4 rows: a pair at J = 0.7 shares a band with probability 0.99
 ROWS_PER_BAND = PERMUTATIONS // BANDS
-DEFAULT_REPOST_WINDOW_DAYS = 30
 
 _RANDOM = np.random.default_rng(20261125)  # fixed: signatures must be stable across runs
 # (a·x + b) mod 2^32 with odd a: cheap 32-bit permutations of the shingle hashes (uint32

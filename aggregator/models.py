@@ -14,6 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+# A job seen again within this many days is the same lead (see aggregator.dedupe).
+DEFAULT_REPOST_WINDOW_DAYS = 30
+
 
 @dataclass(frozen=True, slots=True)
 class Salary:

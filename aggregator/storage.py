@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -44,11 +44,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from aggregator import dedupe
-from aggregator.dedupe import DEFAULT_REPOST_WINDOW_DAYS
 from aggregator.errors import StoreError
 from aggregator.identity import canonical_url, content_hash, fingerprint
 from aggregator.models import (
+    DEFAULT_REPOST_WINDOW_DAYS,
     Match,
     MenteeProgress,
     Posting,
@@ -58,6 +57,9 @@ from aggregator.models import (
     StoredPosting,
     Verdict,
 )
+
+if TYPE_CHECKING:
+    from aggregator import dedupe
 
 log = logging.getLogger(__name__)
 
@@ -581,6 +583,10 @@ def _assign_leads(
     The batch's candidate leads are loaded with a few IN queries, the decisions are made in
     memory (aggregator.dedupe.LeadIndex), and new leads are inserted in one statement.
     """
+    # Imported where used (here and below): dedupe needs numpy, and a run where every
+    # source answers 304 should not pay for importing it.
+    from aggregator import dedupe
+
     seen = dedupe.sightings(batch, [r["canonical_url"] for r in rows])
     index = _load_lead_index(conn, seen, window_start)
     created: list[dedupe.Sighting] = []
@@ -609,6 +615,8 @@ def _load_lead_index(
     conn: Connection, seen: list[dedupe.Sighting], window_start: datetime
 ) -> dedupe.LeadIndex:
     """The stored leads any of these sightings could join."""
+    from aggregator import dedupe
+
     index = dedupe.LeadIndex()
     urls = sorted({s.url for s in seen if s.url})
     for chunk in _chunks(urls):
@@ -637,12 +645,16 @@ def _load_lead_index(
 
 
 def _known_lead(row: Any) -> dedupe.KnownLead:
+    from aggregator import dedupe
+
     signature = dedupe.from_bytes(row.signature) if row.signature is not None else None
     return dedupe.KnownLead.stored(row.id, row.key, row.company_key, signature)
 
 
 def _insert_leads(conn: Connection, created: list[dedupe.Sighting], now: datetime) -> list[int]:
     """Insert new leads (and their LSH bands); their ids, in order."""
+    from aggregator import dedupe
+
     if not created:
         return []
     values = [

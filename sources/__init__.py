@@ -59,4 +59,10 @@ def build_source(options: SourceOptions) -> Source:
 
 __all__ = [
     "COMPANY_PAGE_TYPES",
-    "SOURCE_TYPES", "CollectContext", "Collected", "Source", "build_source", "option_models"]
+    "SOURCE_TYPES",
+    "CollectContext",
+    "Collected",
+    "Source",
+    "build_source",
+    "option_models",
+]

@@ -101,7 +101,6 @@ class _TextExtractor:
         # As a browser renders it: outside <pre>, a line break in the source is just a space.
         self.parts.append(data if self._preformatted else _HTML_WHITESPACE.sub(" ", data))
 
-
     def feed(self, fragment: str) -> None:
         """Read a whole fragment."""
         position = 0

@@ -7,8 +7,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import ftfy
-
 from aggregator.models import Salary
 
 # Epoch numbers above this are milliseconds (this is Sat 20 Nov 2286 in seconds).
@@ -43,6 +41,8 @@ def repair_text(text: str | None) -> str:
     """Undo mojibake (UTF-8 read as Latin-1/cp1252, sometimes twice), leave good text alone."""
     if not text:
         return ""
+    import ftfy  # 40 ms to import: only sources that repair text pay for it, in a worker
+
     return ftfy.fix_text(text, normalization="NFC", unescape_html=False, uncurl_quotes=False)
 
 
