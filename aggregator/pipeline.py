@@ -86,6 +86,7 @@ async def collect_async(
                 report.sources.append(outcome)
                 if on_source_done is not None:
                     on_source_done(outcome)
+            await write.flush(now())
     finally:
         pool.close()
         writer.shutdown()
@@ -101,6 +102,7 @@ class _Writer:
         self.store = store
         self.executor = executor
         self.repost_window = window
+        self.unchanged: list[SourceState] = []
 
     async def _run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         call = functools.partial(function, *args, **kwargs)
@@ -112,9 +114,16 @@ class _Writer:
         await self._run(self.store.record_failure, state, reason, now)
         return SourceOutcome(name=state.name, status=FetchStatus.FAILED, error=reason)
 
-    async def not_modified(self, state: SourceState, now: datetime) -> None:
-        """Record a 304."""
-        await self._run(self.store.record_not_modified, state, now)
+    def not_modified(self, state: SourceState) -> None:
+        """Note a 304; all are recorded together by :meth:`flush` (nothing is lost if a crash
+        comes first: the next run asks again with the same validators)."""
+        self.unchanged.append(state)
+
+    async def flush(self, now: datetime) -> None:
+        """Record the 304s noted so far."""
+        if self.unchanged:
+            await self._run(self.store.record_not_modified, self.unchanged, now)
+            self.unchanged = []
 
     async def collected(
         self, state: SourceState, postings: Sequence[Posting], now: datetime, company_page: bool
@@ -148,8 +157,7 @@ async def _collect_one(
         log.info("source %s skipped: %s", name, collected.skipped)
         return SourceOutcome(name=name, status=FetchStatus.SKIPPED, error=collected.skipped)
     if collected.not_modified:
-        moved = replace(state, url=collected.moved_to or state.url)
-        await write.not_modified(moved, context.now())
+        write.not_modified(replace(state, url=collected.moved_to or state.url))
         return SourceOutcome(
             name=name, status=FetchStatus.NOT_MODIFIED, moved_to=collected.moved_to
         )

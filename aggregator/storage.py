@@ -299,14 +299,15 @@ class Store:
             _write_state(conn, failed)
         return failed
 
-    def record_not_modified(self, state: SourceState, now: datetime) -> SourceState:
-        """Remember a successful 304: nothing new, the source is healthy."""
-        fresh = replace(
-            state, last_attempt=now, last_success=now, last_error=None, consecutive_failures=0
-        )
+    def record_not_modified(self, states: Sequence[SourceState], now: datetime) -> None:
+        """Remember successful 304s: nothing new, the sources are healthy (one transaction)."""
         with self.engine.begin() as conn:
-            _write_state(conn, fresh)
-        return fresh
+            for state in states:
+                fresh = replace(
+                    state, last_attempt=now, last_success=now, last_error=None,
+                    consecutive_failures=0,
+                )  # fmt: skip
+                _write_state(conn, fresh)
 
     # -- postings -----------------------------------------------------------------------
 

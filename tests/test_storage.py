@@ -100,9 +100,10 @@ def test_source_state_success_failure_and_recovery(store: Store) -> None:
         '"v1"',
     )
     assert reread.last_success == T0  # a failure does not erase the last success
-    recovered = store.record_not_modified(reread, T1)
+    store.record_not_modified([reread], T1)
+    recovered = store.source_state("wwr")
     assert recovered.consecutive_failures == 0 and recovered.last_error is None
-    assert store.source_state("wwr").last_success == T1
+    assert recovered.last_success == T1 and recovered.etag == '"v1"'
 
 
 def test_unknown_source_has_empty_state(store: Store) -> None:
