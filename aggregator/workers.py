@@ -18,7 +18,11 @@ PROCESS_POOL_THRESHOLD = 8
 class CpuPool:
     """Runs parse functions in worker processes (many sources) or a thread (few)."""
 
-    def __init__(self, jobs: int, preload: tuple[str, ...] = ("__main__", "sources")) -> None:
+    def __init__(
+        self,
+        jobs: int,
+        preload: tuple[str, ...] = ("__main__", "sources", "feedparser", "lxml.etree"),
+    ) -> None:
         cores = os.cpu_count() or 1
         self._executor: Executor | None = None
         if jobs >= PROCESS_POOL_THRESHOLD and cores > 1:

@@ -16,8 +16,6 @@ from time import struct_time
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-from lxml import etree
 from pydantic import Field
 
 from aggregator.config import SourceOptions
@@ -92,6 +90,8 @@ def parse_feed(
     if fast is not None:
         feed_link, entries = fast
         return _postings(entries, feed_link, url, source, company)
+    import feedparser  # as lxml above: only where feeds are parsed
+
     parsed = feedparser.parse(
         body,
         response_headers={"content-location": url, "content-type": content_type or "text/xml"},
@@ -127,9 +127,6 @@ def _postings(
 # feedparser. Anything unusual — another format, a DOCTYPE or entities, xml:base, a namespace
 # it does not know, a date it cannot read, ill-formed XML — goes to feedparser instead, so
 # both paths give the same postings (the golden tests run real feeds through this one).
-_FAST_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
-)
 _CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _IGNORED_NAMESPACES = ("{http://search.yahoo.com/mrss",)  # media:content logos
 _ITEM_FIELDS = frozenset(
@@ -144,8 +141,13 @@ def plain_rss_items(body: bytes, url: str) -> tuple[str, list[dict[str, Any]]] |
     head = body[:4096].upper()
     if b"<!DOCTYPE" in head or b"<!ENTITY" in body or b"xml:base" in body:
         return None
+    from lxml import etree  # imported in the worker that parses, not by every command
+
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
+    )
     try:
-        root = etree.fromstring(body, parser=_FAST_PARSER)
+        root = etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError:
         return None
     channel = root.find("channel") if root.tag == "rss" and root.get("version") == "2.0" else None
