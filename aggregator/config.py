@@ -93,7 +93,7 @@ class MatchingConfig(BaseModel):
 
     model_config = _STRICT
     min_score: Annotated[float, Field(ge=0, le=1)] = 0.1  # a mentee's own min_score wins
-    keep: Annotated[int, Field(ge=1, le=10_000)] = 100  # matches stored per mentee per run
+    keep: Annotated[int, Field(ge=1, le=10_000)] = 20  # matches stored per mentee per run
     max_age_days: Annotated[int, Field(ge=1)] | None = None  # ignore older postings; None: any
 
 

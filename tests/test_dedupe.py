@@ -203,3 +203,28 @@ def test_title_words_spell_out_and_drop_noise() -> None:
     assert not dedupe.titles_compatible(
         dedupe.title_words("Android Engineer"), dedupe.title_words("iOS Engineer")
     )
+
+
+def test_a_big_employer_with_shared_boilerplate_still_finds_the_right_lead() -> None:
+    boilerplate = " ".join(f"acme benefit clause number {n} applies to everyone" for n in range(40))
+    roles = [
+        " ".join(f"role {r} duty {d} with tool{r}x{d} daily" for d in range(30)) for r in range(300)
+    ]
+    texts = [f"{roles[r]} {boilerplate}" for r in range(300)]
+    signatures = dedupe.signatures(texts)
+    index = dedupe.LeadIndex()
+    for lead_id, sig in enumerate(signatures, start=1):
+        assert sig is not None
+        stored = dedupe.KnownLead.stored(lead_id, f"acme|engineer {lead_id}|", "acme", sig)
+        index.add(stored)
+    copy_text = texts[199].replace("daily", "every day", 3)
+    (copy_signature,) = dedupe.signatures([copy_text])
+    sighting = dedupe.Sighting(
+        url="",
+        key="acme|engineer 200 remote|",
+        company="acme",
+        signature=copy_signature,
+        title=dedupe.title_words("Engineer 200 (Remote)"),
+        bands=tuple(dedupe.band_hashes(copy_signature)) if copy_signature is not None else (),
+    )
+    assert index.find(sighting) == 200
