@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -48,7 +47,6 @@ _RANDOM = np.random.default_rng(20261125)  # fixed: signatures must be stable ac
 _A = (_RANDOM.integers(0, 2**31, size=PERMUTATIONS, dtype=np.uint32) * 2 + 1).astype(np.uint32)
 _B = _RANDOM.integers(0, 2**32, size=PERMUTATIONS, dtype=np.uint64).astype(np.uint32)
 _MULTIPLIER = np.uint32(1_000_003)
-MAX_CANDIDATES = 64  # leads compared per sighting, those sharing the most LSH bands first
 MAX_WORDS = 400  # the opening of a description says which job it is; boilerplate comes later
 _GROUP = 64  # descriptions hashed together (bounds the temporary matrix)
 _WORD = re.compile(r"[a-z0-9]+(?:[+#.][a-z0-9+#]+)*")
@@ -323,13 +321,9 @@ class LeadIndex:
     def _by_description(self, sighting: Sighting) -> int | None:
         if not sighting.company or sighting.signature is None:
             return None
-        shared = Counter(lead for band in sighting.bands for lead in self.by_band.get(band, ()))
-        # A company's postings share boilerplate, so a big employer can bring thousands of
-        # candidates that share a band or two; a near-duplicate shares many. Checking only the
-        # leads that share the most bands keeps the cost flat, whatever the company's size.
-        ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
+        candidates = {lead for band in sighting.bands for lead in self.by_band.get(band, ())}
         best, best_score = None, NEAR_DUPLICATE_THRESHOLD
-        for lead_id, _ in ranked[:MAX_CANDIDATES]:
+        for lead_id in sorted(candidates):
             lead = self.leads[lead_id]
             if lead.company != sighting.company or lead.signature is None:
                 continue
