@@ -31,11 +31,6 @@ class CpuPool:
             context.set_forkserver_preload(list(preload))
             self._executor = ProcessPoolExecutor(max_workers=min(cores, jobs), mp_context=context)
 
-    @property
-    def uses_processes(self) -> bool:
-        """True when parsing runs in worker processes."""
-        return self._executor is not None
-
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function(*args)`` without blocking the event loop."""
         if self._executor is None:
