@@ -6,6 +6,7 @@
     │   ├── FetchError          network or HTTP trouble (timeout, 4xx/5xx, too large, redirects)
     │   └── FeedFormatError     the body is not what the source expects (bad XML, HTML, empty)
     ├── StoreError              the database cannot be opened or migrated
+    ├── DeliveryError           a digest could not be handed over (SMTP or outbox)
     └── RunLockedError          another run holds the lock
 
 Every message says what went wrong *and* what to do next, because the person reading
@@ -62,6 +63,18 @@ class FeedFormatError(SourceError):
 
 class StoreError(LeadsError):
     """The database cannot be opened, migrated or written."""
+
+
+class DeliveryError(LeadsError):
+    """A digest could not be delivered; its leads stay pending.
+
+    ``permanent`` is True when retrying the same message cannot help (a 5xx for the
+    recipient); a temporary failure (server down, 4xx, disconnect) is retried next run.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        self.permanent = permanent
+        super().__init__(message)
 
 
 class RunLockedError(LeadsError):

@@ -93,6 +93,15 @@ class StoredMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class SeenAt:
+    """One place a lead was seen: a source's page for the posting."""
+
+    source: str
+    url: str
+    company_page: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class MenteeProgress:
     """How far matching got for a mentee, to score only what is new next time."""
 
@@ -179,6 +188,32 @@ _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
+class Contact(BaseModel):
+    """Someone in a mentor's network who can introduce a mentee at their company."""
+
+    model_config = _STRICT
+
+    name: NonEmpty
+    company: NonEmpty
+    email: EmailStr | None = None  # LinkedIn exports leave it empty unless the contact shares it
+    position: str = ""
+    url: str = ""  # a profile link
+
+
+DEFAULT_DIGEST_SCHEDULE = "weekly mon 07:00"
+
+
+class DigestSettings(BaseModel):
+    """When a mentor's digest goes out and what it holds."""
+
+    model_config = _STRICT
+
+    schedule: NonEmpty = DEFAULT_DIGEST_SCHEDULE  # cron expression or e.g. `daily 08:00`
+    max_leads_per_mentee: Annotated[int, Field(ge=1, le=50)] = 5
+    min_score: Annotated[float, Field(ge=0, le=1)] | None = None  # else matching.min_score
+    send_empty: bool = False  # send a short "nothing new" email when there are no leads
+
+
 class Mentor(BaseModel):
     """Someone who reads digests and passes leads on."""
 
@@ -187,7 +222,11 @@ class Mentor(BaseModel):
     id: NonEmpty
     name: NonEmpty
     email: EmailStr
-    timezone: str = "UTC"
+    timezone: str = "UTC"  # an IANA name such as Europe/Berlin; digests follow it
+    digest: DigestSettings = DigestSettings()
+    # The mentor's contacts: a LinkedIn Connections.csv (path relative to the config file)
+    # or an inline list.
+    network: str | tuple[Contact, ...] = ()
 
 
 class Exclusions(BaseModel):
@@ -222,3 +261,37 @@ class Mentee(BaseModel):
         if not self.id:
             object.__setattr__(self, "id", slugify(self.name))
         return self
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLead:
+    """A lead as a digest shows it: the match, where it was seen, and whom the mentor knows there."""
+
+    match: StoredMatch
+    seen_at: tuple[SeenAt, ...]  # the company's own page first
+    contacts: tuple[Contact, ...] = ()  # people in the mentor's network at the company
+
+
+@dataclass(frozen=True, slots=True)
+class MenteeDigest:
+    """One mentee's part of a digest."""
+
+    mentee: Mentee
+    leads: tuple[DigestLead, ...]
+    page_url: str | None = None  # the mentee's page of all leads, when the web view is set up
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything one email to one mentor says, ready to render."""
+
+    mentor: Mentor
+    sections: tuple[MenteeDigest, ...]  # mentees with new leads (all mentees when sending empty)
+    sender: str  # the From address
+    composed_at: datetime  # timezone-aware; shown in the mentor's timezone
+    message_id: str  # stable for the same leads, so a resend after a crash is recognisable
+
+    @property
+    def lead_count(self) -> int:
+        """How many leads the digest carries (a lead shown for two mentees counts twice)."""
+        return sum(len(section.leads) for section in self.sections)
