@@ -40,6 +40,7 @@ class MatchReport:
     updated: list[str] = field(default_factory=list)  # mentees scored against new leads only
     new_leads_scored: int = 0
     matches_stored: int = 0
+    profiles_reused: int = 0  # mentees whose stored profile vectors spared re-analysis
 
 
 def match(
@@ -61,6 +62,7 @@ def match(
     verdicts = store.feedback()
     feedback = _feedback(store, verdicts)
     pending: dict[int, list[tuple[Profile, str]]] = {}  # leads after this id → profiles
+    remembered: set[str] = set()  # mentees whose stored profile vectors are reused
     for mentee in mentees:
         profile = profile_from_mentee(
             mentee, read_resume(Path(mentee.resume)) if mentee.resume else ""
@@ -76,8 +78,15 @@ def match(
         elif previous.scored_through < highest:
             pending.setdefault(previous.scored_through, []).append((profile, state))
             report.updated.append(mentee.id)
+            if previous.profile_vectors and matcher.remember_profile_vectors(
+                profile, feedback.get(mentee.id), previous.profile_vectors
+            ):
+                remembered.add(mentee.id)
+    report.profiles_reused = len(remembered)
     for after, group in sorted(pending.items()):
-        scored = _score_group(config, store, matcher, group, feedback, after, highest, now())
+        scored = _score_group(
+            config, store, matcher, group, feedback, after, highest, now(), remembered
+        )
         report.matches_stored += scored
         if after:
             report.new_leads_scored = max(report.new_leads_scored, highest - after)
@@ -104,8 +113,10 @@ def _score_group(
     after: int,
     highest: int,
     now: datetime,
+    remembered: set[str],
 ) -> int:
-    """Rank the leads after ``after`` for these profiles and store the matches."""
+    """Rank the leads after ``after`` for these profiles and store the matches (and the
+    profile vectors the matcher computed, unless ``remembered`` from an earlier run)."""
     keyed = [(str(s.lead_id), s.posting) for s in store.lead_postings(after_lead=after)]
     index = matcher.index(keyed)
     found = matcher.rank_many(
@@ -118,7 +129,18 @@ def _score_group(
         feedback=feedback,
     )
     results = [
-        (MenteeProgress(profile.id, state, matcher.fingerprint, highest), found[profile.id])
+        (
+            MenteeProgress(
+                profile.id,
+                state,
+                matcher.fingerprint,
+                highest,
+                None
+                if profile.id in remembered
+                else matcher.profile_vectors(profile, feedback.get(profile.id)),
+            ),
+            found[profile.id],
+        )
         for profile, state in group
     ]
     store.save_matches(results, now, replace_all=after == 0)

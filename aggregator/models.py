@@ -109,6 +109,9 @@ class MenteeProgress:
     profile_hash: str
     model_fingerprint: str
     scored_through: int  # the highest lead id scored
+    # The matcher's vectors of this profile under that model (opaque bytes), so the next
+    # incremental run need not re-analyse the profile; None: keep what is stored.
+    profile_vectors: bytes | None = None
 
 
 class FetchStatus(StrEnum):
@@ -265,7 +268,7 @@ class Mentee(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class DigestLead:
-    """A lead as a digest shows it: the match, where it was seen, and whom the mentor knows there."""
+    """A lead as a digest shows it: the match, where it was seen, whom the mentor knows there."""
 
     match: StoredMatch
     seen_at: tuple[SeenAt, ...]  # the company's own page first

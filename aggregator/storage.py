@@ -29,17 +29,20 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     create_engine,
     delete,
     event,
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
@@ -52,6 +55,7 @@ from aggregator.models import (
     MenteeProgress,
     Posting,
     Salary,
+    SeenAt,
     SourceState,
     StoredMatch,
     StoredPosting,
@@ -63,7 +67,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _BATCH = 500  # rows per IN (...) lookup; well under SQLite's variable limit
 
 
@@ -176,6 +180,7 @@ mentee_progress = Table(
     Column("profile_hash", String(64), nullable=False),
     Column("model_fingerprint", String(64), nullable=False),
     Column("scored_through", Integer, nullable=False),  # highest lead id scored
+    Column("profile_vectors", LargeBinary),  # the matcher's vectors of the profile (schema 2)
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
@@ -200,12 +205,30 @@ feedback = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("mentor_id", String(200), primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
+    Column("mentee_id", String(200), primary_key=True),
+    Column("message_id", String(300), nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=False),
+    Index("ix_deliveries_message_id", "message_id"),
+)
+
 # Which sighting of a lead is shown: the company's own page, else the oldest.
 _SHOWN_FIRST = (postings.c.company_page.desc(), postings.c.first_seen, postings.c.id)
 
 # Migrations from version N-1 to N, as explicit DDL on the version before. A new database is
 # created at the current schema directly and stamped, so migration 1 is never needed.
-_MIGRATIONS: dict[int, Any] = {}
+def _to_schema_2(conn: Connection) -> None:
+    """Digest deliveries; profile vectors kept with matching progress."""
+    deliveries.create(conn)
+    blob = LargeBinary().compile(dialect=conn.dialect)
+    conn.execute(text(f"ALTER TABLE mentee_progress ADD COLUMN profile_vectors {blob}"))
+
+
+_MIGRATIONS: dict[int, Any] = {2: _to_schema_2}
 
 
 def _make_parent_folder(database: str | None) -> None:
@@ -388,18 +411,30 @@ class Store:
 
     def lead_links(self, lead_ids: Sequence[int]) -> dict[int, list[str]]:
         """Every URL each lead was seen at: the company's own pages first, then oldest first."""
-        links: dict[int, list[str]] = {lead_id: [] for lead_id in lead_ids}
+        return {
+            lead: [seen.url for seen in places] for lead, places in self.seen_at(lead_ids).items()
+        }
+
+    def seen_at(self, lead_ids: Sequence[int]) -> dict[int, list[SeenAt]]:
+        """Where each lead was seen (one entry per URL): company pages first, then oldest."""
+        found: dict[int, list[SeenAt]] = {lead_id: [] for lead_id in lead_ids}
         with self.engine.connect() as conn:
             for start in range(0, len(lead_ids), _BATCH):
                 query = (
-                    select(postings.c.lead_id, postings.c.url)
+                    select(
+                        postings.c.lead_id,
+                        postings.c.source,
+                        postings.c.url,
+                        postings.c.company_page,
+                    )
                     .where(postings.c.lead_id.in_(lead_ids[start : start + _BATCH]))
                     .order_by(*_SHOWN_FIRST)
                 )
-                for lead_id, url in conn.execute(query):
-                    if url and url not in links[lead_id]:
-                        links[lead_id].append(url)
-        return links
+                for lead_id, source, url, company_page in conn.execute(query):
+                    places = found[lead_id]
+                    if url and all(seen.url != url for seen in places):
+                        places.append(SeenAt(source, url, bool(company_page)))
+        return found
 
     # -- leads for matching ---------------------------------------------------------------
 
@@ -447,7 +482,11 @@ class Store:
             rows = conn.execute(select(mentee_progress)).all()
         return {
             r.mentee_id: MenteeProgress(
-                r.mentee_id, r.profile_hash, r.model_fingerprint, r.scored_through
+                r.mentee_id,
+                r.profile_hash,
+                r.model_fingerprint,
+                r.scored_through,
+                r.profile_vectors,
             )
             for r in rows
         }
@@ -464,11 +503,9 @@ class Store:
         ``replace_all``: they were re-scored against every lead, so older matches go.
         """
         with self.engine.begin() as conn:
-            mentees = [progress.mentee for progress, _ in results]
-            for chunk in _chunks(mentees):
-                if replace_all:
+            if replace_all:
+                for chunk in _chunks([progress.mentee for progress, _ in results]):
                     conn.execute(delete(matches).where(matches.c.mentee_id.in_(chunk)))
-                conn.execute(delete(mentee_progress).where(mentee_progress.c.mentee_id.in_(chunk)))
             rows = [
                 {
                     "mentee_id": progress.mentee,
@@ -483,18 +520,7 @@ class Store:
             ]
             if rows:
                 conn.execute(insert(matches), rows)
-            marks = [
-                {
-                    "mentee_id": progress.mentee,
-                    "profile_hash": progress.profile_hash,
-                    "model_fingerprint": progress.model_fingerprint,
-                    "scored_through": progress.scored_through,
-                    "updated_at": now,
-                }
-                for progress, _ in results
-            ]
-            if marks:
-                conn.execute(insert(mentee_progress), marks)
+            _save_progress(conn, [progress for progress, _ in results], now)
 
     def matches(self, mentee: str | None = None) -> list[StoredMatch]:
         """Stored matches, best first per mentee, with each lead's representative posting."""
@@ -503,6 +529,9 @@ class Store:
         )
         if mentee is not None:
             query = query.where(matches.c.mentee_id == mentee)
+        return self._stored_matches(query)
+
+    def _stored_matches(self, query: Select[Any]) -> list[StoredMatch]:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         representative = self.representatives(sorted({r.lead_id for r in rows}))
@@ -556,11 +585,123 @@ class Store:
                 said.setdefault(mentee, {})[lead] = Verdict(verdict)
         return said
 
+    # -- digests ------------------------------------------------------------------------
+
+    def pending_matches(
+        self,
+        mentor: str,
+        mentees: Sequence[str],
+        *,
+        min_score: float,
+        first_seen_after: datetime,
+    ) -> list[StoredMatch]:
+        """Matches of these mentees not yet delivered to ``mentor``, best first per mentee.
+
+        A lead already delivered to the mentor (for any mentee) is never pending again, and
+        a lead a mentee said is not for them is left out.
+        """
+        delivered = select(deliveries.c.lead_id).where(deliveries.c.mentor_id == mentor)
+        refused = select(feedback.c.lead_id).where(
+            feedback.c.mentee_id == matches.c.mentee_id,
+            feedback.c.verdict == Verdict.NOT_FOR_ME.value,
+        )
+        query = (
+            select(matches)
+            .join(leads, leads.c.id == matches.c.lead_id)
+            .where(
+                matches.c.mentee_id.in_(list(mentees)),
+                matches.c.score >= min_score,
+                leads.c.first_seen > first_seen_after,
+                matches.c.lead_id.not_in(delivered),
+                matches.c.lead_id.not_in(refused),
+            )
+            .order_by(matches.c.mentee_id, matches.c.score.desc(), matches.c.lead_id)
+        )
+        return self._stored_matches(query)
+
+    def record_delivery(
+        self, mentor: str, delivered: Sequence[tuple[str, int]], message_id: str, now: datetime
+    ) -> None:
+        """Mark (mentee, lead) pairs as delivered to ``mentor`` in message ``message_id``.
+
+        Called only once the message is durable or accepted, in one transaction, so a crash
+        leaves the leads pending rather than half-recorded.
+        """
+        rows = [
+            {
+                "mentor_id": mentor,
+                "mentee_id": mentee,
+                "lead_id": lead,
+                "message_id": message_id,
+                "delivered_at": now,
+            }
+            for mentee, lead in delivered
+        ]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(insert(deliveries), rows)
+
+    def delivered(self, mentor: str | None = None) -> list[tuple[str, str, int, str]]:
+        """What was delivered: (mentor, mentee, lead id, message id), oldest first."""
+        query = select(
+            deliveries.c.mentor_id,
+            deliveries.c.mentee_id,
+            deliveries.c.lead_id,
+            deliveries.c.message_id,
+        ).order_by(deliveries.c.delivered_at, deliveries.c.mentor_id, deliveries.c.lead_id)
+        if mentor is not None:
+            query = query.where(deliveries.c.mentor_id == mentor)
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
     def posting_counts(self) -> dict[str, int]:
         """How many postings each source has in the store."""
         query = select(postings.c.source, func.count()).group_by(postings.c.source)
         with self.engine.connect() as conn:
             return {source: count for source, count in conn.execute(query).all()}
+
+
+def _save_progress(conn: Connection, progress: list[MenteeProgress], now: datetime) -> None:
+    """Write mentees' progress. A row without new profile vectors keeps its stored ones: it
+    is updated in place, since rewriting every mentee's vectors on each incremental run
+    would cost more than the scoring."""
+    rows = {
+        p.mentee: {
+            "profile_hash": p.profile_hash,
+            "model_fingerprint": p.model_fingerprint,
+            "scored_through": p.scored_through,
+            "updated_at": now,
+            "profile_vectors": p.profile_vectors,
+        }
+        for p in progress
+    }
+    unchanged = [m for m, row in rows.items() if row["profile_vectors"] is None]
+    kept = _existing_progress(conn, unchanged)
+    for chunk in _chunks([m for m in rows if m not in kept]):
+        conn.execute(delete(mentee_progress).where(mentee_progress.c.mentee_id.in_(chunk)))
+    replaced = [{"mentee_id": m, **row} for m, row in rows.items() if m not in kept]
+    if replaced:
+        conn.execute(insert(mentee_progress), replaced)
+    if kept:
+        values = ("profile_hash", "model_fingerprint", "scored_through", "updated_at")
+        statement = (
+            update(mentee_progress)
+            .where(mentee_progress.c.mentee_id == bindparam("mentee"))
+            .values({column: bindparam(column) for column in values})
+        )
+        conn.execute(
+            statement,
+            [{"mentee": m, **{c: rows[m][c] for c in values}} for m in sorted(kept)],
+        )
+
+
+def _existing_progress(conn: Connection, mentees: list[str]) -> set[str]:
+    """Which of these mentees have a progress row."""
+    found: set[str] = set()
+    for chunk in _chunks(mentees):
+        query = select(mentee_progress.c.mentee_id).where(mentee_progress.c.mentee_id.in_(chunk))
+        found.update(conn.execute(query).scalars())
+    return found
 
 
 def _touch(conn: Connection, posting_ids: list[int], now: datetime) -> None:

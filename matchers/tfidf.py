@@ -110,7 +110,7 @@ class TfidfMatcher:
         self._transformer: TfidfTransformer | None = None
         self._vocabulary: dict[str, int] = {}
         self._reference = sp.csr_matrix((0, 0), dtype=np.float32)
-        self._profile_cache: dict[tuple[Profile, Feedback | None], _Vectors] = {}
+        self._profile_cache: dict[_CacheKey, _Vectors] = {}
 
     # -- fitting -----------------------------------------------------------------------
 
@@ -235,7 +235,7 @@ class TfidfMatcher:
         Remembered per (profile, feedback): a profile's vectors depend only on it and the
         model, so later calls (new postings landing) reuse them.
         """
-        keys = [(p, feedback.get(p.id)) for p in profiles]
+        keys = [_cache_key(p, feedback.get(p.id)) for p in profiles]
         cache = self._profile_cache
         todo = [i for i, key in enumerate(keys) if key not in cache]
         if todo:
@@ -316,6 +316,27 @@ class TfidfMatcher:
         if all(row is not None for row in rows):
             return index.vectors[[row for row in rows if row is not None]]
         return self._posting_vectors(postings)[0]
+
+    # -- remembered profile vectors ---------------------------------------------------
+
+    def profile_vectors(self, profile: Profile, feedback: Feedback | None = None) -> bytes | None:
+        """The vectors an earlier rank computed for this profile, as bytes for the caller to
+        store and hand back through :meth:`remember_profile_vectors` in a later run (they
+        skip re-analysing the profile); ``None`` when this matcher has not vectorised it."""
+        vectors = self._profile_cache.get(_cache_key(profile, feedback))
+        return None if vectors is None else _pack_vectors(self.fingerprint, vectors)
+
+    def remember_profile_vectors(
+        self, profile: Profile, feedback: Feedback | None, data: bytes
+    ) -> bool:
+        """Reuse stored :meth:`profile_vectors` bytes; False (and nothing kept) when they were
+        made by another model or are damaged. The caller vouches that ``profile`` and
+        ``feedback`` are the ones they were made for (store them under the profile's hash)."""
+        vectors = _unpack_vectors(self.fingerprint, data, len(self.terms))
+        if vectors is None:
+            return False
+        self._profile_cache[_cache_key(profile, feedback)] = vectors
+        return True
 
     # -- ranking -----------------------------------------------------------------------
 
@@ -540,6 +561,51 @@ def _stack(rows: Sequence[_Row], width: int) -> sp.csr_matrix:
     indices = np.concatenate([c for c, _ in rows] + [np.zeros(0, np.int32)])
     data = np.concatenate([d for _, d in rows] + [np.zeros(0, np.float32)])
     return sp.csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(rows), width))
+
+
+_CacheKey = tuple[Profile, tuple[Posting, ...], tuple[Posting, ...]]
+
+
+def _cache_key(profile: Profile, feedback: Feedback | None) -> _CacheKey:
+    """What a profile's vectors depend on: the profile and the postings liked and disliked
+    (hidden ones only filter, and no feedback is the same as empty feedback)."""
+    return (profile, feedback.liked, feedback.disliked) if feedback else (profile, (), ())
+
+
+_VECTORS_HEADER = struct.Struct("<16sIII")  # model fingerprint, own, expanded, skill counts
+
+
+def _pack_vectors(fingerprint: str, vectors: _Vectors) -> bytes:
+    (own_columns, own_values), (wide_columns, wide_values), skills = vectors
+    header = _VECTORS_HEADER.pack(
+        fingerprint.encode(), len(own_columns), len(wide_columns), len(skills)
+    )
+    parts = (own_columns.astype("<i4"), own_values.astype("<f4"),
+             wide_columns.astype("<i4"), wide_values.astype("<f4"), skills.astype("<i8"))
+    return header + b"".join(part.tobytes() for part in parts)
+
+
+def _unpack_vectors(fingerprint: str, data: bytes, width: int) -> _Vectors | None:
+    try:
+        stamp, own, wide, skills = _VECTORS_HEADER.unpack_from(data)
+    except struct.error:
+        return None
+    if stamp != fingerprint.encode() or len(data) != _VECTORS_HEADER.size + 8 * (
+        own + wide + skills
+    ):
+        return None
+    at = _VECTORS_HEADER.size
+    arrays = []
+    for count, dtype in ((own, "<i4"), (own, "<f4"), (wide, "<i4"), (wide, "<f4"),
+                         (skills, "<i8")):
+        arrays.append(np.frombuffer(data, dtype, count, at))
+        at += count * np.dtype(dtype).itemsize
+    columns = np.concatenate((arrays[0], arrays[2]))
+    if len(columns) and (columns.min() < 0 or columns.max() >= width):
+        return None
+    return ((arrays[0].astype(np.int32), arrays[1].astype(np.float32)),
+            (arrays[2].astype(np.int32), arrays[3].astype(np.float32)),
+            arrays[4].astype(np.int64))
 
 
 def _identity(posting: Posting) -> tuple[str, str]:

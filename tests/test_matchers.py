@@ -312,3 +312,19 @@ def test_profiles_come_from_mentees_and_hash_what_scores_depend_on() -> None:
 def test_feedback_collects_any_iterables() -> None:
     wish = Feedback.of(hidden=["a", "b"])
     assert wish.hidden == frozenset({"a", "b"}) and wish.liked == ()
+
+
+def test_stored_profile_vectors_are_reused_only_by_the_same_model(
+    matcher: TfidfMatcher, postings: list[Posting], keyed: list[tuple[str, Posting]]
+) -> None:
+    fresh = matcher.rank(frontend(), keyed)
+    stored = matcher.profile_vectors(frontend())
+    assert stored is not None
+    loaded = load_matcher(dump_matcher(matcher))
+    assert loaded is not None
+    assert loaded.profile_vectors(frontend()) is None  # a new matcher has not vectorised it
+    assert loaded.remember_profile_vectors(frontend(), None, stored)
+    assert loaded.rank(frontend(), keyed) == fresh
+    other = TfidfMatcher().fit(postings[: len(postings) // 2])
+    assert not other.remember_profile_vectors(frontend(), None, stored)  # another model
+    assert not loaded.remember_profile_vectors(frontend(), None, stored[:-3])  # damaged

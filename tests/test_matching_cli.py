@@ -6,16 +6,25 @@ Real recorded We Work Remotely feeds served on 127.0.0.1, collected into real SQ
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
+from dataclasses import astuple
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
+from aggregator import matching
 from aggregator.cli import app
+from aggregator.config import load_config
 from aggregator.loopback import serve_directory
+from aggregator.storage import Store
+from sources import option_models
 
 FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 23, 7, tzinfo=UTC)
 FEEDS = ["back-end-programming", "design", "front-end-programming"]
 MENTEES = """\
 mentors:
@@ -100,6 +109,30 @@ def test_new_leads_are_scored_incrementally(collected: Path, base_url: str) -> N
     assert result.output.startswith("Scored 2 against 27 new lead(s);"), result.output
     after = {(m["mentee"], m["lead"]) for m in stored_matches(bigger)}
     assert before <= after  # earlier matches are kept
+
+
+def test_incremental_runs_reuse_stored_profile_vectors_with_the_same_results(
+    collected: Path, base_url: str
+) -> None:
+    leads(collected, "match")
+    bigger = write_config(collected.parent, base_url, [*FEEDS, "customer-support"])
+    assert leads(bigger, "collect").exit_code == 0
+    database = collected.parent / "leads.db"
+    recomputed = collected.parent / "recomputed.db"
+    shutil.copy(database, recomputed)
+    config = load_config(bigger, option_models())
+    outcomes = {}
+    for path, forget in ((database, False), (recomputed, True)):
+        store = Store(f"sqlite:///{path}")
+        if forget:
+            with store.engine.begin() as conn:
+                conn.execute(text("UPDATE mentee_progress SET profile_vectors = NULL"))
+        report = matching.match(config, store, lambda: NOW)
+        outcomes[forget] = (report.profiles_reused, [astuple(m)[:5] for m in store.matches()])
+        store.close()
+    assert outcomes[False][0] == 2
+    assert outcomes[True][0] == 0
+    assert outcomes[False][1] == outcomes[True][1]
 
 
 def test_a_much_larger_corpus_refits_the_model_and_rescores(collected: Path, base_url: str) -> None:

@@ -146,20 +146,37 @@ def test_older_schema_is_migrated_forward_once(
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     Store(url).close()  # a database at the current version
     ran: list[int] = []
+    following = storage.SCHEMA_VERSION + 1
 
     def add_notes_column(conn: Connection) -> None:
-        ran.append(2)
+        ran.append(following)
         conn.execute(text("ALTER TABLE postings ADD COLUMN notes TEXT"))
 
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(storage._MIGRATIONS, 2, add_notes_column)
+    monkeypatch.setattr(storage, "SCHEMA_VERSION", following)
+    monkeypatch.setitem(storage._MIGRATIONS, following, add_notes_column)
     migrated = Store(url)
     migrated.close()
     Store(url).close()  # opening again does not migrate again
-    assert ran == [2]
+    assert ran == [following]
     reopened = Store(url)
     assert "notes" in {c["name"] for c in inspect(reopened.engine).get_columns("postings")}
     reopened.close()
+
+
+def test_a_schema_1_database_gains_deliveries_and_profile_vectors(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    first = Store(url)
+    with first.engine.begin() as conn:  # take it back to what schema 1 had
+        conn.execute(text("DROP TABLE deliveries"))
+        conn.execute(text("ALTER TABLE mentee_progress DROP COLUMN profile_vectors"))
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+    first.close()
+    migrated = Store(url)
+    found = inspect(migrated.engine)
+    assert "deliveries" in found.get_table_names()
+    assert "profile_vectors" in {c["name"] for c in found.get_columns("mentee_progress")}
+    assert migrated.delivered() == []
+    migrated.close()
 
 
 def test_unusable_url_is_a_store_error() -> None:
