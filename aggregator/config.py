@@ -17,13 +17,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from aggregator.errors import ConfigError
 from aggregator.models import DEFAULT_REPOST_WINDOW_DAYS, Mentee, Mentor
+from aggregator.schedules import check_timezone, parse_schedule
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 CONFIG_ENV_VAR = "LEADS_CONFIG"
@@ -77,6 +78,22 @@ class DeliveryConfig(BaseModel):
     method: Literal["file", "smtp"] = "file"
     outbox: str = "outbox"  # directory for .eml files, relative to the config file
     smtp: SmtpConfig | None = None
+    # The From address of digests sent as files (SMTP uses smtp.from).
+    sender: str = "mentor-leads <leads@localhost>"
+
+    @model_validator(mode="after")
+    def _smtp_settings_given(self) -> DeliveryConfig:
+        if self.method == "smtp" and self.smtp is None:
+            raise ValueError(
+                "method is smtp but there is no `smtp:` section — add delivery.smtp "
+                "with at least `host` and `from`, or use method: file"
+            )
+        return self
+
+    @property
+    def from_address(self) -> str:
+        """The From address of digests."""
+        return self.smtp.from_ if self.method == "smtp" and self.smtp else self.sender
 
 
 class DedupeConfig(BaseModel):
@@ -136,6 +153,11 @@ class AppConfig(BaseModel):
         """The folder .eml digests are written to."""
         return self.directory / self.delivery.outbox
 
+    def mentees_of(self, mentor: Mentor) -> tuple[Mentee, ...]:
+        """The mentees who name this mentor (by id or email)."""
+        keys = {mentor.id, str(mentor.email).lower()}
+        return tuple(m for m in self.mentees if m.mentor in keys or m.mentor.lower() in keys)
+
     def enabled_sources(self) -> list[SourceOptions]:
         """The sources to collect."""
         return [s for s in self.sources if s.enabled]
@@ -177,7 +199,10 @@ def load_config(path: Path, source_types: Mapping[str, type[SourceOptions]]) -> 
     except ValidationError as exc:
         raise validation_to_config_error(exc, path, tree, (), AppConfig) from exc
     mentees = resolve_resumes(config.mentees, path, tree, ("mentees",))
-    config = config.model_copy(update={"sources": tuple(sources), "mentees": mentees})
+    mentors = _check_mentors(config.mentors, path, tree)
+    config = config.model_copy(
+        update={"sources": tuple(sources), "mentees": mentees, "mentors": mentors}
+    )
     _check_references(config, path, tree)
     return config
 
@@ -219,6 +244,35 @@ def resolve_resumes(
             mentee = mentee.model_copy(update={"resume": str(resume)})
         resolved.append(mentee)
     return tuple(resolved)
+
+
+def _check_mentors(mentors: tuple[Mentor, ...], path: Path, tree: Any) -> tuple[Mentor, ...]:
+    """Timezones and schedules are valid; network files exist (their paths made absolute)."""
+    checked = []
+    for index, mentor in enumerate(mentors):
+        try:
+            check_timezone(mentor.timezone)
+        except ValueError as exc:
+            raise _error_at(path, tree, ("mentors", index, "timezone"), str(exc)) from exc
+        try:
+            parse_schedule(mentor.digest.schedule)
+        except ValueError as exc:
+            loc: Loc = ("mentors", index, "digest", "schedule")
+            raise _error_at(path, tree, loc, str(exc)) from exc
+        if isinstance(mentor.network, str):
+            network = (path.parent / mentor.network).resolve()
+            if not network.is_file():
+                raise _error_at(
+                    path,
+                    tree,
+                    ("mentors", index, "network"),
+                    f"network file not found: {network}",
+                    fix="give the path (relative to this file) of a LinkedIn Connections.csv, "
+                    "or list contacts inline as {name, email, company, position}",
+                )
+            mentor = mentor.model_copy(update={"network": str(network)})
+        checked.append(mentor)
+    return tuple(checked)
 
 
 def read_yaml(path: Path) -> Any:
