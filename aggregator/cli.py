@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -50,6 +50,9 @@ from aggregator.models import (
 )
 from aggregator.postings_file import read_postings_jsonl
 from aggregator.storage import Store
+
+if TYPE_CHECKING:
+    from aggregator.digesting import DigestOutcome
 from sources import option_models
 
 app = typer.Typer(
@@ -606,6 +609,75 @@ async def _detect(url: str, config: AppConfig) -> Any:
         return await detect(url, fetcher)
 
 
+# -- digest ----------------------------------------------------------------------------
+
+
+@app.command()
+def digest(
+    mentor: Annotated[str | None, typer.Option("--mentor", "-m", help="Only this mentor.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; send and record nothing.")
+    ] = False,
+    preview: Annotated[
+        Path | None,
+        typer.Option("--preview", help="Also write each digest's HTML and text to this folder."),
+    ] = None,
+) -> None:
+    """Email each mentor the best new leads for their mentees (SMTP, or .eml files)."""
+    from aggregator import digesting  # Jinja2 and rapidfuzz are only needed here
+
+    with _errors_handled():
+        config = _load()
+        if mentor is not None and mentor not in {m.id for m in config.mentors}:
+            raise ConfigError(
+                f"no mentor with id {mentor!r}",
+                file=str(config.path),
+                fix="mentor ids are listed under `mentors:`",
+            )
+        with _open_store(config) as store:
+            report = digesting.deliver(
+                config, store, clock, mentor=mentor, dry_run=dry_run, preview=preview
+            )
+    for outcome in report.outcomes:
+        _print_digest_outcome(outcome, report.destination)
+    if preview is not None:
+        out.print(f"Previews written to {preview.resolve()}")
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILURES)
+
+
+def _print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
+    """One mentor's line (and, for a dry run, the leads the digest would carry)."""
+    from aggregator.digesting import DigestStatus
+    from digests.render import digest_subject, fit_label
+
+    composed = outcome.digest
+    if outcome.status is DigestStatus.FAILED or composed is None:
+        err.print(Text(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"))
+        return
+    if outcome.status is DigestStatus.NOTHING_NEW:
+        out.print(Text(f"{outcome.mentor}: nothing new"))
+        return
+    line = Text(f"{outcome.mentor}: ")
+    line.append(safe(digest_subject(composed)))
+    line.append(f" → {composed.mentor.email}")
+    if outcome.status is DigestStatus.SENT:
+        line.append(f" ({destination})", style="dim")
+    else:
+        line.append(" (dry run: not sent)", style="dim")
+    out.print(line)
+    if outcome.status is not DigestStatus.DRY_RUN:
+        return
+    for section in composed.sections:
+        out.print(Text(f"  {section.mentee.name}:", style="bold"))
+        for lead in section.leads:
+            posting = lead.match.posting.posting
+            row = Text("    ")
+            row.append(safe(f"{posting.title} — {posting.company}"))
+            row.append(f"  ({fit_label(lead.match.score)}, {lead.match.score:.2f})", style="dim")
+            out.print(row)
+
+
 # -- demo ------------------------------------------------------------------------------
 
 
@@ -631,11 +703,15 @@ def demo(
     for mentee, found in result.best.items():
         rows = [(str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps) for m in found]
         out.print(ranking_table(mentee, rows))
+    for outcome in result.digests.outcomes:
+        _print_digest_outcome(outcome, result.digests.destination)
     out.print(f"  config:   {result.config.path}")
     out.print(f"  database: {result.config.database_url}")
+    out.print(f"  digests:  {result.config.outbox_dir} (open the .eml files in a mail program)")
     out.print(
         f"Next: `leads --config {result.config.path} matches` lists every match; "
-        "`… postings` and `… sources` show what was collected."
+        "`… postings` and `… sources` show what was collected; "
+        "`… digest --dry-run --preview DIR` shows what the next digest would hold."
     )
     _report_failures(report)
     if not report.ok:

@@ -1,17 +1,20 @@
-"""``leads demo``: the whole pipeline that exists so far, offline, on recorded real feeds.
+"""``leads demo``: the whole pipeline, offline, on recorded real feeds.
 
-Collect (bundled feeds served from 127.0.0.1) → dedupe → store → match.
+Collect (bundled feeds served from 127.0.0.1) → dedupe → store → match → digest (to the
+outbox folder, as .eml files).
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from aggregator import matching, pipeline
+from aggregator import digesting, matching, pipeline
 from aggregator.config import AppConfig, load_config
+from aggregator.digesting import DigestReport
 from aggregator.loopback import serve_directory
 from aggregator.matching import MatchReport
 from aggregator.models import RunReport, StoredMatch
@@ -32,11 +35,13 @@ class DemoResult:
     stored: int
     matched: MatchReport
     best: dict[str, list[StoredMatch]]  # the top matches per mentee id
+    digests: DigestReport
 
 
 def write_demo_config(output: Path, base_url: str) -> Path:
     """The demo's config.yaml in ``output``, its sources pointing at the loopback server."""
     output.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(DEMO_DATA / "network", output / "network", dirs_exist_ok=True)
     template = (DEMO_DATA / "config.yaml").read_text(encoding="utf-8")
     path = output / "config.yaml"
     path.write_text(template.replace(_BASE_URL_MARK, base_url), encoding="utf-8")
@@ -55,7 +60,8 @@ def run_demo(output: Path, now: Callable[[], datetime]) -> DemoResult:
             best: dict[str, list[StoredMatch]] = {}
             for found in store.matches():
                 best.setdefault(found.mentee, []).append(found)
+            digests = digesting.deliver(config, store, now)
         finally:
             store.close()
     top = {mentee: found[:TOP_SHOWN] for mentee, found in best.items()}
-    return DemoResult(config, report, stored, matched, top)
+    return DemoResult(config, report, stored, matched, top, digests)

@@ -212,6 +212,9 @@ deliveries = Table(
     Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
     Column("mentee_id", String(200), primary_key=True),
     Column("message_id", String(300), nullable=False),
+    # False: the lead was pending but not among the mentee's best in that digest; it is not
+    # news in the next one (the mentee's page lists it).
+    Column("shown", Boolean, nullable=False),
     Column("delivered_at", UtcDateTime, nullable=False),
     Index("ix_deliveries_message_id", "message_id"),
 )
@@ -620,9 +623,16 @@ class Store:
         return self._stored_matches(query)
 
     def record_delivery(
-        self, mentor: str, delivered: Sequence[tuple[str, int]], message_id: str, now: datetime
+        self,
+        mentor: str,
+        shown: Sequence[tuple[str, int]],
+        message_id: str,
+        now: datetime,
+        *,
+        passed_over: Sequence[tuple[str, int]] = (),
     ) -> None:
-        """Mark (mentee, lead) pairs as delivered to ``mentor`` in message ``message_id``.
+        """Mark (mentee, lead) pairs as delivered to ``mentor`` in message ``message_id``:
+        ``shown`` in it, or ``passed_over`` for better ones (neither is pending again).
 
         Called only once the message is durable or accepted, in one transaction, so a crash
         leaves the leads pending rather than half-recorded.
@@ -633,22 +643,28 @@ class Store:
                 "mentee_id": mentee,
                 "lead_id": lead,
                 "message_id": message_id,
+                "shown": was_shown,
                 "delivered_at": now,
             }
-            for mentee, lead in delivered
+            for pairs, was_shown in ((shown, True), (passed_over, False))
+            for mentee, lead in pairs
         ]
         if rows:
             with self.engine.begin() as conn:
                 conn.execute(insert(deliveries), rows)
 
     def delivered(self, mentor: str | None = None) -> list[tuple[str, str, int, str]]:
-        """What was delivered: (mentor, mentee, lead id, message id), oldest first."""
-        query = select(
-            deliveries.c.mentor_id,
-            deliveries.c.mentee_id,
-            deliveries.c.lead_id,
-            deliveries.c.message_id,
-        ).order_by(deliveries.c.delivered_at, deliveries.c.mentor_id, deliveries.c.lead_id)
+        """Leads shown in digests: (mentor, mentee, lead id, message id), oldest first."""
+        query = (
+            select(
+                deliveries.c.mentor_id,
+                deliveries.c.mentee_id,
+                deliveries.c.lead_id,
+                deliveries.c.message_id,
+            )
+            .where(deliveries.c.shown)
+            .order_by(deliveries.c.delivered_at, deliveries.c.mentor_id, deliveries.c.lead_id)
+        )
         if mentor is not None:
             query = query.where(deliveries.c.mentor_id == mentor)
         with self.engine.connect() as conn:

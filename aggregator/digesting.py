@@ -1,0 +1,257 @@
+"""The digest stage: each mentor's pending leads → one email → delivered → recorded.
+
+A digest shows each mentee's best pending leads; the other pending ones are passed over
+(recorded with it, not news next time: the mentee's page lists every lead).
+
+Exactly once: a (mentor, lead) pair is recorded as delivered only after the sender returned,
+that is after the SMTP server accepted the message or the outbox file was fsynced, and in one
+transaction with the message id. A crash before that leaves the leads pending; the next run
+composes the same digest with the same Message-ID (it is derived from the leads), so a resend
+is recognisable, and an outbox file is simply replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+from enum import StrEnum
+from pathlib import Path
+
+from aggregator.config import AppConfig
+from aggregator.errors import ConfigError, DeliveryError
+from aggregator.models import (
+    Digest,
+    DigestLead,
+    MenteeDigest,
+    Mentor,
+    StoredMatch,
+)
+from aggregator.storage import Store
+from digests.network import NetworkIndex, network_of
+from digests.render import render_digest
+from digests.senders import Sender, open_sender
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+# A lead first seen longer ago than this is no longer news; it is left out of digests.
+DIGEST_LOOKBACK = timedelta(days=30)
+
+
+class DigestStatus(StrEnum):
+    """How one mentor's digest ended."""
+
+    SENT = "sent"
+    NOTHING_NEW = "nothing_new"  # no pending leads and send_empty is off
+    DRY_RUN = "dry_run"  # composed and shown, not sent, nothing recorded
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOutcome:
+    """What happened to one mentor's digest this run."""
+
+    mentor: str
+    status: DigestStatus
+    digest: Digest | None = None
+    error: str | None = None
+    permanent: bool = False  # the failure will not go away by itself (e.g. a 5xx recipient)
+
+
+@dataclass(slots=True)
+class DigestReport:
+    """Every mentor's outcome, and where messages went."""
+
+    destination: str = ""
+    outcomes: list[DigestOutcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[DigestOutcome]:
+        """The mentors whose digest could not be delivered."""
+        return [o for o in self.outcomes if o.status is DigestStatus.FAILED]
+
+    @property
+    def ok(self) -> bool:
+        """True when no delivery failed."""
+        return not self.failures
+
+
+@dataclass(frozen=True, slots=True)
+class Composition:
+    """A mentor's digest, and the pending leads it passes over for better ones."""
+
+    digest: Digest
+    passed_over: tuple[tuple[str, int], ...]  # (mentee, lead) pairs
+
+
+def compose(config: AppConfig, store: Store, mentor: Mentor, now: datetime) -> Composition:
+    """The digest ``mentor`` would get now: each mentee's best leads not yet delivered."""
+    mentees = config.mentees_of(mentor)
+    settings = mentor.digest
+    pending = store.pending_matches(
+        mentor.id,
+        [m.id for m in mentees],
+        min_score=settings.min_score if settings.min_score is not None else 0.0,
+        first_seen_after=now - DIGEST_LOOKBACK,
+    )
+    chosen = _best_per_mentee(pending, settings.max_leads_per_mentee)
+    shown = {(m.mentee, m.lead_id) for found in chosen.values() for m in found}
+    passed_over = tuple(
+        (m.mentee, m.lead_id) for m in pending if (m.mentee, m.lead_id) not in shown
+    )
+    places = store.seen_at(sorted({m.lead_id for found in chosen.values() for m in found}))
+    network = NetworkIndex(network_of(mentor, config.directory))
+    sections = tuple(
+        MenteeDigest(
+            mentee=mentee,
+            leads=tuple(
+                DigestLead(
+                    match=found,
+                    seen_at=tuple(places[found.lead_id]),
+                    contacts=network.contacts_at(found.posting.posting.company),
+                )
+                for found in chosen.get(mentee.id, [])
+            ),
+        )
+        for mentee in mentees
+        if chosen.get(mentee.id) or settings.send_empty
+    )
+    digest = Digest(
+        mentor=mentor,
+        sections=sections,
+        sender=config.delivery.from_address,
+        composed_at=now,
+        message_id=message_id(mentor, sections, config.delivery.from_address),
+    )
+    return Composition(digest, passed_over)
+
+
+def _best_per_mentee(pending: Sequence[StoredMatch], limit: int) -> dict[str, list[StoredMatch]]:
+    """The first ``limit`` matches of each mentee (``pending`` is best first per mentee)."""
+    chosen: dict[str, list[StoredMatch]] = {}
+    for found in pending:
+        picked = chosen.setdefault(found.mentee, [])
+        if len(picked) < limit:
+            picked.append(found)
+    return chosen
+
+
+def message_id(mentor: Mentor, sections: Sequence[MenteeDigest], sender: str) -> str:
+    """A Message-ID that is the same whenever the same leads go to the same mentor."""
+    leads = ",".join(
+        f"{section.mentee.id}:{lead.match.lead_id}"
+        for section in sections
+        for lead in section.leads
+    )
+    digest = hashlib.sha256(f"{mentor.id}|{leads}".encode()).hexdigest()[:24]
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "mentor-leads.invalid"
+    return f"<digest.{digest}@{domain}>"
+
+
+def delivered_pairs(digest: Digest) -> list[tuple[str, int]]:
+    """The (mentee, lead) pairs a digest carries."""
+    return [
+        (section.mentee.id, lead.match.lead_id)
+        for section in digest.sections
+        for lead in section.leads
+    ]
+
+
+def deliver(
+    config: AppConfig,
+    store: Store,
+    now: Clock,
+    *,
+    mentor: str | None = None,
+    dry_run: bool = False,
+    preview: Path | None = None,
+    sender_factory: Callable[[], Sender] | None = None,
+) -> DigestReport:
+    """Compose and send every mentor's digest (or one mentor's); record what was delivered.
+
+    ``dry_run`` composes without sending or recording; ``preview`` also writes each digest's
+    HTML and text to that folder.
+    """
+    mentors = [m for m in config.mentors if mentor is None or m.id == mentor]
+    report = DigestReport()
+    with _sender(config, dry_run, sender_factory) as sender:
+        report.destination = sender.describe() if sender else "nowhere (dry run)"
+        for each in mentors:
+            report.outcomes.append(
+                _deliver_one(config, store, each, now(), sender, preview, render_digest)
+            )
+    return report
+
+
+def _deliver_one(
+    config: AppConfig,
+    store: Store,
+    mentor: Mentor,
+    now: datetime,
+    sender: Sender | None,
+    preview: Path | None,
+    render: Callable[[Digest], EmailMessage],
+) -> DigestOutcome:
+    """One mentor's digest, with any failure kept to this mentor."""
+    try:
+        composition = compose(config, store, mentor, now)
+    except ConfigError as exc:
+        return DigestOutcome(mentor.id, DigestStatus.FAILED, error=str(exc), permanent=True)
+    digest = composition.digest
+    if not digest.lead_count and not mentor.digest.send_empty:
+        return DigestOutcome(mentor.id, DigestStatus.NOTHING_NEW, digest)
+    message = render(digest)
+    if preview is not None:
+        write_preview(message, preview, mentor.id)
+    if sender is None:
+        return DigestOutcome(mentor.id, DigestStatus.DRY_RUN, digest)
+    try:
+        sender.send(message)
+    except DeliveryError as exc:
+        log.warning("digest for %s not delivered: %s", mentor.id, exc)
+        return DigestOutcome(
+            mentor.id, DigestStatus.FAILED, digest, error=str(exc), permanent=exc.permanent
+        )
+    store.record_delivery(
+        mentor.id,
+        delivered_pairs(digest),
+        digest.message_id,
+        now,
+        passed_over=composition.passed_over,
+    )
+    return DigestOutcome(mentor.id, DigestStatus.SENT, digest)
+
+
+def write_preview(message: EmailMessage, folder: Path, name: str) -> list[Path]:
+    """Write a message's HTML and text parts to ``folder`` as NAME.html and NAME.txt."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for subtype, suffix in (("html", ".html"), ("plain", ".txt")):
+        part = message.get_body(preferencelist=(subtype,))
+        if part is not None and part.get_content_subtype() == subtype:
+            path = folder / f"{name}{suffix}"
+            path.write_text(part.get_content(), encoding="utf-8")
+            written.append(path)
+    return written
+
+
+@contextmanager
+def _sender(
+    config: AppConfig, dry_run: bool, factory: Callable[[], Sender] | None
+) -> Iterator[Sender | None]:
+    """The run's one sender (one SMTP connection for all mentors), or none for a dry run."""
+    if dry_run:
+        yield None
+        return
+    sender = factory() if factory else open_sender(config.delivery, config.outbox_dir)
+    try:
+        yield sender
+    finally:
+        sender.close()

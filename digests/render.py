@@ -1,0 +1,511 @@
+"""The mentor's digest email: a Digest in, a multipart EmailMessage (plain text + HTML) out.
+
+Rendering is pure: no clock, no randomness and no I/O beyond reading the packaged templates,
+so the same Digest always gives the same bytes (the sender can recognise a resend).
+
+Everything a template shows is prepared here as plain view objects (``LeadView`` and friends):
+text is flattened to one line, URLs are kept only when they are http(s), and mailto links are
+percent-encoded per RFC 6068. Templates then only lay things out, with autoescaping on for
+HTML, so text from a posting can never become markup or a link of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, tzinfo
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import css_inline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from aggregator.errors import ConfigError
+from aggregator.models import (
+    Contact,
+    Digest,
+    DigestLead,
+    Mentee,
+    MenteeDigest,
+    Mentor,
+    Salary,
+    SeenAt,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+STRONG_FIT = 0.45
+GOOD_FIT = 0.30
+SUMMARY_CHARS = 220
+NOTHING_NEW = "No new leads this week"
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
+_PERIODS = {
+    "year": "a year", "month": "a month", "week": "a week", "day": "a day", "hour": "an hour",
+}  # fmt: skip
+RANGE_DASH = "\u2013"  # en dash, as in "$120,000\u2013150,000"
+# A link target is used only when it literally starts with http(s)://host and holds no control
+# characters (which browsers strip, turning "java\tscript:" into a script link).
+_SAFE_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MAILTO_ADDRESS_SAFE = "@+"  # RFC 6068 allows these in an addr-spec as they are
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """One place the lead was seen, as a digest lists it."""
+
+    label: str  # the site's host name, else the source's name
+    url: str | None  # None when the link is not http(s)
+    company_page: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Someone the mentor knows at the company, and how to reach them."""
+
+    line: str  # "You know Jane Doe (Engineering Manager) at Acme"
+    first_name: str
+    intro_href: str | None  # a prefilled mailto asking for an introduction
+    profile_href: str | None  # their http(s) profile, when there is no email
+
+
+@dataclass(frozen=True, slots=True)
+class LeadView:
+    """A lead ready for a template: every field display text, every URL safe to link."""
+
+    title: str
+    company: str
+    where: str  # "Berlin, Germany · Remote"
+    salary: str | None
+    posted: str  # "posted 21 Nov"
+    fit: str
+    fit_class: str  # strong, good or look: the CSS class suffix of the fit badge
+    why: tuple[str, ...]
+    gaps: tuple[str, ...]
+    summary: str
+    url: str | None  # the company's own page when known, else the first safe sighting
+    seen_at: tuple[Sighting, ...]
+    forward_href: str | None  # a prefilled mailto to the mentee; None in the mentee's own view
+    connections: tuple[Connection, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    """One mentee's part of the digest."""
+
+    name: str  # the name the digest calls the mentee by (first name unless ambiguous)
+    full_name: str
+    leads: tuple[LeadView, ...]
+    page_url: str | None
+
+    @property
+    def title(self) -> str:
+        """'Sam Okafor: 3 new leads'."""
+        return f"{self.full_name}: {_count_leads(len(self.leads))}"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestView:
+    """The whole digest as the templates see it."""
+
+    subject: str
+    heading: str
+    week: str
+    mentee_names: str  # "Sam and Alex"
+    sections: tuple[SectionView, ...]
+
+    @property
+    def empty(self) -> bool:
+        """True when no section has a lead."""
+        return not any(section.leads for section in self.sections)
+
+
+def fit_label(score: float) -> str:
+    """The words a digest uses for a match score: 'Strong fit', 'Good fit' or 'Worth a look'."""
+    if score >= STRONG_FIT:
+        return "Strong fit"
+    if score >= GOOD_FIT:
+        return "Good fit"
+    return "Worth a look"
+
+
+def digest_subject(digest: Digest) -> str:
+    """'5 new leads for Sam and Alex — week of 23 Nov', or 'No new leads this week'."""
+    if not digest.lead_count:
+        return NOTHING_NEW
+    return f"{_headline(digest)} — week of {_day_month(_week_start(digest))}"
+
+
+def _headline(digest: Digest) -> str:
+    """'5 new leads for Sam and Alex', or 'No new leads this week for Sam and Alex'."""
+    if not digest.lead_count:
+        return f"{NOTHING_NEW} for {_join_names([s.mentee for s in digest.sections])}"
+    with_leads = [section.mentee for section in digest.sections if section.leads]
+    return f"{_count_leads(digest.lead_count)} for {_join_names(with_leads)}"
+
+
+def render_digest(digest: Digest) -> EmailMessage:
+    """The digest email: headers, a plain-text part and an HTML part with CSS inlined."""
+    view = digest_view(digest)
+    environment = template_environment()
+    text = environment.get_template("digest.txt.j2").render(digest=view)
+    html = _inliner().inline(environment.get_template("digest.html.j2").render(digest=view))
+    return _message(digest, view.subject, text, html)
+
+
+@cache
+def template_environment() -> Environment:
+    """The Jinja environment over the packaged templates; HTML templates are autoescaped."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    # @media rules cannot live in style attributes; keep_at_rules leaves them in a <style>.
+    return css_inline.CSSInliner(
+        keep_at_rules=True, minify_css=True, load_remote_stylesheets=False
+    )
+
+
+def digest_view(digest: Digest) -> DigestView:
+    """Everything the digest templates show, computed from the Digest."""
+    zone = _mentor_zone(digest.mentor)
+    today = digest.composed_at.astimezone(zone).date()
+    mentees = [section.mentee for section in digest.sections]
+    names = _display_names(mentees)
+    sections = tuple(
+        _section_view(section, names[index], digest.mentor, zone, today)
+        for index, section in enumerate(digest.sections)
+    )
+    return DigestView(
+        subject=digest_subject(digest),
+        heading=_headline(digest),
+        week=f"Week of {_day_month(_week_start(digest))}",
+        mentee_names=_join_names(mentees),
+        sections=sections,
+    )
+
+
+def _section_view(
+    section: MenteeDigest, name: str, mentor: Mentor, zone: tzinfo, today: date
+) -> SectionView:
+    best_first = sorted(section.leads, key=lambda lead: -lead.match.score)
+    return SectionView(
+        name=name,
+        full_name=_one_line(section.mentee.name),
+        leads=tuple(lead_view(lead, zone, today, section.mentee, mentor) for lead in best_first),
+        page_url=_safe_url(section.page_url),
+    )
+
+
+def lead_view(
+    lead: DigestLead,
+    zone: tzinfo,
+    today: date,
+    mentee: Mentee | None = None,
+    mentor: Mentor | None = None,
+) -> LeadView:
+    """A lead ready to show; with a mentee and mentor it carries Forward and Connect links."""
+    posting = lead.match.posting.posting
+    seen_at = _sightings(lead)
+    view = LeadView(
+        title=_one_line(posting.title) or "Untitled role",
+        company=_one_line(posting.company),
+        where=_where(posting.location, posting.remote),
+        salary=format_salary(posting.salary),
+        posted=_posted(lead, zone, today),
+        fit=fit_label(lead.match.score),
+        fit_class=_fit_class(lead.match.score),
+        why=_terms(lead.match.why),
+        gaps=_terms(lead.match.gaps),
+        summary=_summary(posting.description_text),
+        url=next((sighting.url for sighting in seen_at if sighting.url), None),
+        seen_at=seen_at,
+        forward_href=None,
+        connections=(),
+    )
+    if mentee is None or mentor is None:
+        return view
+    return _with_actions(view, lead.contacts, mentee, mentor)
+
+
+def _with_actions(
+    view: LeadView, contacts: Sequence[Contact], mentee: Mentee, mentor: Mentor
+) -> LeadView:
+    return replace(
+        view,
+        forward_href=_forward_href(view, mentee, mentor),
+        connections=tuple(_connection(contact, view, mentee, mentor) for contact in contacts),
+    )
+
+
+def format_salary(salary: Salary | None) -> str | None:
+    """'$120,000\u2013150,000 a year'; the posting's own wording when the numbers are missing."""
+    if salary is None:
+        return None
+    if salary.minimum is None and salary.maximum is None:
+        return _one_line(salary.text or "") or None
+    symbol, code = _currency(salary.currency)
+    low, high = salary.minimum, salary.maximum
+    if low is not None and high is not None and low != high:
+        amount = f"{symbol}{_amount(low)}{RANGE_DASH}{_amount(high)}"
+    elif low is not None and high is not None:
+        amount = f"{symbol}{_amount(low)}"
+    elif low is not None:
+        amount = f"from {symbol}{_amount(low)}"
+    else:
+        amount = f"up to {symbol}{_amount(high or 0)}"
+    return " ".join(part for part in (amount, code, _period(salary.period)) if part)
+
+
+def _period(period: str | None) -> str:
+    if not period:
+        return ""
+    return _PERIODS.get(period.lower(), f"per {_one_line(period)}")
+
+
+def _currency(code: str | None) -> tuple[str, str]:
+    """The symbol to put before the amount, or the code to put after it."""
+    if not code:
+        return "", ""
+    upper = _one_line(code).upper()
+    symbol = _CURRENCY_SYMBOLS.get(upper)
+    return (symbol, "") if symbol else ("", upper)
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def _where(location: str, remote: bool) -> str:
+    place = _one_line(location)
+    if remote and "remote" not in place.lower():
+        return f"{place} · Remote" if place else "Remote"
+    return place
+
+
+def _posted(lead: DigestLead, zone: tzinfo, today: date) -> str:
+    posted_at = lead.match.posting.posting.posted_at
+    if posted_at is not None:
+        return f"posted {_date_text(posted_at, zone, today)}"
+    return f"first seen {_date_text(lead.match.posting.first_seen, zone, today)}"
+
+
+def _date_text(moment: datetime, zone: tzinfo, today: date) -> str:
+    day = moment.astimezone(zone).date()
+    return _day_month(day) if day.year == today.year else f"{_day_month(day)} {day.year}"
+
+
+def _day_month(day: date) -> str:
+    # Month names from a table, not strftime, so the output does not depend on the locale.
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def _week_start(digest: Digest) -> date:
+    local = digest.composed_at.astimezone(_mentor_zone(digest.mentor)).date()
+    return local - timedelta(days=local.weekday())
+
+
+def _mentor_zone(mentor: Mentor) -> tzinfo:
+    try:
+        return ZoneInfo(mentor.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"unknown timezone {mentor.timezone!r}",
+            key=f"mentors[{mentor.id}].timezone",
+            fix="use an IANA name such as Europe/Berlin or America/New_York",
+        ) from exc
+
+
+def _fit_class(score: float) -> str:
+    return {"Strong fit": "strong", "Good fit": "good"}.get(fit_label(score), "look")
+
+
+def _terms(terms: Iterable[str]) -> tuple[str, ...]:
+    return tuple(term for term in (_one_line(term) for term in terms) if term)
+
+
+def _summary(text: str) -> str:
+    flat = _one_line(text)
+    if len(flat) <= SUMMARY_CHARS:
+        return flat
+    cut = flat[:SUMMARY_CHARS].rsplit(" ", 1)[0]
+    return f"{cut.rstrip(',;:.')}…"
+
+
+def _sightings(lead: DigestLead) -> tuple[Sighting, ...]:
+    stored = lead.match.posting
+    places = lead.seen_at or (
+        SeenAt(stored.posting.source, stored.posting.url, stored.company_page),
+    )
+    # sorted() is stable: the company's own page first, the rest in the order given.
+    ordered = sorted(places, key=lambda place: not place.company_page)
+    return tuple(_sighting(place) for place in ordered)
+
+
+def _sighting(place: SeenAt) -> Sighting:
+    url = _safe_url(place.url)
+    host = urlsplit(url).hostname if url else None
+    label = host.removeprefix("www.") if host else _one_line(place.source)
+    return Sighting(label=label, url=url, company_page=place.company_page)
+
+
+def _safe_url(url: str | None) -> str | None:
+    """The URL when it is an http(s) link that cannot turn into anything else; else None."""
+    if not url:
+        return None
+    candidate = url.strip()
+    if _CONTROL.search(candidate) or not _SAFE_URL.match(candidate):
+        return None
+    return candidate
+
+
+def _forward_href(view: LeadView, mentee: Mentee, mentor: Mentor) -> str:
+    subject = f"Job lead: {_role(view)}"
+    lines = [
+        f"Hi {_first_name(mentee.name)},",
+        "",
+        "This one made me think of you:",
+        "",
+        _role(view),
+        " · ".join(part for part in (view.where, view.salary) if part),
+        view.url or "",
+        "",
+    ]
+    if view.why:
+        lines.append(f"Why it fits: {', '.join(view.why)}")
+    if view.gaps:
+        lines.append(f"Worth brushing up on before an interview: {', '.join(view.gaps)}")
+    lines += ["", "Let me know if you apply, I'm happy to help you prepare.", ""]
+    lines.append(_first_name(mentor.name))
+    return mailto(mentee.email, subject, _drop_blank_runs(lines))
+
+
+def _connection(contact: Contact, view: LeadView, mentee: Mentee, mentor: Mentor) -> Connection:
+    name = _one_line(contact.name)
+    position = _one_line(contact.position)
+    who = f"{name} ({position})" if position else name
+    line = f"You know {who} at {_one_line(contact.company)}"
+    intro = _intro_href(contact, view, mentee, mentor) if contact.email else None
+    profile = None if contact.email else _safe_url(contact.url)
+    return Connection(line, _first_name(name), intro, profile)
+
+
+def _intro_href(contact: Contact, view: LeadView, mentee: Mentee, mentor: Mentor) -> str:
+    mentee_name = _one_line(mentee.name)
+    lines = [
+        f"Hi {_first_name(contact.name)},",
+        "",
+        f"I hope you're well. {mentee_name}, whom I mentor, is interested in this role at "
+        f"{view.company or 'your company'}:",
+        "",
+        _role(view),
+        view.url or "",
+        "",
+        f"Would you be open to introducing {_first_name(mentee.name)} to the hiring team, "
+        "or to a short chat about the role?",
+        "",
+        "Thank you,",
+        _first_name(mentor.name),
+    ]
+    subject = f"Introduction: {mentee_name} for {_role(view)}"
+    return mailto(str(contact.email), subject, _drop_blank_runs(lines))
+
+
+def mailto(address: str, subject: str, lines: Sequence[str]) -> str:
+    """A mailto: URL per RFC 6068; every character that could end a field is percent-encoded."""
+    body = "\r\n".join(lines)  # RFC 6068: line breaks in a body are %0D%0A
+    return (
+        f"mailto:{quote(address, safe=_MAILTO_ADDRESS_SAFE)}"
+        f"?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
+    )
+
+
+def _drop_blank_runs(lines: Sequence[str]) -> list[str]:
+    """The lines without the blank ones left behind by missing fields."""
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return kept
+
+
+def _role(view: LeadView) -> str:
+    return f"{view.title} at {view.company}" if view.company else view.title
+
+
+def _one_line(text: str) -> str:
+    """Whitespace (newlines included) collapsed: posting text never spans lines or headers."""
+    return " ".join(text.split())
+
+
+def _first_name(name: str) -> str:
+    words = name.split()
+    return words[0] if words else name
+
+
+def _display_names(mentees: Sequence[Mentee]) -> list[str]:
+    """First names, except where two mentees share one: then their full names."""
+    firsts = [_first_name(mentee.name) for mentee in mentees]
+    return [
+        first if firsts.count(first) == 1 else _one_line(mentee.name)
+        for first, mentee in zip(firsts, mentees, strict=True)
+    ]
+
+
+NAMES_SHOWN = 3  # mentees named in a subject before "and N others"
+
+
+def _join_names(mentees: Sequence[Mentee]) -> str:
+    """'Sam', 'Sam and Alex', 'Sam, Alex and Priya', 'Sam, Alex, Priya and 9 others'."""
+    names = _display_names(mentees)
+    if len(names) > NAMES_SHOWN + 1:
+        names = [*names[:NAMES_SHOWN], f"{len(names) - NAMES_SHOWN} others"]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _count_leads(count: int) -> str:
+    return f"{count} new lead" if count == 1 else f"{count} new leads"
+
+
+def _message(digest: Digest, subject: str, text: str, html: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = digest.sender
+    mentor = digest.mentor
+    message["To"] = Address(display_name=_one_line(mentor.name), addr_spec=mentor.email)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(digest.composed_at)
+    message["Message-ID"] = digest.message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+    message["X-Auto-Response-Suppress"] = "All"  # the same for Exchange
+    # Quoted-printable keeps the message 7-bit clean for any relay and readable in raw form.
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    message.set_boundary(_boundary(text, html))
+    return message
+
+
+def _boundary(text: str, html: str) -> str:
+    """A boundary fixed by the content (the default one is random, so bytes would differ).
+
+    "=_" can never occur in quoted-printable bodies, so the boundary cannot collide with them.
+    """
+    digest = hashlib.sha256(f"{text}\0{html}".encode()).hexdigest()[:32]
+    return f"=_leads_{digest}"

@@ -1,0 +1,379 @@
+"""`leads digest` end to end: real recorded feeds collected and matched into real SQLite, digests
+delivered to a real outbox folder or a real aiosmtpd server on 127.0.0.1.
+
+What is recorded as delivered is checked against what the server accepted: a lead is recorded
+only once its message was accepted, and never goes to the same mentor twice.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import cast
+
+import pytest
+from smtpkit import FROM, refusing_port, smtp_server
+from typer.testing import CliRunner, Result
+
+from aggregator import digesting
+from aggregator.cli import app
+from aggregator.config import load_config
+from aggregator.loopback import serve_directory
+from aggregator.models import Verdict
+from aggregator.storage import Store
+from digests.render import render_digest
+from digests.senders import OutboxSender, SmtpSender
+from sources import option_models
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FEEDS = ["back-end-programming", "design", "devops-sysadmin", "front-end-programming"]
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+PEOPLE = """\
+mentors:
+  - id: maria
+    name: Maria Okafor
+    email: maria@example.org
+    timezone: Europe/Berlin
+    digest: {max_leads_per_mentee: 3}
+    network:
+      - name: Jana Novak
+        email: jana@example.com
+        company: Lemon.io
+        position: Engineering Manager
+      - {name: Tom Ibarra, company: "Doximity, Inc.", url: "https://www.linkedin.com/in/tom"}
+  - id: dev
+    name: Dev Raman
+    email: dev@example.org
+    timezone: America/Chicago
+mentees:
+  - name: Sam Lee
+    email: sam@example.org
+    mentor: maria
+    skills: [python, django, postgresql, docker]
+    roles: [backend engineer, python developer]
+  - name: Alex Kim
+    email: alex@example.org
+    mentor: maria
+    skills: [figma, user research, prototyping, design systems]
+    roles: [product designer, ux designer]
+  - name: Priya Nair
+    email: priya@example.org
+    mentor: dev
+    skills: [kubernetes, terraform, aws, linux]
+    roles: [devops engineer, site reliability engineer]
+"""
+
+
+def write_config(folder: Path, base_url: str, delivery: str = "") -> Path:
+    sources = "\n".join(
+        f'  - {{name: {feed}, type: rss, url: "{base_url}rss/wwr_2022-11/remote-{feed}-jobs.rss"}}'
+        for feed in FEEDS
+    )
+    path = folder / "config.yaml"
+    path.write_text(
+        f"http: {{retries: 0}}\n{delivery}\nsources:\n{sources}\n{PEOPLE}", encoding="utf-8"
+    )
+    return path
+
+
+def leads(config: Path, *args: str) -> Result:
+    runner = CliRunner(env={"COLUMNS": "250"})
+    return runner.invoke(app, ["--config", str(config), *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A folder with a config and a store holding collected, matched leads (made once)."""
+    folder = tmp_path_factory.mktemp("matched")
+    with serve_directory(FIXTURES) as base_url:
+        config = write_config(folder, base_url)
+        assert leads(config, "collect").exit_code == 0
+        assert leads(config, "match").exit_code == 0
+        yield folder, base_url
+
+
+@pytest.fixture
+def site(matched: tuple[Path, str], tmp_path: Path) -> tuple[Path, str]:
+    """A private copy of the matched folder for one test."""
+    folder, base_url = matched
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    return tmp_path, base_url
+
+
+def smtp_delivery(port: int) -> str:
+    smtp = f'{{host: 127.0.0.1, port: {port}, security: none, from: "{FROM}", timeout: 5}}'
+    return f"delivery:\n  method: smtp\n  smtp: {smtp}\n"
+
+
+def delivered(folder: Path) -> list[tuple[str, str, int, str]]:
+    store = Store(f"sqlite:///{folder / 'leads.db'}")
+    try:
+        return store.delivered()
+    finally:
+        store.close()
+
+
+def outbox_messages(folder: Path) -> dict[str, EmailMessage]:
+    return {
+        path.name: cast(
+            EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default)
+        )
+        for path in sorted((folder / "outbox").glob("*.eml"))
+    }
+
+
+def text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return cast(str, body.get_content())
+
+
+def test_file_digests_are_written_recorded_and_never_repeated(site: tuple[Path, str]) -> None:
+    folder, base_url = site
+    config = write_config(folder, base_url)
+    first = leads(config, "digest")
+    assert first.exit_code == 0, first.output
+    assert "maria: " in first.output and "dev: " in first.output
+    messages = outbox_messages(folder)
+    assert len(messages) == 2
+    by_mentor = {str(m["To"].addresses[0].addr_spec): m for m in messages.values()}
+    assert set(by_mentor) == {"maria@example.org", "dev@example.org"}
+    recorded = delivered(folder)
+    for mentor, message in (("maria", by_mentor["maria@example.org"]),
+                            ("dev", by_mentor["dev@example.org"])):
+        rows = [r for r in recorded if r[0] == mentor]
+        assert rows and {r[3] for r in rows} == {message["Message-ID"]}
+    maria_rows = [r for r in recorded if r[0] == "maria"]
+    per_mentee = {m: sum(1 for r in maria_rows if r[1] == m) for m in ("sam-lee", "alex-kim")}
+    assert per_mentee == {"sam-lee": 3, "alex-kim": 3}  # max_leads_per_mentee
+    again = leads(config, "digest")
+    assert again.exit_code == 0
+    assert "maria: nothing new" in again.output and "dev: nothing new" in again.output
+    assert len(outbox_messages(folder)) == 2
+    assert delivered(folder) == recorded
+
+
+def test_a_digest_shows_each_mentees_best_leads_and_retires_the_rest(
+    site: tuple[Path, str],
+) -> None:
+    folder, base_url = site
+    loaded = load_config(write_config(folder, base_url), option_models())
+    store = Store(loaded.database_url)
+    try:
+        maria = loaded.mentors[0]
+        first = digesting.compose(loaded, store, maria, NOW)
+        best = {m.lead_id: m.score for m in store.matches("sam-lee")}
+        store.record_delivery(
+            "maria",
+            digesting.delivered_pairs(first.digest),
+            first.digest.message_id,
+            NOW,
+            passed_over=first.passed_over,
+        )
+        second = digesting.compose(loaded, store, maria, NOW)
+    finally:
+        store.close()
+    sam = next(s for s in first.digest.sections if s.mentee.id == "sam-lee")
+    assert [lead.match.lead_id for lead in sam.leads] == sorted(
+        best, key=lambda lead: (-best[lead], lead)
+    )[:3]
+    assert {lead for mentee, lead in first.passed_over if mentee == "sam-lee"} == set(
+        sorted(best, key=lambda lead: (-best[lead], lead))[3:]
+    )
+    assert second.digest.lead_count == 0 and second.passed_over == ()
+
+
+def test_connect_lines_come_from_the_mentors_network(site: tuple[Path, str]) -> None:
+    folder, base_url = site
+    config = write_config(folder, base_url)
+    loaded = load_config(config, option_models())
+    store = Store(loaded.database_url)
+    try:
+        digest = digesting.compose(loaded, store, loaded.mentors[0], NOW).digest
+    finally:
+        store.close()
+    known = {
+        lead.match.posting.posting.company: [c.name for c in lead.contacts]
+        for section in digest.sections
+        for lead in section.leads
+        if lead.contacts
+    }
+    # "Doximity, Inc." in the network is the feed's "Doximity"; nobody is known elsewhere.
+    assert known == {"Lemon.io": ["Jana Novak"], "Doximity": ["Tom Ibarra"]}
+    message = render_digest(digest)
+    text = text_of(message)
+    assert "You know Jana Novak (Engineering Manager) at Lemon.io" in text
+    assert "mailto:jana%40example.com" in text or "mailto:jana@example.com" in text
+
+
+def test_dry_run_and_preview_send_and_record_nothing(site: tuple[Path, str]) -> None:
+    folder, base_url = site
+    config = write_config(folder, base_url)
+    preview = folder / "preview"
+    result = leads(config, "digest", "--dry-run", "--preview", str(preview))
+    assert result.exit_code == 0, result.output
+    assert "dry run: not sent" in result.output
+    assert "Sam Lee:" in result.output and "Priya Nair:" in result.output
+    assert sorted(p.name for p in preview.iterdir()) == [
+        "dev.html", "dev.txt", "maria.html", "maria.txt"
+    ]
+    assert "<html" in (preview / "maria.html").read_text(encoding="utf-8").lower()
+    assert not (folder / "outbox").exists()
+    assert delivered(folder) == []
+
+
+def test_one_mentor_only(site: tuple[Path, str]) -> None:
+    folder, base_url = site
+    config = write_config(folder, base_url)
+    assert leads(config, "digest", "--mentor", "dev").exit_code == 0
+    assert {r[0] for r in delivered(folder)} == {"dev"}
+    unknown = leads(config, "digest", "--mentor", "nobody")
+    assert unknown.exit_code == 2
+    assert "no mentor with id 'nobody'" in unknown.output
+
+
+def test_not_for_me_leads_are_left_out(site: tuple[Path, str]) -> None:
+    folder, base_url = site
+    config = write_config(folder, base_url)
+    loaded = load_config(config, option_models())
+    store = Store(loaded.database_url)
+    try:
+        top = store.matches("sam-lee")[0]
+        store.record_feedback("sam-lee", top.lead_id, Verdict.NOT_FOR_ME, NOW)
+        digest = digesting.compose(loaded, store, loaded.mentors[0], NOW).digest
+    finally:
+        store.close()
+    sam = next(s for s in digest.sections if s.mentee.id == "sam-lee")
+    assert top.lead_id not in {lead.match.lead_id for lead in sam.leads}
+    assert len(sam.leads) == 3
+
+
+def test_nothing_new_sends_nothing_unless_send_empty(site: tuple[Path, str]) -> None:
+    folder, base_url = site
+    config = write_config(folder, base_url)
+    assert leads(config, "digest").exit_code == 0
+    before = set(outbox_messages(folder))
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "timezone: America/Chicago", "timezone: America/Chicago\n    digest: {send_empty: true}"
+        ),
+        encoding="utf-8",
+    )
+    result = leads(config, "digest")
+    assert result.exit_code == 0, result.output
+    assert "maria: nothing new" in result.output
+    new = {name: m for name, m in outbox_messages(folder).items() if name not in before}
+    (message,) = new.values()
+    assert message["Subject"] == "No new leads this week"
+    assert message["To"].addresses[0].addr_spec == "dev@example.org"
+
+
+def test_a_resend_after_a_crash_replaces_the_outbox_file(site: tuple[Path, str]) -> None:
+    """The message went out (fsynced) but the run died before recording it."""
+    folder, base_url = site
+    config = write_config(folder, base_url)
+    loaded = load_config(config, option_models())
+    store = Store(loaded.database_url)
+    try:
+        digest = digesting.compose(loaded, store, loaded.mentors[0], NOW).digest
+    finally:
+        store.close()
+    with OutboxSender(loaded.outbox_dir) as sender:
+        sender.send(render_digest(digest))
+    assert leads(config, "digest", "--mentor", "maria").exit_code == 0
+    messages = outbox_messages(folder)
+    assert [m["Message-ID"] for m in messages.values()] == [digest.message_id]
+    assert {r[3] for r in delivered(folder)} == {digest.message_id}
+
+
+# -- SMTP -------------------------------------------------------------------------------
+
+
+def test_smtp_starttls_with_login_delivers_every_digest_on_one_connection(
+    site: tuple[Path, str],
+) -> None:
+    folder, base_url = site
+    with smtp_server(tls="starttls", auth=True) as server:
+        loaded = load_config(write_config(folder, base_url), option_models())
+        settings = server.settings()
+        store = Store(loaded.database_url)
+        try:
+            report = digesting.deliver(
+                loaded,
+                store,
+                lambda: NOW,
+                sender_factory=lambda: SmtpSender(settings, ssl_context=server.client_context),
+            )
+            recorded = store.delivered()
+        finally:
+            store.close()
+        assert report.ok, report.failures
+        assert report.destination.startswith("SMTP 127.0.0.1:")
+        assert server.connections == 1
+        received = server.messages
+    assert len(received) == 2
+    assert all(r.tls and r.authenticated for r in received)
+    assert {r.recipients for r in received} == {("maria@example.org",), ("dev@example.org",)}
+    assert {r.message["Message-ID"] for r in received} == {row[3] for row in recorded}
+    for r in received:
+        assert r.mail_from == "leads@example.org"
+        assert r.message["Auto-Submitted"] == "auto-generated"
+
+
+def test_smtp_down_keeps_every_lead_pending_for_the_next_run(site: tuple[Path, str]) -> None:
+    folder, base_url = site
+    with refusing_port() as port:
+        down = leads(write_config(folder, base_url, smtp_delivery(port)), "digest")
+    assert down.exit_code == 1
+    assert f"127.0.0.1:{port}" in down.output and "not delivered" in down.output
+    assert delivered(folder) == []
+    with smtp_server() as server:
+        up = leads(write_config(folder, base_url, smtp_delivery(server.port)), "digest")
+        assert up.exit_code == 0, up.output
+        assert len(server.messages) == 2
+        ids = {r.message["Message-ID"] for r in server.messages}
+    assert {row[3] for row in delivered(folder)} == ids
+
+
+@pytest.mark.parametrize("fault", ["451 at DATA", "disconnect during DATA"])
+def test_a_temporary_failure_records_nothing_and_the_next_run_sends_once(
+    site: tuple[Path, str], fault: str
+) -> None:
+    folder, base_url = site
+    with smtp_server() as server:
+        config = write_config(folder, base_url, smtp_delivery(server.port))
+        if fault == "451 at DATA":
+            server.reject("451 4.3.0 try again later", at="DATA")
+        else:
+            server.drop_during_data()
+        failed = leads(config, "digest")
+        assert failed.exit_code == 1
+        assert server.messages == []
+        assert delivered(folder) == []
+        server.clear_faults()
+        assert leads(config, "digest").exit_code == 0
+        assert leads(config, "digest").exit_code == 0  # nothing new: nothing sent twice
+        received = server.messages
+    assert len(received) == 2
+    recorded = delivered(folder)
+    assert len({(r[0], r[2]) for r in recorded}) == len(recorded)  # no lead twice per mentor
+    assert {row[3] for row in recorded} == {r.message["Message-ID"] for r in received}
+
+
+def test_a_permanent_refusal_for_one_mentor_does_not_block_the_others(
+    site: tuple[Path, str],
+) -> None:
+    folder, base_url = site
+    with smtp_server() as server:
+        config = write_config(folder, base_url, smtp_delivery(server.port))
+        server.reject("550 5.1.1 mailbox unavailable", recipient="maria@example.org")
+        result = leads(config, "digest")
+        received = server.messages
+    assert result.exit_code == 1
+    assert "maria: not delivered" in result.output and "550" in result.output
+    assert [r.recipients for r in received] == [("dev@example.org",)]
+    assert {r[0] for r in delivered(folder)} == {"dev"}
