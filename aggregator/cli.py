@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator import __version__, pipeline
 from aggregator.config import (
@@ -38,7 +40,7 @@ from aggregator.config import (
     source_entry_yaml,
     unique_source_name,
 )
-from aggregator.errors import ConfigError, LeadsError, SourceError
+from aggregator.errors import ConfigError, LeadsError, RunLockedError, SourceError
 from aggregator.fetching import Fetcher
 from aggregator.models import (
     FetchStatus,
@@ -53,6 +55,8 @@ from aggregator.storage import Store
 
 if TYPE_CHECKING:
     from aggregator.digesting import DigestOutcome
+    from aggregator.matching import MatchReport
+    from aggregator.runner import RunOutcome
 from sources import option_models
 
 app = typer.Typer(
@@ -129,6 +133,17 @@ def _errors_handled() -> Iterator[None]:
     except LeadsError as exc:
         err.print(Text(f"error: {exc}", style="red"))
         raise typer.Exit(EXIT_USAGE) from exc
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        err.print(
+            Text(
+                f"error: the database failed: {reason} — what was committed before is kept; "
+                "check storage.url, free disk space, and that no other program holds the "
+                "database, then run again",
+                style="red",
+            )
+        )
+        raise typer.Exit(EXIT_FAILURES) from exc
 
 
 def _load() -> AppConfig:
@@ -403,19 +418,22 @@ def match(
         _check_mentees(config, mentee)
         with _open_store(config) as store:
             report = _matching().match(config, store, clock, only=mentee)
+    out.print(_match_summary(report))
+
+
+def _match_summary(report: MatchReport) -> str:
+    """What a matching run did, in a sentence."""
     if report.leads == 0:
-        out.print("No leads stored yet: run `leads collect` first.")
-        return
+        return "No leads stored yet: run `leads collect` first."
     if not report.rescored and not report.updated:
-        out.print("Nothing new to score.")
-        return
+        return "Nothing new to score."
     done = []
     if report.rescored:
         done.append(f"{len(report.rescored)} mentee(s) against all {report.leads} leads")
     if report.updated:
         done.append(f"{len(report.updated)} against {report.new_leads_scored} new lead(s)")
     refit = " (model refitted)" if report.refitted else ""
-    out.print(f"Scored {' and '.join(done)}{refit}; stored {report.matches_stored} matches.")
+    return f"Scored {' and '.join(done)}{refit}; stored {report.matches_stored} matches."
 
 
 # scikit-learn and SciPy take most of a second to import; commands that do not match
@@ -676,6 +694,83 @@ def _print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
             row.append(safe(f"{posting.title} — {posting.company}"))
             row.append(f"  ({fit_label(lead.match.score)}, {lead.match.score:.2f})", style="dim")
             out.print(row)
+
+
+# -- run -------------------------------------------------------------------------------
+
+
+@app.command("run")
+def run_command(
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only", help="Run only these steps, e.g. `collect,match` (collect, match, digest)."
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show the summary even when all went well.")
+    ] = False,
+) -> None:
+    """Collect, match and send due digests in one go, for cron: silent unless something failed."""
+    from aggregator import runner  # scikit-learn and Jinja2: see _matching() on import cost
+
+    try:
+        steps = runner.parse_steps(only) if only is not None else runner.ALL_STEPS
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--only") from exc
+    with _errors_handled():
+        config = _load()
+        log_to_file(config)
+        try:
+            outcome = runner.run(config, clock, steps)
+        except RunLockedError as exc:
+            out.print(Text(str(exc)))
+            return
+    if verbose or State.verbose or not outcome.ok:
+        _print_run_summary(outcome)
+    if not outcome.ok:
+        raise typer.Exit(EXIT_FAILURES)
+
+
+def log_to_file(config: AppConfig) -> None:
+    """Send log records to the rotating file of `logging.file`, when one is configured."""
+    path = config.log_file
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(
+        path, maxBytes=config.logging.max_bytes, backupCount=config.logging.backups,
+        encoding="utf-8",
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(config.logging.level)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(min(root.level, handler.level))
+    for existing in root.handlers:
+        if existing is not handler and existing.level == logging.NOTSET:
+            existing.setLevel(logging.INFO if State.verbose else logging.WARNING)
+
+
+def _print_run_summary(outcome: RunOutcome) -> None:
+    """One screen: what each step did, and every failure."""
+    collected, matched, digests = outcome.collected, outcome.matched, outcome.digests
+    if collected is not None:
+        out.print(
+            f"collect: {collected.total('new')} new, {collected.total('updated')} updated, "
+            f"{collected.total('unchanged')} unchanged postings from {len(collected.sources)} "
+            f"sources ({len(collected.failures)} failed)"
+        )
+        _report_failures(collected)
+    if matched is not None:
+        out.print(f"match: {_match_summary(matched)}")
+    if digests is not None:
+        if not digests.outcomes:
+            out.print("digest: no mentor's digest is due")
+        for each in digests.outcomes:
+            _print_digest_outcome(each, digests.destination)
+    if outcome.stopped:
+        out.print("stopped on request before the remaining steps")
 
 
 # -- demo ------------------------------------------------------------------------------

@@ -114,6 +114,28 @@ class MatchingConfig(BaseModel):
     max_age_days: Annotated[int, Field(ge=1)] | None = None  # ignore older postings; None: any
 
 
+class ScheduleConfig(BaseModel):
+    """When `leads schedule` (and the lines `leads cron` prints) collect and match."""
+
+    model_config = _STRICT
+    collect: str = "every 3h"  # a cron expression or a readable form (see aggregator.schedules)
+    jitter: Annotated[int, Field(ge=0, le=3600)] = 300  # seconds of random delay per collection
+    timezone: str = "UTC"  # the zone `collect` is read in (mentors' digests use their own)
+    # A job that missed its time (the machine slept) still runs if it is at most this late;
+    # missed runs are coalesced into one.
+    misfire_grace_time: Annotated[int, Field(ge=1)] = 6 * 3600
+
+
+class LoggingConfig(BaseModel):
+    """Where unattended runs log."""
+
+    model_config = _STRICT
+    file: str | None = None  # a rotating log file, relative to the config file; None: stderr
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_bytes: PositiveInt = 5_000_000  # rotate when the file reaches this size
+    backups: Annotated[int, Field(ge=0, le=100)] = 5  # rotated files kept
+
+
 class SourceOptions(BaseModel):
     """Settings every source has; each source type extends this with its own."""
 
@@ -134,6 +156,8 @@ class AppConfig(BaseModel):
     delivery: DeliveryConfig = DeliveryConfig()
     dedupe: DedupeConfig = DedupeConfig()
     matching: MatchingConfig = MatchingConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    logging: LoggingConfig = LoggingConfig()
     sources: tuple[SourceOptions, ...] = ()
     mentors: tuple[Mentor, ...] = ()
     mentees: tuple[Mentee, ...] = ()
@@ -152,6 +176,11 @@ class AppConfig(BaseModel):
     def outbox_dir(self) -> Path:
         """The folder .eml digests are written to."""
         return self.directory / self.delivery.outbox
+
+    @property
+    def log_file(self) -> Path | None:
+        """The rotating log file, when one is configured."""
+        return self.directory / self.logging.file if self.logging.file else None
 
     def mentees_of(self, mentor: Mentor) -> tuple[Mentee, ...]:
         """The mentees who name this mentor (by id or email)."""
@@ -200,6 +229,7 @@ def load_config(path: Path, source_types: Mapping[str, type[SourceOptions]]) -> 
         raise validation_to_config_error(exc, path, tree, (), AppConfig) from exc
     mentees = resolve_resumes(config.mentees, path, tree, ("mentees",))
     mentors = _check_mentors(config.mentors, path, tree)
+    _check_schedule(config.schedule, path, tree)
     config = config.model_copy(
         update={"sources": tuple(sources), "mentees": mentees, "mentors": mentors}
     )
@@ -273,6 +303,15 @@ def _check_mentors(mentors: tuple[Mentor, ...], path: Path, tree: Any) -> tuple[
             mentor = mentor.model_copy(update={"network": str(network)})
         checked.append(mentor)
     return tuple(checked)
+
+
+def _check_schedule(schedule: ScheduleConfig, path: Path, tree: Any) -> None:
+    """The collection schedule and its timezone can be used."""
+    for key, check in (("collect", parse_schedule), ("timezone", check_timezone)):
+        try:
+            check(getattr(schedule, key))
+        except ValueError as exc:
+            raise _error_at(path, tree, ("schedule", key), str(exc)) from exc
 
 
 def read_yaml(path: Path) -> Any:

@@ -32,6 +32,7 @@ from aggregator.models import (
     Mentor,
     StoredMatch,
 )
+from aggregator.schedules import parse_schedule
 from aggregator.storage import Store
 from digests.network import NetworkIndex, network_of
 from digests.render import render_digest
@@ -164,23 +165,40 @@ def delivered_pairs(digest: Digest) -> list[tuple[str, int]]:
     ]
 
 
+def is_due(mentor: Mentor, last_run: datetime | None, now: datetime) -> bool:
+    """Whether the mentor's schedule has a time after their last digest run, up to ``now``
+    (a mentor who never had a digest is due at once)."""
+    if last_run is None:
+        return True
+    schedule = parse_schedule(mentor.digest.schedule)
+    (following,) = schedule.next_fire_times(last_run, 1, mentor.timezone)
+    return following <= now
+
+
 def deliver(
     config: AppConfig,
     store: Store,
     now: Clock,
     *,
     mentor: str | None = None,
+    due_only: bool = False,
     dry_run: bool = False,
     preview: Path | None = None,
     sender_factory: Callable[[], Sender] | None = None,
 ) -> DigestReport:
     """Compose and send every mentor's digest (or one mentor's); record what was delivered.
 
-    ``dry_run`` composes without sending or recording; ``preview`` also writes each digest's
-    HTML and text to that folder.
+    ``due_only`` keeps to the mentors whose digest schedule says it is time; ``dry_run``
+    composes without sending or recording; ``preview`` also writes each digest's HTML and
+    text to that folder.
     """
     mentors = [m for m in config.mentors if mentor is None or m.id == mentor]
+    if due_only:
+        last = store.last_digest_runs()
+        mentors = [m for m in mentors if is_due(m, last.get(m.id), now())]
     report = DigestReport()
+    if not mentors:
+        return report
     with _sender(config, dry_run, sender_factory) as sender:
         report.destination = sender.describe() if sender else "nowhere (dry run)"
         for each in mentors:
@@ -206,6 +224,8 @@ def _deliver_one(
         return DigestOutcome(mentor.id, DigestStatus.FAILED, error=str(exc), permanent=True)
     digest = composition.digest
     if not digest.lead_count and not mentor.digest.send_empty:
+        if sender is not None:
+            store.record_digest_run(mentor.id, None, now)
         return DigestOutcome(mentor.id, DigestStatus.NOTHING_NEW, digest)
     message = render(digest)
     if preview is not None:

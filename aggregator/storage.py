@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _BATCH = 500  # rows per IN (...) lookup; well under SQLite's variable limit
 
 
@@ -219,6 +219,14 @@ deliveries = Table(
     Index("ix_deliveries_message_id", "message_id"),
 )
 
+digest_runs = Table(
+    "digest_runs",
+    metadata,
+    Column("mentor_id", String(200), primary_key=True),
+    Column("last_run_at", UtcDateTime, nullable=False),  # the last digest run that did not fail
+    Column("last_message_id", String(300)),  # None when there was nothing new to send
+)  # schema 3
+
 # Which sighting of a lead is shown: the company's own page, else the oldest.
 _SHOWN_FIRST = (postings.c.company_page.desc(), postings.c.first_seen, postings.c.id)
 
@@ -231,7 +239,10 @@ def _to_schema_2(conn: Connection) -> None:
     conn.execute(text(f"ALTER TABLE mentee_progress ADD COLUMN profile_vectors {blob}"))
 
 
-_MIGRATIONS: dict[int, Any] = {2: _to_schema_2}
+_MIGRATIONS: dict[int, Any] = {
+    2: _to_schema_2,
+    3: lambda conn: digest_runs.create(conn),  # when each mentor's digest last ran
+}
 
 
 def _make_parent_folder(database: str | None) -> None:
@@ -634,8 +645,8 @@ class Store:
         """Mark (mentee, lead) pairs as delivered to ``mentor`` in message ``message_id``:
         ``shown`` in it, or ``passed_over`` for better ones (neither is pending again).
 
-        Called only once the message is durable or accepted, in one transaction, so a crash
-        leaves the leads pending rather than half-recorded.
+        Called only once the message is durable or accepted, in one transaction (with the
+        mentor's digest run), so a crash leaves the leads pending rather than half-recorded.
         """
         rows = [
             {
@@ -649,9 +660,21 @@ class Store:
             for pairs, was_shown in ((shown, True), (passed_over, False))
             for mentee, lead in pairs
         ]
-        if rows:
-            with self.engine.begin() as conn:
+        with self.engine.begin() as conn:
+            if rows:
                 conn.execute(insert(deliveries), rows)
+            _mark_digest_run(conn, mentor, message_id, now)
+
+    def last_digest_runs(self) -> dict[str, datetime]:
+        """When each mentor's digest last ran without failing (sent, or nothing new)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(digest_runs.c.mentor_id, digest_runs.c.last_run_at))
+            return {mentor: at for mentor, at in rows}
+
+    def record_digest_run(self, mentor: str, message_id: str | None, now: datetime) -> None:
+        """Remember that ``mentor``'s digest ran now (so the next is due at the next time)."""
+        with self.engine.begin() as conn:
+            _mark_digest_run(conn, mentor, message_id, now)
 
     def delivered(self, mentor: str | None = None) -> list[tuple[str, str, int, str]]:
         """Leads shown in digests: (mentor, mentee, lead id, message id), oldest first."""
@@ -675,6 +698,13 @@ class Store:
         query = select(postings.c.source, func.count()).group_by(postings.c.source)
         with self.engine.connect() as conn:
             return {source: count for source, count in conn.execute(query).all()}
+
+
+def _mark_digest_run(conn: Connection, mentor: str, message_id: str | None, now: datetime) -> None:
+    conn.execute(delete(digest_runs).where(digest_runs.c.mentor_id == mentor))
+    conn.execute(
+        insert(digest_runs).values(mentor_id=mentor, last_run_at=now, last_message_id=message_id)
+    )
 
 
 def _save_progress(conn: Connection, progress: list[MenteeProgress], now: datetime) -> None:

@@ -133,18 +133,22 @@ def _authenticate(
     return AuthResult(success=auth_data == known, handled=False)  # handled=False: aiosmtpd says 535
 
 
-class _Controller(Controller):
-    """aiosmtpd's Controller on a free port, counting the connections made to it."""
-
-    def factory(self) -> SMTP:
-        self.handler.connections += 1
-        return cast(SMTP, super().factory())
+class FreePortController(Controller):
+    """aiosmtpd's Controller given port 0: on a free port, which ``port`` then tells."""
 
     def _trigger_server(self) -> None:
         # Port 0 lets the OS pick a free port; aiosmtpd's start-up probe needs the real one.
         assert isinstance(self.server, asyncio.Server)
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
+
+
+class _Controller(FreePortController):
+    """A free-port Controller counting the connections made to it."""
+
+    def factory(self) -> SMTP:
+        self.handler.connections += 1
+        return cast(SMTP, super().factory())
 
 
 @dataclass

@@ -163,17 +163,18 @@ def test_older_schema_is_migrated_forward_once(
     reopened.close()
 
 
-def test_a_schema_1_database_gains_deliveries_and_profile_vectors(tmp_path: Path) -> None:
+def test_a_schema_1_database_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     first = Store(url)
     with first.engine.begin() as conn:  # take it back to what schema 1 had
         conn.execute(text("DROP TABLE deliveries"))
+        conn.execute(text("DROP TABLE digest_runs"))
         conn.execute(text("ALTER TABLE mentee_progress DROP COLUMN profile_vectors"))
         conn.execute(text("UPDATE schema_version SET version = 1"))
     first.close()
     migrated = Store(url)
     found = inspect(migrated.engine)
-    assert "deliveries" in found.get_table_names()
+    assert {"deliveries", "digest_runs"} <= set(found.get_table_names())
     assert "profile_vectors" in {c["name"] for c in found.get_columns("mentee_progress")}
     assert migrated.delivered() == []
     migrated.close()

@@ -1,0 +1,56 @@
+"""One run at a time: an exclusive lock held for the whole of `leads run` or a scheduled job.
+
+For SQLite the lock is a file beside the database (``leads.db.lock``), locked with flock(2):
+the kernel drops it when the process dies, SIGKILL included, so a crashed run never leaves a
+stale lock behind. (A PostgreSQL store will take an advisory lock instead; until then other
+URLs lock a file beside the config.)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from aggregator.config import AppConfig
+from aggregator.errors import RunLockedError
+
+LOCK_SUFFIX = ".lock"
+
+
+def lock_path(config: AppConfig) -> Path:
+    """The lock file of this configuration's store."""
+    url = make_url(config.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(str(url.database)).with_name(Path(str(url.database)).name + LOCK_SUFFIX)
+    return config.directory / f".leads-run{LOCK_SUFFIX}"
+
+
+@contextmanager
+def run_lock(config: AppConfig, now: datetime) -> Iterator[Path]:
+    """Hold the run lock for the block; RunLockedError at once if another process holds it."""
+    path = lock_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunLockedError(
+                f"another run is in progress ({holder}); this one did nothing — "
+                f"it will run at its next scheduled time (lock: {path})"
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {now.isoformat(timespec='seconds')}")
+        handle.flush()
+        yield path
+    finally:
+        handle.close()  # closing the descriptor releases the lock

@@ -1,0 +1,127 @@
+"""A whole run — collect → match → digest — under the run lock, for cron and the scheduler.
+
+Each step commits its own work before the next starts (postings, then matches, then each
+digest with its deliveries), so a run killed at any point leaves a consistent store and the
+next run picks up where it stopped: sources are fetched again (already stored postings are
+recognised), unscored leads are scored, and undelivered leads are still pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import httpx
+
+from aggregator import digesting, matching, pipeline
+from aggregator.config import AppConfig
+from aggregator.digesting import DigestReport
+from aggregator.locking import run_lock
+from aggregator.matching import MatchReport
+from aggregator.models import RunReport
+from aggregator.storage import Store
+from digests.senders import Sender
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class Step(StrEnum):
+    """The steps of a run, in the order they run."""
+
+    COLLECT = "collect"
+    MATCH = "match"
+    DIGEST = "digest"
+
+
+ALL_STEPS = tuple(Step)
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    """What each step of a run did (None: the step did not run)."""
+
+    collected: RunReport | None = None
+    matched: MatchReport | None = None
+    digests: DigestReport | None = None
+    stopped: bool = False  # a stop was requested and the remaining steps were skipped
+
+    @property
+    def ok(self) -> bool:
+        """True when no source and no delivery failed."""
+        return (self.collected is None or self.collected.ok) and (
+            self.digests is None or self.digests.ok
+        )
+
+
+def parse_steps(text: str) -> tuple[Step, ...]:
+    """``collect,match`` → the steps in run order; ValueError naming the unknown ones."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = sorted(set(names) - {s.value for s in Step})
+    if unknown or not names:
+        raise ValueError(
+            f"unknown step {', '.join(unknown) or '(none given)'}: use a comma-separated "
+            f"list of {', '.join(s.value for s in Step)}"
+        )
+    return tuple(s for s in Step if s.value in names)
+
+
+def run(
+    config: AppConfig,
+    now: Clock,
+    steps: Collection[Step] = ALL_STEPS,
+    *,
+    stop: threading.Event | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sender_factory: Callable[[], Sender] | None = None,
+) -> RunOutcome:
+    """Run the given steps under the run lock (RunLockedError when another run holds it).
+
+    Digests go only to mentors whose schedule says they are due. ``stop`` (set by a signal
+    handler) lets the current step finish and skips the rest.
+    """
+    outcome = RunOutcome()
+    with run_lock(config, now()):
+        store = Store(config.database_url)
+        try:
+            for step in (s for s in Step if s in steps):
+                if stop is not None and stop.is_set():
+                    outcome.stopped = True
+                    log.info("stop requested: skipping %s and what follows", step)
+                    break
+                _run_step(step, config, store, now, outcome, transport, sender_factory)
+        finally:
+            store.close()
+    return outcome
+
+
+def _run_step(
+    step: Step,
+    config: AppConfig,
+    store: Store,
+    now: Clock,
+    outcome: RunOutcome,
+    transport: httpx.AsyncBaseTransport | None,
+    sender_factory: Callable[[], Sender] | None,
+) -> None:
+    log.info("%s: starting", step)
+    if step is Step.COLLECT:
+        outcome.collected = pipeline.collect(config, store, now, transport=transport)
+        log.info(
+            "collect: done (%d new, %d failed sources)",
+            outcome.collected.total("new"),
+            len(outcome.collected.failures),
+        )
+    elif step is Step.MATCH:
+        outcome.matched = matching.match(config, store, now)
+        log.info("match: done (%d matches stored)", outcome.matched.matches_stored)
+    else:
+        outcome.digests = digesting.deliver(
+            config, store, now, due_only=True, sender_factory=sender_factory
+        )
+        log.info("digest: done (%d failed)", len(outcome.digests.failures))

@@ -1,0 +1,403 @@
+"""`leads run` for cron: quiet success, one-screen failures, the run lock, due digests, and
+runs killed with SIGKILL at several points followed by a run that finishes the job.
+
+Real processes (`python -m aggregator`), a real loopback HTTP server serving recorded feeds,
+a real aiosmtpd server, real SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from smtpkit import FreePortController
+
+from aggregator import digesting
+from aggregator.models import Mentor
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FEEDS = ["back-end-programming", "design", "devops-sysadmin"]
+HELD = "hold/"  # a URL prefix the feed server answers only once released
+WAIT = 60  # seconds: a safety net for waits that normally end at once
+PEOPLE = """\
+mentors:
+  - {id: maria, name: Maria Okafor, email: maria@example.org, timezone: Europe/Berlin}
+  - {id: dev, name: Dev Raman, email: dev@example.org, timezone: America/Chicago}
+mentees:
+  - name: Sam Lee
+    email: sam@example.org
+    mentor: maria
+    skills: [python, django, postgresql, docker]
+    roles: [backend engineer, python developer]
+  - name: Alex Kim
+    email: alex@example.org
+    mentor: maria
+    skills: [figma, user research, prototyping, design systems]
+    roles: [product designer, ux designer]
+  - name: Priya Nair
+    email: priya@example.org
+    mentor: dev
+    skills: [kubernetes, terraform, aws, linux]
+    roles: [devops engineer, site reliability engineer]
+"""
+
+
+# -- servers ----------------------------------------------------------------------------
+
+
+class FeedServer:
+    """Recorded feeds on 127.0.0.1; URLs under ``hold/`` wait until ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.release = threading.Event()
+        handler = partial(_FeedHandler, self, directory=str(FIXTURES))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+
+class _FeedHandler(SimpleHTTPRequestHandler):
+    def __init__(self, owner: FeedServer, *args: Any, **kwargs: Any) -> None:
+        self.owner = owner
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/" + HELD):
+            self.owner.requested.set()
+            self.owner.release.wait(WAIT)
+            self.path = "/" + self.path.removeprefix("/" + HELD)
+        super().do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def feed_server() -> Iterator[FeedServer]:
+    feeds = FeedServer()
+    thread = threading.Thread(target=feeds.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield feeds
+    finally:
+        feeds.release.set()
+        feeds.server.shutdown()
+        feeds.server.server_close()
+        thread.join()
+
+
+class MailSink:
+    """An SMTP server that records accepted messages and can hold a client at MAIL or DATA."""
+
+    def __init__(self) -> None:
+        self.accepted: list[bytes] = []
+        self.hold_at: str | None = None
+        self.held = threading.Event()  # a client is being held
+        self.release = threading.Event()
+
+    async def _hold(self, stage: str) -> None:
+        if self.hold_at == stage:
+            self.held.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, WAIT)
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        await self._hold("MAIL")
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        await self._hold("DATA")
+        self.accepted.append(bytes(envelope.original_content or b""))
+        return "250 OK"
+
+    def message_ids(self) -> list[str]:
+        return [
+            str(message_from_bytes(raw, policy=policy.default)["Message-ID"])
+            for raw in self.accepted
+        ]
+
+
+@contextmanager
+def mail_sink() -> Iterator[tuple[MailSink, int]]:
+    sink = MailSink()
+    controller = FreePortController(sink, hostname="127.0.0.1", port=0)
+    controller.start()
+    try:
+        yield sink, controller.port
+    finally:
+        sink.release.set()
+        controller.stop()
+
+
+# -- the site ---------------------------------------------------------------------------
+
+
+def write_config(
+    folder: Path, feeds_url: str, smtp_port: int | None = None, *, held: bool = False
+) -> Path:
+    sources = "\n".join(
+        f'  - {{name: {feed}, type: rss, url: "{feeds_url}{HELD if held and i == 0 else ""}'
+        f'rss/wwr_2022-11/remote-{feed}-jobs.rss"}}'
+        for i, feed in enumerate(FEEDS)
+    )
+    delivery = "delivery: {method: file}"
+    if smtp_port is not None:
+        delivery = (
+            "delivery:\n  method: smtp\n  smtp: {host: 127.0.0.1, "
+            f'port: {smtp_port}, security: none, from: "leads@example.org", timeout: 30}}'
+        )
+    path = folder / "config.yaml"
+    path.write_text(
+        f"http: {{retries: 0, timeout: {WAIT}}}\n{delivery}\nsources:\n{sources}\n{PEOPLE}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def leads(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aggregator", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=WAIT * 2,
+        check=False,
+    )
+
+
+def start_leads(config: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "aggregator", "--config", str(config), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=WAIT)
+    assert process.returncode == -signal.SIGKILL
+
+
+def database(folder: Path) -> sqlite3.Connection:
+    return sqlite3.connect(folder / "leads.db")
+
+
+def counts(folder: Path) -> dict[str, int]:
+    with database(folder) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        return {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("postings", "leads", "matches", "deliveries")
+        }
+
+
+def delivered_once(folder: Path) -> list[tuple[str, int]]:
+    """Every (mentor, lead) delivered, asserting none was delivered twice."""
+    with database(folder) as conn:
+        pairs = conn.execute("SELECT mentor_id, lead_id FROM deliveries").fetchall()
+    assert len(pairs) == len(set(pairs))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+    """What one uninterrupted run stores: the figures a killed-then-resumed run must reach."""
+    folder = tmp_path_factory.mktemp("clean")
+    with feed_server() as feeds:
+        result = leads(write_config(folder, feeds.url), "run")
+    assert result.returncode == 0, result.stderr
+    return counts(folder)
+
+
+# -- quiet success, failures, steps ------------------------------------------------------
+
+
+def test_a_good_run_is_silent_and_the_next_one_sends_nothing_new(
+    tmp_path: Path, clean_run: dict[str, int]
+) -> None:
+    with feed_server() as feeds:
+        config = write_config(tmp_path, feeds.url)
+        first = leads(config, "run")
+        assert (first.returncode, first.stdout, first.stderr) == (0, "", "")
+        assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+        second = leads(config, "run", "--verbose")
+    assert second.returncode == 0, second.stderr
+    assert "collect: 0 new" in second.stdout
+    assert "match: Nothing new to score." in second.stdout
+    assert "digest: no mentor's digest is due" in second.stdout
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+    assert counts(tmp_path) == clean_run
+
+
+def test_a_failing_source_is_reported_and_the_rest_is_done(tmp_path: Path) -> None:
+    with feed_server() as feeds:
+        config = write_config(tmp_path, feeds.url)
+        text = config.read_text(encoding="utf-8").replace(
+            "remote-design-jobs.rss", "no-such-feed.rss"
+        )
+        config.write_text(text, encoding="utf-8")
+        result = leads(config, "run")
+    assert result.returncode == 1
+    assert "collect: " in result.stdout and "(1 failed)" in result.stdout
+    assert "source design failed: " in result.stderr and "404" in result.stderr
+    assert counts(tmp_path)["matches"] > 0
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+
+
+def test_only_some_steps(tmp_path: Path) -> None:
+    with feed_server() as feeds:
+        config = write_config(tmp_path, feeds.url)
+        assert leads(config, "run", "--only", "collect,match").returncode == 0
+        assert counts(tmp_path)["matches"] > 0
+        assert not (tmp_path / "outbox").exists()
+        assert leads(config, "run", "--only", "digest").returncode == 0
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+    wrong = leads(config, "run", "--only", "collect,sing")
+    assert wrong.returncode == 2 and "unknown step sing" in wrong.stderr
+
+
+def test_logs_go_to_the_rotating_log_file(tmp_path: Path) -> None:
+    with feed_server() as feeds:
+        config = write_config(tmp_path, feeds.url)
+        config.write_text(
+            "logging: {file: logs/leads.log}\n" + config.read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+        result = leads(config, "run")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    log = (tmp_path / "logs" / "leads.log").read_text(encoding="utf-8")
+    for line in ("collect: done", "match: done", "digest: done"):
+        assert line in log
+
+
+def test_a_second_run_while_one_holds_the_lock_does_nothing(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9/")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from datetime import UTC, datetime\n"
+            "from pathlib import Path\n"
+            "from aggregator.config import load_config\n"
+            "from aggregator.locking import run_lock\n"
+            "from sources import option_models\n"
+            "config = load_config(Path(sys.argv[1]), option_models())\n"
+            "with run_lock(config, datetime.now(UTC)):\n"
+            "    print('locked', flush=True)\n"
+            "    sys.stdin.readline()\n",
+            str(config),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        blocked = leads(config, "run")
+    finally:
+        holder.communicate("done\n", timeout=WAIT)
+    assert blocked.returncode == 0, blocked.stderr
+    assert "another run is in progress (pid " in blocked.stdout
+    assert not (tmp_path / "leads.db").exists()  # it touched nothing
+
+
+# -- killed runs ------------------------------------------------------------------------
+
+
+def test_killed_during_collection_the_next_run_finishes_the_job(
+    tmp_path: Path, clean_run: dict[str, int]
+) -> None:
+    with feed_server() as feeds:
+        process = start_leads(write_config(tmp_path, feeds.url, held=True), "run")
+        assert feeds.requested.wait(WAIT)
+        kill(process)
+        feeds.release.set()
+        resumed = leads(write_config(tmp_path, feeds.url), "run")
+    assert resumed.returncode == 0, resumed.stderr
+    assert counts(tmp_path) == clean_run
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+
+
+@pytest.mark.parametrize("stage", ["MAIL", "DATA"])
+def test_killed_during_the_digest_nothing_is_lost_or_sent_twice(
+    tmp_path: Path, clean_run: dict[str, int], stage: str
+) -> None:
+    """MAIL: matching is done and committed, no digest has gone out yet. DATA: the message is
+    on the wire but not accepted. Either way the next run sends every digest exactly once."""
+    with feed_server() as feeds, mail_sink() as (sink, port):
+        config = write_config(tmp_path, feeds.url, port)
+        sink.hold_at = stage
+        process = start_leads(config, "run")
+        assert sink.held.wait(WAIT)
+        kill(process)
+        assert sink.accepted == []
+        killed = counts(tmp_path)
+        assert killed["matches"] == clean_run["matches"] and killed["deliveries"] == 0
+        sink.hold_at = None
+        sink.release.set()
+        resumed = leads(config, "run")
+        assert resumed.returncode == 0, resumed.stderr
+        again = leads(config, "run")
+        assert again.returncode == 0, again.stderr
+    assert len(sink.accepted) == 2  # one digest per mentor, never a second one
+    recorded = delivered_once(tmp_path)
+    with database(tmp_path) as conn:
+        ids = {row[0] for row in conn.execute("SELECT DISTINCT message_id FROM deliveries")}
+    assert ids == set(sink.message_ids())
+    assert {mentor for mentor, _ in recorded} == {"maria", "dev"}
+    assert counts(tmp_path) == clean_run
+
+
+# -- when digests are due ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("schedule", "last_run", "now", "due"),
+    [
+        ("weekly mon 07:00", None, datetime(2026, 11, 25, 12, tzinfo=UTC), True),
+        # Berlin 07:00 on Monday 23 Nov is 06:00 UTC.
+        ("weekly mon 07:00", datetime(2026, 11, 23, 5, 59, tzinfo=UTC),
+         datetime(2026, 11, 23, 6, 0, tzinfo=UTC), True),
+        ("weekly mon 07:00", datetime(2026, 11, 23, 6, 0, tzinfo=UTC),
+         datetime(2026, 11, 29, 23, 0, tzinfo=UTC), False),
+        ("daily 08:00", datetime(2026, 11, 24, 7, 0, tzinfo=UTC),
+         datetime(2026, 11, 25, 6, 59, tzinfo=UTC), False),
+        ("daily 08:00", datetime(2026, 11, 24, 7, 0, tzinfo=UTC),
+         datetime(2026, 11, 25, 7, 0, tzinfo=UTC), True),
+    ],
+)
+def test_a_digest_is_due_at_the_first_scheduled_time_after_the_last_run(
+    schedule: str, last_run: datetime | None, now: datetime, due: bool
+) -> None:
+    mentor = Mentor.model_validate(
+        {"id": "m", "name": "M", "email": "m@example.org", "timezone": "Europe/Berlin",
+         "digest": {"schedule": schedule}}
+    )
+    assert digesting.is_due(mentor, last_run, now) is due
+
+
+def test_the_module_entry_point_is_the_leads_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "aggregator", "--version"],
+        capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0 and result.stdout.startswith("mentor-leads ")
