@@ -783,7 +783,7 @@ def demo(
         typer.Option("--output", "-o", help="Folder for the demo's config, database and outbox."),
     ] = Path("demo-output"),
 ) -> None:
-    """Run mentor-leads offline on bundled recorded feeds served from 127.0.0.1."""
+    """Run the whole pipeline offline: bundled recorded feeds and boards → matches → digests."""
     from aggregator.demo import run_demo  # it matches: see _matching() on import cost
 
     with _errors_handled():
@@ -791,7 +791,7 @@ def demo(
     report = result.report
     out.print(summary_table(report))
     out.print(
-        f"Collected {report.total('new')} new postings from {len(report.sources)} recorded feeds "
+        f"Collected {report.total('new')} new postings from {len(report.sources)} recorded feeds and job boards "
         f"({result.stored} stored in all) and matched them to {len(result.config.mentees)} "
         f"mentees ({result.matched.matches_stored} matches stored)."
     )

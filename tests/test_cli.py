@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from email import message_from_bytes, policy
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,16 +163,24 @@ def test_collect_on_a_terminal_shows_summary_table(
     assert quiet.getvalue() == ""
 
 
-def test_demo_collects_bundled_feeds_offline(tmp_path: Path) -> None:
+def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
     result = CliRunner(env={"COLUMNS": "200"}).invoke(
         app, ["demo", "--output", str(tmp_path / "demo")], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    assert "Collected 428 new postings from 9 recorded feeds" in result.output
+    assert "Collected 483 new postings from 14 recorded feeds and job boards" in result.output
     assert "matched them to 3 mentees" in result.output
     for mentee in ("sam-lee", "alex-kim", "priya-nair"):
         assert f"Leads for {mentee}" in result.output
     assert (tmp_path / "demo" / "leads.db").exists()
+    outbox = tmp_path / "demo" / "outbox"
+    assert f"digests:  {outbox}" in result.output
+    digests = {
+        message_from_bytes(path.read_bytes(), policy=policy.default)["To"].addresses[0].username
+        for path in outbox.glob("*.eml")
+    }
+    assert digests == {"maria.okafor", "dev.raman"}
+    assert "maria: 10 new leads for Sam and Alex" in result.output
     config = tmp_path / "demo" / "config.yaml"
     listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")
     assert {json.loads(line)["company"] for line in listing.output.splitlines()} == {"Recruityard"}
