@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from email import message_from_bytes, policy
 from collections.abc import Iterator
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
