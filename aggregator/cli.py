@@ -791,8 +791,8 @@ def demo(
     report = result.report
     out.print(summary_table(report))
     out.print(
-        f"Collected {report.total('new')} new postings from {len(report.sources)} recorded feeds and job boards "
-        f"({result.stored} stored in all) and matched them to {len(result.config.mentees)} "
+        f"Collected {report.total('new')} new postings from {len(report.sources)} recorded feeds "
+        f"and job boards ({result.stored} stored in all) and matched them to {len(result.config.mentees)} "
         f"mentees ({result.matched.matches_stored} matches stored)."
     )
     for mentee, found in result.best.items():
@@ -816,3 +816,6 @@ def demo(
 def main() -> None:
     """Entry point of the ``leads`` console script."""
     app()
+
+
+from aggregator import cli_setup  # noqa: E402,F401  (registers check, init, cron)
