@@ -21,6 +21,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -65,6 +66,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+log = logging.getLogger(__name__)
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -773,6 +775,66 @@ def _print_run_summary(outcome: RunOutcome) -> None:
         out.print("stopped on request before the remaining steps")
 
 
+# -- schedule --------------------------------------------------------------------------
+
+
+@app.command()
+def schedule(
+    print_times: Annotated[
+        bool, typer.Option("--print", help="List the next fire times of every job and exit.")
+    ] = False,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=100, help="Fire times listed per job.")
+    ] = 5,
+) -> None:
+    """Run as a long-lived process: collect and match on `schedule.collect`, each mentor's
+    digest on their own schedule; SIGTERM or Ctrl-C finishes the current step and exits."""
+    import threading
+
+    from aggregator import runner, scheduling
+
+    with _errors_handled():
+        config = _load()
+        specs = scheduling.job_specs(config)
+        if print_times:
+            _print_upcoming(config, scheduling.upcoming(specs, clock(), count))
+            return
+        log_to_file(config)
+        logging.getLogger().setLevel(logging.INFO)  # a service's log is its record of work
+        stop = threading.Event()
+
+        def run_job(spec: scheduling.JobSpec) -> None:
+            steps = runner.ALL_STEPS if spec.mentor_id is None else (runner.Step.DIGEST,)
+            outcome = runner.run(config, clock, steps, mentor=spec.mentor_id, stop=stop)
+            if not outcome.ok:
+                log.warning("%s finished with failures (see above)", spec.name)
+
+        out.print(f"Scheduling {len(specs)} job(s); Ctrl-C or SIGTERM stops after the current step")
+        # Collect at once: a service that was just (re)started should not sit idle for hours.
+        scheduler = scheduling.build_scheduler(
+            config, specs, run_job, stop=stop, now=clock(), run_at_start={"collect"}
+        )
+        scheduling.run_until_stopped(scheduler, stop)
+    out.print("Stopped.")
+
+
+def _print_upcoming(config: AppConfig, jobs: list[tuple[Any, list[datetime]]]) -> None:
+    """Each job, its schedule and its next fire times in the job's own timezone."""
+    table = Table(title="Next fire times", title_justify="left")
+    for column in ("job", "schedule", "timezone", "next"):
+        table.add_column(column)
+    for spec, times in jobs:
+        zone = ZoneInfo(spec.timezone)
+        when = "\n".join(t.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z") for t in times)
+        table.add_row(safe(spec.name), safe(spec.schedule.describe()), spec.timezone, when)
+    out.print(table)
+    if config.schedule.jitter:
+        out.print(
+            f"Collection starts up to {config.schedule.jitter} s after its time "
+            "(schedule.jitter), so that many installations do not knock on the same door at once."
+        )
+
+
 # -- demo ------------------------------------------------------------------------------
 
 
@@ -792,8 +854,8 @@ def demo(
     out.print(summary_table(report))
     out.print(
         f"Collected {report.total('new')} new postings from {len(report.sources)} recorded feeds "
-        f"and job boards ({result.stored} stored in all) and matched them to {len(result.config.mentees)} "
-        f"mentees ({result.matched.matches_stored} matches stored)."
+        f"and job boards ({result.stored} stored in all) and matched them to "
+        f"{len(result.config.mentees)} mentees ({result.matched.matches_stored} matches stored)."
     )
     for mentee, found in result.best.items():
         rows = [(str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps) for m in found]

@@ -144,7 +144,7 @@ async def _collect_one(
     source: Source, context: CollectContext, stored: SourceState | None, write: _Writer
 ) -> SourceOutcome:
     name = source.options.name
-    state = _state_for_run(stored or SourceState(name=name), source.options)
+    state = state_for_run(stored or SourceState(name=name), source.options)
     try:
         collected = await source.collect(context, state)
     except SourceError as exc:
@@ -177,7 +177,7 @@ async def _collect_one(
     )
 
 
-def _state_for_run(stored: SourceState, options: SourceOptions) -> SourceState:
+def state_for_run(stored: SourceState, options: SourceOptions) -> SourceState:
     """The stored state, forgotten when the configured URL changed since it was recorded."""
     if stored.config_url != options.url:
         return replace(stored, config_url=options.url, url=None, etag=None, last_modified=None)

@@ -76,14 +76,15 @@ def run(
     now: Clock,
     steps: Collection[Step] = ALL_STEPS,
     *,
+    mentor: str | None = None,
     stop: threading.Event | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     sender_factory: Callable[[], Sender] | None = None,
 ) -> RunOutcome:
     """Run the given steps under the run lock (RunLockedError when another run holds it).
 
-    Digests go only to mentors whose schedule says they are due. ``stop`` (set by a signal
-    handler) lets the current step finish and skips the rest.
+    Digests go only to mentors whose schedule says they are due (only to ``mentor``, when
+    given). ``stop`` (set by a signal handler) lets the current step finish and skips the rest.
     """
     outcome = RunOutcome()
     with run_lock(config, now()):
@@ -94,7 +95,7 @@ def run(
                     outcome.stopped = True
                     log.info("stop requested: skipping %s and what follows", step)
                     break
-                _run_step(step, config, store, now, outcome, transport, sender_factory)
+                _run_step(step, config, store, now, outcome, mentor, transport, sender_factory)
         finally:
             store.close()
     return outcome
@@ -106,6 +107,7 @@ def _run_step(
     store: Store,
     now: Clock,
     outcome: RunOutcome,
+    mentor: str | None,
     transport: httpx.AsyncBaseTransport | None,
     sender_factory: Callable[[], Sender] | None,
 ) -> None:
@@ -122,6 +124,6 @@ def _run_step(
         log.info("match: done (%d matches stored)", outcome.matched.matches_stored)
     else:
         outcome.digests = digesting.deliver(
-            config, store, now, due_only=True, sender_factory=sender_factory
+            config, store, now, mentor=mentor, due_only=True, sender_factory=sender_factory
         )
         log.info("digest: done (%d failed)", len(outcome.digests.failures))

@@ -248,7 +248,14 @@ _MIGRATIONS: dict[int, Any] = {
 def _make_parent_folder(database: str | None) -> None:
     """SQLite creates the file but not its folder; a fresh config should just work."""
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the database folder {folder}: {exc.strerror or exc} — "
+                "check storage.url (a file may stand where the folder should be)"
+            ) from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

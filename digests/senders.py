@@ -236,11 +236,24 @@ class SmtpSender(Sender):
     def close(self) -> None:
         """Say QUIT and close the connection, if one is open."""
         connection, self._connection = self._connection, None
-        if connection is None:
-            return
+        if connection is not None:
+            self._quit(connection)
+
+    def verify(self) -> None:
+        """Connect, secure and log in as a run would, then QUIT without sending anything.
+
+        DeliveryError says which step failed and what to change (for `leads check`).
+        """
+        try:
+            connection = self._open()
+        except OSError as exc:
+            raise DeliveryError(self._describe_session_failure(exc)) from exc
+        self._quit(connection)
+
+    def _quit(self, connection: smtplib.SMTP) -> None:
         try:
             connection.quit()
-        except OSError as exc:  # the messages are already accepted; only politeness is lost
+        except OSError as exc:  # nothing waits on the connection; only politeness is lost
             log.debug("QUIT to %s failed: %s", self._server, exc)
             connection.close()
 
@@ -257,7 +270,10 @@ class SmtpSender(Sender):
         try:
             self._connection = self._open()
         except OSError as exc:
-            self._session_failure = self._describe_session_failure(exc)
+            self._session_failure = (
+                f"{self._describe_session_failure(exc)}; no digest is sent through this "
+                f"server in this run, {PENDING}"
+            )
             raise DeliveryError(self._session_failure) from exc
         return self._connection
 
@@ -289,10 +305,7 @@ class SmtpSender(Sender):
         if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, OSError):
             exc = exc.__context__
         what, fix = next((w, f) for kind, w, f in _SESSION_FAILURES if isinstance(exc, kind))
-        return (
-            f"SMTP {self._server}: {what} ({_reason(exc)}) — {fix}; no digest is sent through "
-            f"this server in this run, {PENDING}"
-        )
+        return f"SMTP {self._server}: {what} ({_reason(exc)}) — {fix}"
 
     def _refusal(self, exc: OSError) -> DeliveryError:
         """The error for a message the server did not accept (the session itself was fine)."""

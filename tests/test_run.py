@@ -401,3 +401,48 @@ def test_the_module_entry_point_is_the_leads_command() -> None:
         capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"},
     )
     assert result.returncode == 0 and result.stdout.startswith("mentor-leads ")
+
+
+# -- leads schedule -------------------------------------------------------------------------
+
+
+def test_schedule_collects_at_start_sends_due_digests_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, clean_run: dict[str, int]
+) -> None:
+    with feed_server() as feeds:
+        process = start_leads(write_config(tmp_path, feeds.url), "schedule")
+        assert process.stderr is not None
+        seen = []
+        for line in process.stderr:
+            seen.append(line)
+            if "digest: done" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=WAIT)
+    assert process.returncode == 0, "".join(seen) + stderr
+    assert "Scheduling 3 job(s)" in stdout and stdout.rstrip().endswith("Stopped.")
+    assert counts(tmp_path) == clean_run
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+
+
+def test_schedule_print_lists_each_jobs_next_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from aggregator import cli
+
+    monkeypatch.setattr(cli, "clock", lambda: datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    config = write_config(tmp_path, "http://127.0.0.1:9/")
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli.app, ["--config", str(config), "schedule", "--print", "-n", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "│" in line]
+    assert "collect and match" in rows[0] and "every 3 hours" in rows[0]
+    assert "Wed 2026-11-25 15:00 UTC" in rows[0] and "Wed 2026-11-25 18:00 UTC" in rows[1]
+    maria = next(i for i, row in enumerate(rows) if "digest for Maria Okafor" in row)
+    assert "every Monday at 07:00" in rows[maria] and "Mon 2026-11-30 07:00 CET" in rows[maria]
+    assert "Mon 2026-12-07 07:00 CET" in rows[maria + 1]
+    assert "Collection starts up to 300 s after its time" in result.output
+    assert not (tmp_path / "leads.db").exists()  # printing touches nothing

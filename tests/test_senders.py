@@ -209,6 +209,28 @@ def test_silent_server_times_out() -> None:
         send_once(smtp_settings(port, timeout=0.2))
 
 
+def test_verify_logs_in_and_quits_without_sending() -> None:
+    with smtp_server(tls="starttls", auth=True) as server:
+        SmtpSender(server.settings(), ssl_context=server.client_context).verify()
+        assert server.connections == 1
+        assert server.messages == []
+
+
+def test_verify_names_a_refused_login_without_talk_of_pending_leads() -> None:
+    with smtp_server(tls="starttls", auth=True) as server:
+        sender = SmtpSender(server.settings(password="wrong"), ssl_context=server.client_context)
+        with pytest.raises(DeliveryError) as caught:
+            sender.verify()
+    text = str(caught.value)
+    assert text.startswith(f"SMTP 127.0.0.1:{server.port}: login refused (535")
+    assert text.endswith("check delivery.smtp.username and delivery.smtp.password")
+
+
+def test_verify_reports_an_unreachable_server() -> None:
+    with refusing_port() as port, pytest.raises(DeliveryError, match="connection refused"):
+        SmtpSender(smtp_settings(port)).verify()
+
+
 # --- SMTP: messages ---------------------------------------------------------------------
 
 

@@ -1,0 +1,243 @@
+"""`leads check`: is the setup ready? The store, delivery, mentors' networks and every source.
+
+A check changes nothing: sources are fetched and parsed but no posting is stored, and the
+stored validators are sent, so an unchanged feed answers 304 as it would in a run (its item
+count then comes from the last run). SMTP is logged in to and left without sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from ssl import SSLContext
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from aggregator.config import AppConfig
+from aggregator.errors import ConfigError, DeliveryError, FetchError, SourceError, StoreError
+from aggregator.fetching import Fetcher
+from aggregator.models import FetchStatus, SourceState
+from aggregator.pipeline import state_for_run
+from aggregator.storage import SCHEMA_VERSION, Store
+from aggregator.workers import CpuPool
+from digests.network import network_of
+from digests.senders import SmtpSender
+from sources import CollectContext, Source, build_source
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class PartCheck:
+    """One part of the setup other than a source: the store, delivery, a mentor's network."""
+
+    part: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCheck:
+    """What fetching one source once showed."""
+
+    name: str
+    type: str
+    status: FetchStatus
+    detail: str  # one line: what the fetch gave, or why it failed
+    reachable: bool | None = None  # None: not fetched (disabled, or skipped by the source)
+    items: int | None = None  # postings the source returned (for a 304: at the last run)
+
+    @property
+    def ok(self) -> bool:
+        """True unless the source failed."""
+        return self.status is not FetchStatus.FAILED
+
+
+@dataclass(slots=True)
+class CheckReport:
+    """Everything `leads check` found."""
+
+    parts: list[PartCheck] = field(default_factory=list)
+    sources: list[SourceCheck] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[PartCheck | SourceCheck]:
+        """The parts and sources that failed."""
+        return [p for p in self.parts if not p.ok] + [s for s in self.sources if not s.ok]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failures
+
+
+def check_setup(
+    config: AppConfig, now: Clock, *, ssl_context: SSLContext | None = None
+) -> CheckReport:
+    """Check the store, delivery, mentors' network files and every source of a loaded config.
+
+    ``ssl_context`` is what SMTP trusts (default: the system's certificate authorities).
+    """
+    report = CheckReport(parts=[_config_summary(config)])
+    store_part, states = _check_store(config.database_url)
+    report.parts.append(store_part)
+    delivery, sources = asyncio.run(_check_concurrently(config, states, now, ssl_context))
+    report.parts.append(delivery)
+    report.parts.extend(check_networks(config))
+    report.sources = sources
+    return report
+
+
+async def _check_concurrently(
+    config: AppConfig,
+    states: Mapping[str, SourceState],
+    now: Clock,
+    ssl_context: SSLContext | None,
+) -> tuple[PartCheck, list[SourceCheck]]:
+    """Delivery (blocking smtplib, in a thread) while the sources are fetched."""
+    delivery = asyncio.to_thread(check_delivery, config, ssl_context)
+    return await asyncio.gather(delivery, check_sources(config, states, now))
+
+
+def _config_summary(config: AppConfig) -> PartCheck:
+    enabled = len(config.enabled_sources())
+    return PartCheck(
+        "config",
+        True,
+        f"{config.path}: {len(config.sources)} sources ({enabled} enabled), "
+        f"{len(config.mentors)} mentors, {len(config.mentees)} mentees",
+    )
+
+
+def _check_store(url: str) -> tuple[PartCheck, dict[str, SourceState]]:
+    """Open (or create) the store; its counts, and the source states for conditional GETs."""
+    shown = displayed_url(url)
+    try:
+        store = Store(url)
+    except StoreError as exc:
+        return PartCheck("store", False, str(exc)), {}
+    try:
+        postings = sum(store.posting_counts().values())
+        leads, _ = store.lead_count()
+        states = {s.name: s for s in store.source_states()}
+    finally:
+        store.close()
+    detail = f"{shown}: schema {SCHEMA_VERSION}, {postings} postings, {leads} leads"
+    return PartCheck("store", True, detail), states
+
+
+def displayed_url(url: str) -> str:
+    """A storage URL fit to print: its password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def check_delivery(config: AppConfig, ssl_context: SSLContext | None = None) -> PartCheck:
+    """SMTP: log in (no message is sent); file delivery: the outbox can be written."""
+    smtp = config.delivery.smtp
+    if config.delivery.method == "file" or smtp is None:
+        return check_outbox(config.outbox_dir)
+    try:
+        SmtpSender(smtp, ssl_context=ssl_context).verify()
+    except DeliveryError as exc:
+        return PartCheck("delivery", False, str(exc))
+    done = "login ok" if smtp.username else "connection ok (no username: no login)"
+    return PartCheck("delivery", True, f"SMTP {smtp.host}:{smtp.port} {done}")
+
+
+def check_outbox(directory: Path) -> PartCheck:
+    """The outbox folder (or the folder it will be created in) takes a file."""
+    existing = next(p for p in (directory, *directory.parents) if p.exists())
+    problem = None
+    if not existing.is_dir():
+        problem = f"{existing} is not a folder"
+    else:
+        try:
+            with tempfile.TemporaryFile(dir=existing):
+                pass
+        except OSError as exc:
+            problem = f"cannot write in {existing} ({exc.strerror or exc})"
+    if problem:
+        detail = f"outbox {directory}: {problem} — make delivery.outbox a writable folder"
+        return PartCheck("delivery", False, detail)
+    later = "" if existing == directory else " (created with the first digest)"
+    return PartCheck("delivery", True, f"outbox {directory} writable{later}")
+
+
+def check_networks(config: AppConfig) -> list[PartCheck]:
+    """Each mentor's LinkedIn export can be read (inline contact lists need no check)."""
+    parts = []
+    for mentor in config.mentors:
+        if not isinstance(mentor.network, str):
+            continue
+        part = f"network of {mentor.id}"
+        try:
+            contacts = network_of(mentor, config.directory)
+        except ConfigError as exc:
+            parts.append(PartCheck(part, False, str(exc)))
+            continue
+        parts.append(PartCheck(part, True, f"{mentor.network}: {len(contacts)} contacts"))
+    return parts
+
+
+async def check_sources(
+    config: AppConfig, states: Mapping[str, SourceState], now: Clock
+) -> list[SourceCheck]:
+    """Fetch and parse every enabled source once, concurrently; store nothing."""
+    enabled = config.enabled_sources()
+    pool = CpuPool(jobs=len(enabled))
+    try:
+        async with Fetcher(config.http) as fetcher:
+            context = CollectContext(fetcher=fetcher, pool=pool, now=now)
+            checked = await asyncio.gather(
+                *(_check_source(build_source(o), context, states.get(o.name)) for o in enabled)
+            )
+    finally:
+        pool.close()
+    by_name = {c.name: c for c in checked}
+    return [
+        by_name.get(o.name)
+        or SourceCheck(o.name, o.type, FetchStatus.SKIPPED, "disabled (enabled: false)")
+        for o in config.sources
+    ]
+
+
+async def _check_source(
+    source: Source, context: CollectContext, stored: SourceState | None
+) -> SourceCheck:
+    options = source.options
+    state = state_for_run(stored or SourceState(name=options.name), options)
+
+    def failed(reason: str, reachable: bool | None) -> SourceCheck:
+        return SourceCheck(options.name, options.type, FetchStatus.FAILED, reason, reachable)
+
+    try:
+        collected = await source.collect(context, state)
+    except FetchError as exc:
+        return failed(str(exc), reachable=False)
+    except SourceError as exc:  # fetched, but not what this source type reads
+        return failed(str(exc), reachable=True)
+    except Exception as exc:  # a bug in one source's code must not hide the other results
+        log.exception("unexpected error in source %s", options.name)
+        reason = f"internal error ({type(exc).__name__}: {exc}); please report it with the log"
+        return failed(reason, reachable=None)
+    moved = f"; moved permanently to {collected.moved_to}" if collected.moved_to else ""
+    if collected.skipped:
+        detail = f"skipped: {collected.skipped}"
+        return SourceCheck(options.name, options.type, FetchStatus.SKIPPED, detail)
+    if collected.not_modified:
+        detail = f"not modified since the last run (304){moved}"
+        status, items = FetchStatus.NOT_MODIFIED, state.last_item_count
+    else:
+        detail, status, items = f"fetched{moved}", FetchStatus.OK, len(collected.postings)
+    return SourceCheck(options.name, options.type, status, detail, True, items)

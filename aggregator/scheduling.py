@@ -1,0 +1,291 @@
+"""APScheduler 3.x wiring for `leads schedule`: which jobs run when, and how the process stops.
+
+Two kinds of job: ``collect`` (collect, then match) on ``schedule.collect`` in
+``schedule.timezone`` with ``schedule.jitter``, and one ``digest:<mentor id>`` per mentor on that
+mentor's ``digest.schedule`` in the mentor's own time zone, without jitter (07:00 means 07:00).
+What a job does is the caller's ``run_job(spec)``; this module knows nothing of the pipeline.
+
+How the scheduler behaves, and why:
+
+- One worker thread, so jobs never overlap inside the process; a job that falls due while
+  another runs waits for it. ``run_job`` itself takes the run lock, which keeps a cron
+  ``leads run`` out as well.
+- A machine that slept through several fire times runs the job once (``coalesce``), and only
+  if the latest missed time is at most ``schedule.misfire_grace_time`` ago; otherwise the job
+  is skipped until its next time. The scheduler waits on a monotonic clock, which stands still
+  while the machine is suspended, so ``run_until_stopped`` also wakes it every minute to look
+  at the wall clock: without that, a job due during a sleep would run as much later as the
+  sleep lasted and often be skipped as too late.
+- A job that raises is logged and runs again at its next time; the scheduler carries on.
+  A project error (``LeadsError``, e.g. another run holds the lock) is logged as a one-line
+  warning, because its message already says what happened and what to do.
+- Stopping is cooperative. SIGTERM or SIGINT set the ``stop`` event the caller passes to both
+  `build_scheduler` and `run_until_stopped`; ``run_job`` is expected to check the same event
+  between its steps. The running job finishes its current step, jobs still queued behind it
+  are not started, and `run_until_stopped` returns once the worker is idle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import FrameType
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_STARTED,
+    JobExecutionEvent,
+    SchedulerEvent,
+)
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+from aggregator.config import AppConfig
+from aggregator.errors import ConfigError, LeadsError
+from aggregator.schedules import Schedule, check_timezone, parse_schedule
+
+logger = logging.getLogger(__name__)
+
+COLLECT_JOB_ID = "collect"
+DIGEST_JOB_PREFIX = "digest:"
+# How often the scheduler re-reads the wall clock, so a job due while the machine slept runs
+# at most this long after it wakes (see the module docstring).
+WALL_CLOCK_CHECK_SECONDS = 60.0
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+_SignalHandler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """One scheduled job: what it is called, when it fires and in which time zone."""
+
+    id: str  # "collect" or "digest:<mentor id>"
+    name: str  # for people: "collect and match", "digest for Maria Okafor"
+    schedule: Schedule
+    timezone: str
+    jitter: int | None  # seconds of random delay per run; None for none
+    mentor_id: str | None = None  # the digest's mentor; None for the collect job
+
+
+def job_specs(config: AppConfig) -> list[JobSpec]:
+    """The collect job, then one digest job per mentor, in config order."""
+    collect = config.schedule
+    specs = [
+        JobSpec(
+            id=COLLECT_JOB_ID,
+            name="collect and match",
+            schedule=_schedule(config, collect.collect, collect.timezone, "schedule"),
+            timezone=collect.timezone,
+            jitter=collect.jitter,
+        )
+    ]
+    for index, mentor in enumerate(config.mentors):
+        text = mentor.digest.schedule
+        specs.append(
+            JobSpec(
+                id=f"{DIGEST_JOB_PREFIX}{mentor.id}",
+                name=f"digest for {mentor.name}",
+                schedule=_schedule(config, text, mentor.timezone, f"mentors[{index}]"),
+                timezone=mentor.timezone,
+                jitter=None,
+                mentor_id=mentor.id,
+            )
+        )
+    return specs
+
+
+def _schedule(config: AppConfig, text: str, timezone: str, where: str) -> Schedule:
+    """The parsed schedule; ConfigError for what load_config would have refused."""
+    try:
+        check_timezone(timezone)
+        return parse_schedule(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc), file=str(config.path), key=where) from exc
+
+
+def upcoming(
+    specs: list[JobSpec], after: datetime, count: int
+) -> list[tuple[JobSpec, list[datetime]]]:
+    """The next ``count`` fire times of each job after ``after``, in the job's time zone.
+
+    Jitter is left out; an interval counts from ``after``, as it counts from the start of
+    `build_scheduler`'s ``now``.
+    """
+    return [(spec, spec.schedule.next_fire_times(after, count, spec.timezone)) for spec in specs]
+
+
+def build_scheduler(
+    config: AppConfig,
+    specs: list[JobSpec],
+    run_job: Callable[[JobSpec], None],
+    *,
+    stop: threading.Event,
+    scheduler_class: type[BaseScheduler] = BlockingScheduler,
+    now: datetime | None = None,
+    run_at_start: Collection[str] = (),
+) -> BaseScheduler:
+    """A scheduler (not started) with one job per spec, each calling ``run_job(spec)``.
+
+    ``now`` (default: the wall clock) is when the schedule starts: each job's first fire time
+    is computed from it, and an interval first fires one interval after it — except the jobs
+    whose ids are in ``run_at_start``, which first run at ``now``. A job is not started once
+    ``stop`` is set.
+    """
+    if now is None:
+        now = datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("now must carry a time zone (a naive datetime is ambiguous)")
+    scheduler = scheduler_class(
+        timezone=UTC,
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": config.schedule.misfire_grace_time,
+        },
+    )
+    names = {spec.id: spec.name for spec in specs}
+    scheduler.add_listener(
+        lambda event: _log_job_event(event, names, config.schedule.misfire_grace_time),
+        EVENT_JOB_ERROR | EVENT_JOB_MISSED,
+    )
+    for spec in specs:
+        trigger = _trigger(spec, now)
+        scheduler.add_job(
+            _run_spec,
+            trigger,
+            args=(spec, run_job, stop),
+            id=spec.id,
+            name=spec.name,
+            replace_existing=True,
+            # Given here so APScheduler does not read the wall clock when the job is added.
+            next_run_time=(
+                now if spec.id in run_at_start else trigger.get_next_fire_time(None, now)
+            ),
+        )
+    return scheduler
+
+
+def _trigger(spec: JobSpec, now: datetime) -> BaseTrigger:
+    """The spec's trigger; an interval starts one interval after ``now``, like upcoming()."""
+    interval = spec.schedule.interval
+    # Elapsed time is counted in UTC: adding to an aware local time would add wall-clock time.
+    start = now.astimezone(UTC) + interval if interval is not None else None
+    return spec.schedule.trigger(spec.timezone, spec.jitter, start=start)
+
+
+def _run_spec(spec: JobSpec, run_job: Callable[[JobSpec], None], stop: threading.Event) -> None:
+    """Run one job unless the process is stopping; a project error becomes a warning."""
+    if stop.is_set():
+        logger.info("%s not started: the scheduler is stopping", spec.name)
+        return
+    try:
+        run_job(spec)
+    except LeadsError as exc:
+        logger.warning("%s failed: %s", spec.name, exc)
+
+
+def _log_job_event(event: JobExecutionEvent, names: Mapping[str, str], grace: int) -> None:
+    """Say which job failed or was skipped, and that it runs again at its next time."""
+    # Runs on the worker thread while shutdown() may hold the scheduler's locks, so it must not
+    # call back into the scheduler (get_job would deadlock).
+    name = names.get(event.job_id, event.job_id)
+    if event.code == EVENT_JOB_ERROR:
+        logger.error(
+            "%s failed with %s: %s; the scheduler carries on and runs it again at its next time",
+            name,
+            type(event.exception).__name__,
+            event.exception,
+        )
+    else:
+        logger.warning(
+            "%s was due at %s, more than schedule.misfire_grace_time (%d s) ago (was the "
+            "machine asleep?); skipped until its next time",
+            name,
+            event.scheduled_run_time.isoformat(timespec="seconds"),
+            grace,
+        )
+
+
+def run_until_stopped(
+    scheduler: BaseScheduler,
+    stop: threading.Event,
+    *,
+    wall_clock_check: float = WALL_CLOCK_CHECK_SECONDS,
+) -> None:
+    """Run a blocking scheduler in this thread until SIGTERM, SIGINT or ``stop`` is set.
+
+    The signal handlers (installed only when called from the main thread; the previous ones
+    are restored on return) set ``stop``. A helper thread then shuts the scheduler down,
+    waiting for the running job to finish. ``stop`` is set when this returns, and the
+    scheduler is shut down with its jobs removed.
+    """
+    supervisor = threading.Thread(
+        target=_supervise,
+        args=(scheduler, stop, wall_clock_check),
+        name="leads-scheduler-supervisor",
+        daemon=True,
+    )
+
+    # Started only once the scheduler runs, so a stop that comes early still shuts it down.
+    def start_supervisor(event: SchedulerEvent) -> None:
+        supervisor.start()
+
+    scheduler.add_listener(start_supervisor, EVENT_SCHEDULER_STARTED)
+    try:
+        with _stop_on_signals(stop):
+            scheduler.start()
+    finally:
+        stop.set()  # ends the supervisor if the scheduler was shut down some other way
+        if supervisor.ident is not None:
+            supervisor.join()
+        scheduler.remove_listener(start_supervisor)
+
+
+def _supervise(scheduler: BaseScheduler, stop: threading.Event, wall_clock_check: float) -> None:
+    """Nudge the scheduler to re-read the wall clock until ``stop``; then shut it down."""
+    while not stop.wait(wall_clock_check):
+        scheduler.wakeup()
+    # With no jobs left the scheduler cannot hand a newly due one to the executor while
+    # shutdown() waits for the running job (and then log the refusal as an error).
+    scheduler.remove_all_jobs()
+    with contextlib.suppress(SchedulerNotRunningError):  # already shut down by someone else
+        scheduler.shutdown(wait=True)
+    logger.info("scheduler stopped")
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` for the block (main thread only; Python's rule)."""
+    if threading.current_thread() is not threading.main_thread():
+        logger.debug("not the main thread: signals are left alone; set stop to end the run")
+        yield
+        return
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        already = stop.is_set()
+        stop.set()  # before logging, so whoever reads the log can rely on it
+        if already:
+            logger.info("already stopping; waiting for the current step to finish")
+        else:
+            name = signal.Signals(signum).name
+            logger.info("%s received: finishing the current step, then stopping", name)
+
+    previous: dict[signal.Signals, _SignalHandler] = {
+        signum: signal.signal(signum, request_stop) for signum in _STOP_SIGNALS
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
