@@ -669,18 +669,18 @@ def digest(
 def _print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
     """One mentor's line (and, for a dry run, the leads the digest would carry)."""
     from aggregator.digesting import DigestStatus
-    from digests.render import digest_subject, fit_label
+    from digests.render import fit_label
 
-    composed = outcome.digest
-    if outcome.status is DigestStatus.FAILED or composed is None:
+    summary = outcome.summary
+    if outcome.status is DigestStatus.FAILED or summary is None:
         err.print(Text(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"))
         return
     if outcome.status is DigestStatus.NOTHING_NEW:
         out.print(Text(f"{outcome.mentor}: nothing new"))
         return
     line = Text(f"{outcome.mentor}: ")
-    line.append(safe(digest_subject(composed)))
-    line.append(f" → {composed.mentor.email}")
+    line.append(safe(summary.subject))
+    line.append(f" → {summary.recipient}")
     if outcome.status is DigestStatus.SENT:
         line.append(f" ({destination})", style="dim")
     else:
@@ -688,13 +688,12 @@ def _print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
     out.print(line)
     if outcome.status is not DigestStatus.DRY_RUN:
         return
-    for section in composed.sections:
-        out.print(Text(f"  {section.mentee.name}:", style="bold"))
-        for lead in section.leads:
-            posting = lead.match.posting.posting
+    for mentee, leads in summary.sections:
+        out.print(Text(f"  {mentee}:", style="bold"))
+        for lead in leads:
             row = Text("    ")
-            row.append(safe(f"{posting.title} — {posting.company}"))
-            row.append(f"  ({fit_label(lead.match.score)}, {lead.match.score:.2f})", style="dim")
+            row.append(safe(f"{lead.title} — {lead.company}"))
+            row.append(f"  ({fit_label(lead.score)}, {lead.score:.2f})", style="dim")
             out.print(row)
 
 
@@ -865,6 +864,8 @@ def demo(
     out.print(f"  config:   {result.config.path}")
     out.print(f"  database: {result.config.database_url}")
     out.print(f"  digests:  {result.config.outbox_dir} (open the .eml files in a mail program)")
+    for written in sorted(result.config.outbox_dir.glob("*.eml")):
+        out.print(f"            {written.name}")
     out.print(
         f"Next: `leads --config {result.config.path} matches` lists every match; "
         "`… postings` and `… sources` show what was collected; "

@@ -184,8 +184,19 @@ class AppConfig(BaseModel):
 
     def mentees_of(self, mentor: Mentor) -> tuple[Mentee, ...]:
         """The mentees who name this mentor (by id or email)."""
-        keys = {mentor.id, str(mentor.email).lower()}
-        return tuple(m for m in self.mentees if m.mentor in keys or m.mentor.lower() in keys)
+        return self.mentees_by_mentor().get(mentor.id, ())
+
+    def mentees_by_mentor(self) -> dict[str, tuple[Mentee, ...]]:
+        """Every mentor's mentees, by mentor id (build it once when asking for many)."""
+        by_key = {m.id: m.id for m in self.mentors} | {
+            str(m.email).lower(): m.id for m in self.mentors
+        }
+        found: dict[str, list[Mentee]] = {}
+        for mentee in self.mentees:
+            mentor = by_key.get(mentee.mentor) or by_key.get(mentee.mentor.lower())
+            if mentor is not None:
+                found.setdefault(mentor, []).append(mentee)
+        return {mentor: tuple(mentees) for mentor, mentees in found.items()}
 
     def enabled_sources(self) -> list[SourceOptions]:
         """The sources to collect."""

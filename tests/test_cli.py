@@ -180,6 +180,8 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
         for path in outbox.glob("*.eml")
     }
     assert digests == {"maria.okafor", "dev.raman"}
+    for written in outbox.glob("*.eml"):
+        assert written.name in result.output
     assert "maria: 10 new leads for Sam and Alex" in result.output
     config = tmp_path / "demo" / "config.yaml"
     listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")

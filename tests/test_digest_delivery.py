@@ -24,7 +24,7 @@ from aggregator.cli import app
 from aggregator.config import load_config
 from aggregator.loopback import serve_directory
 from aggregator.models import Verdict
-from aggregator.storage import Store
+from aggregator.storage import BRIEF_CHARS, Store
 from digests.render import render_digest
 from digests.senders import OutboxSender, SmtpSender
 from sources import option_models
@@ -377,3 +377,52 @@ def test_a_permanent_refusal_for_one_mentor_does_not_block_the_others(
     assert "maria: not delivered" in result.output and "550" in result.output
     assert [r.recipients for r in received] == [("dev@example.org",)]
     assert {r[0] for r in delivered(folder)} == {"dev"}
+
+
+def test_a_failed_login_keeps_every_lead_pending_until_the_password_is_fixed(
+    site: tuple[Path, str],
+) -> None:
+    folder, base_url = site
+    loaded = load_config(write_config(folder, base_url), option_models())
+    with smtp_server(tls="starttls", auth=True) as server:
+        for password, expected_ok in (("wrong", False), (None, True)):
+            settings = server.settings(**({"password": password} if password else {}))
+            store = Store(loaded.database_url)
+            try:
+                report = digesting.deliver(
+                    loaded,
+                    store,
+                    lambda: NOW,
+                    sender_factory=lambda s=settings: SmtpSender(
+                        s, ssl_context=server.client_context
+                    ),
+                )
+                recorded = store.delivered()
+            finally:
+                store.close()
+            assert report.ok is expected_ok
+            if not expected_ok:
+                assert {o.mentor for o in report.failures} == {"maria", "dev"}
+                assert "535" in (report.failures[0].error or "")
+                assert recorded == [] and server.messages == []
+        assert len(server.messages) == 2
+    assert {row[3] for row in recorded} == {r.message["Message-ID"] for r in server.messages}
+
+
+def test_pending_matches_carry_brief_postings(site: tuple[Path, str]) -> None:
+    folder, base_url = site
+    loaded = load_config(write_config(folder, base_url), option_models())
+    store = Store(loaded.database_url)
+    try:
+        pending = store.pending_matches(
+            "maria", ["sam-lee"], min_score=0, first_seen_after=datetime(2000, 1, 1, tzinfo=UTC)
+        )
+        full = {m.lead_id: m.posting.posting for m in store.matches("sam-lee")}
+    finally:
+        store.close()
+    assert pending and len(pending) == len(full)
+    for found in pending:
+        brief, whole = found.posting.posting, full[found.lead_id]
+        assert brief.description_html == "" and whole.description_html
+        assert brief.description_text == whole.description_text[:BRIEF_CHARS]
+        assert (brief.title, brief.url) == (whole.title, whole.url)
