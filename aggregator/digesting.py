@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -252,23 +253,83 @@ def deliver(
     mentees = config.mentees_by_mentor()
     with _sender(config, dry_run, sender_factory) as sender:
         report.destination = sender.describe() if sender else "nowhere (dry run)"
-        for each in mentors:
-            report.outcomes.append(
-                _deliver_one(config, store, each, mentees.get(each.id, ()), now(), sender, preview)
-            )
+        # One message is on the wire while the next is composed: the SMTP server's time
+        # overlaps our rendering. Deliveries are still recorded one by one, by this thread,
+        # each only after its own message was accepted.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-send") as wire:
+            sending: _Sending | None = None
+            for each in mentors:
+                ready = _prepare(config, store, each, mentees.get(each.id, ()), now(), preview)
+                if sending is not None:
+                    report.outcomes.append(sending.finish(store))
+                    sending = None
+                if isinstance(ready, DigestOutcome):
+                    if ready.status is DigestStatus.NOTHING_NEW and sender is not None:
+                        store.record_digest_run(each.id, None, now())
+                    report.outcomes.append(ready)
+                elif sender is None:
+                    report.outcomes.append(
+                        DigestOutcome(each.id, DigestStatus.DRY_RUN, ready.summary)
+                    )
+                else:
+                    sending = _Sending(ready, wire.submit(sender.send, ready.message))
+            if sending is not None:
+                report.outcomes.append(sending.finish(store))
     return report
 
 
-def _deliver_one(
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A rendered digest waiting to be sent."""
+
+    mentor: Mentor
+    composition: Composition
+    summary: DigestSummary
+    message: EmailMessage
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Sending:
+    """A digest handed to the sending thread."""
+
+    ready: _Ready
+    sent: Future[None]
+
+    def finish(self, store: Store) -> DigestOutcome:
+        """Wait for the send; record the delivery only once the message was accepted."""
+        ready, mentor = self.ready, self.ready.mentor
+        try:
+            self.sent.result()
+        except DeliveryError as exc:
+            log.warning("digest for %s not delivered: %s", mentor.id, exc)
+            return DigestOutcome(
+                mentor.id,
+                DigestStatus.FAILED,
+                ready.summary,
+                error=str(exc),
+                permanent=exc.permanent,
+            )
+        digest = ready.composition.digest
+        store.record_delivery(
+            mentor.id,
+            delivered_pairs(digest),
+            digest.message_id,
+            ready.now,
+            passed_over=ready.composition.passed_over,
+        )
+        return DigestOutcome(mentor.id, DigestStatus.SENT, ready.summary)
+
+
+def _prepare(
     config: AppConfig,
     store: Store,
     mentor: Mentor,
     mentees: Sequence[Mentee],
     now: datetime,
-    sender: Sender | None,
     preview: Path | None,
-) -> DigestOutcome:
-    """One mentor's digest, with any failure kept to this mentor."""
+) -> _Ready | DigestOutcome:
+    """One mentor's rendered digest, or the outcome when there is nothing to send."""
     try:
         composition = compose(config, store, mentor, now, mentees)
     except ConfigError as exc:
@@ -276,29 +337,11 @@ def _deliver_one(
     digest = composition.digest
     summary = DigestSummary.of(digest)
     if not digest.lead_count and not mentor.digest.send_empty:
-        if sender is not None:
-            store.record_digest_run(mentor.id, None, now)
         return DigestOutcome(mentor.id, DigestStatus.NOTHING_NEW, summary)
     message = render_digest(digest)
     if preview is not None:
         write_preview(message, preview, mentor.id)
-    if sender is None:
-        return DigestOutcome(mentor.id, DigestStatus.DRY_RUN, summary)
-    try:
-        sender.send(message)
-    except DeliveryError as exc:
-        log.warning("digest for %s not delivered: %s", mentor.id, exc)
-        return DigestOutcome(
-            mentor.id, DigestStatus.FAILED, summary, error=str(exc), permanent=exc.permanent
-        )
-    store.record_delivery(
-        mentor.id,
-        delivered_pairs(digest),
-        digest.message_id,
-        now,
-        passed_over=composition.passed_over,
-    )
-    return DigestOutcome(mentor.id, DigestStatus.SENT, summary)
+    return _Ready(mentor, composition, summary, message, now)
 
 
 def write_preview(message: EmailMessage, folder: Path, name: str) -> list[Path]:

@@ -41,6 +41,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     literal,
     select,
     text,
@@ -239,19 +240,29 @@ _BRIEF_POSTING = [
 # Which sighting of a lead is shown: the company's own page, else the oldest.
 _SHOWN_FIRST = (postings.c.company_page.desc(), postings.c.first_seen, postings.c.id)
 
-# Migrations from version N-1 to N, as explicit DDL on the version before. A new database is
-# created at the current schema directly and stamped, so migration 1 is never needed.
+# Migrations from version N-1 to N: changes to existing tables, as explicit DDL. New tables
+# are not listed: after the migrations, create_all adds every table a database lacks (which
+# also repairs early schema-1 databases made before the matching tables existed). A new
+# database is created at the current schema directly and stamped.
 def _to_schema_2(conn: Connection) -> None:
-    """Digest deliveries; profile vectors kept with matching progress."""
-    deliveries.create(conn)
-    blob = LargeBinary().compile(dialect=conn.dialect)
-    conn.execute(text(f"ALTER TABLE mentee_progress ADD COLUMN profile_vectors {blob}"))
+    """Profile vectors kept with matching progress (and the new deliveries table)."""
+    _add_column(conn, mentee_progress.c.profile_vectors)
 
 
-_MIGRATIONS: dict[int, Any] = {
-    2: _to_schema_2,
-    3: lambda conn: digest_runs.create(conn),  # when each mentor's digest last ran
-}
+def _to_schema_3(conn: Connection) -> None:
+    """Only a new table, digest_runs."""
+
+
+def _add_column(conn: Connection, column: Column[Any]) -> None:
+    """Add ``column`` to its table unless the table is missing (create_all makes it whole)."""
+    found = inspect(conn)
+    table = column.table.name
+    if found.has_table(table) and column.name not in {c["name"] for c in found.get_columns(table)}:
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}"))
+
+
+_MIGRATIONS: dict[int, Any] = {2: _to_schema_2, 3: _to_schema_3}
 
 
 def _make_parent_folder(database: str | None) -> None:
@@ -268,12 +279,20 @@ def _make_parent_folder(database: str | None) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module commits on its own before DDL; with its transaction handling off
+    # and BEGIN emitted by _sqlite_begin, a migration is all or nothing (SQLAlchemy's
+    # documented recipe for pysqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (the web view) never block the writer
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 class Store:
@@ -289,6 +308,7 @@ class Store:
             ) from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
             _make_parent_folder(self.engine.url.database)
         self._migrate()
 
@@ -313,6 +333,7 @@ class Store:
                     log.info("migrating the store to schema version %d", target)
                     _MIGRATIONS[target](conn)
                     conn.execute(update(schema_version).values(version=target))
+                metadata.create_all(conn)  # tables added since the database's version
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"cannot open the database at {self.url}: {getattr(exc, 'orig', None) or exc} "

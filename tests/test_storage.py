@@ -163,21 +163,54 @@ def test_older_schema_is_migrated_forward_once(
     reopened.close()
 
 
-def test_a_schema_1_database_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
+@pytest.mark.parametrize("early", [False, True])
+def test_a_schema_1_database_is_migrated_to_the_current_schema(
+    tmp_path: Path, early: bool
+) -> None:
+    """Schema 1 as released, and as first released (before the matching tables existed)."""
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     first = Store(url)
     with first.engine.begin() as conn:  # take it back to what schema 1 had
         conn.execute(text("DROP TABLE deliveries"))
         conn.execute(text("DROP TABLE digest_runs"))
         conn.execute(text("ALTER TABLE mentee_progress DROP COLUMN profile_vectors"))
+        if early:
+            for table in ("matches", "feedback", "mentee_progress", "matcher_models"):
+                conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("UPDATE schema_version SET version = 1"))
     first.close()
     migrated = Store(url)
     found = inspect(migrated.engine)
-    assert {"deliveries", "digest_runs"} <= set(found.get_table_names())
-    assert "profile_vectors" in {c["name"] for c in found.get_columns("mentee_progress")}
+    assert set(found.get_table_names()) == set(storage.metadata.tables)
+    for table in storage.metadata.sorted_tables:
+        assert {c["name"] for c in found.get_columns(table.name)} == set(table.c.keys())
     assert migrated.delivered() == []
+    with migrated.engine.connect() as conn:
+        assert conn.execute(text("SELECT version FROM schema_version")).scalar() == (
+            storage.SCHEMA_VERSION
+        )
     migrated.close()
+
+
+def test_a_failed_migration_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    Store(url).close()
+    following = storage.SCHEMA_VERSION + 1
+
+    def half_done(conn: Connection) -> None:
+        conn.execute(text("CREATE TABLE half_done (x INTEGER)"))
+        conn.execute(text("ALTER TABLE no_such_table ADD COLUMN y TEXT"))
+
+    monkeypatch.setattr(storage, "SCHEMA_VERSION", following)
+    monkeypatch.setitem(storage._MIGRATIONS, following, half_done)
+    with pytest.raises(StoreError, match="cannot open the database"):
+        Store(url)
+    monkeypatch.undo()
+    reopened = Store(url)
+    assert "half_done" not in inspect(reopened.engine).get_table_names()
+    reopened.close()
 
 
 def test_unusable_url_is_a_store_error() -> None:
