@@ -661,7 +661,15 @@ def digest(
     for outcome in report.outcomes:
         _print_digest_outcome(outcome, report.destination)
     if preview is not None:
-        out.print(f"Previews written to {preview.resolve()}")
+        rendered = [
+            o for o in report.outcomes
+            if o.summary is not None and o.status is not digesting.DigestStatus.NOTHING_NEW
+        ]
+        out.print(
+            f"Previews written to {preview.resolve()}"
+            if rendered
+            else "No previews written: no mentor has a digest to send."
+        )
     if not report.ok:
         raise typer.Exit(EXIT_FAILURES)
 

@@ -263,8 +263,8 @@ def crontab_lines(config: AppConfig, executable: str) -> list[str]:
     collect, zone = parse_schedule(config.schedule.collect), config.schedule.timezone
     lines = [
         f"# mentor-leads, as scheduled in {_one_line(str(config.path))}; add with `crontab -e`.",
-        "# CRON_TZ sets the zone of the times below it (cronie honours it); BSD and macOS cron",
-        "# ignore CRON_TZ and read every time in the machine's zone.",
+        "# CRON_TZ sets the zone of the times below it (cronie: Fedora, RHEL, Arch honour it);",
+        "# Debian/Ubuntu, BSD and macOS cron ignore it: there every time is in the machine's zone.",
         "",
         f"# Collect, match and send the digests that are due: {collect.describe()} ({zone}).",
         f"CRON_TZ={zone}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -13,6 +14,17 @@ T = TypeVar("T")
 
 # Below this many sources, starting worker processes costs more than it saves.
 PROCESS_POOL_THRESHOLD = 8
+
+
+def ignore_stop_signals() -> None:
+    """In a worker: leave SIGINT and SIGTERM to the main process.
+
+    Ctrl-C, and systemd stopping the service, signal every process of the group; the main
+    process finishes its step (and then stops the workers), so a worker must not die under
+    a parse it was given.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 class CpuPool:
@@ -29,7 +41,11 @@ class CpuPool:
             # forkserver, not fork: forking a process that runs an event loop and threads is unsafe.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(preload))
-            self._executor = ProcessPoolExecutor(max_workers=min(cores, jobs), mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                max_workers=min(cores, jobs),
+                mp_context=context,
+                initializer=ignore_stop_signals,
+            )
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function(*args)`` without blocking the event loop."""

@@ -224,6 +224,10 @@ def test_dry_run_and_preview_send_and_record_nothing(site: tuple[Path, str]) -> 
     assert "<html" in (preview / "maria.html").read_text(encoding="utf-8").lower()
     assert not (folder / "outbox").exists()
     assert delivered(folder) == []
+    assert leads(config, "digest").exit_code == 0
+    nothing = leads(config, "digest", "--dry-run", "--preview", str(folder / "again"))
+    assert "No previews written: no mentor has a digest to send." in nothing.output
+    assert not (folder / "again").exists()
 
 
 def test_one_mentor_only(site: tuple[Path, str]) -> None:

@@ -325,8 +325,8 @@ def test_cron_prints_the_schedules_as_crontab_lines(tmp_path: Path, leads_on_pat
     log = f">> {tmp_path / 'cron.log'} 2>&1"
     assert result.output.splitlines() == [
         f"# mentor-leads, as scheduled in {config}; add with `crontab -e`.",
-        "# CRON_TZ sets the zone of the times below it (cronie honours it); BSD and macOS cron",
-        "# ignore CRON_TZ and read every time in the machine's zone.",
+        "# CRON_TZ sets the zone of the times below it (cronie: Fedora, RHEL, Arch honour it);",
+        "# Debian/Ubuntu, BSD and macOS cron ignore it: there every time is in the machine's zone.",
         "",
         "# Collect, match and send the digests that are due: every 3 hours (Europe/Berlin).",
         "CRON_TZ=Europe/Berlin",

@@ -1,0 +1,35 @@
+"""The parse pool: worker processes for many sources, immune to the stop signals."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from aggregator.workers import PROCESS_POOL_THRESHOLD, CpuPool
+
+
+def stop_signal_handlers() -> tuple[int, object, object]:
+    return os.getpid(), signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="on one core the pool is a thread")
+def test_worker_processes_leave_sigint_and_sigterm_to_the_main_process() -> None:
+    pool = CpuPool(jobs=PROCESS_POOL_THRESHOLD)
+    try:
+        pid, on_interrupt, on_terminate = asyncio.run(pool.run(stop_signal_handlers))
+    finally:
+        pool.close()
+    assert pid != os.getpid()  # it ran in a worker process
+    assert on_interrupt == on_terminate == signal.SIG_IGN
+
+
+def test_few_sources_are_parsed_in_a_thread_of_this_process() -> None:
+    pool = CpuPool(jobs=PROCESS_POOL_THRESHOLD - 1)
+    try:
+        pid, _, _ = asyncio.run(pool.run(stop_signal_handlers))
+    finally:
+        pool.close()
+    assert pid == os.getpid()
