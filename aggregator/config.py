@@ -14,6 +14,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -223,16 +224,16 @@ def load_config(path: Path, source_types: Mapping[str, type[SourceOptions]]) -> 
     ``source_types`` maps each source ``type:`` to the options model that validates it; it is
     passed in so this module does not depend on the sources package.
     """
-    tree = read_yaml(path)
-    if tree is None:
-        tree = {}
-    if not isinstance(tree, Mapping):
+    document, tree = _read_data(path)
+    if document is None:
+        document = {}
+    if not isinstance(document, Mapping):
         raise ConfigError(
             "the file must be a mapping of sections",
             file=str(path),
             fix="start with keys such as `sources:`, `mentors:` and `mentees:`",
         )
-    data = _resolve_env(tree, (), path, tree)
+    data = _resolve_env(document, (), path, tree)
     sources = _validate_sources(data.pop("sources", None) or [], source_types, path, tree)
     try:
         config = AppConfig.model_validate({**data, "path": path.resolve(), "sources": ()})
@@ -255,8 +256,8 @@ class _MenteesFile(BaseModel):
 
 def load_mentees(path: Path) -> tuple[Mentee, ...]:
     """Mentees from a standalone ``{mentees: [...]}`` file, checked like the config's."""
-    tree = read_yaml(path)
-    data = _resolve_env(tree if tree is not None else {}, (), path, tree)
+    document, tree = _read_data(path)
+    data = _resolve_env(document if document is not None else {}, (), path, tree)
     try:
         mentees = _MenteesFile.model_validate(data).mentees
     except ValidationError as exc:
@@ -325,10 +326,43 @@ def _check_schedule(schedule: ScheduleConfig, path: Path, tree: Any) -> None:
             raise _error_at(path, tree, ("schedule", key), str(exc)) from exc
 
 
+class LazyLines:
+    """The line numbers of a YAML text, parsed only when an error needs one.
+
+    A config is read with the fast (C) safe loader; the round-trip parse that knows where
+    each key is costs ten times as much and is only worth it for a message.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def tree(self) -> Any:
+        """The round-trip tree, with a line for every key and item."""
+        return YAML(typ="rt").load(self.text)
+
+
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file keeping line numbers; syntax errors name the line."""
+    return _parse(_read_text(path), path, "rt")
+
+
+def _read_data(path: Path) -> tuple[Any, LazyLines]:
+    """A YAML file's data (fast), and its line numbers for error messages (when asked)."""
+    text = _read_text(path)
+    lines = LazyLines(text)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return YAML(typ="safe").load(text), lines
+    except YAMLError:
+        # libyaml's grammar is YAML 1.1's and refuses some YAML 1.2 the round-trip parser
+        # accepts (`{at: 07:00}`): that parser has the last word, and names the line.
+        lines.tree = _parse(text, path, "rt")
+        return lines.tree, lines
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise ConfigError(
             "file not found",
@@ -337,8 +371,12 @@ def read_yaml(path: Path) -> Any:
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the file ({exc})", file=str(path)) from exc
+
+
+def _parse(text: str, path: Path, kind: str) -> Any:
+    """YAML text → data (``kind``: "safe", or "rt" to keep lines); errors name the line."""
     try:
-        return YAML(typ="rt").load(text)
+        return YAML(typ=kind).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -563,9 +601,10 @@ def format_loc(loc: Loc) -> str:
 
 
 def line_of(tree: Any, loc: Loc) -> int | None:
-    """The 1-based line of ``loc`` in the ruamel tree, or of its nearest ancestor that exists."""
+    """The 1-based line of ``loc`` in the ruamel tree (or LazyLines), or of its nearest
+    ancestor that exists."""
     line: int | None = None
-    node = tree
+    node = tree.tree if isinstance(tree, LazyLines) else tree
     for part in loc:
         lc = getattr(node, "lc", None)
         try:

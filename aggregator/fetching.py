@@ -11,12 +11,14 @@ import asyncio
 import email.utils
 import logging
 import random
+import ssl
 import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
+import certifi
 import httpx
 
 from aggregator.config import HttpConfig
@@ -57,9 +59,18 @@ class FetchResult:
 
 
 def build_client(
-    settings: HttpConfig, transport: httpx.AsyncBaseTransport | None = None
+    settings: HttpConfig,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    connections: int | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
-    """The HTTP client every source uses; redirects and decoding are handled by the Fetcher."""
+    """An HTTP client as sources use it; redirects and decoding are handled by the Fetcher.
+
+    ``connections`` caps its pool (default: http.concurrency); ``verify`` may be a shared
+    SSL context, which spares each client loading the CA bundle.
+    """
+    pool = connections or settings.concurrency
     return httpx.AsyncClient(
         headers={
             "User-Agent": settings.user_agent,
@@ -67,11 +78,10 @@ def build_client(
             "Accept-Encoding": "gzip, deflate",
         },
         timeout=httpx.Timeout(settings.timeout),
-        limits=httpx.Limits(
-            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
-        ),
+        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         follow_redirects=False,
         transport=transport,
+        verify=verify,
     )
 
 
@@ -86,7 +96,12 @@ class Fetcher:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.settings = settings
-        self._client = build_client(settings, transport)
+        # An injected transport (tests) serves every host through one client; otherwise each
+        # origin gets its own small pool: httpx's pool bookkeeping grows with the square of
+        # the connections it holds, and one pool per host keeps it at http.per_host.
+        self._shared = build_client(settings, transport) if transport is not None else None
+        self._clients: dict[tuple[str, str, int | None], httpx.AsyncClient] = {}
+        self._ssl: ssl.SSLContext | None = None
         self._sleep = sleep
         self._in_flight = asyncio.Semaphore(settings.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
@@ -99,7 +114,26 @@ class Fetcher:
 
     async def aclose(self) -> None:
         """Close pooled connections."""
-        await self._client.aclose()
+        clients = [*self._clients.values(), *([self._shared] if self._shared else [])]
+        self._clients.clear()
+        for client in clients:
+            await client.aclose()
+
+    def _client_for(self, url: str) -> httpx.AsyncClient:
+        """The client (and connection pool) for the origin of ``url``."""
+        if self._shared is not None:
+            return self._shared
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.hostname or "", parts.port)
+        client = self._clients.get(origin)
+        if client is None:
+            if self._ssl is None:
+                self._ssl = ssl.create_default_context(cafile=certifi.where())
+            client = build_client(
+                self.settings, connections=self.settings.per_host, verify=self._ssl
+            )
+            self._clients[origin] = client
+        return client
 
     async def get(
         self,
@@ -182,8 +216,9 @@ class Fetcher:
         # The host's slot first: a request queued behind its busy host must not sit on a
         # global slot meanwhile, or one big host starves every other one.
         async with per_host, self._in_flight, asyncio.timeout(self.settings.timeout):
-            request = self._client.build_request("GET", url, headers=headers)
-            response = await self._client.send(request, stream=True)
+            client = self._client_for(url)
+            request = client.build_request("GET", url, headers=headers)
+            response = await client.send(request, stream=True)
             try:
                 if response.status_code >= 300:
                     body = b""
