@@ -18,7 +18,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from aggregator import starter
 from aggregator.cli import (
     EXIT_FAILURES,
     State,
@@ -38,6 +37,7 @@ from sources import option_models
 
 if TYPE_CHECKING:
     from aggregator.checking import PartCheck, SourceCheck
+    from aggregator.starter import Answers
 
 # -- check -----------------------------------------------------------------------------
 
@@ -137,6 +137,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Write a commented starter config (to --config), asking on a terminal for what is missing."""
+    from aggregator import starter  # only this command needs it (and its big regexes)
+
     path = State.config
     with _errors_handled():
         starter.refuse_overwrite(path, force)  # before any question is asked
@@ -210,10 +212,12 @@ def _reasking(check: Callable[[str], object]) -> Callable[[str], str]:
 
 
 def _email(text: str) -> str:
-    return starter.email_address(text, "email")
+    from aggregator.starter import email_address
+
+    return email_address(text, "email")
 
 
-def _print_next_steps(path: Path, answers: starter.Answers) -> None:
+def _print_next_steps(path: Path, answers: Answers) -> None:
     out.print(safe(f"Wrote {path.resolve()}."), soft_wrap=True)
     if not answers.mentor_name:
         out.print("Add your mentors and mentees to it (see the commented examples).")

@@ -36,22 +36,28 @@ class CpuPool:
         preload: tuple[str, ...] = ("__main__", "sources", "feedparser", "lxml.etree"),
     ) -> None:
         cores = os.cpu_count() or 1
+        self._preload = preload
+        self._workers = min(cores, jobs) if jobs >= PROCESS_POOL_THRESHOLD and cores > 1 else 0
         self._executor: Executor | None = None
-        if jobs >= PROCESS_POOL_THRESHOLD and cores > 1:
-            # forkserver, not fork: forking a process that runs an event loop and threads is unsafe.
+
+    def _processes(self) -> Executor:
+        # Started on the first parse, not before: a run where every feed answers 304 parses
+        # nothing and should not pay for starting processes.
+        if self._executor is None:
+            # forkserver, not fork: forking a process with an event loop and threads is unsafe.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(list(preload))
+            context.set_forkserver_preload(list(self._preload))
             self._executor = ProcessPoolExecutor(
-                max_workers=min(cores, jobs),
-                mp_context=context,
-                initializer=ignore_stop_signals,
+                max_workers=self._workers, mp_context=context, initializer=ignore_stop_signals
             )
+        return self._executor
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function(*args)`` without blocking the event loop."""
-        if self._executor is None:
+        if not self._workers:
             return await asyncio.to_thread(function, *args)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._processes(), function, *args)
 
     def close(self) -> None:
         """Stop the worker processes."""

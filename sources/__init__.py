@@ -6,39 +6,80 @@ the README and a golden test.
 
 from __future__ import annotations
 
-from aggregator.config import SourceOptions
-from sources.arbeitnow import ArbeitnowSource
-from sources.ashby import AshbySource
-from sources.base import CollectContext, Collected, Source
-from sources.greenhouse import GreenhouseSource
-from sources.himalayas import HimalayasSource
-from sources.hn_whoishiring import HnWhoIsHiringSource
-from sources.jobicy import JobicySource
-from sources.jsonld import JsonLdSource
-from sources.lever import LeverSource
-from sources.recruitee import RecruiteeSource
-from sources.remoteok import RemoteOkSource
-from sources.remotive import RemotiveSource
-from sources.rss import RssSource
-from sources.smartrecruiters import SmartRecruitersSource
-from sources.workable import WorkableSource
+import importlib
+from collections.abc import Iterator, Mapping, MutableMapping
 
-SOURCE_TYPES: dict[str, type[Source]] = {
-    RssSource.type: RssSource,
-    GreenhouseSource.type: GreenhouseSource,
-    LeverSource.type: LeverSource,
-    AshbySource.type: AshbySource,
-    WorkableSource.type: WorkableSource,
-    RecruiteeSource.type: RecruiteeSource,
-    SmartRecruitersSource.type: SmartRecruitersSource,
-    JsonLdSource.type: JsonLdSource,
-    RemotiveSource.type: RemotiveSource,
-    RemoteOkSource.type: RemoteOkSource,
-    ArbeitnowSource.type: ArbeitnowSource,
-    HimalayasSource.type: HimalayasSource,
-    JobicySource.type: JobicySource,
-    HnWhoIsHiringSource.type: HnWhoIsHiringSource,
+from aggregator.config import SourceOptions
+from sources.base import CollectContext, Collected, Source
+
+# type → "module:Class". Modules are imported when a configured source needs them: a run
+# collecting feeds does not pay for the board parsers (or their libraries).
+_REGISTERED = {
+    "rss": "sources.rss:RssSource",
+    "greenhouse": "sources.greenhouse:GreenhouseSource",
+    "lever": "sources.lever:LeverSource",
+    "ashby": "sources.ashby:AshbySource",
+    "workable": "sources.workable:WorkableSource",
+    "recruitee": "sources.recruitee:RecruiteeSource",
+    "smartrecruiters": "sources.smartrecruiters:SmartRecruitersSource",
+    "jsonld": "sources.jsonld:JsonLdSource",
+    "remotive": "sources.remotive:RemotiveSource",
+    "remoteok": "sources.remoteok:RemoteOkSource",
+    "arbeitnow": "sources.arbeitnow:ArbeitnowSource",
+    "himalayas": "sources.himalayas:HimalayasSource",
+    "jobicy": "sources.jobicy:JobicySource",
+    "hn_whoishiring": "sources.hn_whoishiring:HnWhoIsHiringSource",
 }
+
+
+class SourceRegistry(MutableMapping[str, type[Source]]):
+    """Source classes by ``type:`` name, each module imported on first use."""
+
+    def __init__(self, registered: Mapping[str, str]) -> None:
+        self._paths = dict(registered)
+        self._classes: dict[str, type[Source]] = {}
+
+    def __getitem__(self, name: str) -> type[Source]:
+        if name not in self._classes:
+            module, _, attribute = self._paths[name].partition(":")
+            self._classes[name] = getattr(importlib.import_module(module), attribute)
+        return self._classes[name]
+
+    def __setitem__(self, name: str, kind: type[Source]) -> None:
+        self._paths.setdefault(name, "")
+        self._classes[name] = kind
+
+    def __delitem__(self, name: str) -> None:
+        del self._paths[name]
+        self._classes.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+SOURCE_TYPES = SourceRegistry(_REGISTERED)
+
+
+class _OptionModels(Mapping[str, type[SourceOptions]]):
+    """Each source type's options model, importing only the types asked for."""
+
+    def __getitem__(self, name: str) -> type[SourceOptions]:
+        return SOURCE_TYPES[name].Options
+
+    def __contains__(self, name: object) -> bool:
+        return name in SOURCE_TYPES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SOURCE_TYPES)
+
+    def __len__(self) -> int:
+        return len(SOURCE_TYPES)
 
 
 # Source types that read a company's own ATS or careers site: their links are shown first.
@@ -47,9 +88,9 @@ COMPANY_PAGE_TYPES = frozenset(
 )
 
 
-def option_models() -> dict[str, type[SourceOptions]]:
-    """The options model of every source type, for config validation."""
-    return {name: kind.Options for name, kind in SOURCE_TYPES.items()}
+def option_models() -> Mapping[str, type[SourceOptions]]:
+    """The options model of every source type, for config validation (imported on use)."""
+    return _OptionModels()
 
 
 def build_source(options: SourceOptions) -> Source:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -173,3 +176,23 @@ def test_cli_finds_config_through_environment(
     result = CliRunner().invoke(app, ["sources"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "wwr" in result.output
+
+
+def test_only_the_configured_source_types_are_imported(tmp_path: Path) -> None:
+    """A feeds-only config does not import the board parsers (start-up time of cron runs)."""
+    path = tmp_path / "config.yaml"
+    path.write_text('sources:\n  - {name: a, type: rss, url: "https://example.org/f.rss"}\n')
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from aggregator.config import load_config\n"
+        "from sources import option_models\n"
+        f"load_config(Path({str(path)!r}), option_models())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sources.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    imported = set(ast.literal_eval(result.stdout))
+    assert "sources.rss" in imported
+    assert not imported & {"sources.greenhouse", "sources.lever", "sources.jsonld"}

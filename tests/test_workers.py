@@ -33,3 +33,9 @@ def test_few_sources_are_parsed_in_a_thread_of_this_process() -> None:
     finally:
         pool.close()
     assert pid == os.getpid()
+
+
+def test_a_pool_that_parses_nothing_starts_no_process() -> None:
+    pool = CpuPool(jobs=PROCESS_POOL_THRESHOLD * 4)
+    pool.close()
+    assert pool._executor is None  # a run of 304s parses nothing: no worker, no fork server
