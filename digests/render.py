@@ -341,8 +341,16 @@ def _terms(terms: Iterable[str]) -> tuple[str, ...]:
     return tuple(term for term in (_one_line(term) for term in terms) if term)
 
 
+# Lines some boards put before the description proper (We Work Remotely: "Headquarters:
+# Berlin", "URL: https://…"): about the company, not the job, so not its summary.
+_PREAMBLE_LINE = re.compile(r"^(?:headquarters|hq|url|website|company url)\s*:.*$", re.I)
+
+
 def _summary(text: str) -> str:
-    flat = _one_line(text)
+    lines = text.split("\n")
+    while lines and (not lines[0].strip() or _PREAMBLE_LINE.match(lines[0].strip())):
+        lines.pop(0)
+    flat = _one_line("\n".join(lines) or text)
     if len(flat) <= SUMMARY_CHARS:
         return flat
     cut = flat[:SUMMARY_CHARS].rsplit(" ", 1)[0]

@@ -502,3 +502,23 @@ def single_lead_digest(lead: DigestLead, timezone: str = "Europe/London") -> Dig
         make_digest(mentees=1, leads_per_mentee=0, mentor=make_mentor(timezone=timezone)),
         sections=(MenteeDigest(make_mentee(0), (lead,)),),
     )
+
+
+def test_a_boards_company_preamble_is_not_the_summary() -> None:
+    """We Work Remotely opens each description with the company's headquarters and site."""
+    digest = make_digest(mentees=1, leads_per_mentee=1)
+    lead = digest.sections[0].leads[0]
+    posting = replace(
+        lead.match.posting.posting,
+        description_text=(
+            "Headquarters: Berlin/Chicago\nURL: https://remotemore.example/?utm_source=x\n\n"
+            "RemoteMore is helping a large tech company hire Python developers."
+        ),
+    )
+    stored = replace(lead.match.posting, posting=posting)
+    moved = replace(lead, match=replace(lead.match, posting=stored))
+    section = replace(digest.sections[0], leads=(moved,))
+    out = rendered(replace(digest, sections=(section,)))
+    for part in (out.text, out.html_text):
+        assert "RemoteMore is helping a large tech company hire Python developers." in part
+        assert "Headquarters" not in part and "utm_source" not in part
