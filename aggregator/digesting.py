@@ -310,6 +310,8 @@ class _Sending:
                 error=str(exc),
                 permanent=exc.permanent,
             )
+        except Exception as exc:  # not recorded: the leads stay pending for the next run
+            return _internal_error(mentor, exc)
         digest = ready.composition.digest
         store.record_delivery(
             mentor.id,
@@ -332,16 +334,27 @@ def _prepare(
     """One mentor's rendered digest, or the outcome when there is nothing to send."""
     try:
         composition = compose(config, store, mentor, now, mentees)
+        digest = composition.digest
+        summary = DigestSummary.of(digest)
+        if not digest.lead_count and not mentor.digest.send_empty:
+            return DigestOutcome(mentor.id, DigestStatus.NOTHING_NEW, summary)
+        message = render_digest(digest)
+        if preview is not None:
+            write_preview(message, preview, mentor.id)
     except ConfigError as exc:
         return DigestOutcome(mentor.id, DigestStatus.FAILED, error=str(exc), permanent=True)
-    digest = composition.digest
-    summary = DigestSummary.of(digest)
-    if not digest.lead_count and not mentor.digest.send_empty:
-        return DigestOutcome(mentor.id, DigestStatus.NOTHING_NEW, summary)
-    message = render_digest(digest)
-    if preview is not None:
-        write_preview(message, preview, mentor.id)
+    except Exception as exc:  # a bug met with one mentor's leads must not stop the others
+        return _internal_error(mentor, exc)
     return _Ready(mentor, composition, summary, message, now)
+
+
+def _internal_error(mentor: Mentor, exc: Exception) -> DigestOutcome:
+    log.exception("unexpected error in the digest for %s", mentor.id)
+    return DigestOutcome(
+        mentor.id,
+        DigestStatus.FAILED,
+        error=f"internal error ({type(exc).__name__}: {exc}); please report it with the log",
+    )
 
 
 def write_preview(message: EmailMessage, folder: Path, name: str) -> list[Path]:

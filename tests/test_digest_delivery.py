@@ -23,7 +23,7 @@ from aggregator import digesting
 from aggregator.cli import app
 from aggregator.config import load_config
 from aggregator.loopback import serve_directory
-from aggregator.models import Verdict
+from aggregator.models import Digest, Verdict
 from aggregator.storage import BRIEF_CHARS, Store
 from digests.render import render_digest
 from digests.senders import OutboxSender, SmtpSender
@@ -430,3 +430,30 @@ def test_pending_matches_carry_brief_postings(site: tuple[Path, str]) -> None:
         assert brief.description_html == "" and whole.description_html
         assert brief.description_text == whole.description_text[:BRIEF_CHARS]
         assert (brief.title, brief.url) == (whole.title, whole.url)
+
+
+def test_a_bug_met_with_one_mentors_digest_does_not_stop_the_others(
+    site: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder, base_url = site
+    loaded = load_config(write_config(folder, base_url), option_models())
+    real_render = digesting.render_digest
+
+    def render_failing_for_maria(digest: Digest) -> EmailMessage:
+        if digest.mentor.id == "maria":
+            raise RuntimeError("template exploded")
+        return real_render(digest)
+
+    monkeypatch.setattr(digesting, "render_digest", render_failing_for_maria)
+    store = Store(loaded.database_url)
+    try:
+        report = digesting.deliver(loaded, store, lambda: NOW)
+        recorded = store.delivered()
+    finally:
+        store.close()
+    (failed,) = report.failures
+    assert failed.mentor == "maria"
+    assert "internal error (RuntimeError: template exploded)" in (failed.error or "")
+    assert "unexpected error in the digest for maria" in caplog.text
+    assert {row[0] for row in recorded} == {"dev"}
+    assert len(outbox_messages(folder)) == 1
