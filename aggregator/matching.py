@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from aggregator.config import AppConfig
-from aggregator.models import MenteeProgress, Verdict
+from aggregator.models import MenteeProgress, StoredPosting, Verdict
 from aggregator.resumes import read_resume
 from aggregator.storage import Store
 from matchers import (
@@ -57,7 +57,8 @@ def match(
     if count == 0:
         return report
     mentees = [m for m in config.mentees if only is None or m.id in only]
-    matcher, report.refitted = _matcher(store, count, now())
+    matcher, read_to_fit = _matcher(store, count, now())
+    report.refitted = read_to_fit is not None
     progress = store.mentee_progress()
     verdicts = store.feedback()
     feedback = _feedback(store, verdicts)
@@ -84,8 +85,10 @@ def match(
                 remembered.add(mentee.id)
     report.profiles_reused = len(remembered)
     for after, group in sorted(pending.items()):
+        # A refit read every lead already: scoring them all again reuses what was read.
+        leads = read_to_fit if after == 0 and read_to_fit is not None else None
         scored = _score_group(
-            config, store, matcher, group, feedback, after, highest, now(), remembered
+            config, store, matcher, group, feedback, after, highest, now(), remembered, leads
         )
         report.matches_stored += scored
         if after:
@@ -93,15 +96,19 @@ def match(
     return report
 
 
-def _matcher(store: Store, corpus_size: int, now: datetime) -> tuple[TfidfMatcher, bool]:
-    """The stored model, or a new one fitted on every lead when the corpus outgrew it."""
+def _matcher(
+    store: Store, corpus_size: int, now: datetime
+) -> tuple[TfidfMatcher, list[StoredPosting] | None]:
+    """The stored model, or a new one fitted on every lead when the corpus outgrew it (then
+    also the leads it was fitted on)."""
     stored = store.matcher_model()
     matcher = load_matcher(stored) if stored else None
     if matcher is not None and not matcher.needs_refit(corpus_size):
-        return matcher, False
-    fitted = TfidfMatcher().fit(s.posting for s in store.lead_postings())
+        return matcher, None
+    leads = list(store.lead_postings())
+    fitted = TfidfMatcher().fit(s.posting for s in leads)
     store.save_matcher_model(dump_matcher(fitted), fitted.fingerprint, corpus_size, now)
-    return fitted, True
+    return fitted, leads
 
 
 def _score_group(
@@ -114,10 +121,12 @@ def _score_group(
     highest: int,
     now: datetime,
     remembered: set[str],
+    leads: list[StoredPosting] | None,
 ) -> int:
     """Rank the leads after ``after`` for these profiles and store the matches (and the
     profile vectors the matcher computed, unless ``remembered`` from an earlier run)."""
-    keyed = [(str(s.lead_id), s.posting) for s in store.lead_postings(after_lead=after)]
+    found_leads = leads if leads is not None else store.lead_postings(after_lead=after)
+    keyed = [(str(s.lead_id), s.posting) for s in found_leads]
     index = matcher.index(keyed)
     found = matcher.rank_many(
         [p for p, _ in group],
