@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+from people import MENTEES_YAML
 from smtpkit import FROM, refusing_port, smtp_server
 from typer.testing import CliRunner, Result
 
@@ -49,23 +50,7 @@ mentors:
     name: Dev Raman
     email: dev@example.org
     timezone: America/Chicago
-mentees:
-  - name: Sam Lee
-    email: sam@example.org
-    mentor: maria
-    skills: [python, django, postgresql, docker]
-    roles: [backend engineer, python developer]
-  - name: Alex Kim
-    email: alex@example.org
-    mentor: maria
-    skills: [figma, user research, prototyping, design systems]
-    roles: [product designer, ux designer]
-  - name: Priya Nair
-    email: priya@example.org
-    mentor: dev
-    skills: [kubernetes, terraform, aws, linux]
-    roles: [devops engineer, site reliability engineer]
-"""
+""" + MENTEES_YAML
 
 
 def write_config(folder: Path, base_url: str, delivery: str = "") -> Path:

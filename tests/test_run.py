@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from people import MENTEES_YAML
 from smtpkit import FreePortController
 
 from aggregator import digesting
@@ -38,23 +39,7 @@ PEOPLE = """\
 mentors:
   - {id: maria, name: Maria Okafor, email: maria@example.org, timezone: Europe/Berlin}
   - {id: dev, name: Dev Raman, email: dev@example.org, timezone: America/Chicago}
-mentees:
-  - name: Sam Lee
-    email: sam@example.org
-    mentor: maria
-    skills: [python, django, postgresql, docker]
-    roles: [backend engineer, python developer]
-  - name: Alex Kim
-    email: alex@example.org
-    mentor: maria
-    skills: [figma, user research, prototyping, design systems]
-    roles: [product designer, ux designer]
-  - name: Priya Nair
-    email: priya@example.org
-    mentor: dev
-    skills: [kubernetes, terraform, aws, linux]
-    roles: [devops engineer, site reliability engineer]
-"""
+""" + MENTEES_YAML
 
 
 # -- servers ----------------------------------------------------------------------------
