@@ -617,7 +617,8 @@ class Store:
                     .order_by(*_SHOWN_FIRST)
                 )
                 for row in conn.execute(query):
-                    found.setdefault(row.lead_id, _stored_from_row(row._mapping))
+                    if row.lead_id not in found:  # the first row is the one shown
+                        found[row.lead_id] = _stored_from_row(row._mapping)
         return found
 
     # -- feedback -----------------------------------------------------------------------
