@@ -41,7 +41,8 @@ class DemoResult:
 def write_demo_config(output: Path, base_url: str) -> Path:
     """The demo's config.yaml in ``output``, its sources pointing at the loopback server."""
     output.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(DEMO_DATA / "network", output / "network", dirs_exist_ok=True)
+    for folder in ("network", "resumes"):  # the config names files in them
+        shutil.copytree(DEMO_DATA / folder, output / folder, dirs_exist_ok=True)
     template = (DEMO_DATA / "config.yaml").read_text(encoding="utf-8")
     path = output / "config.yaml"
     path.write_text(template.replace(_BASE_URL_MARK, base_url), encoding="utf-8")
