@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python docs/screenshot_digest.py docs/digest.png [--mentor maria]
-        [--width 700] [--height 1620]
+        [--width 700] [--height 1440]
 
 It runs the offline demo (``leads demo``: bundled feeds from a loopback server, matched,
 digests written to an outbox) into a temporary folder with a fixed clock, so the picture is the
@@ -47,7 +47,7 @@ CHROMIUM_TIMEOUT = 120  # seconds; a first start on a cold machine is slow
 # Tall enough for the heading and Sam's first three leads (one with a contact who can
 # introduce, one with a profile link) and ending in the gap below the third card; re-check
 # the picture after the templates change.
-DEFAULT_SIZE = (700, 1620)
+DEFAULT_SIZE = (700, 1440)
 
 
 def demo_digest(workdir: Path, mentor_id: str) -> EmailMessage:
