@@ -10,6 +10,11 @@ import scipy.sparse as sp
 WHY_TERMS = 5
 GAP_SKILLS = 5
 _CANDIDATES = 3 * WHY_TERMS
+# Words about how or where a job is done, not what it is: a shared "developer remote" is no
+# reason to forward a lead (the location filter has already judged where).
+_NOT_A_REASON = frozenset(
+    {"remote", "hybrid", "onsite", "anywhere", "worldwide", "fulltime", "parttime", "freelance"}
+)
 
 
 class Explainer:
@@ -70,6 +75,8 @@ class Explainer:
             covered: set[str] = set()
             for c in columns:
                 words = self.words(c)
+                if words & _NOT_A_REASON:
+                    continue
                 if not words <= covered:  # "machine" after "machine learning" adds nothing
                     covered |= words
                     shown.append(self.name(c))

@@ -328,3 +328,19 @@ def test_stored_profile_vectors_are_reused_only_by_the_same_model(
     other = TfidfMatcher().fit(postings[: len(postings) // 2])
     assert not other.remember_profile_vectors(frontend(), None, stored)  # another model
     assert not loaded.remember_profile_vectors(frontend(), None, stored[:-3])  # damaged
+
+
+def test_how_or_where_a_job_is_done_is_not_why_it_fits() -> None:
+    postings = [
+        job("Python Developer - Remote", description_text="Python and Django services, remote."),
+        job("Accountant", description_text="Ledgers and audits."),
+        job("Nurse", description_text="Ward rounds."),
+    ]
+    fitted = TfidfMatcher().fit(postings * 3)
+    profile = Profile(
+        id="sam", roles=("python developer",), skills=("Django",),
+        about="Python developer, remote first; open to fulltime remote work.",
+    )
+    (top, *_) = fitted.rank(profile, [(str(i), p) for i, p in enumerate(postings)])
+    assert top.posting == "0" and "Python" in top.why
+    assert not [term for term in top.why if "remote" in term.lower()]
