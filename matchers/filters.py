@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntFlag
 from functools import cache
@@ -82,18 +82,54 @@ def seniority_fits(seniority: str | None, levels: Level) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Places:
-    """Metro areas and the words that make a location remote (``data/places.yaml``)."""
+    """Metro areas, the words that make a location remote, and the regions remote jobs are
+    limited to (``data/places.yaml``)."""
 
     metros: dict[str, tuple[str, ...]]
     remote_words: tuple[str, ...]
+    within: dict[str, frozenset[str]] = field(default_factory=dict)  # metro -> its regions
+    regions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region -> its names
+    unlimited_words: tuple[str, ...] = ()
 
     def aliases(self, place: str) -> tuple[str, ...]:
         """The normalised names that count as ``place``: itself, and its metro's towns."""
-        name = normalise_place(place.split(",")[0]) or normalise_place(place)
+        return self._metro(place) or (self._name(place),)
+
+    def _name(self, place: str) -> str:
+        return normalise_place(place.split(",")[0]) or normalise_place(place)
+
+    def _metro(self, place: str) -> tuple[str, ...]:
+        name = self._name(place)
         for metro, towns in self.metros.items():
             if name == metro or name in towns:
                 return (metro, *towns)
-        return (name,)
+        return ()
+
+    def limited_to(self, location: str) -> frozenset[str]:
+        """The regions a (normalised) location limits a job to; empty when not limited."""
+        if _contains(location, self.unlimited_words):
+            return frozenset()
+        return frozenset(r for r, names in self.regions.items() if _contains(location, names))
+
+    def regions_of(self, place: str) -> frozenset[str] | None:
+        """The regions a mentee's place lies in; None for a place the table does not know."""
+        metro = self._metro(place)
+        return self.within.get(metro[0]) if metro else None
+
+    def reachable(self, wanted: Sequence[str], location: str) -> bool:
+        """Whether a remote job at ``location`` can be done from the mentee's places: yes unless
+        it is limited to regions that none of their known places lies in."""
+        limits = self.limited_to(location)
+        if not limits:
+            return True
+        places = [p for p in wanted if normalise_place(p) not in self.remote_words]
+        if not places:
+            return True  # only "remote": where they are is not known
+        for place in places:
+            regions = self.regions_of(place)
+            if regions is None or regions & limits:
+                return True
+        return False
 
 
 @cache
@@ -105,7 +141,16 @@ def default_places() -> Places:
         normalise_place(str(name)): tuple(normalise_place(str(t)) for t in towns or ())
         for name, towns in data["metros"].items()
     }
-    return Places(metros, tuple(normalise_place(str(w)) for w in data["remote"]))
+    def names(words: Any) -> tuple[str, ...]:
+        return tuple(normalise_place(str(w)) for w in words or ())
+
+    return Places(
+        metros,
+        names(data["remote"]),
+        within={normalise_place(str(m)): frozenset(names(r)) for m, r in data["within"].items()},
+        regions={normalise_place(str(r)): names(n) for r, n in data["regions"].items()},
+        unlimited_words=names(data["unlimited"]),
+    )
 
 
 def normalise_place(text: str) -> str:
@@ -136,7 +181,7 @@ def location_fits(wanted: Sequence[str], posting: Posting, places: Places | None
 def _place_fits(wanted: Sequence[str], location: str, remote: bool, places: Places) -> bool:
     for place in wanted:
         if normalise_place(place) in places.remote_words:
-            if remote:
+            if remote and places.reachable(wanted, location):
                 return True
         elif _contains(location, places.aliases(place)):
             return True
@@ -272,7 +317,12 @@ class PostingFacts:
         )
         mask = fits[self.location_ids] | ~self.located
         if any(normalise_place(w) in self.places.remote_words for w in wanted):
-            mask |= self.remote
+            reachable = np.fromiter(
+                (self.places.reachable(wanted, loc) for loc in self._locations),
+                bool,
+                len(self._locations),
+            )
+            mask |= self.remote & reachable[self.location_ids]
         return mask
 
     def _company(self, excluded: tuple[str, ...]) -> np.ndarray:

@@ -120,6 +120,34 @@ def test_a_chicago_mentee_with_remote_gets_chicago_area_and_remote_postings() ->
     assert not passes(Profile(id="m", locations=("Chicago",)), remote_job, NOW)
 
 
+@pytest.mark.parametrize(
+    ("wanted", "location", "shown"),
+    [
+        (("Chicago", "remote"), "Oceania Only", False),
+        (("Chicago", "remote"), "Latin America Only", False),
+        (("Chicago", "remote"), "Remote (UK)", False),
+        (("Chicago", "remote"), "USA Only", True),
+        (("Chicago", "remote"), "Americas Only", True),
+        (("Chicago", "remote"), "North America Only", True),
+        (("Chicago", "remote"), "Anywhere in the World", True),
+        (("Berlin", "remote"), "Europe Only", True),
+        (("Berlin", "remote"), "EMEA Only", True),
+        (("Berlin", "remote"), "USA Only", False),
+        (("Berlin", "Chicago", "remote"), "USA Only", True),
+        (("remote",), "Oceania Only", True),  # where the mentee is is not known
+        (("Kraków", "remote"), "USA Only", True),  # a place the table does not know
+    ],
+)
+def test_a_remote_job_limited_to_a_region_is_shown_only_to_mentees_there(
+    wanted: tuple[str, ...], location: str, shown: bool
+) -> None:
+    posting = job(location=location, remote=True)
+    profile = Profile(id="m", locations=wanted)
+    assert passes(profile, posting, NOW) is shown
+    mask = PostingFacts([posting, job(location="Chicago, IL")]).mask(profile)
+    assert mask is not None and bool(mask[0]) is shown
+
+
 def test_absent_location_fields_filter_nothing() -> None:
     assert passes(Profile(id="m"), job(location="Lisbon"), NOW)
     assert passes(Profile(id="m", locations=("Chicago",)), job(location=""), NOW)
@@ -159,6 +187,8 @@ def test_array_filters_agree_with_the_one_posting_filters(postings: list[Posting
         Profile(id="a", locations=("remote",), seniority="entry"),
         Profile(id="b", locations=("London",), exclude_companies=("Toptal",)),
         Profile(id="c", seniority="senior", locations=("USA", "Canada")),
+        Profile(id="d", locations=("Chicago", "remote")),
+        Profile(id="e", locations=("Berlin", "remote"), seniority="junior"),
     ]
     for profile in profiles:
         mask = facts.mask(profile)
