@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntFlag
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -116,20 +116,27 @@ class Places:
         metro = self._metro(place)
         return self.within.get(metro[0]) if metro else None
 
-    def reachable(self, wanted: Sequence[str], location: str) -> bool:
-        """Whether a remote job at ``location`` can be done from the mentee's places: yes unless
-        it is limited to regions that none of their known places lies in."""
-        limits = self.limited_to(location)
-        if not limits:
-            return True
+    def zones(self, wanted: Sequence[str]) -> frozenset[str] | None:
+        """Every region the mentee's places lie in; None when that cannot be judged (they name
+        only ``remote``, or a place the table does not know)."""
         places = [p for p in wanted if normalise_place(p) not in self.remote_words]
-        if not places:
-            return True  # only "remote": where they are is not known
+        found: set[str] = set()
         for place in places:
             regions = self.regions_of(place)
-            if regions is None or regions & limits:
-                return True
-        return False
+            if regions is None:
+                return None
+            found |= regions
+        return frozenset(found) if places else None
+
+    def reachable(self, wanted: Sequence[str], location: str) -> bool:
+        """Whether a remote job at ``location`` can be done from the mentee's places: yes unless
+        it is limited to regions that none of their places lies in."""
+        return reaches(self.zones(wanted), self.limited_to(location))
+
+
+def reaches(zones: frozenset[str] | None, limits: frozenset[str]) -> bool:
+    """Whether a mentee in ``zones`` (None: unknown) may take a job limited to ``limits``."""
+    return not limits or zones is None or bool(zones & limits)
 
 
 @cache
@@ -317,13 +324,19 @@ class PostingFacts:
         )
         mask = fits[self.location_ids] | ~self.located
         if any(normalise_place(w) in self.places.remote_words for w in wanted):
+            zones = self.places.zones(wanted)
             reachable = np.fromiter(
-                (self.places.reachable(wanted, loc) for loc in self._locations),
+                (reaches(zones, limits) for limits in self._location_limits),
                 bool,
                 len(self._locations),
             )
             mask |= self.remote & reachable[self.location_ids]
         return mask
+
+    @cached_property
+    def _location_limits(self) -> list[frozenset[str]]:
+        """The regions each distinct location limits a job to (worked out once)."""
+        return [self.places.limited_to(location) for location in self._locations]
 
     def _company(self, excluded: tuple[str, ...]) -> np.ndarray:
         hit = np.fromiter(
