@@ -152,13 +152,12 @@ def compose(
         [m.id for m in mentees],
         min_score=settings.min_score if settings.min_score is not None else 0.0,
         first_seen_after=now - DIGEST_LOOKBACK,
+        per_mentee=settings.max_leads_per_mentee,
     )
-    chosen = _best_per_mentee(pending, settings.max_leads_per_mentee)
-    shown = {(m.mentee, m.lead_id) for found in chosen.values() for m in found}
-    passed_over = tuple(
-        (m.mentee, m.lead_id) for m in pending if (m.mentee, m.lead_id) not in shown
-    )
-    places = store.seen_at(sorted({m.lead_id for found in chosen.values() for m in found}))
+    chosen: dict[str, list[StoredMatch]] = {}
+    for found in pending.best:
+        chosen.setdefault(found.mentee, []).append(found)
+    places = pending.seen_at
     network = NetworkIndex(network_of(mentor, config.directory))
     sections = tuple(
         MenteeDigest(
@@ -182,17 +181,7 @@ def compose(
         composed_at=now,
         message_id=message_id(mentor, sections, config.delivery.from_address),
     )
-    return Composition(digest, passed_over)
-
-
-def _best_per_mentee(pending: Sequence[StoredMatch], limit: int) -> dict[str, list[StoredMatch]]:
-    """The first ``limit`` matches of each mentee (``pending`` is best first per mentee)."""
-    chosen: dict[str, list[StoredMatch]] = {}
-    for found in pending:
-        picked = chosen.setdefault(found.mentee, [])
-        if len(picked) < limit:
-            picked.append(found)
-    return chosen
+    return Composition(digest, pending.others)
 
 
 def message_id(mentor: Mentor, sections: Sequence[MenteeDigest], sender: str) -> str:

@@ -267,6 +267,16 @@ class Mentee(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class PendingLeads:
+    """What a mentor's next digest can hold: each mentee's best pending matches (postings
+    brief), where each of those leads was seen, and the other pending (mentee, lead) pairs."""
+
+    best: tuple[StoredMatch, ...]  # best first per mentee
+    seen_at: dict[int, tuple[SeenAt, ...]]  # by lead id, the company's own page first
+    others: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DigestLead:
     """A lead as a digest shows it: the match, where it was seen, whom the mentor knows there."""
 

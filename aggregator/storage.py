@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -55,6 +56,7 @@ from aggregator.models import (
     DEFAULT_REPOST_WINDOW_DAYS,
     Match,
     MenteeProgress,
+    PendingLeads,
     Posting,
     Salary,
     SeenAt,
@@ -482,9 +484,7 @@ class Store:
                     .order_by(*_SHOWN_FIRST)
                 )
                 for lead_id, source, url, company_page in conn.execute(query):
-                    places = found[lead_id]
-                    if url and all(seen.url != url for seen in places):
-                        places.append(SeenAt(source, url, bool(company_page)))
+                    _add_place(found[lead_id], source, url, company_page)
         return found
 
     # -- leads for matching ---------------------------------------------------------------
@@ -582,22 +582,11 @@ class Store:
             query = query.where(matches.c.mentee_id == mentee)
         return self._stored_matches(query)
 
-    def _stored_matches(self, query: Select[Any], *, brief: bool = False) -> list[StoredMatch]:
+    def _stored_matches(self, query: Select[Any]) -> list[StoredMatch]:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        representative = self.representatives(sorted({r.lead_id for r in rows}), brief=brief)
-        return [
-            StoredMatch(
-                mentee=r.mentee_id,
-                lead_id=r.lead_id,
-                score=r.score,
-                why=tuple(r.why),
-                gaps=tuple(r.gaps),
-                scored_at=r.scored_at,
-                posting=representative[r.lead_id],
-            )
-            for r in rows
-        ]
+        representative = self.representatives(sorted({r.lead_id for r in rows}))
+        return [_stored_match(r, representative[r.lead_id]) for r in rows]
 
     def representatives(
         self, lead_ids: Sequence[int], *, brief: bool = False
@@ -653,9 +642,11 @@ class Store:
         *,
         min_score: float,
         first_seen_after: datetime,
-    ) -> list[StoredMatch]:
-        """Matches of these mentees not yet delivered to ``mentor``, best first per mentee,
-        their postings brief (see :meth:`representatives`).
+        per_mentee: int,
+    ) -> PendingLeads:
+        """Matches of these mentees not yet delivered to ``mentor``: the best ``per_mentee`` of
+        each with their postings (brief, see :meth:`representatives`) and where they were
+        seen, and the rest as (mentee, lead) pairs.
 
         A lead already delivered to the mentor (for any mentee) is never pending again, and
         a lead a mentee said is not for them is left out.
@@ -677,7 +668,40 @@ class Store:
             )
             .order_by(matches.c.mentee_id, matches.c.score.desc(), matches.c.lead_id)
         )
-        return self._stored_matches(query, brief=True)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        best, others, taken = [], [], Counter[str]()
+        for row in rows:
+            if taken[row.mentee_id] < per_mentee:
+                taken[row.mentee_id] += 1
+                best.append(row)
+            else:
+                others.append((row.mentee_id, row.lead_id))
+        shown, seen_at = self._shown_and_seen(sorted({row.lead_id for row in best}))
+        return PendingLeads(
+            best=tuple(_stored_match(row, shown[row.lead_id]) for row in best),
+            seen_at={lead: tuple(places) for lead, places in seen_at.items()},
+            others=tuple(others),
+        )
+
+    def _shown_and_seen(
+        self, lead_ids: Sequence[int]
+    ) -> tuple[dict[int, StoredPosting], dict[int, list[SeenAt]]]:
+        """Each lead's shown posting (brief) and every place it was seen, in one query."""
+        shown: dict[int, StoredPosting] = {}
+        seen_at: dict[int, list[SeenAt]] = {lead_id: [] for lead_id in lead_ids}
+        with self.engine.connect() as conn:
+            for start in range(0, len(lead_ids), _BATCH):
+                query = (
+                    select(*_BRIEF_POSTING)
+                    .where(postings.c.lead_id.in_(lead_ids[start : start + _BATCH]))
+                    .order_by(*_SHOWN_FIRST)
+                )
+                for row in conn.execute(query):
+                    if row.lead_id not in shown:  # the first row is the one shown
+                        shown[row.lead_id] = _stored_from_row(row._mapping)
+                    _add_place(seen_at[row.lead_id], row.source, row.url, row.company_page)
+        return shown, seen_at
 
     def record_delivery(
         self,
@@ -744,6 +768,24 @@ class Store:
         query = select(postings.c.source, func.count()).group_by(postings.c.source)
         with self.engine.connect() as conn:
             return {source: count for source, count in conn.execute(query).all()}
+
+
+def _stored_match(row: Any, posting: StoredPosting) -> StoredMatch:
+    return StoredMatch(
+        mentee=row.mentee_id,
+        lead_id=row.lead_id,
+        score=row.score,
+        why=tuple(row.why),
+        gaps=tuple(row.gaps),
+        scored_at=row.scored_at,
+        posting=posting,
+    )
+
+
+def _add_place(places: list[SeenAt], source: str, url: str, company_page: bool) -> None:
+    """Add a place a lead was seen at, once per URL (rows come in the order shown)."""
+    if url and all(seen.url != url for seen in places):
+        places.append(SeenAt(source, url, bool(company_page)))
 
 
 def _mark_digest_run(conn: Connection, mentor: str, message_id: str | None, now: datetime) -> None:

@@ -398,23 +398,36 @@ def test_a_failed_login_keeps_every_lead_pending_until_the_password_is_fixed(
     assert {row[3] for row in recorded} == {r.message["Message-ID"] for r in server.messages}
 
 
-def test_pending_matches_carry_brief_postings(site: tuple[Path, str]) -> None:
+def test_pending_leads_carry_the_best_brief_postings_and_the_rest_as_pairs(
+    site: tuple[Path, str],
+) -> None:
     folder, base_url = site
     loaded = load_config(write_config(folder, base_url), option_models())
     store = Store(loaded.database_url)
     try:
         pending = store.pending_matches(
-            "maria", ["sam-lee"], min_score=0, first_seen_after=datetime(2000, 1, 1, tzinfo=UTC)
+            "maria",
+            ["sam-lee", "alex-kim"],
+            min_score=0,
+            first_seen_after=datetime(2000, 1, 1, tzinfo=UTC),
+            per_mentee=2,
         )
-        full = {m.lead_id: m.posting.posting for m in store.matches("sam-lee")}
+        full = {(m.mentee, m.lead_id): m for m in store.matches() if m.mentee != "priya-nair"}
+        places = store.seen_at(sorted({m.lead_id for m in pending.best}))
     finally:
         store.close()
-    assert pending and len(pending) == len(full)
-    for found in pending:
-        brief, whole = found.posting.posting, full[found.lead_id]
+    assert [(m.mentee, m.lead_id) for m in pending.best] == [
+        key for key in full if key[0] == "alex-kim"
+    ][:2] + [key for key in full if key[0] == "sam-lee"][:2]
+    assert set(pending.others) == set(full) - {(m.mentee, m.lead_id) for m in pending.best}
+    assert pending.seen_at == {lead: tuple(found) for lead, found in places.items()}
+    for found in pending.best:
+        brief, whole = found.posting.posting, full[(found.mentee, found.lead_id)].posting.posting
         assert brief.description_html == "" and whole.description_html
         assert brief.description_text == whole.description_text[:BRIEF_CHARS]
-        assert (brief.title, brief.url) == (whole.title, whole.url)
+        assert (brief.title, brief.url, found.score) == (
+            whole.title, whole.url, full[(found.mentee, found.lead_id)].score
+        )
 
 
 def test_a_bug_met_with_one_mentors_digest_does_not_stop_the_others(
