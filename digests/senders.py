@@ -122,7 +122,7 @@ class OutboxSender(Sender):
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             path = _earlier_copy(self.directory, name) or path
-            _write_atomically(path, message.as_bytes())
+            _write_atomically(path, flatten(message, linesep="\n"))
         except OSError as exc:
             raise DeliveryError(
                 f"cannot write the digest to {path}: {exc.strerror or exc} — make "
@@ -200,6 +200,50 @@ def _write_atomically(path: Path, data: bytes) -> None:
         os.close(folder)
 
 
+_TRANSFER_READY = frozenset({"quoted-printable", "base64", "7bit"})
+
+
+def flatten(message: EmailMessage, linesep: str = "\r\n") -> bytes:
+    """The message as bytes, equal to ``message.as_bytes(policy=...linesep)``, but without
+    the stdlib generator's line-by-line pass over bodies that are already 7-bit text (the
+    digests are: quoted-printable), which cost more than composing a digest.
+
+    The generator still writes every header and MIME boundary: each body is swapped for a
+    one-line stand-in first and put back, with its line ends, into the bytes it wrote.
+    """
+    policy = message.policy.clone(linesep=linesep)
+    leaves = [part for part in message.walk() if not part.is_multipart()]
+    bodies = [body for part in leaves if isinstance(body := part.get_payload(), str)]
+    ready = len(bodies) == len(leaves) and all(
+        _transfer_ready(part, body) for part, body in zip(leaves, bodies, strict=True)
+    )
+    if not ready:
+        return message.as_bytes(policy=policy)
+    marks = [f"=_body_{n}_{os.urandom(8).hex()}=" for n in range(len(leaves))]
+    for part, mark in zip(leaves, marks, strict=True):
+        part.set_payload(mark)
+    try:
+        flat = message.as_bytes(policy=policy)
+    finally:
+        for part, body in zip(leaves, bodies, strict=True):
+            part.set_payload(body)
+    for mark, body in zip(marks, bodies, strict=True):
+        flat = flat.replace(mark.encode(), body.replace("\n", linesep).encode("ascii"), 1)
+    return flat
+
+
+def _transfer_ready(part: EmailMessage, body: str) -> bool:
+    """A body the generator would write out unchanged, line by line."""
+    encoding = str(part.get("Content-Transfer-Encoding", "")).lower()
+    return (
+        encoding in _TRANSFER_READY
+        and body.isascii()
+        and "\r" not in body
+        and not body.startswith("From ")
+        and "\nFrom " not in body
+    )
+
+
 class SmtpSender(Sender):
     """Sends digests through one SMTP connection, opened on the first message of the run."""
 
@@ -223,7 +267,11 @@ class SmtpSender(Sender):
         recipients = _recipients(message)
         connection = self._connection_for_next_message()
         try:
-            refused = connection.send_message(message, self._envelope_from, recipients)
+            if all(address.isascii() for address in recipients):
+                data = flatten(message)
+                refused = connection.sendmail(self._envelope_from, recipients, data)
+            else:  # send_message knows when SMTPUTF8 is needed
+                refused = connection.send_message(message, self._envelope_from, recipients)
         except OSError as exc:  # smtplib's errors are OSErrors too
             # A broken connection is closed by smtplib itself; the next send reconnects.
             raise self._refusal(exc) from exc

@@ -7,8 +7,10 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from ssl import SSLContext
+from typing import Any
 
 import pytest
+from digestkit import make_digest
 from smtpkit import (
     FROM,
     PASSWORD,
@@ -22,7 +24,8 @@ from smtpkit import (
 
 from aggregator.config import DeliveryConfig, SmtpConfig
 from aggregator.errors import DeliveryError
-from digests.senders import OutboxSender, SmtpSender, open_sender
+from digests.render import render_digest
+from digests.senders import OutboxSender, SmtpSender, flatten, open_sender
 
 ANA = "ana.lima@example.org"
 BEN = "ben@example.org"
@@ -337,3 +340,28 @@ def test_open_sender_follows_the_delivery_method(tmp_path: Path) -> None:
     )
     assert isinstance(smtp, SmtpSender)
     assert smtp.describe() == "SMTP smtp.example.org:587 (STARTTLS)"
+
+
+@pytest.mark.parametrize("linesep", ["\r\n", "\n"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"mentees": 1, "leads_per_mentee": 1},
+        {"mentees": 4, "leads_per_mentee": 5},
+        {"mentees": 2, "leads_per_mentee": 3, "hostile": True},
+        {"mentees": 2, "leads_per_mentee": 0},
+    ],
+)
+def test_flatten_writes_the_same_bytes_as_the_email_package(
+    shape: dict[str, Any], linesep: str
+) -> None:
+    message = render_digest(make_digest(**shape))
+    expected = message.as_bytes(policy=message.policy.clone(linesep=linesep))
+    assert flatten(message, linesep) == expected
+
+
+def test_flatten_leaves_bodies_it_cannot_pass_through_to_the_email_package() -> None:
+    message = EmailMessage()
+    message["Subject"] = "Zoë"
+    message.set_content("From the start: naïve text\n", cte="8bit")
+    assert flatten(message) == message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
