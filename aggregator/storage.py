@@ -596,7 +596,14 @@ class Store:
         ``brief``: without the HTML description and with the text cut to BRIEF_CHARS, enough
         for a summary (a digest reads hundreds of leads and shows a line of each).
         """
-        found: dict[int, StoredPosting] = {}
+        return self._shown_and_seen(lead_ids, brief=brief)[0]
+
+    def _shown_and_seen(
+        self, lead_ids: Sequence[int], *, brief: bool
+    ) -> tuple[dict[int, StoredPosting], dict[int, list[SeenAt]]]:
+        """Each lead's shown posting and every place it was seen, in one query."""
+        shown: dict[int, StoredPosting] = {}
+        seen_at: dict[int, list[SeenAt]] = {lead_id: [] for lead_id in lead_ids}
         columns = _BRIEF_POSTING if brief else [postings]
         with self.engine.connect() as conn:
             for start in range(0, len(lead_ids), _BATCH):
@@ -606,9 +613,10 @@ class Store:
                     .order_by(*_SHOWN_FIRST)
                 )
                 for row in conn.execute(query):
-                    if row.lead_id not in found:  # the first row is the one shown
-                        found[row.lead_id] = _stored_from_row(row._mapping)
-        return found
+                    if row.lead_id not in shown:  # the first row is the one shown
+                        shown[row.lead_id] = _stored_from_row(row._mapping)
+                    _add_place(seen_at[row.lead_id], row.source, row.url, row.company_page)
+        return shown, seen_at
 
     # -- feedback -----------------------------------------------------------------------
 
@@ -677,31 +685,12 @@ class Store:
                 best.append(row)
             else:
                 others.append((row.mentee_id, row.lead_id))
-        shown, seen_at = self._shown_and_seen(sorted({row.lead_id for row in best}))
+        shown, seen_at = self._shown_and_seen(sorted({row.lead_id for row in best}), brief=True)
         return PendingLeads(
             best=tuple(_stored_match(row, shown[row.lead_id]) for row in best),
             seen_at={lead: tuple(places) for lead, places in seen_at.items()},
             others=tuple(others),
         )
-
-    def _shown_and_seen(
-        self, lead_ids: Sequence[int]
-    ) -> tuple[dict[int, StoredPosting], dict[int, list[SeenAt]]]:
-        """Each lead's shown posting (brief) and every place it was seen, in one query."""
-        shown: dict[int, StoredPosting] = {}
-        seen_at: dict[int, list[SeenAt]] = {lead_id: [] for lead_id in lead_ids}
-        with self.engine.connect() as conn:
-            for start in range(0, len(lead_ids), _BATCH):
-                query = (
-                    select(*_BRIEF_POSTING)
-                    .where(postings.c.lead_id.in_(lead_ids[start : start + _BATCH]))
-                    .order_by(*_SHOWN_FIRST)
-                )
-                for row in conn.execute(query):
-                    if row.lead_id not in shown:  # the first row is the one shown
-                        shown[row.lead_id] = _stored_from_row(row._mapping)
-                    _add_place(seen_at[row.lead_id], row.source, row.url, row.company_page)
-        return shown, seen_at
 
     def record_delivery(
         self,

@@ -172,15 +172,18 @@ def test_a_digest_shows_each_mentees_best_leads_and_retires_the_rest(
     assert second.digest.lead_count == 0 and second.passed_over == ()
 
 
-def test_connect_lines_come_from_the_mentors_network(site: tuple[Path, str]) -> None:
-    folder, base_url = site
-    config = write_config(folder, base_url)
-    loaded = load_config(config, option_models())
+def marias_digest(folder: Path, base_url: str) -> Digest:
+    """Maria's digest as it would be composed now (nothing sent or recorded)."""
+    loaded = load_config(write_config(folder, base_url), option_models())
     store = Store(loaded.database_url)
     try:
-        digest = digesting.compose(loaded, store, loaded.mentors[0], NOW).digest
+        return digesting.compose(loaded, store, loaded.mentors[0], NOW).digest
     finally:
         store.close()
+
+
+def test_connect_lines_come_from_the_mentors_network(site: tuple[Path, str]) -> None:
+    digest = marias_digest(*site)
     known = {
         lead.match.posting.posting.company: [c.name for c in lead.contacts]
         for section in digest.sections
@@ -264,16 +267,10 @@ def test_nothing_new_sends_nothing_unless_send_empty(site: tuple[Path, str]) -> 
 def test_a_resend_after_a_crash_replaces_the_outbox_file(site: tuple[Path, str]) -> None:
     """The message went out (fsynced) but the run died before recording it."""
     folder, base_url = site
-    config = write_config(folder, base_url)
-    loaded = load_config(config, option_models())
-    store = Store(loaded.database_url)
-    try:
-        digest = digesting.compose(loaded, store, loaded.mentors[0], NOW).digest
-    finally:
-        store.close()
-    with OutboxSender(loaded.outbox_dir) as sender:
+    digest = marias_digest(folder, base_url)
+    with OutboxSender(folder / "outbox") as sender:
         sender.send(render_digest(digest))
-    assert leads(config, "digest", "--mentor", "maria").exit_code == 0
+    assert leads(write_config(folder, base_url), "digest", "--mentor", "maria").exit_code == 0
     messages = outbox_messages(folder)
     assert [m["Message-ID"] for m in messages.values()] == [digest.message_id]
     assert {r[3] for r in delivered(folder)} == {digest.message_id}
