@@ -19,13 +19,13 @@ from ssl import SSLContext
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from aggregator.config import AppConfig
-from aggregator.errors import ConfigError, DeliveryError, FetchError, SourceError, StoreError
-from aggregator.fetching import Fetcher
-from aggregator.models import FetchStatus, SourceState
-from aggregator.pipeline import state_for_run
-from aggregator.storage import SCHEMA_VERSION, Store
-from aggregator.workers import CpuPool
+from aggregator.core.config import AppConfig
+from aggregator.core.errors import ConfigError, DeliveryError, FetchError, SourceError, StoreError
+from aggregator.core.fetching import Fetcher
+from aggregator.core.models import FetchStatus, SourceState
+from aggregator.core.workers import CpuPool
+from aggregator.stages.collect import state_for_run
+from aggregator.store import SCHEMA_VERSION, Store
 from digests.network import network_of
 from digests.senders import SmtpSender
 from sources import CollectContext, Source, build_source

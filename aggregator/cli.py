@@ -30,8 +30,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
-from aggregator import __version__, pipeline
-from aggregator.config import (
+from aggregator import __version__
+from aggregator.core.config import (
     AppConfig,
     MatchingConfig,
     append_source,
@@ -41,9 +41,9 @@ from aggregator.config import (
     source_entry_yaml,
     unique_source_name,
 )
-from aggregator.errors import ConfigError, LeadsError, RunLockedError, SourceError
-from aggregator.fetching import Fetcher
-from aggregator.models import (
+from aggregator.core.errors import ConfigError, LeadsError, RunLockedError, SourceError
+from aggregator.core.fetching import Fetcher
+from aggregator.core.models import (
     FetchStatus,
     Posting,
     RunReport,
@@ -51,12 +51,13 @@ from aggregator.models import (
     StoredPosting,
     Verdict,
 )
-from aggregator.storage import Store
+from aggregator.stages import collect as collect_stage
+from aggregator.store import Store
 
 if TYPE_CHECKING:
-    from aggregator.digesting import DigestOutcome
-    from aggregator.matching import MatchReport
     from aggregator.runner import RunOutcome
+    from aggregator.stages.digest import DigestOutcome
+    from aggregator.stages.match import MatchReport
 from sources import option_models
 
 app = typer.Typer(
@@ -205,7 +206,7 @@ def run_collect(
 ) -> RunReport:
     """Collect with a progress bar when a person is watching."""
     if quiet or not out.is_terminal:
-        return pipeline.collect(config, store, now, only=only)
+        return collect_stage.collect(config, store, now, only=only)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     total = len([s for s in config.enabled_sources() if only is None or s.name in only])
@@ -216,7 +217,7 @@ def run_collect(
         def advance(outcome: SourceOutcome) -> None:
             progress.advance(task)
 
-        return pipeline.collect(config, store, now, only=only, on_source_done=advance)
+        return collect_stage.collect(config, store, now, only=only, on_source_done=advance)
 
 
 def summary_table(report: RunReport) -> Table:
@@ -442,15 +443,15 @@ def _match_summary(report: MatchReport) -> str:
 # scikit-learn and SciPy take most of a second to import; commands that do not match
 # (collect above all, which cron runs often) should not pay for them.
 def _matching() -> ModuleType:
-    from aggregator import matching
+    from aggregator.stages import match as match_stage
 
-    return matching
+    return match_stage
 
 
 def _matching_offline() -> ModuleType:
-    from aggregator import ranking
+    from aggregator.stages import rank as rank_stage
 
-    return ranking
+    return rank_stage
 
 
 def _check_mentees(config: AppConfig, wanted: list[str] | None) -> None:
@@ -647,7 +648,9 @@ def digest(
     ] = None,
 ) -> None:
     """Email each mentor the best new leads for their mentees (SMTP, or .eml files)."""
-    from aggregator import digesting  # Jinja2 and rapidfuzz are only needed here
+    from aggregator.stages import (
+        digest as digest_stage,  # Jinja2 and rapidfuzz are only needed here
+    )
 
     with _errors_handled():
         config = _load()
@@ -658,7 +661,7 @@ def digest(
                 fix="mentor ids are listed under `mentors:`",
             )
         with _open_store(config) as store:
-            report = digesting.deliver(
+            report = digest_stage.deliver(
                 config, store, clock, mentor=mentor, dry_run=dry_run, preview=preview
             )
     for outcome in report.outcomes:
@@ -666,7 +669,7 @@ def digest(
     if preview is not None:
         rendered = [
             o for o in report.outcomes
-            if o.summary is not None and o.status is not digesting.DigestStatus.NOTHING_NEW
+            if o.summary is not None and o.status is not digest_stage.DigestStatus.NOTHING_NEW
         ]
         out.print(
             f"Previews written to {preview.resolve()}"
@@ -679,7 +682,7 @@ def digest(
 
 def _print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
     """One mentor's line (and, for a dry run, the leads the digest would carry)."""
-    from aggregator.digesting import DigestStatus
+    from aggregator.stages.digest import DigestStatus
     from digests.render import fit_label
 
     summary = outcome.summary
@@ -801,19 +804,19 @@ def schedule(
     digest on their own schedule; SIGTERM or Ctrl-C finishes the current step and exits."""
     import threading
 
-    from aggregator import runner, scheduling
+    from aggregator import runner, service
 
     with _errors_handled():
         config = _load()
-        specs = scheduling.job_specs(config)
+        specs = service.job_specs(config)
         if print_times:
-            _print_upcoming(config, scheduling.upcoming(specs, clock(), count))
+            _print_upcoming(config, service.upcoming(specs, clock(), count))
             return
         log_to_file(config)
         logging.getLogger().setLevel(logging.INFO)  # a service's log is its record of work
         stop = threading.Event()
 
-        def run_job(spec: scheduling.JobSpec) -> None:
+        def run_job(spec: service.JobSpec) -> None:
             steps = runner.ALL_STEPS if spec.mentor_id is None else (runner.Step.DIGEST,)
             outcome = runner.run(config, clock, steps, mentor=spec.mentor_id, stop=stop)
             if not outcome.ok:
@@ -821,10 +824,10 @@ def schedule(
 
         out.print(f"Scheduling {len(specs)} job(s); Ctrl-C or SIGTERM stops after the current step")
         # Collect at once: a service that was just (re)started should not sit idle for hours.
-        scheduler = scheduling.build_scheduler(
+        scheduler = service.build_scheduler(
             config, specs, run_job, stop=stop, now=clock(), run_at_start={"collect"}
         )
-        scheduling.run_until_stopped(scheduler, stop)
+        service.run_until_stopped(scheduler, stop)
     out.print("Stopped.")
 
 

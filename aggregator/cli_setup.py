@@ -29,10 +29,10 @@ from aggregator.cli import (
     out,
     safe,
 )
-from aggregator.config import AppConfig, config_path
-from aggregator.errors import ConfigError, LeadsError
-from aggregator.models import Mentor
-from aggregator.schedules import Schedule, check_timezone, parse_schedule
+from aggregator.core.config import AppConfig, config_path
+from aggregator.core.errors import ConfigError, LeadsError
+from aggregator.core.models import Mentor
+from aggregator.core.schedule_expressions import Schedule, check_timezone, parse_schedule
 from sources import option_models
 
 if TYPE_CHECKING:

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from aggregator import digesting, matching, pipeline
-from aggregator.config import AppConfig, load_config
-from aggregator.digesting import DigestReport
+from aggregator.core.config import AppConfig, load_config
+from aggregator.core.models import RunReport, StoredMatch
 from aggregator.loopback import serve_directory
-from aggregator.matching import MatchReport
-from aggregator.models import RunReport, StoredMatch
-from aggregator.storage import Store
+from aggregator.stages import collect as collect_stage
+from aggregator.stages import digest as digest_stage
+from aggregator.stages import match as match_stage
+from aggregator.stages.digest import DigestReport
+from aggregator.stages.match import MatchReport
+from aggregator.store import Store
 from sources import option_models
 
 DEMO_DATA = Path(__file__).with_name("demo_data")
@@ -55,13 +57,13 @@ def run_demo(output: Path, now: Callable[[], datetime]) -> DemoResult:
         config = load_config(write_demo_config(output, base_url), option_models())
         store = Store(config.database_url)
         try:
-            report = pipeline.collect(config, store, now)
+            report = collect_stage.collect(config, store, now)
             stored = sum(store.posting_counts().values())
-            matched = matching.match(config, store, now)
+            matched = match_stage.match(config, store, now)
             best: dict[str, list[StoredMatch]] = {}
             for found in store.matches():
                 best.setdefault(found.mentee, []).append(found)
-            digests = digesting.deliver(config, store, now)
+            digests = digest_stage.deliver(config, store, now)
         finally:
             store.close()
     top = {mentee: found[:TOP_SHOWN] for mentee, found in best.items()}

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aggregator.errors import ConfigError
-from aggregator.models import Posting
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import Posting
 from sources.markup import (
     employment_type,
     html_to_text,

@@ -17,13 +17,15 @@ from enum import StrEnum
 
 import httpx
 
-from aggregator import digesting, matching, pipeline
-from aggregator.config import AppConfig
-from aggregator.digesting import DigestReport
-from aggregator.locking import run_lock
-from aggregator.matching import MatchReport
-from aggregator.models import RunReport
-from aggregator.storage import Store
+from aggregator.core.config import AppConfig
+from aggregator.core.models import RunReport
+from aggregator.stages import collect as collect_stage
+from aggregator.stages import digest as digest_stage
+from aggregator.stages import match as match_stage
+from aggregator.stages.digest import DigestReport
+from aggregator.stages.match import MatchReport
+from aggregator.store import Store
+from aggregator.store.locking import run_lock
 from digests.senders import Sender
 
 log = logging.getLogger(__name__)
@@ -113,17 +115,17 @@ def _run_step(
 ) -> None:
     log.info("%s: starting", step)
     if step is Step.COLLECT:
-        outcome.collected = pipeline.collect(config, store, now, transport=transport)
+        outcome.collected = collect_stage.collect(config, store, now, transport=transport)
         log.info(
             "collect: done (%d new, %d failed sources)",
             outcome.collected.total("new"),
             len(outcome.collected.failures),
         )
     elif step is Step.MATCH:
-        outcome.matched = matching.match(config, store, now)
+        outcome.matched = match_stage.match(config, store, now)
         log.info("match: done (%d matches stored)", outcome.matched.matches_stored)
     else:
-        outcome.digests = digesting.deliver(
+        outcome.digests = digest_stage.deliver(
             config, store, now, mentor=mentor, due_only=True, sender_factory=sender_factory
         )
         log.info("digest: done (%d failed)", len(outcome.digests.failures))

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, EmailStr, TypeAdapter, ValidationError
 
-from aggregator.config import SourceOptions, load_config
-from aggregator.errors import ConfigError
-from aggregator.models import DEFAULT_DIGEST_SCHEDULE, Mentee, Mentor, slugify
-from aggregator.schedules import check_timezone
+from aggregator.core.config import SourceOptions, load_config
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import DEFAULT_DIGEST_SCHEDULE, Mentee, Mentor, slugify
+from aggregator.core.schedule_expressions import check_timezone
 
 # Sources for a config given none, so the first `leads run` finds something.
 EXAMPLE_FEEDS = (

@@ -743,7 +743,7 @@ def load_average() -> str:
 
 def default_per_host() -> int:
     """mentor-leads' default http.per_host, which the benchmark config leaves as is."""
-    from aggregator.config import HttpConfig
+    from aggregator.core.config import HttpConfig
 
     return HttpConfig().per_host
 

@@ -88,8 +88,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aggregator import dedupe
-from aggregator.identity import canonical_url
+from aggregator.core import dedupe
+from aggregator.core.identity import canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
@@ -898,8 +898,8 @@ def peak_rss() -> int:
 
 def store_worker(folder: Path) -> dict[str, Any]:
     """Feed the batches through Store.save_collected into a fresh SQLite store."""
-    from aggregator.models import Posting, SourceState
-    from aggregator.storage import Store
+    from aggregator.core.models import Posting, SourceState
+    from aggregator.store import Store
 
     import_rss = peak_rss()
     started, cpu = time.perf_counter(), time.process_time()

@@ -1,6 +1,6 @@
 """`leads digest` at scale: 500 mentors x 10 mentees x 10 leads, sent to a loopback SMTP server.
 
-Runs aggregator.digesting.deliver end to end, the code path `leads digest` takes: pending
+Runs aggregator.stages.digest.deliver end to end, the code path `leads digest` takes: pending
 matches read from SQLite, each mentor's network indexed, 500 digests rendered (Jinja2 text and
 HTML, CSS inlined), sent through one SmtpSender connection (security none) and recorded as
 delivered. The SMTP server is aiosmtpd in a separate process on 127.0.0.1 (this script run
@@ -58,9 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from aiosmtpd.controller import Controller
 from match_scale import NOW, recombined_postings
 
-from aggregator import digesting
-from aggregator.config import AppConfig, DeliveryConfig, SmtpConfig
-from aggregator.models import (
+from aggregator.core.config import AppConfig, DeliveryConfig, SmtpConfig
+from aggregator.core.models import (
     Contact,
     DigestSettings,
     Match,
@@ -71,7 +70,8 @@ from aggregator.models import (
     StoredPosting,
     slugify,
 )
-from aggregator.storage import Store
+from aggregator.stages import digest as digest_stage
+from aggregator.store import Store
 from digests.render import render_digest
 from digests.senders import Sender, SmtpSender
 
@@ -364,10 +364,10 @@ def timed_run(pristine: Path, folder: Path, config: AppConfig, log: Path, number
     reset_peak_rss()
     rss_before = rss_mib("VmRSS")
     cpu, began = time.process_time(), time.perf_counter()
-    report = digesting.deliver(config, store, lambda: NOW, sender_factory=lambda: sender)
+    report = digest_stage.deliver(config, store, lambda: NOW, sender_factory=lambda: sender)
     wall, cpu = time.perf_counter() - began, time.process_time() - cpu
     rss_peak = rss_mib("VmHWM")
-    sent = sum(o.status is digesting.DigestStatus.SENT for o in report.outcomes)
+    sent = sum(o.status is digest_stage.DigestStatus.SENT for o in report.outcomes)
     delivered = len(store.delivered())
     store.close()
     return Run(wall, cpu, sender.seconds, sent, len(report.failures), delivered, rss_before,
@@ -386,14 +386,14 @@ def split(pristine: Path, folder: Path, config: AppConfig, sample: int) -> dict[
     with SmtpSender(_smtp(config)) as sender:
         for mentor in config.mentors[-sample:]:
             marks = [time.perf_counter()]
-            composition = digesting.compose(config, store, mentor, NOW)
+            composition = digest_stage.compose(config, store, mentor, NOW)
             marks.append(time.perf_counter())
             message = render_digest(composition.digest)
             marks.append(time.perf_counter())
             sender.send(message)
             marks.append(time.perf_counter())
             digest = composition.digest
-            store.record_delivery(mentor.id, digesting.delivered_pairs(digest),
+            store.record_delivery(mentor.id, digest_stage.delivered_pairs(digest),
                                   digest.message_id, NOW, passed_over=composition.passed_over)
             marks.append(time.perf_counter())
             for step, began, ended in zip(steps, marks, marks[1:], strict=False):
@@ -406,7 +406,7 @@ def profile(pristine: Path, folder: Path, config: AppConfig) -> None:
     """One delivery under cProfile: where the time goes, by own time and by cumulative time."""
     store = copy_store(pristine, folder, "profile")
     profiler = cProfile.Profile()
-    profiler.runcall(digesting.deliver, config, store, lambda: NOW,
+    profiler.runcall(digest_stage.deliver, config, store, lambda: NOW,
                      sender_factory=lambda: SmtpSender(_smtp(config)))
     store.close()
     stats = pstats.Stats(profiler).strip_dirs()

@@ -33,7 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aggregator.models import Posting
+from aggregator.core.models import Posting
 from matchers import Profile, TfidfMatcher
 from sources.rss import parse_feed
 

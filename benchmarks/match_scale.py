@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from match_quality import DATA, load_google, load_resumes, load_wwr
 from ruamel.yaml import YAML
 
-from aggregator.models import Posting
+from aggregator.core.models import Posting
 from matchers import Profile, TfidfMatcher, dump_matcher, load_matcher
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

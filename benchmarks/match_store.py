@@ -1,6 +1,6 @@
 """`leads match` on a real store at scale: 100,000 postings x 10,000 mentees, then 1,000 more.
 
-Unlike match_scale.py (the matcher alone), this runs aggregator.matching.match end to end:
+Unlike match_scale.py (the matcher alone), this runs aggregator.stages.match.match end to end:
 leads read from SQLite, the model fitted and stored, profiles built (résumés read from files),
 matches and progress written. The postings and mentees are the ones match_scale.py makes.
 
@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from match_scale import NOW, recombined_mentees, recombined_postings
 
-from aggregator import matching
-from aggregator.config import AppConfig
-from aggregator.models import Mentee, Mentor, SourceState
-from aggregator.storage import Store
+from aggregator.core.config import AppConfig
+from aggregator.core.models import Mentee, Mentor, SourceState
+from aggregator.stages import match as match_stage
+from aggregator.store import Store
 
 BATCH = 1_000
 
@@ -87,14 +87,14 @@ def main() -> int:
     )
     full = timed(
         "leads match, first run (fit + all leads)",
-        lambda: matching.match(config, store, lambda: NOW).matches_stored,
+        lambda: match_stage.match(config, store, lambda: NOW).matches_stored,
     )
     timed(
         f"store {args.new:,} new postings", lambda: fill(store, everything[args.postings :], 10**6)
     )
     incremental = timed(
         "leads match, incremental",
-        lambda: matching.match(config, store, lambda: NOW).new_leads_scored,
+        lambda: match_stage.match(config, store, lambda: NOW).new_leads_scored,
     )
     print(
         f"full: {full:.1f} s (target <= 60 s) {'PASS' if full <= 60 else 'FAIL'}; "

@@ -36,8 +36,8 @@ from rapidfuzz import fuzz, process
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from aggregator.errors import ConfigError
-from aggregator.models import Contact, Mentor
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import Contact, Mentor
 
 logger = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from aggregator.errors import ConfigError
-from aggregator.models import (
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import (
     Contact,
     Digest,
     DigestLead,

@@ -31,8 +31,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
 
-from aggregator.config import DeliveryConfig, SmtpConfig
-from aggregator.errors import ConfigError, DeliveryError
+from aggregator.core.config import DeliveryConfig, SmtpConfig
+from aggregator.core.errors import ConfigError, DeliveryError
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from ruamel.yaml import YAML
 
-from aggregator.models import Posting
+from aggregator.core.models import Posting
 from matchers.profile import Profile
 
 

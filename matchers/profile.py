@@ -1,6 +1,6 @@
 """What the matcher knows about a mentee: a :class:`Profile`, built from a Mentee and résumé text.
 
-The matcher never reads files; the caller reads the résumé (``aggregator.resumes``) and
+The matcher never reads files; the caller reads the résumé (``aggregator.stages.resumes``) and
 passes its text in.
 """
 
@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 
-from aggregator.models import Mentee, Posting
+from aggregator.core.models import Mentee, Posting
 
 SENIORITIES = ("entry", "junior", "mid", "senior")
 

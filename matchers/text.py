@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from aggregator.models import Posting
+from aggregator.core.models import Posting
 from matchers.skills import SkillTable, default_table
 
 # Short texts (titles, skills, roles) repeat across postings and mentees: their features

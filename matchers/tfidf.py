@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize
 
-from aggregator.models import Match, Posting
+from aggregator.core.models import Match, Posting
 from matchers.explain import Explainer
 from matchers.filters import PostingFacts, keyword_pattern, searchable_text
 from matchers.profile import Feedback, Profile

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping, MutableMapping
 
-from aggregator.config import SourceOptions
+from aggregator.core.config import SourceOptions
 from sources.base import CollectContext, Collected, Source
 
 # type → "module:Class". Modules are imported when a configured source needs them: a run

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from aggregator.config import SourceOptions
-from aggregator.models import Posting, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.models import Posting, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource
 from sources.jsonapi import (
     JSON_ACCEPT,

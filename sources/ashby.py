@@ -11,8 +11,8 @@ from urllib.parse import urljoin
 
 from pydantic import model_validator
 
-from aggregator.config import SourceOptions
-from aggregator.models import Posting, Salary, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.models import Posting, Salary, SourceState
 from sources.ats import BoardOptions, Slug, collect_board, endpoint, slug_from_url
 from sources.base import CollectContext, Collected, ConfiguredSource
 from sources.jsonapi import as_dict, as_list, decode_json, list_in

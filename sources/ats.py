@@ -14,8 +14,8 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import Field
 
-from aggregator.config import SourceOptions
-from aggregator.models import Posting, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.models import Posting, SourceState
 from sources.base import CollectContext, Collected, fetch_and_parse
 from sources.jsonapi import JSON_ACCEPT
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
-from aggregator.config import SourceOptions
-from aggregator.fetching import Fetcher
-from aggregator.models import Posting, SourceState
-from aggregator.workers import CpuPool
+from aggregator.core.config import SourceOptions
+from aggregator.core.fetching import Fetcher
+from aggregator.core.models import Posting, SourceState
+from aggregator.core.workers import CpuPool
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from aggregator.errors import FeedFormatError, SourceError
-from aggregator.fetching import Fetcher
+from aggregator.core.errors import FeedFormatError, SourceError
+from aggregator.core.fetching import Fetcher
 from sources.rss import FEED_ACCEPT, parse_feed
 
 

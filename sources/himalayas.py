@@ -12,8 +12,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from aggregator.config import SourceOptions
-from aggregator.models import Posting, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.models import Posting, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource
 from sources.jsonapi import (
     JSON_ACCEPT,

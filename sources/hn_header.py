@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aggregator.models import Salary
+from aggregator.core.models import Salary
 from sources.markup import employment_type, plain_label
 from sources.paytext import parse_pay
 

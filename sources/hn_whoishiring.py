@@ -12,9 +12,9 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from aggregator.config import SourceOptions
-from aggregator.errors import FeedFormatError
-from aggregator.models import Posting, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.errors import FeedFormatError
+from aggregator.core.models import Posting, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource
 from sources.hn_header import parse_header
 from sources.jsonapi import JSON_ACCEPT, decode_json, first_text, list_in, with_query

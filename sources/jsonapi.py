@@ -16,8 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from pydantic import Field
 
-from aggregator.config import SourceOptions
-from aggregator.errors import FeedFormatError
+from aggregator.core.config import SourceOptions
+from aggregator.core.errors import FeedFormatError
 from sources.base import CollectContext
 from sources.values import text
 

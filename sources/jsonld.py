@@ -24,9 +24,9 @@ from pydantic import model_validator
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
-from aggregator.config import SourceOptions
-from aggregator.errors import FeedFormatError, FetchError, SourceError
-from aggregator.models import Posting, Salary, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.errors import FeedFormatError, FetchError, SourceError
+from aggregator.core.models import Posting, Salary, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource
 from sources.jsonapi import as_list
 from sources.markup import (

@@ -13,8 +13,8 @@ from urllib.parse import urljoin
 
 from pydantic import Field, model_validator
 
-from aggregator.config import SourceOptions
-from aggregator.models import Posting, Salary, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.models import Posting, Salary, SourceState
 from sources.ats import Slug, company_from_slug, endpoint, slug_from_url
 from sources.base import CollectContext, Collected, ConfiguredSource
 from sources.jsonapi import PagedOptions, as_dict, as_list, fetch_pages, records

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from aggregator.models import Salary
+from aggregator.core.models import Salary
 from sources.values import salary
 
 # Longest marks first, so "C$" is not read as "$".

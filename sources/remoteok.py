@@ -11,8 +11,8 @@ import logging
 from datetime import datetime
 from typing import Any, ClassVar
 
-from aggregator.config import SourceOptions
-from aggregator.models import Posting, Salary, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.models import Posting, Salary, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
 from sources.jsonapi import (
     JSON_ACCEPT,

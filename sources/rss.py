@@ -18,9 +18,9 @@ from urllib.parse import urljoin, urlsplit
 
 from pydantic import Field
 
-from aggregator.config import SourceOptions
-from aggregator.errors import FeedFormatError
-from aggregator.models import Posting, Salary, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.errors import FeedFormatError
+from aggregator.core.models import Posting, Salary, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
 from sources.markup import (
     description,

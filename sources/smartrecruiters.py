@@ -15,9 +15,9 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from pydantic import Field, model_validator
 
-from aggregator.config import SourceOptions
-from aggregator.errors import SourceError
-from aggregator.models import Posting, SourceState
+from aggregator.core.config import SourceOptions
+from aggregator.core.errors import SourceError
+from aggregator.core.models import Posting, SourceState
 from sources.ats import Slug, company_from_slug, endpoint, slug_from_url
 from sources.base import CollectContext, Collected, ConfiguredSource
 from sources.jsonapi import (

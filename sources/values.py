@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from aggregator.models import Salary
+from aggregator.core.models import Salary
 
 # Epoch numbers above this are milliseconds (this is Sat 20 Nov 2286 in seconds).
 _EPOCH_MILLIS_FROM = 10_000_000_000

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aggregator.models import (
+from aggregator.core.models import (
     Contact,
     Digest,
     DigestLead,

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from aggregator.models import Posting
+from aggregator.core.models import Posting
 
 GOLDEN_DIR = Path(__file__).parent / "fixtures" / "golden"
 FULL_TEXT_LIMIT = 1000

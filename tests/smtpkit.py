@@ -31,7 +31,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from aggregator.config import SmtpConfig
+from aggregator.core.config import SmtpConfig
 
 HOST = "127.0.0.1"
 USERNAME = "digest-bot"

@@ -15,10 +15,10 @@ from golden import assert_matches_golden
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from aggregator.config import HttpConfig, SourceOptions
-from aggregator.fetching import Fetcher
-from aggregator.models import Posting, SourceState
-from aggregator.workers import CpuPool
+from aggregator.core.config import HttpConfig, SourceOptions
+from aggregator.core.fetching import Fetcher
+from aggregator.core.models import Posting, SourceState
+from aggregator.core.workers import CpuPool
 from sources.base import CollectContext, Collected, Source
 
 FIXTURES = Path(__file__).parent / "fixtures"

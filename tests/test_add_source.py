@@ -9,7 +9,7 @@ from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner, Result
 
 from aggregator.cli import app
-from aggregator.config import load_config
+from aggregator.core.config import load_config
 from sources import option_models
 from sources.detect import detect_from_url
 

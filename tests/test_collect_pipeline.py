@@ -16,10 +16,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from aggregator.config import AppConfig, HttpConfig
-from aggregator.models import FetchStatus, RunReport, SourceOutcome, SourceState
-from aggregator.pipeline import collect
-from aggregator.storage import Store
+from aggregator.core.config import AppConfig, HttpConfig
+from aggregator.core.models import FetchStatus, RunReport, SourceOutcome, SourceState
+from aggregator.stages.collect import collect
+from aggregator.store import Store
 from sources import SOURCE_TYPES, CollectContext, Collected
 from sources.remotive import RemotiveOptions
 from sources.rss import RssOptions, RssSource

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from aggregator.cli import app
-from aggregator.config import AppConfig, load_config
-from aggregator.errors import ConfigError
+from aggregator.core.config import AppConfig, load_config
+from aggregator.core.errors import ConfigError
 from sources import option_models
 
 REPO = Path(__file__).resolve().parents[1]
@@ -185,7 +185,7 @@ def test_only_the_configured_source_types_are_imported(tmp_path: Path) -> None:
     probe = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from aggregator.config import load_config\n"
+        "from aggregator.core.config import load_config\n"
         "from sources import option_models\n"
         f"load_config(Path({str(path)!r}), option_models())\n"
         "print(sorted(m for m in sys.modules if m.startswith('sources.')))\n"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from aggregator import dedupe
-from aggregator.models import Posting, SourceState
-from aggregator.storage import Store
+from aggregator.core import dedupe
+from aggregator.core.models import Posting, SourceState
+from aggregator.store import Store
 from sources.rss import parse_feed
 
 FEEDS = Path(__file__).parent / "fixtures" / "rss" / "wwr_2022-11"

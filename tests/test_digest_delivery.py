@@ -20,12 +20,12 @@ from people import MENTEES_YAML
 from smtpkit import FROM, refusing_port, smtp_server
 from typer.testing import CliRunner, Result
 
-from aggregator import digesting
 from aggregator.cli import app
-from aggregator.config import load_config
+from aggregator.core.config import load_config
+from aggregator.core.models import Digest, Verdict
 from aggregator.loopback import serve_directory
-from aggregator.models import Digest, Verdict
-from aggregator.storage import BRIEF_CHARS, Store
+from aggregator.stages import digest as digest_stage
+from aggregator.store import BRIEF_CHARS, Store
 from digests.render import render_digest
 from digests.senders import OutboxSender, SmtpSender
 from sources import option_models
@@ -150,16 +150,16 @@ def test_a_digest_shows_each_mentees_best_leads_and_retires_the_rest(
     store = Store(loaded.database_url)
     try:
         maria = loaded.mentors[0]
-        first = digesting.compose(loaded, store, maria, NOW)
+        first = digest_stage.compose(loaded, store, maria, NOW)
         best = {m.lead_id: m.score for m in store.matches("sam-lee")}
         store.record_delivery(
             "maria",
-            digesting.delivered_pairs(first.digest),
+            digest_stage.delivered_pairs(first.digest),
             first.digest.message_id,
             NOW,
             passed_over=first.passed_over,
         )
-        second = digesting.compose(loaded, store, maria, NOW)
+        second = digest_stage.compose(loaded, store, maria, NOW)
     finally:
         store.close()
     sam = next(s for s in first.digest.sections if s.mentee.id == "sam-lee")
@@ -177,7 +177,7 @@ def marias_digest(folder: Path, base_url: str) -> Digest:
     loaded = load_config(write_config(folder, base_url), option_models())
     store = Store(loaded.database_url)
     try:
-        return digesting.compose(loaded, store, loaded.mentors[0], NOW).digest
+        return digest_stage.compose(loaded, store, loaded.mentors[0], NOW).digest
     finally:
         store.close()
 
@@ -236,7 +236,7 @@ def test_not_for_me_leads_are_left_out(site: tuple[Path, str]) -> None:
     try:
         top = store.matches("sam-lee")[0]
         store.record_feedback("sam-lee", top.lead_id, Verdict.NOT_FOR_ME, NOW)
-        digest = digesting.compose(loaded, store, loaded.mentors[0], NOW).digest
+        digest = digest_stage.compose(loaded, store, loaded.mentors[0], NOW).digest
     finally:
         store.close()
     sam = next(s for s in digest.sections if s.mentee.id == "sam-lee")
@@ -288,7 +288,7 @@ def test_smtp_starttls_with_login_delivers_every_digest_on_one_connection(
         settings = server.settings()
         store = Store(loaded.database_url)
         try:
-            report = digesting.deliver(
+            report = digest_stage.deliver(
                 loaded,
                 store,
                 lambda: NOW,
@@ -375,7 +375,7 @@ def test_a_failed_login_keeps_every_lead_pending_until_the_password_is_fixed(
             settings = server.settings(**({"password": password} if password else {}))
             store = Store(loaded.database_url)
             try:
-                report = digesting.deliver(
+                report = digest_stage.deliver(
                     loaded,
                     store,
                     lambda: NOW,
@@ -432,17 +432,17 @@ def test_a_bug_met_with_one_mentors_digest_does_not_stop_the_others(
 ) -> None:
     folder, base_url = site
     loaded = load_config(write_config(folder, base_url), option_models())
-    real_render = digesting.render_digest
+    real_render = digest_stage.render_digest
 
     def render_failing_for_maria(digest: Digest) -> EmailMessage:
         if digest.mentor.id == "maria":
             raise RuntimeError("template exploded")
         return real_render(digest)
 
-    monkeypatch.setattr(digesting, "render_digest", render_failing_for_maria)
+    monkeypatch.setattr(digest_stage, "render_digest", render_failing_for_maria)
     store = Store(loaded.database_url)
     try:
-        report = digesting.deliver(loaded, store, lambda: NOW)
+        report = digest_stage.deliver(loaded, store, lambda: NOW)
         recorded = store.delivered()
     finally:
         store.close()

@@ -29,8 +29,8 @@ from digestkit import (
 )
 from lxml.html import HtmlElement
 
-from aggregator.errors import ConfigError
-from aggregator.models import Digest, DigestLead, MenteeDigest, Salary, SeenAt
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import Digest, DigestLead, MenteeDigest, Salary, SeenAt
 from digests.render import digest_subject, fit_label, format_salary, render_digest
 
 MAILTO_IN_TEXT = re.compile(r"mailto:\S+")

@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from aggregator.config import USER_AGENT, HttpConfig
-from aggregator.errors import FeedFormatError, FetchError
-from aggregator.fetching import Fetcher, FetchResult, parse_retry_after
+from aggregator.core.config import USER_AGENT, HttpConfig
+from aggregator.core.errors import FeedFormatError, FetchError
+from aggregator.core.fetching import Fetcher, FetchResult, parse_retry_after
 from sources.rss import parse_feed
 
 FEED = (Path(__file__).parent / "fixtures/rss/weworkremotely_opencruit_2026-02.xml").read_bytes()

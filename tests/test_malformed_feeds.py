@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from aggregator.errors import FeedFormatError
-from aggregator.models import Posting
+from aggregator.core.errors import FeedFormatError
+from aggregator.core.models import Posting
 from sources.rss import parse_feed
 
 MALFORMED = Path(__file__).parent / "fixtures" / "malformed"

@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
-from aggregator.errors import ConfigError
-from aggregator.resumes import read_resume
+from aggregator.core.errors import ConfigError
+from aggregator.stages.resumes import read_resume
 
 TEXT = "Python developer with Kubernetes and C# experience"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aggregator.models import Exclusions, Mentee, Posting
+from aggregator.core.models import Exclusions, Mentee, Posting
 from matchers import (
     Feedback,
     Profile,

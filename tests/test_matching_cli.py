@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
-from aggregator import matching
 from aggregator.cli import app
-from aggregator.config import load_config
+from aggregator.core.config import load_config
 from aggregator.loopback import serve_directory
-from aggregator.storage import Store
+from aggregator.stages import match as match_stage
+from aggregator.store import Store
 from sources import option_models
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -127,7 +127,7 @@ def test_incremental_runs_reuse_stored_profile_vectors_with_the_same_results(
         if forget:
             with store.engine.begin() as conn:
                 conn.execute(text("UPDATE mentee_progress SET profile_vectors = NULL"))
-        report = matching.match(config, store, lambda: NOW)
+        report = match_stage.match(config, store, lambda: NOW)
         outcomes[forget] = (report.profiles_reused, [astuple(m)[:5] for m in store.matches()])
         store.close()
     assert outcomes[False][0] == 2

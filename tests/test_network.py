@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.errors import ConfigError
-from aggregator.models import Contact, Mentor
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import Contact, Mentor
 from digests.network import (
     NetworkIndex,
     company_key,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.models import Salary
+from aggregator.core.models import Salary
 from sources.paytext import parse_pay, stated_pay
 
 USD, EUR = "USD", "EUR"

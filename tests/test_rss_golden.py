@@ -19,7 +19,7 @@ import pytest
 from golden import assert_matches_golden
 from sourcekit import assert_safe
 
-from aggregator.models import Posting
+from aggregator.core.models import Posting
 from sources.rss import parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures"

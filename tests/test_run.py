@@ -28,8 +28,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from people import MENTEES_YAML
 from smtpkit import FreePortController
 
-from aggregator import digesting
-from aggregator.models import Mentor
+from aggregator.core.models import Mentor
+from aggregator.stages import digest as digest_stage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FEEDS = ["back-end-programming", "design", "devops-sysadmin"]
@@ -282,8 +282,8 @@ def test_a_second_run_while_one_holds_the_lock_does_nothing(tmp_path: Path) -> N
             "import sys\n"
             "from datetime import UTC, datetime\n"
             "from pathlib import Path\n"
-            "from aggregator.config import load_config\n"
-            "from aggregator.locking import run_lock\n"
+            "from aggregator.core.config import load_config\n"
+            "from aggregator.store.locking import run_lock\n"
             "from sources import option_models\n"
             "config = load_config(Path(sys.argv[1]), option_models())\n"
             "with run_lock(config, datetime.now(UTC)):\n"
@@ -377,7 +377,7 @@ def test_a_digest_is_due_at_the_first_scheduled_time_after_the_last_run(
         {"id": "m", "name": "M", "email": "m@example.org", "timezone": "Europe/Berlin",
          "digest": {"schedule": schedule}}
     )
-    assert digesting.is_due(mentor, last_run, now) is due
+    assert digest_stage.is_due(mentor, last_run, now) is due
 
 
 def test_the_module_entry_point_is_the_leads_command() -> None:

@@ -11,7 +11,12 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from aggregator.schedules import CronFields, Schedule, check_timezone, parse_schedule
+from aggregator.core.schedule_expressions import (
+    CronFields,
+    Schedule,
+    check_timezone,
+    parse_schedule,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -310,7 +315,7 @@ def test_schedule_is_cron_or_interval() -> None:
 
 
 def test_importing_the_module_does_not_import_apscheduler() -> None:
-    code = "import sys, aggregator.schedules; print('apscheduler' in sys.modules)"
+    code = "import sys, aggregator.core.schedule_expressions; print('apscheduler' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

@@ -29,10 +29,10 @@ from apscheduler.events import (
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from aggregator.config import AppConfig, ScheduleConfig
-from aggregator.errors import ConfigError, RunLockedError
-from aggregator.models import DigestSettings, Mentor
-from aggregator.scheduling import (
+from aggregator.core.config import AppConfig, ScheduleConfig
+from aggregator.core.errors import ConfigError, RunLockedError
+from aggregator.core.models import DigestSettings, Mentor
+from aggregator.service import (
     JobSpec,
     build_scheduler,
     job_specs,
@@ -267,13 +267,13 @@ def test_a_run_later_than_the_misfire_grace_time_is_skipped(
     )
     _, done = on_events(scheduler, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
 
-    with caplog.at_level(logging.WARNING, logger="aggregator.scheduling"):
+    with caplog.at_level(logging.WARNING, logger="aggregator.service"):
         scheduler.start()
         wait(done, "the overdue job to run or be skipped")
         scheduler.shutdown(wait=True)
 
     assert calls == expected_calls
-    skipped = [r.getMessage() for r in caplog.records if r.name == "aggregator.scheduling"]
+    skipped = [r.getMessage() for r in caplog.records if r.name == "aggregator.service"]
     if expected_calls:
         assert skipped == []
     else:
@@ -313,7 +313,7 @@ def test_a_failing_job_is_logged_and_runs_again_at_its_next_time(
 
     assert calls == ["collect", "collect"]
     assert len(failed) == 1
-    ours = [r for r in caplog.records if r.name == "aggregator.scheduling"]
+    ours = [r for r in caplog.records if r.name == "aggregator.service"]
     assert [r.getMessage() for r in ours] == [
         "collect and match failed with RuntimeError: boom; "
         "the scheduler carries on and runs it again at its next time"
@@ -409,13 +409,13 @@ def test_a_signal_lets_the_running_job_finish_and_starts_no_other(
         config, same_time, run_job, stop=stop, now=wall_clock() - timedelta(hours=3)
     )
 
-    with caplog.at_level(logging.INFO, logger="aggregator.scheduling"):
+    with caplog.at_level(logging.INFO, logger="aggregator.service"):
         run_until_stopped(scheduler, stop)
 
     assert len(ran) == 1 and ran[0][1] is True  # the step finished, having seen the stop
     other = ({"collect", "digest:maria"} - {ran[0][0]}).pop()
     other_name = "collect and match" if other == "collect" else "digest for Maria Okafor"
-    messages = [r.getMessage() for r in caplog.records if r.name == "aggregator.scheduling"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "aggregator.service"]
     assert messages == [
         f"{signum.name} received: finishing the current step, then stopping",
         f"{other_name} not started: the scheduler is stopping",
@@ -491,11 +491,11 @@ def test_the_scheduler_rereads_the_wall_clock_while_waiting() -> None:
 CHILD = """
 import logging, sys, threading
 from datetime import UTC, datetime, timedelta
-from aggregator.config import AppConfig, ScheduleConfig
-from aggregator.scheduling import build_scheduler, job_specs, run_until_stopped
+from aggregator.core.config import AppConfig, ScheduleConfig
+from aggregator.service import build_scheduler, job_specs, run_until_stopped
 
 logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="log: %(message)s")
-logging.getLogger("aggregator.scheduling").setLevel(logging.INFO)
+logging.getLogger("aggregator.service").setLevel(logging.INFO)
 stop = threading.Event()
 
 def run_job(spec):

@@ -22,8 +22,8 @@ from smtpkit import (
     smtp_settings,
 )
 
-from aggregator.config import DeliveryConfig, SmtpConfig
-from aggregator.errors import DeliveryError
+from aggregator.core.config import DeliveryConfig, SmtpConfig
+from aggregator.core.errors import DeliveryError
 from digests.render import render_digest
 from digests.senders import OutboxSender, SmtpSender, flatten, open_sender
 

@@ -12,9 +12,9 @@ from smtpkit import FROM, PASSWORD, USERNAME, refusing_port, smtp_server
 from typer.testing import CliRunner, Result
 
 from aggregator.cli import app
-from aggregator.config import AppConfig, load_config
+from aggregator.core.config import AppConfig, load_config
 from aggregator.loopback import serve_directory
-from aggregator.storage import Store
+from aggregator.store import Store
 from sources import option_models
 
 FIXTURES = Path(__file__).parent / "fixtures"

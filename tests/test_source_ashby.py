@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
 from sourcekit import assert_golden, build, collect, fixture
 
-from aggregator.models import Salary
+from aggregator.core.models import Salary
 from sources.ashby import AshbySource, parse_ashby
 
 URL = "https://api.ashbyhq.com/posting-api/job-board/{}?includeCompensation=true"

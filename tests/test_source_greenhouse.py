@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
 from sourcekit import assert_golden, build, collect, fixture
 
-from aggregator.models import Salary, SourceState
+from aggregator.core.models import Salary, SourceState
 from sources.greenhouse import GreenhouseSource, parse_greenhouse
 
 URL = "https://boards-api.greenhouse.io/v1/boards/{}/jobs?content=true"

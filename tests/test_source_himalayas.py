@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 from sourcekit import as_body, assert_golden, assert_well_formed, build, collect, fixture_json
 from werkzeug import Request, Response
 
-from aggregator.models import Salary
+from aggregator.core.models import Salary
 from sources.himalayas import HimalayasSource, parse_himalayas
 
 API = "https://himalayas.app/jobs/api"

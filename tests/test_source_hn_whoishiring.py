@@ -15,8 +15,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sourcekit import as_body, assert_golden, assert_well_formed, build, collect, fixture_json
 
-from aggregator.errors import FeedFormatError
-from aggregator.models import Salary
+from aggregator.core.errors import FeedFormatError
+from aggregator.core.models import Salary
 from sources.hn_header import Header, parse_header
 from sources.hn_whoishiring import HnWhoIsHiringSource, latest_threads, parse_thread
 

@@ -16,7 +16,7 @@ from sourcekit import (
     fixture_json,
 )
 
-from aggregator.models import Salary
+from aggregator.core.models import Salary
 from sources.jobicy import JobicySource, parse_jobicy
 
 API = "https://jobicy.com/api/v2/remote-jobs"

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
 from sourcekit import assert_golden, build, collect, fixture
 
-from aggregator.errors import FeedFormatError, FetchError
-from aggregator.models import Salary
+from aggregator.core.errors import FeedFormatError, FetchError
+from aggregator.core.models import Salary
 from sources.jsonld import JsonLdSource, load_jsonld, parse_jsonld_page
 
 INDEED = "https://au.indeed.com/viewjob?jk=54f1f8af68d722d2&from=serp"

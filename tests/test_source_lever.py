@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
 from sourcekit import assert_golden, build, collect, fixture, requested, serve_pages
 
-from aggregator.errors import FeedFormatError
-from aggregator.models import Salary
+from aggregator.core.errors import FeedFormatError
+from aggregator.core.models import Salary
 from sources.lever import LeverSource, map_lever
 
 URL = "https://api.lever.co/v0/postings/{}?mode=json"

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
 from sourcekit import assert_golden, build, collect, fixture
 
-from aggregator.models import Salary
+from aggregator.core.models import Salary
 from sources.recruitee import RecruiteeSource, parse_recruitee
 
 URL = "https://espeo.recruitee.com/api/offers/"

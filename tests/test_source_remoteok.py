@@ -18,7 +18,7 @@ from sourcekit import (
     fixture_json,
 )
 
-from aggregator.models import Salary
+from aggregator.core.models import Salary
 from sources.remoteok import RemoteOkSource, parse_remoteok
 
 API = "https://remoteok.com/api"

@@ -18,7 +18,7 @@ from sourcekit import (
     fixture_json,
 )
 
-from aggregator.models import Salary, SourceState
+from aggregator.core.models import Salary, SourceState
 from sources.remotive import RemotiveSource, parse_remotive
 
 API = "https://remotive.com/api/remote-jobs"

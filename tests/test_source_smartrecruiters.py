@@ -23,7 +23,7 @@ from sourcekit import (
     serve_pages,
 )
 
-from aggregator.errors import FeedFormatError
+from aggregator.core.errors import FeedFormatError
 from sources.smartrecruiters import (
     SmartRecruitersSource,
     map_smartrecruiters,

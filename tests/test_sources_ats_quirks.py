@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sourcekit import fixture
 
-from aggregator.errors import FeedFormatError
-from aggregator.models import Posting
+from aggregator.core.errors import FeedFormatError
+from aggregator.core.models import Posting
 from sources.ashby import parse_ashby
 from sources.greenhouse import parse_greenhouse
 from sources.jsonapi import decode_json

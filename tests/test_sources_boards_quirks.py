@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sourcekit import as_body, fixture_json
 
-from aggregator.errors import FeedFormatError
-from aggregator.models import Posting
+from aggregator.core.errors import FeedFormatError
+from aggregator.core.models import Posting
 from sources.arbeitnow import parse_arbeitnow
 from sources.himalayas import parse_himalayas
 from sources.hn_whoishiring import parse_thread

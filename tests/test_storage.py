@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, inspect, text
 
-from aggregator import storage
-from aggregator.errors import StoreError
-from aggregator.models import Posting, Salary, SourceState
-from aggregator.storage import Store
+from aggregator import store as storage
+from aggregator.core.errors import StoreError
+from aggregator.core.models import Posting, Salary, SourceState
+from aggregator.store import Store
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=3)

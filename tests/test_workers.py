@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from aggregator.workers import PROCESS_POOL_THRESHOLD, CpuPool
+from aggregator.core.workers import PROCESS_POOL_THRESHOLD, CpuPool
 
 
 def stop_signal_handlers() -> tuple[int, object, object]:

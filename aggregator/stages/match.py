@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from aggregator.config import AppConfig
-from aggregator.models import MenteeProgress, StoredPosting, Verdict
-from aggregator.resumes import read_resume
-from aggregator.storage import Store
+from aggregator.core.config import AppConfig
+from aggregator.core.models import MenteeProgress, StoredPosting, Verdict
+from aggregator.stages.resumes import read_resume
+from aggregator.store import Store
 from matchers import (
     Feedback,
     Profile,

@@ -24,9 +24,9 @@ from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 
-from aggregator.config import AppConfig
-from aggregator.errors import ConfigError, DeliveryError
-from aggregator.models import (
+from aggregator.core.config import AppConfig
+from aggregator.core.errors import ConfigError, DeliveryError
+from aggregator.core.models import (
     Digest,
     DigestLead,
     Mentee,
@@ -34,8 +34,8 @@ from aggregator.models import (
     Mentor,
     StoredMatch,
 )
-from aggregator.schedules import parse_schedule
-from aggregator.storage import Store
+from aggregator.core.schedule_expressions import parse_schedule
+from aggregator.store import Store
 from digests.network import NetworkIndex, network_of
 from digests.render import digest_subject, render_digest
 from digests.senders import Sender, open_sender

@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from aggregator.errors import ConfigError
+from aggregator.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

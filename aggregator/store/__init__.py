@@ -50,9 +50,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from aggregator.errors import StoreError
-from aggregator.identity import canonical_url, content_hash, fingerprint
-from aggregator.models import (
+from aggregator.core.errors import StoreError
+from aggregator.core.identity import canonical_url, content_hash, fingerprint
+from aggregator.core.models import (
     DEFAULT_REPOST_WINDOW_DAYS,
     Match,
     MenteeProgress,
@@ -67,7 +67,7 @@ from aggregator.models import (
 )
 
 if TYPE_CHECKING:
-    from aggregator import dedupe
+    from aggregator.core import dedupe
 
 log = logging.getLogger(__name__)
 
@@ -846,11 +846,11 @@ def _assign_leads(
     """Set ``lead_id`` on each new posting row: an existing lead it duplicates, or a new one.
 
     The batch's candidate leads are loaded with a few IN queries, the decisions are made in
-    memory (aggregator.dedupe.LeadIndex), and new leads are inserted in one statement.
+    memory (aggregator.core.dedupe.LeadIndex), and new leads are inserted in one statement.
     """
     # Imported where used (here and below): dedupe needs numpy, and a run where every
     # source answers 304 should not pay for importing it.
-    from aggregator import dedupe
+    from aggregator.core import dedupe
 
     seen = dedupe.sightings(batch, [r["canonical_url"] for r in rows])
     index = _load_lead_index(conn, seen, window_start)
@@ -880,7 +880,7 @@ def _load_lead_index(
     conn: Connection, seen: list[dedupe.Sighting], window_start: datetime
 ) -> dedupe.LeadIndex:
     """The stored leads any of these sightings could join."""
-    from aggregator import dedupe
+    from aggregator.core import dedupe
 
     index = dedupe.LeadIndex()
     urls = sorted({s.url for s in seen if s.url})
@@ -910,7 +910,7 @@ def _load_lead_index(
 
 
 def _known_lead(row: Any) -> dedupe.KnownLead:
-    from aggregator import dedupe
+    from aggregator.core import dedupe
 
     signature = dedupe.from_bytes(row.signature) if row.signature is not None else None
     return dedupe.KnownLead.stored(row.id, row.key, row.company_key, signature)
@@ -918,7 +918,7 @@ def _known_lead(row: Any) -> dedupe.KnownLead:
 
 def _insert_leads(conn: Connection, created: list[dedupe.Sighting], now: datetime) -> list[int]:
     """Insert new leads (and their LSH bands); their ids, in order."""
-    from aggregator import dedupe
+    from aggregator.core import dedupe
 
     if not created:
         return []

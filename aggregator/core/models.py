@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-# A job seen again within this many days is the same lead (see aggregator.dedupe).
+# A job seen again within this many days is the same lead (see aggregator.core.dedupe).
 DEFAULT_REPOST_WINDOW_DAYS = 30
 
 

@@ -21,8 +21,8 @@ from urllib.parse import urljoin, urlsplit
 import certifi
 import httpx
 
-from aggregator.config import HttpConfig
-from aggregator.errors import FetchError
+from aggregator.core.config import HttpConfig
+from aggregator.core.errors import FetchError
 
 log = logging.getLogger(__name__)
 

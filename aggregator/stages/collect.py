@@ -17,18 +17,18 @@ from typing import Any
 
 import httpx
 
-from aggregator.config import AppConfig, SourceOptions
-from aggregator.errors import SourceError
-from aggregator.fetching import Fetcher
-from aggregator.models import (
+from aggregator.core.config import AppConfig, SourceOptions
+from aggregator.core.errors import SourceError
+from aggregator.core.fetching import Fetcher
+from aggregator.core.models import (
     FetchStatus,
     Posting,
     RunReport,
     SourceOutcome,
     SourceState,
 )
-from aggregator.storage import Store
-from aggregator.workers import CpuPool
+from aggregator.core.workers import CpuPool
+from aggregator.store import Store
 from sources import COMPANY_PAGE_TYPES, CollectContext, Collected, Source, build_source
 
 log = logging.getLogger(__name__)

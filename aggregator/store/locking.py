@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from aggregator.config import AppConfig
-from aggregator.errors import RunLockedError
+from aggregator.core.config import AppConfig
+from aggregator.core.errors import RunLockedError
 
 LOCK_SUFFIX = ".lock"
 

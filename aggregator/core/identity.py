@@ -7,7 +7,7 @@ import json
 from dataclasses import astuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from aggregator.models import Posting
+from aggregator.core.models import Posting
 
 # Query parameters that say how someone arrived, not which job it is.
 _TRACKING_PARAMS = frozenset(

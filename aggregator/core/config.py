@@ -23,9 +23,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from aggregator.errors import ConfigError
-from aggregator.models import DEFAULT_REPOST_WINDOW_DAYS, Mentee, Mentor
-from aggregator.schedules import check_timezone, parse_schedule
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import DEFAULT_REPOST_WINDOW_DAYS, Mentee, Mentor
+from aggregator.core.schedule_expressions import check_timezone, parse_schedule
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 CONFIG_ENV_VAR = "LEADS_CONFIG"
@@ -119,7 +119,7 @@ class ScheduleConfig(BaseModel):
     """When `leads schedule` (and the lines `leads cron` prints) collect and match."""
 
     model_config = _STRICT
-    collect: str = "every 3h"  # a cron expression or a readable form (see aggregator.schedules)
+    collect: str = "every 3h"  # a cron expression or a readable form (schedule_expressions)
     jitter: Annotated[int, Field(ge=0, le=3600)] = 300  # seconds of random delay per collection
     timezone: str = "UTC"  # the zone `collect` is read in (mentors' digests use their own)
     # A job that missed its time (the machine slept) still runs if it is at most this late;

@@ -49,9 +49,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from aggregator.config import AppConfig
-from aggregator.errors import ConfigError, LeadsError
-from aggregator.schedules import Schedule, check_timezone, parse_schedule
+from aggregator.core.config import AppConfig
+from aggregator.core.errors import ConfigError, LeadsError
+from aggregator.core.schedule_expressions import Schedule, check_timezone, parse_schedule
 
 logger = logging.getLogger(__name__)
 

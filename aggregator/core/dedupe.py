@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from aggregator.models import Posting
+from aggregator.core.models import Posting
 
 # 0.7 keeps re-titled and lightly edited copies together (a 5% word edit leaves J ≈ 0.75) while
 # two different openings at one company, which share boilerplate, stay apart (measured in

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from aggregator.models import Match, Mentee, Posting
-from aggregator.resumes import read_resume
+from aggregator.core.models import Match, Mentee, Posting
+from aggregator.stages.resumes import read_resume
 from matchers import TfidfMatcher, profile_from_mentee
 
 

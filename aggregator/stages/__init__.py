@@ -1,0 +1,1 @@
+"""The pipeline stages: collect, match and digest, each reading and writing through the store."""
