@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, inspect, text
 
-from aggregator import store as storage
 from aggregator.core.errors import StoreError
 from aggregator.core.models import Posting, Salary, SourceState
-from aggregator.store import Store
+from aggregator.store import Store, migrations, schema
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=3)
@@ -126,7 +125,7 @@ def test_new_database_is_stamped_with_schema_version(store: Store) -> None:
     with store.engine.connect() as conn:
         assert (
             conn.execute(text("SELECT version FROM schema_version")).scalar()
-            == storage.SCHEMA_VERSION
+            == migrations.SCHEMA_VERSION
         )
 
 
@@ -146,14 +145,14 @@ def test_older_schema_is_migrated_forward_once(
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     Store(url).close()  # a database at the current version
     ran: list[int] = []
-    following = storage.SCHEMA_VERSION + 1
+    following = migrations.SCHEMA_VERSION + 1
 
     def add_notes_column(conn: Connection) -> None:
         ran.append(following)
         conn.execute(text("ALTER TABLE postings ADD COLUMN notes TEXT"))
 
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", following)
-    monkeypatch.setitem(storage._MIGRATIONS, following, add_notes_column)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", following)
+    monkeypatch.setitem(migrations.MIGRATIONS, following, add_notes_column)
     migrated = Store(url)
     migrated.close()
     Store(url).close()  # opening again does not migrate again
@@ -181,13 +180,13 @@ def test_a_schema_1_database_is_migrated_to_the_current_schema(
     first.close()
     migrated = Store(url)
     found = inspect(migrated.engine)
-    assert set(found.get_table_names()) == set(storage.metadata.tables)
-    for table in storage.metadata.sorted_tables:
+    assert set(found.get_table_names()) == set(schema.metadata.tables)
+    for table in schema.metadata.sorted_tables:
         assert {c["name"] for c in found.get_columns(table.name)} == set(table.c.keys())
     assert migrated.delivered() == []
     with migrated.engine.connect() as conn:
         assert conn.execute(text("SELECT version FROM schema_version")).scalar() == (
-            storage.SCHEMA_VERSION
+            migrations.SCHEMA_VERSION
         )
     migrated.close()
 
@@ -197,14 +196,14 @@ def test_a_failed_migration_changes_nothing(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     Store(url).close()
-    following = storage.SCHEMA_VERSION + 1
+    following = migrations.SCHEMA_VERSION + 1
 
     def half_done(conn: Connection) -> None:
         conn.execute(text("CREATE TABLE half_done (x INTEGER)"))
         conn.execute(text("ALTER TABLE no_such_table ADD COLUMN y TEXT"))
 
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", following)
-    monkeypatch.setitem(storage._MIGRATIONS, following, half_done)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", following)
+    monkeypatch.setitem(migrations.MIGRATIONS, following, half_done)
     with pytest.raises(StoreError, match="cannot open the database"):
         Store(url)
     monkeypatch.undo()

@@ -1,0 +1,161 @@
+"""Digests' share of the store: pending leads, deliveries, digest runs and mentees' feedback."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select
+
+from aggregator.core.models import PendingLeads, Verdict
+from aggregator.store.matching import shown_and_seen
+from aggregator.store.rows import StorePart, stored_match
+from aggregator.store.schema import deliveries, digest_runs, feedback, leads, matches
+
+
+class DeliveriesStore(StorePart):
+    """Feedback, pending leads, deliveries and digest runs (a part of Store)."""
+
+    # -- feedback -----------------------------------------------------------------------
+
+    def record_feedback(self, mentee: str, lead_id: int, verdict: Verdict, now: datetime) -> None:
+        """Remember what a mentee said about a lead (the latest word counts)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(feedback).where(
+                    feedback.c.mentee_id == mentee, feedback.c.lead_id == lead_id
+                )
+            )
+            conn.execute(
+                insert(feedback).values(mentee_id=mentee, lead_id=lead_id, verdict=verdict, at=now)
+            )
+
+    def feedback(self) -> dict[str, dict[int, Verdict]]:
+        """Every mentee's verdicts, by mentee id and lead id."""
+        query = select(feedback.c.mentee_id, feedback.c.lead_id, feedback.c.verdict)
+        said: dict[str, dict[int, Verdict]] = {}
+        with self.engine.connect() as conn:
+            for mentee, lead, verdict in conn.execute(query):
+                said.setdefault(mentee, {})[lead] = Verdict(verdict)
+        return said
+
+    # -- digests ------------------------------------------------------------------------
+
+    def pending_matches(
+        self,
+        mentor: str,
+        mentees: Sequence[str],
+        *,
+        min_score: float,
+        first_seen_after: datetime,
+        per_mentee: int,
+    ) -> PendingLeads:
+        """Matches of these mentees not yet delivered to ``mentor``: the best ``per_mentee`` of
+        each with their postings (brief, see :meth:`representatives`) and where they were
+        seen, and the rest as (mentee, lead) pairs.
+
+        A lead already delivered to the mentor (for any mentee) is never pending again, and
+        a lead a mentee said is not for them is left out.
+        """
+        delivered = select(deliveries.c.lead_id).where(deliveries.c.mentor_id == mentor)
+        refused = select(feedback.c.lead_id).where(
+            feedback.c.mentee_id == matches.c.mentee_id,
+            feedback.c.verdict == Verdict.NOT_FOR_ME.value,
+        )
+        query = (
+            select(matches)
+            .join(leads, leads.c.id == matches.c.lead_id)
+            .where(
+                matches.c.mentee_id.in_(list(mentees)),
+                matches.c.score >= min_score,
+                leads.c.first_seen > first_seen_after,
+                matches.c.lead_id.not_in(delivered),
+                matches.c.lead_id.not_in(refused),
+            )
+            .order_by(matches.c.mentee_id, matches.c.score.desc(), matches.c.lead_id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        best, others, taken = [], [], Counter[str]()
+        for row in rows:
+            if taken[row.mentee_id] < per_mentee:
+                taken[row.mentee_id] += 1
+                best.append(row)
+            else:
+                others.append((row.mentee_id, row.lead_id))
+        shown, seen_at = shown_and_seen(
+            self.engine, sorted({row.lead_id for row in best}), brief=True
+        )
+        return PendingLeads(
+            best=tuple(stored_match(row, shown[row.lead_id]) for row in best),
+            seen_at={lead: tuple(places) for lead, places in seen_at.items()},
+            others=tuple(others),
+        )
+
+    def record_delivery(
+        self,
+        mentor: str,
+        shown: Sequence[tuple[str, int]],
+        message_id: str,
+        now: datetime,
+        *,
+        passed_over: Sequence[tuple[str, int]] = (),
+    ) -> None:
+        """Mark (mentee, lead) pairs as delivered to ``mentor`` in message ``message_id``:
+        ``shown`` in it, or ``passed_over`` for better ones (neither is pending again).
+
+        Called only once the message is durable or accepted, in one transaction (with the
+        mentor's digest run), so a crash leaves the leads pending rather than half-recorded.
+        """
+        rows = [
+            {
+                "mentor_id": mentor,
+                "mentee_id": mentee,
+                "lead_id": lead,
+                "message_id": message_id,
+                "shown": was_shown,
+                "delivered_at": now,
+            }
+            for pairs, was_shown in ((shown, True), (passed_over, False))
+            for mentee, lead in pairs
+        ]
+        with self.engine.begin() as conn:
+            if rows:
+                conn.execute(insert(deliveries), rows)
+            _mark_digest_run(conn, mentor, message_id, now)
+
+    def last_digest_runs(self) -> dict[str, datetime]:
+        """When each mentor's digest last ran without failing (sent, or nothing new)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(digest_runs.c.mentor_id, digest_runs.c.last_run_at))
+            return {mentor: at for mentor, at in rows}
+
+    def record_digest_run(self, mentor: str, message_id: str | None, now: datetime) -> None:
+        """Remember that ``mentor``'s digest ran now (so the next is due at the next time)."""
+        with self.engine.begin() as conn:
+            _mark_digest_run(conn, mentor, message_id, now)
+
+    def delivered(self, mentor: str | None = None) -> list[tuple[str, str, int, str]]:
+        """Leads shown in digests: (mentor, mentee, lead id, message id), oldest first."""
+        query = (
+            select(
+                deliveries.c.mentor_id,
+                deliveries.c.mentee_id,
+                deliveries.c.lead_id,
+                deliveries.c.message_id,
+            )
+            .where(deliveries.c.shown)
+            .order_by(deliveries.c.delivered_at, deliveries.c.mentor_id, deliveries.c.lead_id)
+        )
+        if mentor is not None:
+            query = query.where(deliveries.c.mentor_id == mentor)
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
+
+def _mark_digest_run(conn: Connection, mentor: str, message_id: str | None, now: datetime) -> None:
+    conn.execute(delete(digest_runs).where(digest_runs.c.mentor_id == mentor))
+    conn.execute(
+        insert(digest_runs).values(mentor_id=mentor, last_run_at=now, last_message_id=message_id)
+    )

@@ -1,0 +1,136 @@
+"""Lead assignment: which lead (the same job seen elsewhere) each new posting joins.
+
+The decisions are aggregator.core.dedupe's; this module loads the candidate leads a batch
+could join and writes the leads it starts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from aggregator.core.models import Posting
+from aggregator.store.rows import BATCH, chunks
+from aggregator.store.schema import lead_bands, leads, postings
+
+if TYPE_CHECKING:
+    from aggregator.core import dedupe
+
+
+def touch(conn: Connection, posting_ids: list[int], now: datetime) -> None:
+    """Mark postings, and the leads they belong to, as seen now."""
+    for start in range(0, len(posting_ids), BATCH):
+        ids = posting_ids[start : start + BATCH]
+        conn.execute(update(postings).where(postings.c.id.in_(ids)).values(last_seen=now))
+        lead_ids = select(postings.c.lead_id).where(postings.c.id.in_(ids)).scalar_subquery()
+        conn.execute(update(leads).where(leads.c.id.in_(lead_ids)).values(last_seen=now))
+
+
+def assign_leads(
+    conn: Connection,
+    rows: list[dict[str, Any]],
+    batch: list[Posting],
+    now: datetime,
+    window_start: datetime,
+) -> None:
+    """Set ``lead_id`` on each new posting row: an existing lead it duplicates, or a new one.
+
+    The batch's candidate leads are loaded with a few IN queries, the decisions are made in
+    memory (aggregator.core.dedupe.LeadIndex), and new leads are inserted in one statement.
+    """
+    # Imported where used (here and below): dedupe needs numpy, and a run where every
+    # source answers 304 should not pay for importing it.
+    from aggregator.core import dedupe
+
+    seen = dedupe.sightings(batch, [r["canonical_url"] for r in rows])
+    index = _load_lead_index(conn, seen, window_start)
+    created: list[dedupe.Sighting] = []
+    joined: set[int] = set()
+    for row, sighting in zip(rows, seen, strict=True):
+        lead = index.find(sighting)
+        if lead is None:
+            created.append(sighting)
+            lead = -len(created)  # a placeholder until the lead is inserted
+            index.add(dedupe.KnownLead.new(lead, sighting))
+        elif lead > 0:
+            joined.add(lead)
+        if sighting.url:
+            index.by_url.setdefault(sighting.url, lead)
+        row["lead_id"] = lead
+    ids = _insert_leads(conn, created, now)
+    for row in rows:
+        if row["lead_id"] < 0:
+            row["lead_id"] = ids[-row["lead_id"] - 1]
+    for start in range(0, len(joined), BATCH):
+        chunk = sorted(joined)[start : start + BATCH]
+        conn.execute(update(leads).where(leads.c.id.in_(chunk)).values(last_seen=now))
+
+
+def _load_lead_index(
+    conn: Connection, seen: list[dedupe.Sighting], window_start: datetime
+) -> dedupe.LeadIndex:
+    """The stored leads any of these sightings could join."""
+    from aggregator.core import dedupe
+
+    index = dedupe.LeadIndex()
+    urls = sorted({s.url for s in seen if s.url})
+    for chunk in chunks(urls):
+        query = select(postings.c.canonical_url, postings.c.lead_id).where(
+            postings.c.canonical_url.in_(chunk)
+        )
+        index.by_url.update((url, lead) for url, lead in conn.execute(query))
+    recent = leads.c.last_seen >= window_start
+    keys = sorted({s.key for s in seen if s.key})
+    for chunk in chunks(keys):
+        query = select(leads).where(leads.c.key.in_(chunk), recent).order_by(leads.c.last_seen)
+        for row in conn.execute(query):
+            index.add(_known_lead(row))
+    bands = sorted({band for s in seen if s.company for band in s.bands})
+    for chunk in chunks(bands):
+        query = (
+            select(leads)
+            .join(lead_bands, lead_bands.c.lead_id == leads.c.id)
+            .where(lead_bands.c.band.in_(chunk), recent)
+            .distinct()
+        )
+        for row in conn.execute(query):
+            if row.id not in index.leads:
+                index.add(_known_lead(row))
+    return index
+
+
+def _known_lead(row: Any) -> dedupe.KnownLead:
+    from aggregator.core import dedupe
+
+    signature = dedupe.from_bytes(row.signature) if row.signature is not None else None
+    return dedupe.KnownLead.stored(row.id, row.key, row.company_key, signature)
+
+
+def _insert_leads(conn: Connection, created: list[dedupe.Sighting], now: datetime) -> list[int]:
+    """Insert new leads (and their LSH bands); their ids, in order."""
+    from aggregator.core import dedupe
+
+    if not created:
+        return []
+    values = [
+        {
+            "key": s.key,
+            "company_key": s.company,
+            "signature": dedupe.to_bytes(s.signature) if s.signature is not None else None,
+            "first_seen": now,
+            "last_seen": now,
+        }
+        for s in created
+    ]
+    query = insert(leads).returning(leads.c.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in conn.execute(query, values).scalars().all()]
+    bands = [
+        {"band": band, "lead_id": lead_id}
+        for lead_id, s in zip(ids, created, strict=True)
+        for band in s.bands
+    ]
+    if bands:
+        conn.execute(insert(lead_bands), bands)
+    return ids

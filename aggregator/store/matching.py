@@ -1,0 +1,217 @@
+"""Matching's share of the store: leads to score, the fitted model, matches and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+
+from aggregator.core.models import Match, MenteeProgress, SeenAt, StoredMatch, StoredPosting
+from aggregator.store.rows import (
+    BATCH,
+    SHOWN_FIRST,
+    StorePart,
+    add_place,
+    chunks,
+    stored_match,
+    stored_posting,
+)
+from aggregator.store.schema import leads, matcher_models, matches, mentee_progress, postings
+
+BRIEF_CHARS = 2_000  # of a description, where a summary is all that is shown
+# A posting's columns with the descriptions cut down (see Store.representatives).
+_BRIEF_POSTING = [
+    *(c for c in postings.c if c.name not in ("description_html", "description_text")),
+    literal("").label("description_html"),
+    func.substr(postings.c.description_text, 1, BRIEF_CHARS).label("description_text"),
+]
+
+
+class MatchingStore(StorePart):
+    """Leads, the matcher model, matches and mentees' progress (a part of Store)."""
+
+    def lead_postings(self, after_lead: int = 0) -> Iterator[StoredPosting]:
+        """One posting per lead with id > ``after_lead``: its company page, else the oldest."""
+        query = (
+            select(postings)
+            .where(postings.c.lead_id > after_lead)
+            .order_by(postings.c.lead_id, *SHOWN_FIRST)
+        )
+        last = None
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=BATCH).execute(query):
+                if row.lead_id != last:
+                    last = row.lead_id
+                    yield stored_posting(row._mapping)
+
+    def lead_count(self) -> tuple[int, int]:
+        """How many leads there are, and the highest lead id."""
+        with self.engine.connect() as conn:
+            count, highest = conn.execute(select(func.count(), func.max(leads.c.id))).one()
+        return int(count), int(highest or 0)
+
+    def matcher_model(self) -> bytes | None:
+        """The most recently fitted matcher model, as the matcher serialised it."""
+        query = select(matcher_models.c.model).order_by(matcher_models.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def save_matcher_model(
+        self, model: bytes, fingerprint: str, corpus_size: int, now: datetime
+    ) -> None:
+        """Keep a newly fitted matcher model (older ones are dropped)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(matcher_models))
+            conn.execute(
+                insert(matcher_models).values(
+                    fingerprint=fingerprint, corpus_size=corpus_size, model=model, created_at=now
+                )
+            )
+
+    def mentee_progress(self) -> dict[str, MenteeProgress]:
+        """How far matching got for each mentee."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(mentee_progress)).all()
+        return {
+            r.mentee_id: MenteeProgress(
+                r.mentee_id,
+                r.profile_hash,
+                r.model_fingerprint,
+                r.scored_through,
+                r.profile_vectors,
+            )
+            for r in rows
+        }
+
+    def save_matches(
+        self,
+        results: Sequence[tuple[MenteeProgress, Sequence[Match]]],
+        now: datetime,
+        *,
+        replace_all: bool,
+    ) -> None:
+        """Store mentees' new matches and progress in one transaction.
+
+        ``replace_all``: they were re-scored against every lead, so older matches go.
+        """
+        with self.engine.begin() as conn:
+            if replace_all:
+                for chunk in chunks([progress.mentee for progress, _ in results]):
+                    conn.execute(delete(matches).where(matches.c.mentee_id.in_(chunk)))
+            rows = [
+                {
+                    "mentee_id": progress.mentee,
+                    "lead_id": int(m.posting),
+                    "score": m.score,
+                    "why": list(m.why),
+                    "gaps": list(m.gaps),
+                    "scored_at": now,
+                }
+                for progress, found in results
+                for m in found
+            ]
+            if rows:
+                conn.execute(insert(matches), rows)
+            _save_progress(conn, [progress for progress, _ in results], now)
+
+    def matches(self, mentee: str | None = None) -> list[StoredMatch]:
+        """Stored matches, best first per mentee, with each lead's representative posting."""
+        query = select(matches).order_by(
+            matches.c.mentee_id, matches.c.score.desc(), matches.c.lead_id
+        )
+        if mentee is not None:
+            query = query.where(matches.c.mentee_id == mentee)
+        return self._stored_matches(query)
+
+    def _stored_matches(self, query: Select[Any]) -> list[StoredMatch]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        representative = self.representatives(sorted({r.lead_id for r in rows}))
+        return [stored_match(r, representative[r.lead_id]) for r in rows]
+
+    def representatives(
+        self, lead_ids: Sequence[int], *, brief: bool = False
+    ) -> dict[int, StoredPosting]:
+        """The posting shown for each lead: its company page, else the oldest sighting.
+
+        ``brief``: without the HTML description and with the text cut to BRIEF_CHARS, enough
+        for a summary (a digest reads hundreds of leads and shows a line of each).
+        """
+        return shown_and_seen(self.engine, lead_ids, brief=brief)[0]
+
+
+def shown_and_seen(
+    engine: Engine, lead_ids: Sequence[int], *, brief: bool
+) -> tuple[dict[int, StoredPosting], dict[int, list[SeenAt]]]:
+    """Each lead's shown posting and every place it was seen, in one query."""
+    shown: dict[int, StoredPosting] = {}
+    seen_at: dict[int, list[SeenAt]] = {lead_id: [] for lead_id in lead_ids}
+    columns = _BRIEF_POSTING if brief else [postings]
+    with engine.connect() as conn:
+        for start in range(0, len(lead_ids), BATCH):
+            query = (
+                select(*columns)
+                .where(postings.c.lead_id.in_(lead_ids[start : start + BATCH]))
+                .order_by(*SHOWN_FIRST)
+            )
+            for row in conn.execute(query):
+                if row.lead_id not in shown:  # the first row is the one shown
+                    shown[row.lead_id] = stored_posting(row._mapping)
+                add_place(seen_at[row.lead_id], row.source, row.url, row.company_page)
+    return shown, seen_at
+
+
+def _save_progress(conn: Connection, progress: list[MenteeProgress], now: datetime) -> None:
+    """Write mentees' progress. A row without new profile vectors keeps its stored ones: it
+    is updated in place, since rewriting every mentee's vectors on each incremental run
+    would cost more than the scoring."""
+    rows = {
+        p.mentee: {
+            "profile_hash": p.profile_hash,
+            "model_fingerprint": p.model_fingerprint,
+            "scored_through": p.scored_through,
+            "updated_at": now,
+            "profile_vectors": p.profile_vectors,
+        }
+        for p in progress
+    }
+    unchanged = [m for m, row in rows.items() if row["profile_vectors"] is None]
+    kept = _existing_progress(conn, unchanged)
+    for chunk in chunks([m for m in rows if m not in kept]):
+        conn.execute(delete(mentee_progress).where(mentee_progress.c.mentee_id.in_(chunk)))
+    replaced = [{"mentee_id": m, **row} for m, row in rows.items() if m not in kept]
+    if replaced:
+        conn.execute(insert(mentee_progress), replaced)
+    if kept:
+        values = ("profile_hash", "model_fingerprint", "scored_through", "updated_at")
+        statement = (
+            update(mentee_progress)
+            .where(mentee_progress.c.mentee_id == bindparam("mentee"))
+            .values({column: bindparam(column) for column in values})
+        )
+        conn.execute(
+            statement,
+            [{"mentee": m, **{c: rows[m][c] for c in values}} for m in sorted(kept)],
+        )
+
+
+def _existing_progress(conn: Connection, mentees: list[str]) -> set[str]:
+    """Which of these mentees have a progress row."""
+    found: set[str] = set()
+    for chunk in chunks(mentees):
+        query = select(mentee_progress.c.mentee_id).where(mentee_progress.c.mentee_id.in_(chunk))
+        found.update(conn.execute(query).scalars())
+    return found

@@ -1,0 +1,202 @@
+"""Sources' state and their postings: what was collected, when, and where each lead was seen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from aggregator.core.identity import content_hash, fingerprint
+from aggregator.core.models import (
+    DEFAULT_REPOST_WINDOW_DAYS,
+    Posting,
+    SeenAt,
+    SourceState,
+    StoredPosting,
+)
+from aggregator.store.leads import assign_leads, touch
+from aggregator.store.rows import (
+    BATCH,
+    SHOWN_FIRST,
+    StorePart,
+    add_place,
+    posting_row,
+    stored_posting,
+)
+from aggregator.store.schema import postings, source_states
+
+
+class PostingsStore(StorePart):
+    """Sources' state and postings (a part of Store)."""
+
+    # -- source state -------------------------------------------------------------------
+
+    def source_state(self, name: str) -> SourceState:
+        """The remembered state of a source (an empty one for a source never collected)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(source_states).where(source_states.c.name == name)).first()
+        return _state_from_row(row._mapping) if row else SourceState(name=name)
+
+    def source_states(self) -> list[SourceState]:
+        """The state of every source ever collected."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(source_states).order_by(source_states.c.name)).all()
+        return [_state_from_row(r._mapping) for r in rows]
+
+    def record_failure(self, state: SourceState, reason: str, now: datetime) -> SourceState:
+        """Remember that a source failed; its postings and validators stay as they were."""
+        failed = replace(
+            state,
+            last_attempt=now,
+            last_error=reason,
+            last_error_at=now,
+            consecutive_failures=state.consecutive_failures + 1,
+        )
+        with self.engine.begin() as conn:
+            _write_state(conn, failed)
+        return failed
+
+    def record_not_modified(self, states: Sequence[SourceState], now: datetime) -> None:
+        """Remember successful 304s: nothing new, the sources are healthy (one transaction)."""
+        with self.engine.begin() as conn:
+            for state in states:
+                fresh = replace(
+                    state, last_attempt=now, last_success=now, last_error=None,
+                    consecutive_failures=0,
+                )  # fmt: skip
+                _write_state(conn, fresh)
+
+    # -- postings -----------------------------------------------------------------------
+
+    def save_collected(
+        self,
+        state: SourceState,
+        batch: Sequence[Posting],
+        now: datetime,
+        *,
+        company_page: bool = False,
+        repost_window: timedelta = timedelta(days=DEFAULT_REPOST_WINDOW_DAYS),
+    ) -> tuple[int, int, int]:
+        """Store a source's postings and its new state in one transaction.
+
+        Returns counts of (new, updated, unchanged) postings. Doing both at once means a
+        crash can never leave validators (ETag) saved for postings that were not. New postings
+        join the lead (the same job seen elsewhere) they duplicate, or start a new one.
+        """
+        unique = {fingerprint(p): p for p in batch}
+        with self.engine.begin() as conn:
+            known = self._known(conn, state.name, list(unique))
+            new_rows, changed, seen_ids = [], [], []
+            for key, posting in unique.items():
+                digest = content_hash(posting)
+                if key not in known:
+                    new_rows.append(posting_row(posting, key, digest, now, company_page))
+                    continue
+                seen_ids.append(known[key][0])
+                if known[key][1] != digest:
+                    changed.append(
+                        (known[key][0], posting_row(posting, key, digest, now, company_page))
+                    )
+            if new_rows:
+                batch = [unique[r["fingerprint"]] for r in new_rows]
+                assign_leads(conn, new_rows, batch, now, now - repost_window)
+                conn.execute(insert(postings), new_rows)
+            for row_id, row in changed:
+                for column in ("first_seen", "company_page"):
+                    del row[column]
+                conn.execute(update(postings).where(postings.c.id == row_id).values(**row))
+            touch(conn, seen_ids, now)
+            fresh = replace(
+                state,
+                last_attempt=now,
+                last_success=now,
+                last_error=None,
+                consecutive_failures=0,
+                last_item_count=len(unique),
+            )
+            _write_state(conn, fresh)
+        return len(new_rows), len(changed), len(seen_ids) - len(changed)
+
+    @staticmethod
+    def _known(conn: Connection, source: str, keys: list[str]) -> dict[str, tuple[int, str]]:
+        known: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(keys), BATCH):
+            rows = conn.execute(
+                select(postings.c.fingerprint, postings.c.id, postings.c.content_hash).where(
+                    postings.c.source == source,
+                    postings.c.fingerprint.in_(keys[start : start + BATCH]),
+                )
+            )
+            known.update({r.fingerprint: (r.id, r.content_hash) for r in rows})
+        return known
+
+    def postings(
+        self, *, since: datetime | None = None, source: str | None = None
+    ) -> Iterator[StoredPosting]:
+        """Stored postings, oldest first; ``since`` filters on when they were first seen."""
+        query = select(postings).order_by(postings.c.first_seen, postings.c.id)
+        if since is not None:
+            query = query.where(postings.c.first_seen >= since)
+        if source is not None:
+            query = query.where(postings.c.source == source)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=BATCH).execute(query):
+                yield stored_posting(row._mapping)
+
+    def lead_links(self, lead_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Every URL each lead was seen at: the company's own pages first, then oldest first."""
+        return {
+            lead: [seen.url for seen in places] for lead, places in self.seen_at(lead_ids).items()
+        }
+
+    def seen_at(self, lead_ids: Sequence[int]) -> dict[int, list[SeenAt]]:
+        """Where each lead was seen (one entry per URL): company pages first, then oldest."""
+        found: dict[int, list[SeenAt]] = {lead_id: [] for lead_id in lead_ids}
+        with self.engine.connect() as conn:
+            for start in range(0, len(lead_ids), BATCH):
+                query = (
+                    select(
+                        postings.c.lead_id,
+                        postings.c.source,
+                        postings.c.url,
+                        postings.c.company_page,
+                    )
+                    .where(postings.c.lead_id.in_(lead_ids[start : start + BATCH]))
+                    .order_by(*SHOWN_FIRST)
+                )
+                for lead_id, source, url, company_page in conn.execute(query):
+                    add_place(found[lead_id], source, url, company_page)
+        return found
+
+    def posting_counts(self) -> dict[str, int]:
+        """How many postings each source has in the store."""
+        query = select(postings.c.source, func.count()).group_by(postings.c.source)
+        with self.engine.connect() as conn:
+            return {source: count for source, count in conn.execute(query).all()}
+
+
+def _write_state(conn: Connection, state: SourceState) -> None:
+    values = {
+        "config_url": state.config_url,
+        "url": state.url,
+        "etag": state.etag,
+        "last_modified": state.last_modified,
+        "last_attempt": state.last_attempt,
+        "last_success": state.last_success,
+        "last_error": state.last_error,
+        "last_error_at": state.last_error_at,
+        "consecutive_failures": state.consecutive_failures,
+        "last_item_count": state.last_item_count,
+    }
+    done = conn.execute(
+        update(source_states).where(source_states.c.name == state.name).values(**values)
+    )
+    if done.rowcount == 0:
+        conn.execute(insert(source_states).values(name=state.name, **values))
+
+
+def _state_from_row(row: Any) -> SourceState:
+    return SourceState(**dict(row))

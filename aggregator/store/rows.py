@@ -1,0 +1,124 @@
+"""Rows to models and back, and the helpers every part of the store shares."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from aggregator.core.identity import canonical_url
+from aggregator.core.models import Posting, Salary, SeenAt, StoredMatch, StoredPosting
+from aggregator.store.schema import postings
+
+BATCH = 500  # rows per IN (...) lookup; well under SQLite's variable limit
+
+# Which sighting of a lead is shown: the company's own page, else the oldest.
+SHOWN_FIRST = (postings.c.company_page.desc(), postings.c.first_seen, postings.c.id)
+
+
+class StorePart:
+    """What each part of the Store (postings, matching, deliveries) works on."""
+
+    url: str
+    engine: Engine
+
+
+def chunks(values: list[Any]) -> Iterator[list[Any]]:
+    """``values`` in slices of BATCH, for IN (...) lookups."""
+    for start in range(0, len(values), BATCH):
+        yield values[start : start + BATCH]
+
+
+def posting_row(
+    posting: Posting, key: str, digest: str, now: datetime, company_page: bool
+) -> dict[str, Any]:
+    """A postings row for a posting first seen (or changed) ``now``."""
+    salary = posting.salary or Salary()
+    return {
+        "company_page": company_page,
+        "source": posting.source,
+        "fingerprint": key,
+        "external_id": posting.external_id,
+        "url": posting.url,
+        "canonical_url": canonical_url(posting.url) if posting.url else "",
+        "title": posting.title,
+        "company": posting.company,
+        "location": posting.location,
+        "remote": posting.remote,
+        "employment_type": posting.employment_type,
+        "salary_min": salary.minimum,
+        "salary_max": salary.maximum,
+        "salary_currency": salary.currency,
+        "salary_period": salary.period,
+        "salary_text": salary.text,
+        "posted_at": posting.posted_at,
+        "description_html": posting.description_html,
+        "description_text": posting.description_text,
+        "tags": list(posting.tags),
+        "content_hash": digest,
+        "first_seen": now,
+        "last_seen": now,
+        "updated_at": now,
+    }
+
+
+def stored_posting(row: Any) -> StoredPosting:
+    """The posting a postings row holds."""
+    has_salary = any(
+        row[c] is not None
+        for c in ("salary_min", "salary_max", "salary_currency", "salary_period", "salary_text")
+    )
+    tags = row["tags"]
+    posting = Posting(
+        source=row["source"],
+        external_id=row["external_id"],
+        url=row["url"],
+        title=row["title"],
+        company=row["company"],
+        location=row["location"],
+        remote=bool(row["remote"]),
+        employment_type=row["employment_type"],
+        salary=Salary(
+            minimum=row["salary_min"],
+            maximum=row["salary_max"],
+            currency=row["salary_currency"],
+            period=row["salary_period"],
+            text=row["salary_text"],
+        )
+        if has_salary
+        else None,
+        posted_at=row["posted_at"],
+        description_html=row["description_html"],
+        description_text=row["description_text"],
+        tags=tuple(json.loads(tags) if isinstance(tags, str) else tags),
+    )
+    return StoredPosting(
+        id=row["id"],
+        posting=posting,
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        lead_id=row["lead_id"],
+        company_page=bool(row["company_page"]),
+    )
+
+
+def stored_match(row: Any, posting: StoredPosting) -> StoredMatch:
+    """The match a matches row holds, with the posting shown for its lead."""
+    return StoredMatch(
+        mentee=row.mentee_id,
+        lead_id=row.lead_id,
+        score=row.score,
+        why=tuple(row.why),
+        gaps=tuple(row.gaps),
+        scored_at=row.scored_at,
+        posting=posting,
+    )
+
+
+def add_place(places: list[SeenAt], source: str, url: str, company_page: bool) -> None:
+    """Add a place a lead was seen at, once per URL (rows come in the order shown)."""
+    if url and all(seen.url != url for seen in places):
+        places.append(SeenAt(source, url, bool(company_page)))

@@ -1,0 +1,186 @@
+"""The tables of the store, as SQLAlchemy Core metadata (one definition for every backend).
+
+A table added here is created on open by ``migrations.migrate``; a change to an existing
+table also needs a migration step there.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False),  # dedupe.Sighting.key: company|title|location
+    Column("company_key", Text, nullable=False),
+    Column("signature", LargeBinary),  # MinHash of the description, None when too short
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Index("ix_leads_key", "key"),
+)
+
+lead_bands = Table(
+    "lead_bands",
+    metadata,
+    Column("band", BigInteger, nullable=False),
+    Column("lead_id", Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_lead_bands_band", "band"),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False),
+    Column("company_page", Boolean, nullable=False),  # from the company's own ATS or site
+    Column("source", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("external_id", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("canonical_url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("company", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("remote", Boolean, nullable=False),
+    Column("employment_type", String(40), nullable=False),
+    Column("salary_min", Float),
+    Column("salary_max", Float),
+    Column("salary_currency", String(10)),
+    Column("salary_period", String(20)),
+    Column("salary_text", Text),
+    Column("posted_at", UtcDateTime),
+    Column("description_html", Text, nullable=False),
+    Column("description_text", Text, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("source", "fingerprint", name="uq_postings_source_fingerprint"),
+    Index("ix_postings_first_seen", "first_seen"),
+    Index("ix_postings_canonical_url", "canonical_url"),
+    Index("ix_postings_lead_id", "lead_id"),
+)
+
+source_states = Table(
+    "source_state",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("config_url", Text),
+    Column("url", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_attempt", UtcDateTime),
+    Column("last_success", UtcDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UtcDateTime),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_item_count", Integer, nullable=False, default=0),
+)
+
+matcher_models = Table(
+    "matcher_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("corpus_size", Integer, nullable=False),
+    Column("model", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+mentee_progress = Table(
+    "mentee_progress",
+    metadata,
+    Column("mentee_id", String(200), primary_key=True),
+    Column("profile_hash", String(64), nullable=False),
+    Column("model_fingerprint", String(64), nullable=False),
+    Column("scored_through", Integer, nullable=False),  # highest lead id scored
+    Column("profile_vectors", LargeBinary),  # the matcher's vectors of the profile (schema 2)
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+matches = Table(
+    "matches",
+    metadata,
+    Column("mentee_id", String(200), primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("why", JSON, nullable=False),
+    Column("gaps", JSON, nullable=False),
+    Column("scored_at", UtcDateTime, nullable=False),
+    Index("ix_matches_lead_id", "lead_id"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("mentee_id", String(200), primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
+    Column("verdict", String(20), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("mentor_id", String(200), primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
+    Column("mentee_id", String(200), primary_key=True),
+    Column("message_id", String(300), nullable=False),
+    # False: the lead was pending but not among the mentee's best in that digest; it is not
+    # news in the next one (the mentee's page lists it).
+    Column("shown", Boolean, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=False),
+    Index("ix_deliveries_message_id", "message_id"),
+)
+
+digest_runs = Table(
+    "digest_runs",
+    metadata,
+    Column("mentor_id", String(200), primary_key=True),
+    Column("last_run_at", UtcDateTime, nullable=False),  # the last digest run that did not fail
+    Column("last_message_id", String(300)),  # None when there was nothing new to send
+)  # schema 3
