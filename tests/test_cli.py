@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -13,8 +15,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
-from aggregator import __version__, cli
+from aggregator import __version__
 from aggregator.cli import app
+from aggregator.cli import collect as collect_commands
 from aggregator.loopback import serve_directory
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -148,7 +151,9 @@ def test_collect_on_a_terminal_shows_summary_table(
     tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     screen = io.StringIO()
-    monkeypatch.setattr(cli, "out", Console(file=screen, force_terminal=True, width=200))
+    monkeypatch.setattr(
+        collect_commands, "out", Console(file=screen, force_terminal=True, width=200)
+    )
     config = write_config(tmp_path, base_url)
     assert leads(config, "collect").exit_code == 0
     shown = screen.getvalue()
@@ -158,7 +163,9 @@ def test_collect_on_a_terminal_shows_summary_table(
     assert leads(config, "collect").exit_code == 0
     assert "not modified" in screen.getvalue()  # the loopback server answers 304
     quiet = io.StringIO()
-    monkeypatch.setattr(cli, "out", Console(file=quiet, force_terminal=True, width=200))
+    monkeypatch.setattr(
+        collect_commands, "out", Console(file=quiet, force_terminal=True, width=200)
+    )
     assert leads(config, "collect", "--quiet").exit_code == 0
     assert quiet.getvalue() == ""
 
@@ -186,3 +193,19 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
     config = tmp_path / "demo" / "config.yaml"
     listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")
     assert {json.loads(line)["company"] for line in listing.output.splitlines()} == {"Recruityard"}
+
+
+def test_the_cli_imports_no_matcher_or_renderer_until_a_command_needs_it() -> None:
+    """`leads collect` (run often by cron) does not pay for scikit-learn, Jinja2 or APScheduler;
+    a command group imported first imports cleanly (no import cycle)."""
+    probe = (
+        "import sys\n"
+        "import aggregator.cli.run, aggregator.cli.demo, aggregator.cli.setup\n"
+        "from aggregator.cli import main, app\n"
+        "heavy = {'sklearn', 'jinja2', 'apscheduler'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -415,12 +415,13 @@ def test_schedule_print_lists_each_jobs_next_times(
 ) -> None:
     from typer.testing import CliRunner
 
-    from aggregator import cli
+    from aggregator.cli import app
+    from aggregator.cli import run as run_commands
 
-    monkeypatch.setattr(cli, "clock", lambda: datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    monkeypatch.setattr(run_commands, "clock", lambda: datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
     config = write_config(tmp_path, "http://127.0.0.1:9/")
     result = CliRunner(env={"COLUMNS": "200"}).invoke(
-        cli.app, ["--config", str(config), "schedule", "--print", "-n", "2"]
+        app, ["--config", str(config), "schedule", "--print", "-n", "2"]
     )
     assert result.exit_code == 0, result.output
     rows = [line for line in result.output.splitlines() if "│" in line]

@@ -1,13 +1,8 @@
-"""``leads check``, ``leads init`` and ``leads cron``: setting mentor-leads up.
-
-The commands register themselves on ``aggregator.cli.app`` when this module is imported (which
-``aggregator.cli`` does at its end).
-"""
+"""``leads init``, ``leads check`` and ``leads add-source``: setting mentor-leads up."""
 
 from __future__ import annotations
 
-import shlex
-import shutil
+import asyncio
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -18,21 +13,27 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from aggregator.cli import (
+from aggregator.cli._common import (
     EXIT_FAILURES,
     State,
-    _errors_handled,
-    _load,
     app,
     clock,
     err,
+    errors_handled,
+    load,
     out,
     safe,
 )
-from aggregator.core.config import AppConfig, config_path
-from aggregator.core.errors import ConfigError, LeadsError
-from aggregator.core.models import Mentor
-from aggregator.core.schedule_expressions import Schedule, check_timezone, parse_schedule
+from aggregator.core.config import (
+    AppConfig,
+    append_source,
+    config_path,
+    source_entry_yaml,
+    unique_source_name,
+)
+from aggregator.core.errors import LeadsError, SourceError
+from aggregator.core.fetching import Fetcher
+from aggregator.core.schedule_expressions import check_timezone
 from sources import option_models
 
 if TYPE_CHECKING:
@@ -47,8 +48,8 @@ def check() -> None:
     """Try the setup once: config, store, mail login and every source (stores nothing)."""
     from aggregator import checking  # rapidfuzz (mentors' networks) is only needed here
 
-    with _errors_handled():
-        config = _load()
+    with errors_handled():
+        config = load()
         with _busy(f"checking {len(config.enabled_sources())} sources"):
             report = checking.check_setup(config, clock)
     out.print(_parts_table(report.parts))
@@ -140,7 +141,7 @@ def init(
     from aggregator import starter  # only this command needs it (and its big regexes)
 
     path = State.config
-    with _errors_handled():
+    with errors_handled():
         starter.refuse_overwrite(path, force)  # before any question is asked
         answer = _Asker(sys.stdin.isatty() if interactive is None else interactive)
         mentor = answer(mentor_name, "The first mentor's name (empty: none yet)")
@@ -235,90 +236,38 @@ _NEXT_STEPS = (
 )
 
 
-# -- cron ------------------------------------------------------------------------------
+# -- add-source ------------------------------------------------------------------------
 
 
-@app.command()
-def cron() -> None:
-    """Print crontab lines that run mentor-leads on the configured schedules."""
-    with _errors_handled():
-        config = _load()
-        lines = crontab_lines(config, leads_executable())
-    sys.stdout.write("\n".join(lines) + "\n")
+@app.command("add-source")
+def add_source(
+    url: Annotated[str, typer.Argument(help="A careers page, job board, ATS or feed URL.")],
+    name: Annotated[str | None, typer.Option(help="Name of the new source.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the entry instead of adding it.")
+    ] = False,
+) -> None:
+    """Recognise a careers URL and add the matching source to the config file."""
+    with errors_handled():
+        config = load()
+        try:
+            found = asyncio.run(_detect(url, config))
+        except SourceError as exc:
+            err.print(Text(f"error: {exc}", style="red"))
+            raise typer.Exit(EXIT_FAILURES) from exc
+        entry = {"name": unique_source_name(config, name or found.suggested_name), **found.entry}
+        if dry_run:
+            out.print(safe(f"# {url} is {found.reason}; add this under `sources:`"))
+            out.print(safe(source_entry_yaml(entry).rstrip()))
+            return
+        append_source(config.path, entry, option_models())
+    out.print(
+        safe(f"Added source {entry['name']} ({entry['type']}) to {config.path}: {found.reason}.")
+    )
 
 
-def leads_executable() -> str:
-    """The absolute path of the `leads` program (cron's PATH rarely has it), else "leads"."""
-    invoked = Path(sys.argv[0])
-    if invoked.name == "leads" and invoked.is_file():
-        return str(invoked.absolute())
-    found = shutil.which("leads")
-    return str(Path(found).absolute()) if found else "leads"
+async def _detect(url: str, config: AppConfig) -> Any:
+    from sources.detect import detect  # BeautifulSoup is only needed here
 
-
-def crontab_lines(config: AppConfig, executable: str) -> list[str]:
-    """The crontab of ``config``'s schedules: collection, then each distinct digest time.
-
-    A digest line starts ``run --only digest``, which sends every digest that is due, so
-    mentors who share a time zone and a schedule share a line.
-    """
-    command = " ".join(map(_cron_word, (executable, "--config", str(config.path))))
-    log = f">> {_cron_word(str(config.directory / 'cron.log'))} 2>&1"
-    collect, zone = parse_schedule(config.schedule.collect), config.schedule.timezone
-    lines = [
-        f"# mentor-leads, as scheduled in {_one_line(str(config.path))}; add with `crontab -e`.",
-        "# CRON_TZ sets the zone of the times below it (cronie: Fedora, RHEL, Arch honour it);",
-        "# Debian/Ubuntu, BSD and macOS cron ignore it: there every time is in the machine's zone.",
-        "",
-        f"# Collect, match and send the digests that are due: {collect.describe()} ({zone}).",
-        f"CRON_TZ={zone}",
-        f"{_crontab_fields(collect, config, 'schedule.collect')} {command} run {log}",
-    ]
-    for (mentors_zone, fields), (schedule, mentors) in _digest_times(config).items():
-        names = ", ".join(_one_line(f"{m.name} ({m.id})") for m in mentors)
-        lines += [
-            "",
-            f"# Digests of {names}: {schedule.describe()} ({mentors_zone}).",
-            f"CRON_TZ={mentors_zone}",
-            f"{fields} {command} run --only digest {log}",
-        ]
-    return lines
-
-
-def _digest_times(config: AppConfig) -> dict[tuple[str, str], tuple[Schedule, list[Mentor]]]:
-    """Mentors grouped by (time zone, crontab fields) of their digest schedule."""
-    times: dict[tuple[str, str], tuple[Schedule, list[Mentor]]] = {}
-    for index, mentor in enumerate(config.mentors):
-        schedule = parse_schedule(mentor.digest.schedule)
-        key = f"mentors[{index}].digest.schedule"
-        fields = _crontab_fields(schedule, config, key)
-        times.setdefault((mentor.timezone, fields), (schedule, []))[1].append(mentor)
-    return times
-
-
-def _crontab_fields(schedule: Schedule, config: AppConfig, key: str) -> str:
-    try:
-        return schedule.crontab_fields()
-    except ValueError as exc:
-        raise ConfigError(
-            str(exc),
-            file=str(config.path),
-            key=key,
-            fix="for cron, write it as e.g. 'every 2h', 'hourly', 'daily 07:00' or a cron "
-            "expression — or keep it and run `leads schedule` instead of cron",
-        ) from exc
-
-
-def _cron_word(text: str) -> str:
-    """A shell word for a crontab command: quoted, with cron's special % escaped."""
-    if "\n" in text or "\r" in text:
-        raise ConfigError(
-            f"{text!r} holds a line break, which a crontab line cannot carry",
-            fix="move the config (or mentor-leads) to a path without one",
-        )
-    return shlex.quote(text).replace("%", "\\%")
-
-
-def _one_line(text: str) -> str:
-    """Config text fit for a crontab comment: a line break there would start a command."""
-    return " ".join(safe(text).plain.split())
+    async with Fetcher(config.http) as fetcher:
+        return await detect(url, fetcher)

@@ -1,0 +1,155 @@
+"""What every ``leads`` command shares: the typer app, the global options, the two consoles,
+the clock, exit codes, and the handling of configuration and store errors.
+
+The CLI is the only part of mentor-leads that prints, draws progress bars or sets exit codes.
+Exit codes: 0 all well, 1 the run had failures (after doing everything else), 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+
+from aggregator import __version__
+from aggregator.core.config import AppConfig, config_path, load_config
+from aggregator.core.errors import ConfigError, LeadsError
+from aggregator.core.models import RunReport
+from aggregator.store import Store
+from sources import option_models
+
+app = typer.Typer(
+    help="Collect job postings and pass the right ones to the people you mentor.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class OutputFormat(StrEnum):
+    """Formats of listing commands."""
+
+    table = "table"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class MatchFormat(StrEnum):
+    """Formats of match listings."""
+
+    table = "table"
+    jsonl = "jsonl"
+
+
+def clock() -> datetime:
+    """The current time, in UTC; the one place the CLI reads the wall clock."""
+    return datetime.now(UTC)
+
+
+class State:
+    """Options given before the command name."""
+
+    config: Path = Path("config.yaml")
+    verbose: bool = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"mentor-leads {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Config file (default: $LEADS_CONFIG or ./config.yaml)."
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Collect job postings and pass the right ones to the people you mentor."""
+    State.config = config_path(config)
+    State.verbose = verbose
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@contextmanager
+def errors_handled() -> Iterator[None]:
+    """Config and store errors end the command with a clear message and exit code 2."""
+    try:
+        yield
+    except ConfigError as exc:
+        err.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(EXIT_USAGE) from exc
+    except LeadsError as exc:
+        err.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(EXIT_USAGE) from exc
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        err.print(
+            Text(
+                f"error: the database failed: {reason} — what was committed before is kept; "
+                "check storage.url, free disk space, and that no other program holds the "
+                "database, then run again",
+                style="red",
+            )
+        )
+        raise typer.Exit(EXIT_FAILURES) from exc
+
+
+def load() -> AppConfig:
+    """The configuration of ``--config``, validated against every source type's options."""
+    return load_config(State.config, option_models())
+
+
+@contextmanager
+def open_store(config: AppConfig) -> Iterator[Store]:
+    """The configured store, closed when the command is done with it."""
+    store = Store(config.database_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def safe(value: object) -> Text:
+    """Untrusted text for the terminal: no rich markup, no escape sequences."""
+    return Text(_CONTROL_CHARS.sub("", "" if value is None else str(value)))
+
+
+def report_failures(report: RunReport) -> None:
+    """Each failed source on stderr, with the reason."""
+    for failed in report.failures:
+        err.print(Text(f"source {failed.name} failed: {failed.error}", style="red"))
+
+
+def iso(moment: datetime | None) -> str | None:
+    """An ISO 8601 timestamp for JSON and CSV, or None."""
+    return moment.isoformat() if moment else None

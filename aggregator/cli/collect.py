@@ -1,0 +1,260 @@
+"""``leads collect``, ``leads sources`` and ``leads postings``: gathering postings and looking
+at what was gathered."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from aggregator.cli._common import (
+    EXIT_FAILURES,
+    OutputFormat,
+    app,
+    clock,
+    errors_handled,
+    iso,
+    load,
+    open_store,
+    out,
+    report_failures,
+    safe,
+)
+from aggregator.core.config import AppConfig
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import FetchStatus, RunReport, SourceOutcome, StoredPosting
+from aggregator.stages import collect as collect_stage
+from aggregator.store import Store
+
+# -- collect ---------------------------------------------------------------------------
+
+
+@app.command()
+def collect(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Collect only this source (repeatable)."),
+    ] = None,
+) -> None:
+    """Fetch every enabled source and store new and changed postings."""
+    with errors_handled():
+        config = load()
+        unknown = set(source or []) - {s.name for s in config.sources}
+        if unknown:
+            raise ConfigError(
+                f"no source named {', '.join(sorted(unknown))}",
+                file=str(config.path),
+                fix="see `leads sources` for the configured names",
+            )
+        with open_store(config) as store:
+            report = run_collect(config, store, clock, only=source, quiet=quiet)
+    if not quiet and out.is_terminal:
+        out.print(summary_table(report))
+    report_failures(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILURES)
+
+
+def run_collect(
+    config: AppConfig,
+    store: Store,
+    now: Callable[[], datetime],
+    *,
+    only: list[str] | None,
+    quiet: bool,
+) -> RunReport:
+    """Collect with a progress bar when a person is watching."""
+    if quiet or not out.is_terminal:
+        return collect_stage.collect(config, store, now, only=only)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    total = len([s for s in config.enabled_sources() if only is None or s.name in only])
+    columns = (TextColumn("collecting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=out, transient=True) as progress:
+        task = progress.add_task("collect", total=total)
+
+        def advance(outcome: SourceOutcome) -> None:
+            progress.advance(task)
+
+        return collect_stage.collect(config, store, now, only=only, on_source_done=advance)
+
+
+def summary_table(report: RunReport) -> Table:
+    """Per source: new, updated, unchanged, and why it failed."""
+    table = Table(title="Collected", title_justify="left")
+    table.add_column("source")
+    for column in ("new", "updated", "unchanged"):
+        table.add_column(column, justify="right")
+    table.add_column("status")
+    for s in report.sources:
+        status = {
+            FetchStatus.OK: Text("ok", style="green"),
+            FetchStatus.NOT_MODIFIED: Text("not modified", style="dim"),
+            FetchStatus.SKIPPED: Text("skipped: " + (s.error or ""), style="dim"),
+            FetchStatus.FAILED: Text("failed", style="red"),
+        }[s.status]
+        if s.moved_to:
+            status.append(f" (moved to {s.moved_to})", style="yellow")
+        table.add_row(safe(s.name), str(s.new), str(s.updated), str(s.unchanged), status)
+    table.add_row(
+        Text("total", style="bold"),
+        str(report.total("new")),
+        str(report.total("updated")),
+        str(report.total("unchanged")),
+        f"{len(report.failures)} failed",
+    )
+    return table
+
+
+# -- sources ---------------------------------------------------------------------------
+
+
+@app.command()
+def sources() -> None:
+    """Show each source's health: last success, last error and posting counts."""
+    with errors_handled():
+        config = load()
+        with open_store(config) as store:
+            states = {s.name: s for s in store.source_states()}
+            counts = store.posting_counts()
+    table = Table(title="Sources", title_justify="left")
+    for column in (
+        "name",
+        "type",
+        "last success",
+        "last items",
+        "stored",
+        "failures",
+        "last error",
+    ):
+        table.add_column(column, overflow="fold")
+    for options in config.sources:
+        state = states.get(options.name)
+        name = safe(options.name)
+        if not options.enabled:
+            name.append(" (disabled)", style="dim")
+        table.add_row(
+            name,
+            options.type,
+            _when(state.last_success if state else None),
+            str(state.last_item_count) if state else "-",
+            str(counts.get(options.name, 0)),
+            str(state.consecutive_failures) if state else "0",
+            safe(state.last_error if state and state.last_error else ""),
+        )
+    out.print(table)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+# -- postings --------------------------------------------------------------------------
+
+
+@app.command()
+def postings(
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        OutputFormat.table
+    ),
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only postings first seen on or after DATE (YYYY-MM-DD, or e.g. 7d)."),
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only postings from this source.")] = None,
+) -> None:
+    """List stored postings (jsonl and csv carry every field)."""
+    with errors_handled():
+        cutoff = parse_since(since, clock()) if since else None
+        config = load()
+        with open_store(config) as store:
+            rows = list(store.postings(since=cutoff, source=source))
+            links = store.lead_links(sorted({r.lead_id for r in rows}))
+            records = [posting_record(r, links[r.lead_id]) for r in rows]
+    if format is OutputFormat.jsonl:
+        for record in records:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    elif format is OutputFormat.csv:
+        _write_csv(records)
+    else:
+        out.print(_postings_table(records))
+
+
+def parse_since(value: str, now: datetime) -> datetime:
+    """``2026-11-01``, ``2026-11-01T08:00`` or ``7d`` (days ago) as an aware UTC datetime."""
+    days = re.fullmatch(r"(\d+)d", value.strip())
+    if days:
+        return now - timedelta(days=int(days.group(1)))
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"--since {value!r} is not a date",
+            fix="write it as YYYY-MM-DD, or as 7d for 7 days ago",
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def posting_record(stored: StoredPosting, links: list[str]) -> dict[str, Any]:
+    """Every field of a stored posting as JSON-ready values, with all links of its lead."""
+    posting = asdict(stored.posting)
+    posting["posted_at"] = iso(stored.posting.posted_at)
+    posting["tags"] = list(stored.posting.tags)
+    return {
+        "id": stored.id,
+        "lead_id": stored.lead_id,
+        **posting,
+        "links": links,
+        "first_seen": iso(stored.first_seen),
+        "last_seen": iso(stored.last_seen),
+    }
+
+
+_CSV_COLUMNS = (
+    "id", "lead_id", "source", "external_id", "url", "title", "company", "location", "remote",
+    "employment_type", "salary_min", "salary_max", "salary_currency", "salary_period",
+    "salary_text", "posted_at", "tags", "links", "first_seen", "last_seen", "description_text",
+    "description_html",
+)  # fmt: skip
+
+
+def _write_csv(records: list[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=_CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        salary = record.pop("salary") or {}
+        record.update({f"salary_{k}": v for k, v in salary.items()})
+        record["salary_min"] = record.pop("salary_minimum", None)
+        record["salary_max"] = record.pop("salary_maximum", None)
+        record["tags"] = "; ".join(record["tags"])
+        record["links"] = " ".join(record["links"])
+        writer.writerow({k: record.get(k) for k in _CSV_COLUMNS})
+
+
+def _postings_table(records: list[dict[str, Any]]) -> Table:
+    table = Table(title="Postings", title_justify="left")
+    for column in ("id", "lead", "first seen", "source", "title", "company", "location", "links"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        remote = r["remote"] and "remote" not in r["location"].lower()
+        table.add_row(
+            str(r["id"]),
+            str(r["lead_id"]),
+            r["first_seen"][:10],
+            safe(r["source"]),
+            safe(r["title"]),
+            safe(r["company"]),
+            safe(r["location"] + (" (remote)" if remote else "")),
+            safe("\n".join(r["links"])),
+        )
+    return table

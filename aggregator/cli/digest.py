@@ -1,0 +1,101 @@
+"""``leads digest``: email each mentor the best new leads for their mentees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.text import Text
+
+from aggregator.cli._common import (
+    EXIT_FAILURES,
+    app,
+    clock,
+    err,
+    errors_handled,
+    load,
+    open_store,
+    out,
+    safe,
+)
+from aggregator.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from aggregator.stages.digest import DigestOutcome
+
+
+@app.command()
+def digest(
+    mentor: Annotated[str | None, typer.Option("--mentor", "-m", help="Only this mentor.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; send and record nothing.")
+    ] = False,
+    preview: Annotated[
+        Path | None,
+        typer.Option("--preview", help="Also write each digest's HTML and text to this folder."),
+    ] = None,
+) -> None:
+    """Email each mentor the best new leads for their mentees (SMTP, or .eml files)."""
+    from aggregator.stages import (
+        digest as digest_stage,  # Jinja2 and rapidfuzz are only needed here
+    )
+
+    with errors_handled():
+        config = load()
+        if mentor is not None and mentor not in {m.id for m in config.mentors}:
+            raise ConfigError(
+                f"no mentor with id {mentor!r}",
+                file=str(config.path),
+                fix="mentor ids are listed under `mentors:`",
+            )
+        with open_store(config) as store:
+            report = digest_stage.deliver(
+                config, store, clock, mentor=mentor, dry_run=dry_run, preview=preview
+            )
+    for outcome in report.outcomes:
+        print_digest_outcome(outcome, report.destination)
+    if preview is not None:
+        rendered = [
+            o
+            for o in report.outcomes
+            if o.summary is not None and o.status is not digest_stage.DigestStatus.NOTHING_NEW
+        ]
+        out.print(
+            f"Previews written to {preview.resolve()}"
+            if rendered
+            else "No previews written: no mentor has a digest to send."
+        )
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILURES)
+
+
+def print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
+    """One mentor's line (and, for a dry run, the leads the digest would carry)."""
+    from aggregator.stages.digest import DigestStatus
+    from digests.render import fit_label
+
+    summary = outcome.summary
+    if outcome.status is DigestStatus.FAILED or summary is None:
+        err.print(Text(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"))
+        return
+    if outcome.status is DigestStatus.NOTHING_NEW:
+        out.print(Text(f"{outcome.mentor}: nothing new"))
+        return
+    line = Text(f"{outcome.mentor}: ")
+    line.append(safe(summary.subject))
+    line.append(f" → {summary.recipient}")
+    if outcome.status is DigestStatus.SENT:
+        line.append(f" ({destination})", style="dim")
+    else:
+        line.append(" (dry run: not sent)", style="dim")
+    out.print(line)
+    if outcome.status is not DigestStatus.DRY_RUN:
+        return
+    for mentee, leads in summary.sections:
+        out.print(Text(f"  {mentee}:", style="bold"))
+        for lead in leads:
+            row = Text("    ")
+            row.append(safe(f"{lead.title} — {lead.company}"))
+            row.append(f"  ({fit_label(lead.score)}, {lead.score:.2f})", style="dim")
+            out.print(row)

@@ -1,0 +1,222 @@
+"""``leads match``, ``leads matches``, ``leads rank`` and ``leads feedback``: scoring leads for
+mentees and showing the result.
+
+scikit-learn and SciPy take most of a second to import; they are imported inside the commands
+that match, so that the others (collect above all, which cron runs often) do not pay for them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from aggregator.cli._common import (
+    MatchFormat,
+    State,
+    app,
+    clock,
+    errors_handled,
+    iso,
+    load,
+    open_store,
+    out,
+    safe,
+)
+from aggregator.core.config import AppConfig, MatchingConfig, load_mentees
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import Posting, Verdict
+
+if TYPE_CHECKING:
+    from aggregator.stages.match import MatchReport
+
+
+@app.command()
+def match(
+    mentee: Annotated[
+        list[str] | None, typer.Option("--mentee", "-m", help="Only this mentee (repeatable).")
+    ] = None,
+) -> None:
+    """Score new leads for each mentee and store the matches (a changed profile: all leads)."""
+    with errors_handled():
+        config = load()
+        _check_mentees(config, mentee)
+        with open_store(config) as store:
+            report = _matching().match(config, store, clock, only=mentee)
+    out.print(match_summary(report))
+
+
+def match_summary(report: MatchReport) -> str:
+    """What a matching run did, in a sentence."""
+    if report.leads == 0:
+        return "No leads stored yet: run `leads collect` first."
+    if not report.rescored and not report.updated:
+        return "Nothing new to score."
+    done = []
+    if report.rescored:
+        done.append(f"{len(report.rescored)} mentee(s) against all {report.leads} leads")
+    if report.updated:
+        done.append(f"{len(report.updated)} against {report.new_leads_scored} new lead(s)")
+    refit = " (model refitted)" if report.refitted else ""
+    return f"Scored {' and '.join(done)}{refit}; stored {report.matches_stored} matches."
+
+
+# scikit-learn and SciPy take most of a second to import; commands that do not match
+# (collect above all, which cron runs often) should not pay for them.
+def _matching() -> ModuleType:
+    from aggregator.stages import match as match_stage
+
+    return match_stage
+
+
+def _matching_offline() -> ModuleType:
+    from aggregator.stages import rank as rank_stage
+
+    return rank_stage
+
+
+def _check_mentees(config: AppConfig, wanted: list[str] | None) -> None:
+    unknown = sorted(set(wanted or []) - {m.id for m in config.mentees})
+    if unknown:
+        raise ConfigError(
+            f"no mentee with id {', '.join(unknown)}",
+            file=str(config.path),
+            fix="mentee ids are listed under `mentees:` (an id defaults to a slug of the name)",
+        )
+
+
+@app.command()
+def matches(
+    mentee: Annotated[str | None, typer.Option("--mentee", "-m", help="Only this mentee.")] = None,
+    format: Annotated[MatchFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        MatchFormat.table
+    ),
+) -> None:
+    """List stored matches, best first per mentee."""
+    with errors_handled():
+        config = load()
+        _check_mentees(config, [mentee] if mentee else None)
+        with open_store(config) as store:
+            found = store.matches(mentee)
+    if format is MatchFormat.jsonl:
+        for m in found:
+            record = {
+                "mentee": m.mentee,
+                "lead": m.lead_id,
+                "score": m.score,
+                "why": list(m.why),
+                "gaps": list(m.gaps),
+                "title": m.posting.posting.title,
+                "company": m.posting.posting.company,
+                "url": m.posting.posting.url,
+                "scored_at": iso(m.scored_at),
+            }
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    by_mentee: dict[str, list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]]] = {}
+    for m in found:
+        by_mentee.setdefault(m.mentee, []).append(
+            (str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps)
+        )
+    for mentee_id, rows in by_mentee.items():
+        out.print(ranking_table(mentee_id, rows))
+
+
+def ranking_table(
+    mentee: str, rows: list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]]
+) -> Table:
+    """One mentee's ranked leads: score, posting, why it matched and what to brush up on."""
+    table = Table(title=f"Leads for {mentee}", title_justify="left")
+    for column in ("#", "score", "lead", "title", "company", "location", "why", "brush up on"):
+        table.add_column(column, overflow="fold")
+    for rank, (key, posting, score, why, gaps) in enumerate(rows, start=1):
+        table.add_row(
+            str(rank),
+            f"{score:.2f}",
+            safe(key),
+            safe(posting.title),
+            safe(posting.company),
+            safe(posting.location + (" (remote)" if posting.remote else "")),
+            safe(", ".join(why)),
+            safe(", ".join(gaps)),
+        )
+    return table
+
+
+@app.command()
+def rank(
+    postings_file: Annotated[
+        Path, typer.Option("--postings", help="Postings, one JSON object per line.")
+    ],
+    mentees_file: Annotated[Path, typer.Option("--mentees", help="A YAML file with `mentees:`.")],
+    top: Annotated[int, typer.Option("--top", min=1, help="Leads per mentee.")] = 10,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score", min=0, max=1, help="Lowest score shown (default: config, or 0.1)."
+        ),
+    ] = None,
+    max_age: Annotated[
+        int | None, typer.Option("--max-age", min=1, help="Ignore postings older than DAYS.")
+    ] = None,
+    format: Annotated[MatchFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        MatchFormat.table
+    ),
+) -> None:
+    """Rank postings from a file for mentees from a file, with no database."""
+    from aggregator.postings_file import read_postings_jsonl
+
+    with errors_handled():
+        floor = min_score if min_score is not None else _configured_min_score()
+        keyed = read_postings_jsonl(postings_file)
+        mentees = load_mentees(mentees_file)
+        found = _matching_offline().rank_offline(
+            mentees, keyed, top=top, min_score=floor, now=clock(), max_age_days=max_age
+        )
+    postings_by_key = dict(keyed)
+    for mentee in mentees:
+        ranked = found[mentee.id]
+        if format is MatchFormat.jsonl:
+            for position, m in enumerate(ranked, start=1):
+                record = {
+                    "mentee": m.mentee,
+                    "posting": m.posting,
+                    "rank": position,
+                    "score": m.score,
+                    "why": list(m.why),
+                    "gaps": list(m.gaps),
+                }
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            rows = [(m.posting, postings_by_key[m.posting], m.score, m.why, m.gaps) for m in ranked]
+            out.print(ranking_table(mentee.id, rows))
+
+
+def _configured_min_score() -> float:
+    """matching.min_score of the config when there is one, else the default."""
+    path = State.config
+    if not path.exists():
+        return MatchingConfig().min_score
+    return load().matching.min_score
+
+
+@app.command()
+def feedback(
+    mentee: Annotated[str, typer.Argument(help="The mentee's id.")],
+    lead: Annotated[int, typer.Argument(help="The lead's id (see `leads matches`).")],
+    verdict: Annotated[Verdict, typer.Argument(help="What the mentee said.")],
+) -> None:
+    """Record a mentee's word on a lead; the next `leads match` takes it into account."""
+    with errors_handled():
+        config = load()
+        _check_mentees(config, [mentee])
+        with open_store(config) as store:
+            if lead not in store.representatives([lead]):
+                raise ConfigError(f"no lead with id {lead}", fix="see `leads matches` for lead ids")
+            store.record_feedback(mentee, lead, verdict, clock())
+    out.print(f"Recorded: {mentee} says {verdict.value} to lead {lead}.")

@@ -1,0 +1,268 @@
+"""``leads run``, ``leads schedule`` and ``leads cron``: running the whole pipeline unattended,
+once (for cron), as a long-lived service, or as crontab lines to install."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import shutil
+import sys
+from datetime import datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from aggregator.cli._common import (
+    EXIT_FAILURES,
+    State,
+    app,
+    clock,
+    errors_handled,
+    load,
+    out,
+    report_failures,
+    safe,
+)
+from aggregator.cli.digest import print_digest_outcome
+from aggregator.cli.matching import match_summary
+from aggregator.core.config import AppConfig
+from aggregator.core.errors import ConfigError, RunLockedError
+from aggregator.core.models import Mentor
+from aggregator.core.schedule_expressions import Schedule, parse_schedule
+
+if TYPE_CHECKING:
+    from aggregator.runner import RunOutcome
+
+log = logging.getLogger(__name__)
+
+# -- run -------------------------------------------------------------------------------
+
+
+@app.command("run")
+def run_command(
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only", help="Run only these steps, e.g. `collect,match` (collect, match, digest)."
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show the summary even when all went well.")
+    ] = False,
+) -> None:
+    """Collect, match and send due digests in one go, for cron: silent unless something failed."""
+    from aggregator import runner  # scikit-learn and Jinja2: see _matching() on import cost
+
+    try:
+        steps = runner.parse_steps(only) if only is not None else runner.ALL_STEPS
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--only") from exc
+    with errors_handled():
+        config = load()
+        log_to_file(config)
+        try:
+            outcome = runner.run(config, clock, steps)
+        except RunLockedError as exc:
+            out.print(Text(str(exc)))
+            return
+    if verbose or State.verbose or not outcome.ok:
+        _print_run_summary(outcome)
+    if not outcome.ok:
+        raise typer.Exit(EXIT_FAILURES)
+
+
+def log_to_file(config: AppConfig) -> None:
+    """Send log records to the rotating file of `logging.file`, when one is configured."""
+    path = config.log_file
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(
+        path,
+        maxBytes=config.logging.max_bytes,
+        backupCount=config.logging.backups,
+        encoding="utf-8",
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(config.logging.level)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(min(root.level, handler.level))
+    for existing in root.handlers:
+        if existing is not handler and existing.level == logging.NOTSET:
+            existing.setLevel(logging.INFO if State.verbose else logging.WARNING)
+
+
+def _print_run_summary(outcome: RunOutcome) -> None:
+    """One screen: what each step did, and every failure."""
+    collected, matched, digests = outcome.collected, outcome.matched, outcome.digests
+    if collected is not None:
+        out.print(
+            f"collect: {collected.total('new')} new, {collected.total('updated')} updated, "
+            f"{collected.total('unchanged')} unchanged postings from {len(collected.sources)} "
+            f"sources ({len(collected.failures)} failed)"
+        )
+        report_failures(collected)
+    if matched is not None:
+        out.print(f"match: {match_summary(matched)}")
+    if digests is not None:
+        if not digests.outcomes:
+            out.print("digest: no mentor's digest is due")
+        for each in digests.outcomes:
+            print_digest_outcome(each, digests.destination)
+    if outcome.stopped:
+        out.print("stopped on request before the remaining steps")
+
+
+# -- schedule --------------------------------------------------------------------------
+
+
+@app.command()
+def schedule(
+    print_times: Annotated[
+        bool, typer.Option("--print", help="List the next fire times of every job and exit.")
+    ] = False,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=100, help="Fire times listed per job.")
+    ] = 5,
+) -> None:
+    """Run as a long-lived process: collect and match on `schedule.collect`, each mentor's
+    digest on their own schedule; SIGTERM or Ctrl-C finishes the current step and exits."""
+    import threading
+
+    from aggregator import runner, service
+
+    with errors_handled():
+        config = load()
+        specs = service.job_specs(config)
+        if print_times:
+            _print_upcoming(config, service.upcoming(specs, clock(), count))
+            return
+        log_to_file(config)
+        logging.getLogger().setLevel(logging.INFO)  # a service's log is its record of work
+        stop = threading.Event()
+
+        def run_job(spec: service.JobSpec) -> None:
+            steps = runner.ALL_STEPS if spec.mentor_id is None else (runner.Step.DIGEST,)
+            outcome = runner.run(config, clock, steps, mentor=spec.mentor_id, stop=stop)
+            if not outcome.ok:
+                log.warning("%s finished with failures (see above)", spec.name)
+
+        out.print(f"Scheduling {len(specs)} job(s); Ctrl-C or SIGTERM stops after the current step")
+        # Collect at once: a service that was just (re)started should not sit idle for hours.
+        scheduler = service.build_scheduler(
+            config, specs, run_job, stop=stop, now=clock(), run_at_start={"collect"}
+        )
+        service.run_until_stopped(scheduler, stop)
+    out.print("Stopped.")
+
+
+def _print_upcoming(config: AppConfig, jobs: list[tuple[Any, list[datetime]]]) -> None:
+    """Each job, its schedule and its next fire times in the job's own timezone."""
+    table = Table(title="Next fire times", title_justify="left")
+    for column in ("job", "schedule", "timezone", "next"):
+        table.add_column(column)
+    for spec, times in jobs:
+        zone = ZoneInfo(spec.timezone)
+        when = "\n".join(t.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z") for t in times)
+        table.add_row(safe(spec.name), safe(spec.schedule.describe()), spec.timezone, when)
+    out.print(table)
+    if config.schedule.jitter:
+        out.print(
+            f"Collection starts up to {config.schedule.jitter} s after its time "
+            "(schedule.jitter), so that many installations do not knock on the same door at once."
+        )
+
+
+# -- cron ------------------------------------------------------------------------------
+
+
+@app.command()
+def cron() -> None:
+    """Print crontab lines that run mentor-leads on the configured schedules."""
+    with errors_handled():
+        config = load()
+        lines = crontab_lines(config, leads_executable())
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def leads_executable() -> str:
+    """The absolute path of the `leads` program (cron's PATH rarely has it), else "leads"."""
+    invoked = Path(sys.argv[0])
+    if invoked.name == "leads" and invoked.is_file():
+        return str(invoked.absolute())
+    found = shutil.which("leads")
+    return str(Path(found).absolute()) if found else "leads"
+
+
+def crontab_lines(config: AppConfig, executable: str) -> list[str]:
+    """The crontab of ``config``'s schedules: collection, then each distinct digest time.
+
+    A digest line starts ``run --only digest``, which sends every digest that is due, so
+    mentors who share a time zone and a schedule share a line.
+    """
+    command = " ".join(map(_cron_word, (executable, "--config", str(config.path))))
+    log = f">> {_cron_word(str(config.directory / 'cron.log'))} 2>&1"
+    collect, zone = parse_schedule(config.schedule.collect), config.schedule.timezone
+    lines = [
+        f"# mentor-leads, as scheduled in {_one_line(str(config.path))}; add with `crontab -e`.",
+        "# CRON_TZ sets the zone of the times below it (cronie: Fedora, RHEL, Arch honour it);",
+        "# Debian/Ubuntu, BSD and macOS cron ignore it: there every time is in the machine's zone.",
+        "",
+        f"# Collect, match and send the digests that are due: {collect.describe()} ({zone}).",
+        f"CRON_TZ={zone}",
+        f"{_crontab_fields(collect, config, 'schedule.collect')} {command} run {log}",
+    ]
+    for (mentors_zone, fields), (schedule, mentors) in _digest_times(config).items():
+        names = ", ".join(_one_line(f"{m.name} ({m.id})") for m in mentors)
+        lines += [
+            "",
+            f"# Digests of {names}: {schedule.describe()} ({mentors_zone}).",
+            f"CRON_TZ={mentors_zone}",
+            f"{fields} {command} run --only digest {log}",
+        ]
+    return lines
+
+
+def _digest_times(config: AppConfig) -> dict[tuple[str, str], tuple[Schedule, list[Mentor]]]:
+    """Mentors grouped by (time zone, crontab fields) of their digest schedule."""
+    times: dict[tuple[str, str], tuple[Schedule, list[Mentor]]] = {}
+    for index, mentor in enumerate(config.mentors):
+        schedule = parse_schedule(mentor.digest.schedule)
+        key = f"mentors[{index}].digest.schedule"
+        fields = _crontab_fields(schedule, config, key)
+        times.setdefault((mentor.timezone, fields), (schedule, []))[1].append(mentor)
+    return times
+
+
+def _crontab_fields(schedule: Schedule, config: AppConfig, key: str) -> str:
+    try:
+        return schedule.crontab_fields()
+    except ValueError as exc:
+        raise ConfigError(
+            str(exc),
+            file=str(config.path),
+            key=key,
+            fix="for cron, write it as e.g. 'every 2h', 'hourly', 'daily 07:00' or a cron "
+            "expression — or keep it and run `leads schedule` instead of cron",
+        ) from exc
+
+
+def _cron_word(text: str) -> str:
+    """A shell word for a crontab command: quoted, with cron's special % escaped."""
+    if "\n" in text or "\r" in text:
+        raise ConfigError(
+            f"{text!r} holds a line break, which a crontab line cannot carry",
+            fix="move the config (or mentor-leads) to a path without one",
+        )
+    return shlex.quote(text).replace("%", "\\%")
+
+
+def _one_line(text: str) -> str:
+    """Config text fit for a crontab comment: a line break there would start a command."""
+    return " ".join(safe(text).plain.split())
