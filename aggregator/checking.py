@@ -239,5 +239,6 @@ async def _check_source(
         detail = f"not modified since the last run (304){moved}"
         status, items = FetchStatus.NOT_MODIFIED, state.last_item_count
     else:
-        detail, status, items = f"fetched{moved}", FetchStatus.OK, len(collected.postings)
+        note = f"; {collected.note}" if collected.note else ""
+        detail, status, items = f"fetched{moved}{note}", FetchStatus.OK, len(collected.postings)
     return SourceCheck(options.name, options.type, status, detail, True, items)

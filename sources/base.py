@@ -32,6 +32,22 @@ class Collected:
     last_modified: str | None = None
     moved_to: str | None = None  # a permanent redirect: fetch from here from now on
     skipped: str | None = None  # why nothing was fetched this run (e.g. a minimum interval)
+    note: str | None = None  # items that were not postings: "3 items without title or link skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The postings read from one body, and how many of its items were not postings (and why)."""
+
+    postings: list[Posting]
+    skipped: int = 0
+    why: str = "without title or link"
+
+    def note(self) -> str | None:
+        """What was skipped, for the run report: "3 items without title or link skipped"."""
+        if not self.skipped:
+            return None
+        return f"{self.skipped} item{'' if self.skipped == 1 else 's'} {self.why} skipped"
 
 
 class Source(Protocol):
@@ -69,7 +85,7 @@ async def fetch_and_parse(
     context: CollectContext,
     state: SourceState,
     url: str,
-    parse: Callable[..., list[Posting]],
+    parse: Callable[..., list[Posting] | Parsed],
     *args: Any,
     accept: str,
     pass_content_type: bool = False,
@@ -78,7 +94,8 @@ async def fetch_and_parse(
 
     ``parse`` runs in the CPU pool, so it must be a module-level function. With
     ``pass_content_type`` it gets the response's Content-Type after the URL, for formats that
-    sniff it. A 304 gives ``not_modified`` (with ``moved_to`` when a permanent redirect led
+    sniff it; it returns the postings, or a Parsed that also counts skipped items. A 304 gives
+    ``not_modified`` (with ``moved_to`` when a permanent redirect led
     there); otherwise the postings come with the validators to send next time.
     """
     result = await context.fetcher.get(
@@ -87,9 +104,12 @@ async def fetch_and_parse(
     if result.not_modified:
         return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
     content_type = (result.content_type,) if pass_content_type else ()
-    postings = await context.pool.run(parse, result.body, result.url, *content_type, *args)
+    parsed = await context.pool.run(parse, result.body, result.url, *content_type, *args)
+    if not isinstance(parsed, Parsed):
+        parsed = Parsed(parsed)
     return Collected(
-        postings=postings,
+        postings=parsed.postings,
+        note=parsed.note(),
         etag=result.etag,
         last_modified=result.last_modified,
         moved_to=result.moved_to,

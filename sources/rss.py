@@ -1,14 +1,16 @@
-"""RSS and Atom feeds: fetched with the shared Fetcher, parsed with feedparser in a worker.
+"""RSS and Atom feeds: fetched with the shared Fetcher, read with lxml (feedparser for the rest).
 
-Real job feeds bend the formats: We Work Remotely titles items ``Company: Title`` and adds
-``<region>``, ``<category>``, ``<type>`` and ``<skills>``; many feeds have no dates, relative
-links, or HTML descriptions with scripts in them. All of that is normalised here.
+sources/feedxml.py reads well-formed RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 into entries; a body it
+cannot read (ill-formed XML, an unknown format) goes to feedparser's forgiving parser, whose
+entries are turned into the same shape. Real job feeds bend the formats: We Work Remotely and
+its mirrors title items ``Company: Title`` and add ``<region>``, ``<category>``, ``<type>`` and
+``<skills>``; many feeds have no dates, relative links, or HTML descriptions with scripts in
+them. All of that is normalised here.
 """
 
 from __future__ import annotations
 
 import calendar
-import email.utils
 import logging
 import re
 from datetime import UTC, datetime
@@ -21,7 +23,8 @@ from pydantic import Field
 from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Posting, Salary, SourceState
-from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
+from sources.base import CollectContext, Collected, ConfiguredSource, Parsed, fetch_and_parse
+from sources.feedxml import JOB_FIELDS, PLAIN, EntryText, FeedDocument, FeedEntry, read_feed
 from sources.markup import (
     description,
     employment_type,
@@ -45,6 +48,9 @@ _ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s+([\w.:-]+)\s+(?:\"([^\"]*)\"|'([^
 _MAX_ENTITY_EXPANSION = 1_000_000  # characters; real feeds use a handful of short entities
 # We Work Remotely lists skills as English prose: "A, B, and C".
 _SKILL_SEPARATOR = re.compile(r",\s*(?:and\s+)?")
+# "Company: Title", as We Work Remotely and boards like it name the employer.
+_COMPANY_TITLE = re.compile(r"[^:]{1,100}: \S")
+SKIPPED_WHY = "without title or link"
 
 
 class RssOptions(SourceOptions):
@@ -68,7 +74,7 @@ class RssSource(ConfiguredSource):
             context,
             state,
             options.url,
-            parse_feed,
+            read_postings,
             options.name,
             options.company,
             accept=FEED_ACCEPT,
@@ -79,18 +85,28 @@ class RssSource(ConfiguredSource):
 def parse_feed(
     body: bytes, url: str, content_type: str, source: str, company: str | None = None
 ) -> list[Posting]:
-    """Parse a feed body into postings; a body that is not a feed raises FeedFormatError.
+    """Parse a feed body into postings; a body that is not a feed raises FeedFormatError."""
+    return read_postings(body, url, content_type, source, company).postings
 
-    A module-level function so worker processes can run it.
+
+def read_postings(
+    body: bytes, url: str, content_type: str, source: str, company: str | None = None
+) -> Parsed:
+    """The postings of a feed body and how many items were skipped for want of a title or link.
+
+    A module-level function so worker processes can run it; a body that is not a feed raises
+    FeedFormatError.
     """
     if not body.strip():
         raise FeedFormatError(f"empty response from {url}; the feed returned no content")
     _reject_entity_bomb(body, url)
-    fast = plain_rss_items(body, url)
-    if fast is not None:
-        feed_link, entries = fast
-        return _postings(entries, feed_link, url, source, company)
-    import feedparser  # as lxml above: only where feeds are parsed
+    document = read_feed(body, url, content_type) or _read_with_feedparser(body, url, content_type)
+    return _postings(document, url, source, company)
+
+
+def _read_with_feedparser(body: bytes, url: str, content_type: str) -> FeedDocument:
+    """A body lxml cannot read, through feedparser's forgiving parser."""
+    import feedparser  # only where a feed needs it
 
     parsed = feedparser.parse(
         body,
@@ -100,100 +116,64 @@ def parse_feed(
     )
     if not parsed.entries:
         _reject_non_feed(parsed, body, url, content_type)
-        return []
-    if parsed.bozo:
+    elif parsed.bozo:
         log.info(
             "%s: feed is not well-formed (%s); used what could be read",
             url,
             parsed.get("bozo_exception"),
         )
-    return _postings(parsed.entries, parsed.feed.get("link") or url, url, source, company)
+    entries = [_entry_from_feedparser(entry, url) for entry in parsed.entries]
+    return FeedDocument(parsed.feed.get("link") or "", entries)
 
 
-def _postings(
-    entries: list[Any], feed_link: str, url: str, source: str, company: str | None
-) -> list[Posting]:
-    we_work_remotely = _WWR_HOST in (urlsplit(feed_link).hostname or "") or _WWR_HOST in (
-        urlsplit(url).hostname or ""
+def _entry_from_feedparser(item: Any, url: str) -> FeedEntry:
+    def text(detail: Any) -> EntryText:
+        return EntryText(
+            str(detail.get("value") or ""), detail.get("type") or "", detail.get("base") or url
+        )
+
+    summary = item.get("summary_detail")
+    return FeedEntry(
+        title=item.get("title") or "",
+        link=item.get("link") or "",
+        id=str(item.get("id") or ""),
+        # dict.get: FeedParserDict.get would map one date key to the other, with a warning
+        published=_date(dict.get(item, "published_parsed")),
+        updated=_date(dict.get(item, "updated_parsed")),
+        categories=[(t.get("term") or "", t.get("label") or "") for t in item.get("tags") or []],
+        summaries=[text(summary)] if summary else [],
+        contents=[text(content) for content in item.get("content") or []],
+        fields={name: str(item[name]) for name in JOB_FIELDS if item.get(name)},
     )
-    return [
-        _posting(entry, url, source, company, we_work_remotely)
-        for entry in entries
-        if entry.get("title") or entry.get("link")
+
+
+def _date(parsed: struct_time | None) -> datetime | None:
+    if not parsed:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+
+
+def _postings(document: FeedDocument, url: str, source: str, company: str | None) -> Parsed:
+    on_board = any(
+        _WWR_HOST in (urlsplit(address).hostname or "") for address in (document.link, url)
+    )
+    split = company is None and (on_board or names_company_in_titles(document.entries))
+    postings = [
+        _posting(entry, url, source, company, split, on_board)
+        for entry in document.entries
+        if entry.title or entry.link
     ]
+    skipped = len(document.entries) - len(postings)
+    if skipped:
+        log.info("%s: %d items %s skipped", url, skipped, SKIPPED_WHY)
+    return Parsed(postings, skipped, SKIPPED_WHY)
 
 
-# The fast path reads plain RSS 2.0 (most job feeds) with lxml, about ten times faster than
-# feedparser. Anything unusual — another format, a DOCTYPE or entities, xml:base, a namespace
-# it does not know, a date it cannot read, ill-formed XML — goes to feedparser instead, so
-# both paths give the same postings (the golden tests run real feeds through this one).
-_CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
-_IGNORED_NAMESPACES = ("{http://search.yahoo.com/mrss",)  # media:content logos
-_ITEM_FIELDS = frozenset(
-    {"title", "link", "description", "region", "country", "state", "skills", "type",
-     "location", "company", "job_type", "salary", "expires_at", "comments"}
-)  # fmt: skip
-
-
-def plain_rss_items(body: bytes, url: str) -> tuple[str, list[dict[str, Any]]] | None:
-    """The channel link and items of a plain RSS 2.0 feed, shaped like feedparser's entries;
-    None when the feed needs feedparser."""
-    head = body[:4096].upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in body or b"xml:base" in body:
-        return None
-    from lxml import etree  # imported in the worker that parses, not by every command
-
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
-    )
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError:
-        return None
-    channel = root.find("channel") if root.tag == "rss" and root.get("version") == "2.0" else None
-    if channel is None:
-        return None
-    entries = []
-    for item in channel.iterfind("item"):
-        entry = _fast_entry(item, url)
-        if entry is None:
-            return None
-        entries.append(entry)
-    if not entries:
-        return None
-    return (channel.findtext("link") or "").strip(), entries
-
-
-def _fast_entry(item: Any, url: str) -> dict[str, Any] | None:
-    entry: dict[str, Any] = {"tags": []}
-    for child in item:
-        tag = child.tag
-        if not isinstance(tag, str) or tag.startswith(_IGNORED_NAMESPACES):
-            continue
-        value = (child.text or "").strip()
-        if tag in _ITEM_FIELDS:
-            entry[tag] = value
-        elif tag == "guid":
-            entry["id"] = value
-            if child.get("isPermaLink", "true").lower() != "false":
-                entry["guid_link"] = value
-        elif tag == "category":
-            entry["tags"].append({"term": value, "scheme": child.get("domain"), "label": None})
-        elif tag == "pubDate":
-            try:
-                moment = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                return None
-            entry["published_parsed"] = moment.utctimetuple()
-        elif tag == _CONTENT_ENCODED:
-            entry["content"] = [{"value": value, "type": "text/html", "base": url}]
-        else:
-            return None  # an element feedparser might read differently
-    if "link" not in entry and "guid_link" in entry:
-        entry["link"] = entry["guid_link"]
-    if "description" in entry:
-        entry["summary_detail"] = {"value": entry["description"], "type": "text/html", "base": url}
-    return entry
+def names_company_in_titles(entries: list[FeedEntry]) -> bool:
+    """True when most titled items of a feed read "Company: Title" (two items at least)."""
+    titles = [entry.title for entry in entries if entry.title]
+    following = sum(1 for title in titles if _COMPANY_TITLE.match(plain_label(title)))
+    return following >= 2 and following * 2 > len(titles)
 
 
 def _reject_non_feed(parsed: Any, body: bytes, url: str, content_type: str) -> None:
@@ -243,60 +223,57 @@ def _reject_entity_bomb(body: bytes, url: str) -> None:
 
 
 def _posting(
-    entry: Any, feed_url: str, source: str, company: str | None, we_work_remotely: bool
+    entry: FeedEntry, feed_url: str, source: str, company: str | None, split: bool, on_board: bool
 ) -> Posting:
-    link = urljoin(feed_url, entry.get("link") or "")
-    title = plain_label(entry.get("title"))
-    named_company = company or plain_label(entry.get("company"))
-    if we_work_remotely and not named_company and ": " in title:
+    fields = entry.fields
+    link = urljoin(feed_url, entry.link)
+    title = plain_label(entry.title)
+    named_company = company or plain_label(fields.get("company"))
+    if split and not named_company and ": " in title:
         named_company, title = (part.strip() for part in title.split(": ", 1))
-    location = _location(entry)
+    location = _location(fields)
     fragment, base = _description(entry)
     html, plain = description(fragment, base or link or feed_url)
     return Posting(
         source=source,
-        external_id=str(entry.get("id") or ""),
+        external_id=entry.id,
         url=link,
         title=title,
         company=named_company,
         location=location,
-        remote=we_work_remotely or looks_remote(location, title, entry.get("region")),
-        employment_type=employment_type(entry.get("type") or entry.get("job_type")),
-        salary=Salary(text=plain_label(entry["salary"])) if entry.get("salary") else None,
-        posted_at=_date(entry.get("published_parsed") or entry.get("updated_parsed")),
+        remote=on_board or looks_remote(location, title, fields.get("region")),
+        employment_type=employment_type(fields.get("type") or fields.get("job_type")),
+        salary=Salary(text=plain_label(fields["salary"])) if fields.get("salary") else None,
+        posted_at=entry.published or entry.updated,
         description_html=html,
         description_text=plain,
         tags=_tags(entry),
     )
 
 
-def _location(entry: Any) -> str:
-    parts = [plain_label(entry.get(key)) for key in ("location", "region", "state", "country")]
+def _location(fields: dict[str, str]) -> str:
+    parts = [plain_label(fields.get(key)) for key in ("location", "region", "state", "country")]
     return ", ".join(unique(parts))
 
 
-def _description(entry: Any) -> tuple[str, str | None]:
-    """The longest of the entry's contents and summary as HTML, and the base URL in its scope.
+def _description(entry: FeedEntry) -> tuple[str, str | None]:
+    """The longest of the entry's contents and summaries as HTML, and the base URL in its scope.
 
     Relative links resolve against that base (xml:base, else the feed URL), as the
     specifications say, not against the entry's own link.
     """
-    details = [*(entry.get("content") or []), entry.get("summary_detail") or {}]
-    longest = max(details, key=lambda detail: len(detail.get("value") or ""))
-    value = str(longest.get("value") or "")
-    if longest.get("type") == "text/plain":  # Atom type="text": "<" and "&" are literal text
+    texts = entry.descriptions()
+    if not texts:
+        return "", None
+    longest = max(texts, key=lambda text: len(text.value))
+    value = longest.value
+    if longest.type == PLAIN:  # Atom type="text": "<" and "&" are literal text
         value = plain_to_html(value)
-    return value, longest.get("base") or None
+    return value, longest.base or None
 
 
-def _tags(entry: Any) -> tuple[str, ...]:
+def _tags(entry: FeedEntry) -> tuple[str, ...]:
     # Atom's label is the human-readable name; term is often a machine id ("python").
-    labels = [plain_label(t.get("label") or t.get("term")) for t in entry.get("tags") or []]
-    labels += [plain_label(s) for s in _SKILL_SEPARATOR.split(str(entry.get("skills") or ""))]
+    labels = [plain_label(label or term) for term, label in entry.categories]
+    labels += [plain_label(s) for s in _SKILL_SEPARATOR.split(entry.fields.get("skills", ""))]
     return unique(labels)
-
-
-def _date(parsed: struct_time | None) -> datetime | None:
-    if not parsed:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)

@@ -105,6 +105,8 @@ def summary_table(report: RunReport) -> Table:
         }[s.status]
         if s.moved_to:
             status.append(f" (moved to {s.moved_to})", style="yellow")
+        if s.note:
+            status.append(f" ({s.note})", style="yellow")
         table.add_row(safe(s.name), str(s.new), str(s.updated), str(s.unchanged), status)
     table.add_row(
         Text("total", style="bold"),

@@ -151,6 +151,7 @@ class SourceOutcome:
     unchanged: int = 0
     error: str | None = None
     moved_to: str | None = None  # set when a permanent redirect changed the stored URL
+    note: str | None = None  # items the source skipped: "3 items without title or link skipped"
 
     @property
     def items(self) -> int:

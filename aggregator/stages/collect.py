@@ -174,6 +174,7 @@ async def _collect_one(
         updated=updated,
         unchanged=unchanged,
         moved_to=collected.moved_to,
+        note=collected.note,
     )
 
 

@@ -1,0 +1,215 @@
+"""The lxml feed reader: the cases seen going wrong, and when feedparser still steps in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sourcekit import build, collect
+
+from aggregator.core.errors import FeedFormatError
+from sources import rss
+from sources.feedxml import FeedDocument, read_feed
+from sources.rss import RssSource, parse_feed, read_postings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RSS = FIXTURES / "rss"
+JOB_FEEDS = sorted(
+    [
+        *RSS.glob("wwr_2022-11/*.rss"),
+        RSS / "weworkremotely_opencruit_2026-02.xml",
+        RSS / "weworkremotely_programming_legacy_categories2.rss",
+        RSS / "recruityard_rss_2025-07.xml",
+        RSS / "atom_careers_sample.xml",
+    ]
+)
+URL = "https://jobs.example.test/feed.rss"
+
+
+def feed(items: str, namespaces: str = "", declaration: str = "") -> bytes:
+    """An RSS 2.0 document around ``items`` (a str, encoded as UTF-8)."""
+    return (
+        f'{declaration}<rss version="2.0"{namespaces}><channel><title>Jobs</title>'
+        f"<link>https://jobs.example.test/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def item(title: str, extra: str = "", number: int = 1) -> str:
+    """One item with a title and a link."""
+    return f"<item><title>{title}</title><link>/jobs/{number}</link>{extra}</item>"
+
+
+@pytest.fixture
+def no_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if a body goes to the feedparser fallback."""
+
+    def refuse(body: bytes, url: str, content_type: str) -> FeedDocument:
+        raise AssertionError(f"{url} fell back to feedparser")
+
+    monkeypatch.setattr(rss, "_read_with_feedparser", refuse)
+
+
+# -- the same postings as feedparser gives, without it ------------------------------------------
+
+
+@pytest.mark.parametrize("path", JOB_FEEDS, ids=lambda p: p.name)
+def test_job_feeds_read_as_feedparser_reads_them(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = path.read_bytes()
+    url = "https://weworkremotely.com/categories/remote-jobs.rss"
+    assert read_feed(body, url, "application/rss+xml") is not None
+    ours = parse_feed(body, url, "application/rss+xml", "wwr")
+    monkeypatch.setattr(rss, "read_feed", lambda *args: None)  # everything through feedparser
+    assert parse_feed(body, url, "application/rss+xml", "wwr") == ours
+
+
+def test_unknown_elements_and_namespaces_are_ignored(no_feedparser: None) -> None:
+    extra = (
+        "<x:applyUrl>https://elsewhere.test/apply</x:applyUrl><logo><url>/l.png</url></logo>"
+        "<dc:date>2026-02-22T04:18:34Z</dc:date><y:salary xmlns:y='urn:y'>lots</y:salary>"
+    )
+    body = feed(
+        item("Engineer", extra), ' xmlns:x="urn:x" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    )
+    (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert (posting.title, posting.url) == ("Engineer", "https://jobs.example.test/jobs/1")
+    assert posting.posted_at is not None and posting.posted_at.isoformat().startswith("2026-02-22")
+    assert posting.salary is None  # the salary in another namespace is not the job-board field
+
+
+def test_an_undeclared_prefix_goes_to_feedparser_and_still_gives_postings() -> None:
+    body = feed(item("Engineer", "<job:type>Full-time</job:type>"))
+    assert read_feed(body, URL, "application/rss+xml") is None  # ill-formed: lxml refuses it
+    (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert posting.title == "Engineer"
+
+
+# -- seen going wrong -------------------------------------------------------------------------
+
+
+def test_the_http_charset_beats_the_xml_declaration(no_feedparser: None) -> None:
+    body = (
+        FIXTURES / "feedparser/encoding/http_text_xml_charset_overrides_encoding_2.xml"
+    ).read_bytes()
+    (posting,) = parse_feed(body, URL, "text/xml; charset=windows-1252", "jobs")
+    assert posting.description_text == "This is a \xa3\u201ctest.\u201d"
+    (without_header,) = parse_feed(body, URL, "text/xml", "jobs")  # iso-8859-1, then repaired
+    assert without_header.description_text == "This is a \xa3\u201ctest.\u201d"
+
+
+def test_windows_1252_bytes_in_latin_1_are_repaired(no_feedparser: None) -> None:
+    body = feed(
+        item("We don\x92t hire robots"), declaration='<?xml version="1.0" encoding="iso-8859-1"?>'
+    )
+    (posting,) = parse_feed(body.decode().encode("latin-1"), URL, "application/rss+xml", "jobs")
+    assert posting.title == "We don\u2019t hire robots"
+
+
+def test_double_encoded_utf8_is_repaired(no_feedparser: None) -> None:
+    body = feed(
+        item(
+            "Backend engineer \u00e2\x80\u00a6 and more",
+            "<description>Caf\u00c3\u00a9</description>",
+        )
+    )
+    (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert posting.title == "Backend engineer \u2026 and more"
+    assert posting.description_text == "Café"
+
+
+def test_good_text_is_left_alone(no_feedparser: None) -> None:
+    title = "Programador Sênior — Zürich «Café» ½ €"
+    (posting,) = parse_feed(feed(item(title)), URL, "application/rss+xml", "jobs")
+    assert posting.title == title
+
+
+def test_markup_written_as_elements_stays_markup(no_feedparser: None) -> None:
+    description = (
+        "<description>We hire <b>Python</b> devs &amp; <i>testers</i>.<br/>Apply.</description>"
+    )
+    (posting,) = parse_feed(feed(item("Dev", description)), URL, "application/rss+xml", "jobs")
+    assert posting.description_html == "We hire <b>Python</b> devs &amp; <i>testers</i>.<br>Apply."
+    assert posting.description_text == "We hire Python devs & testers.\nApply."
+
+
+def test_media_and_dublin_core_categories_are_tags(no_feedparser: None) -> None:
+    extra = (
+        "<category>Engineering</category><media:category>Backend</media:category>"
+        "<dc:subject>Python</dc:subject>"
+    )
+    namespaces = (
+        ' xmlns:media="http://search.yahoo.com/mrss/" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    )
+    (posting,) = parse_feed(feed(item("Dev", extra), namespaces), URL, "application/rss+xml", "j")
+    assert posting.tags == ("Engineering", "Backend", "Python")
+
+
+def test_content_encoded_and_xml_base(no_feedparser: None) -> None:
+    extra = (
+        '<description>Short</description><content:encoded xml:base="https://other.test/a/">'
+        '&lt;p&gt;Long &lt;a href="apply"&gt;apply&lt;/a&gt;&lt;/p&gt;</content:encoded>'
+    )
+    body = feed(item("Dev", extra), ' xmlns:content="http://purl.org/rss/1.0/modules/content/"')
+    (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert 'href="https://other.test/a/apply"' in posting.description_html
+
+
+def test_internal_entities_are_literal_text(no_feedparser: None) -> None:
+    doctype = '<!DOCTYPE rss [<!ENTITY co "Acme &amp; Co">]>'
+    body = doctype.encode() + feed(
+        item("&co;: Engineer", number=1) + item("&co;: Designer", number=2)
+    )
+    postings = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert [(p.company, p.title) for p in postings] == [
+        ("Acme & Co", "Engineer"),
+        ("Acme & Co", "Designer"),
+    ]
+
+
+# -- "Company: Title", per feed ---------------------------------------------------------------
+
+
+def test_company_in_titles_is_found_on_any_host(no_feedparser: None) -> None:
+    items = "".join(
+        item(title, number=n)
+        for n, title in enumerate(["Acme: Engineer", "Initech: Designer", "Globex: Analyst"])
+    )
+    postings = parse_feed(
+        feed(items), "https://mirror.example.test/wwr.rss", "application/rss+xml", "m"
+    )
+    assert [(p.company, p.title) for p in postings] == [
+        ("Acme", "Engineer"), ("Initech", "Designer"), ("Globex", "Analyst")
+    ]  # fmt: skip
+
+
+def test_a_colon_in_a_few_titles_is_not_the_convention(no_feedparser: None) -> None:
+    titles = ["Urgent: Support Specialist", "Backend Engineer", "Designer", "Analyst: Data"]
+    items = "".join(item(title, number=n) for n, title in enumerate(titles))
+    postings = parse_feed(feed(items), URL, "application/rss+xml", "jobs")
+    assert [p.company for p in postings] == ["", "", "", ""]
+    assert postings[0].title == "Urgent: Support Specialist"
+
+
+# -- skipped items are counted ----------------------------------------------------------------
+
+
+def test_items_without_title_or_link_are_counted(httpserver: HTTPServer) -> None:
+    items = item("Engineer") + "<item><description>no title, no link</description></item>" * 3
+    httpserver.expect_request("/feed.rss").respond_with_data(
+        feed(items), content_type="application/rss+xml"
+    )
+    assert read_postings(feed(items), URL, "application/rss+xml", "jobs").skipped == 3
+    collected = collect(build(RssSource, url=httpserver.url_for("/feed.rss")))
+    assert len(collected.postings) == 1
+    assert collected.note == "3 items without title or link skipped"
+
+
+def test_a_feed_with_every_item_kept_has_no_note() -> None:
+    assert read_postings(feed(item("Engineer")), URL, "application/rss+xml", "j").note() is None
+
+
+def test_a_document_that_is_no_feed_is_still_an_error() -> None:
+    with pytest.raises(FeedFormatError, match="root element is <jobs>"):
+        parse_feed(b"<jobs><job/></jobs>", URL, "text/xml", "jobs")
