@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.models import Posting, Salary, SourceState
-from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
+from sources.base import CollectContext, Collected, ConfiguredSource, Parsed, fetch_and_parse
 from sources.jsonapi import (
     JSON_ACCEPT,
     absolute_url,
@@ -35,6 +35,7 @@ _TYPE_TAGS = frozenset(
     {"full time", "full-time", "part time", "part-time", "contract", "contractor", "freelance",
      "internship", "intern", "temporary"}
 )  # fmt: skip
+_SKIPPED_WHY = "without id, title or company"
 _YEARLY_FROM = 1000  # Remote OK states yearly USD pay; a "30" can only be an hourly rate
 
 
@@ -63,15 +64,21 @@ class RemoteOkSource(ConfiguredSource):
         )
 
 
-def parse_remoteok(body: bytes, url: str, source: str) -> list[Posting]:
-    """Postings from a Remote OK API body (legal notice first); other shapes raise."""
+def parse_remoteok(body: bytes, url: str, source: str) -> Parsed:
+    """Postings from a Remote OK API body (legal notice first); other shapes raise.
+
+    Jobs without an id, and jobs with neither a position nor a company (the API has carried
+    such a decoy), are skipped and counted.
+    """
     elements = expect_list(decode_json(body, url), "the response", url)
     # Element 0 is the legal notice, whatever keys it has this month.
     jobs = records(elements[1:], "jobs", url)
-    with_id = [job for job in jobs if first_text(job, "id")]
-    if len(with_id) < len(jobs):
-        log.info("%s: skipped %d jobs without an id", url, len(jobs) - len(with_id))
-    return [_posting(job, url, source) for job in with_id]
+    postings = [_posting(job, url, source) for job in jobs if first_text(job, "id")]
+    postings = [posting for posting in postings if posting.title or posting.company]
+    skipped = Parsed(postings, len(jobs) - len(postings), _SKIPPED_WHY)
+    if skipped.skipped:
+        log.info("%s: %s", url, skipped.note())
+    return skipped
 
 
 def _posting(job: dict[str, Any], api_url: str, source: str) -> Posting:

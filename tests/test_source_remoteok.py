@@ -27,7 +27,7 @@ NOTICE = {"last_updated": 1773720015, "legal": "API Terms of Service: Please lin
 
 
 def parse(body: bytes) -> list:
-    return parse_remoteok(body, API, "remoteok")
+    return parse_remoteok(body, API, "remoteok").postings
 
 
 @pytest.mark.parametrize(
@@ -51,9 +51,21 @@ def test_recorded_responses_match_their_golden_files(golden: str, body: bytes) -
 
 def test_the_legal_notice_is_skipped_whatever_it_holds() -> None:
     jobs = fixture_json("json", "remoteok", FULL)
-    assert len(parse(fixture("json", "remoteok", FULL))) == len(jobs) - 1 == 97
+    # 97 jobs after the notice, one of them the decoy (no position, no company)
+    assert len(parse(fixture("json", "remoteok", FULL))) == len(jobs) - 2 == 96
     notice_with_an_id = {**jobs[0], "id": "1", "position": "Legal notice"}
-    assert len(parse(as_body([notice_with_an_id, *jobs[1:]]))) == 97
+    assert len(parse(as_body([notice_with_an_id, *jobs[1:]]))) == 96
+
+
+def test_a_decoy_without_position_or_company_is_skipped_and_counted() -> None:
+    jobs = fixture_json("json", "remoteok", FULL)
+    recorded = parse_remoteok(fixture("json", "remoteok", FULL), API, "remoteok")
+    assert recorded.note() == "1 item without id, title or company skipped"
+    assert "1130784" not in {p.external_id for p in recorded.postings}  # "mention the word…"
+    parsed = parse_remoteok(as_body([*jobs, {"position": "No id"}]), API, "remoteok")
+    assert len(parsed.postings) == 96
+    assert parsed.note() == "2 items without id, title or company skipped"
+    assert parse_remoteok(as_body(jobs[:3]), API, "remoteok").note() is None
 
 
 def test_double_encoded_text_is_repaired() -> None:
@@ -87,7 +99,8 @@ def test_collect_sends_the_tags(httpserver: HTTPServer) -> None:
     )
     source = build(RemoteOkSource, url=httpserver.url_for("/api"), tags=["python", "devops"])
     collected = collect(source)
-    assert len(collected.postings) == 97
+    assert len(collected.postings) == 96
+    assert collected.note == "1 item without id, title or company skipped"
     assert (
         json.loads(fixture("json", "remoteok", FULL))[1]["id"] == collected.postings[0].external_id
     )

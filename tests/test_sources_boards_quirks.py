@@ -57,7 +57,7 @@ BOARDS = [
     ),
     Board(
         "remoteok",
-        parse_remoteok,
+        lambda body, url, source: parse_remoteok(body, url, source).postings,
         lambda jobs: [{"legal": "API Terms of Service"}, *jobs],
         fixture_json("json", "remoteok", "remoteok_api_full_2026-03.json")[1],
         {"jobs": []},
