@@ -36,9 +36,11 @@ from aggregator.core.models import (
     Mentee,
     MenteeDigest,
     Mentor,
+    PrepSheet,
     Salary,
     SeenAt,
 )
+from digests.prep import prep_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 STRONG_FIT = 0.45
@@ -209,7 +211,10 @@ def _section_view(
     return SectionView(
         name=name,
         full_name=_one_line(section.mentee.name),
-        leads=tuple(lead_view(lead, zone, today, section.mentee, mentor) for lead in best_first),
+        leads=tuple(
+            lead_view(lead, zone, today, section.mentee, mentor, section.page_url)
+            for lead in best_first
+        ),
         page_url=_safe_url(section.page_url),
     )
 
@@ -220,8 +225,11 @@ def lead_view(
     today: date,
     mentee: Mentee | None = None,
     mentor: Mentor | None = None,
+    page_url: str | None = None,
 ) -> LeadView:
-    """A lead ready to show; with a mentee and mentor it carries Forward and Connect links."""
+    """A lead ready to show; with a mentee and mentor it carries Forward and Connect links
+    (the forward email points to the interview prep on ``page_url``, the mentee's page, or
+    carries the prep sheet when there is no page)."""
     posting = lead.match.posting.posting
     seen_at = _sightings(lead)
     view = LeadView(
@@ -242,17 +250,29 @@ def lead_view(
     )
     if mentee is None or mentor is None:
         return view
-    return _with_actions(view, lead.contacts, mentee, mentor)
-
-
-def _with_actions(
-    view: LeadView, contacts: Sequence[Contact], mentee: Mentee, mentor: Mentor
-) -> LeadView:
+    prep = _prep_lines(lead, page_url)
     return replace(
         view,
-        forward_href=_forward_href(view, mentee, mentor),
-        connections=tuple(_connection(contact, view, mentee, mentor) for contact in contacts),
+        forward_href=_forward_href(view, mentee, mentor, prep),
+        connections=tuple(_connection(contact, view, mentee, mentor) for contact in lead.contacts),
     )
+
+
+def _prep_lines(lead: DigestLead, page_url: str | None) -> list[str]:
+    """The forward email's interview prep: a line and a link to the lead on the mentee's page,
+    else the prep sheet itself (when there is one)."""
+    page = _safe_url(page_url)
+    if page is not None:
+        link = f"{page.split('#', 1)[0]}#lead-{lead.match.lead_id}"
+        return [f"To prepare for the interview (likely questions, what to ask them): {link}"]
+    if lead.prep is None:
+        return []
+    return _sheet_lines(lead.prep)
+
+
+def _sheet_lines(sheet: PrepSheet) -> list[str]:
+    # The title repeats the role just named; the citations would make the link too long.
+    return ["To prepare for the interview:", "", *prep_text(sheet, sources=False).splitlines()[2:]]
 
 
 def format_salary(salary: Salary | None) -> str | None:
@@ -384,7 +404,7 @@ def _safe_url(url: str | None) -> str | None:
     return candidate
 
 
-def _forward_href(view: LeadView, mentee: Mentee, mentor: Mentor) -> str:
+def _forward_href(view: LeadView, mentee: Mentee, mentor: Mentor, prep: Sequence[str]) -> str:
     subject = f"Job lead: {_role(view)}"
     lines = [
         f"Hi {_first_name(mentee.name)},",
@@ -400,6 +420,8 @@ def _forward_href(view: LeadView, mentee: Mentee, mentor: Mentor) -> str:
         lines.append(f"Why it fits: {', '.join(view.why)}")
     if view.gaps:
         lines.append(f"Worth brushing up on before an interview: {', '.join(view.gaps)}")
+    if prep:
+        lines += ["", *prep]
     lines += ["", "Let me know if you apply, I'm happy to help you prepare.", ""]
     lines.append(_first_name(mentor.name))
     return mailto(mentee.email, subject, _drop_blank_runs(lines))

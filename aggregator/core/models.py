@@ -71,6 +71,37 @@ class Match:
     gaps: tuple[str, ...] = ()  # skills the posting asks for that the mentee's profile lacks
 
 
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """Something a prep sheet says, and the posting text it comes from ("" when none)."""
+
+    text: str
+    source: str
+
+
+NEXT_STEPS_QUESTION = "What are the next steps, and when should I expect to hear back?"
+
+
+@dataclass(frozen=True, slots=True)
+class PrepSheet:
+    """Interview preparation for one mentee and one lead.
+
+    ``asked``: questions the interviewers will likely ask, each citing the posting text it
+    comes from; ``brush_up``: the mentee's gaps, each with where the posting asks for it;
+    ``to_ask``: questions for the mentee to ask them, the next-steps question last;
+    ``generic``: how many of ``asked`` are general questions filling in for missing detail.
+    """
+
+    mentee: str
+    lead: int | str
+    title: str
+    company: str
+    asked: tuple[Cited, ...]
+    brush_up: tuple[Cited, ...]
+    to_ask: tuple[str, ...]
+    generic: int = 0
+
+
 class Verdict(StrEnum):
     """What a mentee said about a lead."""
 
@@ -284,6 +315,7 @@ class DigestLead:
     match: StoredMatch
     seen_at: tuple[SeenAt, ...]  # the company's own page first
     contacts: tuple[Contact, ...] = ()  # people in the mentor's network at the company
+    prep: PrepSheet | None = None  # interview prep, sent along when there is no web view
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from aggregator.core.models import (
     Mentee,
     MenteeDigest,
     Mentor,
+    PrepSheet,
     StoredMatch,
 )
 from aggregator.core.schedule_expressions import parse_schedule
@@ -39,6 +40,8 @@ from aggregator.store import Store
 from digests.network import NetworkIndex, network_of
 from digests.render import digest_subject, render_digest
 from digests.senders import Sender, open_sender
+from matchers.prep import prepare
+from matchers.profile import profile_from_mentee
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +170,7 @@ def compose(
                     match=found,
                     seen_at=tuple(places[found.lead_id]),
                     contacts=network.contacts_at(found.posting.posting.company),
+                    prep=prep_sheet(found, mentee),
                 )
                 for found in chosen.get(mentee.id, [])
             ),
@@ -182,6 +186,12 @@ def compose(
         message_id=message_id(mentor, sections, config.delivery.from_address),
     )
     return Composition(digest, pending.others)
+
+
+def prep_sheet(found: StoredMatch, mentee: Mentee) -> PrepSheet:
+    """Interview prep for a mentee's lead, with the match's gaps as what to brush up on."""
+    posting = found.posting.posting
+    return prepare(posting, profile_from_mentee(mentee), found.lead_id, gaps=found.gaps)
 
 
 def message_id(mentor: Mentor, sections: Sequence[MenteeDigest], sender: str) -> str:

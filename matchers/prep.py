@@ -1,0 +1,543 @@
+"""Interview preparation from a posting and a profile, without a language model (no I/O).
+
+A prep sheet (:class:`aggregator.core.models.PrepSheet`) has three parts:
+
+* **likely asked**: questions made from the posting's own duty and requirement sentences, the
+  ones that carry skills, tools, action verbs or ways of working; each cites the sentence it
+  comes from, verbatim. Only when fewer than :data:`MIN_ASKED` can be made is the sheet filled
+  up with general questions about the role (counted in ``PrepSheet.generic``).
+* **brush up on**: the mentee's gaps (the match's, or the posting's skills the profile lacks),
+  each with the sentence of the posting that asks for it.
+* **questions to ask them**: team, first 90 days, how success is measured, remote or office
+  practice, on-call (technical roles), growth path; worded after what the posting says about
+  each or notes that it says nothing; the next-steps question always closes the list.
+
+The vocabulary (action verbs, ways of working, section headings) is data in
+``matchers/data/prep.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from aggregator.core.models import NEXT_STEPS_QUESTION, Cited, Posting, PrepSheet
+from matchers.profile import Profile
+from matchers.text import BODY_CHARS, Analyzer
+
+MIN_ASKED = 4
+MAX_ASKED = 6  # of the 4-8 the sheet may hold: enough to prepare, few enough to read
+MAX_BRUSH_UP = 5
+MAX_TO_ASK = 6  # the next-steps question included
+_MAX_PHRASE_WORDS = 12
+_MIN_SENTENCE_WORDS = 3
+_MIN_CLAUSE_WORDS = 4  # "Shape, shepherd, ship, and show programs" is one duty
+_MAX_SENTENCE_WORDS = 70
+_DUPLICATE_OVERLAP = 0.5  # shared content words over the smaller question's: a near-duplicate
+_TRAILING = frozenset(
+    (
+        "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
+        "our", "the", "their", "to", "with", "who", "which", "that", "your", "including",
+        "such", "e.g", "any", "all", "through", "this", "these", "those", "where", "when",
+        "across", "within", "between", "up", "so", "its", "it", "is", "are", "be",
+    )
+)
+_STOP = _TRAILING | frozenset(
+    (
+        "about", "after", "be", "been", "did", "do", "does", "had", "has", "have", "how",
+        "i", "is", "it", "me", "my", "tell", "time", "us", "was", "we", "what", "when",
+        "where", "why", "you", "walk", "through", "would", "give", "example", "your",
+        "this", "role",
+    )
+)
+# "Working knowledge of", "Proven experience in": the opening word is no action here.
+_NOT_AN_ACTION = frozenset({"knowledge", "experience", "proficiency", "familiarity", "skills"})
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#.'\u2019-]*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"])")
+_BULLET = re.compile(r"^[\s•\-\u2013\u2014*·▪◦●]+")
+_CLAUSE_END = re.compile(r"[;:(]| [-\u2013\u2014] |\. |, (?:and|while|which|so|including) ")
+_EXPERIENCE = re.compile(
+    r"(?:experience|background|expertise|track record)\s+(?:in|with|of|working in|working with)"
+    r"\s+(?P<what>[^.;:()]{4,80})",
+    re.IGNORECASE,
+)
+_BOILERPLATE = re.compile(
+    r"equal opportunity|regardless of|accommodation|visa|sponsorship|benefits|salary|401|"
+    r"paid time off|parental leave|apply now|privacy|e-verify|background check|"
+    r"we are an|we're an|is an equal|click|submit your|degree or equivalent|"
+    r"bachelor|master's|authori[sz]ation to work|enrolled in",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One sentence or bullet of a posting: verbatim text, its part of the posting, skills."""
+
+    text: str
+    part: str  # duties, requirements, skip, or "" before any heading
+    position: int
+    skills: tuple[str, ...]  # skill keys, in order of appearance
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    variants: tuple[str, ...]  # the same question in other words; rotated to vary a sheet
+    family: str  # duty, skill, experience or practice: the templates it is worded with
+    source: str
+    score: float
+    position: int
+    topic: str  # a skill key, practice or verb phrase: two questions never share one
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    verbs: frozenset[str]
+    prefixes: tuple[str, ...]  # longest first
+    practices: tuple[tuple[re.Pattern[str], str], ...]
+    headings: dict[str, tuple[str, ...]]
+
+
+def prepare(
+    posting: Posting,
+    profile: Profile,
+    lead: int | str = "",
+    gaps: Sequence[str] | None = None,
+    analyzer: Analyzer | None = None,
+) -> PrepSheet:
+    """The prep sheet for ``profile`` and ``posting``; ``gaps``: the match's skill gaps
+    (display names), else worked out from the skills the posting names and the profile lacks."""
+    analyzer = analyzer or _default_analyzer()
+    passages = posting_passages(posting, analyzer)
+    asked, generic = _asked(passages, posting, analyzer)
+    return PrepSheet(
+        mentee=profile.id,
+        lead=lead,
+        title=_one_line(posting.title),
+        company=_one_line(posting.company),
+        asked=asked,
+        brush_up=_brush_up(passages, posting, profile, gaps, analyzer),
+        to_ask=questions_to_ask(posting, avoid=[c.text for c in asked]),
+        generic=generic,
+    )
+
+
+# -- the posting's sentences ---------------------------------------------------------------
+
+
+def posting_passages(posting: Posting, analyzer: Analyzer) -> list[Passage]:
+    """The sentences and bullets of a posting's description, each with its part and skills."""
+    vocabulary = _vocabulary()
+    skills = analyzer.table.display
+    passages: list[Passage] = []
+    part = ""
+    for line in posting.description_text[:BODY_CHARS].split("\n"):
+        text = _BULLET.sub("", line).strip()
+        if not text:
+            continue
+        heading = _heading_part(text, vocabulary)
+        if heading is not None:
+            part = heading
+            continue
+        for sentence in _SENTENCE_END.split(text):
+            sentence = sentence.strip()
+            count = len(sentence.split())
+            if _MIN_SENTENCE_WORDS <= count <= _MAX_SENTENCE_WORDS:
+                found = tuple(dict.fromkeys(f for f in analyzer(sentence) if f in skills))
+                passages.append(Passage(sentence, part, len(passages), found))
+    return passages
+
+
+def _heading_part(line: str, vocabulary: _Vocabulary) -> str | None:
+    """The part a short heading line opens ("Requirements:" -> requirements), else None."""
+    words = line.split()
+    if len(words) > 8 or (line[-1] in ".!?" and not line.endswith("...")):
+        return None
+    lower = line.lower()
+    for part in ("skip", "duties", "requirements"):
+        if any(word in lower for word in vocabulary.headings[part]):
+            return part
+    return None if len(words) > 4 or not line.endswith(":") else ""
+
+
+# -- likely asked ----------------------------------------------------------------------------
+
+
+def _asked(
+    passages: Sequence[Passage], posting: Posting, analyzer: Analyzer
+) -> tuple[tuple[Cited, ...], int]:
+    candidates = [c for p in passages if p.part != "skip" for c in _candidates(p, analyzer)]
+    candidates.sort(key=lambda c: (-c.score, c.position))
+    chosen: list[_Candidate] = []
+    # One question per sentence first; a sparse posting may then give a second question
+    # from a sentence, about another topic, before general questions fill in.
+    for limit, same_source in ((MAX_ASKED, True), (MIN_ASKED, False)):
+        for candidate in candidates:
+            if len(chosen) >= limit:
+                break
+            # A family has as many wordings as it may have questions on a sheet.
+            crowded = sum(c.family == candidate.family for c in chosen) >= len(candidate.variants)
+            if not crowded and not any(_same(candidate, c, same_source) for c in chosen):
+                chosen.append(candidate)
+    chosen.sort(key=lambda c: c.position)
+    asked = _worded(chosen)
+    generic = 0
+    for question in _general_questions(posting):
+        if len(asked) >= MIN_ASKED:
+            break
+        if not any(near_duplicate(question.text, other.text) for other in asked):
+            asked.append(question)
+            generic += 1
+    return tuple(asked), generic
+
+
+def _worded(chosen: Sequence[_Candidate]) -> list[Cited]:
+    """The chosen questions, each family's templates taken in turn so no two read alike."""
+    used: Counter[str] = Counter()
+    asked = []
+    for candidate in chosen:
+        turn = used[candidate.family]
+        used[candidate.family] += 1
+        asked.append(Cited(candidate.variants[turn % len(candidate.variants)], candidate.source))
+    return asked
+
+
+def _candidates(passage: Passage, analyzer: Analyzer) -> Iterator[_Candidate]:
+    """The questions one sentence can give, each scored by how much of the job it carries."""
+    if _BOILERPLATE.search(passage.text):
+        return
+    weight = {"duties": 1.0, "requirements": 0.8, "": 0.5}[passage.part]
+    names = [_skill_words(analyzer.table.name_of(key), passage.text) for key in passage.skills]
+    phrase = _duty_phrase(passage.text)
+    if phrase is not None:
+        verb, rest = phrase
+        family, variants = _duty_questions(verb, rest, names, passage.text)
+        yield _candidate(
+            variants, family, passage,
+            2.0 + weight + 0.5 * min(len(names), 2), f"duty:{verb} {rest}".lower(),
+        )
+    if names:
+        named = " and ".join(names[:2])
+        yield _candidate(
+            tuple(t.format(skills=named) for t in _SKILL_TEMPLATES), "skill", passage,
+            1.5 + weight + 0.5 * min(len(names), 2), f"skill:{passage.skills[0]}",
+        )
+    experience = _EXPERIENCE.search(passage.text)
+    if experience is not None and not names:
+        what = _trim(experience.group("what"))
+        if what:
+            yield _candidate(
+                (f"Tell me about your experience with {what}: what are you proudest of there?",),
+                "experience", passage, 1.2 + weight, f"experience:{what.lower()}",
+            )
+    for pattern, question in _vocabulary().practices:
+        if pattern.search(passage.text.lower()):
+            yield _candidate(
+                (question,), "practice", passage, 1.0 + weight, f"practice:{pattern.pattern}"
+            )
+            break
+
+
+def _skill_words(name: str, sentence: str) -> str:
+    """A skill's name as it reads mid-sentence: lower case where the posting writes it so
+    ("branding") or where only its first letter is capital ("Project management")."""
+    lower = name.lower()
+    words = name.split()
+    if lower in sentence or (len(words) > 1 and " ".join(words[1:]).islower()):
+        return name[0].lower() + name[1:]
+    return name
+
+
+def _candidate(
+    variants: tuple[str, ...], family: str, passage: Passage, score: float, topic: str
+) -> _Candidate:
+    return _Candidate(variants, family, passage.text, score, passage.position, topic)
+
+
+def _duty_phrase(sentence: str) -> tuple[str, str] | None:
+    """(verb in its base form, the words after it) when the sentence opens with an action."""
+    vocabulary = _vocabulary()
+    lower = sentence.lower()
+    start = 0
+    for prefix in vocabulary.prefixes:
+        if lower.startswith(prefix + " "):
+            start = len(prefix) + 1
+            break
+    words = sentence[start:].split()
+    if len(words) < 2:
+        return None
+    verb = base_verb(words[0].strip(",").lower(), vocabulary.verbs)
+    if verb is None or words[1].lower().strip(",") in _NOT_AN_ACTION:
+        return None
+    if words[0].endswith(","):  # a list of verbs: "Shape, shepherd, ship, and show programs"
+        verb += ","
+    rest = _trim(" ".join(words[1:]))
+    return (verb, rest) if len(rest.split()) >= 2 else None
+
+
+def base_verb(word: str, verbs: frozenset[str]) -> str | None:
+    """The base form of an inflected action verb ("analysing" -> "analyse"), else None."""
+    if word in verbs:
+        return word
+    stems = []
+    if word.endswith("ies"):
+        stems.append(word[:-3] + "y")
+    if word.endswith("ing"):
+        stem = word[:-3]
+        stems += [stem, stem + "e"]
+        if len(stem) > 2 and stem[-1] == stem[-2]:
+            stems.append(stem[:-1])  # "planning" -> "plan"
+    if word.endswith("ed"):
+        stems += [word[:-2], word[:-1]]
+        if word.endswith("ied"):
+            stems.append(word[:-3] + "y")
+    if word.endswith("es"):
+        stems.append(word[:-2])
+    if word.endswith("s"):
+        stems.append(word[:-1])
+    return next((stem for stem in stems if stem in verbs), None)
+
+
+def _trim(text: str) -> str:
+    """The first clause of ``text`` (of a few words at least), at most a dozen words, not
+    ending on a little word."""
+    clause = text
+    for end in _CLAUSE_END.finditer(text):
+        if len(text[: end.start()].split()) >= _MIN_CLAUSE_WORDS:
+            clause = text[: end.start()]
+            break
+    words = clause.rstrip(" .,!?").split()[:_MAX_PHRASE_WORDS]
+    while words and words[-1].lower().strip(",") in _TRAILING:
+        words.pop()
+    return " ".join(words).rstrip(",")
+
+
+_DUTY_TEMPLATES = (
+    "Tell me about a time you had to {verb} {rest}. What did you do, and how did it turn out?",
+    "This role would have you {verb} {rest}. How have you done that before?",
+    "How would you go about it if you were asked to {verb} {rest}?",
+    "What would your plan be to {verb} {rest}?",
+    "Describe a time you had to {verb} {rest}, and what you learned from it.",
+    "Give an example of when you had to {verb} {rest}. What would you do differently now?",
+)
+_DUTY_SKILL_TEMPLATES = (
+    "Tell me about a time you used {skill} to {verb} {rest}.",
+    "How have you used {skill} to {verb} {rest}? Walk me through one case.",
+)
+_SKILL_TEMPLATES = (
+    "Walk me through a project where you used {skills}: what was your part in it?",
+    "How have you used {skills} in your work so far? Give a concrete example.",
+    "What is the hardest problem you have solved with {skills}?",
+    "If we asked you to pick up {skills} on day one, how ready would you be, and why?",
+    "What did you once get wrong with {skills}, and what did it teach you?",
+    "How do you keep your {skills} up to date, and what have you learned lately?",
+)
+# The words the templates put around a question's subject: never what a question is about.
+_TEMPLATE_WORDS = frozenset(
+    word
+    for template in (*_DUTY_TEMPLATES, *_DUTY_SKILL_TEMPLATES, *_SKILL_TEMPLATES)
+    for word in re.findall(r"[a-z']+", re.sub(r"\{\w+\}", " ", template.lower()))
+)
+
+
+def _duty_questions(
+    verb: str, rest: str, skills: Sequence[str], sentence: str
+) -> tuple[str, tuple[str, ...]]:
+    """Questions about a duty; "you used SQL to ..." when the sentence names a skill the
+    duty's own words leave out."""
+    named = [s for s in skills if s.lower() in sentence.lower()]
+    if named and not any(s.lower() in rest.lower() for s in named):
+        return "duty_skill", tuple(
+            t.format(skill=named[0], verb=verb, rest=rest) for t in _DUTY_SKILL_TEMPLATES
+        )
+    return "duty", tuple(t.format(verb=verb, rest=rest) for t in _DUTY_TEMPLATES)
+
+
+def _same(one: _Candidate, other: _Candidate, same_source: bool = True) -> bool:
+    return (
+        one is other
+        or (same_source and one.source == other.source)
+        or one.topic == other.topic
+        or near_duplicate(one.variants[0], other.variants[0])
+    )
+
+
+def near_duplicate(one: str, other: str) -> bool:
+    """Whether two questions ask much the same: most content words of the shorter are shared."""
+    a, b = content_words(one), content_words(other)
+    if not a or not b:
+        return a == b
+    return len(a & b) / min(len(a), len(b)) >= _DUPLICATE_OVERLAP
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The words of a question that are not template or little words."""
+    words = (w.rstrip(".'\u2019-") for w in _WORD.findall(text.lower()))
+    return frozenset(w for w in words if w not in _STOP and w not in _TEMPLATE_WORDS)
+
+
+def _general_questions(posting: Posting) -> list[Cited]:
+    """Questions any interview for the role may hold, citing the posting's title."""
+    title = _one_line(posting.title)
+    if not title:
+        return []
+    at = f" at {_one_line(posting.company)}" if posting.company.strip() else ""
+    return [
+        Cited(f"What draws you to the {title} role{at}?", title),
+        Cited("Which of your past work best prepares you for this job?", title),
+        Cited("What would you want to learn or change in your first year here?", title),
+        Cited("Tell me about the project you are proudest of and your part in it.", title),
+    ]
+
+
+# -- brush up on -----------------------------------------------------------------------------
+
+
+def _brush_up(
+    passages: Sequence[Passage],
+    posting: Posting,
+    profile: Profile,
+    gaps: Sequence[str] | None,
+    analyzer: Analyzer,
+) -> tuple[Cited, ...]:
+    table = analyzer.table
+    if gaps is not None:
+        named = [(gap, _skill_key(gap, analyzer)) for gap in dict.fromkeys(gaps)]
+    else:
+        named = [(table.name_of(k), k) for k in _missing(passages, profile, analyzer)]
+    out = []
+    for name, key in named[:MAX_BRUSH_UP]:
+        source = next((p.text for p in passages if key in p.skills), None)
+        out.append(Cited(name, source if source is not None else _mentioning(posting, name)))
+    return tuple(out)
+
+
+def _skill_key(name: str, analyzer: Analyzer) -> str:
+    """The skills table's key for a skill name (the longest phrase found in it), else the name."""
+    found = [f for f in analyzer(name) if f in analyzer.table.display]
+    return found[-1] if found else name
+
+
+def _missing(passages: Sequence[Passage], profile: Profile, analyzer: Analyzer) -> list[str]:
+    """The posting's skills the profile does not name, requirement sentences first."""
+    have = set(_profile_skills(profile, analyzer))
+    ordered = sorted(passages, key=lambda p: (p.part == "skip", p.part == "", p.position))
+    return [
+        key for key in dict.fromkeys(k for p in ordered for k in p.skills) if key not in have
+    ]
+
+
+def _profile_skills(profile: Profile, analyzer: Analyzer) -> list[str]:
+    text = "\n".join((*profile.skills, *profile.roles, profile.about, profile.resume))
+    names = analyzer.table.names
+    listed = [names[s.lower()] for s in profile.skills if s.lower() in names]
+    return [*listed, *(f for f in analyzer(text) if f in analyzer.table.display)]
+
+
+def _mentioning(posting: Posting, name: str) -> str:
+    """Where else the posting names a skill: its title or its tags ("" when nowhere)."""
+    if name.lower() in posting.title.lower():
+        return _one_line(posting.title)
+    return next((tag for tag in posting.tags if name.lower() in tag.lower()), "")
+
+
+# -- questions to ask them -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Topic:
+    pattern: re.Pattern[str]
+    said: str  # the question when the posting mentions it: {0} is the posting's words
+    omitted: str | None  # the question when it does not; None: ask only when mentioned
+
+
+_TOPICS = (
+    _Topic(
+        re.compile(r"\b(?:join|joining|part of)\s+(?:our|the|a)\s+((?:[\w&/-]+\s+){0,3}?team)\b",
+                   re.IGNORECASE),
+        "You mention joining the {0}: how is it organised, and whom would I work with most?",
+        "Whom would I work with day to day, and how is the team set up?",
+    ),
+    _Topic(
+        re.compile(r"\b(first\s+(?:30|60|90|\d+)\s+days|first\s+(?:few\s+)?months|onboarding)\b",
+                   re.IGNORECASE),
+        "The posting mentions the {0}: what would a strong start look like to you?",
+        "What would you expect me to have achieved in the first 90 days?",
+    ),
+    _Topic(
+        re.compile(r"\b(kpis?|okrs?|metrics|quotas?|targets|success measures?)\b", re.IGNORECASE),
+        "How are the {0} for this role set, and how often are they reviewed?",
+        "How will you measure success in this role after six months?",
+    ),
+    _Topic(
+        re.compile(r"\b(remote|hybrid|on-?site|in the office|office-based|work from home)\b",
+                   re.IGNORECASE),
+        "The posting says {0}: what does that look like day to day (core hours, office days, "
+        "time zones)?",
+        "The posting does not say where the work happens: what is the team's remote, hybrid "
+        "or office practice?",
+    ),
+    _Topic(
+        re.compile(r"\b(on-?call|pager|incident response|24/7|production support)\b",
+                   re.IGNORECASE),
+        "The posting mentions {0}: how is the rotation shared, and how are incidents followed up?",
+        None,
+    ),
+    _Topic(
+        re.compile(r"\b(career (?:growth|development|path|progression)|growth opportunit\w*|"
+                   r"learning budget|professional development|mentorship)\b", re.IGNORECASE),
+        "You mention {0}: what has that looked like for people who held this role before?",
+        "Where have people in this role gone next, and what would growth look like for me?",
+    ),
+)
+
+
+def questions_to_ask(posting: Posting, avoid: Sequence[str] = ()) -> tuple[str, ...]:
+    """Questions for the mentee to ask, from what the posting says and omits, none a
+    near-duplicate of one in ``avoid``; the next-steps question last, always."""
+    text = f"{posting.title}\n{posting.location}\n{posting.description_text[:BODY_CHARS]}"
+    said: list[str] = []
+    omitted: list[str] = []
+    for topic in _TOPICS:
+        found = topic.pattern.search(text)
+        if found is not None:
+            question: str | None = topic.said.format(_one_line(found.group(1)).lower())
+        else:
+            question = topic.omitted
+        if question is not None and not any(near_duplicate(question, a) for a in avoid):
+            (said if found is not None else omitted).append(question)
+    return (*[*said, *omitted][: MAX_TO_ASK - 1], NEXT_STEPS_QUESTION)
+
+
+# -- the vocabulary --------------------------------------------------------------------------
+
+
+@cache
+def _default_analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@cache
+def _vocabulary() -> _Vocabulary:
+    text = resources.files("matchers").joinpath("data/prep.yaml").read_text(encoding="utf-8")
+    data: Any = YAML(typ="safe").load(text)
+    prefixes = sorted((str(p).lower() for p in data["prefixes"]), key=len, reverse=True)
+    return _Vocabulary(
+        verbs=frozenset(str(v).lower() for v in data["verbs"]),
+        prefixes=tuple(prefixes),
+        practices=tuple(
+            (re.compile(str(p["pattern"])), str(p["question"])) for p in data["practices"]
+        ),
+        headings={part: tuple(map(str, words)) for part, words in data["headings"].items()},
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,167 @@
+"""Interview prep sheets on real postings of several fields (We Work Remotely 2022-11 feeds)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from functools import cache
+from itertools import combinations
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from digestkit import make_digest
+
+from aggregator.core.models import NEXT_STEPS_QUESTION, Posting, PrepSheet
+from digests.prep import prep_markdown, prep_record, prep_text
+from digests.render import digest_view
+from matchers import Profile
+from matchers.prep import near_duplicate, prepare
+from sources.rss import parse_feed
+
+WWR = Path(__file__).parent / "fixtures" / "rss" / "wwr_2022-11"
+SAM = Profile(id="sam", skills=("Excel", "Communication"), roles=("Analyst",))
+
+
+@cache
+def feed(name: str) -> tuple[Posting, ...]:
+    body = (WWR / f"{name}.rss").read_bytes()
+    url = f"https://weworkremotely.com/categories/{name}.rss"
+    return tuple(parse_feed(body, url, "application/rss+xml", "wwr"))
+
+
+def posting(name: str, title: str) -> Posting:
+    return next(p for p in feed(name) if p.title == title)
+
+
+FIELDS = [
+    ("remote-sales-and-marketing-jobs", "Paid Media Analyst"),
+    ("remote-sales-and-marketing-jobs", "Inbound Sales Manager - Shopify Projects"),
+    ("remote-management-and-finance-jobs", "Director of Finance Planning & Analysis"),
+    ("remote-management-and-finance-jobs", "Head of Supply Chain"),
+    ("remote-management-and-finance-jobs", "HR Administrative Assistant - REMOTE"),
+    ("remote-customer-support-jobs", "Customer Support Specialist"),
+    ("remote-back-end-programming-jobs", None),
+]
+
+
+def check_sheet(sheet: PrepSheet, job: Posting) -> None:
+    text = f"{job.title}\n{job.description_text}"
+    assert 4 <= len(sheet.asked) <= 8
+    for item in sheet.asked:
+        assert item.source and item.source in text, item
+    for item in sheet.brush_up:
+        assert item.source and item.source in text, item
+    assert 3 <= len(sheet.to_ask) <= 6
+    assert sheet.to_ask[-1] == NEXT_STEPS_QUESTION
+    questions = [*(c.text for c in sheet.asked), *sheet.to_ask]
+    assert len(set(questions)) == len(questions)
+    assert not [pair for pair in combinations(questions, 2) if near_duplicate(*pair)]
+
+
+@pytest.mark.parametrize(("name", "title"), FIELDS)
+def test_every_field_gets_questions_grounded_in_its_own_posting(
+    name: str, title: str | None
+) -> None:
+    job = posting(name, title) if title else feed(name)[0]
+
+    sheet = prepare(job, SAM, lead=7)
+
+    check_sheet(sheet, job)
+    assert sheet.generic == 0  # the posting itself gave every question
+
+
+def test_questions_come_from_the_duties_and_requirements() -> None:
+    job = posting("remote-sales-and-marketing-jobs", "Paid Media Analyst")
+
+    sheet = prepare(job, SAM, lead=7)
+
+    sources = [item.source for item in sheet.asked]
+    # The sentences carrying the job's tools and duties, not the company blurb or benefits.
+    assert any("Google Ads" in s or "PPC" in s or "paid" in s.lower() for s in sources)
+    assert not any("benefit" in s.lower() for s in sources)
+
+
+def test_brush_up_lists_the_gaps_with_where_the_posting_asks_for_them() -> None:
+    job = posting("remote-management-and-finance-jobs", "Director of Finance Planning & Analysis")
+
+    given = prepare(job, SAM, gaps=("Financial modeling", "Budgeting"))
+    worked_out = prepare(job, SAM)
+
+    assert [item.text for item in given.brush_up] == ["Financial modeling", "Budgeting"]
+    assert all(item.source in job.description_text for item in given.brush_up)
+    assert worked_out.brush_up  # the posting's skills Sam's profile does not name
+    assert "Excel" not in [item.text for item in worked_out.brush_up]  # Sam has it
+
+
+def test_a_sparse_posting_falls_back_to_general_questions_that_cite_the_title() -> None:
+    job = Posting(source="x", external_id="1", url="", title="Office Manager",
+                  company="Acme", description_text="Apply today.")
+
+    sheet = prepare(job, SAM)
+
+    assert sheet.generic == len(sheet.asked) == 4
+    assert all(item.source == "Office Manager" for item in sheet.asked)
+    assert sheet.to_ask[-1] == NEXT_STEPS_QUESTION
+
+
+def test_questions_to_ask_follow_what_the_posting_says_and_omits() -> None:
+    says = Posting(source="x", external_id="1", url="", title="SRE", description_text=(
+        "You will join our platform reliability team.\nThis is a hybrid role, 2 days a week "
+        "in Berlin.\nYou share the on-call rotation.\nWe offer a learning budget."))
+    omits = replace(says, description_text="Keep our servers running with Kubernetes.")
+
+    said = " ".join(prepare(says, SAM).to_ask)
+    omitted = " ".join(prepare(omits, SAM).to_ask)
+
+    assert "platform reliability team" in said and "hybrid" in said and "on-call" in said
+    assert "learning budget" in said
+    assert "does not say where the work happens" in omitted
+    assert "on-call" not in omitted
+
+
+def test_json_has_the_contract_shape_and_text_forms_escape_posting_text() -> None:
+    job = Posting(source="x", external_id="1", url="", title="<b>Analyst</b>", company="[Evil](x)",
+                  description_text="Analyse campaign performance with SQL and <script>.\n"
+                                   "Build dashboards in Tableau for the `sales` team.")
+    sheet = prepare(job, SAM, lead=42)
+
+    record = json.loads(json.dumps(prep_record(sheet)))
+    markdown = prep_markdown(sheet)
+
+    assert list(record) == ["mentee", "lead", "asked", "brush_up", "to_ask"]
+    assert record["mentee"] == "sam" and record["lead"] == 42
+    assert all(set(item) == {"question", "from"} for item in record["asked"])
+    assert all(set(item) == {"skill", "from"} for item in record["brush_up"])
+    assert record["to_ask"][-1] == NEXT_STEPS_QUESTION
+    assert "<script>" not in markdown and "[Evil](x)" not in markdown
+    assert "\\`sales\\`" in markdown
+    assert "from the posting: “Analyse campaign performance with SQL" in prep_text(sheet)
+
+
+def test_the_forward_email_carries_a_link_to_the_prep_or_the_sheet_itself() -> None:
+    job = posting("remote-sales-and-marketing-jobs", "Paid Media Analyst")
+    with_page = make_digest(mentees=1, leads_per_mentee=1)
+    section = with_page.sections[0]
+    lead = section.leads[0]
+    stored = replace(lead.match.posting, posting=job)
+    sheet = prepare(job, SAM, lead=lead.match.lead_id)
+    lead = replace(lead, match=replace(lead.match, posting=stored), prep=sheet)
+    without_page = replace(with_page, sections=(replace(section, leads=(lead,), page_url=None),))
+    with_page = replace(with_page, sections=(replace(section, leads=(lead,)),))
+
+    linked = forward_body(with_page)
+    carried = forward_body(without_page)
+
+    assert f"{section.page_url}#lead-{lead.match.lead_id}" in linked
+    assert "likely ask" not in linked
+    assert "What they will likely ask:" in carried
+    assert sheet.asked[0].text in carried
+    assert NEXT_STEPS_QUESTION in carried
+
+
+def forward_body(digest: object) -> str:
+    view = digest_view(digest)  # type: ignore[arg-type]
+    href = view.sections[0].leads[0].forward_href
+    assert href is not None
+    return parse_qs(urlsplit(href).query)["body"][0]
