@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import gc
 
-from aggregator.cli import collect, demo, digest, matching, run, setup
+from aggregator.cli import collect, demo, digest, matching, prep, run, setup
 from aggregator.cli._common import app
 
-__all__ = ["app", "collect", "demo", "digest", "main", "matching", "run", "setup"]
+__all__ = ["app", "collect", "demo", "digest", "main", "matching", "prep", "run", "setup"]
 
 
 def main() -> None:

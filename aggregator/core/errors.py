@@ -77,5 +77,9 @@ class DeliveryError(LeadsError):
         super().__init__(message)
 
 
+class NotFoundError(LeadsError):
+    """A command names a lead (or another stored thing) the store does not hold."""
+
+
 class RunLockedError(LeadsError):
     """Another run holds the lock on this store."""

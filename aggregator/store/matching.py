@@ -136,6 +136,14 @@ class MatchingStore(StorePart):
             query = query.where(matches.c.mentee_id == mentee)
         return self._stored_matches(query)
 
+    def match(self, mentee: str, lead_id: int) -> StoredMatch | None:
+        """The stored match of one mentee and one lead, with the lead's posting in full."""
+        query = select(matches).where(
+            matches.c.mentee_id == mentee, matches.c.lead_id == lead_id
+        )
+        found = self._stored_matches(query)
+        return found[0] if found else None
+
     def _stored_matches(self, query: Select[Any]) -> list[StoredMatch]:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()

@@ -1,0 +1,88 @@
+"""`leads prep MENTEE LEAD` end to end: a recorded We Work Remotely feed served on 127.0.0.1,
+collected and matched into real SQLite."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from aggregator.cli import app
+from aggregator.core.models import NEXT_STEPS_QUESTION
+from aggregator.loopback import serve_directory
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CONFIG = """\
+http: {{retries: 0}}
+sources:
+  - {{name: wwr-sales, type: rss, url: "{base}rss/wwr_2022-11/remote-sales-and-marketing-jobs.rss"}}
+mentors:
+  - {{id: maria, name: Maria Okafor, email: maria@example.org}}
+mentees:
+  - name: Priya Nair
+    email: priya@example.org
+    mentor: maria
+    skills: [google ads, seo, copywriting]
+    roles: [marketing manager, paid media analyst]
+"""
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("prep")
+    with serve_directory(FIXTURES) as base:
+        path = folder / "config.yaml"
+        path.write_text(CONFIG.format(base=base), encoding="utf-8")
+        assert leads(path, "collect").exit_code == 0
+        assert leads(path, "match").exit_code == 0
+        yield path
+
+
+def leads(config: Path, *args: str) -> Result:
+    runner = CliRunner(env={"COLUMNS": "250"})
+    return runner.invoke(app, ["--config", str(config), *args], catch_exceptions=False)
+
+
+def best_lead(config: Path) -> dict[str, object]:
+    output = leads(config, "matches", "--format", "jsonl").output
+    return json.loads(output.splitlines()[0])
+
+
+def test_json_sheet_has_the_contract_shape_and_cites_the_posting(config: Path) -> None:
+    lead = best_lead(config)
+
+    result = leads(config, "prep", "priya-nair", str(lead["lead"]), "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    sheet = json.loads(result.output)
+    assert list(sheet) == ["mentee", "lead", "asked", "brush_up", "to_ask"]
+    assert sheet["mentee"] == "priya-nair" and sheet["lead"] == lead["lead"]
+    assert 4 <= len(sheet["asked"]) <= 8
+    assert all(item["from"] for item in sheet["asked"])
+    assert [item["skill"] for item in sheet["brush_up"]] == lead["gaps"][:5]
+    assert sheet["to_ask"][-1] == NEXT_STEPS_QUESTION
+
+
+def test_text_and_markdown_show_the_three_parts(config: Path) -> None:
+    lead = str(best_lead(config)["lead"])
+
+    text = leads(config, "prep", "priya-nair", lead).output
+    markdown = leads(config, "prep", "priya-nair", lead, "--format", "markdown").output
+
+    assert "What they will likely ask:" in text and "from the posting: “" in text
+    assert "Questions to ask them:" in text and NEXT_STEPS_QUESTION in text
+    assert markdown.startswith("# Interview prep: ")
+    assert "## What they will likely ask" in markdown
+
+
+def test_unknown_lead_or_mentee_is_a_usage_error(config: Path) -> None:
+    lead = str(best_lead(config)["lead"])
+
+    missing_lead = leads(config, "prep", "priya-nair", "999999")
+    missing_mentee = leads(config, "prep", "nobody", lead)
+
+    assert missing_lead.exit_code == 2 and "no lead 999999" in missing_lead.output
+    assert missing_mentee.exit_code == 2 and "no mentee with id nobody" in missing_mentee.output
