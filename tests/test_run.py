@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -259,18 +260,25 @@ def test_only_some_steps(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "unknown step sing" in wrong.stderr
 
 
-def test_logs_go_to_the_rotating_log_file(tmp_path: Path) -> None:
+def test_logs_go_to_the_rotating_log_file_and_private_files_are_0600(tmp_path: Path) -> None:
     with feed_server() as feeds:
         config = write_config(tmp_path, feeds.url)
         config.write_text(
             "logging: {file: logs/leads.log}\n" + config.read_text(encoding="utf-8"),
             encoding="utf-8",
         )
-        result = leads(config, "run")
+        umask = os.umask(0o022)  # the usual one: files would be 0644 unless made private
+        try:
+            result = leads(config, "run")
+        finally:
+            os.umask(umask)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     log = (tmp_path / "logs" / "leads.log").read_text(encoding="utf-8")
     for line in ("collect: done", "match: done", "digest: done"):
         assert line in log
+    assert stat.S_IMODE((tmp_path / "logs").stat().st_mode) == 0o700
+    for private in ("logs/leads.log", "leads.db", "leads.db.lock"):
+        assert stat.S_IMODE((tmp_path / private).stat().st_mode) == 0o600, private
 
 
 def test_a_second_run_while_one_holds_the_lock_does_nothing(tmp_path: Path) -> None:

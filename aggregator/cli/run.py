@@ -8,7 +8,6 @@ import shlex
 import shutil
 import sys
 from datetime import datetime
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
@@ -33,6 +32,7 @@ from aggregator.cli.matching import match_summary
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import ConfigError, RunLockedError
 from aggregator.core.models import Mentor
+from aggregator.core.private_files import PrivateRotatingFileHandler, make_private_folder
 from aggregator.core.schedule_expressions import Schedule, parse_schedule
 
 if TYPE_CHECKING:
@@ -81,8 +81,8 @@ def log_to_file(config: AppConfig) -> None:
     path = config.log_file
     if path is None:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(
+    make_private_folder(path.parent)
+    handler = PrivateRotatingFileHandler(
         path,
         maxBytes=config.logging.max_bytes,
         backupCount=config.logging.backups,

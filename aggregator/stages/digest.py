@@ -35,6 +35,7 @@ from aggregator.core.models import (
     PrepSheet,
     StoredMatch,
 )
+from aggregator.core.private_files import make_private_folder, safe_file_name, write_private_text
 from aggregator.core.schedule_expressions import parse_schedule
 from aggregator.store import Store
 from digests.network import NetworkIndex, network_of
@@ -357,14 +358,18 @@ def _internal_error(mentor: Mentor, exc: Exception) -> DigestOutcome:
 
 
 def write_preview(message: EmailMessage, folder: Path, name: str) -> list[Path]:
-    """Write a message's HTML and text parts to ``folder`` as NAME.html and NAME.txt."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write a message's HTML and text parts to ``folder`` as NAME.html and NAME.txt.
+
+    The files are 0600 (a digest names mentees), and NAME is made a plain file name: it is a
+    mentor id from the config, and ``../x`` must not write outside ``folder``.
+    """
+    make_private_folder(folder)
     written = []
     for subtype, suffix in (("html", ".html"), ("plain", ".txt")):
         part = message.get_body(preferencelist=(subtype,))
         if part is not None and part.get_content_subtype() == subtype:
-            path = folder / f"{name}{suffix}"
-            path.write_text(part.get_content(), encoding="utf-8")
+            path = folder / f"{safe_file_name(name)}{suffix}"
+            write_private_text(path, part.get_content())
             written.append(path)
     return written
 

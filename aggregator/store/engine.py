@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.core.errors import StoreError
+from aggregator.core.private_files import create_private_file, make_private_folder
 
 
 def open_engine(url: str) -> Engine:
@@ -22,20 +23,32 @@ def open_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        _make_parent_folder(engine.url.database)
+        _make_private_file(engine.url.database)
     return engine
 
 
-def _make_parent_folder(database: str | None) -> None:
-    """SQLite creates the file but not its folder; a fresh config should just work."""
+def _make_private_file(database: str | None) -> None:
+    """Create the SQLite file (and its folder) private to the user before SQLite does.
+
+    SQLite makes the file but not its folder, and with the umask's mode (often 0644), while
+    the database holds mentees' names and matches; its -wal and -shm files take the mode
+    of the database file.
+    """
     if database and database != ":memory:" and not database.startswith("file:"):
-        folder = Path(database).parent
+        path = Path(database)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            make_private_folder(path.parent)
         except OSError as exc:
             raise StoreError(
-                f"cannot create the database folder {folder}: {exc.strerror or exc} — "
+                f"cannot create the database folder {path.parent}: {exc.strerror or exc} — "
                 "check storage.url (a file may stand where the folder should be)"
+            ) from exc
+        try:
+            create_private_file(path)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the database file {path}: {exc.strerror or exc} — "
+                "check storage.url and that its folder is writable"
             ) from exc
 
 

@@ -8,17 +8,20 @@ URLs lock a file beside the config.)
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy.engine import make_url
 
 from aggregator.core.config import AppConfig
-from aggregator.core.errors import RunLockedError
+from aggregator.core.errors import RunLockedError, StoreError
+from aggregator.core.private_files import make_private_folder, open_private
 
 LOCK_SUFFIX = ".lock"
 
@@ -35,8 +38,7 @@ def lock_path(config: AppConfig) -> Path:
 def run_lock(config: AppConfig, now: datetime) -> Iterator[Path]:
     """Hold the run lock for the block; RunLockedError at once if another process holds it."""
     path = lock_path(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+", encoding="utf-8")
+    handle = _open_lock(path)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -54,3 +56,16 @@ def run_lock(config: AppConfig, now: datetime) -> Iterator[Path]:
         yield path
     finally:
         handle.close()  # closing the descriptor releases the lock
+
+
+def _open_lock(path: Path) -> IO[str]:
+    """The lock file, created 0600 (in a 0700 folder when it is new); never a symlink's target,
+    which truncating the lock would wipe."""
+    try:
+        make_private_folder(path.parent)
+        return os.fdopen(open_private(path), "r+", encoding="utf-8")
+    except OSError as exc:
+        hint = "it is a symlink; remove it" if exc.errno == errno.ELOOP else "check its folder"
+        raise StoreError(
+            f"cannot open the run lock {path}: {exc.strerror or exc} — {hint}"
+        ) from exc
