@@ -14,6 +14,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import re
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
@@ -47,6 +48,8 @@ STRONG_FIT = 0.45
 GOOD_FIT = 0.30
 SUMMARY_CHARS = 220
 NOTHING_NEW = "No new leads this week"
+# A mentee's statuses that say they want the role: only then may an introduction say so.
+ASKED_FOR_STATUSES = frozenset({"interested", "applied", "interviewing", "offer"})
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
@@ -98,6 +101,28 @@ class LeadView:
     seen_at: tuple[Sighting, ...]
     forward_href: str | None  # a prefilled mailto to the mentee; None in the mentee's own view
     connections: tuple[Connection, ...]
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """Every link of the lead, in the order the plain-text part numbers them."""
+        urls = [place.url for place in self.seen_at if place.url]
+        urls += [self.forward_href] if self.forward_href else []
+        urls += [c.intro_href or c.profile_href or "" for c in self.connections]
+        return tuple(dict.fromkeys(url for url in urls if url))
+
+    def cite(self, url: str) -> str:
+        """'[2]': the reference number of one of the lead's links in the plain-text part."""
+        return f"[{self.references.index(url) + 1}]"
+
+    @property
+    def seen_at_text(self) -> str:
+        """'boards.greenhouse.io (company page) [1], weworkremotely.com [2]'."""
+        return ", ".join(
+            place.label
+            + (" (company page)" if place.company_page else "")
+            + (f" {self.cite(place.url)}" if place.url else "")
+            for place in self.seen_at
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +192,34 @@ def render_digest(digest: Digest) -> EmailMessage:
 @cache
 def template_environment() -> Environment:
     """The Jinja environment over the packaged templates; HTML templates are autoescaped."""
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+    )
+    environment.filters["wrap"] = wrap_text
+    return environment
+
+
+TEXT_WIDTH = 78  # RFC 5322's recommended line length for the plain-text part
+TEXT_INDENT = "   "
+
+
+def wrap_text(text: str, first: str = TEXT_INDENT, rest: str = TEXT_INDENT) -> str:
+    """`text` filled to TEXT_WIDTH columns under the lead's indent, broken only at spaces.
+
+    Long words (a URL in a summary) are never split, so a link stays whole and clickable.
+    """
+    return textwrap.fill(
+        text,
+        width=TEXT_WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
     )
 
 
@@ -254,7 +300,10 @@ def lead_view(
     return replace(
         view,
         forward_href=_forward_href(view, mentee, mentor, prep),
-        connections=tuple(_connection(contact, view, mentee, mentor) for contact in lead.contacts),
+        connections=tuple(
+            _connection(contact, view, mentee, mentor, lead.mentee_status)
+            for contact in lead.contacts
+        ),
     )
 
 
@@ -427,35 +476,103 @@ def _forward_href(view: LeadView, mentee: Mentee, mentor: Mentor, prep: Sequence
     return mailto(mentee.email, subject, _drop_blank_runs(lines))
 
 
-def _connection(contact: Contact, view: LeadView, mentee: Mentee, mentor: Mentor) -> Connection:
+def _connection(
+    contact: Contact, view: LeadView, mentee: Mentee, mentor: Mentor, status: str | None
+) -> Connection:
     name = _one_line(contact.name)
     position = _one_line(contact.position)
     who = f"{name} ({position})" if position else name
     line = f"You know {who} at {_one_line(contact.company)}"
-    intro = _intro_href(contact, view, mentee, mentor) if contact.email else None
+    intro = _intro_href(contact, view, mentee, mentor, status) if contact.email else None
     profile = None if contact.email else _safe_url(contact.url)
     return Connection(line, _first_name(name), intro, profile)
 
 
-def _intro_href(contact: Contact, view: LeadView, mentee: Mentee, mentor: Mentor) -> str:
+def _intro_href(
+    contact: Contact, view: LeadView, mentee: Mentee, mentor: Mentor, status: str | None
+) -> str:
     mentee_name = _one_line(mentee.name)
+    first = _first_name(mentee_name)
+    company = view.company or "your company"
+    # Say the mentee is interested only when they said so; otherwise it is the mentor's idea.
+    if status in ASKED_FOR_STATUSES:
+        opening = f"{first} is interested in this role at {company}:"
+        ask = (
+            f"Would you be open to introducing {first} to the hiring team, "
+            "or to a short chat about the role?"
+        )
+    else:
+        opening = f"I came across this role at {company} and think {first} could be a good fit:"
+        ask = (
+            f"Would you be open to a short chat with {first} about the role and the team? "
+            "I haven't asked them yet, and wanted to check with you first."
+        )
     lines = [
         f"Hi {_first_name(contact.name)},",
         "",
-        f"I hope you're well. {mentee_name}, whom I mentor, is interested in this role at "
-        f"{view.company or 'your company'}:",
+        " ".join(
+            (f"I hope you're well. I mentor {mentee_name}.", mentee_introduction(mentee, view.why))
+        ).strip(),
+        "",
+        opening,
         "",
         _role(view),
         view.url or "",
         "",
-        f"Would you be open to introducing {_first_name(mentee.name)} to the hiring team, "
-        "or to a short chat about the role?",
+        ask,
         "",
         "Thank you,",
         _first_name(mentor.name),
     ]
     subject = f"Introduction: {mentee_name} for {_role(view)}"
     return mailto(str(contact.email), subject, _drop_blank_runs(lines))
+
+
+ABOUT_CHARS = 200  # the most of a mentee's `about` an introduction quotes
+
+
+def mentee_introduction(mentee: Mentee, asked_for: Sequence[str] = ()) -> str:
+    """One or two sentences that introduce the mentee: target roles, strongest skills, about.
+
+    The strongest skills are those the lead asks for first (`asked_for`: its why-terms), then
+    the profile's own order.
+    """
+    first = _first_name(_one_line(mentee.name))
+    roles = [_one_line(role) for role in mentee.roles if _one_line(role)]
+    skills = _strongest_skills(mentee, asked_for)
+    looking = f"{first} is looking for {_join_words(roles[:2])} roles" if roles else ""
+    if looking and skills:
+        first_sentence = f"{looking} and brings {_join_words(skills)}."
+    elif looking:
+        first_sentence = f"{looking}."
+    elif skills:
+        first_sentence = f"{first} brings {_join_words(skills)}."
+    else:
+        first_sentence = ""
+    about = _first_sentence(_one_line(mentee.about))
+    return " ".join(part for part in (first_sentence, about) if part)
+
+
+def _strongest_skills(mentee: Mentee, asked_for: Sequence[str], count: int = 3) -> list[str]:
+    own = {_one_line(skill).casefold(): _one_line(skill) for skill in mentee.skills}
+    ordered = [own[term.casefold()] for term in asked_for if term.casefold() in own]
+    ordered += [skill for skill in own.values() if skill not in ordered]
+    return [skill for skill in ordered if skill][:count]
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r"(.+?[.!?])(?:\s|$)", text)
+    sentence = match.group(1) if match else text
+    if len(sentence) <= ABOUT_CHARS:
+        return sentence if not sentence or sentence[-1] in ".!?" else f"{sentence}."
+    return f"{sentence[:ABOUT_CHARS].rsplit(' ', 1)[0].rstrip(',;:.')}…"
+
+
+def _join_words(words: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def mailto(address: str, subject: str, lines: Sequence[str]) -> str:

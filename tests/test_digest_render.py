@@ -227,7 +227,8 @@ def test_forward_links_prefill_a_note_to_the_mentee() -> None:
             assert "\n" not in body.replace("\r\n", "")
             if lead.match.gaps:
                 assert f"interview: {', '.join(lead.match.gaps)}" in body
-            assert f"Forward to {first_name}: {forward[0]}" in out.text
+            assert f"Forward to {first_name} [" in out.text
+            assert f"] {forward[0]}\n" in out.text
 
 
 def test_text_and_html_carry_the_same_mailto_links() -> None:
@@ -253,8 +254,12 @@ def test_connect_offers_an_introduction_through_a_contact_with_email() -> None:
     assert subject == f"Introduction: Sam Okafor for {posting.title} at {posting.company}"
     assert body.startswith("Hi Jane,\r\n")
     assert posting.url in body.split("\r\n")
-    assert "introducing Sam to the hiring team" in body
-    assert f"Ask Jane to introduce Sam: {intro[0]}" in out.text
+    # Nobody asked Sam yet: the mentor asks for a chat and says it is their own idea.
+    assert "Sam is interested" not in body
+    assert "think Sam could be a good fit" in body
+    assert "open to a short chat with Sam" in body
+    assert f"{line} — ask Jane to introduce Sam [" in flat(out.text)
+    assert f"] {intro[0]}\n" in out.text
 
 
 def test_connect_links_a_profile_when_the_contact_has_no_email() -> None:
@@ -269,7 +274,8 @@ def test_connect_links_a_profile_when_the_contact_has_no_email() -> None:
     profile = "https://www.linkedin.com/in/tomas-ortega-example"
     assert ("Tomás's profile", profile) in links(second)
     assert not [href for _, href in links(second) if href.startswith("mailto:tomas")]
-    assert f"Tomás's profile: {profile}" in out.text
+    assert f"{line} — Tomás's profile [" in flat(out.text)
+    assert f"] {profile}\n" in out.text
 
 
 def test_no_connect_line_without_contacts() -> None:
@@ -307,7 +313,8 @@ def test_see_all_links_to_the_mentees_page_when_there_is_one() -> None:
     assert ("See all of Sam's leads", "https://leads.example.org/mentees/sam-okafor") in links(
         with_pages.tree
     )
-    assert "See all of Alex's leads: https://leads.example.org/mentees/alex-chen" in with_pages.text
+    alex_page = "https://leads.example.org/mentees/alex-chen"
+    assert f"See all of Alex's leads:\n{alex_page}\n" in with_pages.text
     assert "See all of" not in without.html_text
     assert "See all of" not in without.text
 
@@ -522,3 +529,74 @@ def test_a_boards_company_preamble_is_not_the_summary() -> None:
     for part in (out.text, out.html_text):
         assert "RemoteMore is helping a large tech company hire Python developers." in part
         assert "Headquarters" not in part and "utm_source" not in part
+
+
+@pytest.mark.parametrize("status", ["interested", "applied"])
+def test_an_introduction_says_the_mentee_is_interested_only_when_they_said_so(
+    status: str,
+) -> None:
+    digest = make_digest(mentees=1, leads_per_mentee=1)
+    section = digest.sections[0]
+    marked = replace(section.leads[0], mentee_status=status)
+    out = rendered(replace(digest, sections=(replace(section, leads=(marked,)),)))
+
+    intro = [href for label, href in links(out.tree) if label == "Ask Jane to introduce Sam"]
+    _, _, body = mailto_parts(intro[0])
+    assert "Sam is interested in this role at" in body
+    assert "introducing Sam to the hiring team" in body
+    assert "could be a good fit" not in body
+
+
+def test_an_introduction_presents_the_mentee_from_their_profile() -> None:
+    digest = make_digest(mentees=1, leads_per_mentee=1)
+    section = digest.sections[0]
+    mentee = section.mentee.model_copy(
+        update={
+            "roles": ("Marketing coordinator", "Communications associate"),
+            "skills": ("Copywriting", "Event planning", "SQL", "Media relations"),
+            "about": "Two years running campaigns for a non-profit. Fluent in Spanish.",
+        }
+    )
+    lead = section.leads[0]
+    asks_for = replace(lead, match=replace(lead.match, why=("SQL", "analytics")))
+    out = rendered(
+        replace(digest, sections=(replace(section, mentee=mentee, leads=(asks_for,)),))
+    )
+
+    intro = [href for label, href in links(out.tree) if label == "Ask Jane to introduce Sam"]
+    _, _, body = mailto_parts(intro[0])
+    assert (
+        "I mentor Sam Okafor. Sam is looking for Marketing coordinator and Communications "
+        "associate roles and brings SQL, Copywriting and Event planning. Two years running "
+        "campaigns for a non-profit."
+    ) in body
+    assert "Fluent in Spanish" not in body  # one or two sentences, not the whole profile
+
+
+def test_forward_comes_before_the_introduction() -> None:
+    out = rendered(make_digest(mentees=1, leads_per_mentee=1))
+
+    labels = [label for label, _ in links(out.cards()[0])]
+    assert labels.index("Forward to Sam") < labels.index("Ask Jane to introduce Sam")
+    text = flat(out.text)
+    assert text.index("Forward to Sam") < text.index("ask Jane to introduce Sam")
+
+
+def test_the_plain_text_part_reads_as_text() -> None:
+    digest = make_digest(mentees=2, leads_per_mentee=3)
+    out = rendered(digest)
+
+    reference = re.compile(r"^ {3}\[\d+\] (?:https?|mailto):\S+$")
+    own_line_url = re.compile(r"^https?://\S+$")
+    long_lines = [line for line in out.text.splitlines() if len(line) > 78]
+    assert long_lines, "the digest should carry long mailto links to check"
+    assert [
+        line for line in long_lines if not (reference.match(line) or own_line_url.match(line))
+    ] == []
+    # Every link of the HTML part is cited in the text as "[n] URL" under its lead.
+    cited = [line.split("] ", 1)[1] for line in out.text.splitlines() if reference.match(line)]
+    pages = {section.page_url for section in digest.sections}
+    assert set(cited) == {href for _, href in links(out.tree)} - pages
+    assert "mailto:" not in "".join(
+        line for line in out.text.splitlines() if not reference.match(line)
+    )

@@ -28,7 +28,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 
 
 def module_name(path: Path) -> str:
-    """`aggregator/core/models.py` → `aggregator.core.models`; a package's `__init__` is the package."""
+    """`aggregator/core/models.py` → `aggregator.core.models`; an `__init__` is its package."""
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -123,7 +123,7 @@ def test_no_import_cycles(graph: dict[str, set[str]]) -> None:
 
 
 def test_the_checks_see_a_violation(tmp_path: Path) -> None:
-    """The import reader finds relative, absolute and function-level imports (so the checks can fail)."""
+    """The reader finds relative, absolute and function-level imports (so the checks can fail)."""
     module = tmp_path / "mod.py"
     module.write_text(
         "import aggregator.cli\n"

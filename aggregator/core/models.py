@@ -316,6 +316,7 @@ class DigestLead:
     seen_at: tuple[SeenAt, ...]  # the company's own page first
     contacts: tuple[Contact, ...] = ()  # people in the mentor's network at the company
     prep: PrepSheet | None = None  # interview prep, sent along when there is no web view
+    mentee_status: str | None = None  # the mentee's latest word on the lead ("interested", …)
 
 
 @dataclass(frozen=True, slots=True)
