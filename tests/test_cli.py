@@ -175,9 +175,9 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
         app, ["demo", "--output", str(tmp_path / "demo")], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    assert "Collected 483 new postings from 14 recorded feeds and job boards" in result.output
-    assert "matched them to 3 mentees" in result.output
-    for mentee in ("sam-lee", "alex-kim", "priya-nair"):
+    assert "Collected 577 new postings from 16 recorded feeds and job boards" in result.output
+    assert "matched them to 4 mentees" in result.output
+    for mentee in ("sam-lee", "alex-kim", "priya-nair", "dana-brooks"):
         assert f"Leads for {mentee}" in result.output
     assert (tmp_path / "demo" / "leads.db").exists()
     outbox = tmp_path / "demo" / "outbox"
@@ -189,7 +189,7 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
     assert digests == {"maria.okafor", "dev.raman"}
     for written in outbox.glob("*.eml"):
         assert written.name in result.output
-    assert "maria: 10 new leads for Sam and Alex" in result.output
+    assert "maria: 15 new leads for Sam, Alex and Dana" in result.output
     config = tmp_path / "demo" / "config.yaml"
     listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")
     assert {json.loads(line)["company"] for line in listing.output.splitlines()} == {"Recruityard"}

@@ -53,6 +53,10 @@ mentors:
 """ + MENTEES_YAML
 
 
+# The recordings are from 2022: no age limit here (tests/test_freshness.py tests it).
+RECORDED_AGES = "matching: {max_age_days: null}\n"
+
+
 def write_config(folder: Path, base_url: str, delivery: str = "") -> Path:
     sources = "\n".join(
         f'  - {{name: {feed}, type: rss, url: "{base_url}rss/wwr_2022-11/remote-{feed}-jobs.rss"}}'
@@ -60,7 +64,8 @@ def write_config(folder: Path, base_url: str, delivery: str = "") -> Path:
     )
     path = folder / "config.yaml"
     path.write_text(
-        f"http: {{retries: 0}}\n{delivery}\nsources:\n{sources}\n{PEOPLE}", encoding="utf-8"
+        f"http: {{retries: 0}}\n{RECORDED_AGES}{delivery}\nsources:\n{sources}\n{PEOPLE}",
+        encoding="utf-8",
     )
     return path
 

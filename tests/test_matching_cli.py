@@ -43,6 +43,10 @@ mentees:
 """
 
 
+# The recordings are from 2022: no age limit here (tests/test_freshness.py tests it).
+RECORDED_AGES = "matching: {max_age_days: null}\n"
+
+
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     with serve_directory(FIXTURES) as url:
@@ -55,7 +59,9 @@ def write_config(folder: Path, base_url: str, feeds: list[str], mentees: str = M
         for feed in feeds
     )
     path = folder / "config.yaml"
-    path.write_text(f"http: {{retries: 0}}\nsources:\n{sources}\n{mentees}", encoding="utf-8")
+    path.write_text(
+        f"http: {{retries: 0}}\n{RECORDED_AGES}sources:\n{sources}\n{mentees}", encoding="utf-8"
+    )
     return path
 
 

@@ -73,6 +73,10 @@ class _FeedHandler(SimpleHTTPRequestHandler):
         pass
 
 
+# The recordings are from 2022: no age limit here (tests/test_freshness.py tests it).
+RECORDED_AGES = "matching: {max_age_days: null}\n"
+
+
 @contextmanager
 def feed_server() -> Iterator[FeedServer]:
     feeds = FeedServer()
@@ -151,7 +155,8 @@ def write_config(
         )
     path = folder / "config.yaml"
     path.write_text(
-        f"http: {{retries: 0, timeout: {WAIT}}}\n{delivery}\nsources:\n{sources}\n{PEOPLE}",
+        f"http: {{retries: 0, timeout: {WAIT}}}\n{RECORDED_AGES}{delivery}\n"
+        f"sources:\n{sources}\n{PEOPLE}",
         encoding="utf-8",
     )
     return path

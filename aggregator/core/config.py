@@ -106,13 +106,18 @@ class DedupeConfig(BaseModel):
     repost_window_days: Annotated[int, Field(ge=0, le=3650)] = DEFAULT_REPOST_WINDOW_DAYS
 
 
+DEFAULT_MAX_AGE_DAYS = 45
+
+
 class MatchingConfig(BaseModel):
     """How postings are matched to mentees."""
 
     model_config = _STRICT
     min_score: Annotated[float, Field(ge=0, le=1)] = 0.1  # a mentee's own min_score wins
     keep: Annotated[int, Field(ge=1, le=10_000)] = 20  # matches stored per mentee per run
-    max_age_days: Annotated[int, Field(ge=1)] | None = None  # ignore older postings; None: any
+    # Older postings are never offered as new (an undated one ages from when it was first
+    # seen); null lifts the limit.
+    max_age_days: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_AGE_DAYS
 
 
 class ScheduleConfig(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -58,6 +58,15 @@ class StoredPosting:
     last_seen: datetime
     lead_id: int  # the job this posting is one sighting of (shared across sources)
     company_page: bool = False  # seen on the company's own ATS or careers site
+
+    @property
+    def listed_at(self) -> datetime:
+        """When the job was posted; for a posting without a date, when it was first seen."""
+        return self.posting.posted_at or self.first_seen
+
+    def is_fresh(self, now: datetime, max_age_days: int | None) -> bool:
+        """Whether the job is at most ``max_age_days`` old (any age when there is no limit)."""
+        return max_age_days is None or now - self.listed_at <= timedelta(days=max_age_days)
 
 
 @dataclass(frozen=True, slots=True)

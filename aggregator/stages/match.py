@@ -126,7 +126,9 @@ def _score_group(
     """Rank the leads after ``after`` for these profiles and store the matches (and the
     profile vectors the matcher computed, unless ``remembered`` from an earlier run)."""
     found_leads = leads if leads is not None else store.lead_postings(after_lead=after)
-    keyed = [(str(s.lead_id), s.posting) for s in found_leads]
+    max_age = config.matching.max_age_days
+    # The matcher ages dated postings itself; an undated one ages from when it was first seen.
+    keyed = [(str(s.lead_id), s.posting) for s in found_leads if s.is_fresh(now, max_age)]
     index = matcher.index(keyed)
     found = matcher.rank_many(
         [p for p, _ in group],
@@ -134,7 +136,7 @@ def _score_group(
         top=config.matching.keep,
         min_score=config.matching.min_score,
         now=now,
-        max_age_days=config.matching.max_age_days,
+        max_age_days=max_age,
         feedback=feedback,
     )
     results = [
