@@ -3,11 +3,11 @@
 Collect (bundled feeds served from 127.0.0.1) → dedupe → store → match → digest (to the
 outbox folder, as .eml files).
 
-The recordings were captured between 2022 and 2026. Served as they are, every job in them
-would be months or years old, and a digest that called them new would be a lie; so the demo
-serves a copy of each recording with all its dates moved forward by the same amount, as if it was
-captured the day before the demo runs. Jobs keep their ages relative to each other, so one
-that was already stale when recorded is still stale (and not offered).
+The recordings were captured between November 2022 and August 2026. Served as they are,
+every job in them would be months or years old, and a digest that called them new would be a
+lie; so the demo serves a copy of each recording with all its dates moved forward by the same
+amount, as if it was captured the day before the demo runs. Jobs keep their ages relative to
+each other, so one that was already stale when recorded is still stale (and not offered).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ DEMO_DATA = Path(__file__).with_name("demo_data")
 _BASE_URL_MARK = "__BASE_URL__"
 TOP_SHOWN = 3
 RECORDINGS = ("feeds", "boards")
+RECORDED_BETWEEN = "Nov 2022 and Aug 2026"  # the capture dates in demo_data/SOURCES.md
 CAPTURED_BEFORE = timedelta(days=1)  # how long before the demo a recording seems captured
 
 # The date forms the recordings use: RSS's RFC 822 dates, ISO 8601 in the board APIs, and

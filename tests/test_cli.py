@@ -177,6 +177,9 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Collected 577 new postings from 16 recorded feeds and job boards" in result.output
     assert "matched them to 4 mentees" in result.output
+    output = " ".join(result.output.split())
+    assert "dates moved forward, as if captured yesterday" in output
+    assert "only those posted within 45 days count as new" in output
     for mentee in ("sam-lee", "alex-kim", "priya-nair", "dana-brooks"):
         assert f"Leads for {mentee}" in result.output
     assert (tmp_path / "demo" / "leads.db").exists()

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from aggregator.core.config import DEFAULT_MAX_AGE_DAYS, AppConfig, load_config
+from aggregator.core.models import DigestLead
 from aggregator.loopback import serve_directory
 from aggregator.stages import collect as collect_stage
+from aggregator.stages import digest as digest_stage
 from aggregator.stages import match as match_stage
 from aggregator.store import Store
 from sources import option_models
@@ -113,3 +115,37 @@ def test_an_undated_posting_ages_from_when_it_was_first_seen(
     dates = matched_dates(config, first_seen, first_seen + timedelta(days=days_later))
 
     assert dates == ([first_seen] if matched else [])
+
+
+def test_a_digest_never_offers_an_old_job_as_new_though_first_seen_today(
+    tmp_path: Path, base_url: str
+) -> None:
+    lifted = configured(
+        tmp_path, base_url, FULL_STACK, matching="matching: {max_age_days: null}\n"
+    )
+    matched_dates(lifted, RECORDED, RECORDED)  # matched while no limit applied
+    limited = configured(tmp_path, base_url, FULL_STACK)  # the same store, default limit
+
+    shown = {
+        limit: [lead.match.posting.listed_at for lead in offered(config, RECORDED)]
+        for limit, config in (("lifted", lifted), ("limited", limited))
+    }
+
+    assert min(shown["lifted"]) < RECORDED - timedelta(days=45)
+    assert shown["limited"]
+    assert min(shown["limited"]) >= RECORDED - timedelta(days=45)
+
+
+def offered(config: AppConfig, now: datetime) -> list[DigestLead]:
+    """The leads the mentor's digest would carry at ``now`` (all pending ones)."""
+    store = Store(config.database_url)
+    try:
+        mentor = config.mentors[0].model_copy(
+            update={"digest": config.mentors[0].digest.model_copy(
+                update={"max_leads_per_mentee": 100}
+            )}
+        )
+        digest = digest_stage.compose(config, store, mentor, now).digest
+        return [lead for section in digest.sections for lead in section.leads]
+    finally:
+        store.close()

@@ -30,7 +30,8 @@ def demo(
     ] = Path("demo-output"),
 ) -> None:
     """Run the whole pipeline offline: bundled recorded feeds and boards → matches → digests."""
-    from aggregator.demo import run_demo  # it matches: see _matching() on import cost
+    # The demo matches: see _matching() on import cost.
+    from aggregator.demo import RECORDED_BETWEEN, run_demo
 
     with errors_handled():
         result = run_demo(output, clock)
@@ -40,6 +41,11 @@ def demo(
         f"Collected {report.total('new')} new postings from {len(report.sources)} recorded feeds "
         f"and job boards ({result.stored} stored in all) and matched them to "
         f"{len(result.config.mentees)} mentees ({result.matched.matches_stored} matches stored)."
+    )
+    out.print(
+        f"The recordings were captured between {RECORDED_BETWEEN}; the demo serves each with its "
+        "dates moved forward, as if captured yesterday, so jobs keep their ages and only those "
+        f"posted within {result.config.matching.max_age_days} days count as new."
     )
     for mentee, found in result.best.items():
         rows = [(str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps) for m in found]

@@ -151,12 +151,18 @@ def compose(
     if mentees is None:
         mentees = config.mentees_of(mentor)
     settings = mentor.digest
+    # Never offer an old job as new: not one first seen long ago, nor one a board dates
+    # older than the age limit (though first seen here today).
+    max_age = config.matching.max_age_days
+    max_age_limit = None if max_age is None else timedelta(days=max_age)
+    lookback = min(DIGEST_LOOKBACK, max_age_limit or DIGEST_LOOKBACK)
     pending = store.pending_matches(
         mentor.id,
         [m.id for m in mentees],
         min_score=settings.min_score if settings.min_score is not None else 0.0,
-        first_seen_after=now - DIGEST_LOOKBACK,
+        first_seen_after=now - lookback,
         per_mentee=settings.max_leads_per_mentee,
+        posted_after=None if max_age_limit is None else now - max_age_limit,
     )
     chosen: dict[str, list[StoredMatch]] = {}
     for found in pending.best:

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete, insert, select
 from aggregator.core.models import PendingLeads, Verdict
 from aggregator.store.matching import shown_and_seen
 from aggregator.store.rows import StorePart, stored_match
-from aggregator.store.schema import deliveries, digest_runs, feedback, leads, matches
+from aggregator.store.schema import deliveries, digest_runs, feedback, leads, matches, postings
 
 
 class DeliveriesStore(StorePart):
@@ -50,29 +50,35 @@ class DeliveriesStore(StorePart):
         min_score: float,
         first_seen_after: datetime,
         per_mentee: int,
+        posted_after: datetime | None = None,
     ) -> PendingLeads:
         """Matches of these mentees not yet delivered to ``mentor``: the best ``per_mentee`` of
         each with their postings (brief, see :meth:`representatives`) and where they were
         seen, and the rest as (mentee, lead) pairs.
 
         A lead already delivered to the mentor (for any mentee) is never pending again, and
-        a lead a mentee said is not for them is left out.
+        a lead a mentee said is not for them is left out; so is one that a board says was
+        posted before ``posted_after``, however recently it was first seen here.
         """
         delivered = select(deliveries.c.lead_id).where(deliveries.c.mentor_id == mentor)
         refused = select(feedback.c.lead_id).where(
             feedback.c.mentee_id == matches.c.mentee_id,
             feedback.c.verdict == Verdict.NOT_FOR_ME.value,
         )
+        conditions = [
+            matches.c.mentee_id.in_(list(mentees)),
+            matches.c.score >= min_score,
+            leads.c.first_seen > first_seen_after,
+            matches.c.lead_id.not_in(delivered),
+            matches.c.lead_id.not_in(refused),
+        ]
+        if posted_after is not None:
+            stale = select(postings.c.lead_id).where(postings.c.posted_at < posted_after)
+            conditions.append(matches.c.lead_id.not_in(stale))
         query = (
             select(matches)
             .join(leads, leads.c.id == matches.c.lead_id)
-            .where(
-                matches.c.mentee_id.in_(list(mentees)),
-                matches.c.score >= min_score,
-                leads.c.first_seen > first_seen_after,
-                matches.c.lead_id.not_in(delivered),
-                matches.c.lead_id.not_in(refused),
-            )
+            .where(*conditions)
             .order_by(matches.c.mentee_id, matches.c.score.desc(), matches.c.lead_id)
         )
         with self.engine.connect() as conn:
