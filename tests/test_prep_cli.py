@@ -17,6 +17,7 @@ from aggregator.loopback import serve_directory
 FIXTURES = Path(__file__).parent / "fixtures"
 CONFIG = """\
 http: {{retries: 0}}
+matching: {{max_age_days: null}}  # the recording is from 2022
 sources:
   - {{name: wwr-sales, type: rss, url: "{base}rss/wwr_2022-11/remote-sales-and-marketing-jobs.rss"}}
 mentors:
