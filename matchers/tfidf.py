@@ -90,6 +90,11 @@ class PostingIndex:
     def __len__(self) -> int:
         return len(self.keys)
 
+    @property
+    def wordless(self) -> int:
+        """Postings with no term of the model (no words, or none it knows): never matched."""
+        return int(np.count_nonzero(np.diff(self.vectors.indptr) == 0))
+
     def row_of(self, posting: Posting) -> int | None:
         """The row of a posting equal to ``posting`` (same source and id or URL), if any."""
         return self._identities.get(_identity(posting))
@@ -123,7 +128,9 @@ class TfidfMatcher:
         for posting in sample:
             features = set(self.analyzer(posting_title(posting)))
             features.update(self.analyzer(posting_body(posting)))
-            documents.append(np.array([seen.setdefault(f, len(seen)) for f in features]))
+            if features:  # a posting without words ("!!!", a bare link) teaches nothing
+                ids = (seen.setdefault(f, len(seen)) for f in features)
+                documents.append(np.fromiter(ids, np.int64, len(features)))
         ids = np.concatenate(documents) if documents else np.zeros(0, dtype=np.int64)
         df = np.bincount(ids, minlength=len(seen))
         vocabulary = _choose_terms(list(seen), df, set(self.analyzer.table.display))
@@ -458,7 +465,9 @@ class TfidfMatcher:
         picked = strongest(scores, s.expansion_docs)
         rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))[picked]
         columns = scores.indices[picked]
-        weights = (1.0 / np.bincount(rows, minlength=scores.shape[0]))[rows].astype(np.float32)
+        # Only rows with a pick are divided: a profile sharing no term with the reference
+        # (or a reference of word-less postings) has none, and no division by zero.
+        weights = (1.0 / np.bincount(rows)[rows]).astype(np.float32)
         choice = sp.csr_matrix((weights, (rows, columns)),
                                shape=(vectors.shape[0], self._reference.shape[0]))
         moved = normalize(vectors + s.expansion_weight * (choice @ self._reference))

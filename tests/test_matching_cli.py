@@ -238,3 +238,37 @@ def test_rank_reports_a_bad_mentees_file(rank_files: tuple[Path, Path]) -> None:
     result = rank(postings, mentees)
     assert result.exit_code == 2
     assert "mentees[0].skils" in result.output and "did you mean 'skills'" in result.output
+
+
+WORDLESS_FEED = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>x</title><link>https://jobs.example/</link>
+<item><link>https://jobs.example/1</link></item>
+<item><title>!!!</title><link>https://jobs.example/2</link></item>
+</channel></rss>
+"""
+
+
+def test_postings_without_words_are_skipped_and_counted_never_fatal(
+    tmp_path: Path, base_url: str
+) -> None:
+    """An item with only a link, or a title of "!!!", once made fitting the model raise on
+    every run; now it is counted and never matched, and the other leads are scored."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "wordless.rss").write_text(WORDLESS_FEED, encoding="utf-8")
+    with serve_directory(feeds) as wordless_url:
+        config = write_config(tmp_path, base_url, FEEDS[:1])
+        bare = f'  - {{name: bare, type: rss, url: "{wordless_url}wordless.rss"}}\n'
+        text = config.read_text(encoding="utf-8").replace("sources:\n", "sources:\n" + bare)
+        config.write_text(text, encoding="utf-8")
+        assert leads(config, "collect").exit_code == 0
+    app_config = load_config(config, option_models())
+    store = Store(app_config.database_url)
+    try:
+        report = match_stage.match(app_config, store, lambda: NOW)
+    finally:
+        store.close()
+    assert report.wordless == 2
+    assert report.matches_stored > 0
+    matched = {m["url"] for m in stored_matches(config)}
+    assert not matched & {"https://jobs.example/1", "https://jobs.example/2"}

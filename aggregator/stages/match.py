@@ -8,6 +8,7 @@ because the corpus outgrew it (scores from different models are not comparable).
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ from matchers import (
 )
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -41,6 +43,7 @@ class MatchReport:
     new_leads_scored: int = 0
     matches_stored: int = 0
     profiles_reused: int = 0  # mentees whose stored profile vectors spared re-analysis
+    wordless: int = 0  # leads scored that have no term of the model: skipped, never matched
 
 
 def match(
@@ -87,12 +90,15 @@ def match(
     for after, group in sorted(pending.items()):
         # A refit read every lead already: scoring them all again reuses what was read.
         leads = read_to_fit if after == 0 and read_to_fit is not None else None
-        scored = _score_group(
+        scored, wordless = _score_group(
             config, store, matcher, group, feedback, after, highest, now(), remembered, leads
         )
         report.matches_stored += scored
+        report.wordless = max(report.wordless, wordless)
         if after:
             report.new_leads_scored = max(report.new_leads_scored, highest - after)
+    if report.wordless:
+        log.info("match: %d leads have no words the model knows; skipped", report.wordless)
     return report
 
 
@@ -122,9 +128,10 @@ def _score_group(
     now: datetime,
     remembered: set[str],
     leads: list[StoredPosting] | None,
-) -> int:
+) -> tuple[int, int]:
     """Rank the leads after ``after`` for these profiles and store the matches (and the
-    profile vectors the matcher computed, unless ``remembered`` from an earlier run)."""
+    profile vectors the matcher computed, unless ``remembered`` from an earlier run); the
+    matches stored and the word-less leads skipped."""
     found_leads = leads if leads is not None else store.lead_postings(after_lead=after)
     max_age = config.matching.max_age_days
     # The matcher ages dated postings itself; an undated one ages from when it was first seen.
@@ -155,7 +162,7 @@ def _score_group(
         for profile, state in group
     ]
     store.save_matches(results, now, replace_all=after == 0)
-    return sum(len(matches) for _, matches in results)
+    return sum(len(matches) for _, matches in results), index.wordless
 
 
 def _feedback(store: Store, verdicts: dict[str, dict[int, Verdict]]) -> dict[str, Feedback]:
