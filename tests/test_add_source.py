@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,17 @@ def test_known_board_url_is_added_without_fetching(config: Path) -> None:
         "greenhouse",
         "stripe",
     )
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640])
+def test_the_rewritten_config_keeps_its_mode_and_owner(config: Path, mode: int) -> None:
+    """A private config holding a password once came back 0644 after add-source."""
+    config.chmod(mode)
+    owner = (12345, 23456) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    os.chown(config, *owner)
+    result = run(config, "https://boards.greenhouse.io/stripe")
+    assert result.exit_code == 0, result.output
+    status = config.stat()
+    assert (stat.S_IMODE(status.st_mode), status.st_uid, status.st_gid) == (mode, *owner)
+    assert load_config(config, option_models()).sources[-1].name == "stripe-greenhouse"
+    assert [p.name for p in config.parent.iterdir()] == ["config.yaml"]  # no draft left

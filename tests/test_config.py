@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aggregator.cli import app
-from aggregator.core.config import AppConfig, load_config
+from aggregator.core.config import AppConfig, append_source, load_config
 from aggregator.core.errors import ConfigError
 from sources import option_models
 
@@ -196,3 +196,51 @@ def test_only_the_configured_source_types_are_imported(tmp_path: Path) -> None:
     imported = set(ast.literal_eval(result.stdout))
     assert "sources.rss" in imported
     assert not imported & {"sources.greenhouse", "sources.lever", "sources.jsonld"}
+
+
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Nine aliases of nine aliases...: 470 bytes that once took `leads check` minutes.
+        ("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + ALIAS_BOMB,
+         "aliases expand this file to 490,329,064 values"),
+        ("sources: &a [*a]\n", "an alias refers to a node that contains it"),
+        ("mentors: &a {x: *a}\n", "an alias refers to a node that contains it"),
+        # libyaml's composer recurses in C: this deep, it crashed the process.
+        ("sources: " + "[" * 100_000 + "]" * 100_000, "nests more than 100 levels deep"),
+        ("sources: " + "[" * 5_000 + "]" * 5_000, "nests more than 100 levels deep"),
+        ("sources:\n" + "- " * 3_000 + "x\n", "nests more than 100 levels deep"),
+    ],
+)
+def test_alias_bombs_and_deep_nesting_are_config_errors(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path, option_models())
+
+
+def test_add_source_refuses_an_alias_bomb_too(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + ALIAS_BOMB)
+    with pytest.raises(ConfigError, match="an alias bomb"):
+        append_source(path, {"name": "x", "type": "rss", "url": "https://x.example/"},
+                      option_models())
+
+
+def test_aliases_used_as_intended_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - &feed {name: a, type: rss, url: 'https://a.example/feed'}\n"
+        "  - {<<: *feed, name: b}\n",
+        encoding="utf-8",
+    )
+    assert [s.name for s in load_config(path, option_models()).sources] == ["a", "b"]

@@ -11,6 +11,7 @@ import difflib
 import io
 import os
 import re
+import stat
 import types
 import typing
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from aggregator.core.errors import ConfigError
 from aggregator.core.models import DEFAULT_REPOST_WINDOW_DAYS, Mentee, Mentor
@@ -33,6 +35,10 @@ USER_AGENT = "mentor-leads/0.1 (+https://github.com/mentor-leads/mentor-leads)"
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 PositiveInt = Annotated[int, Field(ge=1)]
+MAX_NODES = 100_000  # values any config may hold once its aliases are expanded, ...
+MAX_EXPANSION = 10  # ... plus this many per container actually written
+MAX_DEPTH = 100  # levels of nesting (a config has about five)
+_DEEP_TEXT = 10_000  # characters: below this no text nests deep enough to crash libyaml
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 Loc = tuple[str | int, ...]
@@ -349,20 +355,89 @@ class LazyLines:
 
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file keeping line numbers; syntax errors name the line."""
-    return _parse(_read_text(path), path, "rt")
+    return _bounded(_parse(_read_text(path), path, "rt"), path)
 
 
 def _read_data(path: Path) -> tuple[Any, LazyLines]:
     """A YAML file's data (fast), and its line numbers for error messages (when asked)."""
     text = _read_text(path)
     lines = LazyLines(text)
+    _check_depth(text, path)
     try:
-        return YAML(typ="safe").load(text), lines
+        return _bounded(YAML(typ="safe").load(text), path), lines
     except YAMLError:
         # libyaml's grammar is YAML 1.1's and refuses some YAML 1.2 the round-trip parser
         # accepts (`{at: 07:00}`): that parser has the last word, and names the line.
-        lines.tree = _parse(text, path, "rt")
+        lines.tree = _bounded(_parse(text, path, "rt"), path)
         return lines.tree, lines
+
+
+def _check_depth(text: str, path: Path) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before the C loader sees it: its composer
+    recurses in C and crashes the process at some ten thousand levels. A text shorter than
+    ``_DEEP_TEXT`` cannot nest that deep; a longer one is scanned (iteratively) first."""
+    if len(text) < _DEEP_TEXT:
+        return
+    depth = 0
+    try:
+        for event in YAML(typ="safe").parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(path)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return  # a syntax error: the loaders below name its line
+
+
+def _too_deep(path: Path) -> ConfigError:
+    return ConfigError(
+        f"the file nests more than {MAX_DEPTH} levels deep",
+        file=str(path),
+        fix="a config needs a handful of levels: check the brackets and indentation",
+    )
+
+
+def _bounded(document: Any, path: Path) -> Any:
+    """``document``, unless its aliases expand it past reason (a "billion laughs" alias
+    bomb: 500 bytes that every later step would copy into billions of nodes) or make it
+    contain itself.
+
+    The loaders share an aliased node rather than copy it, so this walk visits each
+    distinct node once and adds up the size every reader of the data would see.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, open_nodes: set[int]) -> int:
+        if not isinstance(node, Mapping | list):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if len(open_nodes) >= MAX_DEPTH:
+            raise _too_deep(path)
+        if key in open_nodes:
+            raise ConfigError(
+                "an alias refers to a node that contains it (a recursive structure)",
+                file=str(path),
+                fix="write the repeated part out, or alias only finished nodes",
+            )
+        open_nodes.add(key)
+        children = [*node.keys(), *node.values()] if isinstance(node, Mapping) else node
+        sizes[key] = 1 + sum(size(child, open_nodes) for child in children)
+        open_nodes.discard(key)
+        return sizes[key]
+
+    expanded = size(document, set())
+    if expanded > MAX_EXPANSION * (len(sizes) + 1) + MAX_NODES:
+        raise ConfigError(
+            f"aliases expand this file to {expanded:,} values from {len(sizes):,} written "
+            "(an alias bomb?)",
+            file=str(path),
+            fix="write repeated parts out, or alias them fewer times",
+        )
+    return document
 
 
 def _read_text(path: Path) -> str:
@@ -393,6 +468,8 @@ def _parse(text: str, path: Path, kind: str) -> Any:
         ) from exc
     except YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", file=str(path)) from exc
+    except RecursionError as exc:  # the round-trip constructor recurses per level
+        raise _too_deep(path) from exc
 
 
 def _resolve_env(node: Any, loc: Loc, path: Path, tree: Any) -> Any:
@@ -663,7 +740,7 @@ def append_source(
         _move_trailing_comment(sources[-1], added)
     sources.append(added)
     draft = path.with_name(f".{path.name}.new")
-    with draft.open("w", encoding="utf-8") as handle:
+    with _open_like(draft, path) as handle:
         yaml.dump(tree, handle)
     try:
         load_config(draft, source_types)
@@ -671,6 +748,27 @@ def append_source(
         draft.unlink()
         raise
     os.replace(draft, path)
+
+
+def _open_like(draft: Path, original: Path) -> typing.TextIO:
+    """``draft`` opened for writing with the mode and owner of ``original``: a 0600 config
+    that holds a password must not come back 0644 after a rewrite."""
+    status = original.stat()
+    draft.unlink(missing_ok=True)
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, stat.S_IMODE(status.st_mode))
+        if (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
+            os.fchown(fd, status.st_uid, status.st_gid)
+    except OSError as exc:
+        os.close(fd)
+        draft.unlink()
+        raise ConfigError(
+            f"cannot give the rewritten file the original's mode and owner ({exc.strerror})",
+            file=str(original),
+            fix="run as the file's owner (or root), or add the source by editing the file",
+        ) from exc
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def _move_trailing_comment(previous: Any, added: CommentedMap) -> None:
