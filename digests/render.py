@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import css_inline
@@ -41,6 +41,7 @@ from aggregator.core.models import (
     Salary,
     SeenAt,
 )
+from digests.links import link_label, safe_url
 from digests.prep import prep_text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -59,8 +60,6 @@ _PERIODS = {
 RANGE_DASH = "\u2013"  # en dash, as in "$120,000\u2013150,000"
 # A link target is used only when it literally starts with http(s)://host and holds no control
 # characters (which browsers strip, turning "java\tscript:" into a script link).
-_SAFE_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MAILTO_ADDRESS_SAFE = "@+"  # RFC 6068 allows these in an addr-spec as they are
 
 
@@ -261,7 +260,7 @@ def _section_view(
             lead_view(lead, zone, today, section.mentee, mentor, section.page_url)
             for lead in best_first
         ),
-        page_url=_safe_url(section.page_url),
+        page_url=safe_url(section.page_url),
     )
 
 
@@ -310,7 +309,7 @@ def lead_view(
 def _prep_lines(lead: DigestLead, page_url: str | None) -> list[str]:
     """The forward email's interview prep: a line and a link to the lead on the mentee's page,
     else the prep sheet itself (when there is one)."""
-    page = _safe_url(page_url)
+    page = safe_url(page_url)
     if page is not None:
         link = f"{page.split('#', 1)[0]}#lead-{lead.match.lead_id}"
         return [f"To prepare for the interview (likely questions, what to ask them): {link}"]
@@ -437,20 +436,9 @@ def _sightings(lead: DigestLead) -> tuple[Sighting, ...]:
 
 
 def _sighting(place: SeenAt) -> Sighting:
-    url = _safe_url(place.url)
-    host = urlsplit(url).hostname if url else None
-    label = host.removeprefix("www.") if host else _one_line(place.source)
+    url = safe_url(place.url)
+    label = link_label(url) or _one_line(place.source)
     return Sighting(label=label, url=url, company_page=place.company_page)
-
-
-def _safe_url(url: str | None) -> str | None:
-    """The URL when it is an http(s) link that cannot turn into anything else; else None."""
-    if not url:
-        return None
-    candidate = url.strip()
-    if _CONTROL.search(candidate) or not _SAFE_URL.match(candidate):
-        return None
-    return candidate
 
 
 def _forward_href(view: LeadView, mentee: Mentee, mentor: Mentor, prep: Sequence[str]) -> str:
@@ -484,7 +472,7 @@ def _connection(
     who = f"{name} ({position})" if position else name
     line = f"You know {who} at {_one_line(contact.company)}"
     intro = _intro_href(contact, view, mentee, mentor, status) if contact.email else None
-    profile = None if contact.email else _safe_url(contact.url)
+    profile = None if contact.email else safe_url(contact.url)
     return Connection(line, _first_name(name), intro, profile)
 
 

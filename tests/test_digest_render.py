@@ -31,6 +31,7 @@ from lxml.html import HtmlElement
 
 from aggregator.core.errors import ConfigError
 from aggregator.core.models import Digest, DigestLead, MenteeDigest, Salary, SeenAt
+from digests.links import link_label, safe_url
 from digests.render import digest_subject, fit_label, format_salary, render_digest
 
 MAILTO_IN_TEXT = re.compile(r"mailto:\S+")
@@ -600,3 +601,48 @@ def test_the_plain_text_part_reads_as_text() -> None:
     assert "mailto:" not in "".join(
         line for line in out.text.splitlines() if not reference.match(line)
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # A browser reads '\' as '/' and opens evil.example; urlsplit named greenhouse.
+        "https://evil.example\\@jobs.greenhouse.io/apply",
+        "https://jobs.greenhouse.io@evil.example/apply",  # user info: never in a job link
+        "https://user:pw@jobs.greenhouse.io/apply",
+        "https:\\\\evil.example/apply",
+        "https:/\\evil.example/apply",
+        "https://evil%2Eexample/apply",  # a browser decodes the host
+        "https://jobs.greenhouse.io/apply now",
+        "https://jobs.greenhouse.io/\x07apply",
+        "https://jobs.greenhouse.io/a\u202egpj.exe",
+        "https://jobs.greenhouse.io:99999999/",
+        "https://./",
+        "https://",
+        "javascript:alert(1)//https://jobs.greenhouse.io/",
+        "data:text/html,<script>alert(1)</script>",
+    ],
+)
+def test_a_url_a_browser_could_read_differently_is_not_linked(url: str) -> None:
+    assert safe_url(url) is None and link_label(url) is None
+    mentee = make_mentee(0)
+    posting = replace(make_posting(JOBS[0], posted_at=NOW), url=url)
+    out = rendered(single_lead_digest(make_lead(posting, mentee=mentee, score=0.5, lead_id=1)))
+    hrefs = [href for _, href in links(out.cards()[0]) if not href.startswith("mailto:")]
+    assert hrefs == []
+    assert "greenhouse.io" not in out.cards()[0].find_class("seen")[0].text_content()
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("https://www.Jobs.Example.com/a/b?c=d@e#f", "jobs.example.com"),
+        ("http://jobs.example.com:8080/x", "jobs.example.com"),
+        ("https://[2001:db8::1]:8443/x", "[2001:db8::1]"),
+        ("https://bücher.example/stellen", "bücher.example"),
+        ("  https://jobs.example.com/x  ", "jobs.example.com"),
+    ],
+)
+def test_a_plain_url_is_linked_under_the_host_a_browser_opens(url: str, label: str) -> None:
+    assert safe_url(url) == url.strip()
+    assert link_label(url) == label
