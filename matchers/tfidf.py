@@ -129,8 +129,8 @@ class TfidfMatcher:
             features = set(self.analyzer(posting_title(posting)))
             features.update(self.analyzer(posting_body(posting)))
             if features:  # a posting without words ("!!!", a bare link) teaches nothing
-                ids = (seen.setdefault(f, len(seen)) for f in features)
-                documents.append(np.fromiter(ids, np.int64, len(features)))
+                columns = (seen.setdefault(f, len(seen)) for f in features)
+                documents.append(np.fromiter(columns, np.int64, len(features)))
         ids = np.concatenate(documents) if documents else np.zeros(0, dtype=np.int64)
         df = np.bincount(ids, minlength=len(seen))
         vocabulary = _choose_terms(list(seen), df, set(self.analyzer.table.display))
