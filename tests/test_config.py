@@ -244,3 +244,46 @@ def test_aliases_used_as_intended_still_load(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [s.name for s in load_config(path, option_models()).sources] == ["a", "b"]
+
+
+def smtp(host: str, security: str, secret: object) -> str:
+    """The GOOD config sending through ``host`` with a login whose password is a file."""
+    return GOOD + (
+        f"delivery:\n  method: smtp\n  smtp:\n    host: {host}\n    security: {security}\n"
+        f"    from: a@example.org\n    username: digests\n    password: ${{file:{secret}}}\n"
+    )
+
+
+def test_a_password_can_come_from_a_secret_file(tmp_path: Path) -> None:
+    (tmp_path / "smtp").write_text("s3cret pass\n", encoding="utf-8")
+    config = load(tmp_path, smtp("smtp.example.org", "starttls", "smtp"))
+    assert config.delivery.smtp is not None
+    assert config.delivery.smtp.password == "s3cret pass"  # without the final line break
+    absolute = load(tmp_path, smtp("smtp.example.org", "ssl", tmp_path / "smtp"))
+    assert absolute.delivery.smtp is not None and absolute.delivery.smtp.password == "s3cret pass"
+
+
+def test_a_missing_secret_file_is_a_clear_error(tmp_path: Path) -> None:
+    error = error_for(tmp_path, smtp("smtp.example.org", "starttls", "/run/secrets/nope"))
+    assert error.key == "delivery.smtp.password"
+    assert "cannot read the secret file '/run/secrets/nope' (No such file or directory)" in str(
+        error
+    )
+
+
+@pytest.mark.parametrize("host", ["smtp.example.org", "10.0.0.1", "127.0.0.1.example.org"])
+def test_a_login_in_clear_to_another_host_is_refused(tmp_path: Path, host: str) -> None:
+    (tmp_path / "smtp").write_text("pw", encoding="utf-8")
+    error = error_for(tmp_path, smtp(host, "none", "smtp"))
+    assert error.key == "delivery.smtp"
+    assert f"security: none would send the password for 'digests' in clear to {host}" in str(
+        error
+    )
+    assert "pw" not in str(error).replace("password", "")
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.0.0.9", "'[::1]'"])
+def test_a_login_in_clear_to_this_machine_is_allowed(tmp_path: Path, host: str) -> None:
+    (tmp_path / "smtp").write_text("pw", encoding="utf-8")
+    config = load(tmp_path, smtp(host, "none", "smtp"))
+    assert config.delivery.smtp is not None and config.delivery.smtp.security == "none"

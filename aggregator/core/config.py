@@ -2,13 +2,15 @@
 
 Every error names the file, the line, the key path (``sources[3].url``) and a fix.
 ``${NAME}`` in any string is replaced by the environment variable NAME (``${NAME:-default}``
-gives a fallback), so secrets stay out of the file.
+gives a fallback) and ``${file:PATH}`` by the text of that file (a systemd credential or a
+container secret; PATH relative to the config's folder), so secrets stay out of the file.
 """
 
 from __future__ import annotations
 
 import difflib
 import io
+import ipaddress
 import os
 import re
 import stat
@@ -39,7 +41,11 @@ MAX_NODES = 100_000  # values any config may hold once its aliases are expanded,
 MAX_EXPANSION = 10  # ... plus this many per container actually written
 MAX_DEPTH = 100  # levels of nesting (a config has about five)
 _DEEP_TEXT = 10_000  # characters: below this no text nests deep enough to crash libyaml
-_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# ${NAME}, ${NAME:-default} or ${file:PATH}, replaced in one pass (no reference inside another).
+_REFERENCE = re.compile(
+    r"\$\{(?:file:(?P<file>[^}]+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?)\}"
+)
+MAX_SECRET_BYTES = 65_536  # a ${file:…} secret longer than this is a mistake
 
 Loc = tuple[str | int, ...]
 
@@ -76,6 +82,27 @@ class SmtpConfig(BaseModel):
     password: str | None = None
     from_: str = Field(alias="from")
     timeout: Annotated[float, Field(gt=0)] = 30.0
+
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> SmtpConfig:
+        if self.security == "none" and self.username and not is_loopback_host(self.host):
+            raise ValueError(
+                f"security: none would send the password for {self.username!r} in clear to "
+                f"{self.host} — use security: starttls (port 587) or ssl (port 465); a login "
+                "without encryption is allowed only to a loopback host (localhost, 127.0.0.1, ::1)"
+            )
+        return self
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` names this machine without DNS: localhost or a loopback address."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class DeliveryConfig(BaseModel):
@@ -479,12 +506,14 @@ def _resolve_env(node: Any, loc: Loc, path: Path, tree: Any) -> Any:
     if isinstance(node, list):
         return [_resolve_env(v, (*loc, i), path, tree) for i, v in enumerate(node)]
     if isinstance(node, str):
-        return _ENV_REFERENCE.sub(lambda m: _env_value(m, loc, path, tree), str(node))
+        return _REFERENCE.sub(lambda m: _reference_value(m, loc, path, tree), str(node))
     return node
 
 
-def _env_value(match: re.Match[str], loc: Loc, path: Path, tree: Any) -> str:
-    name, default = match.group(1), match.group(2)
+def _reference_value(match: re.Match[str], loc: Loc, path: Path, tree: Any) -> str:
+    if match.group("file") is not None:
+        return _file_value(match.group("file"), loc, path, tree)
+    name, default = match.group("name"), match.group("default")
     value = os.environ.get(name, default)
     if value is None:
         raise _error_at(
@@ -495,6 +524,27 @@ def _env_value(match: re.Match[str], loc: Loc, path: Path, tree: Any) -> str:
             fix=f"export {name}=… before running, or write ${{{name}:-default}}",
         )
     return value
+
+
+def _file_value(name: str, loc: Loc, path: Path, tree: Any) -> str:
+    """The text of the secret file ``name`` (relative to the config's folder), without its
+    final line break: how systemd credentials and container secrets hand passwords over."""
+    secret = path.parent / name
+    try:
+        with secret.open("rb") as handle:
+            data = handle.read(MAX_SECRET_BYTES + 1)
+        if len(data) > MAX_SECRET_BYTES:
+            raise ValueError(f"longer than {MAX_SECRET_BYTES} bytes")
+        return data.decode("utf-8").removesuffix("\n").removesuffix("\r")
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise _error_at(
+            path,
+            tree,
+            loc,
+            f"cannot read the secret file {str(secret)!r} ({reason})",
+            fix="check the path and that this user may read the file (mode 0600 or 0400)",
+        ) from exc
 
 
 def _validate_sources(
