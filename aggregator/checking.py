@@ -67,6 +67,9 @@ class CheckReport:
 
     parts: list[PartCheck] = field(default_factory=list)
     sources: list[SourceCheck] = field(default_factory=list)
+    # Enabled sources that failed their last runs in a row (SourceState.failing): flagged
+    # whatever this one fetch shows, since an outage that long needs a person.
+    failing: list[SourceState] = field(default_factory=list)
 
     @property
     def failures(self) -> list[PartCheck | SourceCheck]:
@@ -93,6 +96,8 @@ def check_setup(
     report.parts.append(delivery)
     report.parts.extend(check_networks(config))
     report.sources = sources
+    enabled = {o.name for o in config.enabled_sources()}
+    report.failing = [s for s in states.values() if s.failing and s.name in enabled]
     return report
 
 

@@ -77,6 +77,22 @@ def test_collect_exits_1_naming_the_failed_source_after_collecting_the_rest(
     assert "HTTP 404" in status and "never" in status
 
 
+def test_a_source_failing_five_runs_in_a_row_is_flagged_by_sources_and_check(
+    tmp_path: Path, base_url: str
+) -> None:
+    broken = f'  - {{name: gone, type: rss, url: "{base_url}rss/no-such-feed.rss"}}\n'
+    config = write_config(tmp_path, base_url, broken)
+    for run in range(1, 6):
+        assert leads(config, "collect", "--source", "gone").exit_code == 1
+        status = leads(config, "sources").output
+        flagged = "source gone has failed the last 5 runs in a row (never succeeded): HTTP 404"
+        assert (flagged in status) is (run == 5), status
+        assert ("5 (failing)" in status) is (run == 5)
+    checked = leads(config, "check").output
+    assert flagged in checked
+    assert "source wwr has failed" not in checked + status
+
+
 def test_collect_only_named_source(tmp_path: Path, base_url: str) -> None:
     config = write_config(tmp_path, base_url)
     assert leads(config, "collect", "--source", "wwr").exit_code == 0

@@ -21,6 +21,7 @@ from aggregator.cli._common import (
     OutputFormat,
     app,
     clock,
+    err,
     errors_handled,
     iso,
     load,
@@ -31,7 +32,13 @@ from aggregator.cli._common import (
 )
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import ConfigError
-from aggregator.core.models import FetchStatus, RunReport, SourceOutcome, StoredPosting
+from aggregator.core.models import (
+    FetchStatus,
+    RunReport,
+    SourceOutcome,
+    SourceState,
+    StoredPosting,
+)
 from aggregator.stages import collect as collect_stage
 from aggregator.store import Store
 
@@ -151,10 +158,22 @@ def sources() -> None:
             _when(state.last_success if state else None),
             str(state.last_item_count) if state else "-",
             str(counts.get(options.name, 0)),
-            str(state.consecutive_failures) if state else "0",
+            _failures(state),
             safe(state.last_error if state and state.last_error else ""),
         )
     out.print(table)
+    for state in (states[o.name] for o in config.sources if o.name in states):
+        if state.failing:
+            err.print(safe(state.failing_note()), style="red")
+
+
+def _failures(state: SourceState | None) -> Text:
+    """Failed runs in a row, flagged once they are no passing outage."""
+    if state is None:
+        return Text("0")
+    if state.failing:
+        return Text(f"{state.consecutive_failures} (failing)", style="bold red")
+    return Text(str(state.consecutive_failures))
 
 
 def _when(moment: datetime | None) -> str:

@@ -58,6 +58,8 @@ def check() -> None:
     for failed in report.failures:
         what = f"source {failed.name}" if isinstance(failed, checking.SourceCheck) else failed.part
         err.print(safe(f"{what} failed: {failed.detail}"), style="red")
+    for state in report.failing:
+        err.print(safe(state.failing_note()), style="red")
     if not report.ok:
         raise typer.Exit(EXIT_FAILURES)
 

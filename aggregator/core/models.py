@@ -163,6 +163,9 @@ class FetchStatus(StrEnum):
     FAILED = "failed"
 
 
+FAILING_RUNS = 5  # failed runs in a row after which a source is flagged as failing
+
+
 @dataclass(frozen=True, slots=True)
 class SourceState:
     """What the store remembers about a source between runs."""
@@ -178,6 +181,25 @@ class SourceState:
     last_error_at: datetime | None = None
     consecutive_failures: int = 0
     last_item_count: int = 0
+
+    @property
+    def failing(self) -> bool:
+        """Whether the source failed its last FAILING_RUNS runs in a row: no longer a passing
+        outage, so `leads sources` and `leads check` flag it."""
+        return self.consecutive_failures >= FAILING_RUNS
+
+    def failing_note(self) -> str:
+        """One line on a failing source: how long, its last error, and what to do."""
+        since = (
+            f"last success {self.last_success:%Y-%m-%d %H:%M} UTC"
+            if self.last_success
+            else "never succeeded"
+        )
+        return (
+            f"source {self.name} has failed the last {self.consecutive_failures} runs in a row "
+            f"({since}): {self.last_error or 'no error recorded'} — fix its settings or set "
+            "`enabled: false`"
+        )
 
 
 @dataclass(frozen=True, slots=True)
