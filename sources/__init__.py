@@ -29,7 +29,11 @@ _REGISTERED = {
     "himalayas": "sources.himalayas:HimalayasSource",
     "jobicy": "sources.jobicy:JobicySource",
     "hn_whoishiring": "sources.hn_whoishiring:HnWhoIsHiringSource",
+    "ical": "sources.ical:IcalSource",
+    "events_rss": "sources.events_rss:EventsRssSource",
 }
+# Source types whose haul is networking events, not postings.
+EVENT_TYPES = frozenset({"ical", "events_rss"})
 
 
 class SourceRegistry(MutableMapping[str, type[Source]]):
@@ -100,6 +104,7 @@ def build_source(options: SourceOptions) -> Source:
 
 __all__ = [
     "COMPANY_PAGE_TYPES",
+    "EVENT_TYPES",
     "SOURCE_TYPES",
     "CollectContext",
     "Collected",

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Protocol
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.fetching import Fetcher
-from aggregator.core.models import Posting, SourceState
+from aggregator.core.models import Event, Posting, SourceState
 from aggregator.core.workers import CpuPool
 
 
@@ -33,6 +33,7 @@ class Collected:
     moved_to: str | None = None  # a permanent redirect: fetch from here from now on
     skipped: str | None = None  # why nothing was fetched this run (e.g. a minimum interval)
     note: str | None = None  # items that were not postings: "3 items without title or link skipped"
+    events: tuple[Event, ...] = ()  # an events source's haul (it has no postings)
 
 
 @dataclass(frozen=True, slots=True)

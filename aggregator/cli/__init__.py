@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import gc
 
-from aggregator.cli import collect, demo, digest, matching, prep, run, setup
+from aggregator.cli import collect, demo, digest, events, matching, prep, run, setup
 from aggregator.cli._common import app
 
-__all__ = ["app", "collect", "demo", "digest", "main", "matching", "prep", "run", "setup"]
+__all__ = [
+    "app", "collect", "demo", "digest", "events", "main", "matching", "prep", "run", "setup",
+]
 
 
 def main() -> None:

@@ -153,6 +153,16 @@ class MatchingConfig(BaseModel):
     max_age_days: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_AGE_DAYS
 
 
+class EventsConfig(BaseModel):
+    """Which networking events (from `ical` and `events_rss` sources) are suggested."""
+
+    model_config = _STRICT
+    horizon_days: Annotated[int, Field(ge=1, le=366)] = 30  # only events starting this soon
+    per_mentee: Annotated[int, Field(ge=1, le=3)] = 3  # at most this many per mentee
+    min_score: Annotated[float, Field(ge=0, le=1)] = 0.05  # how well the topic must fit
+    radius_km: Annotated[float, Field(gt=0, le=500)] = 50  # "near" for events with coordinates
+
+
 class ScheduleConfig(BaseModel):
     """When `leads schedule` (and the lines `leads cron` prints) collect and match."""
 
@@ -195,6 +205,7 @@ class AppConfig(BaseModel):
     delivery: DeliveryConfig = DeliveryConfig()
     dedupe: DedupeConfig = DedupeConfig()
     matching: MatchingConfig = MatchingConfig()
+    events: EventsConfig = EventsConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     logging: LoggingConfig = LoggingConfig()
     sources: tuple[SourceOptions, ...] = ()

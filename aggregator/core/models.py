@@ -81,6 +81,40 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Event:
+    """One occurrence of a networking event as a calendar or events feed published it.
+
+    A recurring event is one Event per occurrence (``external_id`` holds the calendar UID and
+    the start); times are timezone-aware, ``timezone`` the IANA name they were given in.
+    """
+
+    source: str  # the configured source name
+    external_id: str
+    title: str
+    start: datetime
+    end: datetime | None = None
+    timezone: str = ""
+    venue: str = ""
+    city: str = ""
+    online: bool = False
+    organiser: str = ""
+    url: str = ""
+    description: str = ""  # plain text, sanitised: no markup survives
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSuggestion:
+    """An event suggested to a mentee: how well its topic fits, and where it is for them."""
+
+    mentee: str
+    event: Event
+    score: float
+    where: str  # "online", "Berlin", "26 km from Berlin"
+
+
+@dataclass(frozen=True, slots=True)
 class Cited:
     """Something a prep sheet says, and the posting text it comes from ("" when none)."""
 

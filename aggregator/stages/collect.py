@@ -29,7 +29,14 @@ from aggregator.core.models import (
 )
 from aggregator.core.workers import CpuPool
 from aggregator.store import Store
-from sources import COMPANY_PAGE_TYPES, CollectContext, Collected, Source, build_source
+from sources import (
+    COMPANY_PAGE_TYPES,
+    EVENT_TYPES,
+    CollectContext,
+    Collected,
+    Source,
+    build_source,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +147,17 @@ class _Writer:
         return result
 
 
+    async def events(self, state: SourceState, collected: Collected, now: datetime) -> int:
+        """Store an events source's state and replace its events; how many are kept."""
+
+        def save() -> int:
+            self.store.save_collected(state, [], now, repost_window=self.repost_window)
+            return self.store.save_events(state.name, collected.events, now)
+
+        kept: int = await self._run(save)
+        return kept
+
+
 async def _collect_one(
     source: Source, context: CollectContext, stored: SourceState | None, write: _Writer
 ) -> SourceOutcome:
@@ -161,6 +179,12 @@ async def _collect_one(
         return SourceOutcome(
             name=name, status=FetchStatus.NOT_MODIFIED, moved_to=collected.moved_to
         )
+    if source.options.type in EVENT_TYPES:
+        kept = await write.events(_state_after(state, collected), collected, context.now())
+        return SourceOutcome(
+            name=name, status=FetchStatus.OK, new=kept, moved_to=collected.moved_to,
+            note=collected.note,
+        )  # fmt: skip
     new, updated, unchanged = await write.collected(
         _state_after(state, collected),
         collected.postings,

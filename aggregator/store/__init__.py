@@ -18,6 +18,7 @@ from __future__ import annotations
 from aggregator.store import migrations
 from aggregator.store.deliveries import DeliveriesStore
 from aggregator.store.engine import open_engine
+from aggregator.store.events import EventsStore
 from aggregator.store.matching import BRIEF_CHARS, MatchingStore
 from aggregator.store.migrations import SCHEMA_VERSION
 from aggregator.store.postings import PostingsStore
@@ -25,8 +26,8 @@ from aggregator.store.postings import PostingsStore
 __all__ = ["BRIEF_CHARS", "SCHEMA_VERSION", "Store"]
 
 
-class Store(PostingsStore, MatchingStore, DeliveriesStore):
-    """Postings, matches and deliveries, kept once and remembered between runs."""
+class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore):
+    """Postings, matches, deliveries and events, kept once and remembered between runs."""
 
     def __init__(self, url: str) -> None:
         self.url = url

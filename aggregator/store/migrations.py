@@ -21,7 +21,7 @@ from aggregator.store.schema import mentee_progress, metadata, schema_version
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _to_schema_2(conn: Connection) -> None:
@@ -33,6 +33,10 @@ def _to_schema_3(conn: Connection) -> None:
     """Only a new table, digest_runs."""
 
 
+def _to_schema_4(conn: Connection) -> None:
+    """Only a new table, events."""
+
+
 def _add_column(conn: Connection, column: Column[Any]) -> None:
     """Add ``column`` to its table unless the table is missing (create_all makes it whole)."""
     found = inspect(conn)
@@ -42,7 +46,9 @@ def _add_column(conn: Connection, column: Column[Any]) -> None:
         conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}"))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _to_schema_2, 3: _to_schema_3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _to_schema_2, 3: _to_schema_3, 4: _to_schema_4,
+}
 
 
 def migrate(engine: Engine, url: str) -> None:

@@ -184,3 +184,28 @@ digest_runs = Table(
     Column("last_run_at", UtcDateTime, nullable=False),  # the last digest run that did not fail
     Column("last_message_id", String(300)),  # None when there was nothing new to send
 )  # schema 3
+
+# Networking events from events sources (ical, events_rss), kept apart from postings: each
+# collection replaces a source's events (a calendar is read whole each time).
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(200), nullable=False),
+    Column("external_id", String(1000), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime),
+    Column("timezone", String(100), nullable=False),
+    Column("venue", Text, nullable=False),
+    Column("city", String(200), nullable=False),
+    Column("online", Boolean, nullable=False),
+    Column("organiser", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("collected_at", UtcDateTime, nullable=False),
+    UniqueConstraint("source", "external_id", name="uq_events_source_external_id"),
+    Index("ix_events_starts_at", "starts_at"),
+)  # schema 4

@@ -1,0 +1,85 @@
+"""Networking events: each events source's latest haul, kept apart from postings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, insert, select
+
+from aggregator.core.models import Event
+from aggregator.store.rows import StorePart
+from aggregator.store.schema import events
+
+
+class EventsStore(StorePart):
+    """Saving a source's events and reading the upcoming ones."""
+
+    def save_events(self, source: str, found: Sequence[Event], now: datetime) -> int:
+        """Replace ``source``'s events with ``found`` (one occurrence once); how many are kept."""
+        rows = {event.external_id: _row(event, now) for event in found if event.source == source}
+        with self.engine.begin() as conn:
+            conn.execute(delete(events).where(events.c.source == source))
+            if rows:
+                conn.execute(insert(events), list(rows.values()))
+        return len(rows)
+
+    def upcoming_events(self, start: datetime, end: datetime) -> list[Event]:
+        """The stored events starting from ``start`` until before ``end``, earliest first."""
+        query = (
+            select(events)
+            .where(events.c.starts_at >= start, events.c.starts_at < end)
+            .order_by(events.c.starts_at, events.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_event(row) for row in conn.execute(query)]
+
+
+def _row(event: Event, now: datetime) -> dict[str, Any]:
+    return {
+        "source": event.source,
+        "external_id": event.external_id,
+        "title": event.title,
+        "starts_at": event.start,
+        "ends_at": event.end,
+        "timezone": event.timezone,
+        "venue": event.venue,
+        "city": event.city,
+        "online": event.online,
+        "organiser": event.organiser,
+        "url": event.url,
+        "description": event.description,
+        "latitude": event.latitude,
+        "longitude": event.longitude,
+        "collected_at": now,
+    }
+
+
+def _event(row: Any) -> Event:
+    """An event as stored; its times shown in its own time zone again (stored in UTC)."""
+    zone = _zone(row.timezone)
+    return Event(
+        source=row.source,
+        external_id=row.external_id,
+        title=row.title,
+        start=row.starts_at.astimezone(zone) if zone else row.starts_at,
+        end=(row.ends_at.astimezone(zone) if zone else row.ends_at) if row.ends_at else None,
+        timezone=row.timezone,
+        venue=row.venue,
+        city=row.city,
+        online=row.online,
+        organiser=row.organiser,
+        url=row.url,
+        description=row.description,
+        latitude=row.latitude,
+        longitude=row.longitude,
+    )
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
