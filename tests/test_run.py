@@ -96,12 +96,15 @@ class MailSink:
 
     def __init__(self) -> None:
         self.accepted: list[bytes] = []
-        self.hold_at: str | None = None
+        self.hold_at: str | None = None  # MAIL, DATA, or ACCEPTED (recorded, the 250 not sent)
+        self.let_pass = 0  # arrivals at hold_at let through before one is held
         self.held = threading.Event()  # a client is being held
         self.release = threading.Event()
 
     async def _hold(self, stage: str) -> None:
-        if self.hold_at == stage:
+        if self.hold_at == stage and self.let_pass:
+            self.let_pass -= 1
+        elif self.hold_at == stage:
             self.held.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait, WAIT)
 
@@ -115,6 +118,7 @@ class MailSink:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         await self._hold("DATA")
         self.accepted.append(bytes(envelope.original_content or b""))
+        await self._hold("ACCEPTED")
         return "250 OK"
 
     def message_ids(self) -> list[str]:
