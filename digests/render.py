@@ -34,6 +34,7 @@ from aggregator.core.models import (
     Contact,
     Digest,
     DigestLead,
+    EventSuggestion,
     Mentee,
     MenteeDigest,
     Mentor,
@@ -52,6 +53,8 @@ NOTHING_NEW = "No new leads this week"
 # A mentee's statuses that say they want the role: only then may an introduction say so.
 ASKED_FOR_STATUSES = frozenset({"interested", "applied", "interviewing", "offer"})
 
+EVENTS_SHOWN = 3  # events per mentee in a digest
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
 _PERIODS = {
@@ -125,6 +128,18 @@ class LeadView:
 
 
 @dataclass(frozen=True, slots=True)
+class EventView:
+    """A suggested networking event ready for a template."""
+
+    title: str
+    when: str  # "Thu 21 Feb, 15:00 (Europe/Berlin)"
+    where: str  # "Haus 5 - machBar, Potsdam (27 km from Berlin)" or "Online"
+    organiser: str
+    url: str | None
+    forward_href: str
+
+
+@dataclass(frozen=True, slots=True)
 class SectionView:
     """One mentee's part of the digest."""
 
@@ -132,6 +147,12 @@ class SectionView:
     full_name: str
     leads: tuple[LeadView, ...]
     page_url: str | None
+    events: tuple[EventView, ...] = ()
+
+    @property
+    def events_title(self) -> str:
+        """'Events near Sam this month'."""
+        return f"Events near {self.name} this month"
 
     @property
     def title(self) -> str:
@@ -261,7 +282,49 @@ def _section_view(
             for lead in best_first
         ),
         page_url=safe_url(section.page_url),
+        events=tuple(
+            event_view(s, section.mentee, mentor) for s in section.events[:EVENTS_SHOWN]
+        ),
     )
+
+
+def event_view(suggestion: EventSuggestion, mentee: Mentee, mentor: Mentor) -> EventView:
+    """A suggested event ready to show, with a Forward link that tells the mentee about it."""
+    event = suggestion.event
+    place = ", ".join(p for p in (_one_line(event.venue), _one_line(event.city)) if p)
+    where = "Online" if event.online else f"{place} ({suggestion.where})" if place else (
+        _one_line(suggestion.where)
+    )
+    view = EventView(
+        title=_one_line(event.title) or "Untitled event",
+        when=_event_time(event.start, event.timezone),
+        where=where,
+        organiser=_one_line(event.organiser),
+        url=safe_url(event.url),
+        forward_href="",
+    )
+    lines = [
+        f"Hi {_first_name(mentee.name)},",
+        "",
+        "This event could be a good place to meet people in your field:",
+        "",
+        view.title,
+        f"{view.when} · {view.where}",
+        view.url or "",
+        "",
+        "Shall we talk about how to make the most of it?",
+        "",
+        _first_name(mentor.name),
+    ]
+    href = mailto(mentee.email, f"Event: {view.title}", _drop_blank_runs(lines))
+    return replace(view, forward_href=href)
+
+
+def _event_time(start: datetime, zone: str) -> str:
+    """'Thu 21 Feb, 15:00 (Europe/Berlin)': in the event's own time zone."""
+    day = start.date()
+    weekday = _WEEKDAYS[day.weekday()]
+    return f"{weekday} {_day_month(day)}, {start:%H:%M} ({_one_line(zone) or 'UTC'})"
 
 
 def lead_view(

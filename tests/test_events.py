@@ -4,19 +4,25 @@ Berlin and one in New York."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import lxml.html
 import pytest
+from digestkit import make_digest
 from typer.testing import CliRunner, Result
 
 import aggregator.cli.collect as collect_command
 import aggregator.cli.events as events_command
 from aggregator.cli import app
 from aggregator.core.errors import FeedFormatError
-from aggregator.core.models import Event
+from aggregator.core.models import Event, EventSuggestion
 from aggregator.loopback import serve_directory
+from digests.render import render_digest
 from matchers import Profile
 from matchers.events import EventSettings, distance_km, fit_event_matcher, suggest_events
 from sources.events_rss import parse_events_feed
@@ -265,3 +271,34 @@ def test_unknown_mentee_is_a_usage_error(config: Path) -> None:
     result = leads(config, "events", "--mentee", "nobody")
 
     assert result.exit_code == 2 and "no mentee with id nobody" in result.output
+
+
+def test_the_digest_shows_at_most_three_events_per_mentee_escaped_with_a_forward_button() -> None:
+    found = events_of("hostile", datetime(2026, 12, 1, tzinfo=UTC), city="New York")
+    machbar = events_of("machbar_16_feb_2019", datetime(2019, 2, 20, tzinfo=UTC), city="Potsdam")
+    suggestions = tuple(
+        EventSuggestion("x", event, 0.5, "New York") for event in [*found, machbar[0]]
+    )
+    digest = make_digest(mentees=2, leads_per_mentee=1)
+    first = replace(digest.sections[0], events=suggestions)
+    digest = replace(digest, sections=(first, *digest.sections[1:]))
+    name = first.mentee.name.split()[0]
+
+    raw = render_digest(digest).as_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+    tree = lxml.html.fromstring(html)
+    cards = tree.find_class("event")
+    assert len(cards) == 3 and html.count(f"Events near {name} this month") == 1
+    assert "<b>Brooklyn</b>" not in html and "&lt;b&gt;Brooklyn&lt;/b&gt;" in html
+    assert "<i>NYC Python</i>" not in html
+    forwards = [a.get("href") for card in cards for a in card.iter("a")
+                if a.text_content().startswith("Forward to")]
+    assert len(forwards) == 3 and all(h.startswith("mailto:") for h in forwards)
+    assert f"Events near {name} this month" in text
+    assert "Python & Django Meetup <b>Brooklyn</b>" in text  # plain text is shown as written
+    assert all(h in text for h in forwards)
+    assert "Thu 10 Dec, 18:30 (America/New_York)" in text
+    assert "Online" in text  # the webinar

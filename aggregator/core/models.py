@@ -391,6 +391,7 @@ class MenteeDigest:
     mentee: Mentee
     leads: tuple[DigestLead, ...]
     page_url: str | None = None  # the mentee's page of all leads, when the web view is set up
+    events: tuple[EventSuggestion, ...] = ()  # networking events near them this month
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from aggregator.core.models import (
 )
 from aggregator.core.private_files import make_private_folder, safe_file_name, write_private_text
 from aggregator.core.schedule_expressions import parse_schedule
+from aggregator.stages.events import suggested_events
 from aggregator.store import Store
 from digests.network import NetworkIndex, network_of
 from digests.render import digest_subject, render_digest
@@ -169,6 +170,8 @@ def compose(
         chosen.setdefault(found.mentee, []).append(found)
     places = pending.seen_at
     network = NetworkIndex(network_of(mentor, config.directory))
+    # Events ride along with a mentee's leads; they never make a digest on their own.
+    events = suggested_events(config, store, now, [m for m in mentees if chosen.get(m.id)])
     sections = tuple(
         MenteeDigest(
             mentee=mentee,
@@ -181,6 +184,7 @@ def compose(
                 )
                 for found in chosen.get(mentee.id, [])
             ),
+            events=tuple(events.get(mentee.id, ())),
         )
         for mentee in mentees
         if chosen.get(mentee.id) or settings.send_empty
