@@ -17,7 +17,7 @@ from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Event, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource
-from sources.ical import EventSourceOptions, is_online
+from sources.ical import EventSourceOptions, collect_events, is_online
 from sources.markup import description
 from sources.values import parse_date
 
@@ -34,26 +34,7 @@ class EventsRssSource(ConfiguredSource):
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Conditional GET of the feed, then parse it in a worker."""
-        result = await context.fetcher.get(
-            state.url or self.options.url,
-            etag=state.etag,
-            last_modified=state.last_modified,
-            accept=ACCEPT,
-        )
-        if result.not_modified:
-            return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
-        events, skipped = await context.pool.run(
-            parse_events_feed, result.body, result.url, self.options, context.now()
-        )
-        note = f"{skipped} item{'' if skipped == 1 else 's'} without a start time skipped"
-        return Collected(
-            postings=[],
-            events=tuple(events),
-            note=note if skipped else None,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            moved_to=result.moved_to,
-        )
+        return await collect_events(context, state, self.options, parse_events_feed, ACCEPT)
 
 
 def parse_events_feed(

@@ -12,7 +12,7 @@ there (an RRULE can ask for one every second).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urljoin
@@ -60,30 +60,44 @@ class IcalSource(ConfiguredSource):
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:
         """Conditional GET of the calendar, then expand and parse it in a worker."""
-        result = await context.fetcher.get(
-            state.url or self.options.url,
-            etag=state.etag,
-            last_modified=state.last_modified,
-            accept=ACCEPT,
-        )
-        if result.not_modified:
-            return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
-        events = await context.pool.run(
-            parse_calendar, result.body, result.url, self.options, context.now()
-        )
-        return Collected(
-            postings=[],
-            events=tuple(events),
-            etag=result.etag,
-            last_modified=result.last_modified,
-            moved_to=result.moved_to,
-        )
+        return await collect_events(context, state, self.options, parse_calendar, ACCEPT)
+
+
+EventParser = Callable[[bytes, str, EventSourceOptions, datetime], tuple[list[Event], int]]
+
+
+async def collect_events(
+    context: CollectContext,
+    state: SourceState,
+    options: EventSourceOptions,
+    parse: EventParser,
+    accept: str,
+) -> Collected:
+    """Conditional GET of an events feed, parsed in a worker into events and a count of the
+    items left out."""
+    result = await context.fetcher.get(
+        state.url or options.url, etag=state.etag, last_modified=state.last_modified,
+        accept=accept,
+    )  # fmt: skip
+    if result.not_modified:
+        return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
+    events, skipped = await context.pool.run(parse, result.body, result.url, options, context.now())
+    note = f"{skipped} item{'' if skipped == 1 else 's'} without a usable start skipped"
+    return Collected(
+        postings=[],
+        events=tuple(events),
+        note=note if skipped else None,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        moved_to=result.moved_to,
+    )
 
 
 def parse_calendar(
     body: bytes, url: str, options: EventSourceOptions, now: datetime
-) -> list[Event]:
-    """The occurrences of a calendar's events from ``now`` to ``options.days_ahead`` days on."""
+) -> tuple[list[Event], int]:
+    """The occurrences of a calendar's events from ``now`` to ``options.days_ahead`` days on,
+    and how many of its events were left out (no start, or repeating hourly or faster)."""
     try:
         calendar = icalendar.Calendar.from_ical(body)
     except (ValueError, IndexError, KeyError) as exc:
@@ -91,19 +105,22 @@ def parse_calendar(
             f"source {options.name}: {url} is not an iCalendar feed ({exc}); check the URL "
             "(it usually ends in .ics or has ?format=ical)"
         ) from exc
-    calendar.subcomponents = [c for c in calendar.subcomponents if _placeable(c)]
+    kept = [c for c in calendar.subcomponents if _placeable(c)]
+    skipped = len(calendar.subcomponents) - len(kept)
+    calendar.subcomponents = kept
     zone = _zone(str(calendar.get("X-WR-TIMEZONE") or options.timezone), options)
     end = now + timedelta(days=options.days_ahead)
     try:
         query = recurring_ical_events.of(calendar, skip_bad_series=True)
         occurrences = _bounded(query.after(now), end)
-        return [
+        events = [
             event
             for component in occurrences
             if (event := to_event(component, url, options, zone)) is not None
         ]
     except (ValueError, TypeError, KeyError, recurring_ical_events.InvalidCalendar) as exc:
         raise FeedFormatError(f"source {options.name}: {url} has a broken event ({exc})") from exc
+    return events, skipped
 
 
 def _placeable(component: Any) -> bool:

@@ -42,7 +42,7 @@ def options(**settings: object) -> EventSourceOptions:
 
 def events_of(name: str, now: datetime, **settings: object) -> list[Event]:
     chosen = options(**settings)
-    return parse_calendar((ICAL / f"{name}.ics").read_bytes(), chosen.url, chosen, now)
+    return parse_calendar((ICAL / f"{name}.ics").read_bytes(), chosen.url, chosen, now)[0]
 
 
 def test_recurring_events_are_expanded_and_exdates_honoured() -> None:
@@ -132,6 +132,10 @@ def test_a_hostile_calendar_yields_safe_events_only() -> None:
     assert next(e for e in found if "Webinar" in e.title).online
     mars = next(e for e in found if e.title == "Python on Mars")
     assert mars.timezone == "America/New_York"  # an unknown TZID falls back to the calendar's
+    chosen = options(city="New York")
+    body = (ICAL / "hostile.ics").read_bytes()
+    _, skipped = parse_calendar(body, chosen.url, chosen, datetime(2026, 12, 1, tzinfo=UTC))
+    assert skipped == 2  # the event without a start and the one every second
 
 
 def test_occurrences_are_capped() -> None:
