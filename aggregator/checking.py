@@ -123,8 +123,15 @@ def _config_summary(config: AppConfig) -> PartCheck:
 
 
 def _check_store(url: str) -> tuple[PartCheck, dict[str, SourceState]]:
-    """Open (or create) the store; its counts, and the source states for conditional GETs."""
+    """Open the store (a SQLite file not yet there is left uncreated); its counts, and the
+    source states for conditional GETs."""
     shown = displayed_url(url)
+    missing = _missing_sqlite_file(url)
+    if missing is not None:
+        if not missing.parent.is_dir():
+            fix = "create the folder, or change storage.url"
+            return PartCheck("store", False, f"{shown}: folder {missing.parent} missing — {fix}"), {}
+        return PartCheck("store", True, f"{shown}: not created yet (the first run creates it)"), {}
     try:
         store = Store(url)
     except StoreError as exc:
@@ -137,6 +144,18 @@ def _check_store(url: str) -> tuple[PartCheck, dict[str, SourceState]]:
         store.close()
     detail = f"{shown}: schema {SCHEMA_VERSION}, {postings} postings, {leads} leads"
     return PartCheck("store", True, detail), states
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL when it does not exist yet (a check must not create it)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
 
 
 def displayed_url(url: str) -> str:

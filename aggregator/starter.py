@@ -55,6 +55,11 @@ class Answers:
     greenhouse: tuple[str, ...] = ()  # board names, as in boards.greenhouse.io/<board>
     lever: tuple[str, ...] = ()  # company names, as in jobs.lever.co/<company>
 
+    @property
+    def has_sources(self) -> bool:
+        """True when a feed, board or company was given (else the sources are examples)."""
+        return bool(self.feeds or self.greenhouse or self.lever)
+
 
 def comma_list(text: str) -> tuple[str, ...]:
     """``"python, sql,"`` -> ``("python", "sql")``."""
@@ -87,7 +92,7 @@ def starter_config(answers: Answers, source_types: Mapping[str, type[SourceOptio
         (
             _HEADER,
             _SETTINGS.format(timezone=yaml_quoted(answers.timezone)),
-            _sources_yaml(sources, example=not _given_sources(answers)),
+            _sources_yaml(sources, example=not answers.has_sources),
             _mentors_yaml(mentor),
             _mentees_yaml(mentee),
         )
@@ -195,15 +200,11 @@ def _first_problem(exc: ValidationError) -> str:
 # --- sources ------------------------------------------------------------------------------
 
 
-def _given_sources(answers: Answers) -> bool:
-    return bool(answers.feeds or answers.greenhouse or answers.lever)
-
-
 def _sources(
     answers: Answers, source_types: Mapping[str, type[SourceOptions]]
 ) -> list[dict[str, str]]:
     """Source entries with unique names, each checked by its type's options model."""
-    feeds = answers.feeds if _given_sources(answers) else EXAMPLE_FEEDS
+    feeds = answers.feeds if answers.has_sources else EXAMPLE_FEEDS
     wanted = [
         *(("rss", "url", "--feed", url, _feed_name(url)) for url in feeds),
         *(("greenhouse", "board", "--greenhouse", board, board) for board in answers.greenhouse),
@@ -276,19 +277,29 @@ schedule:
 
 
 def _sources_yaml(entries: list[dict[str, str]], *, example: bool) -> str:
+    """The ``sources:`` section; ``example``: the entries are examples, written as comments.
+
+    Examples are internet feeds: were they live, the first `leads check` of a machine without
+    a network (or behind a proxy) would fail on sources nobody chose.
+    """
     lines = [
         "# Where postings come from. Every source has a unique `name` and a `type`;",
         "# `enabled: false` keeps a source configured but skips it.",
         "# `leads add-source URL` adds one from a pasted careers, board or feed URL.",
     ]
     if example:
-        lines.append("# These two are examples: replace them with feeds that suit your mentees.")
-    lines.append("sources:")
+        lines += [
+            "# None yet. Two public job feeds, as examples: uncomment them (and delete the `[]`),",
+            "# or replace them with feeds that suit your mentees.",
+            "sources: []",
+        ]
+    else:
+        lines.append("sources:")
     for entry in entries:
-        lines.append(f"  - name: {yaml_quoted(entry['name'])}")
-        lines.append(f"    type: {entry['type']}")
+        entry_lines = [f"  - name: {yaml_quoted(entry['name'])}", f"    type: {entry['type']}"]
         settings = (item for item in entry.items() if item[0] not in ("name", "type"))
-        lines.extend(f"    {key}: {yaml_quoted(value)}" for key, value in settings)
+        entry_lines.extend(f"    {key}: {yaml_quoted(value)}" for key, value in settings)
+        lines.extend("#" + line[1:] if example else line for line in entry_lines)
     return "\n".join(lines) + "\n\n"
 
 

@@ -228,3 +228,11 @@ def test_the_cli_imports_no_matcher_or_renderer_until_a_command_needs_it() -> No
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["digest"], ["collect"], ["run"]])
+def test_help_shows_no_placeholder_for_flags(command: list[str]) -> None:
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "<bool>" not in result.output and "Show this message and exit." in result.output
+    assert max(map(len, result.output.splitlines())) <= 80

@@ -226,8 +226,15 @@ def test_init_with_nothing_given_writes_examples_that_load(tmp_path: Path) -> No
     assert "Add your mentors and mentees" in result.output
     config = load(path)
     assert config.mentors == () and config.mentees == ()
-    assert [s.name for s in config.sources] == ["weworkremotely", "python"]
-    assert "# - id: maria" in path.read_text(encoding="utf-8")
+    assert config.sources == ()  # examples only, as comments: nothing reaches the internet
+    assert "no sources yet" in result.output and "leads add-source URL" in result.output
+    text = path.read_text(encoding="utf-8")
+    assert "# - id: maria" in text
+    assert '# - name: "weworkremotely"' in text and "#   type: rss" in text
+    examples = text.split("sources: []\n")[1].split("\n\n")[0]
+    uncommented = "".join(" " + line[1:] + "\n" for line in examples.splitlines())
+    path.write_text("sources:\n" + uncommented, encoding="utf-8")
+    assert [s.name for s in load(path).sources] == ["weworkremotely", "python"]
 
 
 def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
@@ -382,3 +389,15 @@ def test_cron_refuses_a_schedule_cron_cannot_express(
     message = " ".join(result.output.split())
     assert f"{key}: an interval of" in message and "has no crontab equivalent" in message
     assert "`leads schedule`" in message
+
+
+def test_config_is_accepted_after_the_command_name_too(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    written = CliRunner().invoke(app, ["init", "--config", str(path), "--yes"])
+    assert written.exit_code == 0, written.output
+    assert path.is_file() and not (tmp_path / "config.yaml").exists()
+    checked = CliRunner(env={"COLUMNS": "300"}).invoke(app, ["check", f"--config={path}"])
+    assert checked.exit_code == 0, checked.output
+    assert str(path) in checked.output
+    assert "not created yet" in checked.output
+    assert not (tmp_path / "leads.db").exists()  # check stores nothing, not even an empty store

@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from aggregator import __version__
 from aggregator.core.config import AppConfig, config_path, load_config
@@ -30,11 +31,51 @@ from aggregator.core.models import RunReport
 from aggregator.store import Store
 from sources import option_models
 
+if TYPE_CHECKING:
+    from typer._click import Context as ClickContext  # typer's own copy of click
+
+_CONFIG_FLAGS = ("--config", "-c")
+
+
+def hoist_config(args: list[str]) -> list[str]:
+    """``leads init --config x.yaml`` as ``leads --config x.yaml init``: the config file is
+    a global option, but people write it after the command name too."""
+    start = 0
+    while start < len(args) and args[start].startswith("-"):  # global options, then the command
+        start += 2 if args[start] in _CONFIG_FLAGS else 1
+    if start >= len(args):
+        return args
+    moved: list[str] = []
+    kept: list[str] = []
+    rest = iter(args[start + 1 :])
+    for arg in rest:
+        if arg == "--":
+            kept += [arg, *rest]
+        elif arg in _CONFIG_FLAGS:
+            moved += [arg, next(rest, "")]
+        elif arg.startswith("--config="):
+            moved.append(arg)
+        else:
+            kept.append(arg)
+    return [*args[:start], *moved, args[start], *kept]
+
+
+class _Leads(TyperGroup):
+    """The ``leads`` group, which also takes ``--config`` after the command name."""
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        """Click's parsing, after moving ``--config FILE`` before the command name."""
+        return super().parse_args(ctx, hoist_config(args))
+
+
 app = typer.Typer(
+    cls=_Leads,
     help="Collect job postings and pass the right ones to the people you mentor.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich help marks every flag with a "<bool>" placeholder that takes no value.
+    rich_markup_mode=None,
 )
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

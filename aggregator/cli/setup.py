@@ -224,6 +224,12 @@ def _print_next_steps(path: Path, answers: Answers) -> None:
     out.print(safe(f"Wrote {path.resolve()}."), soft_wrap=True)
     if not answers.mentor_name:
         out.print("Add your mentors and mentees to it (see the commented examples).")
+    if not answers.has_sources:
+        out.print(
+            "It has no sources yet: add one with `leads add-source URL`, or uncomment the "
+            "example feeds (they are on the internet: `leads check` fetches them).",
+            soft_wrap=True,
+        )
     # --config only when a plain `leads` would not find this file by itself.
     flag = "" if config_path(None).resolve() == path.resolve() else f" --config {path}"
     out.print("Next:")
