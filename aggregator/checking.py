@@ -23,6 +23,7 @@ from aggregator.core.config import AppConfig
 from aggregator.core.errors import ConfigError, DeliveryError, FetchError, SourceError, StoreError
 from aggregator.core.fetching import Fetcher
 from aggregator.core.models import FetchStatus, SourceState
+from aggregator.core.wording import counted
 from aggregator.core.workers import CpuPool
 from aggregator.stages.collect import state_for_run
 from aggregator.store import SCHEMA_VERSION, Store
@@ -117,8 +118,8 @@ def _config_summary(config: AppConfig) -> PartCheck:
     return PartCheck(
         "config",
         True,
-        f"{config.path}: {len(config.sources)} sources ({enabled} enabled), "
-        f"{len(config.mentors)} mentors, {len(config.mentees)} mentees",
+        f"{config.path}: {counted(len(config.sources), 'source')} ({enabled} enabled), "
+        f"{counted(len(config.mentors), 'mentor')}, {counted(len(config.mentees), 'mentee')}",
     )
 
 
@@ -129,8 +130,8 @@ def _check_store(url: str) -> tuple[PartCheck, dict[str, SourceState]]:
     missing = _missing_sqlite_file(url)
     if missing is not None:
         if not missing.parent.is_dir():
-            fix = "create the folder, or change storage.url"
-            return PartCheck("store", False, f"{shown}: folder {missing.parent} missing — {fix}"), {}
+            problem = f"folder {missing.parent} missing — create it, or change storage.url"
+            return PartCheck("store", False, f"{shown}: {problem}"), {}
         return PartCheck("store", True, f"{shown}: not created yet (the first run creates it)"), {}
     try:
         store = Store(url)

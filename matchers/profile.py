@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 
-from aggregator.core.models import Mentee, Posting
+from aggregator.core.models import MenteeProfile, Posting
 
 SENIORITIES = ("entry", "junior", "mid", "senior")
 
@@ -60,7 +60,7 @@ class Feedback:
         return cls(tuple(liked), tuple(disliked), frozenset(hidden))
 
 
-def profile_from_mentee(mentee: Mentee, resume_text: str = "") -> Profile:
+def profile_from_mentee(mentee: MenteeProfile, resume_text: str = "") -> Profile:
     """The profile of ``mentee``; ``resume_text`` is the text of its ``resume`` file."""
     return Profile(
         id=mentee.id,

@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 
 from aggregator.core.errors import FeedFormatError, SourceError
 from aggregator.core.fetching import Fetcher
+from sources.ats import company_from_slug
 from sources.rss import FEED_ACCEPT, parse_feed
 
 
@@ -67,6 +68,8 @@ def detect_from_url(url: str) -> Detected | None:
             entry: dict[str, Any] = {"type": kind, key: value}
             if host == "jobs.eu.lever.co":
                 entry["region"] = "eu"
+            if kind == "lever":  # Lever's API names no company: the entry shows where to
+                entry["company_name"] = company_from_slug(value)  # write its proper name
             return Detected(entry, f"{value}-{kind}".lower(), f"a {kind} URL")
     recruitee = _RECRUITEE.match(host)
     if recruitee and recruitee.group(1) not in ("www", "app", "api"):
@@ -90,10 +93,10 @@ async def detect(url: str, fetcher: Fetcher) -> Detected:
     soup = BeautifulSoup(result.body, "html.parser")
     feed = _linked_feed(soup, result.url)
     if feed:
-        return Detected({"type": "rss", "url": feed}, name, f"the page links the feed {feed}")
+        return Detected({"type": "rss", "url": feed}, name, f"a page that links the feed {feed}")
     if _has_job_posting(soup):
         return Detected(
-            {"type": "jsonld", "urls": [result.url]}, name, "the page has JobPosting JSON-LD"
+            {"type": "jsonld", "urls": [result.url]}, name, "a page with JobPosting JSON-LD"
         )
     raise SourceError(
         f"no feed, job board or schema.org JobPosting found at {url}; paste the URL of the "

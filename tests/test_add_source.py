@@ -28,6 +28,8 @@ sources:
 # Mentors come next.
 mentors: []
 """
+# Lever's API names no company, so the entry carries a company_name to correct (README).
+LEVER = {"type": "lever", "company_name": "Acme"}
 
 
 @pytest.mark.parametrize(
@@ -39,9 +41,9 @@ mentors: []
             "https://boards.greenhouse.io/embed/job_board?for=acme",
             {"type": "greenhouse", "board": "acme"},
         ),
-        ("https://jobs.lever.co/acme", {"type": "lever", "company": "acme"}),
-        ("https://jobs.lever.co/acme/0f1e2d3c-aaaa", {"type": "lever", "company": "acme"}),
-        ("https://jobs.eu.lever.co/acme", {"type": "lever", "company": "acme", "region": "eu"}),
+        ("https://jobs.lever.co/acme", {**LEVER, "company": "acme"}),
+        ("https://jobs.lever.co/acme/0f1e2d3c-aaaa", {**LEVER, "company": "acme"}),
+        ("https://jobs.eu.lever.co/acme", {**LEVER, "company": "acme", "region": "eu"}),
         ("https://jobs.ashbyhq.com/acme", {"type": "ashby", "board": "acme"}),
         ("https://apply.workable.com/acme/", {"type": "workable", "account": "acme"}),
         ("https://acme.recruitee.com", {"type": "recruitee", "company": "acme"}),
@@ -100,6 +102,9 @@ def test_page_linking_a_feed_adds_the_feed(config: Path, httpserver: HTTPServer)
         "</head></html>"
     )
     httpserver.expect_request("/careers").respond_with_data(page, content_type="text/html")
+    preview = run(config, httpserver.url_for("/careers"), "--name", "acme-careers", "--dry-run")
+    feed = httpserver.url_for("/feed.xml")
+    assert f"/careers is a page that links the feed {feed}; add this under" in preview.output
     result = run(config, httpserver.url_for("/careers"), "--name", "acme-careers")
     assert result.exit_code == 0, result.output
     added = load_config(config, option_models()).sources[-1]
@@ -123,7 +128,7 @@ def test_page_without_jobs_is_a_clear_error(config: Path, httpserver: HTTPServer
         "<html><p>About us</p></html>", content_type="text/html"
     )
     result = run(config, httpserver.url_for("/about"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error: nothing to fetch again
     assert "no feed, job board or schema.org JobPosting found" in result.output
     assert config.read_text() == CONFIG
 
@@ -139,6 +144,21 @@ def test_page_with_job_posting_json_ld_becomes_a_jsonld_source(
     added = load_config(config, option_models()).sources[-1]
     assert added.type == "jsonld"
     assert list(added.model_dump()["urls"]) == [url]
+    text = config.read_text(encoding="utf-8")  # the page is in the list, before what follows
+    assert text.index(f"      - {url}") < text.index("# Mentors come next.")
+
+
+def test_unreachable_url_is_a_failure_not_a_usage_error(config: Path) -> None:
+    result = run(config, "http://127.0.0.1:9/careers")
+    assert result.exit_code == 1
+    assert config.read_text() == CONFIG
+
+
+def test_lever_entry_carries_the_company_name_to_correct(config: Path) -> None:
+    result = run(config, "https://jobs.lever.co/leverdemo")
+    assert result.exit_code == 0, result.output
+    added = load_config(config, option_models()).sources[-1]
+    assert added.model_dump()["company_name"] == "Leverdemo"
 
 
 def test_known_board_url_is_added_without_fetching(config: Path) -> None:

@@ -99,7 +99,7 @@ def test_collect_only_named_source(tmp_path: Path, base_url: str) -> None:
     assert len(leads(config, "postings", "--format", "jsonl").output.splitlines()) == 5
     unknown = leads(config, "collect", "--source", "nope")
     assert unknown.exit_code == 2
-    assert "no source named nope" in unknown.output
+    assert "no source named 'nope'" in unknown.output
 
 
 def test_postings_jsonl_has_every_field(tmp_path: Path, base_url: str) -> None:

@@ -231,6 +231,10 @@ def test_one_mentor_only(site: tuple[Path, str]) -> None:
     unknown = leads(config, "digest", "--mentor", "nobody")
     assert unknown.exit_code == 2
     assert "no mentor with id 'nobody'" in unknown.output
+    typo = leads(config, "digest", "--mentor", "deV")
+    assert typo.exit_code == 2
+    assert "no mentor with id 'deV' (did you mean 'dev'?)" in typo.output
+    assert "configuration" not in typo.output
 
 
 def test_not_for_me_leads_are_left_out(site: tuple[Path, str]) -> None:

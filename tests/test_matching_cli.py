@@ -86,7 +86,7 @@ def collected(tmp_path: Path, base_url: str) -> Path:
 def test_match_scores_every_mentee_and_explains_why(collected: Path) -> None:
     result = leads(collected, "match")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Scored 2 mentee(s) against all 11"), result.output
+    assert result.output.startswith("Scored 2 mentees against all 11"), result.output
     found = stored_matches(collected)
     sam = [m for m in found if m["mentee"] == "sam-lee"]
     alex = [m for m in found if m["mentee"] == "alex-kim"]
@@ -112,7 +112,7 @@ def test_new_leads_are_scored_incrementally(collected: Path, base_url: str) -> N
     bigger = write_config(collected.parent, base_url, [*FEEDS, "customer-support"])
     assert leads(bigger, "collect").exit_code == 0
     result = leads(bigger, "match")
-    assert result.output.startswith("Scored 2 against 27 new lead(s);"), result.output
+    assert result.output.startswith("Scored 2 against 27 new leads;"), result.output
     after = {(m["mentee"], m["lead"]) for m in stored_matches(bigger)}
     assert before <= after  # earlier matches are kept
 
@@ -146,7 +146,7 @@ def test_a_much_larger_corpus_refits_the_model_and_rescores(collected: Path, bas
     bigger = write_config(collected.parent, base_url, [*FEEDS, "full-stack-programming"])
     assert leads(bigger, "collect").exit_code == 0
     result = leads(bigger, "match")
-    assert "Scored 2 mentee(s) against all" in result.output
+    assert "Scored 2 mentees against all" in result.output
     assert "(model refitted)" in result.output
 
 
@@ -155,7 +155,7 @@ def test_changed_profile_is_rescored_alone(collected: Path, base_url: str) -> No
     changed = MENTEES.replace("skills: [python, django, postgresql, docker]", "skills: [go, kafka]")
     config = write_config(collected.parent, base_url, FEEDS, mentees=changed)
     result = leads(config, "match")
-    assert result.output.startswith("Scored 1 mentee(s) against all"), result.output
+    assert result.output.startswith("Scored 1 mentee against all"), result.output
     assert "refitted" not in result.output
 
 
@@ -165,13 +165,18 @@ def test_not_for_me_hides_the_lead_and_is_rescored(collected: Path) -> None:
     said = leads(collected, "feedback", "sam-lee", str(top["lead"]), "not_for_me")
     assert said.exit_code == 0, said.output
     result = leads(collected, "match")
-    assert "Scored 1 mentee(s)" in result.output
+    assert "Scored 1 mentee" in result.output
     sam_leads = {m["lead"] for m in stored_matches(collected) if m["mentee"] == "sam-lee"}
     assert top["lead"] not in sam_leads
 
 
 def test_feedback_on_unknown_lead_or_mentee_is_an_error(collected: Path) -> None:
-    assert leads(collected, "feedback", "sam-lee", "99999", "interested").exit_code == 2
+    unknown_lead = leads(collected, "feedback", "sam-lee", "99999", "interested")
+    assert unknown_lead.exit_code == 2
+    assert "error: no lead with id 99999 — `leads matches` lists lead ids" in unknown_lead.output
+    assert "configuration" not in unknown_lead.output
+    typo = leads(collected, "feedback", "sam-le", "1", "interested")
+    assert "no mentee with id 'sam-le' (did you mean 'sam-lee'?)" in typo.output
     assert leads(collected, "feedback", "nobody", "1", "interested").exit_code == 2
 
 
@@ -272,3 +277,16 @@ def test_postings_without_words_are_skipped_and_counted_never_fatal(
     assert report.matches_stored > 0
     matched = {m["url"] for m in stored_matches(config)}
     assert not matched & {"https://jobs.example/1", "https://jobs.example/2"}
+
+
+def test_rank_needs_no_email_or_mentor(rank_files: tuple[Path, Path]) -> None:
+    postings, mentees = rank_files
+    mentees.write_text(
+        "mentees:\n  - {name: Sam Lee, skills: [python, sql, airflow], roles: [data engineer]}\n",
+        encoding="utf-8",
+    )
+    result = rank(postings, mentees, "--format", "jsonl", "--top", "2")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["mentee"] for line in result.output.splitlines()] == ["sam-lee"] * 2
+    mentees.write_text("mentees:\n  - {name: A, email: not-an-address}\n", encoding="utf-8")
+    assert "mentees[0].email" in rank(postings, mentees).output  # still checked when given

@@ -422,7 +422,10 @@ def test_schedule_collects_at_start_sends_due_digests_and_stops_cleanly_on_sigte
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=WAIT)
     assert process.returncode == 0, "".join(seen) + stderr
-    assert "Scheduling 3 job(s)" in stdout and stdout.rstrip().endswith("Stopped.")
+    assert "Scheduling 3 jobs" in stdout and stdout.rstrip().endswith("Stopped.")
+    logged = "".join(seen) + stderr
+    assert "collect: done" in logged  # the service's own record of work
+    assert "apscheduler" not in logged  # not the scheduler's bookkeeping ("Adding job…")
     assert counts(tmp_path) == clean_run
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
 

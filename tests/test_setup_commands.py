@@ -76,7 +76,9 @@ sources:
     assert row(out, "down").startswith(f"down rss no cannot connect to http://127.0.0.1:{closed}")
     assert row(out, "resting") == "resting rss - disabled (enabled: false) -"
     assert row(out, "config").startswith(f"config ok {config}: 4 sources (3 enabled)")
-    assert row(out, "store").startswith(f"store ok sqlite:///{tmp_path / 'leads.db'}: schema")
+    assert row(out, "store") == (
+        f"store ok sqlite:///{tmp_path / 'leads.db'}: not created yet (the first run creates it)"
+    )
     assert row(out, "delivery") == f"delivery ok outbox {tmp_path / 'outbox'} writable " + (
         "(created with the first digest)"
     )
@@ -91,7 +93,7 @@ def test_check_stores_nothing_and_sends_the_stored_validators(tmp_path: Path, fe
     assert first.exit_code == 0, first.output
     assert row(first.output, "wwr") == "wwr rss yes fetched 5"
     database = f"sqlite:///{tmp_path / 'leads.db'}"
-    assert snapshot(database) == ({}, [])  # no postings, no source state
+    assert not (tmp_path / "leads.db").exists()  # not even an empty store
     assert leads(config, "collect").exit_code == 0
     collected = snapshot(database)
     again = leads(config, "check")
@@ -401,3 +403,14 @@ def test_config_is_accepted_after_the_command_name_too(tmp_path: Path) -> None:
     assert str(path) in checked.output
     assert "not created yet" in checked.output
     assert not (tmp_path / "leads.db").exists()  # check stores nothing, not even an empty store
+
+
+def test_check_counts_in_english(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "mentors: [{id: m, name: M, email: m@example.org}]\n"
+        "mentees: [{name: E, email: e@example.org, mentor: m, skills: [sql]}]\n",
+    )
+    result = leads(path, "check")
+    assert result.exit_code == 0, result.output
+    assert "0 sources (0 enabled), 1 mentor, 1 mentee" in result.output

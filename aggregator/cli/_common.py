@@ -8,10 +8,11 @@ configuration error.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -26,7 +27,7 @@ from typer.core import TyperGroup
 
 from aggregator import __version__
 from aggregator.core.config import AppConfig, config_path, load_config
-from aggregator.core.errors import ConfigError, LeadsError
+from aggregator.core.errors import ConfigError, LeadsError, UsageError
 from aggregator.core.models import RunReport
 from aggregator.store import Store
 from sources import option_models
@@ -183,6 +184,22 @@ def open_store(config: AppConfig) -> Iterator[Store]:
 def safe(value: object) -> Text:
     """Untrusted text for the terminal: no rich markup, no escape sequences."""
     return Text(_CONTROL_CHARS.sub("", "" if value is None else str(value)))
+
+
+def refuse_unknown(what: str, wanted: Iterable[str], known: Iterable[str], *, fix: str) -> None:
+    """A UsageError naming each wanted id that is not known, with the nearest known one.
+
+    ``what`` reads before the ids: "no mentor with id 'marai' (did you mean 'maria'?)".
+    """
+    choices = sorted(set(known))
+    unknown = sorted(set(wanted) - set(choices))
+    if not unknown:
+        return
+    named = []
+    for wrong in unknown:
+        near = difflib.get_close_matches(wrong, choices, n=1)
+        named.append(f"{wrong!r} (did you mean {near[0]!r}?)" if near else repr(wrong))
+    raise UsageError(f"no {what} {', '.join(named)}", fix=fix)
 
 
 def report_failures(report: RunReport) -> None:

@@ -27,11 +27,12 @@ from aggregator.cli._common import (
     load,
     open_store,
     out,
+    refuse_unknown,
     report_failures,
     safe,
 )
 from aggregator.core.config import AppConfig
-from aggregator.core.errors import ConfigError
+from aggregator.core.errors import UsageError
 from aggregator.core.models import (
     FetchStatus,
     RunReport,
@@ -56,13 +57,9 @@ def collect(
     """Fetch every enabled source and store new and changed postings."""
     with errors_handled():
         config = load()
-        unknown = set(source or []) - {s.name for s in config.sources}
-        if unknown:
-            raise ConfigError(
-                f"no source named {', '.join(sorted(unknown))}",
-                file=str(config.path),
-                fix="see `leads sources` for the configured names",
-            )
+        names = [s.name for s in config.sources]
+        fix = f"`leads sources` lists the names configured in {config.path}"
+        refuse_unknown("source named", source or [], names, fix=fix)
         with open_store(config) as store:
             report = run_collect(config, store, clock, only=source, quiet=quiet)
     if not quiet and out.is_terminal:
@@ -219,7 +216,7 @@ def parse_since(value: str, now: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ConfigError(
+        raise UsageError(
             f"--since {value!r} is not a date",
             fix="write it as YYYY-MM-DD, or as 7d for 7 days ago",
         ) from exc

@@ -17,9 +17,9 @@ from aggregator.cli._common import (
     load,
     open_store,
     out,
+    refuse_unknown,
     safe,
 )
-from aggregator.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from aggregator.stages.digest import DigestOutcome
@@ -43,12 +43,9 @@ def digest(
 
     with errors_handled():
         config = load()
-        if mentor is not None and mentor not in {m.id for m in config.mentors}:
-            raise ConfigError(
-                f"no mentor with id {mentor!r}",
-                file=str(config.path),
-                fix="mentor ids are listed under `mentors:`",
-            )
+        ids = [m.id for m in config.mentors]
+        fix = f"mentor ids are listed under `mentors:` in {config.path}"
+        refuse_unknown("mentor with id", [mentor] if mentor else [], ids, fix=fix)
         with open_store(config) as store:
             report = digest_stage.deliver(
                 config, store, clock, mentor=mentor, dry_run=dry_run, preview=preview

@@ -26,11 +26,13 @@ from aggregator.cli._common import (
     load,
     open_store,
     out,
+    refuse_unknown,
     safe,
 )
 from aggregator.core.config import AppConfig, MatchingConfig, load_mentees
-from aggregator.core.errors import ConfigError
+from aggregator.core.errors import UsageError
 from aggregator.core.models import Posting, Verdict
+from aggregator.core.wording import counted
 
 if TYPE_CHECKING:
     from aggregator.stages.match import MatchReport
@@ -59,11 +61,14 @@ def match_summary(report: MatchReport) -> str:
         return "Nothing new to score."
     done = []
     if report.rescored:
-        done.append(f"{len(report.rescored)} mentee(s) against all {report.leads} leads")
+        everyone = counted(len(report.rescored), "mentee")
+        done.append(f"{everyone} against all {counted(report.leads, 'lead')}")
     if report.updated:
-        done.append(f"{len(report.updated)} against {report.new_leads_scored} new lead(s)")
+        new_leads = counted(report.new_leads_scored, "new lead")
+        done.append(f"{len(report.updated)} against {new_leads}")
     refit = " (model refitted)" if report.refitted else ""
-    return f"Scored {' and '.join(done)}{refit}; stored {report.matches_stored} matches."
+    stored = counted(report.matches_stored, "match", "matches")
+    return f"Scored {' and '.join(done)}{refit}; stored {stored}."
 
 
 # scikit-learn and SciPy take most of a second to import; commands that do not match
@@ -81,13 +86,11 @@ def _matching_offline() -> ModuleType:
 
 
 def _check_mentees(config: AppConfig, wanted: list[str] | None) -> None:
-    unknown = sorted(set(wanted or []) - {m.id for m in config.mentees})
-    if unknown:
-        raise ConfigError(
-            f"no mentee with id {', '.join(unknown)}",
-            file=str(config.path),
-            fix="mentee ids are listed under `mentees:` (an id defaults to a slug of the name)",
-        )
+    fix = (
+        f"mentee ids are listed under `mentees:` in {config.path} (an id defaults to a slug "
+        "of the name)"
+    )
+    refuse_unknown("mentee with id", wanted or [], [m.id for m in config.mentees], fix=fix)
 
 
 @app.command()
@@ -217,6 +220,6 @@ def feedback(
         _check_mentees(config, [mentee])
         with open_store(config) as store:
             if lead not in store.representatives([lead]):
-                raise ConfigError(f"no lead with id {lead}", fix="see `leads matches` for lead ids")
+                raise UsageError(f"no lead with id {lead}", fix="`leads matches` lists lead ids")
             store.record_feedback(mentee, lead, verdict, clock())
     out.print(f"Recorded: {mentee} says {verdict.value} to lead {lead}.")

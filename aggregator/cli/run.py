@@ -34,6 +34,7 @@ from aggregator.core.errors import ConfigError, RunLockedError
 from aggregator.core.models import Mentor
 from aggregator.core.private_files import PrivateRotatingFileHandler, make_private_folder
 from aggregator.core.schedule_expressions import Schedule, parse_schedule
+from aggregator.core.wording import counted
 
 if TYPE_CHECKING:
     from aggregator.runner import RunOutcome
@@ -104,8 +105,8 @@ def _print_run_summary(outcome: RunOutcome) -> None:
     if collected is not None:
         out.print(
             f"collect: {collected.total('new')} new, {collected.total('updated')} updated, "
-            f"{collected.total('unchanged')} unchanged postings from {len(collected.sources)} "
-            f"sources ({len(collected.failures)} failed)"
+            f"{collected.total('unchanged')} unchanged postings from "
+            f"{counted(len(collected.sources), 'source')} ({len(collected.failures)} failed)"
         )
         report_failures(collected)
     if matched is not None:
@@ -145,6 +146,9 @@ def schedule(
             return
         log_to_file(config)
         logging.getLogger().setLevel(logging.INFO)  # a service's log is its record of work
+        # ... of its work, not of APScheduler's bookkeeping ("Adding job tentatively…").
+        bookkeeping = logging.INFO if State.verbose else logging.WARNING
+        logging.getLogger("apscheduler").setLevel(bookkeeping)
         stop = threading.Event()
 
         def run_job(spec: service.JobSpec) -> None:
@@ -153,7 +157,8 @@ def schedule(
             if not outcome.ok:
                 log.warning("%s finished with failures (see above)", spec.name)
 
-        out.print(f"Scheduling {len(specs)} job(s); Ctrl-C or SIGTERM stops after the current step")
+        jobs = counted(len(specs), "job")
+        out.print(f"Scheduling {jobs}; Ctrl-C or SIGTERM stops after the current step")
         # Collect at once: a service that was just (re)started should not sit idle for hours.
         scheduler = service.build_scheduler(
             config, specs, run_job, stop=stop, now=clock(), run_at_start={"collect"}

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from aggregator.cli._common import (
     EXIT_FAILURES,
+    EXIT_USAGE,
     State,
     app,
     clock,
@@ -31,7 +32,7 @@ from aggregator.core.config import (
     source_entry_yaml,
     unique_source_name,
 )
-from aggregator.core.errors import LeadsError, SourceError
+from aggregator.core.errors import FetchError, LeadsError, SourceError
 from aggregator.core.fetching import Fetcher
 from aggregator.core.schedule_expressions import check_timezone
 from sources import option_models
@@ -260,9 +261,12 @@ def add_source(
         config = load()
         try:
             found = asyncio.run(_detect(url, config))
-        except SourceError as exc:
+        except FetchError as exc:  # the page may answer next time
             err.print(Text(f"error: {exc}", style="red"))
             raise typer.Exit(EXIT_FAILURES) from exc
+        except SourceError as exc:  # it answered, with nothing a source can read
+            err.print(Text(f"error: {exc}", style="red"))
+            raise typer.Exit(EXIT_USAGE) from exc
         entry = {"name": unique_source_name(config, name or found.suggested_name), **found.entry}
         if dry_run:
             out.print(safe(f"# {url} is {found.reason}; add this under `sources:`"))

@@ -19,16 +19,16 @@ import typing
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from aggregator.core.errors import ConfigError
-from aggregator.core.models import DEFAULT_REPOST_WINDOW_DAYS, Mentee, Mentor
+from aggregator.core.models import DEFAULT_REPOST_WINDOW_DAYS, Mentee, MenteeProfile, Mentor
 from aggregator.core.schedule_expressions import check_timezone, parse_schedule
 
 DEFAULT_CONFIG_NAME = "config.yaml"
@@ -298,13 +298,25 @@ def load_config(path: Path, source_types: Mapping[str, type[SourceOptions]]) -> 
     return config
 
 
+AnyMentee = TypeVar("AnyMentee", bound=MenteeProfile)
+
+
+class _StandaloneMentee(MenteeProfile):
+    """A mentee of a standalone file: an offline ranking needs no email and no mentor, but a
+    file shared with the config may carry them."""
+
+    email: EmailStr | None = None
+    mentor: str | None = None
+
+
 class _MenteesFile(BaseModel):
     model_config = _STRICT
-    mentees: tuple[Mentee, ...]
+    mentees: tuple[_StandaloneMentee, ...]
 
 
-def load_mentees(path: Path) -> tuple[Mentee, ...]:
-    """Mentees from a standalone ``{mentees: [...]}`` file, checked like the config's."""
+def load_mentees(path: Path) -> tuple[MenteeProfile, ...]:
+    """Mentees from a standalone ``{mentees: [...]}`` file, checked like the config's, except
+    that ``email`` and ``mentor`` may be left out."""
     document, tree = _read_data(path)
     data = _resolve_env(document if document is not None else {}, (), path, tree)
     try:
@@ -316,8 +328,8 @@ def load_mentees(path: Path) -> tuple[Mentee, ...]:
 
 
 def resolve_resumes(
-    mentees: tuple[Mentee, ...], path: Path, tree: Any, prefix: Loc
-) -> tuple[Mentee, ...]:
+    mentees: tuple[AnyMentee, ...], path: Path, tree: Any, prefix: Loc
+) -> tuple[AnyMentee, ...]:
     """Résumé paths made absolute (relative to the YAML file); a missing file is an error."""
     resolved = []
     for index, mentee in enumerate(mentees):
@@ -833,9 +845,32 @@ def _open_like(draft: Path, original: Path) -> typing.TextIO:
 
 
 def _move_trailing_comment(previous: Any, added: CommentedMap) -> None:
-    """Comments after the last source belong to what follows, so they move below the new one."""
-    if not isinstance(previous, CommentedMap) or not previous:
+    """Comments after the last source belong to what follows, so they move below the new one.
+
+    ruamel.yaml keeps such a comment on the last scalar of the entry: on its last key, or on
+    the last item when that key holds a list (a jsonld source's ``urls``).
+    """
+    found = _trailing_comment(previous)
+    if found is None:
         return
-    comment = previous.ca.items.pop(list(previous.keys())[-1], None)
-    if comment:
-        added.ca.items[list(added.keys())[-1]] = comment
+    holder, position, token = found
+    del holder.ca.items[position]
+    last_key = list(added.keys())[-1]
+    if isinstance(added[last_key], list):
+        items = added[last_key] = CommentedSeq(added[last_key])
+        items.ca.items[len(items) - 1] = [token, None, None, None]
+    else:
+        added.ca.items[last_key] = [None, None, token, None]
+
+
+def _trailing_comment(entry: Any) -> tuple[CommentedMap | CommentedSeq, Any, Any] | None:
+    """Where the comment after ``entry`` is kept (mapping or list, key or index), and it."""
+    if not isinstance(entry, CommentedMap) or not entry:
+        return None
+    last_key = list(entry.keys())[-1]
+    value = entry[last_key]
+    if isinstance(value, CommentedSeq) and value:
+        item = value.ca.items.get(len(value) - 1)
+        return (value, len(value) - 1, item[0]) if item and item[0] is not None else None
+    item = entry.ca.items.get(last_key)
+    return (entry, last_key, item[2]) if item and item[2] is not None else None

@@ -2,6 +2,7 @@
 
     LeadsError                  anything the project raises on purpose
     ├── ConfigError             the configuration cannot be used (exit code 2)
+    ├── UsageError              a command was given something that names nothing (exit code 2)
     ├── SourceError             one source could not be collected this run
     │   ├── FetchError          network or HTTP trouble (timeout, 4xx/5xx, too large, redirects)
     │   └── FeedFormatError     the body is not what the source expects (bad XML, HTML, empty)
@@ -47,6 +48,15 @@ class ConfigError(LeadsError):
         if self.fix:
             text += f" — {self.fix}"
         return text
+
+
+class UsageError(LeadsError):
+    """A command-line value names nothing: an unknown lead or mentor id, a date that is none."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        self.reason = message
+        self.fix = fix
+        super().__init__(f"{message} — {fix}" if fix else message)
 
 
 class SourceError(LeadsError):

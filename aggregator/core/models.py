@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
@@ -338,15 +338,13 @@ class Exclusions(BaseModel):
     keywords: tuple[str, ...] = ()
 
 
-class Mentee(BaseModel):
-    """Someone whose skills and wishes postings are matched against."""
+class MenteeProfile(BaseModel):
+    """What matching knows of a mentee: skills and wishes (enough for an offline ranking)."""
 
     model_config = _STRICT
 
     id: str = ""  # defaults to a slug of the name
     name: NonEmpty
-    email: EmailStr
-    mentor: NonEmpty  # a mentor's id or email
     skills: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     resume: str | None = None  # path, relative to the file that names it
@@ -357,10 +355,18 @@ class Mentee(BaseModel):
     min_score: Annotated[float, Field(ge=0, le=1)] | None = None
 
     @model_validator(mode="after")
-    def _default_id(self) -> Mentee:
+    def _default_id(self) -> Self:
         if not self.id:
             object.__setattr__(self, "id", slugify(self.name))
         return self
+
+
+class Mentee(MenteeProfile):
+    """Someone whose skills and wishes postings are matched against, and whose mentor gets
+    the digest."""
+
+    email: EmailStr
+    mentor: NonEmpty  # a mentor's id or email
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from aggregator.core.models import Match, Mentee, Posting
+from aggregator.core.models import Match, MenteeProfile, Posting
 from aggregator.stages.resumes import read_resume
 from matchers import TfidfMatcher, profile_from_mentee
 
 
 def rank_offline(
-    mentees: Sequence[Mentee],
+    mentees: Sequence[MenteeProfile],
     postings: Sequence[tuple[str, Posting]],
     *,
     top: int,
