@@ -74,8 +74,14 @@ def write_demo_config(output: Path, base_url: str) -> Path:
     return path
 
 
-def run_demo(output: Path, now: Callable[[], datetime]) -> DemoResult:
-    """Serve the bundled feeds on 127.0.0.1, collect them into ``output``/leads.db, match."""
+def run_demo(
+    output: Path,
+    now: Callable[[], datetime],
+    on_step: Callable[[str], object] = lambda step: None,
+) -> DemoResult:
+    """Serve the bundled feeds on 127.0.0.1, collect them into ``output``/leads.db, match.
+
+    ``on_step`` hears what is being done ("collecting …"), for a progress display."""
     # One instant for the whole demo: the recordings' ages are fixed against it.
     moment = now()
     served = output / "recordings"
@@ -88,12 +94,15 @@ def run_demo(output: Path, now: Callable[[], datetime]) -> DemoResult:
         config = load_config(write_demo_config(output, base_url), option_models())
         store = Store(config.database_url)
         try:
+            on_step(f"collecting {len(config.sources)} recorded feeds and job boards")
             report = collect_stage.collect(config, store, lambda: moment)
             stored = sum(store.posting_counts().values())
+            on_step(f"matching {stored} postings to {len(config.mentees)} mentees")
             matched = match_stage.match(config, store, lambda: moment)
             best: dict[str, list[StoredMatch]] = {}
             for found in store.matches():
                 best.setdefault(found.mentee, []).append(found)
+            on_step("writing the digests")
             digests = digest_stage.deliver(config, store, lambda: moment)
         finally:
             store.close()

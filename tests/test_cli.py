@@ -16,6 +16,7 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from aggregator import __version__
+from aggregator.cli import _common as common
 from aggregator.cli import app
 from aggregator.cli import collect as collect_commands
 from aggregator.loopback import serve_directory
@@ -186,11 +187,17 @@ def test_collect_on_a_terminal_shows_summary_table(
     assert quiet.getvalue() == ""
 
 
-def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
+def test_demo_runs_the_whole_pipeline_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = io.StringIO()  # where the progress goes when a person watches
+    monkeypatch.setattr(common, "out", Console(file=screen, force_terminal=True, width=200))
     result = CliRunner(env={"COLUMNS": "200"}).invoke(
         app, ["demo", "--output", str(tmp_path / "demo")], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
+    for step in ("collecting 16 recorded feeds", "postings to 4 mentees", "writing the digests"):
+        assert step in screen.getvalue()
     assert "Collected 577 new postings from 16 recorded feeds and job boards" in result.output
     assert "matched them to 4 mentees" in result.output
     output = " ".join(result.output.split())
@@ -236,3 +243,53 @@ def test_help_shows_no_placeholder_for_flags(command: list[str]) -> None:
     assert result.exit_code == 0, result.output
     assert "<bool>" not in result.output and "Show this message and exit." in result.output
     assert max(map(len, result.output.splitlines())) <= 80
+
+
+def test_tables_fit_an_80_column_terminal_without_breaking_words(
+    tmp_path: Path, base_url: str
+) -> None:
+    down = '  - {name: down, type: rss, url: "http://127.0.0.1:9/a/rather/long/path/to/jobs.rss"}\n'
+    config = write_config(tmp_path, base_url, down)
+    assert leads(config, "collect").exit_code == 1
+    narrow = CliRunner(env={"COLUMNS": "80"})
+    for command in ("sources", "postings"):
+        result = narrow.invoke(app, ["--config", str(config), command], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert max(map(len, lines)) <= 80, result.output
+        titles = {
+            p["title"]
+            for p in map(json.loads, leads(config, "postings", "-f", "jsonl").output.splitlines())
+        }
+        words = {w for title in titles for w in title.split() if len(w) > 3}
+        shown = {w.strip("│") for line in lines for w in line.split()}
+        for word in shown:
+            # a word is shown whole, or cut with an ellipsis: never broken over two lines
+            broken = [w for w in words if w.startswith(word) and w != word]
+            assert not broken or word in words, (word, broken)
+    error_rows = [
+        line
+        for line in narrow.invoke(app, ["--config", str(config), "sources"]).output.splitlines()
+        if "down" in line or "cannot connect" in line
+    ]
+    assert len(error_rows) == 1 and "…" in error_rows[0]  # the error is one line, cut short
+
+
+def test_match_and_digest_show_progress_on_a_terminal_only(
+    tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path, base_url)
+    people = "mentors: [{id: m, name: M, email: m@example.org}]\n"
+    people += "mentees: [{name: E, email: e@example.org, mentor: m, skills: [design]}]\n"
+    config.write_text(config.read_text(encoding="utf-8") + people, encoding="utf-8")
+    assert leads(config, "collect").exit_code == 0
+    screen = io.StringIO()
+    monkeypatch.setattr(common, "out", Console(file=screen, force_terminal=True, width=200))
+    assert leads(config, "match").exit_code == 0
+    assert leads(config, "digest", "--dry-run").exit_code == 0
+    assert "matching leads to mentees" in screen.getvalue()
+    assert "composing and sending digests" in screen.getvalue()
+    quiet = io.StringIO()
+    monkeypatch.setattr(common, "out", Console(file=quiet, width=200))  # a pipe
+    assert leads(config, "match").exit_code == 0
+    assert quiet.getvalue() == ""

@@ -12,7 +12,7 @@ import difflib
 import logging
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
@@ -181,9 +182,47 @@ def open_store(config: AppConfig) -> Iterator[Store]:
         store.close()
 
 
+@contextmanager
+def busy(message: str) -> Iterator[Callable[[str], None]]:
+    """A spinner saying ``message`` while a person watches (nothing in a pipe or a cron
+    mail); yields a function that changes what it says, for commands of several steps."""
+    if not out.is_terminal:
+        yield lambda _: None
+        return
+    with out.status(message) as status:
+        yield status.update
+
+
 def safe(value: object) -> Text:
     """Untrusted text for the terminal: no rich markup, no escape sequences."""
     return Text(_CONTROL_CHARS.sub("", "" if value is None else str(value)))
+
+
+def listing(
+    title: str,
+    *columns: str,
+    one_line: Collection[str] = (),
+    links: Collection[str] = (),
+    numbers: Collection[str] = (),
+) -> Table:
+    """A table that fits the terminal: cells wrap only at spaces and a word too long for its
+    column ends in "…". ``one_line`` columns (ids, names, errors) never wrap; ``links`` fold
+    anywhere, since a URL cut short leads nowhere; ``numbers`` are right-aligned."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(
+            column,
+            overflow="fold" if column in links else "ellipsis",
+            no_wrap=column in one_line or column in numbers,
+            justify="right" if column in numbers else "left",
+        )
+    return table
+
+
+def safe_line(value: object) -> Text:
+    """Untrusted text for one table cell line: :func:`safe`, with line breaks and runs of
+    spaces made single spaces (a server's multi-line error stays one row)."""
+    return safe(" ".join(safe(value).plain.split()))
 
 
 def refuse_unknown(what: str, wanted: Iterable[str], known: Iterable[str], *, fix: str) -> None:

@@ -24,12 +24,14 @@ from aggregator.cli._common import (
     err,
     errors_handled,
     iso,
+    listing,
     load,
     open_store,
     out,
     refuse_unknown,
     report_failures,
     safe,
+    safe_line,
 )
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import UsageError
@@ -95,22 +97,21 @@ def run_collect(
 
 def summary_table(report: RunReport) -> Table:
     """Per source: new, updated, unchanged, and why it failed."""
-    table = Table(title="Collected", title_justify="left")
-    table.add_column("source")
-    for column in ("new", "updated", "unchanged"):
-        table.add_column(column, justify="right")
-    table.add_column("status")
+    counts = ("new", "updated", "unchanged")
+    table = listing(
+        "Collected", "source", *counts, "status", one_line=("source", "status"), numbers=counts
+    )
     for s in report.sources:
         status = {
             FetchStatus.OK: Text("ok", style="green"),
             FetchStatus.NOT_MODIFIED: Text("not modified", style="dim"),
-            FetchStatus.SKIPPED: Text("skipped: " + (s.error or ""), style="dim"),
+            FetchStatus.SKIPPED: Text("skipped: " + safe_line(s.error).plain, style="dim"),
             FetchStatus.FAILED: Text("failed", style="red"),
         }[s.status]
         if s.moved_to:
-            status.append(f" (moved to {s.moved_to})", style="yellow")
+            status.append(f" (moved to {safe_line(s.moved_to).plain})", style="yellow")
         if s.note:
-            status.append(f" ({s.note})", style="yellow")
+            status.append(f" ({safe_line(s.note).plain})", style="yellow")
         table.add_row(safe(s.name), str(s.new), str(s.updated), str(s.unchanged), status)
     table.add_row(
         Text("total", style="bold"),
@@ -133,8 +134,8 @@ def sources() -> None:
         with open_store(config) as store:
             states = {s.name: s for s in store.source_states()}
             counts = store.posting_counts()
-    table = Table(title="Sources", title_justify="left")
-    for column in (
+    table = listing(
+        "Sources",
         "name",
         "type",
         "last success",
@@ -142,8 +143,9 @@ def sources() -> None:
         "stored",
         "failures",
         "last error",
-    ):
-        table.add_column(column, overflow="fold")
+        one_line=("name", "type", "last success", "last error"),
+        numbers=("last items", "stored", "failures"),
+    )
     for options in config.sources:
         state = states.get(options.name)
         name = safe(options.name)
@@ -156,7 +158,7 @@ def sources() -> None:
             str(state.last_item_count) if state else "-",
             str(counts.get(options.name, 0)),
             _failures(state),
-            safe(state.last_error if state and state.last_error else ""),
+            safe_line(state.last_error if state and state.last_error else ""),
         )
     out.print(table)
     for state in (states[o.name] for o in config.sources if o.name in states):
@@ -260,9 +262,13 @@ def _write_csv(records: list[dict[str, Any]]) -> None:
 
 
 def _postings_table(records: list[dict[str, Any]]) -> Table:
-    table = Table(title="Postings", title_justify="left")
-    for column in ("id", "lead", "first seen", "source", "title", "company", "location", "links"):
-        table.add_column(column, overflow="fold")
+    table = listing(
+        "Postings",
+        *("id", "lead", "first seen", "source", "title", "company", "location", "links"),
+        one_line=("first seen", "source"),
+        numbers=("id", "lead"),
+        links=("links",),
+    )
     for r in records:
         remote = r["remote"] and "remote" not in r["location"].lower()
         table.add_row(

@@ -10,6 +10,7 @@ import typer
 from aggregator.cli._common import (
     EXIT_FAILURES,
     app,
+    busy,
     clock,
     errors_handled,
     out,
@@ -33,8 +34,8 @@ def demo(
     # The demo matches: see _matching() on import cost.
     from aggregator.demo import RECORDED_BETWEEN, run_demo
 
-    with errors_handled():
-        result = run_demo(output, clock)
+    with errors_handled(), busy("starting the demo") as say:
+        result = run_demo(output, clock, on_step=say)
     report = result.report
     out.print(summary_table(report))
     out.print(

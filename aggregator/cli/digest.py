@@ -11,6 +11,7 @@ from rich.text import Text
 from aggregator.cli._common import (
     EXIT_FAILURES,
     app,
+    busy,
     clock,
     err,
     errors_handled,
@@ -46,7 +47,7 @@ def digest(
         ids = [m.id for m in config.mentors]
         fix = f"mentor ids are listed under `mentors:` in {config.path}"
         refuse_unknown("mentor with id", [mentor] if mentor else [], ids, fix=fix)
-        with open_store(config) as store:
+        with open_store(config) as store, busy("composing and sending digests"):
             report = digest_stage.deliver(
                 config, store, clock, mentor=mentor, dry_run=dry_run, preview=preview
             )

@@ -20,9 +20,11 @@ from aggregator.cli._common import (
     MatchFormat,
     State,
     app,
+    busy,
     clock,
     errors_handled,
     iso,
+    listing,
     load,
     open_store,
     out,
@@ -48,7 +50,7 @@ def match(
     with errors_handled():
         config = load()
         _check_mentees(config, mentee)
-        with open_store(config) as store:
+        with open_store(config) as store, busy("matching leads to mentees"):
             report = _matching().match(config, store, clock, only=mentee)
     out.print(match_summary(report))
 
@@ -134,9 +136,13 @@ def ranking_table(
     mentee: str, rows: list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]]
 ) -> Table:
     """One mentee's ranked leads: score, posting, why it matched and what to brush up on."""
-    table = Table(title=f"Leads for {mentee}", title_justify="left")
-    for column in ("#", "score", "lead", "title", "company", "location", "why", "brush up on"):
-        table.add_column(column, overflow="fold")
+    table = listing(
+        f"Leads for {mentee}",
+        *("#", "score", "lead", "title", "company", "location", "why", "brush up on", "link"),
+        one_line=("lead",),
+        numbers=("#", "score"),
+        links=("link",),
+    )
     for rank, (key, posting, score, why, gaps) in enumerate(rows, start=1):
         table.add_row(
             str(rank),
@@ -147,6 +153,7 @@ def ranking_table(
             safe(posting.location + (" (remote)" if posting.remote else "")),
             safe(", ".join(why)),
             safe(", ".join(gaps)),
+            safe(posting.url),
         )
     return table
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,12 +17,15 @@ from aggregator.cli._common import (
     EXIT_USAGE,
     State,
     app,
+    busy,
     clock,
     err,
     errors_handled,
+    listing,
     load,
     out,
     safe,
+    safe_line,
 )
 from aggregator.core.config import (
     AppConfig,
@@ -51,7 +53,7 @@ def check() -> None:
 
     with errors_handled():
         config = load()
-        with _busy(f"checking {len(config.enabled_sources())} sources"):
+        with busy(f"checking {len(config.enabled_sources())} sources"):
             report = checking.check_setup(config, clock)
     out.print(_parts_table(report.parts))
     if report.sources:
@@ -65,15 +67,8 @@ def check() -> None:
         raise typer.Exit(EXIT_FAILURES)
 
 
-def _busy(message: str) -> AbstractContextManager[Any]:
-    """A spinner while a person watches; nothing in a pipe or a cron mail."""
-    return out.status(message) if out.is_terminal else nullcontext()
-
-
 def _parts_table(parts: list[PartCheck]) -> Table:
-    table = Table(title="Setup", title_justify="left")
-    for column in ("part", "status", "detail"):
-        table.add_column(column, overflow="fold")
+    table = listing("Setup", "part", "status", "detail", one_line=("part", "status"))
     for part in parts:
         status = Text("ok", style="green") if part.ok else Text("failed", style="red")
         table.add_row(part.part, status, safe(part.detail))
@@ -81,16 +76,19 @@ def _parts_table(parts: list[PartCheck]) -> Table:
 
 
 def _sources_table(sources: list[SourceCheck]) -> Table:
-    table = Table(title="Sources", title_justify="left")
-    for column in ("source", "type", "reachable", "result", "items"):
-        table.add_column(column, overflow="fold", justify="right" if column == "items" else "left")
+    table = listing(
+        "Sources",
+        *("source", "type", "reachable", "result", "items"),
+        one_line=("source", "type", "reachable", "result"),
+        numbers=("items",),
+    )
     reachable = {
         True: Text("yes", style="green"),
         False: Text("no", style="red"),
         None: Text("-", style="dim"),
     }
     for s in sources:
-        result = safe(s.detail)
+        result = safe_line(s.detail)
         result.stylize("red" if not s.ok else "dim" if s.reachable is None else "")
         items = "-" if s.items is None else str(s.items)
         table.add_row(safe(s.name), s.type, reachable[s.reachable], result, items)
