@@ -206,8 +206,10 @@ def listing(
     numbers: Collection[str] = (),
 ) -> Table:
     """A table that fits the terminal: cells wrap only at spaces and a word too long for its
-    column ends in "…". ``one_line`` columns (ids, names, errors) never wrap; ``links`` fold
-    anywhere, since a URL cut short leads nowhere; ``numbers`` are right-aligned."""
+    column ends in "…". ``one_line`` columns (short ones: ids, names, dates) keep their width;
+    ``links`` fold anywhere, since a URL cut short leads nowhere; ``numbers`` are
+    right-aligned. A long cell that must stay one line (an error) is made by
+    :func:`safe_line` in an ordinary column, which gives way first when space is short."""
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(
@@ -220,9 +222,9 @@ def listing(
 
 
 def safe_line(value: object) -> Text:
-    """Untrusted text for one table cell line: :func:`safe`, with line breaks and runs of
-    spaces made single spaces (a server's multi-line error stays one row)."""
-    return safe(" ".join(safe(value).plain.split()))
+    """Untrusted text on one line, cut with "…" where its column ends: :func:`safe`, with line
+    breaks and runs of spaces made single spaces (a server's multi-line error stays one row)."""
+    return Text(" ".join(safe(value).plain.split()), no_wrap=True, overflow="ellipsis")
 
 
 def refuse_unknown(what: str, wanted: Iterable[str], known: Iterable[str], *, fix: str) -> None:

@@ -95,19 +95,30 @@ def run_collect(
         return collect_stage.collect(config, store, now, only=only, on_source_done=advance)
 
 
+_STATUS_STYLES = {
+    FetchStatus.OK: "green",
+    FetchStatus.NOT_MODIFIED: "dim",
+    FetchStatus.SKIPPED: "dim",
+    FetchStatus.FAILED: "red",
+}
+
+
 def summary_table(report: RunReport) -> Table:
     """Per source: new, updated, unchanged, and why it failed."""
     counts = ("new", "updated", "unchanged")
     table = listing(
-        "Collected", "source", *counts, "status", one_line=("source", "status"), numbers=counts
+        "Collected", "source", *counts, "status", one_line=("source",), numbers=counts
     )
     for s in report.sources:
-        status = {
-            FetchStatus.OK: Text("ok", style="green"),
-            FetchStatus.NOT_MODIFIED: Text("not modified", style="dim"),
-            FetchStatus.SKIPPED: Text("skipped: " + safe_line(s.error).plain, style="dim"),
-            FetchStatus.FAILED: Text("failed", style="red"),
-        }[s.status]
+        status = safe_line(
+            {
+                FetchStatus.OK: "ok",
+                FetchStatus.NOT_MODIFIED: "not modified",
+                FetchStatus.SKIPPED: f"skipped: {s.error}",
+                FetchStatus.FAILED: "failed",
+            }[s.status]
+        )
+        status.stylize(_STATUS_STYLES[s.status])
         if s.moved_to:
             status.append(f" (moved to {safe_line(s.moved_to).plain})", style="yellow")
         if s.note:
@@ -143,7 +154,7 @@ def sources() -> None:
         "stored",
         "failures",
         "last error",
-        one_line=("name", "type", "last success", "last error"),
+        one_line=("name", "type", "last success"),
         numbers=("last items", "stored", "failures"),
     )
     for options in config.sources:

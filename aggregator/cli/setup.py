@@ -79,7 +79,7 @@ def _sources_table(sources: list[SourceCheck]) -> Table:
     table = listing(
         "Sources",
         *("source", "type", "reachable", "result", "items"),
-        one_line=("source", "type", "reachable", "result"),
+        one_line=("source", "type", "reachable"),
         numbers=("items",),
     )
     reachable = {
