@@ -290,3 +290,12 @@ def test_rank_needs_no_email_or_mentor(rank_files: tuple[Path, Path]) -> None:
     assert [json.loads(line)["mentee"] for line in result.output.splitlines()] == ["sam-lee"] * 2
     mentees.write_text("mentees:\n  - {name: A, email: not-an-address}\n", encoding="utf-8")
     assert "mentees[0].email" in rank(postings, mentees).output  # still checked when given
+
+
+def test_matches_table_shows_each_leads_link(collected: Path) -> None:
+    assert leads(collected, "match").exit_code == 0
+    best = stored_matches(collected)[0]
+    runner = CliRunner(env={"COLUMNS": "400"})  # wide enough for the link not to fold
+    command = ["--config", str(collected), "matches", "--mentee", str(best["mentee"])]
+    table = runner.invoke(app, command, catch_exceptions=False).output
+    assert "┃ link" in table and str(best["url"]) in table
