@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -72,8 +72,7 @@ _BOILERPLATE = re.compile(
     r"equal opportunity|regardless of|accommodation|visa|sponsorship|benefits|salary|401|"
     r"paid time off|parental leave|apply now|privacy|e-verify|background check|"
     r"we are an|we're an|is an equal|click|submit your|degree or equivalent|"
-    r"bachelor|master's|authori[sz]ation to work|enrolled in",
-    re.IGNORECASE,
+    r"bachelor|master's|authori[sz]ation to work|enrolled in"
 )
 
 
@@ -102,6 +101,7 @@ class _Vocabulary:
     verbs: frozenset[str]
     prefixes: tuple[str, ...]  # longest first
     practices: tuple[tuple[re.Pattern[str], str], ...]
+    any_practice: re.Pattern[str]  # all of them at once: most sentences name none
     headings: dict[str, tuple[str, ...]]
 
 
@@ -114,9 +114,14 @@ def prepare(
 ) -> PrepSheet:
     """The prep sheet for ``profile`` and ``posting``; ``gaps``: the match's skill gaps
     (display names), else worked out from the skills the posting names and the profile lacks."""
-    analyzer = analyzer or _default_analyzer()
-    passages = posting_passages(posting, analyzer)
-    asked, generic = _asked(passages, posting, analyzer)
+    if analyzer is None:
+        # The posting's part of a sheet is the same for every mentee: a digest that offers
+        # one lead to several mentees works it out once.
+        part = _cached_posting_part(posting)
+        analyzer = _default_analyzer()
+    else:
+        part = _posting_part(posting, analyzer)
+    passages, asked, generic, to_ask = part
     return PrepSheet(
         mentee=profile.id,
         lead=lead,
@@ -124,9 +129,24 @@ def prepare(
         company=_one_line(posting.company),
         asked=asked,
         brush_up=_brush_up(passages, posting, profile, gaps, analyzer),
-        to_ask=questions_to_ask(posting, avoid=[c.text for c in asked]),
+        to_ask=to_ask,
         generic=generic,
     )
+
+
+_PostingPart = tuple[tuple["Passage", ...], tuple[Cited, ...], int, tuple[str, ...]]
+
+
+def _posting_part(posting: Posting, analyzer: Analyzer) -> _PostingPart:
+    """A posting's sentences, likely questions (and how many are general), questions to ask."""
+    passages = tuple(posting_passages(posting, analyzer))
+    asked, generic = _asked(passages, posting, analyzer)
+    return passages, asked, generic, questions_to_ask(posting, avoid=[c.text for c in asked])
+
+
+@lru_cache(maxsize=512)
+def _cached_posting_part(posting: Posting) -> _PostingPart:
+    return _posting_part(posting, _default_analyzer())
 
 
 # -- the posting's sentences ---------------------------------------------------------------
@@ -211,7 +231,7 @@ def _worded(chosen: Sequence[_Candidate]) -> list[Cited]:
 
 def _candidates(passage: Passage, analyzer: Analyzer) -> Iterator[_Candidate]:
     """The questions one sentence can give, each scored by how much of the job it carries."""
-    if _BOILERPLATE.search(passage.text):
+    if _BOILERPLATE.search(passage.text.lower()):
         return
     weight = {"duties": 1.0, "requirements": 0.8, "": 0.5}[passage.part]
     names = [_skill_words(analyzer.table.name_of(key), passage.text) for key in passage.skills]
@@ -237,8 +257,12 @@ def _candidates(passage: Passage, analyzer: Analyzer) -> Iterator[_Candidate]:
                 (f"Tell me about your experience with {what}: what are you proudest of there?",),
                 "experience", passage, 1.2 + weight, f"experience:{what.lower()}",
             )
-    for pattern, question in _vocabulary().practices:
-        if pattern.search(passage.text.lower()):
+    vocabulary = _vocabulary()
+    lower = passage.text.lower()
+    if not vocabulary.any_practice.search(lower):
+        return
+    for pattern, question in vocabulary.practices:
+        if pattern.search(lower):
             yield _candidate(
                 (question,), "practice", passage, 1.0 + weight, f"practice:{pattern.pattern}"
             )
@@ -377,6 +401,7 @@ def near_duplicate(one: str, other: str) -> bool:
     return len(a & b) / min(len(a), len(b)) >= _DUPLICATE_OVERLAP
 
 
+@lru_cache(maxsize=8192)  # a sheet compares each question with each other one
 def content_words(text: str) -> frozenset[str]:
     """The words of a question that are not template or little words."""
     words = (w.rstrip(".'\u2019-") for w in _WORD.findall(text.lower()))
@@ -535,6 +560,7 @@ def _vocabulary() -> _Vocabulary:
         practices=tuple(
             (re.compile(str(p["pattern"])), str(p["question"])) for p in data["practices"]
         ),
+        any_practice=re.compile("|".join(f"(?:{p['pattern']})" for p in data["practices"])),
         headings={part: tuple(map(str, words)) for part, words in data["headings"].items()},
     )
 
