@@ -1,73 +1,96 @@
-"""Source types, by the ``type:`` name used in config.yaml.
+"""Source types, by the ``type:`` name used in config.yaml: one module each, found by its name.
 
-Adding a source = one module here, an entry in SOURCE_TYPES, an example in config.yaml, a row in
-the README and a golden test.
+A source module is named after its type (``type: greenhouse`` is ``sources/greenhouse.py``) and
+defines the source class, whose ``type`` is that name. Nothing else registers it: the registry
+imports the module when a configured source needs it, so a run collecting feeds does not pay
+for the board parsers (or their libraries).
+
+Adding a source:
+
+- a job board on an ATS: one module declaring a :class:`sources.ats.BoardOptions` subclass (the
+  slug setting, where users find it, the API endpoint) and a :class:`sources.ats.BoardSource`
+  subclass (``type``, ``Options``, the careers-page ``url_patterns`` that ``leads add-source``
+  recognises, and its ``parser``, or its own ``collect`` for a paged API). Boards are company
+  pages; the slug and ``url:`` override work alike for all (tests/test_sources_ats.py);
+- any other source: one module with a :class:`sources.base.ConfiguredSource` subclass setting
+  ``Options``, ``type`` (``company_page = True`` for a company's own careers site, ``events =
+  True`` for a source of networking events) and ``collect``;
+- then its tests (a golden file from a recorded response under tests/fixtures/, with its origin
+  in tests/fixtures/SOURCES.md), an example in config.yaml and a row in the README.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping, MutableMapping
+import inspect
+import pkgutil
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from types import ModuleType
+from typing import cast
 
 from aggregator.core.config import SourceOptions
-from sources.base import CollectContext, Collected, Source
-
-# type → "module:Class". Modules are imported when a configured source needs them: a run
-# collecting feeds does not pay for the board parsers (or their libraries).
-_REGISTERED = {
-    "rss": "sources.rss:RssSource",
-    "greenhouse": "sources.greenhouse:GreenhouseSource",
-    "lever": "sources.lever:LeverSource",
-    "ashby": "sources.ashby:AshbySource",
-    "workable": "sources.workable:WorkableSource",
-    "recruitee": "sources.recruitee:RecruiteeSource",
-    "smartrecruiters": "sources.smartrecruiters:SmartRecruitersSource",
-    "jsonld": "sources.jsonld:JsonLdSource",
-    "remotive": "sources.remotive:RemotiveSource",
-    "remoteok": "sources.remoteok:RemoteOkSource",
-    "arbeitnow": "sources.arbeitnow:ArbeitnowSource",
-    "himalayas": "sources.himalayas:HimalayasSource",
-    "jobicy": "sources.jobicy:JobicySource",
-    "hn_whoishiring": "sources.hn_whoishiring:HnWhoIsHiringSource",
-    "ical": "sources.ical:IcalSource",
-    "events_rss": "sources.events_rss:EventsRssSource",
-}
-# Source types whose haul is networking events, not postings.
-EVENT_TYPES = frozenset({"ical", "events_rss"})
+from sources.base import CollectContext, Collected, ConfiguredSource, Source
 
 
 class SourceRegistry(MutableMapping[str, type[Source]]):
-    """Source classes by ``type:`` name, each module imported on first use."""
+    """Source classes by ``type:`` name, each found in its module on first use."""
 
-    def __init__(self, registered: Mapping[str, str]) -> None:
-        self._paths = dict(registered)
-        self._classes: dict[str, type[Source]] = {}
+    def __init__(self, package: str, modules: Iterable[str]) -> None:
+        self._package = package
+        self._modules = set(modules)  # every module of the package; the helpers define no source
+        self._classes: dict[str, type[Source] | None] = {}  # None: a module that is no source
 
-    def __getitem__(self, name: str) -> type[Source]:
+    def _load(self, name: object) -> type[Source] | None:
+        if not isinstance(name, str) or name not in self._modules:
+            return None
         if name not in self._classes:
-            module, _, attribute = self._paths[name].partition(":")
-            self._classes[name] = getattr(importlib.import_module(module), attribute)
+            module = importlib.import_module(f"{self._package}.{name}")
+            self._classes[name] = _source_class(module, name)
         return self._classes[name]
 
+    def __getitem__(self, name: str) -> type[Source]:
+        found = self._load(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
     def __setitem__(self, name: str, kind: type[Source]) -> None:
-        self._paths.setdefault(name, "")
+        self._modules.add(name)
         self._classes[name] = kind
 
     def __delitem__(self, name: str) -> None:
-        del self._paths[name]
+        if name not in self:
+            raise KeyError(name)
+        self._modules.discard(name)
         self._classes.pop(name, None)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._paths
+        return self._load(name) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._paths)
+        """Every source type, in name order (this imports every source module)."""
+        return iter(sorted(name for name in self._modules if self._load(name) is not None))
 
     def __len__(self) -> int:
-        return len(self._paths)
+        return sum(1 for _ in self)
 
 
-SOURCE_TYPES = SourceRegistry(_REGISTERED)
+def _source_class(module: ModuleType, name: str) -> type[Source] | None:
+    """The class ``module`` defines whose ``type`` is ``name``, if there is one."""
+    for value in vars(module).values():
+        if (
+            inspect.isclass(value)
+            and issubclass(value, ConfiguredSource)
+            and value.__module__ == module.__name__
+            and getattr(value, "type", None) == name
+        ):
+            return cast("type[Source]", value)  # a ConfiguredSource with its collect
+    return None
+
+
+SOURCE_TYPES = SourceRegistry(
+    __name__, (m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+)
 
 
 class _OptionModels(Mapping[str, type[SourceOptions]]):
@@ -86,12 +109,6 @@ class _OptionModels(Mapping[str, type[SourceOptions]]):
         return len(SOURCE_TYPES)
 
 
-# Source types that read a company's own ATS or careers site: their links are shown first.
-COMPANY_PAGE_TYPES = frozenset(
-    {"greenhouse", "lever", "ashby", "workable", "recruitee", "smartrecruiters", "jsonld"}
-)
-
-
 def option_models() -> Mapping[str, type[SourceOptions]]:
     """The options model of every source type, for config validation (imported on use)."""
     return _OptionModels()
@@ -103,8 +120,6 @@ def build_source(options: SourceOptions) -> Source:
 
 
 __all__ = [
-    "COMPANY_PAGE_TYPES",
-    "EVENT_TYPES",
     "SOURCE_TYPES",
     "CollectContext",
     "Collected",

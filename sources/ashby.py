@@ -9,12 +9,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from pydantic import model_validator
-
 from aggregator.core.config import SourceOptions
-from aggregator.core.models import Posting, Salary, SourceState
-from sources.ats import BoardOptions, Slug, collect_board, endpoint, slug_from_url
-from sources.base import CollectContext, Collected, ConfiguredSource
+from aggregator.core.models import Posting, Salary
+from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern
 from sources.jsonapi import as_dict, as_list, decode_json, list_in
 from sources.markup import (
     description,
@@ -32,25 +29,11 @@ ASHBY_URL = "https://api.ashbyhq.com/posting-api/job-board/{slug}?includeCompens
 class AshbyOptions(BoardOptions):
     """Settings of an Ashby job board."""
 
+    slug_setting: ClassVar[str] = "board"
+    slug_hint: ClassVar[str] = "the name in jobs.ashbyhq.com/…"
+    endpoint: ClassVar[str] = ASHBY_URL
+
     board: str | None = Slug  # the name in jobs.ashbyhq.com/<board>
-
-    @model_validator(mode="after")
-    def _endpoint(self) -> AshbyOptions:
-        endpoint(self, self.board, ASHBY_URL, "board", "the name in jobs.ashbyhq.com/…")
-        return self
-
-
-class AshbySource(ConfiguredSource):
-    """Postings from an Ashby job board."""
-
-    Options: ClassVar[type[SourceOptions]] = AshbyOptions
-    type: ClassVar[str] = "ashby"
-    options: AshbyOptions
-
-    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
-        """Conditional GET of the board, mapped in the CPU pool."""
-        slug = self.options.board or slug_from_url(self.options.url or "")
-        return await collect_board(context, state, self.options, parse_ashby, slug)
 
 
 def parse_ashby(
@@ -110,3 +93,13 @@ def _salary(compensation: dict[str, Any]) -> Salary | None:
         period_of(pay.get("interval")),
         wording or None,
     )
+
+
+class AshbySource(BoardSource):
+    """Postings from an Ashby job board."""
+
+    Options: ClassVar[type[SourceOptions]] = AshbyOptions
+    type: ClassVar[str] = "ashby"
+    url_patterns = (UrlPattern(r"jobs\.ashbyhq\.com"),)
+    parser = parse_ashby
+    options: AshbyOptions

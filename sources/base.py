@@ -56,6 +56,9 @@ class Source(Protocol):
 
     Options: ClassVar[type[SourceOptions]]
     type: ClassVar[str]
+    # True for a company's own ATS or careers site: its links are shown before job boards'.
+    company_page: ClassVar[bool]
+    events: ClassVar[bool]  # True when its haul is networking events, not postings
 
     @property
     def options(self) -> SourceOptions:
@@ -70,11 +73,14 @@ class Source(Protocol):
 class ConfiguredSource:
     """The start of a source class: its ``type`` name, its ``Options`` model and its options.
 
-    A subclass sets ``Options`` and ``type`` and narrows ``options`` to its own model.
+    A subclass sets ``Options`` and ``type`` (``company_page`` for a company's own careers
+    site, ``events`` for a source of events) and narrows ``options`` to its own model.
     """
 
     Options: ClassVar[type[SourceOptions]]
     type: ClassVar[str]
+    company_page: ClassVar[bool] = False
+    events: ClassVar[bool] = False
     options: SourceOptions
 
     def __init__(self, options: SourceOptions) -> None:

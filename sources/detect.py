@@ -1,23 +1,24 @@
 """Which source a pasted careers URL is: from its shape, or by fetching the page.
 
-Known job-board and ATS URL shapes are recognised without any request. Anything else is fetched
-once: a feed is an ``rss`` source, an HTML page that links a feed (``<link rel="alternate">``)
-becomes that feed, and a page with schema.org JobPosting JSON-LD becomes a ``jsonld`` source.
+Known ATS URL shapes, as each board module states them (``url_patterns``), are recognised
+without any request. Anything else is fetched once: a feed is an ``rss`` source, an HTML page
+that links a feed (``<link rel="alternate">``) becomes that feed, and a page with schema.org
+JobPosting JSON-LD becomes a ``jsonld`` source.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
 from aggregator.core.errors import FeedFormatError, SourceError
 from aggregator.core.fetching import Fetcher
-from sources.ats import company_from_slug
+from sources import SOURCE_TYPES
+from sources.ats import BoardSource
 from sources.rss import FEED_ACCEPT, parse_feed
 
 
@@ -30,53 +31,13 @@ class Detected:
     reason: str
 
 
-def _first_path_part(url: str) -> str:
-    parts = [p for p in urlsplit(url).path.split("/") if p]
-    return parts[0] if parts else ""
-
-
-def _greenhouse(url: str) -> str:
-    board = parse_qs(urlsplit(url).query).get("for", [""])[0]
-    first = _first_path_part(url)
-    return board or ("" if first == "embed" else first)
-
-
-_PATTERNS: list[tuple[re.Pattern[str], str, str, Callable[[str], str]]] = [
-    (re.compile(r"^(job-)?boards(\.eu)?\.greenhouse\.io$"), "greenhouse", "board", _greenhouse),
-    (re.compile(r"^jobs\.lever\.co$"), "lever", "company", _first_path_part),
-    (re.compile(r"^jobs\.eu\.lever\.co$"), "lever", "company", _first_path_part),
-    (re.compile(r"^jobs\.ashbyhq\.com$"), "ashby", "board", _first_path_part),
-    (re.compile(r"^apply\.workable\.com$"), "workable", "account", _first_path_part),
-    (
-        re.compile(r"^(careers|jobs)\.smartrecruiters\.com$"),
-        "smartrecruiters",
-        "company",
-        _first_path_part,
-    ),
-]
-_RECRUITEE = re.compile(r"^([a-z0-9-]+)\.recruitee\.com$")
-
-
 def detect_from_url(url: str) -> Detected | None:
-    """The source for a known ATS URL shape, without fetching anything."""
-    host = (urlsplit(url).hostname or "").lower()
-    for pattern, kind, key, extract in _PATTERNS:
-        if pattern.match(host):
-            value = extract(url)
-            if not value:
-                return None
-            entry: dict[str, Any] = {"type": kind, key: value}
-            if host == "jobs.eu.lever.co":
-                entry["region"] = "eu"
-            if kind == "lever":  # Lever's API names no company: the entry shows where to
-                entry["company_name"] = company_from_slug(value)  # write its proper name
-            return Detected(entry, f"{value}-{kind}".lower(), f"a {kind} URL")
-    recruitee = _RECRUITEE.match(host)
-    if recruitee and recruitee.group(1) not in ("www", "app", "api"):
-        company = recruitee.group(1)
-        return Detected(
-            {"type": "recruitee", "company": company}, f"{company}-recruitee", "a recruitee URL"
-        )
+    """The source for a known ATS URL shape (each board's ``url_patterns``), without fetching."""
+    for kind in SOURCE_TYPES.values():
+        entry = kind.settings_for(url) if issubclass(kind, BoardSource) else None
+        if entry is not None:
+            slug = entry[kind.Options.slug_setting]  # type: ignore[attr-defined]
+            return Detected(entry, f"{slug}-{kind.type}".lower(), f"a {kind.type} URL")
     return None
 
 

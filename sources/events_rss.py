@@ -30,6 +30,7 @@ class EventsRssSource(ConfiguredSource):
 
     Options: ClassVar[type[SourceOptions]] = EventSourceOptions
     type: ClassVar[str] = "events_rss"
+    events: ClassVar[bool] = True
     options: EventSourceOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:

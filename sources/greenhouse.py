@@ -7,15 +7,13 @@ then sanitised. ``metadata``, ``departments`` and ``offices`` may be missing or 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
-from urllib.parse import urljoin
-
-from pydantic import model_validator
+from urllib.parse import SplitResult, parse_qs, urljoin
 
 from aggregator.core.config import SourceOptions
-from aggregator.core.models import Posting, Salary, SourceState
-from sources.ats import BoardOptions, Slug, collect_board, endpoint
-from sources.base import CollectContext, Collected, ConfiguredSource
+from aggregator.core.models import Posting, Salary
+from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern, first_path_segment
 from sources.jsonapi import as_dict, as_list, decode_json, list_in
 from sources.markup import description, employment_type, label, labels, looks_remote
 from sources.values import parse_date, period_of, salary, text
@@ -30,26 +28,11 @@ _EMPLOYMENT_FIELDS = frozenset({"employment type", "job type", "commitment", "ti
 class GreenhouseOptions(BoardOptions):
     """Settings of a Greenhouse board."""
 
+    slug_setting: ClassVar[str] = "board"
+    slug_hint: ClassVar[str] = "the name in boards.greenhouse.io/…"
+    endpoint: ClassVar[str] = GREENHOUSE_URL
+
     board: str | None = Slug  # the name in boards.greenhouse.io/<board>
-
-    @model_validator(mode="after")
-    def _endpoint(self) -> GreenhouseOptions:
-        endpoint(self, self.board, GREENHOUSE_URL, "board", "the name in boards.greenhouse.io/…")
-        return self
-
-
-class GreenhouseSource(ConfiguredSource):
-    """Postings from a Greenhouse job board."""
-
-    Options: ClassVar[type[SourceOptions]] = GreenhouseOptions
-    type: ClassVar[str] = "greenhouse"
-    options: GreenhouseOptions
-
-    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
-        """Conditional GET of the board's jobs, mapped in the CPU pool."""
-        return await collect_board(
-            context, state, self.options, parse_greenhouse, self.options.board
-        )
 
 
 def parse_greenhouse(
@@ -109,3 +92,20 @@ def _salary(metadata: list[dict[str, Any]]) -> Salary | None:
                 period_of(field.get("name")),
             )
     return None
+
+
+def _board_in(url: SplitResult, host: re.Match[str]) -> str:
+    """The board of a board page, or of an embedded board (``/embed/job_board?for=<board>``)."""
+    board = parse_qs(url.query).get("for", [""])[0]
+    first = first_path_segment(url, host)
+    return board or ("" if first == "embed" else first)
+
+
+class GreenhouseSource(BoardSource):
+    """Postings from a Greenhouse job board."""
+
+    Options: ClassVar[type[SourceOptions]] = GreenhouseOptions
+    type: ClassVar[str] = "greenhouse"
+    url_patterns = (UrlPattern(r"(job-)?boards(\.eu)?\.greenhouse\.io", _board_in),)
+    parser = parse_greenhouse
+    options: GreenhouseOptions

@@ -56,6 +56,7 @@ class IcalSource(ConfiguredSource):
 
     Options: ClassVar[type[SourceOptions]] = EventSourceOptions
     type: ClassVar[str] = "ical"
+    events: ClassVar[bool] = True
     options: EventSourceOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:

@@ -78,6 +78,7 @@ class JsonLdSource(ConfiguredSource):
 
     Options: ClassVar[type[SourceOptions]] = JsonLdOptions
     type: ClassVar[str] = "jsonld"
+    company_page: ClassVar[bool] = True
     options: JsonLdOptions
 
     async def collect(self, context: CollectContext, state: SourceState) -> Collected:

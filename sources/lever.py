@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urljoin
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.models import Posting, Salary, SourceState
-from sources.ats import Slug, company_from_slug, endpoint, slug_from_url
-from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern, company_from_slug
+from sources.base import CollectContext, Collected
 from sources.jsonapi import PagedOptions, as_dict, as_list, fetch_pages, records
 from sources.markup import (
     description,
@@ -35,41 +35,19 @@ LEVER_URLS = {
 }
 
 
-class LeverOptions(PagedOptions):
+class LeverOptions(BoardOptions, PagedOptions):
     """Settings of a Lever job site."""
+
+    slug_setting: ClassVar[str] = "company"
+    slug_hint: ClassVar[str] = "the name in jobs.lever.co/…"
 
     company: str | None = Slug  # the name in jobs.lever.co/<company>
     region: Literal["us", "eu"] = "us"  # "eu" for accounts hosted on jobs.eu.lever.co
-    company_name: str | None = None  # display name; default: the slug title-cased
     page_size: Annotated[int, Field(ge=1, le=1000)] = 100
 
-    @model_validator(mode="after")
-    def _endpoint(self) -> LeverOptions:
-        endpoint(
-            self, self.company, LEVER_URLS[self.region], "company", "the name in jobs.lever.co/…"
-        )
-        return self
-
-
-class LeverSource(ConfiguredSource):
-    """Postings from a Lever job site."""
-
-    Options: ClassVar[type[SourceOptions]] = LeverOptions
-    type: ClassVar[str] = "lever"
-    options: LeverOptions
-
-    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
-        """Fetch every page (at most ``max_pages``), then map the postings in the CPU pool."""
-        options = self.options
-        assert options.url  # filled from `company` by the options validator
-        items = await fetch_pages(
-            context, options.url, "skip", options.page_size, options.max_pages, read_page
-        )
-        company = options.company_name or company_from_slug(
-            options.company or slug_from_url(options.url)
-        )
-        postings = await context.pool.run(map_lever, items, options.url, options.name, company)
-        return Collected(postings=postings)
+    def endpoint_template(self) -> str:
+        """The postings API of the account's region."""
+        return LEVER_URLS[self.region]
 
 
 def read_page(payload: Any, url: str) -> tuple[list[dict[str, Any]], int | None]:
@@ -132,3 +110,35 @@ def _salary(value: Any) -> Salary | None:
         text(pay.get("currency")) or None,
         period_of(pay.get("interval")),
     )
+
+
+class LeverSource(BoardSource):
+    """Postings from a Lever job site."""
+
+    Options: ClassVar[type[SourceOptions]] = LeverOptions
+    type: ClassVar[str] = "lever"
+    url_patterns = (
+        UrlPattern(r"jobs\.lever\.co"),
+        UrlPattern(r"jobs\.eu\.lever\.co", settings=(("region", "eu"),)),
+    )
+    options: LeverOptions
+
+    @classmethod
+    def settings_for(cls, url: str) -> dict[str, Any] | None:
+        """The board's entry, with ``company_name``: Lever's API names no company, so the
+        entry shows where to write its proper name."""
+        entry = super().settings_for(url)
+        if entry is not None:
+            entry["company_name"] = company_from_slug(entry["company"])
+        return entry
+
+    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
+        """Fetch every page (at most ``max_pages``), then map the postings in the CPU pool."""
+        options = self.options
+        assert options.url  # filled from `company` by the options validator
+        items = await fetch_pages(
+            context, options.url, "skip", options.page_size, options.max_pages, read_page
+        )
+        company = options.company_name or self.company_from_slug
+        postings = await context.pool.run(map_lever, items, options.url, options.name, company)
+        return Collected(postings=postings)

@@ -6,15 +6,13 @@ category (``information_technology``) and leaves zero-width spaces in department
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
-from urllib.parse import urljoin
-
-from pydantic import Field, model_validator
+from urllib.parse import SplitResult, urljoin
 
 from aggregator.core.config import SourceOptions
-from aggregator.core.models import Posting, SourceState
-from sources.ats import BoardOptions, collect_board, endpoint
-from sources.base import CollectContext, Collected, ConfiguredSource
+from aggregator.core.models import Posting
+from sources.ats import BoardOptions, BoardSource, HostSlug, UrlPattern
 from sources.jsonapi import as_dict, as_list, decode_json, list_in
 from sources.markup import (
     description,
@@ -33,29 +31,11 @@ RECRUITEE_URL = "https://{slug}.recruitee.com/api/offers/"
 class RecruiteeOptions(BoardOptions):
     """Settings of a Recruitee careers site."""
 
-    # the subdomain in <company>.recruitee.com: a DNS label
-    company: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+    slug_setting: ClassVar[str] = "company"
+    slug_hint: ClassVar[str] = "the name in <company>.recruitee.com"
+    endpoint: ClassVar[str] = RECRUITEE_URL
 
-    @model_validator(mode="after")
-    def _endpoint(self) -> RecruiteeOptions:
-        endpoint(
-            self, self.company, RECRUITEE_URL, "company", "the name in <company>.recruitee.com"
-        )
-        return self
-
-
-class RecruiteeSource(ConfiguredSource):
-    """Postings from a Recruitee careers site."""
-
-    Options: ClassVar[type[SourceOptions]] = RecruiteeOptions
-    type: ClassVar[str] = "recruitee"
-    options: RecruiteeOptions
-
-    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
-        """Conditional GET of the offers, mapped in the CPU pool."""
-        return await collect_board(
-            context, state, self.options, parse_recruitee, self.options.company
-        )
+    company: str | None = HostSlug  # the subdomain in <company>.recruitee.com: a DNS label
 
 
 def parse_recruitee(
@@ -103,3 +83,19 @@ def _location(offer: dict[str, Any]) -> str:
     if stated and place and looks_remote(stated) and place not in stated:
         return f"{stated} ({place})"
     return stated or place
+
+
+def _subdomain(url: SplitResult, host: re.Match[str]) -> str:
+    """The company of ``<company>.recruitee.com``."""
+    return host.group(1)
+
+
+class RecruiteeSource(BoardSource):
+    """Postings from a Recruitee careers site."""
+
+    Options: ClassVar[type[SourceOptions]] = RecruiteeOptions
+    type: ClassVar[str] = "recruitee"
+    # Recruitee's own site and app are not careers sites.
+    url_patterns = (UrlPattern(r"(?!(?:www|app|api)\.)([a-z0-9-]+)\.recruitee\.com", _subdomain),)
+    parser = parse_recruitee
+    options: RecruiteeOptions

@@ -13,13 +13,13 @@ import logging
 from typing import Annotated, Any, ClassVar
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.errors import SourceError
 from aggregator.core.models import Posting, SourceState
-from sources.ats import Slug, company_from_slug, endpoint, slug_from_url
-from sources.base import CollectContext, Collected, ConfiguredSource
+from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern
+from sources.base import CollectContext, Collected
 from sources.jsonapi import (
     JSON_ACCEPT,
     PagedOptions,
@@ -50,52 +50,16 @@ _SECTIONS = ("companyDescription", "jobDescription", "qualifications", "addition
 Detail = tuple[str, bytes | None]
 
 
-class SmartRecruitersOptions(PagedOptions):
-    """Settings of a SmartRecruiters company."""
+class SmartRecruitersOptions(BoardOptions, PagedOptions):
+    """Settings of a SmartRecruiters company (``company_name`` overrides the postings' own)."""
+
+    slug_setting: ClassVar[str] = "company"
+    slug_hint: ClassVar[str] = "the identifier in jobs.smartrecruiters.com/…"
+    endpoint: ClassVar[str] = SMARTRECRUITERS_URL
 
     company: str | None = Slug  # the identifier in jobs.smartrecruiters.com/<company>
-    company_name: str | None = None  # overrides the postings' own company name
     page_size: Annotated[int, Field(ge=1, le=100)] = 100  # the API's maximum is 100
     details: bool = True  # fetch each posting's job ad (one request per posting)
-
-    @model_validator(mode="after")
-    def _endpoint(self) -> SmartRecruitersOptions:
-        endpoint(
-            self,
-            self.company,
-            SMARTRECRUITERS_URL,
-            "company",
-            "the identifier in jobs.smartrecruiters.com/…",
-        )
-        return self
-
-
-class SmartRecruitersSource(ConfiguredSource):
-    """Postings from a SmartRecruiters company."""
-
-    Options: ClassVar[type[SourceOptions]] = SmartRecruitersOptions
-    type: ClassVar[str] = "smartrecruiters"
-    options: SmartRecruitersOptions
-
-    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
-        """List every page (at most ``max_pages``), fetch details, map in the CPU pool."""
-        options = self.options
-        assert options.url  # filled from `company` by the options validator
-        items = await fetch_pages(
-            context, options.url, "offset", options.page_size, options.max_pages, read_page
-        )
-        details = await fetch_details(context, options.url, items) if options.details else []
-        fallback = company_from_slug(options.company or _company_in(options.url))
-        postings = await context.pool.run(
-            map_smartrecruiters,
-            items,
-            details,
-            options.url,
-            options.name,
-            options.company_name or "",
-            fallback,
-        )
-        return Collected(postings=postings)
 
 
 def read_page(payload: Any, url: str) -> tuple[list[dict[str, Any]], int | None]:
@@ -197,7 +161,29 @@ def _link(job: dict[str, Any], identifier: str) -> str:
     return JOB_PAGE_URL.format(company=quote(company, safe=""), id=quote(identifier, safe=""))
 
 
-def _company_in(url: str) -> str:
-    """The company identifier in ``…/companies/<company>/postings``."""
-    parts = urlsplit(url).path.rstrip("/").split("/")
-    return parts[-2] if len(parts) >= 2 and parts[-1] == "postings" else slug_from_url(url)
+class SmartRecruitersSource(BoardSource):
+    """Postings from a SmartRecruiters company."""
+
+    Options: ClassVar[type[SourceOptions]] = SmartRecruitersOptions
+    type: ClassVar[str] = "smartrecruiters"
+    url_patterns = (UrlPattern(r"(careers|jobs)\.smartrecruiters\.com"),)
+    options: SmartRecruitersOptions
+
+    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
+        """List every page (at most ``max_pages``), fetch details, map in the CPU pool."""
+        options = self.options
+        assert options.url  # filled from `company` by the options validator
+        items = await fetch_pages(
+            context, options.url, "offset", options.page_size, options.max_pages, read_page
+        )
+        details = await fetch_details(context, options.url, items) if options.details else []
+        postings = await context.pool.run(
+            map_smartrecruiters,
+            items,
+            details,
+            options.url,
+            options.name,
+            options.company_name or "",
+            self.company_from_slug,
+        )
+        return Collected(postings=postings)

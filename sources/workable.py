@@ -9,12 +9,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from pydantic import model_validator
-
 from aggregator.core.config import SourceOptions
-from aggregator.core.models import Posting, SourceState
-from sources.ats import BoardOptions, Slug, collect_board, endpoint, slug_from_url
-from sources.base import CollectContext, Collected, ConfiguredSource
+from aggregator.core.models import Posting
+from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern
 from sources.jsonapi import as_dict, as_list, decode_json, expect_dict, list_in
 from sources.markup import (
     description,
@@ -34,25 +31,11 @@ WORKABLE_URL = "https://apply.workable.com/api/v1/widget/accounts/{slug}?details
 class WorkableOptions(BoardOptions):
     """Settings of a Workable account."""
 
+    slug_setting: ClassVar[str] = "account"
+    slug_hint: ClassVar[str] = "the name in apply.workable.com/…"
+    endpoint: ClassVar[str] = WORKABLE_URL
+
     account: str | None = Slug  # the name in apply.workable.com/<account>
-
-    @model_validator(mode="after")
-    def _endpoint(self) -> WorkableOptions:
-        endpoint(self, self.account, WORKABLE_URL, "account", "the name in apply.workable.com/…")
-        return self
-
-
-class WorkableSource(ConfiguredSource):
-    """Postings from a Workable account's careers page."""
-
-    Options: ClassVar[type[SourceOptions]] = WorkableOptions
-    type: ClassVar[str] = "workable"
-    options: WorkableOptions
-
-    async def collect(self, context: CollectContext, state: SourceState) -> Collected:
-        """Conditional GET of the account's jobs, mapped in the CPU pool."""
-        slug = self.options.account or slug_from_url(self.options.url or "")
-        return await collect_board(context, state, self.options, parse_workable, slug)
 
 
 def parse_workable(
@@ -104,3 +87,13 @@ def _location(job: dict[str, Any]) -> str:
     if places:
         return "; ".join(places)
     return joined([job.get("city"), job.get("state"), job.get("country")])
+
+
+class WorkableSource(BoardSource):
+    """Postings from a Workable account's careers page."""
+
+    Options: ClassVar[type[SourceOptions]] = WorkableOptions
+    type: ClassVar[str] = "workable"
+    url_patterns = (UrlPattern(r"apply\.workable\.com"),)
+    parser = parse_workable
+    options: WorkableOptions

@@ -606,14 +606,14 @@ def _validate_sources(
 def _source_type(
     entry: Any, loc: Loc, source_types: Mapping[str, type[SourceOptions]], path: Path, tree: Any
 ) -> type[SourceOptions]:
-    known = ", ".join(sorted(source_types))
+    # Listing the known types may import every source module: only on the way to an error.
     if not isinstance(entry, Mapping) or "type" not in entry:
         raise _error_at(
             path,
             tree,
             loc,
             "a source needs a `type`",
-            fix=f"add `type:` with one of: {known}",
+            fix=f"add `type:` with one of: {', '.join(sorted(source_types))}",
         )
     kind = entry["type"]
     if kind not in source_types:
@@ -623,7 +623,8 @@ def _source_type(
             tree,
             (*loc, "type"),
             f"unknown source type {kind!r}",
-            fix=(f"did you mean {hint[0]!r}? " if hint else "") + f"known types: {known}",
+            fix=(f"did you mean {hint[0]!r}? " if hint else "")
+            + f"known types: {', '.join(sorted(source_types))}",
         )
     return source_types[kind]
 

@@ -29,14 +29,7 @@ from aggregator.core.models import (
 )
 from aggregator.core.workers import CpuPool
 from aggregator.store import Store
-from sources import (
-    COMPANY_PAGE_TYPES,
-    EVENT_TYPES,
-    CollectContext,
-    Collected,
-    Source,
-    build_source,
-)
+from sources import CollectContext, Collected, Source, build_source
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +172,7 @@ async def _collect_one(
         return SourceOutcome(
             name=name, status=FetchStatus.NOT_MODIFIED, moved_to=collected.moved_to
         )
-    if source.options.type in EVENT_TYPES:
+    if source.events:
         kept = await write.events(_state_after(state, collected), collected, context.now())
         return SourceOutcome(
             name=name, status=FetchStatus.OK, new=kept, moved_to=collected.moved_to,
@@ -189,7 +182,7 @@ async def _collect_one(
         _state_after(state, collected),
         collected.postings,
         context.now(),
-        company_page=source.options.type in COMPANY_PAGE_TYPES,
+        company_page=source.company_page,
     )
     return SourceOutcome(
         name=name,
