@@ -30,6 +30,7 @@ from aggregator.store import SCHEMA_VERSION, Store
 from digests.network import network_of
 from digests.senders import SmtpSender
 from sources import CollectContext, Source, build_source
+from sources.base import collect_in_time
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +248,7 @@ async def _check_source(
         return SourceCheck(options.name, options.type, FetchStatus.FAILED, reason, reachable)
 
     try:
-        collected = await source.collect(context, state)
+        collected = await collect_in_time(source, context, state)
     except FetchError as exc:
         return failed(str(exc), reachable=False)
     except SourceError as exc:  # fetched, but not what this source type reads

@@ -30,6 +30,7 @@ import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from aggregator.core.errors import ConfigError
+from aggregator.core.intake import pay_amount
 from aggregator.core.models import (
     Contact,
     Digest,
@@ -387,13 +388,17 @@ def _sheet_lines(sheet: PrepSheet) -> list[str]:
 
 
 def format_salary(salary: Salary | None) -> str | None:
-    """'$120,000\u2013150,000 a year'; the posting's own wording when the numbers are missing."""
+    """'$120,000\u2013150,000 a year'; the posting's own wording when the numbers are missing.
+
+    Amounts that cannot be pay (infinite, negative, absurd: see core.intake) count as missing,
+    so a bad stored value never stops a digest.
+    """
     if salary is None:
         return None
-    if salary.minimum is None and salary.maximum is None:
+    low, high = pay_amount(salary.minimum), pay_amount(salary.maximum)
+    if low is None and high is None:
         return _one_line(salary.text or "") or None
     symbol, code = _currency(salary.currency)
-    low, high = salary.minimum, salary.maximum
     if low is not None and high is not None and low != high:
         amount = f"{symbol}{_amount(low)}{RANGE_DASH}{_amount(high)}"
     elif low is not None and high is not None:

@@ -18,6 +18,7 @@ from sources.jsonapi import (
     PagedOptions,
     absolute_url,
     decode_json,
+    each_posting,
     expect_dict,
     first_text,
     list_in,
@@ -71,7 +72,8 @@ def parse_arbeitnow(body: bytes, url: str, source: str) -> tuple[list[Posting], 
     jobs = list_in(data, "data", url)
     links = data.get("links")
     next_link = first_text(expect_dict(links, "links", url), "next") if links is not None else ""
-    return [_posting(job, url, source) for job in jobs], absolute_url(next_link, url) or None
+    postings = each_posting(jobs, lambda job: _posting(job, url, source), url)
+    return postings, absolute_url(next_link, url) or None
 
 
 def _posting(job: dict[str, Any], api_url: str, source: str) -> Posting:

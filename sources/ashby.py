@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 from aggregator.core.config import SourceOptions
 from aggregator.core.models import Posting, Salary
 from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern
-from sources.jsonapi import as_dict, as_list, decode_json, list_in
+from sources.jsonapi import as_dict, as_list, decode_json, each_posting, list_in
 from sources.markup import (
     description,
     employment_type,
@@ -45,7 +45,8 @@ def parse_ashby(
     """
     jobs = list_in(decode_json(body, url), "jobs", url)
     named = company or fallback_company
-    return [_posting(job, url, source, named) for job in jobs if job.get("isListed") is not False]
+    listed = [job for job in jobs if job.get("isListed") is not False]
+    return each_posting(listed, lambda job: _posting(job, url, source, named), url)
 
 
 def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Posting:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from aggregator.core.config import SourceOptions
+from aggregator.core.errors import FetchError
 from aggregator.core.fetching import Fetcher
 from aggregator.core.models import Event, Posting, SourceState
 from aggregator.core.workers import CpuPool
@@ -121,3 +123,24 @@ async def fetch_and_parse(
         last_modified=result.last_modified,
         moved_to=result.moved_to,
     )
+
+
+async def collect_in_time(source: Source, context: CollectContext, state: SourceState) -> Collected:
+    """``source.collect`` within ``http.source_deadline``, else a FetchError for this source.
+
+    ``http.timeout`` bounds one request; the deadline bounds the whole source (attempts,
+    redirects, pages and per-posting requests), so a slow drip or a slow paged API cannot hold
+    a run for minutes.
+    """
+    deadline = context.fetcher.settings.source_deadline
+    try:
+        async with asyncio.timeout(deadline) as limit:
+            return await source.collect(context, state)
+    except TimeoutError as exc:
+        if not limit.expired():
+            raise
+        raise FetchError(
+            f"not done within http.source_deadline={deadline:g} s (all of its requests, "
+            "retries, redirects and pages); the server is slow or sends too much — try again "
+            "later, or raise http.source_deadline if it is just big"
+        ) from exc

@@ -14,7 +14,7 @@ from urllib.parse import SplitResult, parse_qs, urljoin
 from aggregator.core.config import SourceOptions
 from aggregator.core.models import Posting, Salary
 from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern, first_path_segment
-from sources.jsonapi import as_dict, as_list, decode_json, list_in
+from sources.jsonapi import as_dict, as_list, decode_json, each_posting, list_in
 from sources.markup import description, employment_type, label, labels, looks_remote
 from sources.values import parse_date, period_of, salary, text
 
@@ -44,7 +44,9 @@ def parse_greenhouse(
     payload names none. A module-level function so worker processes can run it.
     """
     jobs = list_in(decode_json(body, url), "jobs", url)
-    return [_posting(job, url, source, company, fallback_company) for job in jobs]
+    return each_posting(
+        jobs, lambda job: _posting(job, url, source, company, fallback_company), url
+    )
 
 
 def _posting(job: dict[str, Any], url: str, source: str, company: str, fallback: str) -> Posting:

@@ -20,6 +20,7 @@ from sources.jsonapi import (
     PagedOptions,
     absolute_url,
     decode_json,
+    each_posting,
     first_text,
     list_in,
     strings,
@@ -78,7 +79,7 @@ def parse_himalayas(body: bytes, url: str, source: str) -> tuple[list[Posting], 
     data = decode_json(body, url)
     jobs = list_in(data, "jobs", url)
     total = data.get("totalCount")
-    postings = [_posting(job, url, source) for job in jobs]
+    postings = each_posting(jobs, lambda job: _posting(job, url, source), url)
     return postings, len(jobs), total if isinstance(total, int) and total >= 0 else None
 
 

@@ -17,7 +17,7 @@ from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Posting, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource
 from sources.hn_header import parse_header
-from sources.jsonapi import JSON_ACCEPT, decode_json, first_text, list_in, with_query
+from sources.jsonapi import JSON_ACCEPT, decode_json, each_posting, first_text, list_in, with_query
 from sources.markup import description
 from sources.values import parse_date
 
@@ -94,7 +94,7 @@ def latest_threads(body: bytes, url: str, months: int) -> list[str]:
 def parse_thread(body: bytes, url: str, source: str) -> list[Posting]:
     """Postings from an Algolia ``items/{id}`` response: one per top-level job comment."""
     comments = list_in(decode_json(body, url), "children", url, what="comments")
-    postings = [p for p in (_posting(c, source) for c in comments) if p is not None]
+    postings = each_posting(comments, lambda comment: _posting(comment, source), url)
     log.info("%s: %d of %d top-level comments are job posts", url, len(postings), len(comments))
     return postings
 

@@ -18,6 +18,7 @@ from sources.jsonapi import (
     JSON_ACCEPT,
     absolute_url,
     decode_json,
+    each_posting,
     first_text,
     list_in,
     strings,
@@ -60,7 +61,7 @@ class JobicySource(ConfiguredSource):
 def parse_jobicy(body: bytes, url: str, source: str) -> list[Posting]:
     """Postings from a Jobicy API body; a body of another shape raises FeedFormatError."""
     jobs = list_in(decode_json(body, url), "jobs", url)
-    return [_posting(job, url, source) for job in jobs]
+    return each_posting(jobs, lambda job: _posting(job, url, source), url)
 
 
 def _label(value: str) -> str:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import codecs
 import json
 import logging
-from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from pydantic import Field
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FeedFormatError
+from aggregator.core.models import Posting
 from sources.base import CollectContext
 from sources.values import text
 
@@ -31,6 +32,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 JSON_ACCEPT = "application/json, */*;q=0.5"
+Item = TypeVar("Item")
+# What reading one odd item can raise: a field of the wrong type, a value out of range.
+_ITEM_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError, RecursionError)
 
 
 class PagedOptions(SourceOptions):
@@ -56,6 +60,18 @@ def decode_json(body: bytes, url: str) -> Any:
         if start == b"<":
             raise FeedFormatError(f"{url} returned HTML or XML, not JSON; check the URL") from exc
         raise FeedFormatError(f"{url} did not return valid JSON ({exc})") from exc
+    except (RecursionError, ValueError) as exc:
+        # Valid JSON no job board sends: nesting deeper than Python's stack, or an integer of
+        # more than 4,300 digits (Python refuses to convert those, against denial of service).
+        reason = why_unreadable(exc)
+        raise FeedFormatError(f"{url} sent JSON that cannot be read ({reason})") from exc
+
+
+def why_unreadable(exc: RecursionError | ValueError) -> str:
+    """Why valid JSON could not be read, in words."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return f"a number too long to convert: {str(exc)[:120]}"
 
 
 async def fetch_json(context: CollectContext, url: str) -> Any:
@@ -143,6 +159,31 @@ def list_in(payload: Any, key: str, url: str, what: str = "") -> list[dict[str, 
             + "; check the board name or URL"
         )
     return records(body[key], what or key, url)
+
+
+def each_posting(
+    items: Iterable[Item], to_posting: Callable[[Item], Posting | None], url: str
+) -> list[Posting]:
+    """``to_posting`` of every item (None: not a posting); an item it cannot read is skipped.
+
+    The skipped item is logged with the reason: one odd job costs that job, never the source.
+    """
+    postings = []
+    for index, item in enumerate(items):
+        try:
+            posting = to_posting(item)
+        except _ITEM_ERRORS as exc:
+            log.warning(
+                "%s: skipped item %d that cannot be read (%s: %s)",
+                url,
+                index,
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+            continue
+        if posting is not None:
+            postings.append(posting)
+    return postings
 
 
 def _server_message(body: dict[str, Any]) -> str:

@@ -28,7 +28,7 @@ from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FeedFormatError, FetchError, SourceError
 from aggregator.core.models import Posting, Salary, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource
-from sources.jsonapi import as_list
+from sources.jsonapi import as_list, each_posting, why_unreadable
 from sources.markup import (
     description,
     employment_type,
@@ -144,7 +144,9 @@ def parse_jsonld_page(
         raise FeedFormatError(
             f"{url}: no schema.org JobPosting found ({_why(blocks, types, unreadable)})"
         )
-    postings = [_posting(node, url, canonical, source, company) for node in nodes]
+    postings = each_posting(
+        nodes, lambda node: _posting(node, url, canonical, source, company), url
+    )
     return _distinct_ids(postings)
 
 
@@ -196,13 +198,16 @@ def load_jsonld(block: str) -> tuple[Any, str | None]:
     if not source:
         return None, "the block is empty"
     try:
-        return json.loads(source), None
-    except json.JSONDecodeError as exc:
         try:
+            return json.loads(source), None
+        except json.JSONDecodeError as exc:
+            broken = exc
             # strict=False accepts raw line breaks and tabs inside strings
             return json.loads(repair_json(source), strict=False), None
-        except json.JSONDecodeError:
-            return None, f"invalid JSON even after repair ({exc})"
+    except json.JSONDecodeError:
+        return None, f"invalid JSON even after repair ({broken})"
+    except (RecursionError, ValueError) as exc:
+        return None, f"JSON that cannot be read ({why_unreadable(exc)})"
 
 
 def repair_json(source: str) -> str:

@@ -17,7 +17,7 @@ from aggregator.core.config import SourceOptions
 from aggregator.core.models import Posting, Salary, SourceState
 from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern, company_from_slug
 from sources.base import CollectContext, Collected
-from sources.jsonapi import PagedOptions, as_dict, as_list, fetch_pages, records
+from sources.jsonapi import PagedOptions, as_dict, as_list, each_posting, fetch_pages, records
 from sources.markup import (
     description,
     employment_type,
@@ -57,7 +57,7 @@ def read_page(payload: Any, url: str) -> tuple[list[dict[str, Any]], int | None]
 
 def map_lever(items: list[dict[str, Any]], url: str, source: str, company: str) -> list[Posting]:
     """Postings from decoded Lever posting objects. Module-level so workers can run it."""
-    return [_posting(item, url, source, company) for item in items]
+    return each_posting(items, lambda item: _posting(item, url, source, company), url)
 
 
 def _posting(item: dict[str, Any], url: str, source: str, company: str) -> Posting:

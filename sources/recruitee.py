@@ -13,7 +13,7 @@ from urllib.parse import SplitResult, urljoin
 from aggregator.core.config import SourceOptions
 from aggregator.core.models import Posting
 from sources.ats import BoardOptions, BoardSource, HostSlug, UrlPattern
-from sources.jsonapi import as_dict, as_list, decode_json, list_in
+from sources.jsonapi import as_dict, as_list, decode_json, each_posting, list_in
 from sources.markup import (
     description,
     employment_type,
@@ -43,7 +43,9 @@ def parse_recruitee(
 ) -> list[Posting]:
     """Postings from an ``/api/offers/`` response. Module-level so workers can run it."""
     offers = list_in(decode_json(body, url), "offers", url)
-    return [_posting(offer, url, source, company, fallback_company) for offer in offers]
+    return each_posting(
+        offers, lambda offer: _posting(offer, url, source, company, fallback_company), url
+    )
 
 
 def _posting(offer: dict[str, Any], url: str, source: str, company: str, fallback: str) -> Posting:

@@ -18,6 +18,7 @@ from sources.jsonapi import (
     JSON_ACCEPT,
     absolute_url,
     decode_json,
+    each_posting,
     expect_list,
     first_text,
     records,
@@ -73,7 +74,8 @@ def parse_remoteok(body: bytes, url: str, source: str) -> Parsed:
     elements = expect_list(decode_json(body, url), "the response", url)
     # Element 0 is the legal notice, whatever keys it has this month.
     jobs = records(elements[1:], "jobs", url)
-    postings = [_posting(job, url, source) for job in jobs if first_text(job, "id")]
+    with_id = [job for job in jobs if first_text(job, "id")]
+    postings = each_posting(with_id, lambda job: _posting(job, url, source), url)
     postings = [posting for posting in postings if posting.title or posting.company]
     skipped = Parsed(postings, len(jobs) - len(postings), _SKIPPED_WHY)
     if skipped.skipped:

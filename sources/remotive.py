@@ -20,6 +20,7 @@ from sources.jsonapi import (
     JSON_ACCEPT,
     absolute_url,
     decode_json,
+    each_posting,
     first_text,
     list_in,
     strings,
@@ -71,7 +72,7 @@ class RemotiveSource(ConfiguredSource):
 def parse_remotive(body: bytes, url: str, source: str) -> list[Posting]:
     """Postings from a Remotive API body; a body of another shape raises FeedFormatError."""
     jobs = list_in(decode_json(body, url), "jobs", url)
-    return [_posting(job, url, source) for job in jobs]
+    return each_posting(jobs, lambda job: _posting(job, url, source), url)
 
 
 def _posting(job: dict[str, Any], api_url: str, source: str) -> Posting:

@@ -25,6 +25,7 @@ from sources.jsonapi import (
     PagedOptions,
     as_dict,
     decode_json,
+    each_posting,
     expect_dict,
     fetch_pages,
     list_in,
@@ -97,12 +98,14 @@ def map_smartrecruiters(
     fallback_company: str = "",
 ) -> list[Posting]:
     """Postings from list items and their detail bodies. Module-level so workers can run it."""
-    postings = []
-    for index, item in enumerate(items):
+
+    def posting(numbered: tuple[int, dict[str, Any]]) -> Posting:
+        index, item = numbered
         detail = _decoded(details[index]) if index < len(details) else {}
         named = company or label(as_dict(item.get("company")).get("name")) or fallback_company
-        postings.append(_posting({**item, **detail}, url, source, named))
-    return postings
+        return _posting({**item, **detail}, url, source, named)
+
+    return each_posting(enumerate(items), posting, url)
 
 
 def _decoded(detail: Detail) -> dict[str, Any]:

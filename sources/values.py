@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from aggregator.core.intake import pay_amount
 from aggregator.core.models import Salary
 
 # Epoch numbers above this are milliseconds (this is Sat 20 Nov 2286 in seconds).
@@ -14,18 +15,26 @@ _EPOCH_MILLIS_FROM = 10_000_000_000
 
 
 def parse_date(value: Any) -> datetime | None:
-    """A UTC datetime from epoch seconds/milliseconds or an ISO 8601 string; None if unknown."""
+    """A UTC datetime from epoch seconds/milliseconds or an ISO 8601 string; None if unknown.
+
+    Never raises: a date datetime cannot hold (year 9999 in a time zone west of UTC, an epoch
+    number of 400 digits) is unknown too, so one bad field never loses the posting or source.
+    """
+    try:
+        return _date(value)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _date(value: Any) -> datetime | None:
     if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         seconds = value / 1000 if value > _EPOCH_MILLIS_FROM else value
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
+        return datetime.fromtimestamp(seconds, tz=UTC)
     text = str(value).strip()
     if text.isdigit():
-        return parse_date(int(text))
+        return _date(int(text))
     text = text.removesuffix(" UTC").replace("Z", "+00:00")  # Recruitee: "2026-07-17 11:00:39 UTC"
     try:
         moment = datetime.fromisoformat(text)
@@ -70,10 +79,11 @@ def period_of(value: Any) -> str | None:
 
 
 def _number(value: Any) -> float | None:
+    """An amount of pay from a number or "85,000" / "85k"; None unless it is plausible pay."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return float(value) if value > 0 else None
+        return pay_amount(value)
     match = re.fullmatch(r"\s*([\d.,]+)\s*([kK])?\s*", str(value))
     if not match:
         return None
@@ -82,7 +92,7 @@ def _number(value: Any) -> float | None:
         number = float(digits)
     except ValueError:
         return None
-    return number * (1000 if match.group(2) else 1) or None
+    return pay_amount(number * (1000 if match.group(2) else 1))
 
 
 _PERIODS = {

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 from aggregator.core.config import SourceOptions
 from aggregator.core.models import Posting
 from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern
-from sources.jsonapi import as_dict, as_list, decode_json, expect_dict, list_in
+from sources.jsonapi import as_dict, as_list, decode_json, each_posting, expect_dict, list_in
 from sources.markup import (
     description,
     employment_type,
@@ -45,7 +45,7 @@ def parse_workable(
     payload = expect_dict(decode_json(body, url), "the response", url)
     jobs = list_in(payload, "jobs", url)
     named = company or label(payload.get("name")) or fallback_company
-    return [_posting(job, url, source, named) for job in jobs]
+    return each_posting(jobs, lambda job: _posting(job, url, source, named), url)
 
 
 def _posting(job: dict[str, Any], url: str, source: str, company: str) -> Posting:

@@ -123,6 +123,8 @@ def summary_table(report: RunReport) -> Table:
             status.append(f" (moved to {safe_line(s.moved_to).plain})", style="yellow")
         if s.note:
             status.append(f" ({safe_line(s.note).plain})", style="yellow")
+        if s.beyond_limit:
+            status.append(f" ({s.beyond_limit} more not stored: http.max_items)", style="yellow")
         table.add_row(safe(s.name), str(s.new), str(s.updated), str(s.unchanged), status)
     table.add_row(
         Text("total", style="bold"),

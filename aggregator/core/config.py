@@ -69,6 +69,9 @@ class HttpConfig(BaseModel):
     retries: Annotated[int, Field(ge=0, le=10)] = 2  # extra attempts on 429/5xx/network errors
     max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
     max_retry_wait: Annotated[float, Field(ge=0)] = 60.0  # longest Retry-After honoured in a run
+    # seconds for all requests of one source in a run: attempts, redirects and pages included
+    source_deadline: Annotated[float, Field(gt=0)] = 120.0
+    max_items: PositiveInt = 2_000  # postings stored per source per run; the rest are reported
 
 
 class SmtpConfig(BaseModel):

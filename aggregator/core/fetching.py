@@ -185,6 +185,13 @@ class Fetcher:
                     raise FetchError(f"cannot connect to {url}: {_transport_reason(exc)}") from exc
                 await self._sleep(_backoff(attempt))
                 continue
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError) as exc:
+                # What httpx cannot take from the server (a redirect to `javascript:`, an
+                # undecodable host): the same answer comes again, so it is not retried.
+                raise FetchError(
+                    f"unusable answer from {url} ({type(exc).__name__}: {str(exc)[:200]}); "
+                    "check the URL in a browser"
+                ) from exc
             if status not in _RETRYABLE:
                 _raise_for_status(url, status)
                 return status, response_headers, body

@@ -248,6 +248,7 @@ class SourceOutcome:
     error: str | None = None
     moved_to: str | None = None  # set when a permanent redirect changed the stored URL
     note: str | None = None  # items the source skipped: "3 items without title or link skipped"
+    beyond_limit: int = 0  # postings over http.max_items, not stored this run
 
     @property
     def items(self) -> int:

@@ -20,6 +20,7 @@ import httpx
 from aggregator.core.config import AppConfig, SourceOptions
 from aggregator.core.errors import SourceError
 from aggregator.core.fetching import Fetcher
+from aggregator.core.intake import admitted
 from aggregator.core.models import (
     FetchStatus,
     Posting,
@@ -30,6 +31,7 @@ from aggregator.core.models import (
 from aggregator.core.workers import CpuPool
 from aggregator.store import Store
 from sources import CollectContext, Collected, Source, build_source
+from sources.base import collect_in_time
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +159,7 @@ async def _collect_one(
     name = source.options.name
     state = state_for_run(stored or SourceState(name=name), source.options)
     try:
-        collected = await source.collect(context, state)
+        collected = await collect_in_time(source, context, state)
     except SourceError as exc:
         return await write.failure(state, str(exc), context.now())
     except Exception as exc:  # a bug in one source's code must not stop the other sources
@@ -178,11 +180,9 @@ async def _collect_one(
             name=name, status=FetchStatus.OK, new=kept, moved_to=collected.moved_to,
             note=collected.note,
         )  # fmt: skip
+    postings, beyond_limit = _within_limit(name, collected.postings, context)
     new, updated, unchanged = await write.collected(
-        _state_after(state, collected),
-        collected.postings,
-        context.now(),
-        company_page=source.company_page,
+        _state_after(state, collected), postings, context.now(), company_page=source.company_page
     )
     return SourceOutcome(
         name=name,
@@ -192,7 +192,25 @@ async def _collect_one(
         unchanged=unchanged,
         moved_to=collected.moved_to,
         note=collected.note,
+        beyond_limit=beyond_limit,
     )
+
+
+def _within_limit(
+    name: str, postings: Sequence[Posting], context: CollectContext
+) -> tuple[list[Posting], int]:
+    """The first ``http.max_items`` postings, admitted (see core.intake), and how many were left."""
+    limit = context.fetcher.settings.max_items
+    beyond = max(0, len(postings) - limit)
+    if beyond:
+        log.warning(
+            "source %s sent %d postings; stored the first %d (http.max_items) and left %d",
+            name,
+            len(postings),
+            limit,
+            beyond,
+        )
+    return [admitted(posting) for posting in postings[:limit]], beyond
 
 
 def state_for_run(stored: SourceState, options: SourceOptions) -> SourceState:

@@ -1,0 +1,62 @@
+"""What every posting is made to be before it is stored, whichever source it came from.
+
+Sources turn foreign formats into postings; the collect stage then passes each one through
+:func:`admitted`, so no source (nor a new one that forgets) can store what the rest of the
+program cannot show safely: pay amounts that are not finite or not plausible (a board's
+``1e999`` is ``inf``), or bidirectional-text controls in a title, company or location (U+202E
+makes a title read backwards, hiding what it says).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from aggregator.core.models import Posting, Salary
+
+# More than any yearly pay in any currency (a large salary in Vietnamese dong is ~1e10).
+MAX_PAY = 1e11
+# The Unicode bidi controls: embeddings, overrides, isolates and the invisible marks.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def pay_amount(value: object) -> float | None:
+    """``value`` as an amount of pay: a number above 0 and at most MAX_PAY, else None.
+
+    Never raises: ``inf``, ``nan`` and integers too large for a float are None too.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        amount = float(value)
+    except OverflowError:
+        return None
+    return amount if 0 < amount <= MAX_PAY else None  # nan fails both comparisons
+
+
+def plausible_salary(salary: Salary | None) -> Salary | None:
+    """``salary`` without amounts that cannot be pay; None when nothing is left."""
+    if salary is None:
+        return None
+    low, high = pay_amount(salary.minimum), pay_amount(salary.maximum)
+    if (low, high) == (salary.minimum, salary.maximum):
+        return salary
+    if low is None and high is None and not salary.text:
+        return None
+    return replace(salary, minimum=low, maximum=high)
+
+
+def without_bidi(text: str) -> str:
+    """``text`` without bidirectional-text controls."""
+    return BIDI_CONTROLS.sub("", text)
+
+
+def admitted(posting: Posting) -> Posting:
+    """``posting`` as it may be stored: plausible pay, no bidi controls in what is shown."""
+    title, company = without_bidi(posting.title), without_bidi(posting.company)
+    location, salary = without_bidi(posting.location), plausible_salary(posting.salary)
+    if (title, company, location) == (posting.title, posting.company, posting.location) and (
+        salary is posting.salary
+    ):
+        return posting
+    return replace(posting, title=title, company=company, location=location, salary=salary)
