@@ -189,7 +189,7 @@ class Fetcher:
                 # What httpx cannot take from the server (a redirect to `javascript:`, an
                 # undecodable host): the same answer comes again, so it is not retried.
                 raise FetchError(
-                    f"unusable answer from {url} ({type(exc).__name__}: {str(exc)[:200]}); "
+                    f"unusable answer from {url} ({type(exc).__name__}: {_one_line(exc)}); "
                     "check the URL in a browser"
                 ) from exc
             if status not in _RETRYABLE:
@@ -319,8 +319,13 @@ def _raise_for_status(url: str, status: int) -> None:
 
 
 def _transport_reason(exc: httpx.TransportError) -> str:
-    text = str(exc) or type(exc).__name__
+    text = _one_line(exc) or type(exc).__name__
     return f"{text} — check the address, or whether the site is up"
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line, at most 200 characters (it may quote the server)."""
+    return " ".join(str(exc).split())[:200]
 
 
 def _backoff(attempt: int) -> float:
