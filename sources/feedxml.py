@@ -503,7 +503,18 @@ _HANDLERS = _table()
 
 
 def parse_date(value: str) -> datetime | None:
-    """A UTC datetime from any date format feedparser reads; None when it reads none."""
+    """A UTC datetime from any date format feedparser reads; None when it reads none.
+
+    Never raises: a date datetime cannot hold (year 9999 in a time zone west of UTC) is
+    unknown too, so one bad field never loses the item or the feed.
+    """
+    try:
+        return _moment(value)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _moment(value: str) -> datetime | None:
     value = value.strip()
     if not value:
         return None

@@ -44,6 +44,7 @@ from sources.greenhouse import GreenhouseSource, parse_greenhouse
 from sources.jsonapi import decode_json, each_posting
 from sources.jsonld import load_jsonld
 from sources.lever import LeverSource
+from sources.rss import parse_feed
 from sources.smartrecruiters import SmartRecruitersSource
 from sources.values import parse_date, salary
 
@@ -189,6 +190,21 @@ def test_a_job_with_a_date_out_of_range_keeps_the_source_and_the_job(
     stored = {p.posting.external_id: p.posting for p in store.postings(source="gh")}
     assert stored["1"].posted_at is None  # the field is dropped, not the posting
     assert stored["2"].posted_at == datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def test_a_feed_item_with_a_date_out_of_range_keeps_the_feed_and_the_item() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Jobs</title>'
+        b"<item><title>Dev A</title><link>https://example.org/a</link>"
+        b"<pubDate>Fri, 31 Dec 9999 23:59:59 -2359</pubDate></item>"
+        b"<item><title>Dev B</title><link>https://example.org/b</link>"
+        b"<pubDate>Fri, 03 Oct 2025 10:00:00 GMT</pubDate></item></channel></rss>"
+    )
+    postings = parse_feed(body, "https://example.org/f.rss", "application/rss+xml", "feed")
+    assert [(p.title, p.posted_at) for p in postings] == [
+        ("Dev A", None),
+        ("Dev B", datetime(2025, 10, 3, 10, 0, tzinfo=UTC)),
+    ]
 
 
 def test_a_job_that_cannot_be_read_is_skipped_and_logged_not_the_source(
