@@ -290,3 +290,34 @@ def test_match_and_digest_show_progress_on_a_terminal_only(
     monkeypatch.setattr(common, "out", Console(file=quiet, width=200))  # a pipe
     assert leads(config, "match").exit_code == 0
     assert quiet.getvalue() == ""
+
+
+def test_postings_csv_neutralises_formulas(tmp_path: Path) -> None:
+    feed = tmp_path / "feeds" / "formulas.rss"
+    feed.parent.mkdir()
+    titles = ['=HYPERLINK("https://evil.example","Apply")', "@SUM(1+1)", "+1 engineer", "-2 dev"]
+    items = "".join(
+        f"<item><title>{title.replace('&', '&amp;')}</title><link>https://example.org/{n}</link>"
+        "<description>x</description></item>"
+        for n, title in enumerate(titles)
+    )
+    feed.write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
+        encoding="utf-8",
+    )
+    with serve_directory(tmp_path / "feeds") as url:
+        config = tmp_path / "config.yaml"
+        config.write_text(f'sources: [{{name: h, type: rss, url: "{url}formulas.rss"}}]\n')
+        assert leads(config, "collect").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(leads(config, "postings", "-f", "csv").output)))
+    assert sorted(row["title"] for row in rows) == sorted("'" + title for title in titles)
+    assert all(row["url"].startswith("https://") for row in rows)  # harmless cells unchanged
+
+
+def test_spreadsheet_cells_that_start_like_a_formula_are_text() -> None:
+    from aggregator.core.spreadsheet import neutralise_cell
+
+    for text in ("=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"):
+        assert neutralise_cell(text) == "'" + text
+    assert neutralise_cell("Data engineer") == "Data engineer"
+    assert neutralise_cell(-5) == -5 and neutralise_cell(None) is None

@@ -42,6 +42,7 @@ from aggregator.core.models import (
     SourceState,
     StoredPosting,
 )
+from aggregator.core.spreadsheet import neutralise_row
 from aggregator.stages import collect as collect_stage
 from aggregator.store import Store
 
@@ -271,7 +272,7 @@ def _write_csv(records: list[dict[str, Any]]) -> None:
         record["salary_max"] = record.pop("salary_maximum", None)
         record["tags"] = "; ".join(record["tags"])
         record["links"] = " ".join(record["links"])
-        writer.writerow({k: record.get(k) for k in _CSV_COLUMNS})
+        writer.writerow(neutralise_row({k: record.get(k) for k in _CSV_COLUMNS}))
 
 
 def _postings_table(records: list[dict[str, Any]]) -> Table:

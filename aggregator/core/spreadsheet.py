@@ -1,0 +1,24 @@
+"""Cells for CSV files that people open in a spreadsheet.
+
+A cell whose text starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return, which
+some programs skip before looking) is read by Excel, LibreOffice and Google Sheets as a
+formula: a posting titled ``=HYPERLINK("https://evil.example", "Apply")`` would become a live
+link, and worse. Such text is written with a leading apostrophe, which spreadsheets show as
+text and do not display. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """``value`` as it is safe to write into a CSV cell: formula-like text gets a leading "'"."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise_row(row: dict[str, object]) -> dict[str, object]:
+    """Every cell of ``row`` through :func:`neutralise_cell`."""
+    return {key: neutralise_cell(value) for key, value in row.items()}
