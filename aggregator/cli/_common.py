@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -23,13 +22,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from typer.core import TyperGroup
 
 from aggregator import __version__
 from aggregator.core.config import AppConfig, config_path, load_config
 from aggregator.core.errors import ConfigError, LeadsError, UsageError
 from aggregator.core.models import RunReport
+from aggregator.core.printable import PrintableFilter, printable
 from aggregator.store import Store
 from sources import option_models
 
@@ -84,7 +85,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Secrets of the loaded configuration, masked in everything the CLI prints or logs.
+_secrets: set[str] = set()
 
 
 class OutputFormat(StrEnum):
@@ -141,6 +143,14 @@ def main_options(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        make_printable(handler)
+
+
+def make_printable(handler: logging.Handler) -> None:
+    """Every record ``handler`` writes has its control characters and secrets removed."""
+    if not any(isinstance(f, PrintableFilter) for f in handler.filters):
+        handler.addFilter(PrintableFilter(known_secrets))
 
 
 @contextmanager
@@ -149,15 +159,15 @@ def errors_handled() -> Iterator[None]:
     try:
         yield
     except ConfigError as exc:
-        err.print(Text(f"error: {exc}", style="red"))
+        err.print(safe(f"error: {exc}", style="red"))
         raise typer.Exit(EXIT_USAGE) from exc
     except LeadsError as exc:
-        err.print(Text(f"error: {exc}", style="red"))
+        err.print(safe(f"error: {exc}", style="red"))
         raise typer.Exit(EXIT_USAGE) from exc
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc
         err.print(
-            Text(
+            safe(
                 f"error: the database failed: {reason} — what was committed before is kept; "
                 "check storage.url, free disk space, and that no other program holds the "
                 "database, then run again",
@@ -168,8 +178,11 @@ def errors_handled() -> Iterator[None]:
 
 
 def load() -> AppConfig:
-    """The configuration of ``--config``, validated against every source type's options."""
-    return load_config(State.config, option_models())
+    """The configuration of ``--config``, validated against every source type's options;
+    its secrets are masked from then on."""
+    config = load_config(State.config, option_models())
+    remember_secrets(config)
+    return config
 
 
 @contextmanager
@@ -193,9 +206,28 @@ def busy(message: str) -> Iterator[Callable[[str], None]]:
         yield status.update
 
 
-def safe(value: object) -> Text:
-    """Untrusted text for the terminal: no rich markup, no escape sequences."""
-    return Text(_CONTROL_CHARS.sub("", "" if value is None else str(value)))
+def safe(value: object, style: str = "") -> Text:
+    """Untrusted text for the terminal: no rich markup, no escape sequences or control
+    characters, no secret of the configuration (see aggregator.core.printable)."""
+    return Text(printable("" if value is None else str(value), _secrets), style=style)
+
+
+def known_secrets() -> frozenset[str]:
+    """The secrets of the configurations loaded so far (passwords), to mask in output."""
+    return frozenset(_secrets)
+
+
+def remember_secrets(config: AppConfig) -> None:
+    """Mask ``config``'s passwords (SMTP, the storage URL's) wherever they would be shown."""
+    smtp = config.delivery.smtp
+    if smtp is not None and smtp.password:
+        _secrets.add(str(smtp.password))
+    try:
+        password = make_url(config.database_url).password
+    except ArgumentError:
+        password = None
+    if password:
+        _secrets.add(str(password))
 
 
 def listing(
@@ -246,7 +278,7 @@ def refuse_unknown(what: str, wanted: Iterable[str], known: Iterable[str], *, fi
 def report_failures(report: RunReport) -> None:
     """Each failed source on stderr, with the reason."""
     for failed in report.failures:
-        err.print(Text(f"source {failed.name} failed: {failed.error}", style="red"))
+        err.print(safe(f"source {failed.name} failed: {failed.error}", style="red"))
 
 
 def iso(moment: datetime | None) -> str | None:

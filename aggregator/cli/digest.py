@@ -75,7 +75,7 @@ def print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
 
     summary = outcome.summary
     if outcome.status is DigestStatus.FAILED or summary is None:
-        err.print(Text(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"))
+        err.print(safe(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"))
         return
     if outcome.status is DigestStatus.NOTHING_NEW:
         out.print(Text(f"{outcome.mentor}: nothing new"))

@@ -23,6 +23,7 @@ from aggregator.cli._common import (
     clock,
     errors_handled,
     load,
+    make_printable,
     out,
     report_failures,
     safe,
@@ -90,6 +91,7 @@ def log_to_file(config: AppConfig) -> None:
         encoding="utf-8",
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    make_printable(handler)
     handler.setLevel(config.logging.level)
     root = logging.getLogger()
     root.addHandler(handler)

@@ -260,10 +260,10 @@ def add_source(
         try:
             found = asyncio.run(_detect(url, config))
         except FetchError as exc:  # the page may answer next time
-            err.print(Text(f"error: {exc}", style="red"))
+            err.print(safe(f"error: {exc}", style="red"))
             raise typer.Exit(EXIT_FAILURES) from exc
         except SourceError as exc:  # it answered, with nothing a source can read
-            err.print(Text(f"error: {exc}", style="red"))
+            err.print(safe(f"error: {exc}", style="red"))
             raise typer.Exit(EXIT_USAGE) from exc
         entry = {"name": unique_source_name(config, name or found.suggested_name), **found.entry}
         if dry_run:

@@ -664,6 +664,10 @@ def _check_unique(section: str, ids: list[str], path: Path, tree: Any) -> None:
         seen.add(ident)
 
 
+# Keys whose values an error message must not repeat.
+_SECRET_KEY = re.compile(r"password|passwd|secret|token|api_?key", re.IGNORECASE)
+
+
 def validation_to_config_error(
     exc: ValidationError, path: Path, tree: Any, prefix: Loc, model: type[BaseModel]
 ) -> ConfigError:
@@ -702,7 +706,8 @@ def validation_to_config_error(
             str(error["msg"]).removeprefix("Value error, "),
         )
     got = error.get("input")
-    shown = "" if isinstance(got, Mapping | list) else f" (got {got!r})"
+    secret = _SECRET_KEY.search(str(loc[-1])) is not None if loc else False
+    shown = "" if secret or isinstance(got, Mapping | list) else f" (got {got!r})"
     return _error_at(
         path,
         tree,
