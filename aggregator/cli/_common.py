@@ -32,6 +32,7 @@ from aggregator.core.errors import ConfigError, LeadsError, UsageError
 from aggregator.core.models import RunReport
 from aggregator.core.printable import PrintableFilter, printable
 from aggregator.store import Store
+from aggregator.store.locking import run_lock
 from sources import option_models
 
 if TYPE_CHECKING:
@@ -175,6 +176,18 @@ def errors_handled() -> Iterator[None]:
             )
         )
         raise typer.Exit(EXIT_FAILURES) from exc
+
+
+@contextmanager
+def writing(config: AppConfig) -> Iterator[None]:
+    """The run lock, for a command that writes: a `leads run` or a `leads schedule` job in
+    progress finishes first (a digest sent by both would reach the mentor twice)."""
+
+    def waiting(holder: str) -> None:
+        err.print(safe(f"waiting for the run in progress ({holder}) to finish…", style="dim"))
+
+    with run_lock(config, clock(), on_busy=waiting):
+        yield
 
 
 def load() -> AppConfig:

@@ -32,6 +32,7 @@ from aggregator.cli._common import (
     report_failures,
     safe,
     safe_line,
+    writing,
 )
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import UsageError
@@ -63,7 +64,7 @@ def collect(
         names = [s.name for s in config.sources]
         fix = f"`leads sources` lists the names configured in {config.path}"
         refuse_unknown("source named", source or [], names, fix=fix)
-        with open_store(config) as store:
+        with writing(config), open_store(config) as store:
             report = run_collect(config, store, clock, only=source, quiet=quiet)
     if not quiet and out.is_terminal:
         out.print(summary_table(report))

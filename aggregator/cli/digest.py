@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +21,7 @@ from aggregator.cli._common import (
     out,
     refuse_unknown,
     safe,
+    writing,
 )
 
 if TYPE_CHECKING:
@@ -47,7 +49,8 @@ def digest(
         ids = [m.id for m in config.mentors]
         fix = f"mentor ids are listed under `mentors:` in {config.path}"
         refuse_unknown("mentor with id", [mentor] if mentor else [], ids, fix=fix)
-        with open_store(config) as store, busy("composing and sending digests"):
+        lock = nullcontext() if dry_run else writing(config)  # a dry run writes nothing
+        with lock, open_store(config) as store, busy("composing and sending digests"):
             report = digest_stage.deliver(
                 config, store, clock, mentor=mentor, dry_run=dry_run, preview=preview
             )

@@ -30,6 +30,7 @@ from aggregator.cli._common import (
     out,
     refuse_unknown,
     safe,
+    writing,
 )
 from aggregator.core.config import AppConfig, MatchingConfig, load_mentees
 from aggregator.core.errors import UsageError
@@ -50,7 +51,7 @@ def match(
     with errors_handled():
         config = load()
         _check_mentees(config, mentee)
-        with open_store(config) as store, busy("matching leads to mentees"):
+        with writing(config), open_store(config) as store, busy("matching leads to mentees"):
             report = _matching().match(config, store, clock, only=mentee)
     out.print(match_summary(report))
 
@@ -225,7 +226,7 @@ def feedback(
     with errors_handled():
         config = load()
         _check_mentees(config, [mentee])
-        with open_store(config) as store:
+        with writing(config), open_store(config) as store:
             if lead not in store.representatives([lead]):
                 raise UsageError(f"no lead with id {lead}", fix="`leads matches` lists lead ids")
             store.record_feedback(mentee, lead, verdict, clock())

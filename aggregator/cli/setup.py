@@ -26,6 +26,7 @@ from aggregator.cli._common import (
     out,
     safe,
     safe_line,
+    writing,
 )
 from aggregator.core.config import (
     AppConfig,
@@ -270,7 +271,8 @@ def add_source(
             out.print(safe(f"# {url} is {found.reason}; add this under `sources:`"))
             out.print(safe(source_entry_yaml(entry).rstrip()))
             return
-        append_source(config.path, entry, option_models())
+        with writing(config):
+            append_source(config.path, entry, option_models())
     out.print(
         safe(f"Added source {entry['name']} ({entry['type']}) to {config.path}: {found.reason}.")
     )

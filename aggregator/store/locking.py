@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -35,8 +35,12 @@ def lock_path(config: AppConfig) -> Path:
 
 
 @contextmanager
-def run_lock(config: AppConfig, now: datetime) -> Iterator[Path]:
-    """Hold the run lock for the block; RunLockedError at once if another process holds it."""
+def run_lock(
+    config: AppConfig, now: datetime, *, on_busy: Callable[[str], object] | None = None
+) -> Iterator[Path]:
+    """Hold the run lock for the block. When another process holds it: RunLockedError at once
+    (a scheduled run), or, given ``on_busy``, wait until it lets go (a command a person typed,
+    which must not write beside a run); ``on_busy`` first hears who holds it."""
     path = lock_path(config)
     handle = _open_lock(path)
     try:
@@ -45,10 +49,13 @@ def run_lock(config: AppConfig, now: datetime) -> Iterator[Path]:
         except BlockingIOError as exc:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise RunLockedError(
-                f"another run is in progress ({holder}); this one did nothing — "
-                f"it will run at its next scheduled time (lock: {path})"
-            ) from exc
+            if on_busy is None:
+                raise RunLockedError(
+                    f"another run is in progress ({holder}); this one did nothing — "
+                    f"it will run at its next scheduled time (lock: {path})"
+                ) from exc
+            on_busy(holder)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {now.isoformat(timespec='seconds')}")
