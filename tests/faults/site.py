@@ -372,7 +372,7 @@ class Limits:
     max_retry_wait: float = 1.0
     max_bytes: int = 2_000_000
     max_redirects: int = 3
-    source_deadline: float = 60.0  # generous: parsing waits for a busy machine's workers
+    source_deadline: float = 120.0  # the default: parsing waits for a busy machine's workers
     max_items: int = 1_000
 
     def http_yaml(self, supported: Collection[str]) -> str:

@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import lxml.html
 import pytest
@@ -68,20 +67,6 @@ def run(folder: Path) -> Iterator[RunResult]:
         yield run_leads(config)
 
 
-# Faults handled by the sources side of issue 11 (http.source_deadline and http.max_items came
-# with it): until that lands these must fail, and once it has they must pass.
-AWAITED = {"fault-deep-json", "fault-javascript-redirect", "fault-out-of-range-date",
-           "fault-many-items"}
-SOURCES_CHANGE_MISSING = "max_items" not in SUPPORTED
-
-
-def awaited(fault: Fault) -> Any:
-    """``fault`` as a test parameter, expected to fail while the sources change is missing."""
-    pending = SOURCES_CHANGE_MISSING and fault.name in AWAITED
-    mark = pytest.mark.xfail(pending, reason="needs the sources change of issue 11", strict=True)
-    return pytest.param(fault, id=fault.name, marks=mark)
-
-
 def stored(folder: Path) -> Counter[str]:
     """Postings stored per source; the database must pass its integrity check."""
     with sqlite3.connect(folder / "leads.db") as conn:
@@ -121,7 +106,7 @@ def test_every_healthy_posting_is_stored(run: RunResult, folder: Path) -> None:
     assert not [line for line in run.stderr.splitlines() if line.startswith("source healthy-")]
 
 
-@pytest.mark.parametrize("fault", [awaited(f) for f in FAULTS if f.fails])
+@pytest.mark.parametrize("fault", [f for f in FAULTS if f.fails], ids=lambda f: f.name)
 def test_a_failing_source_is_named_in_one_actionable_line(run: RunResult, fault: Fault) -> None:
     lines = failure_lines(run, fault.name)
     assert len(lines) == 1, run.stderr[-3000:]
@@ -131,7 +116,7 @@ def test_a_failing_source_is_named_in_one_actionable_line(run: RunResult, fault:
     assert len(line) < 400
 
 
-@pytest.mark.parametrize("fault", [awaited(f) for f in FAULTS if not f.fails])
+@pytest.mark.parametrize("fault", [f for f in FAULTS if not f.fails], ids=lambda f: f.name)
 def test_a_bad_item_costs_at_most_itself(run: RunResult, folder: Path, fault: Fault) -> None:
     """Word-less items, absurd salaries, impossible dates, hostile HTML, broken bytes and
     oversized feeds lose the bad field or item (or the items past http.max_items), never
