@@ -6,6 +6,7 @@ The public surface::
     matcher = TfidfMatcher().fit(postings)                    # or load_matcher(stored_bytes)
     matches = matcher.rank(profile, [(key, posting), ...], top=20, min_score=0.1, now=now)
     by_mentee = matcher.rank_many(profiles, keyed_postings, feedback={mentee_id: Feedback(...)})
+    feedback_from_verdicts({key: Verdict.INTERESTED}, {key: posting})  # verdicts -> Feedback
     stored_bytes = dump_matcher(matcher)                      # keep in the database
     profile_hash(profile)                                     # re-score when this changes
 
@@ -13,7 +14,13 @@ The skills vocabulary is data: ``matchers/data/skills.yaml`` (its header says ho
 """
 
 from matchers.filters import passes
-from matchers.profile import Feedback, Profile, profile_from_mentee, profile_hash
+from matchers.profile import (
+    Feedback,
+    Profile,
+    feedback_from_verdicts,
+    profile_from_mentee,
+    profile_hash,
+)
 from matchers.skills import SkillTable, SkillTableError, default_table
 from matchers.text import Analyzer
 from matchers.tfidf import (
@@ -37,6 +44,7 @@ __all__ = [
     "TfidfMatcher",
     "default_table",
     "dump_matcher",
+    "feedback_from_verdicts",
     "load_matcher",
     "passes",
     "profile_from_mentee",

@@ -1,4 +1,12 @@
-"""Why a posting matched (the terms that added most) and what it asks that the mentee lacks."""
+"""Why a posting matched and what it asks that the mentee lacks.
+
+"Why it fits" names skills and role words the mentee has and the posting asks for (its
+title and requirements, never its blurb, offer or EEO statement), those that added most
+to the score first. "Brush up on" names skills the posting asks for that the mentee lacks,
+only from the role families of the mentee's own skills (a designer is not sent to learn
+Kubernetes). Neither list repeats itself or the other: a term whose words are contained in
+another's shown term is left out.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +17,35 @@ import scipy.sparse as sp
 
 WHY_TERMS = 5
 GAP_SKILLS = 5
-_CANDIDATES = 3 * WHY_TERMS
+_CANDIDATES = 4 * WHY_TERMS
 # Words about how or where a job is done, not what it is: a shared "developer remote" is no
 # reason to forward a lead (the location filter has already judged where).
 _NOT_A_REASON = frozenset(
     {"remote", "hybrid", "onsite", "anywhere", "worldwide", "fulltime", "parttime", "freelance"}
 )
+# A family is the mentee's when it holds at least this share of the skills of their
+# strongest family (near-ties: a machine-learning engineer is in software and data).
+_FAMILY_SHARE = 0.75
 
 
 class Explainer:
-    """Explains many (profile, posting) pairs at once with sparse element-wise products."""
+    """Explains many (profile, posting) pairs at once with sparse element-wise products.
 
-    def __init__(self, terms: Sequence[str], name_of: Callable[[str], str]) -> None:
+    ``is_skill`` flags the skill columns; ``families`` gives each column a bit per role
+    family its skill belongs to (0 for words that are no skill).
+    """
+
+    def __init__(
+        self,
+        terms: Sequence[str],
+        name_of: Callable[[str], str],
+        is_skill: np.ndarray,
+        families: np.ndarray,
+    ) -> None:
         self.terms = terms
         self.name_of = name_of
+        self.is_skill = is_skill
+        self.families = families
         self._names: dict[int, str] = {}
         self._words: dict[int, frozenset[str]] = {}
 
@@ -41,49 +64,89 @@ class Explainer:
     def explain(
         self,
         profiles: sp.csr_matrix,
-        skills_of: Sequence[np.ndarray],
+        own_terms: Sequence[np.ndarray],
         pairs: Sequence[tuple[int, int]],
         postings: sp.csr_matrix,
-        posting_skills: sp.csr_matrix,
+        asks: sp.csr_matrix,
     ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """(why, gaps) for each (profile row, posting row) pair, in the order given.
 
-        ``why``: the profile's own terms that added most to the score (profile weight x
-        posting weight), by display name, without repeating words. ``gaps``: the skills of
-        the posting, weightiest first, that the profile (``skills_of``: skill columns each
-        profile mentions) does not mention.
+        ``profiles`` are the vectors scored with; ``own_terms`` the columns of each
+        profile's own skills and role words (not those feedback brought in); ``asks`` the
+        posting's title and requirement terms (see ``TfidfMatcher.index``).
         """
         if not pairs:
             return []
         mine = np.fromiter((p for p, _ in pairs), np.int64, len(pairs))
         theirs = np.fromiter((q for _, q in pairs), np.int64, len(pairs))
-        shared = postings[theirs].multiply(profiles[mine]).tocsr()
+        have = _flags(own_terms, profiles.shape[1])[mine]
+        asked = asks[theirs]
+        asked_flags = asked.copy()
+        asked_flags.data[:] = 1
+        # Why: the profile's own terms the posting asks for, by what they added to the score.
+        shared = postings[theirs].multiply(profiles[mine]).multiply(have).multiply(asked_flags)
+        shared = shared.tocsr()
         shared.data[shared.data < 0] = 0  # a disliked posting's terms weigh against
         shared.eliminate_zeros()
-        have = _flags(skills_of, profiles.shape[1])[mine]
-        asked = posting_skills[theirs]
         lacking = (asked - asked.multiply(have)).tocsr()
+        lacking.data[~self.is_skill[lacking.indices]] = 0
         lacking.eliminate_zeros()
-        why = self._why(shared)
-        gaps = [tuple(map(self.name, columns[:GAP_SKILLS])) for columns in _ranked(lacking)]
-        return list(zip(why, gaps, strict=True))
-
-    def _why(self, shared: sp.csr_matrix) -> list[tuple[str, ...]]:
+        allowed = self._family_masks(own_terms)
         out = []
-        for columns in _ranked(shared):
-            shown: list[str] = []
-            covered: set[str] = set()
-            for c in columns:
-                words = self.words(c)
-                if words & _NOT_A_REASON:
-                    continue
-                if not words <= covered:  # "machine" after "machine learning" adds nothing
-                    covered |= words
-                    shown.append(self.name(c))
-                    if len(shown) == WHY_TERMS:
-                        break
-            out.append(tuple(shown))
+        for row, (why_columns, gap_columns) in enumerate(
+            zip(_ranked(shared), _ranked(lacking), strict=True)
+        ):
+            why = self._why(why_columns)
+            mask = allowed[int(mine[row])]
+            gaps = self._gaps([c for c in gap_columns if self.families[c] & mask], why)
+            out.append((tuple(map(self.name, why)), tuple(map(self.name, gaps))))
         return out
+
+    def _family_masks(self, own_terms: Sequence[np.ndarray]) -> list[int]:
+        """Each profile's role families as a bit mask: those near its strongest."""
+        return [_strongest_families(self.families[columns]) for columns in own_terms]
+
+    def _why(self, columns: Sequence[int]) -> list[int]:
+        shown: list[int] = []
+        covered: set[str] = set()
+        for c in columns:
+            words = self.words(c)
+            if words & _NOT_A_REASON or words <= covered:
+                continue  # "machine" after "machine learning" adds nothing
+            if not self.is_skill[c] and words & covered:
+                continue  # "python developer" after "Python"
+            covered |= words
+            shown.append(c)
+            if len(shown) == WHY_TERMS:
+                break
+        return shown
+
+    def _gaps(self, columns: Sequence[int], why: Sequence[int]) -> list[int]:
+        shown: list[int] = []
+        for c in columns:
+            words = self.words(c)
+            if any(_near(words, self.words(other)) for other in (*why, *shown)):
+                continue
+            shown.append(c)
+            if len(shown) == GAP_SKILLS:
+                break
+        return shown
+
+
+def _near(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two terms are near-duplicates: one's words contain the other's."""
+    return a <= b or b <= a
+
+
+def _strongest_families(bits: np.ndarray) -> int:
+    """The families (bits) holding at least ``_FAMILY_SHARE`` of the strongest one's skills."""
+    bits = bits[bits != 0]
+    if not len(bits):
+        return 0
+    width = int(bits.max()).bit_length()
+    counts = np.array([np.count_nonzero(bits & (1 << b)) for b in range(width)])
+    chosen = np.flatnonzero(counts >= _FAMILY_SHARE * counts.max())
+    return int(sum(1 << int(b) for b in chosen))
 
 
 def _flags(columns_of: Sequence[np.ndarray], width: int) -> sp.csr_matrix:

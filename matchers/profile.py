@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 
-from aggregator.core.models import MenteeProfile, Posting
+from aggregator.core.models import MenteeProfile, Posting, Verdict
 
 SENIORITIES = ("entry", "junior", "mid", "senior")
 
@@ -58,6 +58,21 @@ class Feedback:
     ) -> Feedback:
         """Feedback from any collections."""
         return cls(tuple(liked), tuple(disliked), frozenset(hidden))
+
+
+def feedback_from_verdicts(
+    verdicts: Mapping[str, Verdict], postings: Mapping[str, Posting]
+) -> Feedback:
+    """A mentee's verdicts (posting key -> verdict) as the matcher's feedback: postings
+    marked interested or applied are liked; not-for-me ones are disliked and hidden.
+    ``postings`` holds (at least) the posting of every key in ``verdicts``.
+
+    ``leads match`` and ``leads rank --feedback`` both read feedback through this.
+    """
+    liked = [postings[key] for key, v in verdicts.items() if v is not Verdict.NOT_FOR_ME]
+    disliked = [postings[key] for key, v in verdicts.items() if v is Verdict.NOT_FOR_ME]
+    hidden = [key for key, v in verdicts.items() if v is Verdict.NOT_FOR_ME]
+    return Feedback.of(liked, disliked, hidden)
 
 
 def profile_from_mentee(mentee: MenteeProfile, resume_text: str = "") -> Profile:

@@ -41,12 +41,19 @@ class SkillTable:
     phrases: Mapping[tuple[str, ...], str]  # synonym tokens -> key
     implied: Mapping[str, str]  # one token -> the longer skill key it stands for
     names: Mapping[str, str]  # a whole skills-list item ("go") -> key
+    areas: Mapping[str, str]  # key -> the area heading it is listed under
+    families: Mapping[str, frozenset[str]]  # role family -> the areas of its skills
     tokens: Tokenizer  # the tokenizer job text and profiles are read with
     digest: str  # hash of the table's text: a fitted model is only valid with the same table
 
     def name_of(self, key: str) -> str:
         """Display name of a feature: the skill's name, or the words themselves."""
         return self.display.get(key, key)
+
+    def families_of(self, key: str) -> frozenset[str]:
+        """The role families a skill belongs to (none for a word that is not a skill)."""
+        area = self.areas.get(key)
+        return frozenset(f for f, areas in self.families.items() if area in areas)
 
 
 @cache
@@ -77,24 +84,42 @@ def parse_table(text: str) -> SkillTable:
     # dba" is matched as "postgresql dba" once "postgres" stands for that.
     phrases = _phrases(entries, display, keep, expand, joins)
     names = _names(data.get("names") or {}, display)
+    by_name = {name: key for key, name in display.items()}
+    areas = {by_name[name]: area for area, name, _ in entries}
+    families = _families(data.get("families") or {}, set(areas.values()))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     tokenizer = Tokenizer(keep, expand, joins)
-    return SkillTable(display, phrases, implied, names, tokenizer, digest)
+    return SkillTable(display, phrases, implied, names, areas, families, tokenizer, digest)
 
 
-def _entries(data: Any) -> list[tuple[str, list[str]]]:
+def _entries(data: Any) -> list[tuple[str, str, list[str]]]:
+    """(area, display name, synonyms) of every skill."""
     areas = data.get("skills") if isinstance(data, dict) else None
     if not isinstance(areas, dict):
         raise SkillTableError("the table needs a `skills:` mapping of areas to entries")
-    entries: list[tuple[str, list[str]]] = []
+    entries: list[tuple[str, str, list[str]]] = []
     for area, skills in areas.items():
         if not isinstance(skills, dict):
             raise SkillTableError(f"area {area!r} must map skill names to synonym lists")
         for name, synonyms in skills.items():
             if not isinstance(synonyms, list):
                 raise SkillTableError(f"{name!r} in {area!r} needs a list of synonyms ([] if none)")
-            entries.append((str(name), [str(s) for s in synonyms]))
+            entries.append((str(area), str(name), [str(s) for s in synonyms]))
     return entries
+
+
+def _families(families: Mapping[Any, Any], areas: set[str]) -> dict[str, frozenset[str]]:
+    """Role families as sets of areas; every area must exist and belong to a family."""
+    out: dict[str, frozenset[str]] = {}
+    for family, members in families.items():
+        unknown = sorted(set(map(str, members)) - areas)
+        if unknown:
+            raise SkillTableError(f"family {family!r} lists {unknown[0]!r}, which is no area")
+        out[str(family)] = frozenset(map(str, members))
+    homeless = sorted(areas - set().union(*out.values()))
+    if homeless:
+        raise SkillTableError(f"area {homeless[0]!r} belongs to no family under `families:`")
+    return out
 
 
 def _joined_tokens(text: str) -> set[str]:
@@ -118,13 +143,13 @@ def _variants(spellings: Mapping[Any, Any]) -> tuple[dict[str, tuple[str, ...]],
 
 
 def _display_keys(
-    entries: list[tuple[str, list[str]]],
+    entries: list[tuple[str, str, list[str]]],
     keep: set[str],
     variants: Mapping[str, tuple[str, ...]],
     joins: Mapping[str, str],
 ) -> dict[str, str]:
     display: dict[str, str] = {}
-    for name, _ in entries:
+    for _, name, _ in entries:
         key = " ".join(_phrase(name, name, keep, variants, joins))
         if key in display:
             raise SkillTableError(
@@ -135,7 +160,7 @@ def _display_keys(
 
 
 def _phrases(
-    entries: list[tuple[str, list[str]]],
+    entries: list[tuple[str, str, list[str]]],
     display: Mapping[str, str],
     keep: set[str],
     expand: Mapping[str, tuple[str, ...]],
@@ -143,7 +168,7 @@ def _phrases(
 ) -> dict[tuple[str, ...], str]:
     by_name = {name: key for key, name in display.items()}
     phrases: dict[tuple[str, ...], str] = {}
-    for name, synonyms in entries:
+    for _, name, synonyms in entries:
         key = by_name[name]
         for synonym in (name, *synonyms):
             tokens = _phrase(synonym, name, keep, expand, joins)

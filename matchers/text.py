@@ -12,6 +12,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from aggregator.core.models import Posting
+from matchers.sections import split_description
 from matchers.skills import SkillTable, default_table
 
 # Short texts (titles, skills, roles) repeat across postings and mentees: their features
@@ -80,9 +81,10 @@ def posting_title(posting: Posting) -> str:
     return posting.title
 
 
-def posting_body(posting: Posting) -> str:
-    """The rest of a posting's text: description (capped) and tags."""
-    text = posting.description_text[:BODY_CHARS]
+def posting_body(posting: Posting) -> tuple[str, str]:
+    """The rest of a posting's text (description, capped, and tags) as (what the job is
+    and asks for, the employer's blurb, offer and process: see :mod:`matchers.sections`)."""
+    job, rest = split_description(posting.description_text[:BODY_CHARS], posting.company)
     if posting.tags:
-        text = f"{text}\n" + "\n".join(posting.tags)
-    return text
+        job = f"{job}\n" + "\n".join(posting.tags)
+    return job, rest

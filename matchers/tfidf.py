@@ -67,11 +67,12 @@ class Settings:
     skills: float = 1.0
     text: float = 1.0
     skill_boost: float = 1.5  # weight of skill terms relative to other words
+    boilerplate: float = 1.0  # weight of a body's blurb, offer and EEO text (matchers.sections)
     posting_terms: int = 150  # terms kept per posting
     profile_terms: int = 100  # terms kept per profile
     expansion_docs: int = 5  # pseudo-relevance feedback: the best postings added to a profile
     expansion_weight: float = 1.0
-    liked: float = 0.75  # Rocchio weights of the mentee's own feedback
+    liked: float = 1.5  # Rocchio weights of the mentee's feedback (benchmarks/match_feedback.py)
     disliked: float = 0.25
 
 
@@ -83,7 +84,7 @@ class PostingIndex:
     postings: tuple[Posting, ...]
     vectors: sp.csr_matrix  # postings x terms, rows l2-normalised
     by_term: sp.csr_matrix  # the transpose, for profile x posting products
-    skills: sp.csr_matrix  # postings x terms: the skill terms only, unpruned
+    asks: sp.csr_matrix  # postings x terms: what the title and requirements ask (see _asks)
     facts: PostingFacts
     model: str  # fingerprint of the matcher that built it
 
@@ -127,7 +128,8 @@ class TfidfMatcher:
         documents = []
         for posting in sample:
             features = set(self.analyzer(posting_title(posting)))
-            features.update(self.analyzer(posting_body(posting)))
+            for part in posting_body(posting):
+                features.update(self.analyzer(part))
             if features:  # a posting without words ("!!!", a bare link) teaches nothing
                 columns = (seen.setdefault(f, len(seen)) for f in features)
                 documents.append(np.fromiter(columns, np.int64, len(features)))
@@ -145,7 +147,8 @@ class TfidfMatcher:
         self.n_documents = n_documents
         self._transformer = transformer
         self._vocabulary = {term: i for i, term in enumerate(terms)}
-        for cached in ("fingerprint", "_explainer", "_skill_columns", "_term_boost"):
+        for cached in ("fingerprint", "_explainer", "_skill_columns", "_term_boost",
+                       "_role_columns"):
             self.__dict__.pop(cached, None)
         self._set_reference(sp.csr_matrix((0, len(terms)), dtype=np.float32))
 
@@ -189,36 +192,66 @@ class TfidfMatcher:
         """Vectorise keyed postings once, to rank them for any number of profiles."""
         keys = tuple(key for key, _ in postings)
         items = tuple(posting for _, posting in postings)
-        vectors, skills = self._posting_vectors(items)
+        vectors, asks = self._posting_vectors(items)
         return PostingIndex(
             keys=keys,
             postings=items,
             vectors=vectors,
             by_term=vectors.T.tocsr(),
-            skills=skills,
+            asks=asks,
             facts=PostingFacts(items),
             model=self.fingerprint,
         )
 
     def _posting_vectors(self, postings: Sequence[Posting]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        vectors, skills = [], []
+        """The postings' scoring vectors and what they ask for (see ``_asks``)."""
+        s = self.settings
+        vectors, asks = [], []
         for start in range(0, len(postings), _BATCH):
             batch = postings[start : start + _BATCH]
-            titles = self._weigh([self.analyzer(posting_title(p)) for p in batch])
-            bodies = self._weigh([self.analyzer(posting_body(p)) for p in batch])
-            full = normalize(self.settings.title * titles + bodies)
-            skills.append(keep_columns(full, self._skill_columns))
-            vectors.append(normalize(keep_strongest(full, self.settings.posting_terms)))
+            titles = [self.analyzer(posting_title(p)) for p in batch]
+            parts = [posting_body(p) for p in batch]
+            jobs = [self.analyzer(job) for job, _ in parts]
+            body = self._counts(jobs)
+            if s.boilerplate:
+                body = body + s.boilerplate * self._counts([self.analyzer(r) for _, r in parts])
+            full = normalize(s.title * self._weigh(titles) + self._weigh_counts(body))
+            vectors.append(normalize(keep_strongest(full, s.posting_terms)))
+            asks.append(self._asks(batch, titles, jobs))
         if not vectors:
             empty = sp.csr_matrix((0, len(self.terms)), dtype=np.float32)
             return empty, empty
-        return sp.vstack(vectors, format="csr"), sp.vstack(skills, format="csr")
+        return sp.vstack(vectors, format="csr"), sp.vstack(asks, format="csr")
+
+    def _asks(
+        self, postings: Sequence[Posting], titles: Sequence[list[str]], jobs: Sequence[list[str]]
+    ) -> sp.csr_matrix:
+        """What each posting asks for: its title and requirements (not the employer's blurb,
+        offer or EEO text), without the employer's name, rank words or bare job nouns (a
+        liked "Python developer" is no reason to like any "developer"); the strongest terms
+        and every skill, l2-normalised rows."""
+        tokens = self.analyzer.table.tokens
+        asked = []
+        for posting, title, job in zip(postings, titles, jobs, strict=True):
+            employer = set(tokens(posting.company)) | _RANK_WORDS
+            asked.append([f for f in (*title, *job)
+                          if f not in _JOB_NOUNS and employer.isdisjoint(f.split(" "))])
+        weighted = self._weigh(asked)
+        skills = keep_columns(weighted, self._skill_columns)
+        strongest = keep_strongest(weighted, self.settings.posting_terms)
+        return normalize(skills.maximum(strongest).tocsr())
+
+    def _counts(self, feature_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        return count_matrix(feature_lists, self._vocabulary, len(self.terms))
 
     def _weigh(self, feature_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Sublinear tf x idf, l2-normalised rows."""
+        return self._weigh_counts(self._counts(feature_lists))
+
+    def _weigh_counts(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Sublinear tf x idf of counted features, l2-normalised rows."""
         if self._transformer is None:
             raise RuntimeError("the matcher is not fitted: call fit(postings) first")
-        counts = count_matrix(feature_lists, self._vocabulary, len(self.terms))
         weighted = self._transformer.transform(counts)
         if self.settings.skill_boost != 1.0:
             weighted.data *= self._term_boost[weighted.indices]
@@ -228,6 +261,12 @@ class TfidfMatcher:
     @cached_property
     def _term_boost(self) -> np.ndarray:
         return np.where(self._skill_columns, self.settings.skill_boost, 1.0).astype(np.float32)
+
+    @cached_property
+    def _role_columns(self) -> np.ndarray:
+        """Terms that name a role ("product designer", "python developer") rather than its
+        rank, its hours or one bare word ("senior", "full", "manager", "media")."""
+        return np.fromiter((_names_a_role(t) for t in self.terms), bool, len(self.terms))
 
     @cached_property
     def _skill_columns(self) -> np.ndarray:
@@ -271,8 +310,10 @@ class TfidfMatcher:
         vectors = normalize(keep_strongest(combined, s.profile_terms))
         if any(feedback.get(p.id) for p in profiles):
             vectors = self._with_feedback(vectors, profiles, index, feedback)
-        named = keep_columns(combined, self._skill_columns)
-        mentioned = [_row(named, row)[0].astype(np.int64) for row in range(len(profiles))]
+        named = keep_columns(combined, self._skill_columns) + keep_columns(
+            roles, self._role_columns
+        )
+        mentioned = [_row(named.tocsr(), row)[0].astype(np.int64) for row in range(len(profiles))]
         return vectors, mentioned
 
     def _profile_features(self, profile: Profile) -> tuple[list[str], list[str], list[str]]:
@@ -318,11 +359,12 @@ class TfidfMatcher:
         return rows.tocsr()
 
     def _vectors_of(self, postings: Sequence[Posting], index: PostingIndex) -> sp.csr_matrix:
-        """Vectors of feedback postings: from the index when they are in it."""
+        """What feedback postings ask for (their title and required skills, not their
+        employer or blurb): from the index when they are in it."""
         rows = [index.row_of(p) for p in postings]
         if all(row is not None for row in rows):
-            return index.vectors[[row for row in rows if row is not None]]
-        return self._posting_vectors(postings)[0]
+            return index.asks[[row for row in rows if row is not None]]
+        return self._posting_vectors(postings)[1]
 
     # -- remembered profile vectors ---------------------------------------------------
 
@@ -439,7 +481,7 @@ class TfidfMatcher:
                 matrix.indices[span], matrix.data[span], top
             ))
         pairs = [(row, posting) for row, picks in enumerate(chosen) for posting, _ in picks]
-        reasons = iter(self._explainer.explain(own, mentioned, pairs, index.vectors, index.skills))
+        reasons = iter(self._explainer.explain(own, mentioned, pairs, index.vectors, index.asks))
         for profile, picks in zip(group, chosen, strict=True):
             results[profile.id] = [
                 Match(mentee=profile.id, posting=index.keys[posting],
@@ -475,7 +517,13 @@ class TfidfMatcher:
 
     @cached_property
     def _explainer(self) -> Explainer:
-        return Explainer(self.terms, self.analyzer.table.name_of)
+        table = self.analyzer.table
+        bits = {family: 1 << i for i, family in enumerate(sorted(table.families))}
+        families = np.fromiter(
+            (sum(bits[f] for f in table.families_of(term)) for term in self.terms),
+            np.int64, len(self.terms),
+        )
+        return Explainer(self.terms, table.name_of, self._skill_columns, families)
 
 
 class _Selection:
@@ -615,6 +663,31 @@ def _unpack_vectors(fingerprint: str, data: bytes, width: int) -> _Vectors | Non
     return ((arrays[0].astype(np.int32), arrays[1].astype(np.float32)),
             (arrays[2].astype(np.int32), arrays[3].astype(np.float32)),
             arrays[4].astype(np.int64))
+
+
+# Words of a job title that say its rank, hours or kind of contract, and bare job nouns
+# that say nothing on their own: a why-list of "senior" or "manager" explains nothing
+# ("product manager" does).
+_RANK_WORDS = frozenset(
+    (  # noqa: SIM905 - a word list reads better as text
+        "senior junior lead principal staff head chief intern internship trainee entry level mid "
+        "sr jr ii iii iv full part time remote contract contractor freelance temporary new "
+        "grad graduate"
+    ).split()
+)
+_JOB_NOUNS = frozenset(
+    (  # noqa: SIM905 - a word list reads better as text
+        "manager engineer developer specialist analyst coordinator associate assistant consultant "
+        "representative officer director administrator executive partner"
+    ).split()
+)
+
+
+def _names_a_role(term: str) -> bool:
+    """Whether a term of a mentee's roles says what the role is: a phrase ("product
+    designer"), not one of its words ("designer", "media", "events" say little alone)."""
+    words = term.split(" ")
+    return len(words) > 1 and not any(w in _RANK_WORDS for w in words)
 
 
 def _identity(posting: Posting) -> tuple[str, str]:

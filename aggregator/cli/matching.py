@@ -178,16 +178,29 @@ def rank(
     format: Annotated[MatchFormat, typer.Option("--format", "-f", help="Output format.")] = (
         MatchFormat.table
     ),
+    feedback_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback",
+            help='Verdicts, one JSON object per line: {"mentee": id, "posting": id, '
+            '"verdict": "interested"|"applied"|"not_for_me"}; applied as `leads match` does.',
+        ),
+    ] = None,
 ) -> None:
     """Rank postings from a file for mentees from a file, with no database."""
     from aggregator.postings_file import read_postings_jsonl
 
+    offline = _matching_offline()
     with errors_handled():
         floor = min_score if min_score is not None else _configured_min_score()
         keyed = read_postings_jsonl(postings_file)
         mentees = load_mentees(mentees_file)
-        found = _matching_offline().rank_offline(
-            mentees, keyed, top=top, min_score=floor, now=clock(), max_age_days=max_age
+        verdicts = (
+            offline.read_feedback_jsonl(feedback_file, mentees, keyed) if feedback_file else None
+        )
+        found = offline.rank_offline(
+            mentees, keyed, top=top, min_score=floor, now=clock(), max_age_days=max_age,
+            verdicts=verdicts,
         )
     postings_by_key = dict(keyed)
     for mentee in mentees:

@@ -23,6 +23,7 @@ from matchers import (
     Profile,
     TfidfMatcher,
     dump_matcher,
+    feedback_from_verdicts,
     load_matcher,
     profile_from_mentee,
     profile_hash,
@@ -168,13 +169,13 @@ def _score_group(
 def _feedback(store: Store, verdicts: dict[str, dict[int, Verdict]]) -> dict[str, Feedback]:
     """Each mentee's verdicts as liked, disliked and hidden leads for the matcher."""
     postings = store.representatives(sorted({lead for said in verdicts.values() for lead in said}))
-    feedback = {}
-    for mentee, said in verdicts.items():
-        liked = [postings[lead].posting for lead, v in said.items() if v is not Verdict.NOT_FOR_ME]
-        disliked = [postings[lead].posting for lead, v in said.items() if v is Verdict.NOT_FOR_ME]
-        hidden = [str(lead) for lead, v in said.items() if v is Verdict.NOT_FOR_ME]
-        feedback[mentee] = Feedback.of(liked, disliked, hidden)
-    return feedback
+    return {
+        mentee: feedback_from_verdicts(
+            {str(lead): v for lead, v in said.items()},
+            {str(lead): postings[lead].posting for lead in said},
+        )
+        for mentee, said in verdicts.items()
+    }
 
 
 def _progress_hash(profile: Profile, feedback: dict[int, Verdict]) -> str:

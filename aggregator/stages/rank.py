@@ -1,14 +1,19 @@
-"""Offline ranking for ``leads rank``: postings and mentees from files, no database."""
+"""Offline ranking for ``leads rank``: postings, mentees and feedback from files, no database."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from aggregator.core.models import Match, MenteeProfile, Posting
+from aggregator.core.errors import ConfigError
+from aggregator.core.models import Match, MenteeProfile, Posting, Verdict
 from aggregator.stages.resumes import read_resume
-from matchers import TfidfMatcher, profile_from_mentee
+from matchers import TfidfMatcher, feedback_from_verdicts, profile_from_mentee
+
+Verdicts = dict[str, dict[str, Verdict]]  # mentee id -> posting id -> verdict
 
 
 def rank_offline(
@@ -19,12 +24,75 @@ def rank_offline(
     min_score: float,
     now: datetime,
     max_age_days: int | None,
+    verdicts: Mapping[str, Mapping[str, Verdict]] | None = None,
 ) -> dict[str, list[Match]]:
-    """Fit on the postings and rank them for every mentee, best first."""
+    """Fit on the postings and rank them for every mentee, best first.
+
+    ``verdicts`` (from :func:`read_feedback_jsonl`) move each mentee's ranking exactly as
+    the same verdicts do in ``leads match``: liked postings pull similar ones up, postings
+    marked not for me push similar ones down and are not shown.
+    """
     profiles = [
         profile_from_mentee(m, read_resume(Path(m.resume)) if m.resume else "") for m in mentees
     ]
+    by_key = dict(postings)
+    feedback = {
+        mentee: feedback_from_verdicts(said, by_key) for mentee, said in (verdicts or {}).items()
+    }
     matcher = TfidfMatcher().fit(p for _, p in postings)
     return matcher.rank_many(
-        profiles, postings, top=top, min_score=min_score, now=now, max_age_days=max_age_days
+        profiles, postings, top=top, min_score=min_score, now=now, max_age_days=max_age_days,
+        feedback=feedback,
     )
+
+
+def read_feedback_jsonl(
+    path: Path, mentees: Sequence[MenteeProfile], postings: Sequence[tuple[str, Posting]]
+) -> Verdicts:
+    """Verdicts from a JSONL file of ``{"mentee": id, "posting": id, "verdict": ...}`` lines
+    (verdict: interested, applied or not_for_me); a later line about the same pair wins.
+    A line naming an unknown mentee or posting, or a bad verdict, is an error naming it."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the feedback file ({exc})", file=str(path)) from exc
+    known_mentees = {m.id for m in mentees}
+    known_postings = {key for key, _ in postings}
+    verdicts: Verdicts = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        record = _record(line, path, number)
+        mentee, posting = str(record["mentee"]), str(record["posting"])
+        if mentee not in known_mentees:
+            raise ConfigError(f"unknown mentee {mentee!r}", file=str(path), line=number,
+                              fix="use an id from the mentees file")
+        if posting not in known_postings:
+            raise ConfigError(f"unknown posting {posting!r}", file=str(path), line=number,
+                              fix="use an id from the postings file")
+        verdicts.setdefault(mentee, {})[posting] = _verdict(record["verdict"], path, number)
+    return verdicts
+
+
+def _record(line: str, path: Path, number: int) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not valid JSON ({exc.msg})", file=str(path), line=number,
+                          fix="one object per line") from exc
+    if not isinstance(record, dict):
+        raise ConfigError("each line must be a JSON object", file=str(path), line=number)
+    missing = [key for key in ("mentee", "posting", "verdict") if key not in record]
+    if missing:
+        raise ConfigError(f"missing {', '.join(missing)}", file=str(path), line=number,
+                          fix='lines look like {"mentee": ..., "posting": ..., "verdict": ...}')
+    return record
+
+
+def _verdict(value: object, path: Path, number: int) -> Verdict:
+    try:
+        return Verdict(str(value))
+    except ValueError as exc:
+        choices = ", ".join(v.value for v in Verdict)
+        raise ConfigError(f"unknown verdict {value!r}", file=str(path), line=number,
+                          fix=f"use one of {choices}") from exc

@@ -1,0 +1,106 @@
+"""Does feedback help? Re-ranking after a mentee marks leads of their first page.
+
+    .venv/bin/python benchmarks/match_feedback.py
+
+For every profile and posting set of benchmarks/match_quality.py: rank all postings, then
+from the first page (the top 10) mark up to 3 relevant postings Interested (those of the
+mentee's own category first) and up to 3 irrelevant ones Not for me (relevance: the graded
+judgements), turn the verdicts into
+feedback exactly as `leads match` and `leads rank --feedback` do
+(matchers.feedback_from_verdicts), and rank again. Both rankings are scored on what remains
+(the marked postings removed): NDCG@10, the ideal taken over the remaining postings.
+Target per (set, style): the mean rises by at least 0.05 and it falls for at most 10 % of
+the profiles. Reported for the tuning and held-out halves of match_quality.py and both.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+
+from match_quality import HALVES, K, Labelled, Query, load_sets, ndcg
+
+from aggregator.core.models import Verdict
+from matchers import Feedback, Settings, TfidfMatcher, feedback_from_verdicts
+
+MARKS = 3
+TARGET_RISE = 0.05
+MAX_FALLING = 0.10
+
+
+def marks(ranked: Sequence[str], labels: dict[str, str], relevant: dict[str, int]
+          ) -> dict[str, Verdict]:
+    """The verdicts a mentee gives on the first page: up to MARKS of each kind."""
+    page = ranked[:K]
+    grade = {key: relevant.get(labels[key], 0) for key in page}
+    # The mentee marks what fits best first: the postings of their own category, then
+    # neighbouring ones.
+    good = sorted((key for key in page if grade[key] > 0), key=lambda k: -grade[k])[:MARKS]
+    bad = [key for key in page if grade[key] == 0][:MARKS]
+    return {**dict.fromkeys(good, Verdict.INTERESTED), **dict.fromkeys(bad, Verdict.NOT_FOR_ME)}
+
+
+def before_after(items: Sequence[Labelled], qs: Sequence[Query],
+                 settings: Settings | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-profile NDCG@10 of what remains, before and after the feedback."""
+    matcher = TfidfMatcher(settings).fit([i.posting for i in items])
+    keyed = [(i.key, i.posting) for i in items]
+    index = matcher.index(keyed)
+    postings = dict(keyed)
+    labels = {i.key: i.label for i in items}
+    profiles = [q.profile for q in qs]
+    first = matcher.rank_many(profiles, index, top=None)
+    said = {q.profile.id: marks([m.posting for m in first[q.profile.id]], labels, q.relevant)
+            for q in qs}
+    feedback: dict[str, Feedback] = {
+        mentee: feedback_from_verdicts(verdicts, postings) for mentee, verdicts in said.items()
+    }
+    second = matcher.rank_many(profiles, index, top=None, feedback=feedback)
+    before: list[float] = []
+    after: list[float] = []
+    for q in qs:
+        marked = said[q.profile.id]
+        remaining = {key: label for key, label in labels.items() if key not in marked}
+        for run, out in ((first, before), (second, after)):
+            kept = [m.posting for m in run[q.profile.id] if m.posting not in marked]
+            out.append(ndcg(kept, remaining, q.relevant))
+    return np.array(before), np.array(after)
+
+
+def main() -> int:
+    """Print the table; exit 1 if a target is missed (judged on all profiles of a set)."""
+    started = time.perf_counter()
+    sets, qs = load_sets()
+    print(f"Feedback: NDCG@{K} of the remaining postings, before and after marking up to "
+          f"{MARKS} relevant Interested and {MARKS} irrelevant Not for me on the first page")
+    print(f"{'set':<14}{'half':<10}{'n':>4}{'before':>9}{'after':>9}{'rise':>8}{'fell':>7}  result")
+    ok = True
+    for (name, style), group in qs.items():
+        before, after = before_after(sets[name], group)
+        halves = np.array([q.half for q in group])
+        for half in (*HALVES, "both"):
+            keep = np.ones(len(group), bool) if half == "both" else halves == half
+            rise = float((after[keep] - before[keep]).mean())
+            fell = float(np.mean(after[keep] < before[keep] - 1e-9))
+            verdict = ""
+            if half == "both":
+                passed = rise >= TARGET_RISE and fell <= MAX_FALLING
+                ok &= passed
+                verdict = (f"{'PASS' if passed else 'FAIL'} (rise >= {TARGET_RISE:.2f}, "
+                           f"fell <= {MAX_FALLING:.0%})")
+            print(f"{name + ' ' + style:<14}{half:<10}{int(keep.sum()):>4}"
+                  f"{before[keep].mean():>9.3f}{after[keep].mean():>9.3f}{rise:>+8.3f}"
+                  f"{fell:>7.0%}  {verdict}")
+    print(f"{time.perf_counter() - started:.1f} s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

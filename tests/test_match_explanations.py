@@ -1,0 +1,228 @@
+""""Why it fits", "Brush up on" and feedback: each case seen in demo digests, as a test.
+
+The postings are the recorded We Work Remotely feeds of November 2022, plus a few written
+in their style where a case needs a particular posting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aggregator.core.models import Posting, Verdict
+from matchers import Profile, TfidfMatcher, feedback_from_verdicts
+from matchers.sections import split_description
+from sources.rss import parse_feed
+
+FEEDS = Path(__file__).parent / "fixtures" / "rss" / "wwr_2022-11"
+EEO = (
+    "Acme is an equal opportunity employer. We celebrate diversity, equity and inclusion and "
+    "do not discriminate on the basis of race, religion, sexual orientation or gender "
+    "identity. Our human resources team offers reasonable accommodation on request."
+)
+BENEFITS = (
+    "Compensation and benefits\n• Total rewards: salary benchmarking every year\n"
+    "• Benefits administration handled for you\n• Learning and development budget"
+)
+
+
+def recorded() -> list[Posting]:
+    """The WWR category feeds, one posting per URL."""
+    seen: dict[str, Posting] = {}
+    for feed in sorted(FEEDS.glob("*.rss")):
+        url = f"https://weworkremotely.com/categories/{feed.name}"
+        for posting in parse_feed(feed.read_bytes(), url, "application/rss+xml", "wwr"):
+            seen.setdefault(posting.url, posting)
+    return list(seen.values())
+
+
+def written(title: str, company: str, body: str) -> Posting:
+    return Posting(source="written", external_id=f"{company}: {title}", url="", title=title,
+                   company=company, description_text=body)
+
+
+UX_WITH_PLATFORM = written(
+    "Senior Product Designer", "Acme",
+    "About the role\nYou will design our cloud console.\n\nRequirements:\n"
+    "• Figma, prototyping and user research\n• Design systems\n"
+    "• Our platform runs on Kubernetes and Docker\n\n" + EEO,
+)
+PYTHON_WITH_SUCCESS = written(
+    "Python Developer", "Acme",
+    "What you will do:\n• Build Django services in Python\n• Write REST APIs on PostgreSQL\n"
+    "• Work with our customer success and sales teams on upselling features\n\n"
+    "Benefits:\n• Human resources support\n\n" + EEO,
+)
+SRE_WITH_REWARDS = written(
+    "Site Reliability Engineer", "Acme",
+    "Responsibilities:\n• Run Kubernetes clusters on AWS\n• Terraform and Prometheus\n"
+    "• On-call rotation\n\n" + BENEFITS + "\n\n" + EEO,
+)
+HR_WITH_EEO = written(
+    "HR Generalist", "Acme",
+    "Requirements:\n• Employee relations and onboarding\n• HRIS such as Workday\n"
+    "• Payroll experience\n\n" + EEO,
+)
+SENIOR_FULL_STACK = written(
+    "Senior Full Stack Python Developer", "Acme",
+    "Requirements:\n• University degree in computer science\n• Senior-level Python and "
+    "Django experience\n• React and TypeScript\n• Full stack ownership, Docker\n",
+)
+REMOTEMORE_BLURB = (
+    "RemoteMore is a marketplace of senior remote developers. We match talented developers "
+    "with fast-growing companies in the US and Europe and take care of contracts and "
+    "payments, so you can focus on the work."
+)
+REMOTEMORE_PYTHON = written(
+    "Senior Python Developer", "RemoteMore",
+    REMOTEMORE_BLURB + "\n\nRequirements:\n• Python, Django and PostgreSQL\n• REST APIs\n",
+)
+REMOTEMORE_MOBILE = written(
+    "iOS and/or Android Developer", "RemoteMore",
+    REMOTEMORE_BLURB + "\n\nRequirements:\n• Swift and SwiftUI, or Kotlin\n• iOS or Android apps\n",
+)
+WRITTEN = (UX_WITH_PLATFORM, PYTHON_WITH_SUCCESS, SRE_WITH_REWARDS, HR_WITH_EEO, SENIOR_FULL_STACK,
+           REMOTEMORE_PYTHON, REMOTEMORE_MOBILE)
+
+
+@pytest.fixture(scope="module")
+def keyed() -> list[tuple[str, Posting]]:
+    postings = [*recorded(), *WRITTEN]
+    return [(f"p{i}", p) for i, p in enumerate(postings)]
+
+
+@pytest.fixture(scope="module")
+def matcher(keyed: list[tuple[str, Posting]]) -> TfidfMatcher:
+    return TfidfMatcher().fit(p for _, p in keyed)
+
+
+def explain(matcher: TfidfMatcher, keyed: list[tuple[str, Posting]], profile: Profile,
+            posting: Posting) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(why, gaps) of one posting for one profile."""
+    key = next(k for k, p in keyed if p is posting)
+    match = next(m for m in matcher.rank(profile, keyed, top=None) if m.posting == key)
+    return match.why, match.gaps
+
+
+UX = Profile(id="ux", roles=("UX designer",), skills=("Figma", "prototyping", "user research"))
+PYTHONISTA = Profile(id="py", roles=("Python developer",), skills=("Python", "Django", "Docker"))
+SRE = Profile(id="sre", roles=("Site reliability engineer",), skills=("Linux", "AWS", "Terraform"))
+HR = Profile(id="hr", roles=("HR generalist",), skills=("employee relations", "onboarding"))
+
+
+def test_a_ux_designer_is_not_told_to_brush_up_on_kubernetes(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    why, gaps = explain(matcher, keyed, UX, UX_WITH_PLATFORM)
+    assert "Figma" in why
+    assert "Design systems" in gaps
+    assert not {"Kubernetes", "Docker"} & set(gaps)
+
+
+def test_a_python_developer_is_not_told_to_brush_up_on_customer_success(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    why, gaps = explain(matcher, keyed, PYTHONISTA, PYTHON_WITH_SUCCESS)
+    assert "Python" in why or "python developer" in why
+    assert "PostgreSQL" in gaps
+    assert not {"Customer success", "Human resources"} & set(gaps)
+
+
+def test_an_sre_is_not_told_to_brush_up_on_compensation_and_benefits(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    _, gaps = explain(matcher, keyed, SRE, SRE_WITH_REWARDS)
+    assert "Kubernetes" in gaps
+    assert not {"Compensation and benefits", "Learning and development"} & set(gaps)
+    assert not {"Human resources", "Diversity equity inclusion"} & set(gaps)
+
+
+def test_an_eeo_statement_gives_no_gaps_even_to_an_hr_mentee(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    _, gaps = explain(matcher, keyed, HR, HR_WITH_EEO)
+    assert "HRIS" in gaps or "Payroll" in gaps
+    assert not {"Diversity equity inclusion", "Human resources"} & set(gaps)
+
+
+def test_why_holds_no_university_full_or_senior(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    profile = Profile(id="u", roles=("Senior full stack developer",), skills=("Python", "React"),
+                      resume="Senior developer, full-time since university. Python, React.")
+    why, _ = explain(matcher, keyed, profile, SENIOR_FULL_STACK)
+    assert {"Python", "React"} <= set(why)
+    words = {w for term in why for w in term.lower().split()}
+    assert not {"university", "full", "senior", "developer"} & words
+
+
+def test_the_same_skill_is_never_in_why_and_in_brush_up(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    why, gaps = explain(matcher, keyed, SRE, SRE_WITH_REWARDS)
+    assert "Site reliability engineering" in why
+    assert not [g for g in gaps if "reliability" in g.lower()]
+    for ranked in matcher.rank_many([SRE, UX, PYTHONISTA, HR], keyed, top=20).values():
+        for m in ranked:
+            words = [frozenset(t.lower().split()) for t in (*m.why, *m.gaps)]
+            for i, a in enumerate(words):
+                assert not any(a <= b or b <= a for b in words[i + 1 :]), (m.why, m.gaps)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not fixed yet: the pseudo-relevance expansion runs after feedback and picks the "
+    "liked posting's full vector (blurb included) from the reference sample, so the "
+    "employer's iOS job still rises (place 136 -> 25)",
+)
+def test_liking_a_python_job_does_not_push_the_employers_other_jobs(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    postings = dict(keyed)
+    key = {p.title: k for k, p in keyed if p.company == "RemoteMore"}
+    mobile = key["iOS and/or Android Developer"]
+
+    def place(feedback: dict[str, Verdict]) -> int:
+        wish = {PYTHONISTA.id: feedback_from_verdicts(feedback, postings)}
+        ranked = matcher.rank_many([PYTHONISTA], keyed, top=None, feedback=wish)[PYTHONISTA.id]
+        return [m.posting for m in ranked].index(mobile)
+
+    before = place({})
+    after = place({key["Senior Python Developer"]: Verdict.INTERESTED})
+    assert after >= before > 20
+
+
+def test_feedback_brings_no_boilerplate_into_why(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    postings = dict(keyed)
+    liked = next(k for k, p in keyed if p is SENIOR_FULL_STACK)
+    wish = {PYTHONISTA.id: feedback_from_verdicts({liked: Verdict.INTERESTED}, postings)}
+    ranked = matcher.rank_many([PYTHONISTA], keyed, top=10, feedback=wish)[PYTHONISTA.id]
+    words = {w for m in ranked for term in m.why for w in term.lower().split()}
+    assert words
+    assert not {"full", "senior", "university", "stack"} & words
+
+
+def test_verdicts_become_liked_disliked_and_hidden_postings() -> None:
+    a, b, c = (written(t, "X", "text") for t in ("A", "B", "C"))
+    feedback = feedback_from_verdicts(
+        {"1": Verdict.INTERESTED, "2": Verdict.APPLIED, "3": Verdict.NOT_FOR_ME},
+        {"1": a, "2": b, "3": c},
+    )
+    assert feedback.liked == (a, b) and feedback.disliked == (c,)
+    assert feedback.hidden == frozenset({"3"})
+
+
+def test_a_description_splits_into_the_job_and_the_rest() -> None:
+    relay = next(p for p in recorded() if p.company == "Relay Commerce")
+    job, rest = split_description(relay.description_text, relay.company)
+    assert "12+ years of production Ruby experience" in job
+    assert "Primary Responsibilities" in job
+    assert "equal opportunity employer" in rest and "unlimited PTO" in rest
+    assert "equal opportunity" not in job and "PTO" not in job
+    knack = next(p for p in recorded() if p.company == "Knack")
+    job, rest = split_description(knack.description_text, knack.company)
+    assert "Playwright" in job and "We're Knack, a no-code" in rest
+    assert "401(k)" in rest and "401(k)" not in job
