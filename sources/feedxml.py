@@ -11,7 +11,9 @@ agree on feedparser's own test corpus (tests/test_feed_corpus.py).
 The parser resolves no entities (internal ones are substituted as literal text, as feedparser
 does; external ones never), reads no DTD and opens no connection. A document it cannot read —
 ill-formed XML, an undecodable body, a root that is no feed — gives None, and the caller
-falls back to feedparser's forgiving parser.
+falls back to feedparser's forgiving parser. The one flaw read here is an undeclared namespace
+prefix (``<job:type>`` without ``xmlns:job``): the XML is otherwise well-formed, so lxml's
+recovery loses nothing and the element is ignored like any unknown one.
 """
 
 from __future__ import annotations
@@ -60,10 +62,12 @@ _VOID_ELEMENTS = frozenset(
      "source", "track", "wbr"}
 )  # fmt: skip
 # What double-encoded UTF-8 and stray Windows-1252 bytes look like once decoded: a C1 control,
-# or a lead byte of a UTF-8 sequence (as Latin-1/cp1252) followed by a continuation byte.
+# or a lead byte of a UTF-8 sequence (as Latin-1/cp1252) followed by a continuation byte. It
+# starts with one character class so the regex engine skips ahead to candidates.
 _SUSPECT_TEXT = re.compile(
-    "[\x80-\x9f]|[\xc2-\xf4][\xa0-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
-    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+    "[\x80-\x9f\xc2-\xf4](?:(?<=[\x80-\x9f])|[\xa0-\xbf\u0152\u0153\u0160\u0161\u0178"
+    "\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122])"
 )
 # RFC 822 dates as almost every feed writes them; anything else goes to feedparser's parser.
 _RFC822 = re.compile(
@@ -145,15 +149,15 @@ def _http_charset(body: bytes, content_type: str) -> str | None:
 
 
 @functools.cache
-def _xml_parser(encoding: str | None) -> etree.XMLParser:
+def _xml_parser(encoding: str | None, recover: bool = False) -> etree.XMLParser:
     return etree.XMLParser(
         encoding=encoding,
+        recover=recover,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
-        recover=False,
         remove_blank_text=False,
     )
 
@@ -162,7 +166,7 @@ def _parse(body: bytes, url: str, charset: str | None) -> Any:
     """The root element, decoded as the HTTP charset says, else as the document says; or None.
 
     A body the HTTP charset cannot decode is read by its own declaration, as feedparser tries
-    its candidate encodings in turn.
+    its candidate encodings in turn. Any error but an undeclared namespace prefix gives None.
     """
     for encoding in (charset, None) if charset else (None,):
         data = body
@@ -174,9 +178,23 @@ def _parse(body: bytes, url: str, charset: str | None) -> Any:
             encoding = "utf-8"
         try:
             return etree.fromstring(data, parser=_xml_parser(encoding), base_url=url)
-        except (etree.XMLSyntaxError, ValueError):
-            continue
+        except etree.XMLSyntaxError as exc:
+            if _only_undeclared_prefixes(exc):
+                # "<job:type>" with no xmlns:job is the one flaw that leaves the XML itself
+                # well-formed: read it, the prefixed name kept as it is (and ignored).
+                return etree.fromstring(data, parser=_xml_parser(encoding, True), base_url=url)
+        except ValueError:
+            pass
     return None
+
+
+def _only_undeclared_prefixes(error: etree.XMLSyntaxError) -> bool:
+    log = error.error_log
+    return bool(log) and all(
+        entry.domain == etree.ErrorDomains.NAMESPACE
+        and entry.type == etree.ErrorTypes.NS_ERR_UNDEFINED_NAMESPACE
+        for entry in log
+    )
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -184,7 +202,9 @@ def _parse(body: bytes, url: str, charset: str | None) -> Any:
 
 def repaired(text: str) -> str:
     """Text with C1 controls and double-encoded UTF-8 repaired (feedparser does the same)."""
-    return repair_text(text) if _SUSPECT_TEXT.search(text) else text
+    if text.isascii() or not _SUSPECT_TEXT.search(text):
+        return text
+    return repair_text(text)
 
 
 class _Reader:
@@ -257,12 +277,22 @@ class _Reader:
 
     def resolve(self, element: Any, reference: str) -> str:
         """A URL from the element, resolved against the base in its scope."""
-        if not reference:
-            return ""
-        try:
-            return urljoin(self.base(element), reference)
-        except ValueError:
-            return ""  # not a URL at all ("http://example.c[o.test/"): none, as feedparser
+        return joined_url(self.base(element), reference)
+
+
+def joined_url(base: str, reference: str) -> str:
+    """``reference`` resolved against ``base``; "" for what is no URL at all ("http://a.c[o/")."""
+    if not reference:
+        return ""
+    # Absolute already, with no dot segments to remove: urljoin would give it back unchanged
+    # ("[" is an IPv6 host, or no URL at all: urljoin decides).
+    absolute = reference.startswith(("https://", "http://"))
+    if absolute and "/." not in reference and "[" not in reference:
+        return reference
+    try:
+        return urljoin(base, reference)
+    except ValueError:
+        return ""  # as feedparser
 
 
 def _local(element: Any) -> str:

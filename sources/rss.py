@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field
 
@@ -24,7 +24,15 @@ from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Posting, Salary, SourceState
 from sources.base import CollectContext, Collected, ConfiguredSource, Parsed, fetch_and_parse
-from sources.feedxml import JOB_FIELDS, PLAIN, EntryText, FeedDocument, FeedEntry, read_feed
+from sources.feedxml import (
+    JOB_FIELDS,
+    PLAIN,
+    EntryText,
+    FeedDocument,
+    FeedEntry,
+    joined_url,
+    read_feed,
+)
 from sources.markup import (
     description,
     employment_type,
@@ -226,7 +234,7 @@ def _posting(
     entry: FeedEntry, feed_url: str, source: str, company: str | None, split: bool, on_board: bool
 ) -> Posting:
     fields = entry.fields
-    link = urljoin(feed_url, entry.link)
+    link = joined_url(feed_url, entry.link) or feed_url
     title = plain_label(entry.title)
     named_company = company or plain_label(fields.get("company"))
     if split and not named_company and ": " in title:

@@ -79,11 +79,18 @@ def test_unknown_elements_and_namespaces_are_ignored(no_feedparser: None) -> Non
     assert posting.salary is None  # the salary in another namespace is not the job-board field
 
 
-def test_an_undeclared_prefix_goes_to_feedparser_and_still_gives_postings() -> None:
-    body = feed(item("Engineer", "<job:type>Full-time</job:type>"))
-    assert read_feed(body, URL, "application/rss+xml") is None  # ill-formed: lxml refuses it
+def test_an_undeclared_prefix_is_read_without_feedparser(no_feedparser: None) -> None:
+    body = feed(item("Engineer", "<job:type>Full-time</job:type><job:x job:y='1'/>"))
     (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
-    assert posting.title == "Engineer"
+    assert (posting.title, posting.url) == ("Engineer", "https://jobs.example.test/jobs/1")
+
+
+def test_ill_formed_xml_goes_to_feedparser_and_still_gives_postings() -> None:
+    body = feed(item("Engineer&nbsp;(m/f)", "<job:type>Full-time</job:type>"))
+    assert read_feed(body, URL, "application/rss+xml") is None  # an undeclared entity
+    (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert posting.title == "Engineer (m/f)"
+    assert posting.employment_type == "full_time"  # feedparser reads <job:type> as job_type
 
 
 # -- seen going wrong -------------------------------------------------------------------------

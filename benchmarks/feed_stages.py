@@ -1,0 +1,132 @@
+"""CPU per 1,000 feed items, split by stage: parse, sanitise, dedupe, store.
+
+The feeds are benchmarks/collect.py's farm (``--feeds`` feeds of 20-30 recorded We Work Remotely
+items, ``--variant`` as there), parsed and stored in this one process, without HTTP, so the
+figures are the CPU cost of each stage alone:
+
+  * parse    — ``sources.rss.parse_feed`` minus the time inside ``sources.rss.description``
+  * sanitise — ``sources.rss.description``: nh3 and the flattening to text
+  * dedupe   — ``aggregator.core.dedupe.sightings`` and the LeadIndex look-ups
+  * store    — ``Store.save_collected`` minus dedupe, into a fresh SQLite file
+
+CPU is ``time.process_time`` (this process only), the median of ``--repeats`` rounds. It also
+prints the share of feeds that needed feedparser and the peak RSS of the process.
+
+To compare with other code, put it first on the path (the script imports whatever ``sources``
+and ``aggregator`` it finds)::
+
+    .venv/bin/python benchmarks/feed_stages.py [--feeds 200] [--variant plain] [--repeats 5]
+    git archive main | tar -x -C /tmp/before && \\
+        PYTHONPATH=/tmp/before .venv/bin/python benchmarks/feed_stages.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from collect import VARIANTS, build_feeds  # benchmarks/ is the script's folder: first on the path
+
+CONTENT_TYPE = "application/rss+xml; charset=utf-8"  # as the farm serves them
+STAGES = ("parse", "sanitise", "dedupe", "store")
+
+
+def timed(spent: Counter[str], stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``, adding the CPU time of each call to ``spent[stage]`` and counting calls."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[stage] += time.process_time() - started
+            spent[f"{stage} calls"] += 1
+
+    return wrapper
+
+
+def one_round(feeds: list[bytes]) -> tuple[Counter[str], int, int]:
+    """CPU seconds per stage for parsing and storing every feed once; items; feedparser calls."""
+    import feedparser
+
+    from aggregator.core import dedupe
+    from aggregator.core.models import SourceState
+    from aggregator.store import Store
+    from sources import rss
+
+    spent: Counter[str] = Counter()
+    patches = [
+        (rss, "description", "sanitise"),
+        (dedupe, "sightings", "dedupe"),
+        (dedupe.LeadIndex, "find", "dedupe"),
+        (dedupe.LeadIndex, "add", "dedupe"),
+        (feedparser, "parse", "feedparser"),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    for owner, name, stage in patches:
+        setattr(owner, name, timed(spent, stage, getattr(owner, name)))
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            store = Store(f"sqlite:///{folder}/leads.db")
+            now = datetime(2022, 11, 9, tzinfo=UTC)
+            items = 0
+            for number, body in enumerate(feeds):
+                url = f"http://127.0.0.1/feeds/{number:03d}.rss"
+                started = time.process_time()
+                postings = rss.parse_feed(body, url, CONTENT_TYPE, f"feed-{number:03d}")
+                spent["parse"] += time.process_time() - started
+                items += len(postings)
+                started = time.process_time()
+                store.save_collected(SourceState(name=f"feed-{number:03d}"), postings, now)
+                spent["store"] += time.process_time() - started
+            store.close()
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    spent["parse"] -= spent["sanitise"]
+    spent["store"] -= spent["dedupe"]
+    return spent, items, int(spent["feedparser calls"])
+
+
+def main() -> int:
+    """Print CPU ms per 1,000 items by stage (median of the rounds)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--variant", choices=tuple(VARIANTS), default="plain")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    feeds = build_feeds(args.feeds, args.variant)
+    one_round(feeds[:5])  # imports and caches warmed up
+    rounds = [one_round(feeds) for _ in range(args.repeats)]
+    items, fallbacks = rounds[0][1], rounds[0][2]
+    import sources.rss
+
+    print(f"code: {Path(sources.rss.__file__).resolve().parent.parent}")
+    print(
+        f"{len(feeds)} feeds ({args.variant}), {items} items; {fallbacks} feeds "
+        f"({fallbacks / len(feeds):.0%}) needed feedparser; median of {args.repeats} rounds"
+    )
+    total = 0.0
+    for stage in STAGES:
+        spent = statistics.median(r[0][stage] for r in rounds) * 1000 / items * 1000
+        total += spent
+        print(f"  {stage:<9} {spent:8.1f} ms CPU per 1,000 items")
+    print(f"  {'total':<9} {total:8.1f} ms CPU per 1,000 items")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS of this process: {peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
