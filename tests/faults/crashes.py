@@ -76,7 +76,9 @@ def crash_round(
         point = rng.choice(POINTS)
         pending = 2 + EXTRA_MENTORS - len({m for m, _ in _deliveries(folder)})
         if point in ("MAIL", "DATA", "ACCEPTED") and not _matched(folder):
-            point = "collect"
+            # Earlier kills stopped before matching: finish it, so the send can be cut.
+            ready = leads(crash_config(folder, feeds, port), "run", "--only", "collect,match")
+            assert ready.returncode == 0, ready.stderr
         if point in ("MAIL", "DATA", "ACCEPTED") and pending == 0:
             break  # every digest is out: nothing left to interrupt in this round
         _kill_at(point, folder, feeds, sink, port, rng, pending)
