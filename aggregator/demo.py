@@ -30,6 +30,8 @@ from aggregator.stages.digest import DigestReport
 from aggregator.stages.match import MatchReport
 from aggregator.store import Store
 from sources import option_models
+from web.links import Links
+from web.tokens import Holder
 
 DEMO_DATA = Path(__file__).with_name("demo_data")
 _BASE_URL_MARK = "__BASE_URL__"
@@ -61,6 +63,7 @@ class DemoResult:
     matched: MatchReport
     best: dict[str, list[StoredMatch]]  # the top matches per mentee id
     digests: DigestReport
+    links: dict[str, str]  # each mentee's private link to their web page, by mentee id
 
 
 def write_demo_config(output: Path, base_url: str) -> Path:
@@ -104,10 +107,12 @@ def run_demo(
                 best.setdefault(found.mentee, []).append(found)
             on_step("writing the digests")
             digests = digest_stage.deliver(config, store, lambda: moment)
+            issuer = Links(config, store)
+            links = {m.id: issuer.url(Holder.MENTEE, m.id, moment) for m in config.mentees}
         finally:
             store.close()
     top = {mentee: found[:TOP_SHOWN] for mentee, found in best.items()}
-    return DemoResult(config, report, stored, matched, top, digests)
+    return DemoResult(config, report, stored, matched, top, digests, links)
 
 
 def as_captured_before(recording: bytes, now: datetime) -> bytes:

@@ -36,12 +36,14 @@ from aggregator.core.models import (
     Digest,
     DigestLead,
     EventSuggestion,
+    LeadStatus,
     Mentee,
     MenteeDigest,
     Mentor,
     PrepSheet,
     Salary,
     SeenAt,
+    StatusChange,
 )
 from digests.links import link_label, safe_url
 from digests.prep import prep_text
@@ -149,6 +151,7 @@ class SectionView:
     leads: tuple[LeadView, ...]
     page_url: str | None
     events: tuple[EventView, ...] = ()
+    since_last: str | None = None  # "Since last time, Sam is interested in …"
 
     @property
     def events_title(self) -> str:
@@ -286,6 +289,7 @@ def _section_view(
         events=tuple(
             event_view(s, section.mentee, mentor) for s in section.events[:EVENTS_SHOWN]
         ),
+        since_last=since_last_time(name, section.news),
     )
 
 
@@ -326,6 +330,39 @@ def _event_time(start: datetime, zone: str) -> str:
     day = start.date()
     weekday = _WEEKDAYS[day.weekday()]
     return f"{weekday} {_day_month(day)}, {start:%H:%M} ({_one_line(zone) or 'UTC'})"
+
+
+# How the "Since last time" line words each status, in the order of a job search.
+_NEWS_WORDS = {
+    LeadStatus.INTERESTED: "is interested in",
+    LeadStatus.APPLIED: "applied to",
+    LeadStatus.INTERVIEWING: "is interviewing for",
+}
+NEWS_ROLES_SHOWN = 3  # roles named per status before "and N more"
+
+
+def since_last_time(name: str, news: Sequence[StatusChange]) -> str | None:
+    """'Since last time, Sam is interested in X at Y, applied to Z at W and is interviewing
+    for V at U.' (None when there is nothing to tell)."""
+    clauses = []
+    for status, words in _NEWS_WORDS.items():
+        roles = [_change_role(change) for change in news if change.status is status]
+        if len(roles) > NEWS_ROLES_SHOWN:
+            roles = [*roles[:NEWS_ROLES_SHOWN], f"{len(roles) - NEWS_ROLES_SHOWN} more"]
+        if roles:
+            clauses.append(f"{words} {_join_words(roles)}")
+    return f"Since last time, {name} {_join_words(clauses)}." if clauses else None
+
+
+def _change_role(change: StatusChange) -> str:
+    title = _one_line(change.title) or "Untitled role"
+    company = _one_line(change.company)
+    return f"{title} at {company}" if company else title
+
+
+def _join_words(parts: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def lead_view(

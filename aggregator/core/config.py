@@ -188,6 +188,18 @@ class LoggingConfig(BaseModel):
     backups: Annotated[int, Field(ge=0, le=100)] = 5  # rotated files kept
 
 
+class WebConfig(BaseModel):
+    """The mentees' web view (`leads serve`) and the links that lead to it."""
+
+    model_config = _STRICT
+    # Where `leads serve` is reached from outside, e.g. https://leads.example.org; links in
+    # digests and `leads links` start with it. None: digests carry no links to the web view.
+    base_url: Annotated[str, Field(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")] | None = None
+    # The key private links are derived from (created on first use, readable only by its
+    # owner; relative to the config file). The database holds only hashes of the links.
+    secret_file: str = "web.key"
+
+
 class SourceOptions(BaseModel):
     """Settings every source has; each source type extends this with its own."""
 
@@ -211,6 +223,7 @@ class AppConfig(BaseModel):
     events: EventsConfig = EventsConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     logging: LoggingConfig = LoggingConfig()
+    web: WebConfig = WebConfig()
     sources: tuple[SourceOptions, ...] = ()
     mentors: tuple[Mentor, ...] = ()
     mentees: tuple[Mentee, ...] = ()
@@ -234,6 +247,16 @@ class AppConfig(BaseModel):
     def log_file(self) -> Path | None:
         """The rotating log file, when one is configured."""
         return self.directory / self.logging.file if self.logging.file else None
+
+    @property
+    def web_secret_path(self) -> Path:
+        """The file holding the key private links are derived from."""
+        return self.directory / self.web.secret_file
+
+    @property
+    def web_base_url(self) -> str | None:
+        """web.base_url without a trailing slash, when set."""
+        return self.web.base_url.rstrip("/") if self.web.base_url else None
 
     def mentees_of(self, mentor: Mentor) -> tuple[Mentee, ...]:
         """The mentees who name this mentor (by id or email)."""

@@ -153,6 +153,39 @@ class Verdict(StrEnum):
     NOT_FOR_ME = "not_for_me"
 
 
+class LeadStatus(StrEnum):
+    """Where a mentee is with a lead: their verdict (the matcher learns from the first three),
+    then the later stages of an application."""
+
+    INTERESTED = "interested"
+    APPLIED = "applied"
+    NOT_FOR_ME = "not_for_me"
+    INTERVIEWING = "interviewing"
+    OFFER = "offer"
+    CLOSED = "closed"
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The matcher's feedback this status gives (None for the later stages)."""
+        return Verdict(self.value) if self.value in {v.value for v in Verdict} else None
+
+    @property
+    def label(self) -> str:
+        """The words a page shows: 'Not for me', 'Interviewing'."""
+        return self.value.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A status a mentee gave a lead, for the mentor's "Since last time" line."""
+
+    lead_id: int
+    status: LeadStatus
+    title: str
+    company: str
+    at: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class StoredMatch:
     """A stored match with the lead's representative posting, for listings and digests."""
@@ -399,6 +432,9 @@ class MenteeDigest:
     leads: tuple[DigestLead, ...]
     page_url: str | None = None  # the mentee's page of all leads, when the web view is set up
     events: tuple[EventSuggestion, ...] = ()  # networking events near them this month
+    # What the mentee marked interested, applied to or is interviewing for since the mentor's
+    # last digest (from the web view or `leads feedback`), oldest first.
+    news: tuple[StatusChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from aggregator.core.errors import ConfigError, DeliveryError
 from aggregator.core.models import (
     Digest,
     DigestLead,
+    LeadStatus,
     Mentee,
     MenteeDigest,
     Mentor,
@@ -172,6 +173,10 @@ def compose(
     network = NetworkIndex(network_of(mentor, config.directory))
     # Events ride along with a mentee's leads; they never make a digest on their own.
     events = suggested_events(config, store, now, [m for m in mentees if chosen.get(m.id)])
+    ids = [m.id for m in mentees]
+    statuses = store.lead_statuses(ids)
+    news = store.status_news(mentor.id, ids)
+    pages = _page_urls(config, store, mentees, now)
     sections = tuple(
         MenteeDigest(
             mentee=mentee,
@@ -181,13 +186,16 @@ def compose(
                     seen_at=tuple(places[found.lead_id]),
                     contacts=network.contacts_at(found.posting.posting.company),
                     prep=prep_sheet(found, mentee),
+                    mentee_status=_status(statuses, mentee.id, found.lead_id),
                 )
                 for found in chosen.get(mentee.id, [])
             ),
             events=tuple(events.get(mentee.id, ())),
+            page_url=pages.get(mentee.id),
+            news=tuple(news.get(mentee.id, ())),
         )
         for mentee in mentees
-        if chosen.get(mentee.id) or settings.send_empty
+        if chosen.get(mentee.id) or news.get(mentee.id) or settings.send_empty
     )
     digest = Digest(
         mentor=mentor,
@@ -203,6 +211,24 @@ def prep_sheet(found: StoredMatch, mentee: Mentee) -> PrepSheet:
     """Interview prep for a mentee's lead, with the match's gaps as what to brush up on."""
     posting = found.posting.posting
     return prepare(posting, profile_from_mentee(mentee), found.lead_id, gaps=found.gaps)
+
+
+def _status(statuses: dict[str, dict[int, LeadStatus]], mentee: str, lead: int) -> str | None:
+    status = statuses.get(mentee, {}).get(lead)
+    return status.value if status is not None else None
+
+
+def _page_urls(
+    config: AppConfig, store: Store, mentees: Sequence[Mentee], now: datetime
+) -> dict[str, str]:
+    """Each mentee's private page, when the web view has a public address (web.base_url)."""
+    if not config.web_base_url:
+        return {}
+    from web.links import Links  # the web key is read only when there are links to make
+    from web.tokens import Holder
+
+    links = Links(config, store)
+    return {mentee.id: links.url(Holder.MENTEE, mentee.id, now) for mentee in mentees}
 
 
 def message_id(mentor: Mentor, sections: Sequence[MenteeDigest], sender: str) -> str:

@@ -10,6 +10,7 @@ forward on open. Split by concern:
   new posting joins); ``rows``: rows to models and back;
 - ``matching``: leads to score, the matcher model, matches and mentees' progress;
 - ``deliveries``: pending leads, deliveries, digest runs and feedback;
+- ``statuses``: mentees' statuses on leads and the web view's private links;
 - ``locking``: the run lock.
 """
 
@@ -22,12 +23,14 @@ from aggregator.store.events import EventsStore
 from aggregator.store.matching import BRIEF_CHARS, MatchingStore
 from aggregator.store.migrations import SCHEMA_VERSION
 from aggregator.store.postings import PostingsStore
+from aggregator.store.statuses import StatusesStore
 
 __all__ = ["BRIEF_CHARS", "SCHEMA_VERSION", "Store"]
 
 
-class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore):
-    """Postings, matches, deliveries and events, kept once and remembered between runs."""
+class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore, StatusesStore):
+    """Postings, matches, deliveries, events and statuses, kept once and remembered between
+    runs."""
 
     def __init__(self, url: str) -> None:
         self.url = url

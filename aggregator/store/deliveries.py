@@ -12,6 +12,7 @@ from aggregator.core.models import PendingLeads, Verdict
 from aggregator.store.matching import shown_and_seen
 from aggregator.store.rows import StorePart, stored_match
 from aggregator.store.schema import deliveries, digest_runs, feedback, leads, matches, postings
+from aggregator.store.statuses import append_status
 
 
 class DeliveriesStore(StorePart):
@@ -20,7 +21,8 @@ class DeliveriesStore(StorePart):
     # -- feedback -----------------------------------------------------------------------
 
     def record_feedback(self, mentee: str, lead_id: int, verdict: Verdict, now: datetime) -> None:
-        """Remember what a mentee said about a lead (the latest word counts)."""
+        """Remember what a mentee said about a lead (the latest word counts); it is also their
+        status on the lead (the web view shows it, the mentor's digest tells it)."""
         with self.engine.begin() as conn:
             conn.execute(
                 delete(feedback).where(
@@ -30,6 +32,7 @@ class DeliveriesStore(StorePart):
             conn.execute(
                 insert(feedback).values(mentee_id=mentee, lead_id=lead_id, verdict=verdict, at=now)
             )
+            append_status(conn, mentee, lead_id, verdict.value, now)
 
     def feedback(self) -> dict[str, dict[int, Verdict]]:
         """Every mentee's verdicts, by mentee id and lead id."""

@@ -17,11 +17,17 @@ from sqlalchemy import Column, Connection, Engine, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.core.errors import StoreError
-from aggregator.store.schema import mentee_progress, metadata, schema_version
+from aggregator.store.schema import (
+    feedback,
+    lead_statuses,
+    mentee_progress,
+    metadata,
+    schema_version,
+)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _to_schema_2(conn: Connection) -> None:
@@ -37,6 +43,20 @@ def _to_schema_4(conn: Connection) -> None:
     """Only a new table, events."""
 
 
+def _to_schema_5(conn: Connection) -> None:
+    """Mentees' statuses (and the web view's private links, a new table): every verdict
+    given so far becomes the first status of its lead, so the web view shows it."""
+    lead_statuses.create(conn, checkfirst=True)
+    if not inspect(conn).has_table(feedback.name):  # an early database, before feedback
+        return
+    conn.execute(
+        insert(lead_statuses).from_select(
+            ["mentee_id", "lead_id", "status", "at"],
+            select(feedback.c.mentee_id, feedback.c.lead_id, feedback.c.verdict, feedback.c.at),
+        )
+    )
+
+
 def _add_column(conn: Connection, column: Column[Any]) -> None:
     """Add ``column`` to its table unless the table is missing (create_all makes it whole)."""
     found = inspect(conn)
@@ -47,7 +67,10 @@ def _add_column(conn: Connection, column: Column[Any]) -> None:
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    2: _to_schema_2, 3: _to_schema_3, 4: _to_schema_4,
+    2: _to_schema_2,
+    3: _to_schema_3,
+    4: _to_schema_4,
+    5: _to_schema_5,
 }
 
 

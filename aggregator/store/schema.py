@@ -209,3 +209,25 @@ events = Table(
     UniqueConstraint("source", "external_id", name="uq_events_source_external_id"),
     Index("ix_events_starts_at", "starts_at"),
 )  # schema 4
+# A mentee's statuses on leads, as events (the latest counts; None: taken back). Schema 5.
+lead_statuses = Table(
+    "lead_statuses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mentee_id", String(200), nullable=False),
+    Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False),
+    Column("status", String(20)),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_lead_statuses_mentee_lead", "mentee_id", "lead_id"),
+)
+
+# The current private link of each mentee and mentor: only a hash of its token (schema 5).
+access_links = Table(
+    "access_links",
+    metadata,
+    Column("holder", String(20), primary_key=True),  # "mentee" or "mentor"
+    Column("subject", String(200), primary_key=True),  # their id
+    Column("generation", Integer, nullable=False),  # bumped by `leads links --rotate`
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("issued_at", UtcDateTime, nullable=False),
+)

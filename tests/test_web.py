@@ -1,0 +1,397 @@
+"""The web view in process (httpx's ASGITransport over the real app, a real SQLite store):
+every route, private links, CSRF, security headers, filters, export and hostile input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from digestkit import JOBS, NOW
+from webkit import ALEX_JOBS, FORMULA_TITLE, HOSTILE_TITLE, SAM_JOBS, copied, seeded
+
+from aggregator.core.config import AppConfig
+from aggregator.core.models import LeadStatus, Verdict
+from aggregator.store import Store
+from web.app import create_app
+from web.links import Links
+from web.tokens import Holder, Keyring, token_hash
+
+pytestmark = pytest.mark.anyio
+KEY = Keyring(bytes(range(32)))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@dataclass
+class Web:
+    """The app under test, its store and the mentees' links (paths, without the host)."""
+
+    client: httpx.AsyncClient
+    config: AppConfig
+    store: Store
+    links: Links
+    sam: str
+    alex: str
+    maria: str
+
+    def lead(self, title: str) -> int:
+        """The lead id of a seeded job."""
+        return next(s.lead_id for s in self.store.lead_postings() if s.posting.title == title)
+
+    async def page(self, path: str | None = None, **params: str) -> str:
+        """A page's HTML (200 expected)."""
+        response = await self.client.get(path or self.sam, params=params)
+        assert response.status_code == 200, response.text
+        return response.text
+
+    async def press(self, lead: int, status: str, *, path: str | None = None,
+                    back: str = "", csrf: str | None = None) -> httpx.Response:  # fmt: skip
+        """Press a status button on a lead, as the page's form does."""
+        base = path or self.sam
+        html = await self.page(base)
+        token = csrf if csrf is not None else _csrf(html)
+        return await self.client.post(
+            f"{base}/leads/{lead}/status",
+            data={"csrf": token, "status": status, "back": back},
+        )
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has a form token"
+    return found.group(1)
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("seeded")
+    seeded(folder)[1].close()
+    return folder
+
+
+@pytest.fixture
+def web(template: Path, tmp_path: Path) -> Iterator[Web]:
+    config, store = copied(template, tmp_path)
+    links = Links(config, store, KEY)
+    app = create_app(config, store, KEY, lambda: NOW)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    yield Web(
+        client, config, store, links,
+        sam=_path(links.url(Holder.MENTEE, "sam-lee", NOW)),
+        alex=_path(links.url(Holder.MENTEE, "alex-kim", NOW)),
+        maria=_path(links.url(Holder.MENTOR, "maria", NOW)),
+    )  # fmt: skip
+    store.close()
+
+
+# -- private links ----------------------------------------------------------------------------
+
+
+async def test_a_mentee_link_opens_their_leads_best_first(web: Web) -> None:
+    html = await web.page()
+    assert "Sam Lee&#39;s leads" in html
+    titles = [JOBS[i].title for i in SAM_JOBS]
+    positions = [html.index(title) for title in titles]
+    assert positions == sorted(positions), "best first"
+    assert JOBS[7].title not in html, "Alex's lead is not on Sam's page"
+
+
+async def test_a_link_is_long_stored_only_as_a_hash_and_stable(web: Web, tmp_path: Path) -> None:
+    url = web.links.url(Holder.MENTEE, "sam-lee", NOW)
+    token = url.rsplit("/", 1)[1]
+    assert len(token) >= 22 and url == f"http://127.0.0.1:8080{web.sam}"  # ≥ 128 bits
+    assert web.links.url(Holder.MENTEE, "sam-lee", NOW) == url, "the same link every time"
+    database = (tmp_path / "leads.db").read_bytes() + (tmp_path / "leads.db-wal").read_bytes()
+    assert token.encode() not in database
+    assert token_hash(token).encode() in database
+
+
+async def test_rotating_revokes_the_old_link(web: Web) -> None:
+    fresh = _path(web.links.url(Holder.MENTEE, "sam-lee", NOW, rotate=True))
+    assert fresh != web.sam
+    assert (await web.client.get(web.sam)).status_code == 404
+    assert (await web.client.get(fresh)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/m/" + "A" * 43,  # the shape of a token, unknown
+        "/m/short",
+        "/m/" + "A" * 42 + "%00",
+        "/m/" + "é" * 43,
+        "/",
+        "/m/",
+        "/mentor/" + "A" * 43,
+        "/nothing-here",
+    ],
+)
+async def test_unknown_tokens_and_pages_are_the_same_plain_404(web: Web, path: str) -> None:
+    response = await web.client.get(path)
+    assert response.status_code == 404
+    assert response.text == "Not found."
+    assert response.headers["content-type"].startswith("text/plain")
+
+
+async def test_a_token_opens_only_its_own_kind_of_page(web: Web) -> None:
+    mentee_token = web.sam.rsplit("/", 1)[1]
+    mentor_token = web.maria.rsplit("/", 1)[1]
+    assert (await web.client.get(f"/mentor/{mentee_token}")).status_code == 404
+    assert (await web.client.get(f"/m/{mentor_token}")).status_code == 404
+
+
+async def test_only_stylesheets_are_served_without_a_token(web: Web) -> None:
+    for name in ("digest.css", "web.css"):
+        response = await web.client.get(f"/static/{name}")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/css; charset=utf-8"
+    for name in ("../app.py", "app.py", "%2e%2e%2fapp.py", "leads.db", "web.key"):
+        assert (await web.client.get(f"/static/{name}")).status_code == 404
+
+
+# -- headers ----------------------------------------------------------------------------------
+
+
+async def test_every_response_carries_the_security_headers(web: Web) -> None:
+    lead = web.lead(JOBS[0].title)
+    responses = [
+        await web.client.get(web.sam),
+        await web.client.get(f"{web.sam}/leads.csv"),
+        await web.client.get(web.maria),
+        await web.client.get("/static/web.css"),
+        await web.client.get("/nothing"),
+        await web.press(lead, "interested"),
+        await web.client.post(f"{web.sam}/leads/{lead}/status", data={}),
+    ]
+    for response in responses:
+        headers = response.headers
+        policy = headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy and "script-src" not in policy
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+    assert responses[0].headers["cache-control"] == "no-store"
+
+
+async def test_pages_hold_no_script_and_no_inline_style(web: Web) -> None:
+    for html in (await web.page(), await web.page(web.maria)):
+        assert "<script" not in html.lower()
+        assert "style=" not in html.lower() and "<style" not in html.lower()
+
+
+# -- statuses ---------------------------------------------------------------------------------
+
+
+async def test_not_for_me_hides_the_lead_and_feeds_the_matcher(web: Web) -> None:
+    lead = web.lead(JOBS[0].title)
+    response = await web.press(lead, "not_for_me", back="q=python&where=remote")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{web.sam}?q=python&where=remote#lead-{lead}"
+    assert JOBS[0].title not in await web.page()
+    assert web.store.feedback()["sam-lee"][lead] is Verdict.NOT_FOR_ME  # as `leads feedback`
+    hidden = await web.page(hidden="1")
+    assert JOBS[0].title in hidden and "Undo Not for me" in hidden
+    assert (await web.press(lead, "none")).status_code == 303
+    assert JOBS[0].title in await web.page()
+    assert lead not in web.store.feedback().get("sam-lee", {})
+
+
+@pytest.mark.parametrize("status", ["interested", "applied"])
+async def test_interested_and_applied_are_feedback_too(web: Web, status: str) -> None:
+    lead = web.lead(JOBS[1].title)
+    assert (await web.press(lead, status)).status_code == 303
+    assert web.store.feedback()["sam-lee"][lead] is Verdict(status)
+    assert web.store.lead_statuses()["sam-lee"][lead] is LeadStatus(status)
+
+
+async def test_later_stages_follow_applied(web: Web) -> None:
+    lead = web.lead(JOBS[4].title)
+    assert (await web.press(lead, "interviewing")).status_code == 400
+    assert "Interviewing</button>" not in await web.page()
+    await web.press(lead, "applied")
+    html = await web.page()
+    for label in ("Interviewing", "Offer", "Closed"):
+        assert f">{label}</button>" in html
+    assert (await web.press(lead, "interviewing")).status_code == 303
+    assert web.store.lead_statuses()["sam-lee"][lead] is LeadStatus.INTERVIEWING
+    assert web.store.feedback()["sam-lee"][lead] is Verdict.APPLIED, "the verdict stays"
+    interviewing = await web.page(status="interviewing")
+    assert JOBS[4].title in interviewing and JOBS[0].title not in interviewing
+
+
+async def test_every_lead_has_the_three_buttons_and_ask_my_mentor(web: Web) -> None:
+    html = await web.page()
+    cards = html.count('<article class="card lead"')
+    assert cards == len(SAM_JOBS) + 2
+    for label in ("Interested", "Applied", "Not for me"):
+        assert html.count(f">{label}</button>") == cards
+    asks = re.findall(r'href="(mailto:[^"]+)">Ask my mentor', html)
+    assert len(asks) == cards
+    first = parse_qs(urlsplit(asks[0].replace("&amp;", "&")).query)
+    assert asks[0].startswith("mailto:maria.okafor@example.org?")
+    assert first["subject"][0].startswith("Question about: ")
+
+
+async def test_a_form_without_the_right_csrf_token_is_refused(web: Web) -> None:
+    lead = web.lead(JOBS[0].title)
+    alex_csrf = _csrf(await web.page(web.alex))
+    for token in ("", "x" * 43, alex_csrf):
+        response = await web.press(lead, "not_for_me", csrf=token)
+        assert response.status_code == 403
+    assert "sam-lee" not in web.store.feedback()
+
+
+async def test_another_mentees_lead_is_404(web: Web) -> None:
+    alex_only = web.lead(JOBS[7].title)
+    assert alex_only not in [web.lead(JOBS[i].title) for i in SAM_JOBS]
+    assert (await web.press(alex_only, "interested")).status_code == 404
+    for lead in ("999999", "-1", "1e3", "\uff10", "99999999999999999999"):
+        response = await web.client.post(f"{web.sam}/leads/{lead}/status", data={})
+        assert response.status_code == 404
+    assert web.store.feedback() == {}
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "expected"),
+    [
+        (b"csrf=&status=interested", "text/plain", 415),
+        (b"a=" + b"x" * 10_000, "application/x-www-form-urlencoded", 413),
+        (b"status=\xff\xfe", "application/x-www-form-urlencoded", 400),
+        (b"&".join(b"f%d=1" % i for i in range(50)), "application/x-www-form-urlencoded", 400),
+        (b"status=interested", "application/x-www-form-urlencoded", 403),
+        (b"%%%%=&&&==", "application/x-www-form-urlencoded", 403),
+        (b"", "multipart/form-data; boundary=x", 415),
+    ],
+)
+async def test_hostile_form_data_gets_a_4xx_never_a_500(
+    web: Web, body: bytes, kind: str, expected: int
+) -> None:
+    lead = web.lead(JOBS[0].title)
+    response = await web.client.post(
+        f"{web.sam}/leads/{lead}/status", content=body, headers={"content-type": kind}
+    )
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("status", ["", "maybe", "NOT_FOR_ME", "<script>", "interested\x00"])
+async def test_an_unknown_status_is_400(web: Web, status: str) -> None:
+    assert (await web.press(web.lead(JOBS[0].title), status)).status_code == 400
+
+
+async def test_the_way_back_keeps_only_known_filters(web: Web) -> None:
+    lead = web.lead(JOBS[0].title)
+    back = "q=<script>&status=evil&page=x&next=https://evil.example&hidden=1&location=%0d%0aX: y"
+    response = await web.press(lead, "interested", back=back)
+    location = response.headers["location"]
+    assert location.startswith(f"{web.sam}?") and "evil" not in location
+    assert "\r" not in location and "\n" not in location
+    assert parse_qs(urlsplit(location).query) == {
+        "q": ["<script>"],
+        "hidden": ["1"],
+        "location": ["X: y"],
+    }
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "-1"}, {"page": "99999999999"}, {"page": "٣"}, {"status": "<script>"},
+        {"q": "x" * 20_000}, {"q": "\x00\x7f"}, {"where": "moon"}, {"hidden": "yes"},
+        {"location": "%"},
+    ],
+)  # fmt: skip
+async def test_hostile_query_strings_still_give_the_page(web: Web, params: dict[str, str]) -> None:
+    await web.page(**params)
+
+
+async def test_undecodable_query_strings_still_give_the_page(web: Web) -> None:
+    response = await web.client.get(f"{web.sam}?q=%ff%fe%ED%A0%80&status=%00&page=%ff")
+    assert response.status_code == 200
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+
+async def test_filters_narrow_the_leads(web: Web) -> None:
+    remote = await web.page(where="remote")
+    assert JOBS[0].title in remote and JOBS[1].title not in remote  # London remote, Berlin not
+    onsite = await web.page(where="onsite")
+    assert JOBS[1].title in onsite and JOBS[0].title not in onsite
+    assert JOBS[1].title in await web.page(location="berlin")
+    assert JOBS[0].title not in await web.page(location="berlin")
+    searched = await web.page(q="storybook accessibility")  # in Brightwave's description
+    assert JOBS[1].title in searched and JOBS[0].title not in searched
+    await web.press(web.lead(JOBS[5].title), "interested")
+    interested = await web.page(status="interested")
+    assert JOBS[5].title in interested and JOBS[0].title not in interested
+    fresh = await web.page(status="new")
+    assert JOBS[5].title not in fresh and JOBS[0].title in fresh
+
+
+async def test_the_filter_form_has_labels_for_every_control(web: Web) -> None:
+    html = await web.page()
+    form = html[html.index('<form class="filters"') : html.index("</form>")]
+    ids = re.findall(r'<(?:input|select) id="([^"]+)"', form)
+    assert set(ids) == {"q", "status", "where", "location", "hidden"}
+    for control in ids:
+        assert f'<label for="{control}">' in form
+
+
+# -- hostile postings -------------------------------------------------------------------------
+
+
+async def test_a_hostile_posting_is_shown_as_text(web: Web) -> None:
+    html = await web.page()
+    assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;Staff Engineer" in html
+    assert "<script" not in html and "<img" not in html and "<iframe" not in html
+    assert "<svg" not in html and "<link rel=stylesheet" not in html
+    assert 'href="javascript:' not in html.lower()
+    assert "onerror=" not in html.replace("onerror=alert(1)&gt;", "").replace(
+        "onerror=&#34;alert(2)&#34;", ""
+    )
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+async def test_the_csv_export_has_statuses_and_no_formulas(web: Web) -> None:
+    await web.press(web.lead(JOBS[0].title), "applied")
+    response = await web.client.get(f"{web.sam}/leads.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="leads.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == len(SAM_JOBS) + 2
+    by_title = {row["title"]: row for row in rows}
+    assert by_title[JOBS[0].title]["status"] == "applied"
+    assert by_title["'" + FORMULA_TITLE]["status"] == ""
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
+    assert by_title[HOSTILE_TITLE]["title"] == HOSTILE_TITLE  # as text, nothing to neutralise
+
+
+# -- the mentor's page ------------------------------------------------------------------------
+
+
+async def test_the_mentor_page_shows_each_mentees_statuses(web: Web) -> None:
+    await web.press(web.lead(JOBS[0].title), "interested")
+    await web.press(web.lead(JOBS[1].title), "applied", path=web.alex)
+    html = await web.page(web.maria)
+    assert "Sam Lee" in html and "Alex Kim" in html and "Priya Nair" not in html
+    assert f"Interested:</span> {JOBS[0].title} at {JOBS[0].company}" in html
+    assert f"Applied:</span> {JOBS[1].title} at {JOBS[1].company}" in html
+    assert f"{len(ALEX_JOBS)} leads matched" in html

@@ -1,0 +1,118 @@
+"""What the web view gives the mentor's digest: a link to each mentee's page, the mentee's
+status on each lead, and a "Since last time" line of what they marked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from digestkit import JOBS, NOW
+from webkit import copied, seeded
+
+from aggregator.core.config import AppConfig
+from aggregator.core.models import LeadStatus, StatusChange, Verdict
+from aggregator.stages.digest import compose, delivered_pairs
+from aggregator.store import Store
+from digests.render import render_digest, since_last_time
+from web.links import Links
+from web.tokens import Holder
+
+LATER = NOW + timedelta(hours=1)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("seeded")
+    seeded(folder, "https://leads.example.org")[1].close()
+    return folder
+
+
+@pytest.fixture
+def site(template: Path, tmp_path: Path) -> Iterator[tuple[AppConfig, Store]]:
+    config, store = copied(template, tmp_path)
+    yield config, store
+    store.close()
+
+
+def lead_of(store: Store, title: str) -> int:
+    return next(s.lead_id for s in store.lead_postings() if s.posting.title == title)
+
+
+def text_of(config: AppConfig, store: Store, at: object = NOW) -> str:
+    digest = compose(config, store, config.mentors[0], at).digest  # type: ignore[arg-type]
+    part = render_digest(digest).get_body(preferencelist=("plain",))
+    assert part is not None
+    return " ".join(part.get_content().split())
+
+
+def test_each_mentee_gets_a_link_to_their_page(site: tuple[AppConfig, Store]) -> None:
+    config, store = site
+    digest = compose(config, store, config.mentors[0], NOW).digest
+    urls = {section.mentee.id: section.page_url for section in digest.sections}
+    links = Links(config, store)
+    assert urls == {
+        mentee: links.url(Holder.MENTEE, mentee, NOW) for mentee in ("sam-lee", "alex-kim")
+    }
+    assert all(url and url.startswith("https://leads.example.org/m/") for url in urls.values())
+    text = text_of(config, store)
+    assert f"See all of Sam's leads: {urls['sam-lee']}" in text
+
+
+def test_without_a_base_url_there_is_no_link(tmp_path: Path) -> None:
+    config, store = seeded(tmp_path)
+    config = config.model_copy(update={"web": config.web.model_copy(update={"base_url": None})})
+    digest = compose(config, store, config.mentors[0], NOW).digest
+    assert [section.page_url for section in digest.sections] == [None, None]
+    assert not (tmp_path / "web.key").exists(), "no key is made when no link is"
+    store.close()
+
+
+def test_leads_carry_the_mentees_status(site: tuple[AppConfig, Store]) -> None:
+    config, store = site
+    lead = lead_of(store, JOBS[0].title)
+    store.record_feedback("sam-lee", lead, Verdict.INTERESTED, NOW)
+    digest = compose(config, store, config.mentors[0], NOW).digest
+    statuses = {
+        (section.mentee.id, found.match.lead_id): found.mentee_status
+        for section in digest.sections
+        for found in section.leads
+    }
+    assert statuses[("sam-lee", lead)] == "interested"
+    assert {status for key, status in statuses.items() if key != ("sam-lee", lead)} == {None}
+
+
+def test_since_last_time_tells_what_changed_since_the_last_digest(
+    site: tuple[AppConfig, Store],
+) -> None:
+    config, store = site
+    first, second, third, hidden = (lead_of(store, JOBS[i].title) for i in (0, 1, 4, 5))
+    store.record_feedback("sam-lee", first, Verdict.INTERESTED, NOW)
+    store.record_feedback("sam-lee", hidden, Verdict.NOT_FOR_ME, NOW)
+    text = text_of(config, store)
+    assert f"Since last time, Sam is interested in {JOBS[0].title} at {JOBS[0].company}." in text
+    digest = compose(config, store, config.mentors[0], NOW).digest
+    store.record_delivery("maria", delivered_pairs(digest), digest.message_id, NOW)
+    assert "Since last time" not in text_of(config, store, LATER)
+    store.record_feedback("sam-lee", second, Verdict.APPLIED, LATER)
+    store.record_feedback("sam-lee", third, Verdict.APPLIED, LATER)
+    store.record_status("sam-lee", third, LeadStatus.INTERVIEWING, LATER)
+    store.record_status("sam-lee", first, LeadStatus.CLOSED, LATER)
+    text = text_of(config, store, LATER)
+    assert (
+        f"Since last time, Sam applied to {JOBS[1].title} at {JOBS[1].company} and is "
+        f"interviewing for {JOBS[4].title} at {JOBS[4].company}." in text
+    )
+
+
+def test_the_since_last_time_line_is_short() -> None:
+    def change(index: int, status: LeadStatus) -> StatusChange:
+        return StatusChange(index, status, f"Role {index}", "Acme", NOW)
+
+    news = [change(i, LeadStatus.INTERESTED) for i in range(5)] + [change(9, LeadStatus.APPLIED)]
+    assert since_last_time("Sam", news) == (
+        "Since last time, Sam is interested in Role 0 at Acme, Role 1 at Acme, Role 2 at Acme "
+        "and 2 more and applied to Role 9 at Acme."
+    )
+    assert since_last_time("Sam", []) is None

@@ -1,0 +1,1 @@
+"""The mentee (and mentor) web view: private pages of matched leads, served by `leads serve`."""

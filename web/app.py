@@ -1,0 +1,329 @@
+"""The mentee web view as an ASGI app: private pages of matched leads, status buttons, export.
+
+Every page sits behind a private link (``/m/<token>`` for a mentee, ``/mentor/<token>`` for a
+mentor); an unknown, revoked or malformed token gets the same plain 404 as a page that does
+not exist. Writes are POSTs carrying a form token derived from the link; every response
+carries a strict Content-Security-Policy (no script at all) and sends no Referer, so a
+private link never reaches an employer's site.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aggregator.core.config import AppConfig
+from aggregator.core.csv_cells import neutralised
+from aggregator.core.models import LeadStatus, Mentee, Mentor
+from aggregator.store import Store
+from digests.render import TEMPLATES as DIGEST_TEMPLATES
+from web.pages import (
+    Filters,
+    LeadRow,
+    lead_rows,
+    leads_page,
+    mentee_glance,
+    mentor_zone,
+    pressed,
+)
+from web.tokens import Holder, Keyring, looks_like_token, token_hash
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+HERE = Path(__file__).parent
+MAX_FORM_BYTES = 4_096
+# A mentee's prepared leads are kept this long (a status change through the page drops them
+# at once); changes from other processes (a collect run, `leads feedback`) show after it.
+CACHE_SECONDS = 5.0
+PAGES_KEPT = 64  # rendered pages kept per mentee (distinct filters) within that time
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        b"base-uri 'none'; frame-ancestors 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+PRIVATE = {"cache-control": "no-store"}
+CSV_COLUMNS = (
+    "lead", "title", "company", "where", "salary", "posted", "fit", "score", "status",
+    "why", "brush_up", "url", "seen_at",
+)  # fmt: skip
+_STATIC_TYPES = {".css": "text/css; charset=utf-8"}
+
+
+def template_environment() -> Environment:
+    """The web templates, with the digest's lead macros beside them; autoescaped HTML."""
+    return Environment(
+        loader=ChoiceLoader(
+            [FileSystemLoader(HERE / "templates"), FileSystemLoader(DIGEST_TEMPLATES)]
+        ),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def static_files() -> dict[str, bytes]:
+    """The only things served without a token: the stylesheets (the digest's and the page's)."""
+    return {
+        "digest.css": (DIGEST_TEMPLATES / "digest.css").read_bytes(),
+        "web.css": (HERE / "static" / "web.css").read_bytes(),
+    }
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A mentee's leads ready to show, and the pages rendered from them, by (path, filters)."""
+
+    at: float  # time.monotonic() when read from the store
+    rows: list[LeadRow]
+    pages: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass
+class Site:
+    """The pages, over one config, store and key."""
+
+    config: AppConfig
+    store: Store
+    keyring: Keyring
+    now: Clock
+    cache_seconds: float = CACHE_SECONDS
+    templates: Environment = field(default_factory=template_environment)
+    static: dict[str, bytes] = field(default_factory=static_files)
+    _prepared: dict[str, Prepared] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.mentees = {mentee.id: mentee for mentee in self.config.mentees}
+        self.mentors = {mentor.id: mentor for mentor in self.config.mentors}
+        self.mentor_of = {
+            mentee.id: mentor
+            for mentor in self.config.mentors
+            for mentee in self.config.mentees_of(mentor)
+        }
+
+    # -- who is asking --------------------------------------------------------------------
+
+    def holder(self, request: Request, kind: Holder) -> tuple[str, str]:
+        """(subject id, token hash) of the request's private link; 404 for any bad link."""
+        token = request.path_params["token"]
+        if looks_like_token(token):
+            hashed = token_hash(token)
+            found = self.store.link_holder(hashed)
+            if found is not None and found[0] == kind.value:
+                return found[1], hashed
+        raise HTTPException(404)
+
+    def mentee(self, request: Request) -> tuple[Mentee, str]:
+        """The mentee whose link this is (404 when there is none, or they left the config)."""
+        subject, hashed = self.holder(request, Holder.MENTEE)
+        if subject not in self.mentees:
+            raise HTTPException(404)
+        return self.mentees[subject], hashed
+
+    # -- a mentee's leads -----------------------------------------------------------------
+
+    def prepared(self, mentee: Mentee) -> Prepared:
+        """Every lead of the mentee with its status, best and newest first, and the pages
+        rendered from them so far (kept for ``cache_seconds``)."""
+        cached = self._prepared.get(mentee.id)
+        if cached is not None and time.monotonic() - cached.at < self.cache_seconds:
+            return cached
+        matches, seen_at = self.store.mentee_matches(mentee.id)
+        statuses = self.store.lead_statuses([mentee.id]).get(mentee.id, {})
+        mentor = self.mentor_of.get(mentee.id)
+        today = self.now().astimezone(mentor_zone(mentor)).date()
+        rows = lead_rows(matches, seen_at, statuses, mentee, mentor, today)
+        fresh = Prepared(time.monotonic(), rows)
+        self._prepared[mentee.id] = fresh
+        return fresh
+
+    def rows(self, mentee: Mentee) -> list[LeadRow]:
+        """Every lead of the mentee with its status, best and newest first."""
+        return self.prepared(mentee).rows
+
+    def leads(self, request: Request) -> Response:
+        """GET /m/<token>: the mentee's leads, filtered."""
+        mentee, hashed = self.mentee(request)
+        filters = Filters.parse(request.query_params)
+        prepared = self.prepared(mentee)
+        key = (request.url.path, filters.query())
+        html = prepared.pages.get(key)
+        if html is None:
+            html = self.templates.get_template("leads.html.j2").render(
+                page=leads_page(prepared.rows, filters, mentee),
+                base=request.url.path,
+                csrf=self.keyring.csrf(hashed),
+                statuses=list(LeadStatus),
+            )
+            if len(prepared.pages) < PAGES_KEPT:
+                prepared.pages[key] = html
+        return HTMLResponse(html, headers=PRIVATE)
+
+    def leads_csv(self, request: Request) -> Response:
+        """GET /m/<token>/leads.csv: every lead with its status, safe to open in a spreadsheet."""
+        mentee, _ = self.mentee(request)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for row in self.rows(mentee):
+            writer.writerow(neutralised(_csv_record(row)))
+        headers = {**PRIVATE, "content-disposition": 'attachment; filename="leads.csv"'}
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+    async def set_status(self, request: Request) -> Response:
+        """POST /m/<token>/leads/<id>/status: a button press; then back to the page."""
+        mentee, hashed = await run_in_threadpool(self.mentee, request)
+        lead = _lead_id(request.path_params["lead"])
+        rows = await run_in_threadpool(self.rows, mentee)
+        current = next((row for row in rows if row.lead_id == lead), None)
+        if current is None:  # not this mentee's lead (or no lead at all)
+            raise HTTPException(404)
+        form = await _form(request)
+        if not self.keyring.csrf_matches(hashed, form.get("csrf", "")):
+            raise HTTPException(403, "The form is out of date: reload the page and try again.")
+        ok, chosen = pressed(current.status, form.get("status", ""))
+        if not ok:
+            raise HTTPException(400, "That status cannot be set on this lead.")
+        await run_in_threadpool(self._record, mentee, lead, chosen)
+        back = Filters.parse(dict(parse_qsl(form.get("back", "")))).query()
+        target = f"{request.url.path.rsplit('/leads/', 1)[0]}{'?' + back if back else ''}"
+        return RedirectResponse(f"{target}#lead-{lead}", status_code=303, headers=PRIVATE)
+
+    def _record(self, mentee: Mentee, lead: int, status: LeadStatus | None) -> None:
+        verdict = status.verdict if status is not None else None
+        if verdict is not None:  # the matcher learns from it, exactly as `leads feedback`
+            self.store.record_feedback(mentee.id, lead, verdict, self.now())
+        else:
+            self.store.record_status(mentee.id, lead, status, self.now())
+        self._prepared.pop(mentee.id, None)
+        log.info("%s marked lead %d as %s", mentee.id, lead, status or "no status")
+
+    # -- the mentor's glance --------------------------------------------------------------
+
+    def mentor_page(self, request: Request) -> Response:
+        """GET /mentor/<token>: each of the mentor's mentees, their leads' statuses."""
+        subject, _ = self.holder(request, Holder.MENTOR)
+        mentor = self.mentors.get(subject)
+        if mentor is None:
+            raise HTTPException(404)
+        html = self.templates.get_template("mentor.html.j2").render(
+            mentor=mentor, mentees=self._glances(mentor)
+        )
+        return HTMLResponse(html, headers=PRIVATE)
+
+    def _glances(self, mentor: Mentor) -> list[object]:
+        mentees = self.config.mentees_of(mentor)
+        statuses = self.store.lead_statuses([m.id for m in mentees])
+        return [
+            mentee_glance(m, self.store.mentee_matches(m.id)[0], statuses.get(m.id, {}))
+            for m in mentees
+        ]
+
+    def asset(self, request: Request) -> Response:
+        """GET /static/<name>: a stylesheet."""
+        name = request.path_params["name"]
+        if name not in self.static:
+            raise HTTPException(404)
+        media = _STATIC_TYPES[Path(name).suffix]
+        return Response(
+            self.static[name], media_type=media, headers={"cache-control": "public, max-age=3600"}
+        )
+
+
+def create_app(config: AppConfig, store: Store, keyring: Keyring, now: Clock) -> ASGIApp:
+    """The web app over ``config`` and ``store``; links are checked with ``keyring``."""
+    site = Site(config, store, keyring, now)
+    app = Starlette(
+        routes=[
+            Route("/m/{token}", site.leads, methods=["GET"]),
+            Route("/m/{token}/leads.csv", site.leads_csv, methods=["GET"]),
+            Route("/m/{token}/leads/{lead}/status", site.set_status, methods=["POST"]),
+            Route("/mentor/{token}", site.mentor_page, methods=["GET"]),
+            Route("/static/{name}", site.asset, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: _plain_error},
+    )
+    return SecurityHeaders(app)
+
+
+async def _plain_error(request: Request, exc: Exception) -> Response:
+    """Errors as short plain text; a 404 says only that (never whether a mentee exists)."""
+    assert isinstance(exc, HTTPException)
+    detail = "Not found." if exc.status_code == 404 else exc.detail
+    return PlainTextResponse(detail, status_code=exc.status_code, headers=exc.headers)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, errors and static files included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _lead_id(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) < 12):
+        raise HTTPException(404)
+    return int(text)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A small urlencoded form (the only kind the pages send); 4xx for anything else."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise HTTPException(415, "Send the form as application/x-www-form-urlencoded.")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise HTTPException(413, "The form is too large.")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), max_num_fields=10, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise HTTPException(400, "The form could not be read.") from exc
+    return dict(pairs)
+
+
+def _csv_record(row: LeadRow) -> list[str]:
+    card = row.card
+    return [
+        str(row.lead_id), card.title, card.company, card.where, card.salary or "",
+        card.posted, card.fit, f"{row.score:.3f}", row.status.value if row.status else "",
+        ", ".join(card.why), ", ".join(card.gaps), card.url or "",
+        " ".join(place.url or place.label for place in card.seen_at),
+    ]  # fmt: skip

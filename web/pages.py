@@ -1,0 +1,286 @@
+"""What the web pages show, prepared from the store: a mentee's leads with their statuses,
+the filters that narrow them, and the mentor's glance at every mentee.
+
+The templates get plain view objects; every lead is a ``digests.render.LeadView`` (the
+digest's own card), so text from a posting is display text and every link is http(s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aggregator.core.models import (
+    DigestLead,
+    LeadStatus,
+    Mentee,
+    Mentor,
+    SeenAt,
+    StoredMatch,
+)
+from digests.render import LeadView, lead_view, mailto
+
+PER_PAGE = 50
+FIELD_CHARS = 200  # a filter value longer than this is cut (nobody types more)
+# The stages after Applied, offered only for leads already marked Applied (or later).
+LATER_STAGES = (LeadStatus.INTERVIEWING, LeadStatus.OFFER, LeadStatus.CLOSED)
+VERDICTS = (LeadStatus.INTERESTED, LeadStatus.APPLIED, LeadStatus.NOT_FOR_ME)
+UNDO = "none"  # the form value that takes a mentee's word back
+NEW = "new"  # the status filter for leads without a status
+_TIERS = {"strong": 0, "good": 1, "look": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A status button: the value it posts and its label."""
+
+    value: str
+    label: str
+    current: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRow:
+    """One lead of a mentee's page."""
+
+    lead_id: int
+    score: float
+    card: LeadView
+    status: LeadStatus | None
+    remote: bool
+    location: str
+    description: str  # plain text, shown as text
+    ask_href: str  # a mailto to the mentor about this lead
+    newest: float  # when it was posted (or first seen), as a timestamp, for sorting
+    haystack: str  # what the text search looks in, lowercased
+
+    @property
+    def status_label(self) -> str:
+        """'Interested', or 'No status yet'."""
+        return self.status.label if self.status else "No status yet"
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        """The buttons for this lead: the verdicts, the later stages once applied, undo."""
+        offered = list(VERDICTS)
+        if self.status is LeadStatus.APPLIED or self.status in LATER_STAGES:
+            offered += LATER_STAGES
+        buttons = [Choice(s.value, s.label, s is self.status) for s in offered]
+        if self.status is LeadStatus.NOT_FOR_ME:
+            buttons.append(Choice(UNDO, "Undo Not for me"))
+        return tuple(buttons)
+
+
+def pressed(status: LeadStatus | None, wanted: str) -> tuple[bool, LeadStatus | None]:
+    """(may it be set now, the status a button press sets; None: undo)."""
+    if wanted == UNDO:
+        return True, None
+    try:
+        chosen = LeadStatus(wanted)
+    except ValueError:
+        return False, None
+    applied = status is LeadStatus.APPLIED or status in LATER_STAGES
+    return (applied or chosen not in LATER_STAGES), chosen
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a mentee narrowed their page to (from the query string; bad values are ignored)."""
+
+    status: str = ""  # "": every lead not hidden; NEW; or a LeadStatus value
+    where: str = ""  # "", "remote" or "onsite"
+    location: str = ""
+    q: str = ""
+    hidden: bool = False  # also show leads marked Not for me
+    page: int = 1
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str]) -> Filters:
+        """Filters from request parameters; anything unexpected falls back to the default."""
+        status = params.get("status", "")
+        if status not in {NEW, *(s.value for s in LeadStatus)}:
+            status = ""
+        where = params.get("where", "")
+        page = params.get("page", "1")
+        return cls(
+            status=status,
+            where=where if where in ("remote", "onsite") else "",
+            location=" ".join(params.get("location", "")[:FIELD_CHARS].split()),
+            q=" ".join(params.get("q", "")[:FIELD_CHARS].split()),
+            hidden=params.get("hidden") == "1",
+            page=int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 6 else 1,
+        )
+
+    def query(self, **changes: object) -> str:
+        """The query string of these filters (with ``changes``), defaults left out."""
+        values = {
+            "q": self.q,
+            "status": self.status,
+            "where": self.where,
+            "location": self.location,
+            "hidden": "1" if self.hidden else "",
+            "page": "" if self.page == 1 else str(self.page),
+        }
+        values.update({key: str(value) for key, value in changes.items()})
+        return urlencode({key: value for key, value in values.items() if value})
+
+    def keeps(self, row: LeadRow) -> bool:
+        """Whether a lead passes these filters."""
+        hidden = row.status is LeadStatus.NOT_FOR_ME
+        if self.status == NEW:
+            wanted = row.status is None
+        elif self.status:
+            wanted = row.status is not None and row.status.value == self.status
+        else:
+            wanted = not hidden or self.hidden
+        if not wanted or (self.where == "remote" and not row.remote):
+            return False
+        if self.where == "onsite" and row.remote:
+            return False
+        if self.location and self.location.lower() not in row.location:
+            return False
+        return all(word in row.haystack for word in self.q.lower().split())
+
+
+@dataclass(frozen=True, slots=True)
+class LeadsPage:
+    """A mentee's page: one page of the leads that pass the filters."""
+
+    name: str
+    filters: Filters
+    rows: tuple[LeadRow, ...]
+    shown: int  # leads that pass the filters, on every page
+    total: int  # every lead of the mentee
+    counts: tuple[tuple[str, int], ...]  # ("Interested", 3), … for the statuses in use
+    pages: int
+
+    @property
+    def summary(self) -> str:
+        """'120 leads · 3 interested · 1 applied'."""
+        parts = [f"{self.total} lead{'' if self.total == 1 else 's'}"]
+        parts += [f"{count} {label.lower()}" for label, count in self.counts]
+        return " · ".join(parts)
+
+
+def lead_rows(
+    matches: Sequence[StoredMatch],
+    seen_at: Mapping[int, Sequence[SeenAt]],
+    statuses: Mapping[int, LeadStatus],
+    mentee: Mentee,
+    mentor: Mentor | None,
+    today: date,
+) -> list[LeadRow]:
+    """Every lead of a mentee, best and newest first (the fit label, then the newest)."""
+    zone = mentor_zone(mentor)
+    rows = [
+        _row(found, seen_at.get(found.lead_id, ()), statuses.get(found.lead_id), mentee, mentor,
+             zone, today)
+        for found in matches
+    ]  # fmt: skip
+    rows.sort(key=lambda row: (_TIERS[row.card.fit_class], -row.newest, row.lead_id))
+    return rows
+
+
+def leads_page(rows: Sequence[LeadRow], filters: Filters, mentee: Mentee) -> LeadsPage:
+    """The page of ``rows`` that ``filters`` ask for."""
+    kept = [row for row in rows if filters.keeps(row)]
+    pages = max(1, -(-len(kept) // PER_PAGE))
+    page = min(filters.page, pages)
+    start = (page - 1) * PER_PAGE
+    counts = {status: 0 for status in LeadStatus}
+    for row in rows:
+        if row.status is not None:
+            counts[row.status] += 1
+    return LeadsPage(
+        name=mentee.name,
+        filters=replace(filters, page=page),
+        rows=tuple(kept[start : start + PER_PAGE]),
+        shown=len(kept),
+        total=len(rows),
+        counts=tuple((status.label, count) for status, count in counts.items() if count),
+        pages=pages,
+    )
+
+
+def _row(
+    found: StoredMatch,
+    places: Sequence[SeenAt],
+    status: LeadStatus | None,
+    mentee: Mentee,
+    mentor: Mentor | None,
+    zone: tzinfo,
+    today: date,
+) -> LeadRow:
+    card = lead_view(DigestLead(found, tuple(places)), zone, today)
+    posting = found.posting.posting
+    moment: datetime = posting.posted_at or found.posting.first_seen
+    text = " ".join(posting.description_text.split())
+    return LeadRow(
+        lead_id=found.lead_id,
+        score=found.score,
+        card=card,
+        status=status,
+        remote=posting.remote,
+        location=card.where.lower(),
+        description=text,
+        ask_href=ask_mentor_href(card, mentee, mentor),
+        newest=moment.timestamp(),
+        haystack=" ".join(
+            [card.title, card.company, card.where, *card.why, *card.gaps, text]
+        ).lower(),
+    )
+
+
+def ask_mentor_href(card: LeadView, mentee: Mentee, mentor: Mentor | None) -> str:
+    """A mailto to the mentor, prefilled with the lead, for a question about it."""
+    role = f"{card.title} at {card.company}" if card.company else card.title
+    greeting = f"Hi {mentor.name.split()[0]}," if mentor else "Hi,"
+    lines = [greeting, "", "I have a question about this lead:", "", role]
+    lines += [line for line in (card.where, card.url or "") if line]
+    lines += ["", "", mentee.name.split()[0]]
+    return mailto(str(mentor.email) if mentor else "", f"Question about: {role}", lines)
+
+
+def mentor_zone(mentor: Mentor | None) -> tzinfo:
+    """The zone dates are shown in: the mentor's (the digest's), else UTC."""
+    try:
+        return ZoneInfo(mentor.timezone if mentor else "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class MenteeGlance:
+    """One mentee on the mentor's page: their leads' statuses at a glance."""
+
+    name: str
+    total: int
+    counts: tuple[tuple[str, int], ...]  # every status, in the order of a search
+    marked: tuple[tuple[str, str], ...]  # (status label, "Title at Company"), newest first
+
+
+def mentee_glance(
+    mentee: Mentee, matches: Sequence[StoredMatch], statuses: Mapping[int, LeadStatus]
+) -> MenteeGlance:
+    """What the mentor's page shows of a mentee."""
+    counts = {status: 0 for status in LeadStatus}
+    marked = []
+    for found in matches:
+        status = statuses.get(found.lead_id)
+        if status is None:
+            continue
+        counts[status] += 1
+        posting = found.posting.posting
+        role = " ".join(posting.title.split()) or "Untitled role"
+        company = " ".join(posting.company.split())
+        marked.append((status.label, f"{role} at {company}" if company else role))
+    marked.sort(key=lambda pair: [s.label for s in LeadStatus].index(pair[0]))
+    return MenteeGlance(
+        name=mentee.name,
+        total=len(matches),
+        counts=tuple((status.label, count) for status, count in counts.items()),
+        marked=tuple(marked),
+    )
