@@ -85,8 +85,9 @@ def chromium() -> str:
     return path
 
 
-def screenshot(browser: str, page: Path, png: Path, width: int, height: int) -> None:
-    """Screenshot the local HTML file ``page`` into ``png`` at ``width`` by ``height`` pixels."""
+def screenshot(browser: str, page: Path | str, png: Path, width: int, height: int) -> None:
+    """Screenshot ``page`` (a local HTML file, or a URL) into ``png`` at ``width`` by
+    ``height`` pixels."""
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         command = [
             browser,
@@ -94,7 +95,7 @@ def screenshot(browser: str, page: Path, png: Path, width: int, height: int) -> 
             f"--user-data-dir={profile}",
             f"--window-size={width},{height}",
             f"--screenshot={png.resolve()}",
-            page.resolve().as_uri(),
+            page.resolve().as_uri() if isinstance(page, Path) else page,
         ]
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=CHROMIUM_TIMEOUT, check=False

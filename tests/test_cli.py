@@ -218,6 +218,10 @@ def test_demo_runs_the_whole_pipeline_offline(
         assert written.name in result.output
     assert "maria: 15 new leads for Sam, Alex and Dana" in result.output
     config = tmp_path / "demo" / "config.yaml"
+    for line in leads(config, "links", "--format", "jsonl").output.splitlines():
+        record = json.loads(line)
+        assert f"{record['mentee']}: {record['url']}" in result.output
+    assert f"start it with `leads --config {config} serve`" in result.output
     listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")
     assert {json.loads(line)["company"] for line in listing.output.splitlines()} == {"Recruityard"}
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from digestkit import JOBS, NOW
-from webkit import ALEX_JOBS, FORMULA_TITLE, HOSTILE_TITLE, SAM_JOBS, copied, seeded
+from webkit import ALEX_JOBS, FORMULA_TITLE, HOSTILE_TITLE, SAM_JOBS, copied, seeded_folder
 
 from aggregator.core.config import AppConfig
 from aggregator.core.models import LeadStatus, Verdict
@@ -78,9 +78,7 @@ def _path(url: str) -> str:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("seeded")
-    seeded(folder)[1].close()
-    return folder
+    return seeded_folder(tmp_path_factory)
 
 
 @pytest.fixture

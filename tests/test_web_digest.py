@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from digestkit import JOBS, NOW
-from webkit import copied, seeded
+from webkit import copied, seeded, seeded_folder
 
 from aggregator.core.config import AppConfig
 from aggregator.core.models import LeadStatus, StatusChange, Verdict
@@ -24,9 +24,7 @@ LATER = NOW + timedelta(hours=1)
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("seeded")
-    seeded(folder, "https://leads.example.org")[1].close()
-    return folder
+    return seeded_folder(tmp_path_factory, "https://leads.example.org")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from digestkit import JOBS, NOW, make_posting
 
 from aggregator.core.config import AppConfig, load_config
@@ -19,6 +20,7 @@ from aggregator.core.models import Match, MenteeProgress, Posting, SourceState
 from aggregator.store import Store
 from sources import option_models
 
+LOCAL = "http://127.0.0.1:8080"
 CONFIG = """\
 storage: {url: "sqlite:///leads.db"}
 web: {base_url: "http://127.0.0.1:8080"}
@@ -60,14 +62,14 @@ ALEX_JOBS = (1, 7)
 PRIYA_JOBS = (3, 6)
 
 
-def write_config(folder: Path, base_url: str = "http://127.0.0.1:8080") -> Path:
+def write_config(folder: Path, base_url: str = LOCAL) -> Path:
     """The tests' config.yaml in ``folder`` (its database beside it)."""
     path = folder / "config.yaml"
-    path.write_text(CONFIG.replace("http://127.0.0.1:8080", base_url), encoding="utf-8")
+    path.write_text(CONFIG.replace(LOCAL, base_url), encoding="utf-8")
     return path
 
 
-def seeded(folder: Path, base_url: str = "http://127.0.0.1:8080") -> tuple[AppConfig, Store]:
+def seeded(folder: Path, base_url: str = LOCAL) -> tuple[AppConfig, Store]:
     """A config and its store, with every mentee's matches stored."""
     config = load_config(write_config(folder, base_url), option_models())
     store = Store(config.database_url)
@@ -80,6 +82,13 @@ def seeded(folder: Path, base_url: str = "http://127.0.0.1:8080") -> tuple[AppCo
     }  # fmt: skip
     save_matches(store, matches)
     return config, store
+
+
+def seeded_folder(factory: pytest.TempPathFactory, base_url: str = LOCAL) -> Path:
+    """A folder with the seeded config and store, made once per test module (see copied)."""
+    folder = factory.mktemp("seeded")
+    seeded(folder, base_url)[1].close()
+    return folder
 
 
 def copied(template: Path, folder: Path) -> tuple[AppConfig, Store]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ MAX_FORM_BYTES = 4_096
 # A mentee's prepared leads are kept this long (a status change through the page drops them
 # at once); changes from other processes (a collect run, `leads feedback`) show after it.
 CACHE_SECONDS = 5.0
+LINK_SECONDS = 1.0  # a link found valid is trusted this long without asking the store
+LINKS_KEPT = 10_000
 PAGES_KEPT = 64  # rendered pages kept per mentee (distinct filters) within that time
 SECURITY_HEADERS = [
     (
@@ -115,6 +118,9 @@ class Site:
     templates: Environment = field(default_factory=template_environment)
     static: dict[str, bytes] = field(default_factory=static_files)
     _prepared: dict[str, Prepared] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _changes: dict[str, int] = field(default_factory=dict)  # status changes, per mentee
+    _links: dict[str, tuple[float, tuple[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.mentees = {mentee.id: mentee for mentee in self.config.mentees}
@@ -132,10 +138,33 @@ class Site:
         token = request.path_params["token"]
         if looks_like_token(token):
             hashed = token_hash(token)
-            found = self.store.link_holder(hashed)
+            found = self._known_link(hashed, ask_store=True)
             if found is not None and found[0] == kind.value:
                 return found[1], hashed
         raise HTTPException(404)
+
+    def _remembered(self, request: Request, kind: Holder) -> str | None:
+        """The subject of the request's link when it was found valid moments ago, else None."""
+        token = request.path_params["token"]
+        found = self._known_link(token_hash(token), ask_store=False)
+        return found[1] if found is not None and found[0] == kind.value else None
+
+    def _known_link(self, hashed: str, *, ask_store: bool) -> tuple[str, str] | None:
+        """(holder, subject) of a current link. A link found is remembered for
+        LINK_SECONDS (a revoked one stops working within that time); one not found is
+        looked up every time, so guessing fills no memory."""
+        now = time.monotonic()
+        remembered = self._links.get(hashed)
+        if remembered is not None and now - remembered[0] < LINK_SECONDS:
+            return remembered[1]
+        if not ask_store:
+            return None
+        found = self.store.link_holder(hashed)
+        if found is not None:
+            if len(self._links) >= LINKS_KEPT:
+                self._links.clear()
+            self._links[hashed] = (now, found)
+        return found
 
     def mentee(self, request: Request) -> tuple[Mentee, str]:
         """The mentee whose link this is (404 when there is none, or they left the config)."""
@@ -146,27 +175,65 @@ class Site:
 
     # -- a mentee's leads -----------------------------------------------------------------
 
+    def _fresh(self, mentee: str) -> Prepared | None:
+        cached = self._prepared.get(mentee)
+        if cached is not None and time.monotonic() - cached.at < self.cache_seconds:
+            return cached
+        return None
+
     def prepared(self, mentee: Mentee) -> Prepared:
         """Every lead of the mentee with its status, best and newest first, and the pages
         rendered from them so far (kept for ``cache_seconds``)."""
         cached = self._prepared.get(mentee.id)
-        if cached is not None and time.monotonic() - cached.at < self.cache_seconds:
+        fresh = self._fresh(mentee.id)
+        if fresh is not None:
+            return fresh
+        lock = self._locks.setdefault(mentee.id, threading.Lock())
+        # One request reads the store for a mentee at a time; while it does, the others get
+        # the page as it was (or wait for it, when there is none yet).
+        if not lock.acquire(blocking=cached is None):
+            assert cached is not None
             return cached
+        try:
+            return self._prepare(mentee)
+        finally:
+            lock.release()
+
+    def _prepare(self, mentee: Mentee) -> Prepared:
+        cached = self._fresh(mentee.id)
+        if cached is not None:
+            return cached  # made by the request this one waited for
+        changes = self._changes.get(mentee.id, 0)
         matches, seen_at = self.store.mentee_matches(mentee.id)
         statuses = self.store.lead_statuses([mentee.id]).get(mentee.id, {})
         mentor = self.mentor_of.get(mentee.id)
         today = self.now().astimezone(mentor_zone(mentor)).date()
         rows = lead_rows(matches, seen_at, statuses, mentee, mentor, today)
         fresh = Prepared(time.monotonic(), rows)
-        self._prepared[mentee.id] = fresh
+        if self._changes.get(mentee.id, 0) == changes:  # else a status changed meanwhile
+            self._prepared[mentee.id] = fresh
         return fresh
 
     def rows(self, mentee: Mentee) -> list[LeadRow]:
         """Every lead of the mentee with its status, best and newest first."""
         return self.prepared(mentee).rows
 
-    def leads(self, request: Request) -> Response:
+    async def leads(self, request: Request) -> Response:
         """GET /m/<token>: the mentee's leads, filtered."""
+        # A page already rendered is answered here; anything that reads the store or renders
+        # runs in a worker thread, so the event loop is never held up by it.
+        ready = self._ready_page(request)
+        return ready if ready is not None else await run_in_threadpool(self._leads, request)
+
+    def _ready_page(self, request: Request) -> Response | None:
+        mentee = self._remembered(request, Holder.MENTEE)
+        prepared = self._fresh(mentee) if mentee is not None else None
+        if prepared is None:
+            return None
+        html = prepared.pages.get((request.url.path, Filters.parse(request.query_params).query()))
+        return HTMLResponse(html, headers=PRIVATE) if html is not None else None
+
+    def _leads(self, request: Request) -> Response:
         mentee, hashed = self.mentee(request)
         filters = Filters.parse(request.query_params)
         prepared = self.prepared(mentee)
@@ -219,6 +286,7 @@ class Site:
             self.store.record_feedback(mentee.id, lead, verdict, self.now())
         else:
             self.store.record_status(mentee.id, lead, status, self.now())
+        self._changes[mentee.id] = self._changes.get(mentee.id, 0) + 1
         self._prepared.pop(mentee.id, None)
         log.info("%s marked lead %d as %s", mentee.id, lead, status or "no status")
 

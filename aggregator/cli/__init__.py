@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import gc
 
-from aggregator.cli import collect, demo, digest, events, matching, prep, run, setup
+from aggregator.cli import collect, demo, digest, events, matching, prep, run, setup, web
 from aggregator.cli._common import app
 
 __all__ = [
     "app", "collect", "demo", "digest", "events", "main", "matching", "prep", "run", "setup",
+    "web",
 ]
 
 

@@ -58,6 +58,13 @@ def demo(
     out.print(f"  digests:  {result.config.outbox_dir} (open the .eml files in a mail program)")
     for written in sorted(result.config.outbox_dir.glob("*.eml")):
         out.print(f"            {written.name}")
+    out.print("  web view: each mentee's private page of leads:")
+    for mentee, url in result.links.items():
+        out.print(f"            {mentee}: {url}")
+    out.print(
+        f"            start it with `leads --config {result.config.path} serve` "
+        "(then open a link above; Ctrl-C stops it)"
+    )
     out.print(
         f"Next: `leads --config {result.config.path} matches` lists every match; "
         "`… postings` and `… sources` show what was collected; "

@@ -109,8 +109,10 @@ def matches(
         _check_mentees(config, [mentee] if mentee else None)
         with open_store(config) as store:
             found = store.matches(mentee)
+            statuses = store.lead_statuses([mentee] if mentee else None)
     if format is MatchFormat.jsonl:
         for m in found:
+            status = statuses.get(m.mentee, {}).get(m.lead_id)
             record = {
                 "mentee": m.mentee,
                 "lead": m.lead_id,
@@ -121,6 +123,7 @@ def matches(
                 "company": m.posting.posting.company,
                 "url": m.posting.posting.url,
                 "scored_at": iso(m.scored_at),
+                "status": status.value if status else None,  # the mentee's latest word
             }
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
