@@ -360,11 +360,6 @@ def _change_role(change: StatusChange) -> str:
     return f"{title} at {company}" if company else title
 
 
-def _join_words(parts: Sequence[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-
-
 def lead_view(
     lead: DigestLead,
     zone: tzinfo,

@@ -17,13 +17,13 @@ def test_verdicts_given_before_the_web_view_become_statuses(tmp_path: Path) -> N
     config, store = seeded(tmp_path)
     lead = next(store.lead_postings()).lead_id
     store.record_feedback("sam-lee", lead, Verdict.APPLIED, NOW)
-    with store.engine.begin() as conn:  # back to schema 3: verdicts, no statuses
+    with store.engine.begin() as conn:  # back to schema 4: verdicts, no statuses
         conn.execute(text("DROP TABLE lead_statuses"))
         conn.execute(text("DROP TABLE access_links"))
-        conn.execute(text("UPDATE schema_version SET version = 3"))
+        conn.execute(text("UPDATE schema_version SET version = 4"))
     store.close()
     store = Store(config.database_url)
-    assert SCHEMA_VERSION == 4
+    assert SCHEMA_VERSION == 5
     assert store.lead_statuses() == {"sam-lee": {lead: LeadStatus.APPLIED}}
     assert store.link_holder("0" * 64) is None
     store.close()
