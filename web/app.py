@@ -30,8 +30,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aggregator.core.config import AppConfig
-from aggregator.core.csv_cells import neutralised
 from aggregator.core.models import LeadStatus, Mentee, Mentor
+from aggregator.core.spreadsheet import neutralised
 from aggregator.store import Store
 from digests.render import TEMPLATES as DIGEST_TEMPLATES
 from web.pages import (

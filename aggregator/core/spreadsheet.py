@@ -9,6 +9,8 @@ text and do not display. Numbers stay numbers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -22,3 +24,8 @@ def neutralise_cell(value: object) -> object:
 def neutralise_row(row: dict[str, object]) -> dict[str, object]:
     """Every cell of ``row`` through :func:`neutralise_cell`."""
     return {key: neutralise_cell(value) for key, value in row.items()}
+
+
+def neutralised(cells: Iterable[object]) -> list[object]:
+    """A CSV row as a list, every cell through :func:`neutralise_cell` (None: an empty cell)."""
+    return [neutralise_cell("" if cell is None else cell) for cell in cells]
