@@ -282,7 +282,7 @@ def _section_view(
         name=name,
         full_name=_one_line(section.mentee.name),
         leads=tuple(
-            lead_view(lead, zone, today, section.mentee, mentor, section.page_url)
+            lead_view(lead, zone, today, section.mentee, mentor)
             for lead in best_first
         ),
         page_url=safe_url(section.page_url),
@@ -366,11 +366,9 @@ def lead_view(
     today: date,
     mentee: Mentee | None = None,
     mentor: Mentor | None = None,
-    page_url: str | None = None,
 ) -> LeadView:
     """A lead ready to show; with a mentee and mentor it carries Forward and Connect links
-    (the forward email points to the interview prep on ``page_url``, the mentee's page, or
-    carries the prep sheet when there is no page)."""
+    (the forward email carries the interview prep sheet when there is one)."""
     posting = lead.match.posting.posting
     seen_at = _sightings(lead)
     view = LeadView(
@@ -391,7 +389,7 @@ def lead_view(
     )
     if mentee is None or mentor is None:
         return view
-    prep = _prep_lines(lead, page_url)
+    prep = [] if lead.prep is None else _sheet_lines(lead.prep)
     return replace(
         view,
         forward_href=_forward_href(view, mentee, mentor, prep),
@@ -402,20 +400,10 @@ def lead_view(
     )
 
 
-def _prep_lines(lead: DigestLead, page_url: str | None) -> list[str]:
-    """The forward email's interview prep: a line and a link to the lead on the mentee's page,
-    else the prep sheet itself (when there is one)."""
-    page = safe_url(page_url)
-    if page is not None:
-        link = f"{page.split('#', 1)[0]}#lead-{lead.match.lead_id}"
-        return [f"To prepare for the interview (likely questions, what to ask them): {link}"]
-    if lead.prep is None:
-        return []
-    return _sheet_lines(lead.prep)
-
-
 def _sheet_lines(sheet: PrepSheet) -> list[str]:
-    # The title repeats the role just named; the citations would make the link too long.
+    # The sheet itself, even when the mentee has a web page: the page has no prep section
+    # yet, so a link there would promise what it does not show. The title repeats the role
+    # just named; the citations would make the link too long.
     return ["To prepare for the interview:", "", *prep_text(sheet, sources=False).splitlines()[2:]]
 
 
