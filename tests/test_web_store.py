@@ -3,13 +3,15 @@ only as hashes, and the migration that gives earlier verdicts a status."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from digestkit import NOW
 from sqlalchemy import text
-from webkit import seeded
+from webkit import save_matches, seeded
 
-from aggregator.core.models import LeadStatus, Verdict
+from aggregator.core.models import Event, LeadStatus, SourceState, Verdict
 from aggregator.store import SCHEMA_VERSION, Store
 
 
@@ -51,4 +53,37 @@ def test_a_new_link_replaces_the_old_one(tmp_path: Path) -> None:
     assert store.link_holder("a" * 64) is None
     assert store.link_holder("b" * 64) == ("mentee", "sam-lee")
     assert store.link_generation("mentor", "sam-lee") is None
+    store.close()
+
+
+def test_the_page_version_changes_with_everything_a_page_shows(tmp_path: Path) -> None:
+    _, store = seeded(tmp_path)
+    shown = {s.lead_id: s.posting for s in store.lead_postings()}
+    sams = [m.lead_id for m in store.mentee_matches("sam-lee")[0]]
+    alexs = [m.lead_id for m in store.mentee_matches("alex-kim")[0]]
+    alex_only = next(lead for lead in alexs if lead not in sams)
+    versions = [store.page_version("sam-lee")]
+
+    def changed() -> bool:
+        versions.append(store.page_version("sam-lee"))
+        return versions[-1] != versions[-2]
+
+    store.mentee_matches("sam-lee")
+    store.record_status("alex-kim", alex_only, LeadStatus.INTERESTED, NOW)
+    assert not changed(), "reading, or another mentee's word, changes nothing of Sam's page"
+    store.record_status("sam-lee", sams[0], LeadStatus.OFFER, NOW)
+    assert changed(), "a status"
+    store.record_feedback("sam-lee", sams[1], Verdict.NOT_FOR_ME, NOW)
+    assert changed(), "a verdict from `leads feedback`"
+    edited = replace(shown[sams[2]], title="Renamed role")
+    store.save_collected(SourceState(name=edited.source), [edited], NOW + timedelta(hours=1))
+    assert changed(), "an edited posting"
+    save_matches(store, {"sam-lee": [*sams, alex_only]})
+    assert changed(), "a match run"
+    event = Event("meetup", "e1", "Python night", NOW + timedelta(days=2))
+    store.save_events("meetup", [event], NOW)
+    assert changed(), "events collected"
+    store.save_events("meetup", [replace(event, title="Python night II")], NOW + timedelta(hours=1))
+    assert changed(), "a calendar collected again, with the same number of events"
+    assert not changed()
     store.close()

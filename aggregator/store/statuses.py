@@ -17,7 +17,15 @@ from sqlalchemy import Connection, delete, func, insert, select
 from aggregator.core.models import LeadStatus, SeenAt, StatusChange, StoredMatch
 from aggregator.store.matching import shown_and_seen
 from aggregator.store.rows import StorePart, stored_match
-from aggregator.store.schema import access_links, deliveries, feedback, lead_statuses, matches
+from aggregator.store.schema import (
+    access_links,
+    deliveries,
+    events,
+    feedback,
+    lead_statuses,
+    matches,
+    postings,
+)
 
 # What a mentor's "Since last time" line tells about: the steps toward a job.
 NEWS_STATUSES = (LeadStatus.INTERESTED, LeadStatus.APPLIED, LeadStatus.INTERVIEWING)
@@ -102,6 +110,32 @@ class StatusesStore(StorePart):
             rows = conn.execute(query).all()
         shown, seen_at = shown_and_seen(self.engine, [r.lead_id for r in rows], brief=True)
         return [stored_match(r, shown[r.lead_id]) for r in rows], seen_at
+
+    def page_version(self, mentee: str) -> tuple[object, ...]:
+        """A fingerprint of everything the mentee's page shows: their matches, the postings of
+        those leads, their statuses and the stored events. It changes whenever one of them
+        does (a match run, a collect, a button press, `leads feedback`), and costs a few index
+        lookups, so the web view keeps a rendered page exactly until then."""
+        matched = (
+            select(
+                func.count(),
+                func.sum(matches.c.score),
+                func.max(matches.c.scored_at),
+                func.max(postings.c.id),
+                func.max(postings.c.updated_at),
+            )
+            .select_from(matches.outerjoin(postings, postings.c.lead_id == matches.c.lead_id))
+            .where(matches.c.mentee_id == mentee)
+        )
+        said = select(func.max(lead_statuses.c.id)).where(lead_statuses.c.mentee_id == mentee)
+        # Saving a calendar replaces its rows, so ids can repeat: collected_at tells.
+        happening = select(func.count(), func.max(events.c.id), func.max(events.c.collected_at))
+        with self.engine.connect() as conn:
+            return (
+                *conn.execute(matched).one(),
+                conn.execute(said).scalar_one(),
+                *conn.execute(happening).one(),
+            )
 
     # -- private links ------------------------------------------------------------------
 
