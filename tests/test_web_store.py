@@ -87,3 +87,15 @@ def test_the_page_version_changes_with_everything_a_page_shows(tmp_path: Path) -
     assert changed(), "a calendar collected again, with the same number of events"
     assert not changed()
     store.close()
+
+
+def test_the_events_version_changes_when_events_are_saved(tmp_path: Path) -> None:
+    _, store = seeded(tmp_path)
+    event = Event("meetup", "e1", "Python night", NOW + timedelta(days=2))
+    before = store.events_version()
+    store.save_events("meetup", [event], NOW)
+    saved = store.events_version()
+    store.save_events("meetup", [event], NOW + timedelta(hours=1))
+    assert before != saved != store.events_version()
+    assert store.events_version() == store.events_version()
+    store.close()

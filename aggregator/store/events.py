@@ -7,11 +7,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from aggregator.core.models import Event
 from aggregator.store.rows import StorePart
 from aggregator.store.schema import events
+
+# What changes whenever any source's events are saved again. Saving replaces a source's rows,
+# so ids can repeat (SQLite reuses the highest): collected_at tells.
+EVENTS_VERSION = select(func.count(), func.max(events.c.id), func.max(events.c.collected_at))
 
 
 class EventsStore(StorePart):
@@ -25,6 +29,11 @@ class EventsStore(StorePart):
             if rows:
                 conn.execute(insert(events), list(rows.values()))
         return len(rows)
+
+    def events_version(self) -> tuple[object, ...]:
+        """A fingerprint of the stored events: it changes whenever any are saved."""
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(EVENTS_VERSION).one())
 
     def upcoming_events(self, start: datetime, end: datetime) -> list[Event]:
         """The stored events starting from ``start`` until before ``end``, earliest first."""

@@ -15,12 +15,12 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, insert, select
 
 from aggregator.core.models import LeadStatus, SeenAt, StatusChange, StoredMatch
+from aggregator.store.events import EVENTS_VERSION
 from aggregator.store.matching import shown_and_seen
 from aggregator.store.rows import StorePart, stored_match
 from aggregator.store.schema import (
     access_links,
     deliveries,
-    events,
     feedback,
     lead_statuses,
     matches,
@@ -128,13 +128,11 @@ class StatusesStore(StorePart):
             .where(matches.c.mentee_id == mentee)
         )
         said = select(func.max(lead_statuses.c.id)).where(lead_statuses.c.mentee_id == mentee)
-        # Saving a calendar replaces its rows, so ids can repeat: collected_at tells.
-        happening = select(func.count(), func.max(events.c.id), func.max(events.c.collected_at))
         with self.engine.connect() as conn:
             return (
                 *conn.execute(matched).one(),
                 conn.execute(said).scalar_one(),
-                *conn.execute(happening).one(),
+                *conn.execute(EVENTS_VERSION).one(),
             )
 
     # -- private links ------------------------------------------------------------------
