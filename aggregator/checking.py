@@ -27,6 +27,7 @@ from aggregator.core.wording import counted
 from aggregator.core.workers import CpuPool
 from aggregator.stages.collect import state_for_run
 from aggregator.store import SCHEMA_VERSION, Store
+from aggregator.store.engine import shown_url
 from digests.network import network_of
 from digests.senders import SmtpSender
 from sources import CollectContext, Source, build_source
@@ -92,7 +93,7 @@ def check_setup(
     ``ssl_context`` is what SMTP trusts (default: the system's certificate authorities).
     """
     report = CheckReport(parts=[_config_summary(config)])
-    store_part, states = _check_store(config.database_url)
+    store_part, states = _check_store(config)
     report.parts.append(store_part)
     delivery, sources = asyncio.run(_check_concurrently(config, states, now, ssl_context))
     report.parts.append(delivery)
@@ -124,10 +125,11 @@ def _config_summary(config: AppConfig) -> PartCheck:
     )
 
 
-def _check_store(url: str) -> tuple[PartCheck, dict[str, SourceState]]:
+def _check_store(config: AppConfig) -> tuple[PartCheck, dict[str, SourceState]]:
     """Open the store (a SQLite file not yet there is left uncreated); its counts, and the
     source states for conditional GETs."""
-    shown = displayed_url(url)
+    url = config.database_url
+    shown = shown_url(url)
     missing = _missing_sqlite_file(url)
     if missing is not None:
         if not missing.parent.is_dir():
@@ -135,7 +137,7 @@ def _check_store(url: str) -> tuple[PartCheck, dict[str, SourceState]]:
             return PartCheck("store", False, f"{shown}: {problem}"), {}
         return PartCheck("store", True, f"{shown}: not created yet (the first run creates it)"), {}
     try:
-        store = Store(url)
+        store = Store.of(config)
     except StoreError as exc:
         return PartCheck("store", False, str(exc)), {}
     try:
@@ -158,14 +160,6 @@ def _missing_sqlite_file(url: str) -> Path | None:
         return None
     path = Path(parsed.database)
     return None if path.exists() else path
-
-
-def displayed_url(url: str) -> str:
-    """A storage URL fit to print: its password masked."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
 
 
 def check_delivery(config: AppConfig, ssl_context: SSLContext | None = None) -> PartCheck:

@@ -95,7 +95,7 @@ def run_demo(
             target.write_bytes(as_captured_before(recording.read_bytes(), moment))
     with serve_directory(served) as base_url:
         config = load_config(write_demo_config(output, base_url), option_models())
-        store = Store(config.database_url)
+        store = Store.of(config)
         try:
             on_step(f"collecting {len(config.sources)} recorded feeds and job boards")
             report = collect_stage.collect(config, store, lambda: moment)

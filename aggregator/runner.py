@@ -90,7 +90,7 @@ def run(
     """
     outcome = RunOutcome()
     with run_lock(config, now()):
-        store = Store(config.database_url)
+        store = Store.of(config)
         try:
             for step in (s for s in Step if s in steps):
                 if stop is not None and stop.is_set():

@@ -1,4 +1,4 @@
-"""pipeline.collect against real HTTP servers on 127.0.0.1 and a real SQLite store.
+"""pipeline.collect against real HTTP servers on 127.0.0.1 and a real store (SQLite, PostgreSQL).
 
 Each test asserts what ends up stored: postings, validators, the moved URL and the failure
 record of every source, run after run.
@@ -79,8 +79,8 @@ def outcome_of(report: RunReport, name: str) -> SourceOutcome:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
+def store(database_url: str) -> Iterator[Store]:
+    opened = Store(database_url)
     yield opened
     opened.close()
 

@@ -1,4 +1,5 @@
-"""The store on real SQLite: postings kept once, state remembered, schema versioned."""
+"""The store on real SQLite and PostgreSQL: postings kept once, state remembered, schema
+versioned; connection errors and settings."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from aggregator.core.errors import StoreError
 from aggregator.core.models import Posting, Salary, SourceState
 from aggregator.store import Store, migrations, schema
+from aggregator.store.engine import open_engine
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=3)
@@ -38,8 +43,8 @@ def posting(n: int, **changes: object) -> Posting:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
+def store(database_url: str) -> Iterator[Store]:
+    opened = Store(database_url)
     yield opened
     opened.close()
 
@@ -215,3 +220,99 @@ def test_a_failed_migration_changes_nothing(
 def test_unusable_url_is_a_store_error() -> None:
     with pytest.raises(StoreError, match=r"storage\.url"):
         Store("nosuchdb://x")
+
+
+def test_nul_characters_are_dropped_on_the_way_in(store: Store) -> None:
+    """PostgreSQL refuses NUL in text; both backends keep the text without it."""
+    dirty = posting(
+        1,
+        title="Back\x00end",
+        company="Ac\x00me",
+        description_text="Py\x00thon",
+        tags=("py\x00thon",),
+        source="w\x00wr",
+    )
+    store.save_collected(SourceState(name="w\x00wr"), [dirty], T0)
+    (stored,) = store.postings(source="wwr")
+    assert (stored.posting.title, stored.posting.company) == ("Backend", "Acme")
+    assert stored.posting.description_text == "Python"
+    assert stored.posting.tags == ("python",)
+    assert store.source_state("wwr").last_success == T0
+
+
+def test_times_come_back_aware_in_utc(store: Store) -> None:
+    berlin = T0.astimezone(ZoneInfo("Europe/Berlin"))
+    store.save_collected(SourceState(name="wwr"), [posting(1)], berlin)
+    (stored,) = store.postings()
+    assert stored.first_seen == T0 and stored.first_seen.utcoffset() == timedelta(0)
+    assert list(store.postings(since=T0)) == [stored]
+    assert list(store.postings(since=T1)) == []
+
+
+def test_long_text_in_every_column_is_kept(store: Store) -> None:
+    """No length limit: PostgreSQL would refuse what SQLite keeps, and an indexed URL longer
+    than a btree entry allows (about 2,700 bytes) must not fail the source's batch."""
+    long_url = "https://example.org/jobs/" + "x" * 9_000
+    tall = posting(1, url=long_url, employment_type="e" * 500, title="t" * 5_000)
+    store.save_collected(SourceState(name="s" * 300), [replace(tall, source="s" * 300)], T0)
+    (stored,) = store.postings()
+    assert stored.posting.url == long_url and stored.posting.employment_type == "e" * 500
+
+
+def test_an_unreachable_server_is_one_line_with_the_password_masked() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("postgresql+psycopg://leads:s3cret@127.0.0.1:1/leads")  # nothing listens on 1
+    message = str(caught.value)
+    assert "\n" not in message and "s3cret" not in message
+    assert message.startswith("cannot connect to the database at ")
+    assert "postgresql+psycopg://leads:***@127.0.0.1:1/leads" in message
+    assert "check storage.url" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"database": "no_such_database"}, 'database "no_such_database" does not exist'),
+        ({"username": "nobody", "password": "pw"}, 'role "nobody" does not exist'),
+    ],
+)
+def test_a_missing_database_or_user_is_one_line(
+    empty_postgres: str, change: dict[str, str], said: str
+) -> None:
+    url = make_url(empty_postgres).set(**change).render_as_string(hide_password=False)
+    with pytest.raises(StoreError) as caught:
+        Store(url)
+    message = str(caught.value)
+    assert "\n" not in message and said in message and ":pw@" not in message
+
+
+def test_a_new_postgresql_database_asks_for_leads_migrate(empty_postgres: str) -> None:
+    with pytest.raises(StoreError, match=r"no mentor-leads tables yet — run `leads migrate`"):
+        Store(empty_postgres)
+
+
+def test_an_older_or_newer_postgresql_schema_is_refused_with_the_fix(
+    empty_postgres: str,
+) -> None:
+    engine = open_engine(empty_postgres)
+    migrations.migrate(engine, empty_postgres)
+    for version, said in (
+        (migrations.SCHEMA_VERSION - 1, "needs version .* — run `leads migrate`"),
+        (99, "newer than this mentor-leads understands"),
+    ):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE schema_version SET version = :v"), {"v": version})
+        with pytest.raises(StoreError, match=said):
+            Store(empty_postgres)
+    engine.dispose()
+
+
+def test_statement_timeout_and_pool_size_reach_postgresql(database_url: str) -> None:
+    store = Store(database_url, pool_size=3, statement_timeout=0.25)
+    assert store.engine.pool.size() == 3  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
+        if store.engine.dialect.name == "postgresql":
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "250ms"
+            with pytest.raises(OperationalError, match="statement timeout"):
+                conn.execute(text("SELECT pg_sleep(2)"))
+    store.close()

@@ -201,7 +201,7 @@ def load() -> AppConfig:
 @contextmanager
 def open_store(config: AppConfig) -> Iterator[Store]:
     """The configured store, closed when the command is done with it."""
-    store = Store(config.database_url)
+    store = Store.of(config)
     try:
         yield store
     finally:

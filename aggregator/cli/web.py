@@ -44,7 +44,7 @@ def serve(
         config = load()
         keyring = load_keyring(config.web_secret_path)
         listening = _listen(host, port)
-        store = Store(config.database_url)
+        store = Store.of(config)
     bound_host, bound_port = listening.getsockname()[:2]
     # The socket listens before this line is printed, so a client that reads it can connect.
     out.print(f"Serving the web view on http://{_url_host(bound_host)}:{bound_port} (Ctrl-C stops)")

@@ -55,6 +55,9 @@ class StorageConfig(BaseModel):
 
     model_config = _STRICT
     url: str = "sqlite:///leads.db"
+    pool_size: PositiveInt = 5  # connections each process keeps open to the database
+    # seconds a statement may run on PostgreSQL before the server cancels it; None: no limit
+    statement_timeout: Annotated[float, Field(gt=0)] | None = None
 
 
 class HttpConfig(BaseModel):

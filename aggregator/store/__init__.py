@@ -1,8 +1,9 @@
 """The store: the only code that speaks SQL.
 
 SQLite (WAL mode) is the embedded default; PostgreSQL works through the same SQLAlchemy Core
-statements given a ``postgresql://`` URL. The schema carries a version number and is migrated
-forward on open. Split by concern:
+statements given a ``postgresql+psycopg://`` URL. The schema carries a version number: SQLite
+is migrated forward on open, PostgreSQL by `leads migrate` (opening it checks the version).
+Split by concern:
 
 - ``schema``: the tables; ``migrations``: SCHEMA_VERSION and the steps up to it;
   ``engine``: opening a database for its backend;
@@ -16,9 +17,10 @@ forward on open. Split by concern:
 
 from __future__ import annotations
 
+from aggregator.core.config import AppConfig
 from aggregator.store import migrations
 from aggregator.store.deliveries import DeliveriesStore
-from aggregator.store.engine import open_engine
+from aggregator.store.engine import DEFAULT_POOL_SIZE, is_postgresql, open_engine
 from aggregator.store.events import EventsStore
 from aggregator.store.matching import BRIEF_CHARS, MatchingStore
 from aggregator.store.migrations import SCHEMA_VERSION
@@ -32,10 +34,33 @@ class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore, Statuses
     """Postings, matches, deliveries, events and statuses, kept once and remembered between
     runs."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        statement_timeout: float | None = None,
+    ) -> None:
         self.url = url
-        self.engine = open_engine(url)
-        migrations.migrate(self.engine, url)
+        self.engine = open_engine(url, pool_size=pool_size, statement_timeout=statement_timeout)
+        try:
+            if is_postgresql(self.engine):
+                migrations.require_current(self.engine, url)
+            else:
+                migrations.migrate(self.engine, url)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    @classmethod
+    def of(cls, config: AppConfig) -> Store:
+        """The store of a configuration, with its connection settings."""
+        storage = config.storage
+        return cls(
+            config.database_url,
+            pool_size=storage.pool_size,
+            statement_timeout=storage.statement_timeout,
+        )
 
     def close(self) -> None:
         """Release pooled connections."""

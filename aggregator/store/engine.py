@@ -6,25 +6,101 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from aggregator.core.errors import StoreError
+from aggregator.core.printable import mask_secrets
 from aggregator.core.private_files import create_private_file, make_private_folder
 
+DEFAULT_POOL_SIZE = 5  # connections a process keeps open (SQLAlchemy's default)
+CONNECT_TIMEOUT = 10  # seconds to reach a PostgreSQL server before giving up
 
-def open_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode, foreign keys and real transactions."""
+
+def open_engine(
+    url: str, *, pool_size: int = DEFAULT_POOL_SIZE, statement_timeout: float | None = None
+) -> Engine:
+    """An engine for ``url``. SQLite gets WAL mode, foreign keys and real transactions;
+    PostgreSQL gets ``statement_timeout`` (seconds, None: none) and UTC sessions, and is
+    reached once here, so a server that cannot be used is a StoreError now, not mid-run."""
     try:
-        engine = create_engine(url)
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "postgresql":
+            engine = create_engine(
+                parsed,
+                pool_size=pool_size,
+                pool_pre_ping=True,  # a server restarted between two scheduled runs
+                connect_args=_postgresql_options(parsed, statement_timeout),
+            )
+        else:
+            engine = create_engine(parsed, **_pool_options(parsed, pool_size))
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise StoreError(
-            f"cannot use storage.url {url!r}: {exc} — check storage.url in the config"
+            f"cannot use storage.url {shown_url(url)!r}: {one_line(exc)} "
+            "— check storage.url in the config"
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         _make_private_file(engine.url.database)
+    else:
+        _try_connect(engine, url)
     return engine
+
+
+def shown_url(url: str) -> str:
+    """``url`` fit for a message: its password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return mask_secrets(url)
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of a database error (the driver's own, not SQLAlchemy's wrapping) on one
+    line: libpq's messages run over several, with hints indented below."""
+    cause = getattr(exc, "orig", None) or exc
+    return "; ".join(part.strip() for part in str(cause).splitlines() if part.strip())
+
+
+def is_postgresql(engine: Engine | Connection) -> bool:
+    """Whether the engine or connection speaks to PostgreSQL."""
+    return engine.dialect.name == "postgresql"
+
+
+def _pool_options(url: URL, pool_size: int) -> dict[str, Any]:
+    """A file database pools connections (an in-memory one has a single connection)."""
+    if url.database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": pool_size}
+
+
+def _postgresql_options(url: URL, statement_timeout: float | None) -> dict[str, Any]:
+    """libpq options: the URL's own ``options`` (a search_path, say) kept, then UTC session
+    times (read back aware in any zone, but psql shows them as stored) and the timeout."""
+    options = [str(url.query["options"])] if "options" in url.query else []
+    options.append("-c TimeZone=UTC")
+    if statement_timeout:
+        options.append(f"-c statement_timeout={round(statement_timeout * 1000)}")
+    return {
+        "options": " ".join(options),
+        "connect_timeout": CONNECT_TIMEOUT,
+        "application_name": "mentor-leads",
+    }
+
+
+def _try_connect(engine: Engine, url: str) -> None:
+    """Reach the server once: its refusal, a wrong password or a missing database is one line
+    naming the URL (password masked) and what to check."""
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(
+            f"cannot connect to the database at {shown_url(url)}: {one_line(exc)} — check "
+            "storage.url (host, port, user, password, database name) and that the server runs"
+        ) from exc
 
 
 def _make_private_file(database: str | None) -> None:

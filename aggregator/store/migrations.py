@@ -4,19 +4,25 @@ Migrations from version N-1 to N change existing tables with explicit DDL. New t
 listed: after the migrations, create_all adds every table a database lacks (which also repairs
 early schema-1 databases made before the matching tables existed). A new database is created
 at the current schema directly and stamped. To change the schema, bump SCHEMA_VERSION and
-append a step to MIGRATIONS (a step may be empty when the version only adds tables).
+append a step to MIGRATIONS (a step may be empty when the version only adds tables). One
+history serves SQLite and PostgreSQL: steps use SQLAlchemy's DDL for the connection's dialect.
+
+A SQLite store is migrated when it is opened (the embedded default needs no extra step); a
+PostgreSQL one only by `leads migrate`, and opening it checks the version (``require_current``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, Connection, Engine, insert, inspect, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.core.errors import StoreError
+from aggregator.store.engine import is_postgresql, one_line, shown_url
 from aggregator.store.schema import (
     feedback,
     lead_statuses,
@@ -28,6 +34,7 @@ from aggregator.store.schema import (
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 5
+MIGRATION_LOCK = 0x6C656164_6D696772  # 'leadmigr': the advisory lock key of `leads migrate`
 
 
 def _to_schema_2(conn: Connection) -> None:
@@ -74,33 +81,82 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
 }
 
 
-def migrate(engine: Engine, url: str) -> None:
-    """Bring the database at ``url`` to SCHEMA_VERSION in one transaction (or create it)."""
+@dataclass(frozen=True)
+class Migration:
+    """What ``migrate`` did: the version found (None: an empty database) and the one left."""
+
+    before: int | None
+    after: int
+
+    @property
+    def applied(self) -> list[int]:
+        """The migration steps run (none for a database created at the current version)."""
+        return list(range(self.before + 1, self.after + 1)) if self.before is not None else []
+
+
+def migrate(engine: Engine, url: str) -> Migration:
+    """Bring the database at ``url`` to SCHEMA_VERSION in one transaction (or create it).
+
+    On PostgreSQL a transaction-scoped advisory lock makes a second `leads migrate` (another
+    host) wait for the first and then find nothing to do.
+    """
     try:
         with engine.begin() as conn:
-            version = _schema_version(conn)
+            if is_postgresql(conn):
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            version = schema_version_of(conn)
             if version is None:
                 metadata.create_all(conn)
                 conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
-                return
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"the database at {url} has schema version {version}, newer than "
-                    f"this mentor-leads understands ({SCHEMA_VERSION}); upgrade mentor-leads"
-                )
+                return Migration(None, SCHEMA_VERSION)
+            _refuse_newer(version, url)
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 log.info("migrating the store to schema version %d", target)
                 MIGRATIONS[target](conn)
                 conn.execute(update(schema_version).values(version=target))
             metadata.create_all(conn)  # tables added since the database's version
+            return Migration(version, max(version, SCHEMA_VERSION))
     except SQLAlchemyError as exc:
         raise StoreError(
-            f"cannot open the database at {url}: {getattr(exc, 'orig', None) or exc} "
+            f"cannot open the database at {shown_url(url)}: {one_line(exc)} "
             "— check storage.url and that its folder exists and is writable"
         ) from exc
 
 
-def _schema_version(conn: Connection) -> int | None:
+def require_current(engine: Engine, url: str) -> None:
+    """Refuse a database not at SCHEMA_VERSION, saying what to run (PostgreSQL is shared by
+    several hosts, so only `leads migrate` changes its schema, never a command on the side)."""
+    try:
+        with engine.connect() as conn:
+            version = schema_version_of(conn)
+    except SQLAlchemyError as exc:
+        raise StoreError(
+            f"cannot read the schema version of the database at {shown_url(url)}: "
+            f"{one_line(exc)} — check storage.url"
+        ) from exc
+    if version is None:
+        raise StoreError(
+            f"the database at {shown_url(url)} has no mentor-leads tables yet "
+            "— run `leads migrate` to create them"
+        )
+    _refuse_newer(version, url)
+    if version < SCHEMA_VERSION:
+        raise StoreError(
+            f"the database at {shown_url(url)} has schema version {version}; this "
+            f"mentor-leads needs version {SCHEMA_VERSION} — run `leads migrate`"
+        )
+
+
+def _refuse_newer(version: int, url: str) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database at {shown_url(url)} has schema version {version}, newer than "
+            f"this mentor-leads understands ({SCHEMA_VERSION}); upgrade mentor-leads"
+        )
+
+
+def schema_version_of(conn: Connection) -> int | None:
+    """The database's schema version (None: no mentor-leads tables)."""
     if not conn.dialect.has_table(conn, "schema_version"):
         return None
     return conn.execute(select(schema_version.c.version)).scalar_one_or_none()

@@ -1,7 +1,10 @@
 """The tables of the store, as SQLAlchemy Core metadata (one definition for every backend).
 
 A table added here is created on open by ``migrations.migrate``; a change to an existing
-table also needs a migration step there.
+table also needs a migration step there. Text columns are unbounded (PostgreSQL enforces a
+VARCHAR length SQLite ignores, and no length is checked where the text comes from) and
+never hold NUL, which PostgreSQL refuses: the store drops it on the way in, on both
+backends, so they hold the same text.
 """
 
 from __future__ import annotations
@@ -21,29 +24,68 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    String,
     Table,
-    Text,
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import Text as SqlText
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.types import TypeEngine
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` (text, or lists and dicts holding text) with every NUL character dropped."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, list | tuple):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
+class Text(TypeDecorator[str]):
+    """Unbounded text without NUL characters."""
+
+    impl = SqlText
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return without_nul(value)
+
+
+class NulFreeJSON(TypeDecorator[Any]):
+    """JSON whose strings hold no NUL characters."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return without_nul(value)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+    """Timezone-aware UTC datetimes on every backend: ``timestamptz`` on PostgreSQL, naive UTC
+    on SQLite (which keeps no zone of its own)."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(DateTime(timezone=dialect.name != "sqlite"))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None else None
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 metadata = MetaData()
@@ -59,7 +101,9 @@ leads = Table(
     Column("signature", LargeBinary),  # MinHash of the description, None when too short
     Column("first_seen", UtcDateTime, nullable=False),
     Column("last_seen", UtcDateTime, nullable=False),
-    Index("ix_leads_key", "key"),
+    # hash indexes on PostgreSQL: only looked up by equality, and a btree entry is limited to
+    # about 2,700 bytes, which a long URL or title (from a feed) would pass
+    Index("ix_leads_key", "key", postgresql_using="hash"),
 )
 
 lead_bands = Table(
@@ -76,8 +120,8 @@ postings = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False),
     Column("company_page", Boolean, nullable=False),  # from the company's own ATS or site
-    Column("source", String(200), nullable=False),
-    Column("fingerprint", String(64), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
     Column("external_id", Text, nullable=False),
     Column("url", Text, nullable=False),
     Column("canonical_url", Text, nullable=False),
@@ -85,30 +129,30 @@ postings = Table(
     Column("company", Text, nullable=False),
     Column("location", Text, nullable=False),
     Column("remote", Boolean, nullable=False),
-    Column("employment_type", String(40), nullable=False),
+    Column("employment_type", Text, nullable=False),
     Column("salary_min", Float),
     Column("salary_max", Float),
-    Column("salary_currency", String(10)),
-    Column("salary_period", String(20)),
+    Column("salary_currency", Text),
+    Column("salary_period", Text),
     Column("salary_text", Text),
     Column("posted_at", UtcDateTime),
     Column("description_html", Text, nullable=False),
     Column("description_text", Text, nullable=False),
-    Column("tags", JSON, nullable=False),
-    Column("content_hash", String(64), nullable=False),
+    Column("tags", NulFreeJSON, nullable=False),
+    Column("content_hash", Text, nullable=False),
     Column("first_seen", UtcDateTime, nullable=False),
     Column("last_seen", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("source", "fingerprint", name="uq_postings_source_fingerprint"),
     Index("ix_postings_first_seen", "first_seen"),
-    Index("ix_postings_canonical_url", "canonical_url"),
+    Index("ix_postings_canonical_url", "canonical_url", postgresql_using="hash"),
     Index("ix_postings_lead_id", "lead_id"),
 )
 
 source_states = Table(
     "source_state",
     metadata,
-    Column("name", String(200), primary_key=True),
+    Column("name", Text, primary_key=True),
     Column("config_url", Text),
     Column("url", Text),
     Column("etag", Text),
@@ -125,7 +169,7 @@ matcher_models = Table(
     "matcher_models",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("fingerprint", String(64), nullable=False),
+    Column("fingerprint", Text, nullable=False),
     Column("corpus_size", Integer, nullable=False),
     Column("model", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -134,9 +178,9 @@ matcher_models = Table(
 mentee_progress = Table(
     "mentee_progress",
     metadata,
-    Column("mentee_id", String(200), primary_key=True),
-    Column("profile_hash", String(64), nullable=False),
-    Column("model_fingerprint", String(64), nullable=False),
+    Column("mentee_id", Text, primary_key=True),
+    Column("profile_hash", Text, nullable=False),
+    Column("model_fingerprint", Text, nullable=False),
     Column("scored_through", Integer, nullable=False),  # highest lead id scored
     Column("profile_vectors", LargeBinary),  # the matcher's vectors of the profile (schema 2)
     Column("updated_at", UtcDateTime, nullable=False),
@@ -145,11 +189,11 @@ mentee_progress = Table(
 matches = Table(
     "matches",
     metadata,
-    Column("mentee_id", String(200), primary_key=True),
+    Column("mentee_id", Text, primary_key=True),
     Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
     Column("score", Float, nullable=False),
-    Column("why", JSON, nullable=False),
-    Column("gaps", JSON, nullable=False),
+    Column("why", NulFreeJSON, nullable=False),
+    Column("gaps", NulFreeJSON, nullable=False),
     Column("scored_at", UtcDateTime, nullable=False),
     Index("ix_matches_lead_id", "lead_id"),
 )
@@ -157,19 +201,19 @@ matches = Table(
 feedback = Table(
     "feedback",
     metadata,
-    Column("mentee_id", String(200), primary_key=True),
+    Column("mentee_id", Text, primary_key=True),
     Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
-    Column("verdict", String(20), nullable=False),
+    Column("verdict", Text, nullable=False),
     Column("at", UtcDateTime, nullable=False),
 )
 
 deliveries = Table(
     "deliveries",
     metadata,
-    Column("mentor_id", String(200), primary_key=True),
+    Column("mentor_id", Text, primary_key=True),
     Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
-    Column("mentee_id", String(200), primary_key=True),
-    Column("message_id", String(300), nullable=False),
+    Column("mentee_id", Text, primary_key=True),
+    Column("message_id", Text, nullable=False),
     # False: the lead was pending but not among the mentee's best in that digest; it is not
     # news in the next one (the mentee's page lists it).
     Column("shown", Boolean, nullable=False),
@@ -180,9 +224,9 @@ deliveries = Table(
 digest_runs = Table(
     "digest_runs",
     metadata,
-    Column("mentor_id", String(200), primary_key=True),
+    Column("mentor_id", Text, primary_key=True),
     Column("last_run_at", UtcDateTime, nullable=False),  # the last digest run that did not fail
-    Column("last_message_id", String(300)),  # None when there was nothing new to send
+    Column("last_message_id", Text),  # None when there was nothing new to send
 )  # schema 3
 
 # Networking events from events sources (ical, events_rss), kept apart from postings: each
@@ -191,14 +235,14 @@ events = Table(
     "events",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(200), nullable=False),
-    Column("external_id", String(1000), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("external_id", Text, nullable=False),
     Column("title", Text, nullable=False),
     Column("starts_at", UtcDateTime, nullable=False),
     Column("ends_at", UtcDateTime),
-    Column("timezone", String(100), nullable=False),
+    Column("timezone", Text, nullable=False),
     Column("venue", Text, nullable=False),
-    Column("city", String(200), nullable=False),
+    Column("city", Text, nullable=False),
     Column("online", Boolean, nullable=False),
     Column("organiser", Text, nullable=False),
     Column("url", Text, nullable=False),
@@ -214,9 +258,9 @@ lead_statuses = Table(
     "lead_statuses",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("mentee_id", String(200), nullable=False),
+    Column("mentee_id", Text, nullable=False),
     Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False),
-    Column("status", String(20)),
+    Column("status", Text),
     Column("at", UtcDateTime, nullable=False),
     Index("ix_lead_statuses_mentee_lead", "mentee_id", "lead_id"),
 )
@@ -225,9 +269,9 @@ lead_statuses = Table(
 access_links = Table(
     "access_links",
     metadata,
-    Column("holder", String(20), primary_key=True),  # "mentee" or "mentor"
-    Column("subject", String(200), primary_key=True),  # their id
+    Column("holder", Text, primary_key=True),  # "mentee" or "mentor"
+    Column("subject", Text, primary_key=True),  # their id
     Column("generation", Integer, nullable=False),  # bumped by `leads links --rotate`
-    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("token_hash", Text, nullable=False, unique=True),
     Column("issued_at", UtcDateTime, nullable=False),
 )
