@@ -13,6 +13,7 @@ from aggregator.core.errors import FetchError
 from aggregator.core.fetching import Fetcher
 from aggregator.core.models import Event, Posting, SourceState
 from aggregator.core.workers import CpuPool
+from sources.read_limit import parse_within
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Collected:
     skipped: str | None = None  # why nothing was fetched this run (e.g. a minimum interval)
     note: str | None = None  # items that were not postings: "3 items without title or link skipped"
     events: tuple[Event, ...] = ()  # an events source's haul (it has no postings)
+    beyond_limit: int = 0  # items past http.max_items, counted but not read
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +115,16 @@ async def fetch_and_parse(
     if result.not_modified:
         return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
     content_type = (result.content_type,) if pass_content_type else ()
-    parsed = await context.pool.run(parse, result.body, result.url, *content_type, *args)
+    limit = context.fetcher.settings.max_items
+    parsed, beyond_limit = await context.pool.run(
+        parse_within, limit, parse, result.body, result.url, *content_type, *args
+    )
     if not isinstance(parsed, Parsed):
         parsed = Parsed(parsed)
     return Collected(
         postings=parsed.postings,
         note=parsed.note(),
+        beyond_limit=beyond_limit,
         etag=result.etag,
         last_modified=result.last_modified,
         moved_to=result.moved_to,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import calendar
 import codecs
-import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from sources.read_limit import within_read_limit
 from sources.values import repair_text
 
 _RSS_NAMESPACES = (
@@ -148,8 +148,10 @@ def _http_charset(body: bytes, content_type: str) -> str | None:
         return None  # an unknown charset: the document's own declaration decides
 
 
-@functools.cache
 def _xml_parser(encoding: str | None, recover: bool = False) -> etree.XMLParser:
+    # A new parser per document (a few microseconds): its error_log holds this document's
+    # errors only, where the exception's log holds every earlier error of the thread (seen:
+    # one ill-formed feed sent every later feed with an undeclared prefix to feedparser).
     return etree.XMLParser(
         encoding=encoding,
         recover=recover,
@@ -176,10 +178,11 @@ def _parse(body: bytes, url: str, charset: str | None) -> Any:
             except UnicodeDecodeError:
                 continue
             encoding = "utf-8"
+        parser = _xml_parser(encoding)
         try:
-            return etree.fromstring(data, parser=_xml_parser(encoding), base_url=url)
-        except etree.XMLSyntaxError as exc:
-            if _only_undeclared_prefixes(exc):
+            return etree.fromstring(data, parser=parser, base_url=url)
+        except etree.XMLSyntaxError:
+            if _only_undeclared_prefixes(parser.error_log):
                 # "<job:type>" with no xmlns:job is the one flaw that leaves the XML itself
                 # well-formed: read it, the prefixed name kept as it is (and ignored).
                 return etree.fromstring(data, parser=_xml_parser(encoding, True), base_url=url)
@@ -188,8 +191,7 @@ def _parse(body: bytes, url: str, charset: str | None) -> Any:
     return None
 
 
-def _only_undeclared_prefixes(error: etree.XMLSyntaxError) -> bool:
-    log = error.error_log
+def _only_undeclared_prefixes(log: Any) -> bool:
     return bool(log) and all(
         entry.domain == etree.ErrorDomains.NAMESPACE
         and entry.type == etree.ErrorTypes.NS_ERR_UNDEFINED_NAMESPACE
@@ -227,7 +229,7 @@ class _Reader:
             for child in self.root:
                 if _local(child) == "link":
                     feed_link.offer(self, child)
-            return FeedDocument(feed_link.value, [self.entry(e) for e in self._atom_entries()])
+            return self._document(feed_link.value, self._atom_entries())
         if local not in ("rss", "RDF"):
             return None
         channel = next((c for c in self.root if _local(c) == "channel"), None)
@@ -236,7 +238,10 @@ class _Reader:
             link_element = next((c for c in channel if _local(c) == "link"), None)
             if link_element is not None:
                 link = self.resolve(link_element, self.text(link_element).strip())
-        return FeedDocument(link, [self.entry(item) for item in self._rss_items(channel)])
+        return self._document(link, self._rss_items(channel))
+
+    def _document(self, link: str, elements: Iterator[Any]) -> FeedDocument:
+        return FeedDocument(link, [self.entry(e) for e in within_read_limit(elements)])
 
     def _atom_entries(self) -> Iterator[Any]:
         return (child for child in self.root if _local(child) in ("entry", "item"))

@@ -20,6 +20,7 @@ from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Posting
 from sources.base import CollectContext
+from sources.read_limit import within_read_limit
 from sources.values import text
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ def each_posting(
     The skipped item is logged with the reason: one odd job costs that job, never the source.
     """
     postings = []
-    for index, item in enumerate(items):
+    for index, item in enumerate(within_read_limit(items)):
         try:
             posting = to_posting(item)
         except _ITEM_ERRORS as exc:

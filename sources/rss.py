@@ -41,6 +41,7 @@ from sources.markup import (
     plain_to_html,
     unique,
 )
+from sources.read_limit import within_read_limit
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def _read_with_feedparser(body: bytes, url: str, content_type: str) -> FeedDocum
             url,
             parsed.get("bozo_exception"),
         )
-    entries = [_entry_from_feedparser(entry, url) for entry in parsed.entries]
+    entries = [_entry_from_feedparser(entry, url) for entry in within_read_limit(parsed.entries)]
     return FeedDocument(parsed.feed.get("link") or "", entries)
 
 

@@ -85,6 +85,17 @@ def test_an_undeclared_prefix_is_read_without_feedparser(no_feedparser: None) ->
     assert (posting.title, posting.url) == ("Engineer", "https://jobs.example.test/jobs/1")
 
 
+def test_an_undeclared_prefix_after_an_ill_formed_feed_is_still_read_without_feedparser(
+    no_feedparser: None,
+) -> None:
+    # Seen: lxml's exception carries every earlier error of the thread, so one ill-formed
+    # feed made each later feed with an undeclared prefix look ill-formed too.
+    assert read_feed(feed(item("A&nbsp;B", "<br>")), URL, "application/rss+xml") is None
+    (posting,) = parse_feed(feed(item("Engineer", "<job:type>Full-time</job:type>")), URL,
+                            "application/rss+xml", "jobs")  # fmt: skip
+    assert posting.title == "Engineer"
+
+
 def test_ill_formed_xml_goes_to_feedparser_and_still_gives_postings() -> None:
     body = feed(item("Engineer&nbsp;(m/f)", "<job:type>Full-time</job:type>"))
     assert read_feed(body, URL, "application/rss+xml") is None  # an undeclared entity

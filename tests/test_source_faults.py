@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.site import many_items_feed
 from pytest_httpserver import HTTPServer
 from rich.console import Console
 from sourcekit import as_body, build, collect
@@ -39,12 +40,13 @@ from aggregator.stages.collect import collect as collect_stage
 from aggregator.store import Store
 from digests.render import format_salary
 from sources import build_source
-from sources.base import CollectContext, Collected, Source, collect_in_time
+from sources.base import CollectContext, Collected, Parsed, Source, collect_in_time
 from sources.greenhouse import GreenhouseSource, parse_greenhouse
 from sources.jsonapi import decode_json, each_posting
 from sources.jsonld import load_jsonld
 from sources.lever import LeverSource
-from sources.rss import parse_feed
+from sources.read_limit import parse_within
+from sources.rss import RssSource, parse_feed, read_postings
 from sources.smartrecruiters import SmartRecruitersSource
 from sources.values import parse_date, salary
 
@@ -423,6 +425,61 @@ def test_postings_beyond_max_items_are_reported_not_stored(
     assert store.posting_counts() == {"gh": 5}
     assert HttpConfig().max_items == 2_000
     assert HttpConfig().source_deadline == 120
+
+
+def run_feed(url: str, store: Store, **http: Any) -> Any:
+    """One collect run of an RSS source at ``url`` into ``store``."""
+    options = RssSource.Options.model_validate({"name": "many", "type": "rss", "url": url})
+    config = AppConfig(sources=(options,), http=HttpConfig(**{"timeout": 5, "retries": 0, **http}))
+    return collect_stage(config, store, lambda: NOW)
+
+
+def test_a_100000_item_feed_is_read_up_to_max_items(httpserver: HTTPServer, store: Store) -> None:
+    # Seen: this 17 MB feed timed out, as every item was read into a posting before the limit
+    # cut the list. Now only the first http.max_items are read; the rest are counted.
+    body = many_items_feed(100_000)
+    httpserver.expect_request("/many.xml").respond_with_data(
+        body, content_type="application/rss+xml"
+    )
+    report = run_feed(httpserver.url_for("/many.xml"), store, max_items=1_000,
+                      max_bytes=20_000_000)  # fmt: skip
+    [outcome] = report.sources
+    assert outcome.status is FetchStatus.OK
+    assert (outcome.new, outcome.beyond_limit) == (1_000, 99_000)
+    titles = {p.posting.title for p in store.postings(source="many")}
+    assert titles == {f"Python developer {n}" for n in range(1_000)}
+
+
+ILL_FORMED_ITEMS = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Ill</title>'
+    + b"".join(
+        b"<item><title>Job %d</title><link>https://ill.example/%d</link>"
+        b"<description>Line<br>break &nbsp; here</description></item>" % (n, n)
+        for n in range(8)
+    )
+    + b"</channel></rss>"
+)
+
+
+@pytest.mark.parametrize(
+    ("parse", "body", "args"),
+    [
+        (read_postings, many_items_feed(8), ("application/rss+xml", "feed")),  # lxml
+        (read_postings, ILL_FORMED_ITEMS, ("application/rss+xml", "feed")),  # feedparser
+        (parse_greenhouse, as_body({"jobs": [job(n) for n in range(1, 9)]}), ("gh",)),
+    ],
+    ids=["well-formed feed", "ill-formed feed", "json board"],
+)
+def test_readers_stop_at_the_read_limit_and_count_the_rest(
+    parse: Any, body: bytes, args: tuple[str, ...]
+) -> None:
+    url = "https://example.org" + BOARD
+    within, beyond = parse_within(3, parse, body, url, *args)
+    postings = within.postings if isinstance(within, Parsed) else within
+    assert (len(postings), beyond) == (3, 5)
+    everything = parse(body, url, *args)  # outside parse_within nothing is left out
+    assert (everything.postings if isinstance(everything, Parsed) else everything)[:3] == postings
+    assert len(everything.postings if isinstance(everything, Parsed) else everything) == 8
 
 
 # -- bidi controls ---------------------------------------------------------------------------

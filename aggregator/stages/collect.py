@@ -141,7 +141,6 @@ class _Writer:
         )
         return result
 
-
     async def events(self, state: SourceState, collected: Collected, now: datetime) -> int:
         """Store an events source's state and replace its events; how many are kept."""
 
@@ -180,7 +179,7 @@ async def _collect_one(
             name=name, status=FetchStatus.OK, new=kept, moved_to=collected.moved_to,
             note=collected.note,
         )  # fmt: skip
-    postings, beyond_limit = _within_limit(name, collected.postings, context)
+    postings, beyond_limit = _within_limit(name, collected, context)
     new, updated, unchanged = await write.collected(
         _state_after(state, collected), postings, context.now(), company_page=source.company_page
     )
@@ -197,16 +196,21 @@ async def _collect_one(
 
 
 def _within_limit(
-    name: str, postings: Sequence[Posting], context: CollectContext
+    name: str, collected: Collected, context: CollectContext
 ) -> tuple[list[Posting], int]:
-    """The first ``http.max_items`` postings, admitted (see core.intake), and how many were left."""
+    """The first ``http.max_items`` postings, admitted (see core.intake), and how many were left.
+
+    Single-body sources stop reading at the limit (sources.read_limit) and count the rest;
+    paged sources are cut here.
+    """
+    postings = collected.postings
     limit = context.fetcher.settings.max_items
-    beyond = max(0, len(postings) - limit)
+    beyond = max(0, len(postings) - limit) + collected.beyond_limit
     if beyond:
         log.warning(
-            "source %s sent %d postings; stored the first %d (http.max_items) and left %d",
+            "source %s sent %d items; stored the first %d (http.max_items) and left %d",
             name,
-            len(postings),
+            len(postings[:limit]) + beyond,
             limit,
             beyond,
         )
