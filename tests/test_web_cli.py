@@ -1,5 +1,6 @@
 """`leads links`, `leads serve` and the status in `leads matches --format jsonl` (Typer's
-CliRunner over a real SQLite store; the browser tests run `leads serve` as a process)."""
+CliRunner over a real store, SQLite and PostgreSQL; the browser tests run `leads serve` as a
+process)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ def leads(config: Path, *args: str) -> Result:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_folder(tmp_path_factory, "https://leads.example.org/")
+def template(tmp_path_factory: pytest.TempPathFactory, module_database: str) -> Path:
+    return seeded_folder(tmp_path_factory, "https://leads.example.org/", module_database)
 
 
 @pytest.fixture
-def config(template: Path, tmp_path: Path) -> Path:
-    copied(template, tmp_path)[1].close()
+def config(template: Path, tmp_path: Path, database_copy: str) -> Path:
+    copied(template, tmp_path, database_copy)[1].close()
     return tmp_path / "config.yaml"
 
 
@@ -84,8 +85,8 @@ def test_serve_says_so_when_the_port_is_taken(config: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
 
 
-def test_matches_carry_the_mentees_status(config: Path) -> None:
-    store = Store(f"sqlite:///{config.parent / 'leads.db'}")
+def test_matches_carry_the_mentees_status(config: Path, database_copy: str) -> None:
+    store = Store(database_copy)
     lead = store.matches("sam-lee")[0].lead_id
     store.record_feedback("sam-lee", lead, Verdict.APPLIED, NOW)
     store.close()

@@ -23,13 +23,13 @@ LATER = NOW + timedelta(hours=1)
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seeded_folder(tmp_path_factory, "https://leads.example.org")
+def template(tmp_path_factory: pytest.TempPathFactory, module_database: str) -> Path:
+    return seeded_folder(tmp_path_factory, "https://leads.example.org", module_database)
 
 
 @pytest.fixture
-def site(template: Path, tmp_path: Path) -> Iterator[tuple[AppConfig, Store]]:
-    config, store = copied(template, tmp_path)
+def site(template: Path, tmp_path: Path, database_copy: str) -> Iterator[tuple[AppConfig, Store]]:
+    config, store = copied(template, tmp_path, database_copy)
     yield config, store
     store.close()
 

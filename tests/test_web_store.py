@@ -1,5 +1,5 @@
-"""The store's share of the web view on real SQLite: statuses as events, private links kept
-only as hashes, and the migration that gives earlier verdicts a status."""
+"""The store's share of the web view on real SQLite and PostgreSQL: statuses as events,
+private links kept only as hashes, and the migration that gives earlier verdicts a status."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ from sqlalchemy import text
 from webkit import save_matches, seeded
 
 from aggregator.core.models import Event, LeadStatus, SourceState, Verdict
-from aggregator.store import SCHEMA_VERSION, Store
+from aggregator.store import SCHEMA_VERSION, Store, migrations
+from aggregator.store.engine import open_engine
 
 
-def test_verdicts_given_before_the_web_view_become_statuses(tmp_path: Path) -> None:
-    config, store = seeded(tmp_path)
+def test_verdicts_given_before_the_web_view_become_statuses(
+    tmp_path: Path, database_url: str
+) -> None:
+    config, store = seeded(tmp_path, database_url=database_url)
     lead = next(store.lead_postings()).lead_id
     store.record_feedback("sam-lee", lead, Verdict.APPLIED, NOW)
     with store.engine.begin() as conn:  # back to schema 4: verdicts, no statuses
@@ -24,6 +27,9 @@ def test_verdicts_given_before_the_web_view_become_statuses(tmp_path: Path) -> N
         conn.execute(text("DROP TABLE access_links"))
         conn.execute(text("UPDATE schema_version SET version = 4"))
     store.close()
+    engine = open_engine(database_url)
+    assert migrations.migrate(engine, database_url).applied == [5]
+    engine.dispose()
     store = Store(config.database_url)
     assert SCHEMA_VERSION == 5
     assert store.lead_statuses() == {"sam-lee": {lead: LeadStatus.APPLIED}}
@@ -31,8 +37,10 @@ def test_verdicts_given_before_the_web_view_become_statuses(tmp_path: Path) -> N
     store.close()
 
 
-def test_the_latest_status_counts_and_undo_forgets_the_verdict(tmp_path: Path) -> None:
-    _, store = seeded(tmp_path)
+def test_the_latest_status_counts_and_undo_forgets_the_verdict(
+    tmp_path: Path, database_url: str
+) -> None:
+    _, store = seeded(tmp_path, database_url=database_url)
     lead = next(store.lead_postings()).lead_id
     store.record_feedback("sam-lee", lead, Verdict.APPLIED, NOW)
     store.record_status("sam-lee", lead, LeadStatus.OFFER, NOW)
@@ -44,8 +52,8 @@ def test_the_latest_status_counts_and_undo_forgets_the_verdict(tmp_path: Path) -
     store.close()
 
 
-def test_a_new_link_replaces_the_old_one(tmp_path: Path) -> None:
-    _, store = seeded(tmp_path)
+def test_a_new_link_replaces_the_old_one(tmp_path: Path, database_url: str) -> None:
+    _, store = seeded(tmp_path, database_url=database_url)
     store.save_link("mentee", "sam-lee", 1, "a" * 64, NOW)
     assert store.link_holder("a" * 64) == ("mentee", "sam-lee")
     assert store.link_generation("mentee", "sam-lee") == 1
@@ -56,8 +64,10 @@ def test_a_new_link_replaces_the_old_one(tmp_path: Path) -> None:
     store.close()
 
 
-def test_the_page_version_changes_with_everything_a_page_shows(tmp_path: Path) -> None:
-    _, store = seeded(tmp_path)
+def test_the_page_version_changes_with_everything_a_page_shows(
+    tmp_path: Path, database_url: str
+) -> None:
+    _, store = seeded(tmp_path, database_url=database_url)
     shown = {s.lead_id: s.posting for s in store.lead_postings()}
     sams = [m.lead_id for m in store.mentee_matches("sam-lee")[0]]
     alexs = [m.lead_id for m in store.mentee_matches("alex-kim")[0]]
@@ -89,8 +99,10 @@ def test_the_page_version_changes_with_everything_a_page_shows(tmp_path: Path) -
     store.close()
 
 
-def test_the_events_version_changes_when_events_are_saved(tmp_path: Path) -> None:
-    _, store = seeded(tmp_path)
+def test_the_events_version_changes_when_events_are_saved(
+    tmp_path: Path, database_url: str
+) -> None:
+    _, store = seeded(tmp_path, database_url=database_url)
     event = Event("meetup", "e1", "Python night", NOW + timedelta(days=2))
     before = store.events_version()
     store.save_events("meetup", [event], NOW)

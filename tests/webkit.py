@@ -2,7 +2,8 @@
 leads (the digest kit's plausible jobs, each seen on its company page and on a board), one
 hostile posting, and Dev's mentee with leads of their own.
 
-    config, store = seeded(tmp_path)
+    config, store = seeded(tmp_path)            # SQLite beside the config
+    config, store = seeded(tmp_path, database_url=url)  # or the database at url
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aggregator.store import Store
 from sources import option_models
 
 LOCAL = "http://127.0.0.1:8080"
+BESIDE = "sqlite:///leads.db"
 CONFIG = """\
 storage: {url: "sqlite:///leads.db"}
 web: {base_url: "http://127.0.0.1:8080"}
@@ -62,16 +64,19 @@ ALEX_JOBS = (1, 7)
 PRIYA_JOBS = (3, 6)
 
 
-def write_config(folder: Path, base_url: str = LOCAL) -> Path:
-    """The tests' config.yaml in ``folder`` (its database beside it)."""
+def write_config(folder: Path, base_url: str = LOCAL, database_url: str = BESIDE) -> Path:
+    """The tests' config.yaml in ``folder`` (by default its database beside it)."""
     path = folder / "config.yaml"
-    path.write_text(CONFIG.replace(LOCAL, base_url), encoding="utf-8")
+    text = CONFIG.replace(LOCAL, base_url).replace(BESIDE, database_url)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
-def seeded(folder: Path, base_url: str = LOCAL) -> tuple[AppConfig, Store]:
+def seeded(
+    folder: Path, base_url: str = LOCAL, database_url: str = BESIDE
+) -> tuple[AppConfig, Store]:
     """A config and its store, with every mentee's matches stored."""
-    config = load_config(write_config(folder, base_url), option_models())
+    config = load_config(write_config(folder, base_url, database_url), option_models())
     store = Store(config.database_url)
     leads = seed(store)
     matches = {
@@ -84,17 +89,27 @@ def seeded(folder: Path, base_url: str = LOCAL) -> tuple[AppConfig, Store]:
     return config, store
 
 
-def seeded_folder(factory: pytest.TempPathFactory, base_url: str = LOCAL) -> Path:
+def seeded_folder(
+    factory: pytest.TempPathFactory, base_url: str = LOCAL, database_url: str = BESIDE
+) -> Path:
     """A folder with the seeded config and store, made once per test module (see copied)."""
     folder = factory.mktemp("seeded")
-    seeded(folder, base_url)[1].close()
+    seeded(folder, base_url, database_url)[1].close()
     return folder
 
 
-def copied(template: Path, folder: Path) -> tuple[AppConfig, Store]:
-    """A copy of a seeded folder (config and database): seeding once per module is cheaper."""
+def copied(
+    template: Path, folder: Path, database_url: str | None = None
+) -> tuple[AppConfig, Store]:
+    """A copy of a seeded folder (seeding once per module is cheaper): the config, and the
+    database beside it or, given ``database_url``, that copy of the template's database."""
     shutil.copytree(template, folder, dirs_exist_ok=True)
-    config = load_config(folder / "config.yaml", option_models())
+    path = folder / "config.yaml"
+    if database_url is not None:
+        seeded_url = load_config(path, option_models()).storage.url
+        text = path.read_text(encoding="utf-8").replace(seeded_url, database_url)
+        path.write_text(text, encoding="utf-8")
+    config = load_config(path, option_models())
     return config, Store(config.database_url)
 
 

@@ -28,6 +28,7 @@ from aggregator.store.rows import (
     chunks,
     stored_match,
     stored_posting,
+    streamed,
 )
 from aggregator.store.schema import leads, matcher_models, matches, mentee_progress, postings
 
@@ -51,11 +52,10 @@ class MatchingStore(StorePart):
             .order_by(postings.c.lead_id, *SHOWN_FIRST)
         )
         last = None
-        with self.engine.connect() as conn:
-            for row in conn.execution_options(yield_per=BATCH).execute(query):
-                if row.lead_id != last:
-                    last = row.lead_id
-                    yield stored_posting(row._mapping)
+        for row in streamed(self.engine, query):
+            if row.lead_id != last:
+                last = row.lead_id
+                yield stored_posting(row._mapping)
 
     def lead_count(self) -> tuple[int, int]:
         """How many leads there are, and the highest lead id."""
@@ -138,9 +138,7 @@ class MatchingStore(StorePart):
 
     def match(self, mentee: str, lead_id: int) -> StoredMatch | None:
         """The stored match of one mentee and one lead, with the lead's posting in full."""
-        query = select(matches).where(
-            matches.c.mentee_id == mentee, matches.c.lead_id == lead_id
-        )
+        query = select(matches).where(matches.c.mentee_id == mentee, matches.c.lead_id == lead_id)
         found = self._stored_matches(query)
         return found[0] if found else None
 

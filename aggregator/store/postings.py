@@ -25,6 +25,7 @@ from aggregator.store.rows import (
     add_place,
     posting_row,
     stored_posting,
+    streamed,
 )
 from aggregator.store.schema import postings, source_states
 
@@ -142,9 +143,8 @@ class PostingsStore(StorePart):
             query = query.where(postings.c.first_seen >= since)
         if source is not None:
             query = query.where(postings.c.source == source)
-        with self.engine.connect() as conn:
-            for row in conn.execution_options(yield_per=BATCH).execute(query):
-                yield stored_posting(row._mapping)
+        for row in streamed(self.engine, query):
+            yield stored_posting(row._mapping)
 
     def lead_links(self, lead_ids: Sequence[int]) -> dict[int, list[str]]:
         """Every URL each lead was seen at: the company's own pages first, then oldest first."""

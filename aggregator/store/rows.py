@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row, Select
 
 from aggregator.core.identity import canonical_url
 from aggregator.core.models import Posting, Salary, SeenAt, StoredMatch, StoredPosting
@@ -24,6 +24,17 @@ class StorePart:
 
     url: str
     engine: Engine
+
+
+def streamed(engine: Engine, query: Select[Any]) -> Iterator[Row[Any]]:
+    """The rows of ``query``, fetched BATCH at a time (through a server-side cursor on
+    PostgreSQL). The cursor is closed as soon as the caller stops reading, before its
+    connection goes back to the pool: callers may take the first rows and drop the rest."""
+    with (
+        engine.connect() as conn,
+        conn.execution_options(yield_per=BATCH).execute(query) as result,
+    ):
+        yield from result
 
 
 def chunks(values: list[Any]) -> Iterator[list[Any]]:
