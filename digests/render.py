@@ -293,14 +293,14 @@ def _section_view(
     )
 
 
-def event_view(suggestion: EventSuggestion, mentee: Mentee, mentor: Mentor) -> EventView:
-    """A suggested event ready to show, with a Forward link that tells the mentee about it."""
+def event_card(suggestion: EventSuggestion) -> EventView:
+    """A suggested event ready to show, without a Forward link (the mentee's own page)."""
     event = suggestion.event
     place = ", ".join(p for p in (_one_line(event.venue), _one_line(event.city)) if p)
     where = "Online" if event.online else f"{place} ({suggestion.where})" if place else (
         _one_line(suggestion.where)
     )
-    view = EventView(
+    return EventView(
         title=_one_line(event.title) or "Untitled event",
         when=_event_time(event.start, event.timezone),
         where=where,
@@ -308,6 +308,11 @@ def event_view(suggestion: EventSuggestion, mentee: Mentee, mentor: Mentor) -> E
         url=safe_url(event.url),
         forward_href="",
     )
+
+
+def event_view(suggestion: EventSuggestion, mentee: Mentee, mentor: Mentor) -> EventView:
+    """A suggested event ready to show, with a Forward link that tells the mentee about it."""
+    view = event_card(suggestion)
     lines = [
         f"Hi {_first_name(mentee.name)},",
         "",
@@ -327,9 +332,12 @@ def event_view(suggestion: EventSuggestion, mentee: Mentee, mentor: Mentor) -> E
 
 def _event_time(start: datetime, zone: str) -> str:
     """'Thu 21 Feb, 15:00 (Europe/Berlin)': in the event's own time zone."""
-    day = start.date()
-    weekday = _WEEKDAYS[day.weekday()]
-    return f"{weekday} {_day_month(day)}, {start:%H:%M} ({_one_line(zone) or 'UTC'})"
+    return f"{day_text(start.date())}, {start:%H:%M} ({_one_line(zone) or 'UTC'})"
+
+
+def day_text(day: date) -> str:
+    """'Thu 21 Feb' (the same in every locale)."""
+    return f"{_WEEKDAYS[day.weekday()]} {_day_month(day)}"
 
 
 # How the "Since last time" line words each status, in the order of a job search.

@@ -4,16 +4,18 @@ digest): the store and the config wired to ``matchers.events``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
 from aggregator.core.config import AppConfig
-from aggregator.core.models import EventSuggestion, Mentee
+from aggregator.core.models import Event, EventSuggestion, Mentee
 from aggregator.stages.resumes import read_resume
 from aggregator.store import Store
 from matchers.events import EventSettings, fit_event_matcher, suggest_events
 from matchers.profile import profile_from_mentee
+from matchers.tfidf import TfidfMatcher
 
 # Stored postings the topic model learns its vocabulary from besides the events themselves.
 FIT_POSTINGS = 2_000
@@ -34,14 +36,40 @@ def suggested_events(
     config: AppConfig, store: Store, now: datetime, mentees: Sequence[Mentee] | None = None
 ) -> dict[str, list[EventSuggestion]]:
     """Each mentee's suggested events (``mentees``: all configured ones), best fit first."""
-    settings = event_settings(config)
     chosen = config.mentees if mentees is None else mentees
-    upcoming = store.upcoming_events(now, now + timedelta(days=settings.horizon_days))
-    if not upcoming or not chosen:
-        return {mentee.id: [] for mentee in chosen}
+    if not chosen:
+        return {}
+    return suggest_upcoming(config, upcoming_events(config, store, now), chosen, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Upcoming:
+    """The events within the horizon, and the topic model fitted on them (None: no events)."""
+
+    events: list[Event]
+    matcher: TfidfMatcher | None
+
+
+def upcoming_events(config: AppConfig, store: Store, now: datetime) -> Upcoming:
+    """The stored events within ``events.horizon_days`` of ``now``, and their topic model
+    (fitted on them and some stored postings: the costly part, worth keeping)."""
+    horizon = timedelta(days=config.events.horizon_days)
+    upcoming = store.upcoming_events(now, now + horizon)
+    if not upcoming:
+        return Upcoming([], None)
     postings = [stored.posting for stored in islice(store.lead_postings(), FIT_POSTINGS)]
-    matcher = fit_event_matcher(upcoming, postings)
+    return Upcoming(upcoming, fit_event_matcher(upcoming, postings))
+
+
+def suggest_upcoming(
+    config: AppConfig, upcoming: Upcoming, mentees: Sequence[Mentee], now: datetime
+) -> dict[str, list[EventSuggestion]]:
+    """Each of ``mentees``' suggestions among ``upcoming``, best fit first."""
+    if upcoming.matcher is None:
+        return {mentee.id: [] for mentee in mentees}
     profiles = [
-        profile_from_mentee(m, read_resume(Path(m.resume)) if m.resume else "") for m in chosen
+        profile_from_mentee(m, read_resume(Path(m.resume)) if m.resume else "") for m in mentees
     ]
-    return suggest_events(matcher, profiles, upcoming, now, settings)
+    return suggest_events(
+        upcoming.matcher, profiles, upcoming.events, now, event_settings(config)
+    )
