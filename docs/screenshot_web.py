@@ -25,6 +25,7 @@ from screenshot_digest import DEMO_NOW, chromium, screenshot
 
 from aggregator.core.models import Verdict
 from aggregator.demo import run_demo
+from aggregator.stages.advice import StoredAdvice
 from aggregator.store import Store
 from web.app import create_app
 from web.links import Links
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> None:
         store.record_feedback(args.mentee, best[0].lead_id, Verdict.APPLIED, DEMO_NOW)
         store.record_feedback(args.mentee, best[1].lead_id, Verdict.INTERESTED, DEMO_NOW)
         keyring = load_keyring(config.web_secret_path)
-        server, port = serve(create_app(config, store, keyring, lambda: DEMO_NOW))
+        advice = StoredAdvice(config, store)
+        server, port = serve(create_app(config, store, keyring, lambda: DEMO_NOW, advice))
         path = Links(config, store, keyring).url(Holder.MENTEE, args.mentee, DEMO_NOW)
         url = f"http://127.0.0.1:{port}/m/{path.rsplit('/', 1)[1]}"
         args.png.parent.mkdir(parents=True, exist_ok=True)

@@ -8,9 +8,12 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from html import escape as html_escape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -18,8 +21,17 @@ from databases import every_row
 from digestkit import JOBS, NOW
 from webkit import ALEX_JOBS, FORMULA_TITLE, HOSTILE_TITLE, SAM_JOBS, copied, seeded_folder
 
+import aggregator.stages.advice as advice_module
 from aggregator.core.config import AppConfig
-from aggregator.core.models import LeadStatus, Verdict
+from aggregator.core.models import (
+    NEXT_STEPS_QUESTION,
+    Event,
+    LeadStatus,
+    Mentee,
+    PrepSheet,
+    Verdict,
+)
+from aggregator.stages.advice import StoredAdvice
 from aggregator.store import Store
 from web.app import create_app
 from web.links import Links
@@ -34,6 +46,18 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+class CountingAdvice(StoredAdvice):
+    """The real prep sheets and events, counting the sheets made."""
+
+    def __init__(self, config: AppConfig, store: Store) -> None:
+        super().__init__(config, store)
+        self.sheets = 0
+
+    def prep(self, mentee: Mentee, lead: int) -> PrepSheet:
+        self.sheets += 1
+        return super().prep(mentee, lead)
+
+
 @dataclass
 class Web:
     """The app under test, its store and the mentees' links (paths, without the host)."""
@@ -42,6 +66,7 @@ class Web:
     config: AppConfig
     store: Store
     links: Links
+    advice: CountingAdvice
     sam: str
     alex: str
     maria: str
@@ -87,10 +112,11 @@ def template(tmp_path_factory: pytest.TempPathFactory, module_database: str) -> 
 def web(template: Path, tmp_path: Path, database_copy: str) -> Iterator[Web]:
     config, store = copied(template, tmp_path, database_copy)
     links = Links(config, store, KEY)
-    app = create_app(config, store, KEY, lambda: NOW)
+    advice = CountingAdvice(config, store)
+    app = create_app(config, store, KEY, lambda: NOW, advice)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
     yield Web(
-        client, config, store, links,
+        client, config, store, links, advice,
         sam=_path(links.url(Holder.MENTEE, "sam-lee", NOW)),
         alex=_path(links.url(Holder.MENTEE, "alex-kim", NOW)),
         maria=_path(links.url(Holder.MENTOR, "maria", NOW)),
@@ -123,11 +149,25 @@ async def test_a_link_is_long_stored_only_as_a_hash_and_stable(web: Web, tmp_pat
         assert token_hash(token).encode() in database
 
 
-async def test_rotating_revokes_the_old_link(web: Web) -> None:
+async def test_rotating_revokes_the_old_link_at_once(web: Web) -> None:
+    lead = web.lead(JOBS[0].title)
+    old_pages = [web.sam, f"{web.sam}/leads.csv", f"{web.sam}/leads/{lead}/prep"]
+    for path in old_pages:  # the link was in use just before it was rotated
+        assert (await web.client.get(path)).status_code == 200
+    csrf = _csrf(await web.page())
     fresh = _path(web.links.url(Holder.MENTEE, "sam-lee", NOW, rotate=True))
     assert fresh != web.sam
-    assert (await web.client.get(web.sam)).status_code == 404
+    for path in old_pages:  # the very next request, not a second later
+        assert (await web.client.get(path)).status_code == 404
+    pressed = await web.client.post(
+        f"{web.sam}/leads/{lead}/status", data={"csrf": csrf, "status": "interested"}
+    )
+    assert pressed.status_code == 404 and web.store.feedback() == {}
     assert (await web.client.get(fresh)).status_code == 200
+    mentor_page = web.maria
+    assert (await web.client.get(mentor_page)).status_code == 200
+    web.links.url(Holder.MENTOR, "maria", NOW, rotate=True)
+    assert (await web.client.get(mentor_page)).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -398,3 +438,161 @@ async def test_the_mentor_page_shows_each_mentees_statuses(web: Web) -> None:
     assert f"Interested:</span> {JOBS[0].title} at {JOBS[0].company}" in html
     assert f"Applied:</span> {JOBS[1].title} at {JOBS[1].company}" in html
     assert f"{len(ALEX_JOBS)} leads matched" in html
+
+
+# -- the page follows the store ---------------------------------------------------------------
+
+
+async def test_a_change_made_elsewhere_shows_on_the_next_request(web: Web) -> None:
+    lead = web.lead(JOBS[0].title)
+    assert "No status yet" in _card_html(await web.page(), lead)
+    web.store.record_feedback("sam-lee", lead, Verdict.APPLIED, NOW)  # as `leads feedback`
+    assert "Status: <strong>Applied</strong>" in _card_html(await web.page(), lead)
+
+
+async def test_an_unchanged_page_is_read_from_the_store_once(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    read = web.store.mentee_matches
+
+    def counted(mentee: str) -> object:
+        reads.append(mentee)
+        return read(mentee)
+
+    monkeypatch.setattr(web.store, "mentee_matches", counted)
+    for _ in range(3):
+        await web.page()
+        await web.page(q="python")
+    assert reads == ["sam-lee"]
+    await web.press(web.lead(JOBS[0].title), "interested")
+    await web.page()
+    assert reads == ["sam-lee", "sam-lee"], "a button press is a change: read again, once"
+
+
+def _card_html(html: str, lead: int) -> str:
+    start = html.index(f'id="lead-{lead}"')
+    return html[start : html.index("</article>", start)]
+
+
+# -- interview prep ---------------------------------------------------------------------------
+
+
+async def test_every_lead_links_to_its_prep_sheet_made_only_when_opened(web: Web) -> None:
+    html = await web.page()
+    for index in SAM_JOBS:
+        lead = web.lead(JOBS[index].title)
+        assert f'href="{web.sam}/leads/{lead}/prep">interview prep sheet</a>' in _card_html(
+            html, lead
+        )
+    assert web.advice.sheets == 0, "the page itself prepares no sheet"
+    await web.page(f"{web.sam}/leads/{web.lead(JOBS[0].title)}/prep")
+    assert web.advice.sheets == 1
+
+
+async def test_the_prep_sheet_asks_from_the_posting_and_ends_with_next_steps(web: Web) -> None:
+    lead = web.lead(JOBS[0].title)
+    html = await web.page(f"{web.sam}/leads/{lead}/prep")
+    sheet = web.advice.prep(web.config.mentees[0], lead)
+    assert f"Interview prep: {JOBS[0].title} at {JOBS[0].company}" in html
+    for heading in ("What they will likely ask", "What to brush up on", "Questions to ask them"):
+        assert f">{heading}</h2>" in html
+    assert len(sheet.asked) >= 4
+    flat = " ".join(f"{JOBS[0].title} {JOBS[0].description}".split())
+    for item in sheet.asked:
+        assert item.source in flat, "each question cites the posting's own words"
+        assert f"<q>{_escaped(item.source)}</q>" in html
+    assert [c.text for c in sheet.brush_up] == ["terraform"], "the match's gaps"
+    assert "Terraform for infrastructure" in sheet.brush_up[0].source
+    assert '<p class="question">terraform</p>' in html
+    questions = re.findall(r'<p class="question">([^<]*)</p>', html)
+    assert questions[-1] == _escaped(NEXT_STEPS_QUESTION)
+    assert f'href="{web.sam}#lead-{lead}">Back to the lead</a>' in html
+    assert "<script" not in html.lower() and "style=" not in html.lower()
+
+
+async def test_a_hostile_postings_prep_sheet_is_text(web: Web) -> None:
+    response = await web.client.get(f"{web.sam}/leads/{web.lead(HOSTILE_TITLE)}/prep")
+    assert response.status_code == 200
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    html = response.text
+    assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;Staff Engineer" in html
+    for markup in ("<script", "<img", "<iframe", "<svg", "<style", "<link rel=stylesheet"):
+        assert markup not in html
+    assert 'href="javascript:' not in html.lower()
+
+
+async def test_another_mentees_lead_has_no_prep_sheet_for_you(web: Web) -> None:
+    alex_only = web.lead(JOBS[7].title)
+    for lead in (str(alex_only), "999999", "-1", "1e3", "\uff10"):
+        response = await web.client.get(f"{web.sam}/leads/{lead}/prep")
+        assert response.status_code == 404 and response.text == "Not found."
+    assert web.advice.sheets == 0
+    assert (await web.client.get(f"{web.alex}/leads/{alex_only}/prep")).status_code == 200
+
+
+def _escaped(text: str) -> str:
+    return html_escape(text).replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
+
+
+# -- networking events ------------------------------------------------------------------------
+
+
+def _event(key: str, title: str, start: datetime, zone: str, **fields: object) -> Event:
+    return Event("meetups", key, title, start.astimezone(ZoneInfo(zone)), timezone=zone,
+                 **fields)  # type: ignore[arg-type]
+
+
+async def test_the_page_lists_upcoming_events_near_the_mentee_in_their_terms(web: Web) -> None:
+    day = timedelta(days=1)
+    web.store.save_events(
+        "meetups",
+        [
+            _event("webinar", "Python & Django <b>webinar</b>", NOW + 2 * day, "America/New_York",
+                   online=True, organiser="<i>PyNYC</i>", url="javascript:alert(1)",
+                   description="Talks on Python, Django and PostgreSQL for backend engineers."),
+            _event("past", "Python Django meetup, last week", NOW - 7 * day, "Europe/Berlin",
+                   online=True, description="Python and Django talks."),
+            _event("far", "Django meetup in Sydney", NOW + 3 * day, "Australia/Sydney",
+                   city="Sydney", description="Python and Django talks."),
+            _event("late", "Python Django conference", NOW + 60 * day, "Europe/Berlin",
+                   online=True, description="Python and Django talks."),
+        ],
+        NOW,
+    )  # fmt: skip
+    html = await web.page()
+    section = html[html.index('<section class="events"') : html.index("</section>")]
+    assert "Networking events near you" in section
+    assert "Python &amp; Django &lt;b&gt;webinar&lt;/b&gt;" in section
+    assert "By &lt;i&gt;PyNYC&lt;/i&gt;" in section
+    assert "javascript:" not in section
+    # 07:00 UTC on Wednesday is 02:00 in New York, 08:00 on Maria's (and the page's) clock.
+    assert "In 2 days, Wed 25 Nov, 02:00 New York time (08:00 Berlin time) · Online" in section
+    for absent in ("last week", "Sydney", "conference"):
+        assert absent not in section, "past, far away, beyond the horizon"
+    assert "Networking events near you" not in await web.page(web.alex), "not Alex's topics"
+
+
+async def test_the_events_model_is_fitted_once_until_a_calendar_changes(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fits: list[datetime] = []
+    fit = advice_module.upcoming_events
+
+    def counted(config: AppConfig, store: Store, now: datetime) -> advice_module.Upcoming:
+        fits.append(now)
+        return fit(config, store, now)
+
+    monkeypatch.setattr(advice_module, "upcoming_events", counted)
+    webinar = _event("webinar", "Python webinar", NOW + timedelta(days=2), "Europe/Berlin",
+                     online=True, description="Python and Django talks.")  # fmt: skip
+    web.store.save_events("meetups", [webinar], NOW)
+    for path in (web.sam, web.alex, web.sam):
+        await web.page(path)
+    await web.press(web.lead(JOBS[0].title), "interested")  # Sam's page is read again
+    assert "Python webinar" in await web.page()
+    assert len(fits) == 1, "one fit for every mentee and every change but the calendar's"
+    later = NOW + timedelta(hours=1)  # the next collect
+    web.store.save_events("meetups", [replace(webinar, title="Python webinar II")], later)
+    assert "Python webinar II" in await web.page()
+    assert len(fits) == 2

@@ -24,6 +24,8 @@ from digestkit import JOBS
 from playwright import sync_api
 from webkit import ALEX_JOBS, HOSTILE_TITLE, SAM_JOBS, seeded
 
+from aggregator.core.models import NEXT_STEPS_QUESTION
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -166,11 +168,17 @@ def test_interested_reaches_matches_and_the_mentors_next_digest(
     )
 
 
-def test_a_hostile_posting_runs_nothing_and_loads_nothing(served: Served, page: Any) -> None:
+def _watched(page: Any) -> tuple[list[str], list[str]]:
+    """The dialogs the page will open and the URLs it will request, as they happen."""
     dialogs: list[str] = []
     requests: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("request", lambda request: requests.append(request.url))
+    return dialogs, requests
+
+
+def test_a_hostile_posting_runs_nothing_and_loads_nothing(served: Served, page: Any) -> None:
+    dialogs, requests = _watched(page)
     page.goto(served.links["sam-lee"])
     card = _card(page, "Staff Engineer")
     assert card.locator(".title").inner_text() == HOSTILE_TITLE
@@ -203,3 +211,47 @@ def test_on_a_phone_the_leads_are_one_column(served: Served, page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+
+
+def test_a_lead_opens_its_interview_prep_sheet(served: Served, page: Any) -> None:
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text))
+    page.goto(served.links["sam-lee"])
+    card = _card(page, JOBS[0].title)
+    with page.expect_navigation():
+        card.get_by_role("link", name="interview prep sheet").click()
+    assert page.locator("h1").inner_text() == (
+        f"Interview prep: {JOBS[0].title} at {JOBS[0].company}"
+    )
+    headings = page.locator("h2").all_inner_texts()
+    assert headings == ["What they will likely ask", "What to brush up on", "Questions to ask them"]
+    assert page.locator("section.prep").nth(0).locator("li").count() >= 4
+    assert page.locator("section.prep").last.locator(".question").last.inner_text() == (
+        NEXT_STEPS_QUESTION
+    )
+    with page.expect_navigation():
+        page.get_by_role("link", name="Back to the lead").click()
+    assert page.url.endswith(f"#{card.get_attribute('id')}")
+    assert violations == [], "nothing broke the Content-Security-Policy"
+
+
+def test_a_hostile_postings_prep_sheet_runs_nothing(served: Served, page: Any) -> None:
+    dialogs, requests = _watched(page)
+    page.goto(served.links["sam-lee"])
+    with page.expect_navigation():
+        _card(page, "Staff Engineer").get_by_role("link", name="interview prep sheet").click()
+    assert page.locator("h1").inner_text().startswith(f"Interview prep: {HOSTILE_TITLE}")
+    assert page.locator("main script, main img, main iframe, main svg, main style").count() == 0
+    page.mouse.move(10, 10)
+    assert dialogs == []
+    assert all(url.startswith(served.base + "/") for url in requests), requests
+
+
+def test_a_link_rotated_by_another_process_stops_working_at_once(
+    served: Served, page: Any
+) -> None:
+    old = served.links["priya-nair"]
+    assert page.goto(old).status == 200
+    rotated = json.loads(served.leads("links", "--rotate", "priya-nair", "--format", "jsonl"))
+    assert page.goto(old).status == 404
+    assert page.goto(rotated["url"]).status == 200

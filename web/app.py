@@ -13,11 +13,11 @@ import csv
 import io
 import logging
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import parse_qsl
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -30,17 +30,21 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aggregator.core.config import AppConfig
-from aggregator.core.models import LeadStatus, Mentee, Mentor
+from aggregator.core.models import EventSuggestion, LeadStatus, Mentee, Mentor, PrepSheet
 from aggregator.core.spreadsheet import neutralised
 from aggregator.store import Store
 from digests.render import TEMPLATES as DIGEST_TEMPLATES
+from digests.render import EventView
 from web.pages import (
+    PREP_HEADINGS,
     Filters,
     LeadRow,
+    event_rows,
     lead_rows,
     leads_page,
     mentee_glance,
     mentor_zone,
+    prep_view,
     pressed,
 )
 from web.tokens import Holder, Keyring, looks_like_token, token_hash
@@ -50,12 +54,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 HERE = Path(__file__).parent
 MAX_FORM_BYTES = 4_096
-# A mentee's prepared leads are kept this long (a status change through the page drops them
-# at once); changes from other processes (a collect run, `leads feedback`) show after it.
-CACHE_SECONDS = 5.0
-LINK_SECONDS = 1.0  # a link found valid is trusted this long without asking the store
-LINKS_KEPT = 10_000
-PAGES_KEPT = 64  # rendered pages kept per mentee (distinct filters) within that time
+PAGES_KEPT = 64  # rendered pages kept per mentee (distinct filters) while its data is unchanged
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -97,12 +96,28 @@ def static_files() -> dict[str, bytes]:
     }
 
 
+class Advice(Protocol):
+    """What the pages show that the matchers work out. `leads serve` wires it in
+    (``aggregator.stages.advice``): the web view imports only the core, the store and the
+    digest's renderers."""
+
+    def prep(self, mentee: Mentee, lead: int) -> PrepSheet:
+        """The mentee's interview prep sheet for one of their leads."""
+        ...
+
+    def events(self, mentee: Mentee, now: datetime) -> Sequence[EventSuggestion]:
+        """The networking events suggested to the mentee from ``now`` on, best fit first."""
+        ...
+
+
 @dataclass(slots=True)
 class Prepared:
-    """A mentee's leads ready to show, and the pages rendered from them, by (path, filters)."""
+    """A mentee's page data as of one version of the store, and the pages rendered from it,
+    by (path, filters)."""
 
-    at: float  # time.monotonic() when read from the store
+    key: tuple[object, ...]  # the store's page_version and the day it was read on
     rows: list[LeadRow]
+    events: list[EventView]
     pages: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -114,13 +129,11 @@ class Site:
     store: Store
     keyring: Keyring
     now: Clock
-    cache_seconds: float = CACHE_SECONDS
+    advice: Advice
     templates: Environment = field(default_factory=template_environment)
     static: dict[str, bytes] = field(default_factory=static_files)
     _prepared: dict[str, Prepared] = field(default_factory=dict)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
-    _changes: dict[str, int] = field(default_factory=dict)  # status changes, per mentee
-    _links: dict[str, tuple[float, tuple[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.mentees = {mentee.id: mentee for mentee in self.config.mentees}
@@ -134,37 +147,17 @@ class Site:
     # -- who is asking --------------------------------------------------------------------
 
     def holder(self, request: Request, kind: Holder) -> tuple[str, str]:
-        """(subject id, token hash) of the request's private link; 404 for any bad link."""
+        """(subject id, token hash) of the request's private link; 404 for any bad link.
+
+        The store is asked on every request (one index lookup): a link rotated by `leads
+        links --rotate`, in another process, stops working at once."""
         token = request.path_params["token"]
         if looks_like_token(token):
             hashed = token_hash(token)
-            found = self._known_link(hashed, ask_store=True)
+            found = self.store.link_holder(hashed)
             if found is not None and found[0] == kind.value:
                 return found[1], hashed
         raise HTTPException(404)
-
-    def _remembered(self, request: Request, kind: Holder) -> str | None:
-        """The subject of the request's link when it was found valid moments ago, else None."""
-        token = request.path_params["token"]
-        found = self._known_link(token_hash(token), ask_store=False)
-        return found[1] if found is not None and found[0] == kind.value else None
-
-    def _known_link(self, hashed: str, *, ask_store: bool) -> tuple[str, str] | None:
-        """(holder, subject) of a current link. A link found is remembered for
-        LINK_SECONDS (a revoked one stops working within that time); one not found is
-        looked up every time, so guessing fills no memory."""
-        now = time.monotonic()
-        remembered = self._links.get(hashed)
-        if remembered is not None and now - remembered[0] < LINK_SECONDS:
-            return remembered[1]
-        if not ask_store:
-            return None
-        found = self.store.link_holder(hashed)
-        if found is not None:
-            if len(self._links) >= LINKS_KEPT:
-                self._links.clear()
-            self._links[hashed] = (now, found)
-        return found
 
     def mentee(self, request: Request) -> tuple[Mentee, str]:
         """The mentee whose link this is (404 when there is none, or they left the config)."""
@@ -175,44 +168,32 @@ class Site:
 
     # -- a mentee's leads -----------------------------------------------------------------
 
-    def _fresh(self, mentee: str) -> Prepared | None:
-        cached = self._prepared.get(mentee)
-        if cached is not None and time.monotonic() - cached.at < self.cache_seconds:
-            return cached
-        return None
-
     def prepared(self, mentee: Mentee) -> Prepared:
-        """Every lead of the mentee with its status, best and newest first, and the pages
-        rendered from them so far (kept for ``cache_seconds``)."""
-        cached = self._prepared.get(mentee.id)
-        fresh = self._fresh(mentee.id)
-        if fresh is not None:
-            return fresh
-        lock = self._locks.setdefault(mentee.id, threading.Lock())
-        # One request reads the store for a mentee at a time; while it does, the others get
-        # the page as it was (or wait for it, when there is none yet).
-        if not lock.acquire(blocking=cached is None):
-            assert cached is not None
-            return cached
-        try:
-            return self._prepare(mentee)
-        finally:
-            lock.release()
-
-    def _prepare(self, mentee: Mentee) -> Prepared:
-        cached = self._fresh(mentee.id)
-        if cached is not None:
-            return cached  # made by the request this one waited for
-        changes = self._changes.get(mentee.id, 0)
-        matches, seen_at = self.store.mentee_matches(mentee.id)
-        statuses = self.store.lead_statuses([mentee.id]).get(mentee.id, {})
+        """Every lead of the mentee with its status, best and newest first, their events, and
+        the pages rendered from them so far: kept until the store's data for the page
+        changes (``Store.page_version``: a few index lookups a request) or the day does."""
         mentor = self.mentor_of.get(mentee.id)
-        today = self.now().astimezone(mentor_zone(mentor)).date()
-        rows = lead_rows(matches, seen_at, statuses, mentee, mentor, today)
-        fresh = Prepared(time.monotonic(), rows)
-        if self._changes.get(mentee.id, 0) == changes:  # else a status changed meanwhile
+        now = self.now()
+        today = now.astimezone(mentor_zone(mentor)).date()
+        key = (*self.store.page_version(mentee.id), today)
+        cached = self._prepared.get(mentee.id)
+        if cached is not None and cached.key == key:
+            return cached
+        # One request reads the store for a mentee at a time; the others wait for its page
+        # rather than read the same rows again.
+        with self._locks.setdefault(mentee.id, threading.Lock()):
+            cached = self._prepared.get(mentee.id)
+            if cached is not None and cached.key == key:
+                return cached  # made by the request this one waited for
+            # The version is read before the data: a change in between makes the next
+            # request read again, never keeps a page older than its key.
+            matches, seen_at = self.store.mentee_matches(mentee.id)
+            statuses = self.store.lead_statuses([mentee.id]).get(mentee.id, {})
+            rows = lead_rows(matches, seen_at, statuses, mentee, mentor, today)
+            events = event_rows(self.advice.events(mentee, now), mentor_zone(mentor), now)
+            fresh = Prepared(key, rows, events)
             self._prepared[mentee.id] = fresh
-        return fresh
+            return fresh
 
     def rows(self, mentee: Mentee) -> list[LeadRow]:
         """Every lead of the mentee with its status, best and newest first."""
@@ -220,18 +201,9 @@ class Site:
 
     async def leads(self, request: Request) -> Response:
         """GET /m/<token>: the mentee's leads, filtered."""
-        # A page already rendered is answered here; anything that reads the store or renders
-        # runs in a worker thread, so the event loop is never held up by it.
-        ready = self._ready_page(request)
-        return ready if ready is not None else await run_in_threadpool(self._leads, request)
-
-    def _ready_page(self, request: Request) -> Response | None:
-        mentee = self._remembered(request, Holder.MENTEE)
-        prepared = self._fresh(mentee) if mentee is not None else None
-        if prepared is None:
-            return None
-        html = prepared.pages.get((request.url.path, Filters.parse(request.query_params).query()))
-        return HTMLResponse(html, headers=PRIVATE) if html is not None else None
+        # The store is read (the link, the page's version) in a worker thread, so the event
+        # loop is never held up by it.
+        return await run_in_threadpool(self._leads, request)
 
     def _leads(self, request: Request) -> Response:
         mentee, hashed = self.mentee(request)
@@ -242,12 +214,30 @@ class Site:
         if html is None:
             html = self.templates.get_template("leads.html.j2").render(
                 page=leads_page(prepared.rows, filters, mentee),
+                events=prepared.events,
                 base=request.url.path,
                 csrf=self.keyring.csrf(hashed),
                 statuses=list(LeadStatus),
             )
             if len(prepared.pages) < PAGES_KEPT:
                 prepared.pages[key] = html
+        return HTMLResponse(html, headers=PRIVATE)
+
+    def prep_page(self, request: Request) -> Response:
+        """GET /m/<token>/leads/<id>/prep: the interview prep sheet of one of the mentee's
+        leads, made now (never for every lead of a page)."""
+        mentee, _ = self.mentee(request)
+        lead = _lead_id(request.path_params["lead"])
+        row = next((row for row in self.rows(mentee) if row.lead_id == lead), None)
+        if row is None:  # not this mentee's lead (or no lead at all)
+            raise HTTPException(404)
+        base = request.url.path.rsplit("/leads/", 1)[0]
+        html = self.templates.get_template("prep.html.j2").render(
+            sheet=prep_view(self.advice.prep(mentee, lead)),
+            card=row.card,
+            headings=PREP_HEADINGS,
+            back=f"{base}#lead-{lead}",
+        )
         return HTMLResponse(html, headers=PRIVATE)
 
     def leads_csv(self, request: Request) -> Response:
@@ -286,8 +276,6 @@ class Site:
             self.store.record_feedback(mentee.id, lead, verdict, self.now())
         else:
             self.store.record_status(mentee.id, lead, status, self.now())
-        self._changes[mentee.id] = self._changes.get(mentee.id, 0) + 1
-        self._prepared.pop(mentee.id, None)
         log.info("%s marked lead %d as %s", mentee.id, lead, status or "no status")
 
     # -- the mentor's glance --------------------------------------------------------------
@@ -322,14 +310,18 @@ class Site:
         )
 
 
-def create_app(config: AppConfig, store: Store, keyring: Keyring, now: Clock) -> ASGIApp:
-    """The web app over ``config`` and ``store``; links are checked with ``keyring``."""
-    site = Site(config, store, keyring, now)
+def create_app(
+    config: AppConfig, store: Store, keyring: Keyring, now: Clock, advice: Advice
+) -> ASGIApp:
+    """The web app over ``config`` and ``store``; links are checked with ``keyring``; prep
+    sheets and events come from ``advice``."""
+    site = Site(config, store, keyring, now, advice)
     app = Starlette(
         routes=[
             Route("/m/{token}", site.leads, methods=["GET"]),
             Route("/m/{token}/leads.csv", site.leads_csv, methods=["GET"]),
             Route("/m/{token}/leads/{lead}/status", site.set_status, methods=["POST"]),
+            Route("/m/{token}/leads/{lead}/prep", site.prep_page, methods=["GET"]),
             Route("/mentor/{token}", site.mentor_page, methods=["GET"]),
             Route("/static/{name}", site.asset, methods=["GET"]),
         ],

@@ -15,13 +15,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aggregator.core.models import (
     DigestLead,
+    Event,
+    EventSuggestion,
     LeadStatus,
     Mentee,
     Mentor,
+    PrepSheet,
     SeenAt,
     StoredMatch,
 )
-from digests.render import LeadView, lead_view, mailto
+from digests.prep import ASKED_HEADING, BRUSH_UP_HEADING, TO_ASK_HEADING, prep_record, prep_title
+from digests.render import EventView, LeadView, day_text, event_card, lead_view, mailto
 
 PER_PAGE = 50
 FIELD_CHARS = 200  # a filter value longer than this is cut (nobody types more)
@@ -250,6 +254,62 @@ def mentor_zone(mentor: Mentor | None) -> tzinfo:
         return ZoneInfo(mentor.timezone if mentor else "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+PREP_HEADINGS = {"asked": ASKED_HEADING, "brush_up": BRUSH_UP_HEADING, "to_ask": TO_ASK_HEADING}
+
+
+@dataclass(frozen=True, slots=True)
+class PrepView:
+    """An interview prep sheet ready for the page: every string one line of display text."""
+
+    title: str  # "Interview prep: Data Analyst at Acme"
+    asked: tuple[tuple[str, str], ...]  # (question, the posting text it comes from)
+    brush_up: tuple[tuple[str, str], ...]  # (skill, the posting text that asks for it)
+    to_ask: tuple[str, ...]  # the next-steps question last
+
+
+def prep_view(sheet: PrepSheet) -> PrepView:
+    """The sheet as the prep page shows it (the same text as `leads prep`)."""
+    record = prep_record(sheet)
+    return PrepView(
+        title=prep_title(sheet),
+        asked=tuple((item["question"], item["from"]) for item in record["asked"]),
+        brush_up=tuple((item["skill"], item["from"]) for item in record["brush_up"]),
+        to_ask=tuple(record["to_ask"]),
+    )
+
+
+def event_rows(
+    suggestions: Sequence[EventSuggestion], zone: tzinfo, now: datetime
+) -> list[EventView]:
+    """The mentee's suggested events as their page lists them, soonest first."""
+    ordered = sorted(suggestions, key=lambda s: s.event.start)
+    return [replace(event_card(s), when=event_when(s.event, zone, now)) for s in ordered]
+
+
+def event_when(event: Event, zone: tzinfo, now: datetime) -> str:
+    """'Tomorrow, Thu 4 Dec, 18:30 Berlin time': how far off from the mentee's today, and
+    the time on the clock where the event is. An online event from another zone also says
+    the time in the page's zone: '… 12:00 New York time (18:00 Berlin time)'."""
+    start = event.start  # in the event's own zone
+    days = (start.date() - now.astimezone(start.tzinfo).date()).days
+    said = "Today" if days <= 0 else "Tomorrow" if days == 1 else f"In {days} days"
+    text = f"{said}, {day_text(start.date())}, {start:%H:%M} {_zone_words(start.tzinfo)}"
+    here = start.astimezone(zone)
+    if event.online and here.utcoffset() != start.utcoffset():
+        shown = here.strftime("%H:%M") if here.date() == start.date() else (
+            f"{day_text(here.date())}, {here:%H:%M}"
+        )
+        text += f" ({shown} {_zone_words(zone)})"
+    return text
+
+
+def _zone_words(zone: tzinfo | None) -> str:
+    """Europe/Berlin → 'Berlin time', America/New_York → 'New York time'; else 'UTC'."""
+    name = str(getattr(zone, "key", ""))  # a ZoneInfo's IANA name
+    place = name.rsplit("/", 1)[-1].replace("_", " ").strip()
+    return f"{place} time" if "/" in name and place else "UTC"
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ def serve(
     """Serve the mentees' web view: each mentee's leads behind their private link."""
     import uvicorn  # the web stack is only needed here
 
+    from aggregator.stages.advice import StoredAdvice
     from web.app import create_app
     from web.tokens import load_keyring
 
@@ -53,7 +54,7 @@ def serve(
     # No access log: every request line holds a private link.
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(config, store, keyring, clock),
+            create_app(config, store, keyring, clock, StoredAdvice(config, store)),
             log_level="warning",
             access_log=False,
             server_header=False,
