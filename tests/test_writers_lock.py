@@ -1,17 +1,35 @@
 """Commands that write wait for a running `leads run` / `leads schedule` job (issue 11,
-point 5): they take the run lock. Real processes, a real SMTP server, real SQLite."""
+point 5): they take the run lock; the web view's writes need not. Real processes, a real SMTP
+server, real SQLite."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from test_run import WAIT, feed_server, leads, mail_sink, start_leads, write_config
+
+from aggregator.core.config import load_config
+from aggregator.stages.advice import StoredAdvice
+from aggregator.store import Store
+from sources import option_models
+from web.app import create_app
+from web.links import Links
+from web.tokens import Holder, Keyring
+
+KEY = Keyring(bytes(range(32)))
 
 WAITING = "waiting for the run in progress"
 
@@ -98,3 +116,73 @@ def test_writers_wait_for_the_run_lock(matched: Path, command: list[str]) -> Non
         holder.communicate("", timeout=WAIT)  # closing its stdin lets the lock go
     out, err = writer.communicate(timeout=WAIT)
     assert writer.returncode == 0, out + err
+
+
+# -- the web view beside a run ------------------------------------------------------------------
+
+
+def press_status(config: Path, status: str) -> tuple[int, int, float]:
+    """Sam presses ``status`` on their best lead in the real web app over the config's
+    database, as the page's form does: the response code, the lead, and how long it took."""
+    app_config = load_config(config, option_models())
+    store = Store(app_config.database_url)
+    try:
+        now = datetime.now(UTC)  # a link's date only; nothing here depends on the clock
+        path = urlsplit(Links(app_config, store, KEY).url(Holder.MENTEE, "sam-lee", now)).path
+        app = create_app(app_config, store, KEY, lambda: now, StoredAdvice(app_config, store))
+
+        async def press() -> tuple[int, int, float]:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                page = (await client.get(path)).text
+                csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+                lead = re.search(r'/leads/(\d+)/status"', page)
+                assert csrf and lead, page[:500]
+                started = time.monotonic()
+                answer = await client.post(
+                    f"{path}/leads/{lead.group(1)}/status",
+                    data={"csrf": csrf.group(1), "status": status},
+                )
+                return answer.status_code, int(lead.group(1)), time.monotonic() - started
+
+        return asyncio.run(press())
+    finally:
+        store.close()
+
+
+def stored_status(config: Path, lead: int) -> str | None:
+    """Sam's latest stored status of ``lead`` (statuses are events), read from the database."""
+    with sqlite3.connect(config.parent / "leads.db") as conn:
+        row = conn.execute(
+            "SELECT status FROM lead_statuses WHERE lead_id = ? ORDER BY id DESC LIMIT 1", (lead,)
+        ).fetchone()
+    return row[0] if row else None
+
+
+def test_the_web_view_writes_at_once_while_a_run_collects_and_sends(tmp_path: Path) -> None:
+    """A mentee's press never waits for (or breaks) a run: the web view's writes are short
+    transactions on rows the run does not write, so they take no run lock."""
+    with feed_server() as feeds, mail_sink() as (sink, port):
+        config = write_config(tmp_path, feeds.url, port)
+        assert leads(config, "run", "--only", "collect,match").returncode == 0
+        # Collecting again: the run holds the lock, its first feed on the wire.
+        held = write_config(tmp_path, feeds.url, port, held=True)
+        run = start_leads(held, "run", "--only", "collect")
+        assert feeds.requested.wait(WAIT)
+        code, lead, seconds = press_status(config, "interested")
+        assert (code, stored_status(config, lead)) == (303, "interested")
+        feeds.release.set()
+        out, err = run.communicate(timeout=WAIT)
+        assert run.returncode == 0, out + err
+        # Sending: the first digest is held at DATA, the lock held.
+        sink.hold_at = "DATA"
+        run = start_leads(config, "run", "--only", "digest")
+        assert sink.held.wait(WAIT)
+        code, lead, during_send = press_status(config, "applied")
+        assert (code, stored_status(config, lead)) == (303, "applied")
+        sink.release.set()
+        out, err = run.communicate(timeout=WAIT)
+    assert run.returncode == 0, out + err
+    assert max(seconds, during_send) < WAIT / 2, "the press did not wait for the run"
+    ids = sink.message_ids()
+    assert len(ids) == 2 and len(set(ids)) == 2  # each digest once, the press changed nothing
