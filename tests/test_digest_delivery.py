@@ -1,5 +1,6 @@
-"""`leads digest` end to end: real recorded feeds collected and matched into real SQLite, digests
-delivered to a real outbox folder or a real aiosmtpd server on 127.0.0.1.
+"""`leads digest` end to end: real recorded feeds collected and matched into a real store
+(SQLite and PostgreSQL), digests delivered to a real outbox folder or a real aiosmtpd server
+on 127.0.0.1.
 
 What is recorded as delivered is checked against what the server accepted: a lead is recorded
 only once its message was accepted, and never goes to the same mentor twice.
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+from databases import storage_yaml
 from people import MENTEES_YAML
 from smtpkit import FROM, refusing_port, smtp_server
 from typer.testing import CliRunner, Result
@@ -31,9 +33,11 @@ from digests.senders import OutboxSender, SmtpSender
 from sources import option_models
 
 FIXTURES = Path(__file__).parent / "fixtures"
+Site = tuple[Path, str, str]  # a test's folder, the feeds' base URL and the database URL
 FEEDS = ["back-end-programming", "design", "devops-sysadmin", "front-end-programming"]
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
-PEOPLE = """\
+PEOPLE = (
+    """\
 mentors:
   - id: maria
     name: Maria Okafor
@@ -50,21 +54,24 @@ mentors:
     name: Dev Raman
     email: dev@example.org
     timezone: America/Chicago
-""" + MENTEES_YAML
+"""
+    + MENTEES_YAML
+)
 
 
 # The recordings are from 2022: no age limit here (tests/test_freshness.py tests it).
 RECORDED_AGES = "matching: {max_age_days: null}\n"
 
 
-def write_config(folder: Path, base_url: str, delivery: str = "") -> Path:
+def write_config(folder: Path, base_url: str, database: str, delivery: str = "") -> Path:
     sources = "\n".join(
         f'  - {{name: {feed}, type: rss, url: "{base_url}rss/wwr_2022-11/remote-{feed}-jobs.rss"}}'
         for feed in FEEDS
     )
     path = folder / "config.yaml"
     path.write_text(
-        f"http: {{retries: 0}}\n{RECORDED_AGES}{delivery}\nsources:\n{sources}\n{PEOPLE}",
+        f"{storage_yaml(database)}http: {{retries: 0}}\n{RECORDED_AGES}{delivery}\n"
+        f"sources:\n{sources}\n{PEOPLE}",
         encoding="utf-8",
     )
     return path
@@ -76,22 +83,24 @@ def leads(config: Path, *args: str) -> Result:
 
 
 @pytest.fixture(scope="module")
-def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+def matched(
+    tmp_path_factory: pytest.TempPathFactory, module_database: str
+) -> Iterator[tuple[Path, str]]:
     """A folder with a config and a store holding collected, matched leads (made once)."""
     folder = tmp_path_factory.mktemp("matched")
     with serve_directory(FIXTURES) as base_url:
-        config = write_config(folder, base_url)
+        config = write_config(folder, base_url, module_database)
         assert leads(config, "collect").exit_code == 0
         assert leads(config, "match").exit_code == 0
         yield folder, base_url
 
 
 @pytest.fixture
-def site(matched: tuple[Path, str], tmp_path: Path) -> tuple[Path, str]:
-    """A private copy of the matched folder for one test."""
+def site(matched: tuple[Path, str], tmp_path: Path, database_copy: str) -> Site:
+    """A private copy of the matched folder and database for one test."""
     folder, base_url = matched
     shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
-    return tmp_path, base_url
+    return tmp_path, base_url, database_copy
 
 
 def smtp_delivery(port: int) -> str:
@@ -99,8 +108,8 @@ def smtp_delivery(port: int) -> str:
     return f"delivery:\n  method: smtp\n  smtp: {smtp}\n"
 
 
-def delivered(folder: Path) -> list[tuple[str, str, int, str]]:
-    store = Store(f"sqlite:///{folder / 'leads.db'}")
+def delivered(database: str) -> list[tuple[str, str, int, str]]:
+    store = Store(database)
     try:
         return store.delivered()
     finally:
@@ -109,9 +118,7 @@ def delivered(folder: Path) -> list[tuple[str, str, int, str]]:
 
 def outbox_messages(folder: Path) -> dict[str, EmailMessage]:
     return {
-        path.name: cast(
-            EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default)
-        )
+        path.name: cast(EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default))
         for path in sorted((folder / "outbox").glob("*.eml"))
     }
 
@@ -122,9 +129,9 @@ def text_of(message: EmailMessage) -> str:
     return cast(str, body.get_content())
 
 
-def test_file_digests_are_written_recorded_and_never_repeated(site: tuple[Path, str]) -> None:
-    folder, base_url = site
-    config = write_config(folder, base_url)
+def test_file_digests_are_written_recorded_and_never_repeated(site: Site) -> None:
+    folder, base_url, database = site
+    config = write_config(folder, base_url, database)
     first = leads(config, "digest")
     assert first.exit_code == 0, first.output
     assert "maria: " in first.output and "dev: " in first.output
@@ -132,9 +139,11 @@ def test_file_digests_are_written_recorded_and_never_repeated(site: tuple[Path, 
     assert len(messages) == 2
     by_mentor = {str(m["To"].addresses[0].addr_spec): m for m in messages.values()}
     assert set(by_mentor) == {"maria@example.org", "dev@example.org"}
-    recorded = delivered(folder)
-    for mentor, message in (("maria", by_mentor["maria@example.org"]),
-                            ("dev", by_mentor["dev@example.org"])):
+    recorded = delivered(database)
+    for mentor, message in (
+        ("maria", by_mentor["maria@example.org"]),
+        ("dev", by_mentor["dev@example.org"]),
+    ):
         rows = [r for r in recorded if r[0] == mentor]
         assert rows and {r[3] for r in rows} == {message["Message-ID"]}
     maria_rows = [r for r in recorded if r[0] == "maria"]
@@ -144,14 +153,14 @@ def test_file_digests_are_written_recorded_and_never_repeated(site: tuple[Path, 
     assert again.exit_code == 0
     assert "maria: nothing new" in again.output and "dev: nothing new" in again.output
     assert len(outbox_messages(folder)) == 2
-    assert delivered(folder) == recorded
+    assert delivered(database) == recorded
 
 
 def test_a_digest_shows_each_mentees_best_leads_and_retires_the_rest(
-    site: tuple[Path, str],
+    site: Site,
 ) -> None:
-    folder, base_url = site
-    loaded = load_config(write_config(folder, base_url), option_models())
+    folder, base_url, database = site
+    loaded = load_config(write_config(folder, base_url, database), option_models())
     store = Store(loaded.database_url)
     try:
         maria = loaded.mentors[0]
@@ -177,9 +186,9 @@ def test_a_digest_shows_each_mentees_best_leads_and_retires_the_rest(
     assert second.digest.lead_count == 0 and second.passed_over == ()
 
 
-def marias_digest(folder: Path, base_url: str) -> Digest:
+def marias_digest(folder: Path, base_url: str, database: str) -> Digest:
     """Maria's digest as it would be composed now (nothing sent or recorded)."""
-    loaded = load_config(write_config(folder, base_url), option_models())
+    loaded = load_config(write_config(folder, base_url, database), option_models())
     store = Store(loaded.database_url)
     try:
         return digest_stage.compose(loaded, store, loaded.mentors[0], NOW).digest
@@ -187,7 +196,7 @@ def marias_digest(folder: Path, base_url: str) -> Digest:
         store.close()
 
 
-def test_connect_lines_come_from_the_mentors_network(site: tuple[Path, str]) -> None:
+def test_connect_lines_come_from_the_mentors_network(site: Site) -> None:
     digest = marias_digest(*site)
     known = {
         lead.match.posting.posting.company: [c.name for c in lead.contacts]
@@ -203,31 +212,34 @@ def test_connect_lines_come_from_the_mentors_network(site: tuple[Path, str]) -> 
     assert "mailto:jana%40example.com" in text or "mailto:jana@example.com" in text
 
 
-def test_dry_run_and_preview_send_and_record_nothing(site: tuple[Path, str]) -> None:
-    folder, base_url = site
-    config = write_config(folder, base_url)
+def test_dry_run_and_preview_send_and_record_nothing(site: Site) -> None:
+    folder, base_url, database = site
+    config = write_config(folder, base_url, database)
     preview = folder / "preview"
     result = leads(config, "digest", "--dry-run", "--preview", str(preview))
     assert result.exit_code == 0, result.output
     assert "dry run: not sent" in result.output
     assert "Sam Lee:" in result.output and "Priya Nair:" in result.output
     assert sorted(p.name for p in preview.iterdir()) == [
-        "dev.html", "dev.txt", "maria.html", "maria.txt"
+        "dev.html",
+        "dev.txt",
+        "maria.html",
+        "maria.txt",
     ]
     assert "<html" in (preview / "maria.html").read_text(encoding="utf-8").lower()
     assert not (folder / "outbox").exists()
-    assert delivered(folder) == []
+    assert delivered(database) == []
     assert leads(config, "digest").exit_code == 0
     nothing = leads(config, "digest", "--dry-run", "--preview", str(folder / "again"))
     assert "No previews written: no mentor has a digest to send." in nothing.output
     assert not (folder / "again").exists()
 
 
-def test_one_mentor_only(site: tuple[Path, str]) -> None:
-    folder, base_url = site
-    config = write_config(folder, base_url)
+def test_one_mentor_only(site: Site) -> None:
+    folder, base_url, database = site
+    config = write_config(folder, base_url, database)
     assert leads(config, "digest", "--mentor", "dev").exit_code == 0
-    assert {r[0] for r in delivered(folder)} == {"dev"}
+    assert {r[0] for r in delivered(database)} == {"dev"}
     unknown = leads(config, "digest", "--mentor", "nobody")
     assert unknown.exit_code == 2
     assert "no mentor with id 'nobody'" in unknown.output
@@ -237,9 +249,9 @@ def test_one_mentor_only(site: tuple[Path, str]) -> None:
     assert "configuration" not in typo.output
 
 
-def test_not_for_me_leads_are_left_out(site: tuple[Path, str]) -> None:
-    folder, base_url = site
-    config = write_config(folder, base_url)
+def test_not_for_me_leads_are_left_out(site: Site) -> None:
+    folder, base_url, database = site
+    config = write_config(folder, base_url, database)
     loaded = load_config(config, option_models())
     store = Store(loaded.database_url)
     try:
@@ -253,9 +265,9 @@ def test_not_for_me_leads_are_left_out(site: tuple[Path, str]) -> None:
     assert len(sam.leads) == 3
 
 
-def test_nothing_new_sends_nothing_unless_send_empty(site: tuple[Path, str]) -> None:
-    folder, base_url = site
-    config = write_config(folder, base_url)
+def test_nothing_new_sends_nothing_unless_send_empty(site: Site) -> None:
+    folder, base_url, database = site
+    config = write_config(folder, base_url, database)
     assert leads(config, "digest").exit_code == 0
     before = set(outbox_messages(folder))
     config.write_text(
@@ -273,27 +285,28 @@ def test_nothing_new_sends_nothing_unless_send_empty(site: tuple[Path, str]) -> 
     assert message["To"].addresses[0].addr_spec == "dev@example.org"
 
 
-def test_a_resend_after_a_crash_replaces_the_outbox_file(site: tuple[Path, str]) -> None:
+def test_a_resend_after_a_crash_replaces_the_outbox_file(site: Site) -> None:
     """The message went out (fsynced) but the run died before recording it."""
-    folder, base_url = site
-    digest = marias_digest(folder, base_url)
+    folder, base_url, database = site
+    digest = marias_digest(*site)
     with OutboxSender(folder / "outbox") as sender:
         sender.send(render_digest(digest))
-    assert leads(write_config(folder, base_url), "digest", "--mentor", "maria").exit_code == 0
+    config = write_config(folder, base_url, database)
+    assert leads(config, "digest", "--mentor", "maria").exit_code == 0
     messages = outbox_messages(folder)
     assert [m["Message-ID"] for m in messages.values()] == [digest.message_id]
-    assert {r[3] for r in delivered(folder)} == {digest.message_id}
+    assert {r[3] for r in delivered(database)} == {digest.message_id}
 
 
 # -- SMTP -------------------------------------------------------------------------------
 
 
 def test_smtp_starttls_with_login_delivers_every_digest_on_one_connection(
-    site: tuple[Path, str],
+    site: Site,
 ) -> None:
-    folder, base_url = site
+    folder, base_url, database = site
     with smtp_server(tls="starttls", auth=True) as server:
-        loaded = load_config(write_config(folder, base_url), option_models())
+        loaded = load_config(write_config(folder, base_url, database), option_models())
         settings = server.settings()
         store = Store(loaded.database_url)
         try:
@@ -319,28 +332,28 @@ def test_smtp_starttls_with_login_delivers_every_digest_on_one_connection(
         assert r.message["Auto-Submitted"] == "auto-generated"
 
 
-def test_smtp_down_keeps_every_lead_pending_for_the_next_run(site: tuple[Path, str]) -> None:
-    folder, base_url = site
+def test_smtp_down_keeps_every_lead_pending_for_the_next_run(site: Site) -> None:
+    folder, base_url, database = site
     with refusing_port() as port:
-        down = leads(write_config(folder, base_url, smtp_delivery(port)), "digest")
+        down = leads(write_config(folder, base_url, database, smtp_delivery(port)), "digest")
     assert down.exit_code == 1
     assert f"127.0.0.1:{port}" in down.output and "not delivered" in down.output
-    assert delivered(folder) == []
+    assert delivered(database) == []
     with smtp_server() as server:
-        up = leads(write_config(folder, base_url, smtp_delivery(server.port)), "digest")
+        up = leads(write_config(folder, base_url, database, smtp_delivery(server.port)), "digest")
         assert up.exit_code == 0, up.output
         assert len(server.messages) == 2
         ids = {r.message["Message-ID"] for r in server.messages}
-    assert {row[3] for row in delivered(folder)} == ids
+    assert {row[3] for row in delivered(database)} == ids
 
 
 @pytest.mark.parametrize("fault", ["451 at DATA", "disconnect during DATA"])
 def test_a_temporary_failure_records_nothing_and_the_next_run_sends_once(
-    site: tuple[Path, str], fault: str
+    site: Site, fault: str
 ) -> None:
-    folder, base_url = site
+    folder, base_url, database = site
     with smtp_server() as server:
-        config = write_config(folder, base_url, smtp_delivery(server.port))
+        config = write_config(folder, base_url, database, smtp_delivery(server.port))
         if fault == "451 at DATA":
             server.reject("451 4.3.0 try again later", at="DATA")
         else:
@@ -348,37 +361,37 @@ def test_a_temporary_failure_records_nothing_and_the_next_run_sends_once(
         failed = leads(config, "digest")
         assert failed.exit_code == 1
         assert server.messages == []
-        assert delivered(folder) == []
+        assert delivered(database) == []
         server.clear_faults()
         assert leads(config, "digest").exit_code == 0
         assert leads(config, "digest").exit_code == 0  # nothing new: nothing sent twice
         received = server.messages
     assert len(received) == 2
-    recorded = delivered(folder)
+    recorded = delivered(database)
     assert len({(r[0], r[2]) for r in recorded}) == len(recorded)  # no lead twice per mentor
     assert {row[3] for row in recorded} == {r.message["Message-ID"] for r in received}
 
 
 def test_a_permanent_refusal_for_one_mentor_does_not_block_the_others(
-    site: tuple[Path, str],
+    site: Site,
 ) -> None:
-    folder, base_url = site
+    folder, base_url, database = site
     with smtp_server() as server:
-        config = write_config(folder, base_url, smtp_delivery(server.port))
+        config = write_config(folder, base_url, database, smtp_delivery(server.port))
         server.reject("550 5.1.1 mailbox unavailable", recipient="maria@example.org")
         result = leads(config, "digest")
         received = server.messages
     assert result.exit_code == 1
     assert "maria: not delivered" in result.output and "550" in result.output
     assert [r.recipients for r in received] == [("dev@example.org",)]
-    assert {r[0] for r in delivered(folder)} == {"dev"}
+    assert {r[0] for r in delivered(database)} == {"dev"}
 
 
 def test_a_failed_login_keeps_every_lead_pending_until_the_password_is_fixed(
-    site: tuple[Path, str],
+    site: Site,
 ) -> None:
-    folder, base_url = site
-    loaded = load_config(write_config(folder, base_url), option_models())
+    folder, base_url, database = site
+    loaded = load_config(write_config(folder, base_url, database), option_models())
     with smtp_server(tls="starttls", auth=True) as server:
         for password, expected_ok in (("wrong", False), (None, True)):
             settings = server.settings(**({"password": password} if password else {}))
@@ -405,10 +418,10 @@ def test_a_failed_login_keeps_every_lead_pending_until_the_password_is_fixed(
 
 
 def test_pending_leads_carry_the_best_brief_postings_and_the_rest_as_pairs(
-    site: tuple[Path, str],
+    site: Site,
 ) -> None:
-    folder, base_url = site
-    loaded = load_config(write_config(folder, base_url), option_models())
+    folder, base_url, database = site
+    loaded = load_config(write_config(folder, base_url, database), option_models())
     store = Store(loaded.database_url)
     try:
         pending = store.pending_matches(
@@ -432,15 +445,17 @@ def test_pending_leads_carry_the_best_brief_postings_and_the_rest_as_pairs(
         assert brief.description_html == "" and whole.description_html
         assert brief.description_text == whole.description_text[:BRIEF_CHARS]
         assert (brief.title, brief.url, found.score) == (
-            whole.title, whole.url, full[(found.mentee, found.lead_id)].score
+            whole.title,
+            whole.url,
+            full[(found.mentee, found.lead_id)].score,
         )
 
 
 def test_a_bug_met_with_one_mentors_digest_does_not_stop_the_others(
-    site: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    folder, base_url = site
-    loaded = load_config(write_config(folder, base_url), option_models())
+    folder, base_url, database = site
+    loaded = load_config(write_config(folder, base_url, database), option_models())
     real_render = digest_stage.render_digest
 
     def render_failing_for_maria(digest: Digest) -> EmailMessage:

@@ -2,7 +2,7 @@
 runs killed with SIGKILL at several points followed by a run that finishes the job.
 
 Real processes (`python -m aggregator`), a real loopback HTTP server serving recorded feeds,
-a real aiosmtpd server, real SQLite.
+a real aiosmtpd server, a real store: SQLite, and PostgreSQL for the runs that write.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from databases import row_counts, storage_yaml
 from people import MENTEES_YAML
 from smtpkit import FreePortController
 
 from aggregator.core.models import Mentor
 from aggregator.stages import digest as digest_stage
+from aggregator.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FEEDS = ["back-end-programming", "design", "devops-sysadmin"]
@@ -144,8 +146,14 @@ def mail_sink() -> Iterator[tuple[MailSink, int]]:
 
 
 def write_config(
-    folder: Path, feeds_url: str, smtp_port: int | None = None, *, held: bool = False
+    folder: Path,
+    feeds_url: str,
+    smtp_port: int | None = None,
+    *,
+    held: bool = False,
+    database: str | None = None,
 ) -> Path:
+    """The config in ``folder``: the store at ``database``, by default leads.db beside it."""
     sources = "\n".join(
         f'  - {{name: {feed}, type: rss, url: "{feeds_url}{HELD if held and i == 0 else ""}'
         f'rss/wwr_2022-11/remote-{feed}-jobs.rss"}}'
@@ -159,6 +167,7 @@ def write_config(
         )
     path = folder / "config.yaml"
     path.write_text(
+        f"{storage_yaml(database) if database else ''}"
         f"http: {{retries: 0, timeout: {WAIT}}}\n{RECORDED_AGES}{delivery}\n"
         f"sources:\n{sources}\n{PEOPLE}",
         encoding="utf-8",
@@ -191,45 +200,48 @@ def kill(process: subprocess.Popen[str]) -> None:
     assert process.returncode == -signal.SIGKILL
 
 
-def database(folder: Path) -> sqlite3.Connection:
-    return sqlite3.connect(folder / "leads.db")
+def beside(folder: Path) -> str:
+    """The URL of the default store, leads.db beside the config."""
+    return f"sqlite:///{folder / 'leads.db'}"
 
 
-def counts(folder: Path) -> dict[str, int]:
-    with database(folder) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        return {
-            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("postings", "leads", "matches", "deliveries")
-        }
+def counts(database: str) -> dict[str, int]:
+    if database.startswith("sqlite:"):
+        with sqlite3.connect(database.removeprefix("sqlite:///")) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    return row_counts(database, "postings", "leads", "matches", "deliveries")
 
 
-def delivered_once(folder: Path) -> list[tuple[str, int]]:
-    """Every (mentor, lead) delivered, asserting none was delivered twice."""
-    with database(folder) as conn:
-        pairs = conn.execute("SELECT mentor_id, lead_id FROM deliveries").fetchall()
+def delivered_once(database: str) -> list[tuple[str, int, str]]:
+    """Every (mentor, lead, message id) delivered, asserting no lead went twice to a mentor."""
+    store = Store(database)
+    try:
+        rows = [(mentor, lead, message) for mentor, _, lead, message in store.delivered()]
+    finally:
+        store.close()
+    pairs = [(mentor, lead) for mentor, lead, _ in rows]
     assert len(pairs) == len(set(pairs))
-    return pairs
+    return rows
 
 
 @pytest.fixture(scope="module")
-def clean_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+def clean_run(tmp_path_factory: pytest.TempPathFactory, module_database: str) -> dict[str, int]:
     """What one uninterrupted run stores: the figures a killed-then-resumed run must reach."""
     folder = tmp_path_factory.mktemp("clean")
     with feed_server() as feeds:
-        result = leads(write_config(folder, feeds.url), "run")
+        result = leads(write_config(folder, feeds.url, database=module_database), "run")
     assert result.returncode == 0, result.stderr
-    return counts(folder)
+    return counts(module_database)
 
 
 # -- quiet success, failures, steps ------------------------------------------------------
 
 
 def test_a_good_run_is_silent_and_the_next_one_sends_nothing_new(
-    tmp_path: Path, clean_run: dict[str, int]
+    tmp_path: Path, clean_run: dict[str, int], database_url: str
 ) -> None:
     with feed_server() as feeds:
-        config = write_config(tmp_path, feeds.url)
+        config = write_config(tmp_path, feeds.url, database=database_url)
         first = leads(config, "run")
         assert (first.returncode, first.stdout, first.stderr) == (0, "", "")
         assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
@@ -239,7 +251,7 @@ def test_a_good_run_is_silent_and_the_next_one_sends_nothing_new(
     assert "match: Nothing new to score." in second.stdout
     assert "digest: no mentor's digest is due" in second.stdout
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
-    assert counts(tmp_path) == clean_run
+    assert counts(database_url) == clean_run
 
 
 def test_a_failing_source_is_reported_and_the_rest_is_done(tmp_path: Path) -> None:
@@ -253,7 +265,7 @@ def test_a_failing_source_is_reported_and_the_rest_is_done(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "collect: " in result.stdout and "(1 failed)" in result.stdout
     assert "source design failed: " in result.stderr and "404" in result.stderr
-    assert counts(tmp_path)["matches"] > 0
+    assert counts(beside(tmp_path))["matches"] > 0
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
 
 
@@ -261,7 +273,7 @@ def test_only_some_steps(tmp_path: Path) -> None:
     with feed_server() as feeds:
         config = write_config(tmp_path, feeds.url)
         assert leads(config, "run", "--only", "collect,match").returncode == 0
-        assert counts(tmp_path)["matches"] > 0
+        assert counts(beside(tmp_path))["matches"] > 0
         assert not (tmp_path / "outbox").exists()
         assert leads(config, "run", "--only", "digest").returncode == 0
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
@@ -326,33 +338,34 @@ def test_a_second_run_while_one_holds_the_lock_does_nothing(tmp_path: Path) -> N
 
 
 def test_killed_during_collection_the_next_run_finishes_the_job(
-    tmp_path: Path, clean_run: dict[str, int]
+    tmp_path: Path, clean_run: dict[str, int], database_url: str
 ) -> None:
     with feed_server() as feeds:
-        process = start_leads(write_config(tmp_path, feeds.url, held=True), "run")
+        config = write_config(tmp_path, feeds.url, held=True, database=database_url)
+        process = start_leads(config, "run")
         assert feeds.requested.wait(WAIT)
         kill(process)
         feeds.release.set()
-        resumed = leads(write_config(tmp_path, feeds.url), "run")
+        resumed = leads(write_config(tmp_path, feeds.url, database=database_url), "run")
     assert resumed.returncode == 0, resumed.stderr
-    assert counts(tmp_path) == clean_run
+    assert counts(database_url) == clean_run
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
 
 
 @pytest.mark.parametrize("stage", ["MAIL", "DATA"])
 def test_killed_during_the_digest_nothing_is_lost_or_sent_twice(
-    tmp_path: Path, clean_run: dict[str, int], stage: str
+    tmp_path: Path, clean_run: dict[str, int], database_url: str, stage: str
 ) -> None:
     """MAIL: matching is done and committed, no digest has gone out yet. DATA: the message is
     on the wire but not accepted. Either way the next run sends every digest exactly once."""
     with feed_server() as feeds, mail_sink() as (sink, port):
-        config = write_config(tmp_path, feeds.url, port)
+        config = write_config(tmp_path, feeds.url, port, database=database_url)
         sink.hold_at = stage
         process = start_leads(config, "run")
         assert sink.held.wait(WAIT)
         kill(process)
         assert sink.accepted == []
-        killed = counts(tmp_path)
+        killed = counts(database_url)
         assert killed["matches"] == clean_run["matches"] and killed["deliveries"] == 0
         sink.hold_at = None
         sink.release.set()
@@ -361,12 +374,10 @@ def test_killed_during_the_digest_nothing_is_lost_or_sent_twice(
         again = leads(config, "run")
         assert again.returncode == 0, again.stderr
     assert len(sink.accepted) == 2  # one digest per mentor, never a second one
-    recorded = delivered_once(tmp_path)
-    with database(tmp_path) as conn:
-        ids = {row[0] for row in conn.execute("SELECT DISTINCT message_id FROM deliveries")}
-    assert ids == set(sink.message_ids())
-    assert {mentor for mentor, _ in recorded} == {"maria", "dev"}
-    assert counts(tmp_path) == clean_run
+    recorded = delivered_once(database_url)
+    assert {message for _, _, message in recorded} == set(sink.message_ids())
+    assert {mentor for mentor, _, _ in recorded} == {"maria", "dev"}
+    assert counts(database_url) == clean_run
 
 
 # -- when digests are due ------------------------------------------------------------------
@@ -409,10 +420,11 @@ def test_the_module_entry_point_is_the_leads_command() -> None:
 
 
 def test_schedule_collects_at_start_sends_due_digests_and_stops_cleanly_on_sigterm(
-    tmp_path: Path, clean_run: dict[str, int]
+    tmp_path: Path, clean_run: dict[str, int], database_url: str
 ) -> None:
     with feed_server() as feeds:
-        process = start_leads(write_config(tmp_path, feeds.url), "schedule")
+        config = write_config(tmp_path, feeds.url, database=database_url)
+        process = start_leads(config, "schedule")
         assert process.stderr is not None
         seen = []
         for line in process.stderr:
@@ -426,7 +438,7 @@ def test_schedule_collects_at_start_sends_due_digests_and_stops_cleanly_on_sigte
     logged = "".join(seen) + stderr
     assert "collect: done" in logged  # the service's own record of work
     assert "apscheduler" not in logged  # not the scheduler's bookkeeping ("Adding job…")
-    assert counts(tmp_path) == clean_run
+    assert counts(database_url) == clean_run
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
 
 
