@@ -22,8 +22,10 @@ from sqlalchemy.engine import make_url
 from aggregator.store import migrations, schema
 from aggregator.store.engine import open_engine
 
-POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
+# The server's port: 5432, or another where a test needs a server that is not there.
+PORT = int(os.environ.get("LEADS_TEST_POSTGRES_PORT", "5432"))
+POSTGRES_SERVER = f"postgresql+psycopg://postgres@127.0.0.1:{PORT}"
+_ADMIN = f"host=127.0.0.1 port={PORT} user=postgres dbname=postgres connect_timeout=5"
 
 
 @cache
@@ -34,7 +36,7 @@ def postgres_unavailable() -> str | None:
             return None
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"no PostgreSQL server at 127.0.0.1:5432 for user postgres ({first})"
+        return f"no PostgreSQL server at 127.0.0.1:{PORT} for user postgres ({first})"
 
 
 @contextmanager
