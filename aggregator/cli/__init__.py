@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import gc
 
-from aggregator.cli import collect, demo, digest, events, matching, prep, run, setup, web
+from aggregator.cli import (
+    collect,
+    database,
+    demo,
+    digest,
+    events,
+    matching,
+    prep,
+    run,
+    setup,
+    web,
+)
 from aggregator.cli._common import app
 
 __all__ = [
-    "app", "collect", "demo", "digest", "events", "main", "matching", "prep", "run", "setup",
-    "web",
+    "app", "collect", "database", "demo", "digest", "events", "main", "matching", "prep", "run",
+    "setup", "web",
 ]
 
 

@@ -23,11 +23,11 @@ from aggregator.store.deliveries import DeliveriesStore
 from aggregator.store.engine import DEFAULT_POOL_SIZE, is_postgresql, open_engine
 from aggregator.store.events import EventsStore
 from aggregator.store.matching import BRIEF_CHARS, MatchingStore
-from aggregator.store.migrations import SCHEMA_VERSION
+from aggregator.store.migrations import SCHEMA_VERSION, Migration
 from aggregator.store.postings import PostingsStore
 from aggregator.store.statuses import StatusesStore
 
-__all__ = ["BRIEF_CHARS", "SCHEMA_VERSION", "Store"]
+__all__ = ["BRIEF_CHARS", "SCHEMA_VERSION", "Migration", "Store", "migrate_store"]
 
 
 class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore, StatusesStore):
@@ -65,3 +65,14 @@ class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore, Statuses
     def close(self) -> None:
         """Release pooled connections."""
         self.engine.dispose()
+
+
+def migrate_store(config: AppConfig) -> Migration:
+    """Bring the configured database to SCHEMA_VERSION (creating its tables when it has none),
+    without a statement timeout: a step may rewrite a large table."""
+    url = config.database_url
+    engine = open_engine(url, pool_size=1)
+    try:
+        return migrations.migrate(engine, url)
+    finally:
+        engine.dispose()
