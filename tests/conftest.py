@@ -63,6 +63,14 @@ def database_copy(module_database: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_database(tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty PostgreSQL database of its own, for PostgreSQL's own behaviour."""
+    need_postgres()
+    with fresh_database("postgresql", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
 def empty_postgres() -> Iterator[str]:
     """The URL of a new PostgreSQL database without any table (not migrated)."""
     need_postgres()

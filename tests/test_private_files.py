@@ -67,7 +67,8 @@ def test_an_existing_database_keeps_its_owners_mode(tmp_path: Path) -> None:
 
 def test_the_run_lock_is_private(tmp_path: Path) -> None:
     config = config_for(tmp_path)
-    with run_lock(config, NOW) as path:
+    path = lock_path(config)
+    with run_lock(config, NOW):
         assert mode(path) == 0o600 and mode(path.parent) == 0o700
         assert path.read_text(encoding="utf-8").startswith(f"pid {os.getpid()} since ")
 

@@ -1,12 +1,14 @@
 """Commands that write wait for a running `leads run` / `leads schedule` job (issue 11,
-point 5): they take the run lock; the web view's writes need not. Real processes, a real SMTP
-server, real SQLite."""
+point 5): they take the run lock; the web view's writes need not. On PostgreSQL the run lock
+is an advisory lock. Real processes, a real SMTP server, real SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import re
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from databases import row_counts
 from test_run import WAIT, feed_server, leads, mail_sink, start_leads, write_config
 
 from aggregator.core.config import load_config
@@ -89,6 +92,18 @@ def test_digest_waits_for_a_running_digest_and_sends_nothing_twice(tmp_path: Pat
     assert len(ids) == 2 and len(set(ids)) == 2  # one digest per mentor, once
 
 
+def hold_the_lock(config: Path) -> subprocess.Popen[str]:
+    """A process holding the run lock of ``config``'s store until its stdin is closed."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -102,13 +117,7 @@ def test_writers_wait_for_the_run_lock(matched: Path, command: list[str]) -> Non
     if "LEAD" in command:
         first = json.loads(leads(matched, "matches", "--format", "jsonl").stdout.splitlines()[0])
         command = [str(first["lead"]) if word == "LEAD" else word for word in command]
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(matched)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    holder = hold_the_lock(matched)
     writer = start_leads(matched, *command)
     try:
         assert stderr_until_waiting(writer), writer.communicate(timeout=WAIT)
@@ -116,6 +125,45 @@ def test_writers_wait_for_the_run_lock(matched: Path, command: list[str]) -> Non
         holder.communicate("", timeout=WAIT)  # closing its stdin lets the lock go
     out, err = writer.communicate(timeout=WAIT)
     assert writer.returncode == 0, out + err
+
+
+# -- PostgreSQL: an advisory lock ----------------------------------------------------------
+
+
+def test_on_postgresql_a_run_finds_the_advisory_lock_held_and_does_nothing(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9/", database=postgres_database)
+    holder = hold_the_lock(config)
+    try:
+        blocked = leads(config, "run")
+    finally:
+        holder.communicate("", timeout=WAIT)
+    assert blocked.returncode == 0, blocked.stderr
+    said = " ".join(blocked.stdout.split())  # as one line, however the terminal wrapped it
+    who = f"pid {holder.pid} on {socket.gethostname()} since 2026-11-25T12:00:00+00:00"
+    assert f"another run is in progress ({who}); this one did nothing" in said
+    assert "(lock: PostgreSQL advisory lock " in said
+    assert row_counts(postgres_database, "source_state") == {"source_state": 0}
+    assert not list(tmp_path.glob("*.lock")), "no lock file on PostgreSQL"
+
+
+def test_on_postgresql_a_writer_waits_and_a_killed_holder_lets_the_lock_go(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    """The server drops a session's advisory locks when its process dies, even by SIGKILL."""
+    with feed_server() as feeds:
+        config = write_config(tmp_path, feeds.url, database=postgres_database)
+        holder = hold_the_lock(config)
+        writer = start_leads(config, "collect")
+        try:
+            assert stderr_until_waiting(writer), writer.communicate(timeout=WAIT)
+        finally:
+            holder.send_signal(signal.SIGKILL)
+            holder.communicate(timeout=WAIT)
+        out, err = writer.communicate(timeout=WAIT)
+    assert writer.returncode == 0, out + err
+    assert row_counts(postgres_database, "postings")["postings"] > 0
 
 
 # -- the web view beside a run ------------------------------------------------------------------
