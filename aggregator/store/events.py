@@ -15,7 +15,11 @@ from aggregator.store.schema import events
 
 # What changes whenever any source's events are saved again. Saving replaces a source's rows,
 # so ids can repeat (SQLite reuses the highest): collected_at tells.
-EVENTS_VERSION = select(func.count(), func.max(events.c.id), func.max(events.c.collected_at))
+EVENTS_VERSION = select(
+    select(func.count()).select_from(events).scalar_subquery(),
+    select(func.max(events.c.id)).scalar_subquery(),
+    select(func.max(events.c.collected_at)).scalar_subquery(),
+)
 
 
 class EventsStore(StorePart):

@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import BindParameter, Connection, bindparam, delete, func, insert, select
 
 from aggregator.core.models import LeadStatus, SeenAt, StatusChange, StoredMatch
 from aggregator.store.events import EVENTS_VERSION
@@ -114,26 +114,10 @@ class StatusesStore(StorePart):
     def page_version(self, mentee: str) -> tuple[object, ...]:
         """A fingerprint of everything the mentee's page shows: their matches, the postings of
         those leads, their statuses and the stored events. It changes whenever one of them
-        does (a match run, a collect, a button press, `leads feedback`), and costs a few index
-        lookups, so the web view keeps a rendered page exactly until then."""
-        matched = (
-            select(
-                func.count(),
-                func.sum(matches.c.score),
-                func.max(matches.c.scored_at),
-                func.max(postings.c.id),
-                func.max(postings.c.updated_at),
-            )
-            .select_from(matches.outerjoin(postings, postings.c.lead_id == matches.c.lead_id))
-            .where(matches.c.mentee_id == mentee)
-        )
-        said = select(func.max(lead_statuses.c.id)).where(lead_statuses.c.mentee_id == mentee)
+        does (a match run, a collect, a button press, `leads feedback`), and costs one
+        statement of index lookups, so the web view keeps a rendered page exactly until then."""
         with self.engine.connect() as conn:
-            return (
-                *conn.execute(matched).one(),
-                conn.execute(said).scalar_one(),
-                *conn.execute(EVENTS_VERSION).one(),
-            )
+            return tuple(conn.execute(_PAGE_VERSION, {"mentee": mentee}).one())
 
     # -- private links ------------------------------------------------------------------
 
@@ -167,13 +151,35 @@ class StatusesStore(StorePart):
 
     def link_holder(self, token_hash: str) -> tuple[str, str] | None:
         """(holder, subject) of the link with this hash, or None for no current link."""
-        query = select(access_links.c.holder, access_links.c.subject, access_links.c.token_hash)
         with self.engine.connect() as conn:
-            row = conn.execute(query.where(access_links.c.token_hash == token_hash)).first()
+            row = conn.execute(_LINK_HOLDER, {"token_hash": token_hash}).first()
         # The index lookup found the row; the comparison that decides is constant-time.
         if row is None or not hmac.compare_digest(row.token_hash, token_hash):
             return None
         return row.holder, row.subject
+
+
+# The web view asks these on every request: built once (SQLAlchemy's construction of a
+# statement costs more than SQLite's answer to it).
+_MENTEE: BindParameter[str] = bindparam("mentee")
+_PAGE_VERSION = (
+    select(
+        func.count(),
+        func.sum(matches.c.score),
+        func.max(matches.c.scored_at),
+        func.max(postings.c.id),
+        func.max(postings.c.updated_at),
+        select(func.max(lead_statuses.c.id))
+        .where(lead_statuses.c.mentee_id == _MENTEE)
+        .scalar_subquery(),
+        *EVENTS_VERSION.selected_columns,
+    )
+    .select_from(matches.outerjoin(postings, postings.c.lead_id == matches.c.lead_id))
+    .where(matches.c.mentee_id == _MENTEE)
+)
+_LINK_HOLDER = select(
+    access_links.c.holder, access_links.c.subject, access_links.c.token_hash
+).where(access_links.c.token_hash == bindparam("token_hash"))
 
 
 def append_status(
