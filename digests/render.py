@@ -57,6 +57,7 @@ NOTHING_NEW = "No new leads this week"
 ASKED_FOR_STATUSES = frozenset({"interested", "applied", "interviewing", "offer"})
 
 EVENTS_SHOWN = 3  # events per mentee in a digest
+PREP_LINK_TEXT = "The prep sheet on your page, with the posting's words behind each question"
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
@@ -282,7 +283,7 @@ def _section_view(
         name=name,
         full_name=_one_line(section.mentee.name),
         leads=tuple(
-            lead_view(lead, zone, today, section.mentee, mentor)
+            lead_view(lead, zone, today, section.mentee, mentor, section.page_url)
             for lead in best_first
         ),
         page_url=safe_url(section.page_url),
@@ -374,9 +375,11 @@ def lead_view(
     today: date,
     mentee: Mentee | None = None,
     mentor: Mentor | None = None,
+    page_url: str | None = None,
 ) -> LeadView:
     """A lead ready to show; with a mentee and mentor it carries Forward and Connect links
-    (the forward email carries the interview prep sheet when there is one)."""
+    (the forward email carries the interview prep sheet when there is one, and links to the
+    sheet on ``page_url``, the mentee's page, when they have one)."""
     posting = lead.match.posting.posting
     seen_at = _sightings(lead)
     view = LeadView(
@@ -397,7 +400,7 @@ def lead_view(
     )
     if mentee is None or mentor is None:
         return view
-    prep = [] if lead.prep is None else _sheet_lines(lead.prep)
+    prep = _prep_lines(lead, page_url)
     return replace(
         view,
         forward_href=_forward_href(view, mentee, mentor, prep),
@@ -408,10 +411,21 @@ def lead_view(
     )
 
 
+def _prep_lines(lead: DigestLead, page_url: str | None) -> list[str]:
+    """The forward email's interview prep: the sheet itself, so the mentee has it in their
+    mail (also offline, also if the page's link is rotated), and, when they have a page,
+    the link to the sheet there, which also quotes the posting text behind each question
+    (the citations would make the mailto link too long)."""
+    lines = [] if lead.prep is None else _sheet_lines(lead.prep)
+    page = safe_url(page_url)
+    if page is not None:
+        link = f"{page.split('#', 1)[0].rstrip('/')}/leads/{lead.match.lead_id}/prep"
+        lines += ["", f"{PREP_LINK_TEXT}: {link}"]
+    return lines
+
+
 def _sheet_lines(sheet: PrepSheet) -> list[str]:
-    # The sheet itself, even when the mentee has a web page: the page has no prep section
-    # yet, so a link there would promise what it does not show. The title repeats the role
-    # just named; the citations would make the link too long.
+    # The title repeats the role just named.
     return ["To prepare for the interview:", "", *prep_text(sheet, sources=False).splitlines()[2:]]
 
 

@@ -139,7 +139,7 @@ def test_json_has_the_contract_shape_and_text_forms_escape_posting_text() -> Non
     assert "from the posting: “Analyse campaign performance with SQL" in prep_text(sheet)
 
 
-def test_the_forward_email_carries_the_prep_sheet_with_or_without_a_page() -> None:
+def test_the_forward_email_carries_the_prep_sheet_and_links_the_pages_one() -> None:
     job = posting("remote-sales-and-marketing-jobs", "Paid Media Analyst")
     with_page = make_digest(mentees=1, leads_per_mentee=1)
     section = with_page.sections[0]
@@ -150,12 +150,15 @@ def test_the_forward_email_carries_the_prep_sheet_with_or_without_a_page() -> No
     without_page = replace(with_page, sections=(replace(section, leads=(lead,), page_url=None),))
     with_page = replace(with_page, sections=(replace(section, leads=(lead,)),))
 
-    for body in (forward_body(with_page), forward_body(without_page)):
-        # The mentee's page has no prep section yet: no link may promise one.
-        assert f"#lead-{lead.match.lead_id}" not in body
+    linked, carried = forward_body(with_page), forward_body(without_page)
+    for body in (linked, carried):
         assert "What they will likely ask:" in body
         assert sheet.asked[0].text in body
         assert NEXT_STEPS_QUESTION in body
+    # The page's sheet also quotes the posting behind each question (tests/test_web_digest.py
+    # follows the link to it).
+    assert f"{section.page_url}/leads/{lead.match.lead_id}/prep" in linked
+    assert "/prep" not in carried
 
 
 def forward_body(digest: object) -> str:

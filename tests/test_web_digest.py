@@ -1,23 +1,31 @@
-"""What the web view gives the mentor's digest: a link to each mentee's page, the mentee's
-status on each lead, and a "Since last time" line of what they marked."""
+"""What the web view gives the mentor's digest: a link to each mentee's page (and, in the
+forward email, to each lead's prep sheet there), the mentee's status on each lead, and a
+"Since last time" line of what they marked."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from digestkit import JOBS, NOW
+from starlette.types import ASGIApp
 from webkit import copied, seeded, seeded_folder
 
 from aggregator.core.config import AppConfig
 from aggregator.core.models import LeadStatus, StatusChange, Verdict
+from aggregator.stages.advice import StoredAdvice
 from aggregator.stages.digest import compose, delivered_pairs
 from aggregator.store import Store
-from digests.render import render_digest, since_last_time
+from digests.render import PREP_LINK_TEXT, digest_view, render_digest, since_last_time
+from web.app import create_app
 from web.links import Links
-from web.tokens import Holder
+from web.tokens import Holder, load_keyring
 
 LATER = NOW + timedelta(hours=1)
 
@@ -114,3 +122,31 @@ def test_the_since_last_time_line_is_short() -> None:
         "and 2 more and applied to Role 9 at Acme."
     )
     assert since_last_time("Sam", []) is None
+
+
+def test_the_forward_email_links_to_the_leads_prep_sheet_on_the_page(
+    site: tuple[AppConfig, Store],
+) -> None:
+    config, store = site
+    lead = lead_of(store, JOBS[0].title)
+    view = digest_view(compose(config, store, config.mentors[0], NOW).digest)
+    sam = next(section for section in view.sections if section.full_name == "Sam Lee")
+    card = next(card for card in sam.leads if card.title == JOBS[0].title)
+    assert card.forward_href is not None
+    body = parse_qs(urlsplit(card.forward_href).query)["body"][0]
+    assert "What they will likely ask:" in body, "the sheet itself, for the inbox"
+    link = re.search(rf"{re.escape(PREP_LINK_TEXT)}: (\S+)", body)
+    assert link is not None
+    assert link.group(1) == f"{sam.page_url}/leads/{lead}/prep"
+
+    app = create_app(config, store, load_keyring(config.web_secret_path), lambda: NOW,
+                     StoredAdvice(config, store))  # fmt: skip
+    page = asyncio.run(_get(app, urlsplit(link.group(1)).path))
+    assert page.status_code == 200
+    assert f"Interview prep: {JOBS[0].title} at {JOBS[0].company}" in page.text
+    assert "From the posting:" in page.text
+
+
+async def _get(app: ASGIApp, path: str) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        return await c.get(path)
