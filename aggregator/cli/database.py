@@ -1,10 +1,20 @@
-"""``leads migrate``: the database's schema brought up to this version of mentor-leads."""
+"""``leads migrate``, ``leads export`` and ``leads import``: the database itself — its schema,
+and all of it as one file to move between SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from aggregator.cli._common import app, errors_handled, load, out, safe
-from aggregator.store import migrate_store
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aggregator.cli._common import app, errors_handled, load, out, safe, writing
+from aggregator.core.errors import StoreError
+from aggregator.core.private_files import open_private
+from aggregator.store import SCHEMA_VERSION, Store, migrate_store
 from aggregator.store.engine import shown_url
+from aggregator.store.transfer import Summary, export_store, import_store
 
 
 @app.command()
@@ -28,3 +38,57 @@ def migrate() -> None:
     else:
         said = f"{where} is up to date (schema version {done.after})."
     out.print(safe(said))
+
+
+FileArgument = Annotated[Path, typer.Argument(help="The export, one JSON object a line.")]
+
+
+@app.command()
+def export(file: FileArgument) -> None:
+    """Write the whole database (every table, from one snapshot) to FILE as JSON lines, and
+    print each table's row count and content hash. FILE is private to you (mode 600): it holds
+    mentees' names and progress."""
+    with errors_handled():
+        config = load()
+        store = Store.of(config)
+        partial = file.with_name(f".{file.name}.partial")
+        try:
+            with os.fdopen(open_private(partial, os.O_WRONLY | os.O_TRUNC), "w") as handle:
+                summary = export_store(store.engine, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, file)  # a failed export leaves no half file behind
+        except OSError as exc:
+            raise StoreError(f"cannot write {file}: {exc.strerror or exc}") from exc
+        finally:
+            partial.unlink(missing_ok=True)
+            store.close()
+    _print_summary(f"Exported from {shown_url(config.database_url)} to {file}", summary)
+
+
+@app.command("import")
+def import_(file: FileArgument) -> None:
+    """Load an export into the configured database, which must be empty (and, on PostgreSQL,
+    migrated): all of it in one transaction, or nothing. Prints each table's row count and
+    content hash, which match the export's when nothing was lost."""
+    with errors_handled():
+        config = load()
+        try:
+            handle = file.open(encoding="utf-8")
+        except OSError as exc:
+            raise StoreError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        with handle, writing(config):
+            store = Store.of(config)
+            try:
+                summary = import_store(store.engine, handle, str(file))
+            finally:
+                store.close()
+    _print_summary(f"Imported {file} into {shown_url(config.database_url)}", summary)
+
+
+def _print_summary(done: str, summary: Summary) -> None:
+    rows = sum(table.rows for table in summary.values())
+    said = f"{done}: {rows:,} rows in {len(summary)} tables, schema version {SCHEMA_VERSION}"
+    out.print(safe(said), soft_wrap=True)  # one line each, for scripts to read
+    for name, table in summary.items():
+        out.print(f"  {name:<16} {table.rows:>10,}  {table.content_hash}", soft_wrap=True)
