@@ -18,7 +18,8 @@ delivery and every timed run starts from a fresh copy.
 
 Figures: wall time of deliver (median of --repeats), the time spent in SmtpSender.send, the
 peak RSS during delivery (VmHWM reset before it) and of the whole process, per-message
-compose / render / send / record times measured step by step on --sample more mentors, the
+compose / render / send / record times measured step by step on --sample more mentors (with
+the time each lead's interview prep sheet took within compose, and their share of it), the
 messages and bytes the server received, and the delivered leads as Store.delivered reports
 them. Memory is read from the kernel; tracemalloc is not used (it would slow the run).
 
@@ -58,7 +59,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from aiosmtpd.controller import Controller
 from match_scale import NOW, recombined_postings
 
-from aggregator.core.config import AppConfig, DeliveryConfig, SmtpConfig
+from aggregator.core.config import (
+    AppConfig,
+    DeliveryConfig,
+    MatchingConfig,
+    SmtpConfig,
+    WebConfig,
+)
 from aggregator.core.models import (
     Contact,
     DigestSettings,
@@ -77,6 +84,7 @@ from digests.senders import Sender, SmtpSender
 
 HOST = "127.0.0.1"
 FROM = "Mentor Leads <leads@mentor-leads.example.org>"
+PAGE_BASE = "https://leads.example.org"  # web.base_url with --page-links
 TARGET_SECONDS = 30.0
 CONTACTS_PER_MENTOR = 50
 SERVER_START_SECONDS = 30.0
@@ -277,6 +285,9 @@ def population(args: argparse.Namespace, leads: Sequence[StoredPosting], port: i
         delivery=DeliveryConfig(method="smtp", smtp=smtp),
         mentors=tuple(mentors),
         mentees=tuple(mentees),
+        # The recombined postings are dated up to 60 days back: every matched lead is to be
+        # delivered, so none is too old here (the default of 45 days left a quarter out).
+        matching=MatchingConfig(max_age_days=None),
     )
     return Population(config, results)
 
@@ -383,7 +394,7 @@ def split(pristine: Path, folder: Path, config: AppConfig, sample: int) -> dict[
     """Per-message seconds of each step of a delivery, done one by one for ``sample`` mentors."""
     store = copy_store(pristine, folder, "split")
     steps: dict[str, list[float]] = {"compose": [], "render": [], "send": [], "record": []}
-    with SmtpSender(_smtp(config)) as sender:
+    with SmtpSender(_smtp(config)) as sender, timed_prep() as prep:
         for mentor in config.mentors[-sample:]:
             marks = [time.perf_counter()]
             composition = digest_stage.compose(config, store, mentor, NOW)
@@ -399,7 +410,29 @@ def split(pristine: Path, folder: Path, config: AppConfig, sample: int) -> dict[
             for step, began, ended in zip(steps, marks, marks[1:], strict=False):
                 steps[step].append(ended - began)
     store.close()
+    steps["of compose: prep sheets"] = [sum(prep)]
+    steps["prep sheet, per lead"] = prep
     return steps
+
+
+@contextlib.contextmanager
+def timed_prep() -> Iterator[list[float]]:
+    """The seconds each interview prep sheet took while composing (the digest stage's
+    prep_sheet, timed where compose calls it)."""
+    seconds: list[float] = []
+    untimed = digest_stage.prep_sheet
+
+    def timed(found: Any, mentee: Any) -> Any:
+        began = time.perf_counter()
+        sheet = untimed(found, mentee)
+        seconds.append(time.perf_counter() - began)
+        return sheet
+
+    digest_stage.prep_sheet = timed  # type: ignore[assignment]
+    try:
+        yield seconds
+    finally:
+        digest_stage.prep_sheet = untimed  # type: ignore[assignment]
 
 
 def profile(pristine: Path, folder: Path, config: AppConfig) -> None:
@@ -441,6 +474,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sample", type=int, default=25, help="mentors timed step by step")
     parser.add_argument("--profile", action="store_true", help="also run one under cProfile")
+    parser.add_argument("--page-links", action="store_true",
+                        help="mentees have web pages (web.base_url): the forward emails link "
+                        "to each lead's prep sheet there instead of carrying it")  # fmt: skip
     parser.add_argument("--serve", nargs=2, metavar=("PORT", "LOG"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -460,6 +496,9 @@ def bench(args: argparse.Namespace, folder: Path) -> int:
         leads = fill_store(store, args.postings)
         stored = time.perf_counter()
         people = population(args, leads, port)
+        if args.page_links:
+            web = WebConfig(base_url=PAGE_BASE, secret_file=str(folder / "web.key"))
+            people = replace(people, config=people.config.model_copy(update={"web": web}))
         built = time.perf_counter()
         store.save_matches(people.results, NOW - timedelta(hours=1), replace_all=True)
         store.close()  # checkpoints the WAL: the .db file alone is the whole database
@@ -482,14 +521,28 @@ def bench(args: argparse.Namespace, folder: Path) -> int:
     return report(args, runs, steps)
 
 
+def prep_summary(seconds: list[float]) -> str:
+    """How many sheets were made and what each cost; none when the page has them."""
+    if not seconds:
+        return "none made (the forward emails link to the mentees' pages)"
+    ordered = sorted(seconds)
+    return (f"{len(ordered)}, median {statistics.median(ordered) * 1000:.2f} ms, mean "
+            f"{statistics.fmean(ordered) * 1000:.2f} ms, p95 "
+            f"{ordered[int(0.95 * len(ordered))] * 1000:.2f} ms a lead")  # fmt: skip
+
+
 def report(args: argparse.Namespace, runs: list[Run], steps: dict[str, list[float]]) -> int:
     """The summary table; 0 when every check passed."""
     expected = args.mentors * args.mentees_per_mentor * args.leads
     wall = statistics.median(r.wall for r in runs)
     sizes = [size for r in runs for size in r.messages]
+    prep = steps.pop("prep sheet, per lead")
+    prep_total = steps.pop("of compose: prep sheets")[0]
     step_ms = ", ".join(f"{step} {statistics.median(s) * 1000:.1f}" for step, s in steps.items())
     print(f"  per message, median of {len(steps['compose'])} mentors done step by step (ms): "
           f"{step_ms}")
+    print(f"  interview prep sheets in those messages: {prep_summary(prep)}; "
+          f"{prep_total / sum(steps['compose']):.0%} of compose")
     print(f"  message size: median {statistics.median(sizes) / 1024:.0f} KiB, "
           f"max {max(sizes) / 1024:.0f} KiB")
     print(f"  peak RSS of the whole process (ru_maxrss): "

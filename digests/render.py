@@ -57,7 +57,10 @@ NOTHING_NEW = "No new leads this week"
 ASKED_FOR_STATUSES = frozenset({"interested", "applied", "interviewing", "offer"})
 
 EVENTS_SHOWN = 3  # events per mentee in a digest
-PREP_LINK_TEXT = "The prep sheet on your page, with the posting's words behind each question"
+PREP_LINK_TEXT = (
+    "To prepare for the interview (what they will likely ask, what to brush up on, "
+    "questions to ask them)"
+)
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
@@ -378,8 +381,8 @@ def lead_view(
     page_url: str | None = None,
 ) -> LeadView:
     """A lead ready to show; with a mentee and mentor it carries Forward and Connect links
-    (the forward email carries the interview prep sheet when there is one, and links to the
-    sheet on ``page_url``, the mentee's page, when they have one)."""
+    (the forward email links to the lead's interview prep sheet on ``page_url``, the
+    mentee's page, or carries the sheet when there is no page)."""
     posting = lead.match.posting.posting
     seen_at = _sightings(lead)
     view = LeadView(
@@ -412,16 +415,17 @@ def lead_view(
 
 
 def _prep_lines(lead: DigestLead, page_url: str | None) -> list[str]:
-    """The forward email's interview prep: the sheet itself, so the mentee has it in their
-    mail (also offline, also if the page's link is rotated), and, when they have a page,
-    the link to the sheet there, which also quotes the posting text behind each question
-    (the citations would make the mailto link too long)."""
-    lines = [] if lead.prep is None else _sheet_lines(lead.prep)
+    """The forward email's interview prep: a line and the link to the lead's prep sheet on
+    the mentee's page, else (no web view) the sheet itself.
+
+    The page's sheet is the fuller one (it quotes the posting text behind each question),
+    and a mailto link holding a whole sheet runs to several thousand characters, past what
+    some mail programs open whole."""
     page = safe_url(page_url)
     if page is not None:
         link = f"{page.split('#', 1)[0].rstrip('/')}/leads/{lead.match.lead_id}/prep"
-        lines += ["", f"{PREP_LINK_TEXT}: {link}"]
-    return lines
+        return [f"{PREP_LINK_TEXT}: {link}"]
+    return [] if lead.prep is None else _sheet_lines(lead.prep)
 
 
 def _sheet_lines(sheet: PrepSheet) -> list[str]:

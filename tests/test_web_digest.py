@@ -64,6 +64,8 @@ def test_each_mentee_gets_a_link_to_their_page(site: tuple[AppConfig, Store]) ->
     assert all(url and url.startswith("https://leads.example.org/m/") for url in urls.values())
     text = text_of(config, store)
     assert f"See all of Sam's leads: {urls['sam-lee']}" in text
+    leads = [lead for section in digest.sections for lead in section.leads]
+    assert leads and all(lead.prep is None for lead in leads), "no sheet made: the page has it"
 
 
 def test_without_a_base_url_there_is_no_link(tmp_path: Path) -> None:
@@ -71,6 +73,7 @@ def test_without_a_base_url_there_is_no_link(tmp_path: Path) -> None:
     config = config.model_copy(update={"web": config.web.model_copy(update={"base_url": None})})
     digest = compose(config, store, config.mentors[0], NOW).digest
     assert [section.page_url for section in digest.sections] == [None, None]
+    assert all(lead.prep is not None for section in digest.sections for lead in section.leads)
     assert not (tmp_path / "web.key").exists(), "no key is made when no link is"
     store.close()
 
@@ -124,7 +127,7 @@ def test_the_since_last_time_line_is_short() -> None:
     assert since_last_time("Sam", []) is None
 
 
-def test_the_forward_email_links_to_the_leads_prep_sheet_on_the_page(
+def test_the_forward_email_links_to_the_leads_prep_sheet_on_the_page_which_has_it(
     site: tuple[AppConfig, Store],
 ) -> None:
     config, store = site
@@ -134,7 +137,7 @@ def test_the_forward_email_links_to_the_leads_prep_sheet_on_the_page(
     card = next(card for card in sam.leads if card.title == JOBS[0].title)
     assert card.forward_href is not None
     body = parse_qs(urlsplit(card.forward_href).query)["body"][0]
-    assert "What they will likely ask:" in body, "the sheet itself, for the inbox"
+    assert "What they will likely ask:" not in body, "the page has the sheet"
     link = re.search(rf"{re.escape(PREP_LINK_TEXT)}: (\S+)", body)
     assert link is not None
     assert link.group(1) == f"{sam.page_url}/leads/{lead}/prep"

@@ -420,7 +420,7 @@ class DigestLead:
     match: StoredMatch
     seen_at: tuple[SeenAt, ...]  # the company's own page first
     contacts: tuple[Contact, ...] = ()  # people in the mentor's network at the company
-    prep: PrepSheet | None = None  # interview prep, carried in the forward email
+    prep: PrepSheet | None = None  # interview prep for the forward email (None: on the page)
     mentee_status: str | None = None  # the mentee's latest word on the lead ("interested", …)
 
 

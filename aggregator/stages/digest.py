@@ -185,7 +185,8 @@ def compose(
                     match=found,
                     seen_at=tuple(places[found.lead_id]),
                     contacts=network.contacts_at(found.posting.posting.company),
-                    prep=prep_sheet(found, mentee),
+                    # With a page, the forward email links to the lead's sheet there.
+                    prep=None if mentee.id in pages else prep_sheet(found, mentee),
                     mentee_status=_status(statuses, mentee.id, found.lead_id),
                 )
                 for found in chosen.get(mentee.id, [])
