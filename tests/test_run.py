@@ -29,10 +29,11 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from databases import row_counts, storage_yaml
 from people import MENTEES_YAML
 from smtpkit import FreePortController
+from sqlalchemy import create_engine, select
 
 from aggregator.core.models import Mentor
 from aggregator.stages import digest as digest_stage
-from aggregator.store import Store
+from aggregator.store.schema import deliveries
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FEEDS = ["back-end-programming", "design", "devops-sysadmin"]
@@ -213,12 +214,15 @@ def counts(database: str) -> dict[str, int]:
 
 
 def delivered_once(database: str) -> list[tuple[str, int, str]]:
-    """Every (mentor, lead, message id) delivered, asserting no lead went twice to a mentor."""
-    store = Store(database)
+    """Every (mentor, lead, message id) recorded as delivered (shown or passed over),
+    asserting no lead went twice to a mentor."""
+    engine = create_engine(database)
     try:
-        rows = [(mentor, lead, message) for mentor, _, lead, message in store.delivered()]
+        with engine.connect() as conn:
+            query = select(deliveries.c.mentor_id, deliveries.c.lead_id, deliveries.c.message_id)
+            rows = [(mentor, lead, message) for mentor, lead, message in conn.execute(query)]
     finally:
-        store.close()
+        engine.dispose()
     pairs = [(mentor, lead) for mentor, lead, _ in rows]
     assert len(pairs) == len(set(pairs))
     return rows

@@ -22,8 +22,8 @@ from test_run import (
     WAIT,
     FeedServer,
     MailSink,
+    beside,
     counts,
-    database,
     delivered_once,
     kill,
     leads,
@@ -82,7 +82,7 @@ def crash_round(
         if point in ("MAIL", "DATA", "ACCEPTED") and pending == 0:
             break  # every digest is out: nothing left to interrupt in this round
         _kill_at(point, folder, feeds, sink, port, rng, pending)
-        counts(folder)  # the integrity check after every kill
+        counts(beside(folder))  # the integrity check after every kill
         figures.kills[point] += 1
         done += 1
     _finish(folder, feeds, sink, port, figures)
@@ -127,9 +127,9 @@ def _finish(
     assert finished.returncode == 0, finished.stderr
     again = leads(config, "digest")
     assert again.returncode == 0, again.stderr
-    pairs = delivered_once(folder)  # asserts no (mentor, lead) twice
-    with database(folder) as conn:
-        recorded = {row[0] for row in conn.execute("SELECT DISTINCT message_id FROM deliveries")}
+    rows = delivered_once(beside(folder))  # asserts no (mentor, lead) twice
+    pairs = [(mentor, lead) for mentor, lead, _ in rows]
+    recorded = {message for _, _, message in rows}
     accepted = Counter(sink.message_ids())
     assert set(accepted) == recorded, "an accepted digest is not recorded (or the reverse)"
     assert {mentor for mentor, _ in pairs} == {"maria", "dev"} | {
@@ -140,6 +140,10 @@ def _finish(
     figures.digests += len(recorded)
     figures.resent_same_id += sum(n - 1 for n in accepted.values())
     figures.duplicate_deliveries += len(pairs) - len(set(pairs))
+
+
+def database(folder: Path) -> sqlite3.Connection:
+    return sqlite3.connect(folder / "leads.db")
 
 
 def _deliveries(folder: Path) -> list[tuple[str, int]]:
