@@ -33,9 +33,6 @@ _BLOCK_TAGS = frozenset(
     }
 )  # fmt: skip
 _SKIPPED_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
-# HTML whitespace to fold into one space: only runs that are not already a single space, so the
-# common case (one space between words) costs no substitution at all.
-_HTML_WHITESPACE = re.compile(r"[\t\n\r\f][ \t\n\r\f]*| [ \t\n\r\f]+")
 _VOID_TAGS = frozenset({"br", "hr"})  # "<br/>" reports an end tag too: one line break, not two
 _BULLET = "\n• "
 # A bullet the author typed inside an HTML list item: "<li>- Fluent English</li>".
@@ -68,15 +65,103 @@ def html_to_text(fragment: str) -> str:
 
     Tags are read with one regex (far faster than html.parser, and equivalent on nh3's
     well-formed output: quoted attributes, no comments, no scripts, every "<" in text
-    escaped); this runs for every posting, so the loop is kept tight.
+    escaped). This runs for every posting, so a fragment with nothing but text, block and
+    inline tags — nearly all of them — is flattened by a few whole-string regex passes in C
+    (:func:`_flattened`); one with <pre> or text-hiding tags goes through the tag loop.
     """
     if not fragment:
         return ""
+    text = _flattened(fragment)
+    if text is None:
+        text = _flattened_tag_by_tag(fragment)
+    text = _TYPED_BULLET.sub("• ", tidy_text(text))
+    return _LOOSE_BULLETS.sub(r"\1\n", text)
+
+
+# Marks for tags while the text is flattened: control characters that no tag writes and
+# html.unescape never gives (it drops references to them); a fragment holding one goes to the
+# tag loop. Each tag becomes a bullet (<li>), a line break unless right after a bullet (an
+# opening block tag), a line break (a closing block tag) or a mark for nothing (any other tag:
+# kept until the end, so no character reference reaches across where a tag was).
+_BULLET_MARK, _CLOSE_MARK, _OPEN_MARK, _NO_MARK = "\x03", "\x04", "\x05", "\x06"
+# What the passes below cannot read as the tag loop does: a "<" inside a tag (an attribute
+# value; the passes could read a tag there that the one left-to-right scan of _TAG does not),
+# an upper-case tag name (nh3 writes lower case; the passes match names case-sensitively),
+# and <pre> or a tag whose text is dropped (they change how the text inside is read).
+_NEEDS_TAG_LOOP = re.compile(
+    r"<[^>]*<|</?[a-z0-9]*[A-Z]|</?(?:"
+    + "|".join(sorted(_SKIPPED_TEXT_TAGS | {"pre"}))
+    + r")(?:\s[^>]*)?/?>"
+)
+
+
+def _tag_pattern(names: str, end: str = "/?>") -> str:
+    """_TAG for some names: ``end`` "/?>" (any), "(?<!/)>" (not self-closing) or "/>"."""
+    return rf"<(?:{names})(?:\s[^>]*)?{end}"
+
+
+_BLOCKS = "|".join(sorted(_BLOCK_TAGS - _VOID_TAGS - {"li"}))
+_VOIDS = "|".join(sorted(_VOID_TAGS))
+_CLOSING_TAGS = re.compile(_tag_pattern(f"/(?:li|{_BLOCKS})"))
+_SELF_CLOSING_TAGS = (  # only where "/>" occurs: nh3 writes none
+    (re.compile(_tag_pattern("li", "/>")), _BULLET_MARK + _CLOSE_MARK),
+    (re.compile(_tag_pattern(_BLOCKS, "/>")), _OPEN_MARK + _CLOSE_MARK),
+)
+_BULLET_TAGS = re.compile(_tag_pattern("li", "(?<!/)>"))
+_OPENING_TAGS = re.compile(_tag_pattern(_BLOCKS, "(?<!/)>") + "|" + _tag_pattern(_VOIDS))
+_OTHER_TAGS = re.compile(_tag_pattern("/?[a-z][A-Za-z0-9]*"))
+# Opening block tags between a bullet and its first words add no line break (one pass drops
+# the first of each run; nested blocks need another).
+_OPEN_AFTER_BULLET = re.compile(r"(\x03[\s\x03\x04\x06]*)\x05+")
+
+
+def _flattened(fragment: str) -> str | None:
+    """:func:`_flattened_tag_by_tag`'s text, by whole-string passes; None when it cannot be."""
+    if "<pre" in fragment or any(mark in fragment for mark in "\x03\x04\x05\x06"):
+        return None
+    text = _folded(fragment)
+    if _NEEDS_TAG_LOOP.search(text):
+        return None
+    text = _CLOSING_TAGS.sub(_CLOSE_MARK, text)
+    if "/>" in text:
+        for pattern, mark in _SELF_CLOSING_TAGS:
+            text = pattern.sub(mark, text)
+    text = _OPENING_TAGS.sub(_OPEN_MARK, _BULLET_TAGS.sub(_BULLET_MARK, text))
+    text = _OTHER_TAGS.sub(_NO_MARK, text)
+    if "&" in text:
+        text = _folded(html.unescape(text))  # as the tag loop folds what references stand for
+    if _OPEN_MARK in text and _BULLET_MARK in text:
+        dropped = 1
+        while dropped:
+            text, dropped = _OPEN_AFTER_BULLET.subn(r"\1", text)
+    return (
+        text.replace(_BULLET_MARK, _BULLET)
+        .replace(_CLOSE_MARK, "\n")
+        .replace(_OPEN_MARK, "\n")
+        .replace(_NO_MARK, "")
+    )
+
+
+_RUN_OF_SPACES = re.compile("  +")
+
+
+def _folded(text: str) -> str:
+    """HTML whitespace folded as a browser does outside <pre>: each run becomes one space."""
+    # str.replace and a regex with a literal start are several times faster than one regex
+    # for any run of whitespace, which the engine must try at every character.
+    for space in "\n\t\r\f":
+        if space in text:
+            text = text.replace(space, " ")
+    return _RUN_OF_SPACES.sub(" ", text) if "  " in text else text
+
+
+def _flattened_tag_by_tag(fragment: str) -> str:
+    """The text of an HTML fragment, tag by tag: <pre> kept as it is, scripts' text dropped."""
     # As a browser renders it, outside <pre> a run of whitespace is one space: done in one
     # pass over the whole fragment when there is no <pre> to keep as it is.
     folded = "<pre" not in fragment
     if folded:
-        fragment = _HTML_WHITESPACE.sub(" ", fragment)
+        fragment = _folded(fragment)
     parts: list[str] = []
     skipping = preformatted = 0
     after_bullet = False  # "<li><p>text</p></li>" keeps the text on the bullet's line
@@ -87,7 +172,7 @@ def html_to_text(fragment: str) -> str:
             raw = fragment[position:end]
             chunk = html.unescape(raw)
             if not preformatted and (not folded or "&" in raw):
-                chunk = _HTML_WHITESPACE.sub(" ", chunk)
+                chunk = _folded(chunk)
             parts.append(chunk)
             after_bullet = after_bullet and not chunk.strip()
         if tag is None:
@@ -112,8 +197,7 @@ def html_to_text(fragment: str) -> str:
                 preformatted = max(0, preformatted - (name == "pre"))
                 if name in _BLOCK_TAGS and name not in _VOID_TAGS:
                     parts.append("\n")
-    text = _TYPED_BULLET.sub("• ", tidy_text("".join(parts)))
-    return _LOOSE_BULLETS.sub(r"\1\n", text)
+    return "".join(parts)
 
 
 def unescape_once(fragment: str) -> str:
@@ -141,7 +225,6 @@ def plain_to_html(value: str) -> str:
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 
 
-_SPACES = re.compile(r"[\t\xa0][ \t\xa0]*| [ \t\xa0]+")  # as _HTML_WHITESPACE: runs to change
 _BLANK_LINES = re.compile(r"\n\n\n+")  # a literal start: the regex engine skips ahead to it
 
 
@@ -150,8 +233,11 @@ def tidy_text(text: str) -> str:
     # Spaces are collapsed over the whole text at once (they never span a line break), not
     # line by line: this runs for every posting and is most of what parsing a feed costs.
     text = _INVISIBLE.sub("", text.replace("\r", ""))
-    if "  " in text or "\t" in text or "\xa0" in text:
-        text = _SPACES.sub(" ", text)
+    for space in "\t\xa0":  # as _folded: replacing, then a regex with a literal start
+        if space in text:
+            text = text.replace(space, " ")
+    if "  " in text:
+        text = _RUN_OF_SPACES.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
