@@ -596,3 +596,31 @@ async def test_the_events_model_is_fitted_once_until_a_calendar_changes(
     web.store.save_events("meetups", [replace(webinar, title="Python webinar II")], later)
     assert "Python webinar II" in await web.page()
     assert len(fits) == 2
+
+
+async def test_in_person_events_show_only_near_the_mentee(web: Web) -> None:
+    berlin = web.config.mentees[0].model_copy(update={"locations": ("Berlin",)})
+    new_york = web.config.mentees[1].model_copy(
+        update={"locations": ("New York",), "skills": ("python", "django")}
+    )
+    config = web.config.model_copy(update={"mentees": (berlin, new_york, *web.config.mentees[2:])})
+    start = NOW + timedelta(days=3)
+    web.store.save_events(
+        "meetups",
+        [
+            _event("potsdam", "Python meetup Potsdam", start.replace(hour=18), "Europe/Berlin",
+                   venue="machBar", city="Potsdam", latitude=52.40, longitude=13.05,
+                   description="Python and Django talks, then drinks."),
+            _event("brooklyn", "Python meetup Brooklyn", start.replace(hour=23), "America/New_York",
+                   venue="Recurse Center", city="Brooklyn", description="Python and Django talks."),
+        ],
+        NOW,
+    )  # fmt: skip
+    app = create_app(config, web.store, KEY, lambda: NOW, StoredAdvice(config, web.store))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        sam, alex = [(await c.get(path)).text for path in (web.sam, web.alex)]
+
+    assert "Python meetup Potsdam" in sam and "Brooklyn" not in sam
+    assert "In 3 days, Thu 26 Nov, 19:00 Berlin time · machBar, Potsdam (27 km from Berlin)" in sam
+    assert "Python meetup Brooklyn" in alex and "Potsdam" not in alex
+    assert "In 3 days, Thu 26 Nov, 18:00 New York time · Recurse Center, Brooklyn" in alex
