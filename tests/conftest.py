@@ -8,7 +8,6 @@ PostgreSQL runs are skipped with the reason; with LEADS_REQUIRE_POSTGRES=1 (CI) 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,11 +15,10 @@ import pytest
 from databases import (
     copied_database,
     fresh_database,
+    need_postgres,
     new_postgres_database,
-    postgres_unavailable,
 )
 
-REQUIRE_POSTGRES = "LEADS_REQUIRE_POSTGRES"
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -28,15 +26,6 @@ BACKENDS = ("sqlite", "postgresql")
 def httpserver_listen_address() -> tuple[str, int]:
     """pytest-httpserver on 127.0.0.1 (its default is 'localhost'), on a free port."""
     return ("127.0.0.1", 0)
-
-
-def need_postgres() -> None:
-    """Skip the test without a server, or fail it where CI requires one."""
-    reason = postgres_unavailable()
-    if reason and os.environ.get(REQUIRE_POSTGRES) == "1":
-        pytest.fail(f"{reason}, and {REQUIRE_POSTGRES}=1 forbids skipping", pytrace=False)
-    if reason:
-        pytest.skip(f"{reason}; start one (tests/setup-ci.sh) to run the PostgreSQL tests")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg import sql
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
@@ -24,6 +25,7 @@ from aggregator.store.engine import open_engine
 
 # The server's port: 5432, or another where a test needs a server that is not there.
 PORT = int(os.environ.get("LEADS_TEST_POSTGRES_PORT", "5432"))
+REQUIRE_POSTGRES = "LEADS_REQUIRE_POSTGRES"  # "1" in CI: fail where a server is missing
 POSTGRES_SERVER = f"postgresql+psycopg://postgres@127.0.0.1:{PORT}"
 _ADMIN = f"host=127.0.0.1 port={PORT} user=postgres dbname=postgres connect_timeout=5"
 
@@ -39,17 +41,26 @@ def postgres_unavailable() -> str | None:
         return f"no PostgreSQL server at 127.0.0.1:{PORT} for user postgres ({first})"
 
 
+def need_postgres() -> None:
+    """Skip the test without a server, or fail it where CI requires one."""
+    reason = postgres_unavailable()
+    if reason and os.environ.get(REQUIRE_POSTGRES) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE_POSTGRES}=1 forbids skipping", pytrace=False)
+    if reason:
+        pytest.skip(f"{reason}; start one (tests/setup-ci.sh) to run the PostgreSQL tests")
+
+
 @contextmanager
 def fresh_database(backend: str, folder: Path) -> Iterator[str]:
     """A new migrated database's URL: leads.db in ``folder``, or a PostgreSQL database
     dropped afterwards."""
     if backend == "sqlite":
         url = f"sqlite:///{folder / 'leads.db'}"
-        _migrate(url)
+        migrate(url)
         yield url
         return
     with new_postgres_database() as url:
-        _migrate(url)
+        migrate(url)
         yield url
 
 
@@ -67,12 +78,19 @@ def copied_database(url: str, folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def new_postgres_database(template: str | None = None) -> Iterator[str]:
-    """A new PostgreSQL database (a copy of ``template``, else empty), dropped afterwards."""
+def new_postgres_database(
+    template: str | None = None, icu_locale: str | None = None
+) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template``, else empty; sorting text by
+    ``icu_locale`` when given, else as the server does), dropped afterwards."""
     name = f"leads_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
     create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if template is not None:
         create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    if icu_locale is not None:
+        create += sql.SQL(" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE {}").format(
+            sql.Literal(icu_locale)
+        )
     with psycopg.connect(_ADMIN, autocommit=True) as admin:
         admin.execute(create)
     try:
@@ -83,7 +101,8 @@ def new_postgres_database(template: str | None = None) -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _migrate(url: str) -> None:
+def migrate(url: str) -> None:
+    """Create the store's tables in the database at ``url`` (as `leads migrate` does)."""
     engine = open_engine(url)
     try:
         migrations.migrate(engine, url)

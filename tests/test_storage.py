@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from databases import migrate, need_postgres, new_postgres_database
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -316,3 +317,19 @@ def test_statement_timeout_and_pool_size_reach_postgresql(database_url: str) -> 
             with pytest.raises(OperationalError, match="statement timeout"):
                 conn.execute(text("SELECT pg_sleep(2)"))
     store.close()
+
+
+def test_text_sorts_by_its_bytes_as_on_sqlite_whatever_the_servers_locale() -> None:
+    """A database whose locale sorts "alpha" before "Beta" (ICU en-US, as most servers' do)
+    lists sources in SQLite's order all the same."""
+    need_postgres()
+    with new_postgres_database(icu_locale="en-US") as url:
+        migrate(url)
+        store = Store(url)
+        for name in ("alpha", "Beta", "sam-lee", "samantha"):
+            store.record_failure(SourceState(name=name), "down", T0)
+        assert [s.name for s in store.source_states()] == ["Beta", "alpha", "sam-lee", "samantha"]
+        with store.engine.connect() as conn:  # the server's own order, for contrast
+            found = conn.execute(text("SELECT 'alpha' < 'Beta' COLLATE \"en-US-x-icu\"")).scalar()
+        assert found is True
+        store.close()

@@ -45,10 +45,17 @@ def without_nul(value: Any) -> Any:
 
 
 class Text(TypeDecorator[str]):
-    """Unbounded text without NUL characters."""
+    """Unbounded text without NUL characters, sorted by its bytes on every backend."""
 
     impl = SqlText
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # PostgreSQL sorts text by the database's locale (en_US puts "alpha" before "Beta" and
+        # skips hyphens), SQLite by its bytes; collation "C" is the bytes on PostgreSQL too,
+        # so listings and exports come out in one order on either.
+        collation = "C" if dialect.name == "postgresql" else None
+        return dialect.type_descriptor(SqlText(collation=collation))
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return without_nul(value)
