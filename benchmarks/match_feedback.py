@@ -1,6 +1,7 @@
 """Does feedback help? Re-ranking after a mentee marks leads of their first page.
 
-    .venv/bin/python benchmarks/match_feedback.py
+    .venv/bin/python benchmarks/match_feedback.py          # report
+    .venv/bin/python benchmarks/match_feedback.py --tune   # choose the weights, then report
 
 For every profile and posting set of benchmarks/match_quality.py: rank all postings, then
 from the first page (the top 10) mark up to 3 relevant postings Interested (those of the
@@ -10,14 +11,18 @@ feedback exactly as `leads match` and `leads rank --feedback` do
 (matchers.feedback_from_verdicts), and rank again. Both rankings are scored on what remains
 (the marked postings removed): NDCG@10, the ideal taken over the remaining postings.
 Target per (set, style): the mean rises by at least 0.05 and it falls for at most 10 % of
-the profiles. Reported for the tuning and held-out halves of match_quality.py and both.
+the profiles. Reported for the tuning and held-out halves of match_quality.py and both;
+the feedback weights (Settings.liked, Settings.disliked) are chosen with --tune on the
+tuning half only.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +38,8 @@ from matchers import Feedback, Settings, TfidfMatcher, feedback_from_verdicts
 MARKS = 3
 TARGET_RISE = 0.05
 MAX_FALLING = 0.10
+# The weights --tune tries: every pair.
+GRID = {"liked": (1.0, 1.5, 2.0, 3.0), "disliked": (0.25, 1.0, 2.0)}
 
 
 def marks(ranked: Sequence[str], labels: dict[str, str], relevant: dict[str, int]
@@ -56,13 +63,15 @@ def before_after(items: Sequence[Labelled], qs: Sequence[Query],
     postings = dict(keyed)
     labels = {i.key: i.label for i in items}
     profiles = [q.profile for q in qs]
-    first = matcher.rank_many(profiles, index, top=None)
+    # What remains of the first page after the marks is within the first K + 2 * MARKS.
+    depth = K + 2 * MARKS
+    first = matcher.rank_many(profiles, index, top=depth)
     said = {q.profile.id: marks([m.posting for m in first[q.profile.id]], labels, q.relevant)
             for q in qs}
     feedback: dict[str, Feedback] = {
         mentee: feedback_from_verdicts(verdicts, postings) for mentee, verdicts in said.items()
     }
-    second = matcher.rank_many(profiles, index, top=None, feedback=feedback)
+    second = matcher.rank_many(profiles, index, top=depth, feedback=feedback)
     before: list[float] = []
     after: list[float] = []
     for q in qs:
@@ -74,16 +83,43 @@ def before_after(items: Sequence[Labelled], qs: Sequence[Query],
     return np.array(before), np.array(after)
 
 
+def tune(sets: dict[str, list[Labelled]], qs: dict[tuple[str, str], list[Query]]) -> Settings:
+    """The weights whose worst set (on the tuning half) has the fewest profiles falling,
+    then the largest smallest rise (prints each trial)."""
+    best, best_key = Settings(), (-1.0, -1.0)
+    for liked in GRID["liked"]:
+        for disliked in GRID["disliked"]:
+            trial = Settings(liked=liked, disliked=disliked)
+            falls, rises = [], []
+            for (name, _), group in qs.items():
+                before, after = before_after(sets[name], [q for q in group if q.half == "tuning"],
+                                             trial)
+                falls.append(float(np.mean(after < before - 1e-9)))
+                rises.append(float((after - before).mean()))
+            key = (-max(falls), min(rises))
+            print(f"  liked={liked} disliked={disliked}: most falling {max(falls):.0%}, "
+                  f"least rise {min(rises):+.3f}", flush=True)
+            if key > best_key:
+                best, best_key = trial, key
+    print(f"chosen: liked={best.liked} disliked={best.disliked}")
+    return best
+
+
 def main() -> int:
     """Print the table; exit 1 if a target is missed (judged on all profiles of a set)."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--tune", action="store_true",
+                        help="choose the feedback weights on the tuning half, then report")
+    args = parser.parse_args()
     started = time.perf_counter()
     sets, qs = load_sets()
+    settings = tune(sets, qs) if args.tune else Settings()
     print(f"Feedback: NDCG@{K} of the remaining postings, before and after marking up to "
           f"{MARKS} relevant Interested and {MARKS} irrelevant Not for me on the first page")
     print(f"{'set':<14}{'half':<10}{'n':>4}{'before':>9}{'after':>9}{'rise':>8}{'fell':>7}  result")
     ok = True
     for (name, style), group in qs.items():
-        before, after = before_after(sets[name], group)
+        before, after = before_after(sets[name], group, settings)
         halves = np.array([q.half for q in group])
         for half in (*HALVES, "both"):
             keep = np.ones(len(group), bool) if half == "both" else halves == half
@@ -98,7 +134,9 @@ def main() -> int:
             print(f"{name + ' ' + style:<14}{half:<10}{int(keep.sum()):>4}"
                   f"{before[keep].mean():>9.3f}{after[keep].mean():>9.3f}{rise:>+8.3f}"
                   f"{fell:>7.0%}  {verdict}")
-    print(f"{time.perf_counter() - started:.1f} s")
+    shown = ", ".join(f"{f.name}={getattr(settings, f.name)}" for f in fields(Settings)
+                      if f.name in GRID)
+    print(f"{shown}; {time.perf_counter() - started:.1f} s")
     return 0 if ok else 1
 
 

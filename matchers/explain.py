@@ -4,8 +4,9 @@
 title and requirements, never its blurb, offer or EEO statement), those that added most
 to the score first. "Brush up on" names skills the posting asks for that the mentee lacks,
 only from the role families of the mentee's own skills (a designer is not sent to learn
-Kubernetes). Neither list repeats itself or the other: a term whose words are contained in
-another's shown term is left out.
+Kubernetes), and never one a skill of theirs implies (WordPress implies a CMS). Neither
+list repeats itself or the other: a term whose words are contained in another's shown
+term is left out.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class Explainer:
     """Explains many (profile, posting) pairs at once with sparse element-wise products.
 
     ``is_skill`` flags the skill columns; ``families`` gives each column a bit per role
-    family its skill belongs to (0 for words that are no skill).
+    family its skill belongs to (0 for words that are no skill); ``implies`` is a terms x
+    terms 0/1 matrix, 1 where the row's skill implies the column's (skills.yaml `broader:`).
     """
 
     def __init__(
@@ -41,11 +43,13 @@ class Explainer:
         name_of: Callable[[str], str],
         is_skill: np.ndarray,
         families: np.ndarray,
+        implies: sp.csr_matrix,
     ) -> None:
         self.terms = terms
         self.name_of = name_of
         self.is_skill = is_skill
         self.families = families
+        self.implies = implies
         self._names: dict[int, str] = {}
         self._words: dict[int, frozenset[str]] = {}
 
@@ -88,7 +92,9 @@ class Explainer:
         shared = shared.tocsr()
         shared.data[shared.data < 0] = 0  # a disliked posting's terms weigh against
         shared.eliminate_zeros()
-        lacking = (asked - asked.multiply(have)).tocsr()
+        known = have + have @ self.implies
+        known.data[:] = 1
+        lacking = (asked - asked.multiply(known)).tocsr()
         lacking.data[~self.is_skill[lacking.indices]] = 0
         lacking.eliminate_zeros()
         allowed = self._family_masks(own_terms)

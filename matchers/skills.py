@@ -43,6 +43,7 @@ class SkillTable:
     names: Mapping[str, str]  # a whole skills-list item ("go") -> key
     areas: Mapping[str, str]  # key -> the area heading it is listed under
     families: Mapping[str, frozenset[str]]  # role family -> the areas of its skills
+    broader: Mapping[str, frozenset[str]]  # key -> keys of the skills anyone with it has
     tokens: Tokenizer  # the tokenizer job text and profiles are read with
     digest: str  # hash of the table's text: a fitted model is only valid with the same table
 
@@ -87,9 +88,11 @@ def parse_table(text: str) -> SkillTable:
     by_name = {name: key for key, name in display.items()}
     areas = {by_name[name]: area for area, name, _ in entries}
     families = _families(data.get("families") or {}, set(areas.values()))
+    broader = _broader(data.get("broader") or {}, display)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     tokenizer = Tokenizer(keep, expand, joins)
-    return SkillTable(display, phrases, implied, names, areas, families, tokenizer, digest)
+    return SkillTable(display, phrases, implied, names, areas, families, broader, tokenizer,
+                      digest)
 
 
 def _entries(data: Any) -> list[tuple[str, str, list[str]]]:
@@ -119,6 +122,19 @@ def _families(families: Mapping[Any, Any], areas: set[str]) -> dict[str, frozens
     homeless = sorted(areas - set().union(*out.values()))
     if homeless:
         raise SkillTableError(f"area {homeless[0]!r} belongs to no family under `families:`")
+    return out
+
+
+def _broader(broader: Mapping[Any, Any], display: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """Each skill's broader skills, by key; every name must be a skill of the table."""
+    by_name = {name: key for key, name in display.items()}
+    out: dict[str, frozenset[str]] = {}
+    for name, wider in broader.items():
+        named = [str(name), *map(str, wider or ())]
+        unknown = [n for n in named if n not in by_name]
+        if unknown:
+            raise SkillTableError(f"`broader:` names {unknown[0]!r}, which is not a skill")
+        out[by_name[str(name)]] = frozenset(by_name[n] for n in named[1:])
     return out
 
 

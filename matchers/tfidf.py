@@ -46,7 +46,13 @@ from matchers.explain import Explainer
 from matchers.filters import PostingFacts, keyword_pattern, searchable_text
 from matchers.profile import Feedback, Profile
 from matchers.text import Analyzer, posting_body, posting_title
-from matchers.vectors import count_matrix, keep_columns, keep_strongest, strongest
+from matchers.vectors import (
+    count_matrix,
+    keep_columns,
+    keep_strongest,
+    select_entries,
+    strongest,
+)
 
 FIT_SAMPLE = 20_000  # postings the vocabulary and idf are learned from, at most
 REFERENCE_SIZE = 2_000  # postings of that sample kept in the model for profile expansion
@@ -55,6 +61,8 @@ MAX_FEATURES = 300_000
 REFIT_GROWTH = 0.25  # refit once the corpus is this much larger than at the last fit
 _BATCH = 2_048  # postings vectorised at a time (bounds the memory of analysis)
 _PROFILE_CACHE = 50_000  # profiles whose vectors a matcher remembers between calls
+_NEAR_COPY = 0.8  # cosine at which a reference posting counts as a copy of a liked one
+_EMPLOYER_MEMO = 100_000  # employers whose name columns a matcher remembers
 _FORMAT = b"mentor-leads tfidf 1\n"
 
 
@@ -72,8 +80,8 @@ class Settings:
     profile_terms: int = 100  # terms kept per profile
     expansion_docs: int = 5  # pseudo-relevance feedback: the best postings added to a profile
     expansion_weight: float = 1.0
-    liked: float = 1.5  # Rocchio weights of the mentee's feedback (benchmarks/match_feedback.py)
-    disliked: float = 0.25
+    liked: float = 2.0  # Rocchio weights of the mentee's feedback (benchmarks/match_feedback.py)
+    disliked: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ class TfidfMatcher:
         self._vocabulary: dict[str, int] = {}
         self._reference = sp.csr_matrix((0, 0), dtype=np.float32)
         self._profile_cache: dict[_CacheKey, _Vectors] = {}
+        self._employers: dict[str, np.ndarray] = {}
 
     # -- fitting -----------------------------------------------------------------------
 
@@ -147,8 +156,9 @@ class TfidfMatcher:
         self.n_documents = n_documents
         self._transformer = transformer
         self._vocabulary = {term: i for i, term in enumerate(terms)}
+        self._employers.clear()
         for cached in ("fingerprint", "_explainer", "_skill_columns", "_term_boost",
-                       "_role_columns"):
+                       "_role_columns", "_askable_columns", "_columns_by_word"):
             self.__dict__.pop(cached, None)
         self._set_reference(sp.csr_matrix((0, len(terms)), dtype=np.float32))
 
@@ -209,37 +219,66 @@ class TfidfMatcher:
         vectors, asks = [], []
         for start in range(0, len(postings), _BATCH):
             batch = postings[start : start + _BATCH]
-            titles = [self.analyzer(posting_title(p)) for p in batch]
+            titles = self._counts([self.analyzer(posting_title(p)) for p in batch])
             parts = [posting_body(p) for p in batch]
-            jobs = [self.analyzer(job) for job, _ in parts]
-            body = self._counts(jobs)
+            jobs = self._counts([self.analyzer(job) for job, _ in parts])
+            body = jobs
             if s.boilerplate:
                 body = body + s.boilerplate * self._counts([self.analyzer(r) for _, r in parts])
-            full = normalize(s.title * self._weigh(titles) + self._weigh_counts(body))
+            full = normalize(s.title * self._weigh_counts(titles) + self._weigh_counts(body))
             vectors.append(normalize(keep_strongest(full, s.posting_terms)))
-            asks.append(self._asks(batch, titles, jobs))
+            asks.append(self._asks(batch, titles + jobs))
         if not vectors:
             empty = sp.csr_matrix((0, len(self.terms)), dtype=np.float32)
             return empty, empty
         return sp.vstack(vectors, format="csr"), sp.vstack(asks, format="csr")
 
-    def _asks(
-        self, postings: Sequence[Posting], titles: Sequence[list[str]], jobs: Sequence[list[str]]
-    ) -> sp.csr_matrix:
-        """What each posting asks for: its title and requirements (not the employer's blurb,
-        offer or EEO text), without the employer's name, rank words or bare job nouns (a
-        liked "Python developer" is no reason to like any "developer"); the strongest terms
-        and every skill, l2-normalised rows."""
-        tokens = self.analyzer.table.tokens
-        asked = []
-        for posting, title, job in zip(postings, titles, jobs, strict=True):
-            employer = set(tokens(posting.company)) | _RANK_WORDS
-            asked.append([f for f in (*title, *job)
-                          if f not in _JOB_NOUNS and employer.isdisjoint(f.split(" "))])
-        weighted = self._weigh(asked)
+    def _asks(self, postings: Sequence[Posting], counts: sp.csr_matrix) -> sp.csr_matrix:
+        """What each posting asks for, from the counts of its title and requirements (not
+        the employer's blurb, offer or EEO text): without the employer's name, rank words or
+        bare job nouns (a liked "Python developer" is no reason to like any "developer");
+        the strongest terms and every skill, l2-normalised rows."""
+        counts = keep_columns(counts, self._askable_columns)
+        rows = np.repeat(np.arange(counts.shape[0], dtype=np.int64), np.diff(counts.indptr))
+        named = [row * counts.shape[1] + self._employer_columns(p.company)
+                 for row, p in enumerate(postings)]
+        if any(len(columns) for columns in named):
+            entries = rows * counts.shape[1] + counts.indices
+            counts = select_entries(counts, ~np.isin(entries, np.concatenate(named)))
+        weighted = self._weigh_counts(counts)
         skills = keep_columns(weighted, self._skill_columns)
         strongest = keep_strongest(weighted, self.settings.posting_terms)
         return normalize(skills.maximum(strongest).tocsr())
+
+    @cached_property
+    def _askable_columns(self) -> np.ndarray:
+        """Terms that can say what a job asks: skills ("Lead generation", "Contract law"
+        hold a rank word too), and other terms without a rank word or a bare job noun."""
+        plain = np.fromiter(
+            (t not in _JOB_NOUNS and _RANK_WORDS.isdisjoint(t.split(" ")) for t in self.terms),
+            bool, len(self.terms),
+        )
+        return plain | self._skill_columns
+
+    @cached_property
+    def _columns_by_word(self) -> dict[str, list[int]]:
+        by_word: dict[str, list[int]] = {}
+        for column, term in enumerate(self.terms):
+            for word in set(term.split(" ")):
+                by_word.setdefault(word, []).append(column)
+        return by_word
+
+    def _employer_columns(self, company: str) -> np.ndarray:
+        """The columns of terms holding a word of the employer's name (remembered: most
+        employers have many postings)."""
+        known = self._employers.get(company)
+        if known is None:
+            if len(self._employers) > _EMPLOYER_MEMO:
+                self._employers.clear()
+            words = set(self.analyzer.table.tokens(company))
+            found = {c for w in words for c in self._columns_by_word.get(w, ())}
+            known = self._employers[company] = np.array(sorted(found), dtype=np.int64)
+        return known
 
     def _counts(self, feature_lists: Sequence[Sequence[str]]) -> sp.csr_matrix:
         return count_matrix(feature_lists, self._vocabulary, len(self.terms))
@@ -289,8 +328,12 @@ class TfidfMatcher:
                 cache.clear()
                 todo = list(range(len(keys)))
             fresh = [profiles[i] for i in todo]
-            own, mentioned = self._vectorise_profiles(fresh, index, feedback)
-            expanded = self._expand(own)
+            own, mentioned = self._vectorise_profiles(fresh)
+            liked = None
+            if any(feedback.get(p.id) for p in fresh):
+                own = self._with_feedback(own, fresh, index, feedback)
+                liked = self._liked_in_reference(fresh, index, feedback)
+            expanded = self._expand(own, liked)
             for row, i in enumerate(todo):
                 cache[keys[i]] = (_row(own, row), _row(expanded, row), mentioned[row])
         rows = [cache[key] for key in keys]
@@ -299,7 +342,7 @@ class TfidfMatcher:
                 [r[2] for r in rows])
 
     def _vectorise_profiles(
-        self, profiles: Sequence[Profile], index: PostingIndex, feedback: Mapping[str, Feedback]
+        self, profiles: Sequence[Profile]
     ) -> tuple[sp.csr_matrix, list[np.ndarray]]:
         s = self.settings
         fields = [self._profile_features(p) for p in profiles]
@@ -308,8 +351,6 @@ class TfidfMatcher:
         texts = self._weigh([f[2] for f in fields])
         combined = normalize(s.roles * roles + s.skills * skills + s.text * texts)
         vectors = normalize(keep_strongest(combined, s.profile_terms))
-        if any(feedback.get(p.id) for p in profiles):
-            vectors = self._with_feedback(vectors, profiles, index, feedback)
         named = keep_columns(combined, self._skill_columns) + keep_columns(
             roles, self._role_columns
         )
@@ -344,6 +385,7 @@ class TfidfMatcher:
         index: PostingIndex,
         feedback: Mapping[str, Feedback],
     ) -> sp.csr_matrix:
+        """Rocchio: add what liked postings ask for, subtract what disliked ones ask for."""
         rows = vectors.tolil()
         for row, profile in enumerate(profiles):
             wish = feedback.get(profile.id)
@@ -357,6 +399,30 @@ class TfidfMatcher:
                     moved = moved + weight * sp.csr_matrix(mean)
             rows[row] = normalize(sp.csr_matrix(moved, dtype=np.float32))
         return rows.tocsr()
+
+    def _liked_in_reference(
+        self, profiles: Sequence[Profile], index: PostingIndex, feedback: Mapping[str, Feedback]
+    ) -> sp.csr_matrix:
+        """Flags (profiles x reference postings) on the liked postings themselves and their
+        near-copies in the model's reference sample."""
+        rows, columns = [], []
+        for row, profile in enumerate(profiles):
+            wish = feedback.get(profile.id)
+            if not wish or not wish.liked:
+                continue
+            whole = self._whole_vectors(wish.liked, index)
+            alike = (whole @ self._reference_by_term).tocsr()
+            near = np.unique(alike.indices[alike.data >= _NEAR_COPY])
+            rows.extend([row] * len(near))
+            columns.extend(near.tolist())
+        return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, columns)),
+                             shape=(len(profiles), self._reference.shape[0]))
+
+    def _whole_vectors(self, postings: Sequence[Posting], index: PostingIndex) -> sp.csr_matrix:
+        rows = [index.row_of(p) for p in postings]
+        if all(row is not None for row in rows):
+            return index.vectors[[row for row in rows if row is not None]]
+        return self._posting_vectors(postings)[0]
 
     def _vectors_of(self, postings: Sequence[Posting], index: PostingIndex) -> sp.csr_matrix:
         """What feedback postings ask for (their title and required skills, not their
@@ -489,7 +555,8 @@ class TfidfMatcher:
                 for (posting, score), (why, gaps) in zip(picks, reasons, strict=False)
             ]
 
-    def _expand(self, vectors: sp.csr_matrix) -> sp.csr_matrix:
+    def _expand(self, vectors: sp.csr_matrix, liked: sp.csr_matrix | None = None
+                ) -> sp.csr_matrix:
         """Pseudo-relevance feedback: add the mean of each profile's best reference postings.
 
         A short profile says "React"; the postings that match it best also say "frontend",
@@ -502,6 +569,10 @@ class TfidfMatcher:
         if not s.expansion_docs or self._reference.shape[0] == 0:
             return vectors
         scores = (vectors @ self._reference_by_term).tocsr()
+        if liked is not None:
+            # A liked posting taken whole would bring back its blurb and employer, which
+            # feedback leaves out (see _vectors_of): its neighbours are what is wanted.
+            scores = (scores - scores.multiply(liked)).tocsr()
         scores.data[scores.data < 0] = 0  # disliked postings can make a score negative
         scores.eliminate_zeros()
         picked = strongest(scores, s.expansion_docs)
@@ -523,7 +594,13 @@ class TfidfMatcher:
             (sum(bits[f] for f in table.families_of(term)) for term in self.terms),
             np.int64, len(self.terms),
         )
-        return Explainer(self.terms, table.name_of, self._skill_columns, families)
+        column = self._vocabulary
+        pairs = [(column[key], column[wider]) for key, wide in table.broader.items()
+                 for wider in wide if key in column and wider in column]
+        rows, columns = zip(*pairs, strict=True) if pairs else ((), ())
+        implies = sp.csr_matrix((np.ones(len(pairs), np.float32), (rows, columns)),
+                                shape=(len(self.terms), len(self.terms)))
+        return Explainer(self.terms, table.name_of, self._skill_columns, families, implies)
 
 
 class _Selection:

@@ -14,6 +14,9 @@ from itertools import chain
 # followed by # or + (c#, c++); or .net standing alone.
 TOKEN_PATTERN = re.compile(r"(?<![\w.])\.net\b|\w+(?:[-./&#+]\w+)*[#+]*")
 JOINERS = re.compile(r"[-./&]+")
+# A pay rate ("190/hr", "60k/yr") says how a job pays, not what it is: no word of it is a
+# token ("hr" would read as human resources).
+_RATE = re.compile(r"\d+(?:[.,]\d+)?k?/(?:hr|h|hour|yr|year|mo|month|wk|week|day|annum)")
 _LETTER = re.compile(r"[^\W\d_]")
 # ASCII punctuation other than the joiners -./&#+ becomes a space; ASCII capitals lowercase.
 _BYTE_TABLE = bytes(
@@ -98,6 +101,8 @@ class Tokenizer:
             return ()
         if token.isalnum() or token in self.keep or not JOINERS.search(token):
             return (token,)
+        if _RATE.fullmatch(token):
+            return ()
         parts = (self._normalise(part) for part in JOINERS.split(token) if part)
         return tuple(chain.from_iterable(parts))
 

@@ -82,6 +82,21 @@ def test_a_synonym_longer_than_three_words_is_refused() -> None:
         parse_table("skills:\n  a:\n    Ops: [big data platform operations engineering]\n")
 
 
+def test_a_broader_skill_must_be_a_skill_of_the_table() -> None:
+    text = "families:\n  f: [a]\nskills:\n  a:\n    Java: []\nbroader:\n  Java: [JVM]\n"
+    with pytest.raises(SkillTableError, match="JVM"):
+        parse_table(text)
+    table = parse_table(
+        text.replace("[JVM]", "[Kotlin]").replace("Java: []", "Java: []\n    Kotlin: []")
+    )
+    assert table.broader == {"java": frozenset({"kotlin"})}
+
+
+def test_a_pay_rate_is_no_word() -> None:
+    tokens = default_table().tokens("UX Designer ($110-$190/hr), 60k/yr or 40 per hr; HR partner")
+    assert tokens == ["ux", "designer", "hourly", "hr", "partner"]
+
+
 def test_tokens_keep_punctuated_skill_names_whole() -> None:
     tokens = default_table().tokens("C#/.NET, C++ and F# on Node.js with CI/CD; ASP.NET. 5+ years")
     assert tokens == ["c#", ".net", "c++", "f#", "node.js", "ci/cd", "asp.net", "years"]
