@@ -18,6 +18,7 @@ from werkzeug import Request, Response
 
 from aggregator.core.config import AppConfig, HttpConfig
 from aggregator.core.models import FetchStatus, RunReport, SourceOutcome, SourceState
+from aggregator.core.workers import PROCESS_POOL_THRESHOLD
 from aggregator.stages.collect import collect
 from aggregator.store import Store
 from sources import SOURCE_TYPES, CollectContext, Collected
@@ -118,6 +119,29 @@ def test_a_feed_is_stored_with_its_validators(httpserver: HTTPServer, store: Sto
         last_success=T1,
         last_item_count=FEED_ITEMS,
     )
+
+
+def test_many_sources_are_parsed_and_hashed_in_worker_processes_into_the_same_leads(
+    httpserver: HTTPServer, store: Store
+) -> None:
+    # From PROCESS_POOL_THRESHOLD sources on, feeds are parsed and their descriptions hashed
+    # (MinHash, for near-duplicates) in worker processes. Every source serves one recorded
+    # feed, so its jobs are one lead each, wherever they were seen; Clevertech's two postings
+    # of one job (84% the same text) are one lead too, found by the hashes alone.
+    body = (FIXTURES / "rss" / "wwr_2022-11" / "remote-back-end-programming-jobs.rss").read_bytes()
+    httpserver.expect_request("/jobs.rss").respond_with_data(body, content_type=RSS)
+    names = [f"board-{n}" for n in range(PROCESS_POOL_THRESHOLD)]
+    cfg = config(
+        *((name, httpserver.url_for("/jobs.rss") + f"?n={n}") for n, name in enumerate(names))
+    )
+    report = collect(cfg, store, at(T1))
+    items = body.count(b"<item>")
+    assert [o.new for o in report.sources] == [items] * len(names)
+    leads: dict[int, set[str]] = {}
+    for stored in store.postings():
+        leads.setdefault(stored.lead_id, set()).add(stored.posting.source)
+    assert len(leads) == items - 1
+    assert all(sources == set(names) for sources in leads.values())
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,34 @@ def test_different_jobs_stay_apart(store: Store, real_postings: list[Posting]) -
     )
 
 
+def test_signatures_worked_out_in_a_worker_give_the_same_leads(
+    store: Store, real_postings: list[Posting], tmp_path: Path
+) -> None:
+    # The collect stage hashes descriptions in its worker processes and hands the store the
+    # signatures; the leads must be those the store makes hashing them itself.
+    texts = [p.description_text for p in real_postings]
+    signatures = dict(zip(texts, dedupe.signatures(texts), strict=True))
+    store.save_collected(SourceState(name="wwr"), real_postings, T0, signatures=signatures)
+    alone = Store(f"sqlite:///{tmp_path / 'alone.db'}")
+    try:
+        alone.save_collected(SourceState(name="wwr"), real_postings, T0)
+        assert [(s.posting, s.lead_id) for s in store.postings()] == [
+            (s.posting, s.lead_id) for s in alone.postings()
+        ]
+    finally:
+        alone.close()
+    assert len({s.lead_id for s in store.postings()}) == len(real_postings) - 1
+
+
+def test_signatures_given_are_used_and_the_rest_worked_out(real_postings: list[Posting]) -> None:
+    first, second = real_postings[:2]
+    given = {first.description_text: None}  # as if too short to compare
+    seen = dedupe.sightings([first, second], ["", ""], given)
+    assert seen[0].signature is None and seen[0].bands == ()
+    assert seen[1].signature is not None
+    assert (seen[1].signature == dedupe.signature(second.description_text)).all()
+
+
 def test_same_description_at_another_company_is_another_lead(
     store: Store, real_postings: list[Posting]
 ) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -251,11 +251,23 @@ class Sighting:
     bands: tuple[int, ...]  # LSH band hashes of the description; () when it is too short
 
 
-def sightings(postings: Sequence[Posting], canonical_urls: Sequence[str]) -> list[Sighting]:
-    """Sightings of a batch of postings (descriptions hashed together, which is faster)."""
-    found = signatures([p.description_text for p in postings])
+def sightings(
+    postings: Sequence[Posting],
+    canonical_urls: Sequence[str],
+    known: Mapping[str, Signature | None] | None = None,
+) -> list[Sighting]:
+    """Sightings of a batch of postings (descriptions hashed together, which is faster).
+
+    ``known`` holds signatures already worked out (by :func:`signatures`, in another
+    process), by description text; only the other descriptions are hashed here.
+    """
+    texts = [p.description_text for p in postings]
+    found = dict(known or {})
+    missing = list(dict.fromkeys(text for text in texts if text not in found))
+    found.update(zip(missing, signatures(missing), strict=True))
     return [
-        _sighting(p, url, sig) for p, url, sig in zip(postings, canonical_urls, found, strict=True)
+        _sighting(p, url, found[text])
+        for p, url, text in zip(postings, canonical_urls, texts, strict=True)
     ]
 
 

@@ -52,6 +52,11 @@ class CpuPool:
             )
         return self._executor
 
+    @property
+    def in_processes(self) -> bool:
+        """True when functions run in worker processes, beside this one (not in a thread)."""
+        return bool(self._workers)
+
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function(*args)`` without blocking the event loop."""
         if not self._workers:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,6 +32,9 @@ from aggregator.core.workers import CpuPool
 from aggregator.store import Store
 from sources import CollectContext, Collected, Source, build_source
 from sources.base import collect_in_time
+
+if TYPE_CHECKING:
+    from aggregator.core.dedupe import Signature
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +131,12 @@ class _Writer:
             self.unchanged = []
 
     async def collected(
-        self, state: SourceState, postings: Sequence[Posting], now: datetime, company_page: bool
+        self,
+        state: SourceState,
+        postings: Sequence[Posting],
+        now: datetime,
+        company_page: bool,
+        signatures: Mapping[str, Signature | None] | None,
     ) -> tuple[int, int, int]:
         """Store postings with the new state; (new, updated, unchanged)."""
         result: tuple[int, int, int] = await self._run(
@@ -138,6 +146,7 @@ class _Writer:
             now,
             company_page=company_page,
             repost_window=self.repost_window,
+            signatures=signatures,
         )
         return result
 
@@ -181,7 +190,11 @@ async def _collect_one(
         )  # fmt: skip
     postings, beyond_limit = _within_limit(name, collected, context)
     new, updated, unchanged = await write.collected(
-        _state_after(state, collected), postings, context.now(), company_page=source.company_page
+        _state_after(state, collected),
+        postings,
+        context.now(),
+        company_page=source.company_page,
+        signatures=await _signatures(name, postings, context.pool),
     )
     return SourceOutcome(
         name=name,
@@ -193,6 +206,28 @@ async def _collect_one(
         note=collected.note,
         beyond_limit=beyond_limit,
     )
+
+
+async def _signatures(
+    name: str, postings: Sequence[Posting], pool: CpuPool
+) -> Mapping[str, Signature | None] | None:
+    """The descriptions' MinHash signatures (for finding duplicates), by text, worked out in a
+    worker process; None when there are no worker processes (the store works them out).
+
+    Hashing descriptions is the largest part of storing new postings, and the store runs on
+    one thread of this process, which also fetches; the workers run beside it. They also hash
+    postings the store already has (it alone knows which): spare cores' time, not this one's.
+    """
+    if not pool.in_processes or not postings:
+        return None
+    from aggregator.core import dedupe  # numpy: not imported by a run where all feeds are 304
+
+    texts = list(dict.fromkeys(posting.description_text for posting in postings))
+    try:
+        return dict(zip(texts, await pool.run(dedupe.signatures, texts), strict=True))
+    except Exception:  # a broken worker costs speed only: the store hashes them itself
+        log.warning("source %s: descriptions hashed while storing", name, exc_info=True)
+        return None
 
 
 def _within_limit(

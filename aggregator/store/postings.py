@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -28,6 +28,9 @@ from aggregator.store.rows import (
     streamed,
 )
 from aggregator.store.schema import postings, source_states
+
+if TYPE_CHECKING:
+    from aggregator.core.dedupe import Signature
 
 
 class PostingsStore(StorePart):
@@ -80,12 +83,15 @@ class PostingsStore(StorePart):
         *,
         company_page: bool = False,
         repost_window: timedelta = timedelta(days=DEFAULT_REPOST_WINDOW_DAYS),
+        signatures: Mapping[str, Signature | None] | None = None,
     ) -> tuple[int, int, int]:
         """Store a source's postings and its new state in one transaction.
 
         Returns counts of (new, updated, unchanged) postings. Doing both at once means a
         crash can never leave validators (ETag) saved for postings that were not. New postings
         join the lead (the same job seen elsewhere) they duplicate, or start a new one.
+        ``signatures`` are descriptions' MinHash signatures already worked out (by
+        ``aggregator.core.dedupe.signatures``, in a worker process), by description text.
         """
         unique = {fingerprint(p): p for p in batch}
         with self.engine.begin() as conn:
@@ -103,7 +109,7 @@ class PostingsStore(StorePart):
                     )
             if new_rows:
                 batch = [unique[r["fingerprint"]] for r in new_rows]
-                assign_leads(conn, new_rows, batch, now, now - repost_window)
+                assign_leads(conn, new_rows, batch, now, now - repost_window, signatures)
                 conn.execute(insert(postings), new_rows)
             for row_id, row in changed:
                 for column in ("first_seen", "company_page"):
