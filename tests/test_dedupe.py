@@ -144,6 +144,17 @@ def test_signatures_given_are_used_and_the_rest_worked_out(real_postings: list[P
     assert (seen[1].signature == dedupe.signature(second.description_text)).all()
 
 
+def test_a_sighting_its_url_or_key_places_is_never_compared_by_description(
+    real_postings: list[Posting],
+) -> None:
+    # The store looks up near-duplicate candidates only for sightings not placed already.
+    by_url, by_key, neither = dedupe.sightings(real_postings[:3], ["https://a/1", "", ""])
+    index = dedupe.LeadIndex(by_url={"https://a/1": 7})
+    index.add(dedupe.KnownLead.new(8, by_key))
+    assert index.placed(by_url) and index.placed(by_key) and not index.placed(neither)
+    assert (index.find(by_url), index.find(by_key)) == (7, 8)
+
+
 def test_same_description_at_another_company_is_another_lead(
     store: Store, real_postings: list[Posting]
 ) -> None:

@@ -330,6 +330,14 @@ class LeadIndex:
             return self.by_key[sighting.key]
         return self._by_description(sighting)
 
+    def placed(self, sighting: Sighting) -> bool:
+        """True when rule 1 or 2 finds the sighting's lead (its description is not compared);
+        leads added later only add URLs and keys, so it stays placed."""
+        return bool(
+            (sighting.url and sighting.url in self.by_url)
+            or (sighting.key and sighting.key in self.by_key)
+        )
+
     def _by_description(self, sighting: Sighting) -> int | None:
         if not sighting.company or sighting.signature is None:
             return None

@@ -87,13 +87,17 @@ def _load_lead_index(
     recent = leads.c.last_seen >= window_start
     keys = sorted({s.key for s in seen if s.key})
     for chunk in chunks(keys):
-        query = select(leads).where(leads.c.key.in_(chunk), recent).order_by(leads.c.last_seen)
+        query = select(*_KNOWN).where(leads.c.key.in_(chunk), recent).order_by(leads.c.last_seen)
         for row in conn.execute(query):
             index.add(_known_lead(row))
-    bands = sorted({band for s in seen if s.company for band in s.bands})
+    # A sighting its URL or key places never has its description compared (LeadIndex.find),
+    # so only the others' bands are looked up: a repost is placed without loading its twins.
+    bands = sorted(
+        {band for s in seen if s.company and not index.placed(s) for band in s.bands}
+    )
     for chunk in chunks(bands):
         query = (
-            select(leads)
+            select(*_KNOWN)
             .join(lead_bands, lead_bands.c.lead_id == leads.c.id)
             .where(lead_bands.c.band.in_(chunk), recent)
             .distinct()
@@ -102,6 +106,10 @@ def _load_lead_index(
             if row.id not in index.leads:
                 index.add(_known_lead(row))
     return index
+
+
+# What a lead the batch may join is known by (its dates are not needed).
+_KNOWN = (leads.c.id, leads.c.key, leads.c.company_key, leads.c.signature)
 
 
 def _known_lead(row: Any) -> dedupe.KnownLead:
