@@ -15,7 +15,8 @@ What is measured
   * The CPU time the server and the clients used per request (from /proc), and the load
     average before and after: on a shared machine, say what else was running.
   * The first request (the page's data read from the store and prepared, nothing cached) is
-    timed on its own, and so is a searched page (``?q=python&where=remote``).
+    timed on its own, and so are a searched page (``?q=python&where=remote``) and the prep
+    sheet pages of 20 leads (each made when asked for).
 
 Every request asks the store whether the link is still valid and whether the page's data
 changed (Store.link_holder, Store.page_version); a page is rendered again only when it did.
@@ -38,6 +39,7 @@ import multiprocessing
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -57,8 +59,8 @@ WORK = ROOT / "benchmarks" / ".work" / "web"
 TARGET_RPS, TARGET_P95_MS = 200.0, 100.0
 
 
-def prepare(leads: int, port: int) -> Path:
-    """A fresh config and store: one mentee (Sam) matched to ``leads`` leads."""
+def prepare(leads: int, port: int) -> tuple[Path, list[int]]:
+    """A fresh config and store: one mentee (Sam) matched to ``leads`` leads (their ids)."""
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     config = load_config(write_config(WORK, f"http://127.0.0.1:{port}"), option_models())
@@ -68,7 +70,7 @@ def prepare(leads: int, port: int) -> Path:
         save_matches(store, {"sam-lee": found})
     finally:
         store.close()
-    return WORK / "config.yaml"
+    return WORK / "config.yaml", found
 
 
 def leads_command(config: Path, *args: str) -> list[str]:
@@ -171,7 +173,7 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=1)
     args = parser.parse_args()
     port = free_port()
-    config = prepare(args.leads, port)
+    config, leads = prepare(args.leads, port)
     link = json.loads(
         subprocess.run(
             leads_command(config, "links", "--mentee", "sam-lee", "--format", "jsonl"),
@@ -191,6 +193,7 @@ def main() -> None:
         server.stdout.readline()  # printed once the socket listens
         cold = asyncio.run(timed_get(link))
         searched = asyncio.run(timed_get(f"{link}?q=python&where=remote"))
+        prep = [asyncio.run(timed_get(f"{link}/leads/{lead}/prep")) for lead in leads[:20]]
         load_before = os.getloadavg()
         server_before = cpu_seconds(server.pid)
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
@@ -210,7 +213,8 @@ def main() -> None:
           f"{args.clients} clients in {processes} process(es), {args.seconds:.0f} s")  # fmt: skip
     print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
     print(f"  first request (nothing cached): {cold * 1000:.1f} ms; searched page: "
-          f"{searched * 1000:.1f} ms")  # fmt: skip
+          f"{searched * 1000:.1f} ms; a lead's prep sheet (made on request): median "
+          f"{statistics.median(prep) * 1000:.1f} ms of {len(prep)}")  # fmt: skip
     print(f"  {len(latencies)} requests, {errors} errors: {rate:.0f} requests/s; "
           f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")  # fmt: skip
     done = max(len(latencies), 1)
