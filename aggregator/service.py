@@ -10,6 +10,10 @@ How the scheduler behaves, and why:
 - One worker thread, so jobs never overlap inside the process; a job that falls due while
   another runs waits for it. ``run_job`` itself takes the run lock, which keeps a cron
   ``leads run`` out as well.
+- Schedulers on several hosts share one database: before a job runs, ``leader(spec)`` says
+  whether this process leads it (`database_leader`: on PostgreSQL the job's advisory lock,
+  held while it runs, and on every database a record of the job's last start, so a job
+  another scheduler started for this fire time is skipped, and logged as skipped).
 - A machine that slept through several fire times runs the job once (``coalesce``), and only
   if the latest missed time is at most ``schedule.misfire_grace_time`` ago; otherwise the job
   is skipped until its next time. The scheduler waits on a monotonic clock, which stands still
@@ -28,12 +32,14 @@ How the scheduler behaves, and why:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import signal
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.events import (
@@ -52,6 +58,8 @@ from apscheduler.triggers.base import BaseTrigger
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import ConfigError, LeadsError
 from aggregator.core.schedule_expressions import Schedule, check_timezone, parse_schedule
+from aggregator.store import Store
+from aggregator.store.leases import new_holder
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +71,15 @@ WALL_CLOCK_CHECK_SECONDS = 60.0
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 _SignalHandler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
+
+
+# A job is skipped when another scheduler started it less than its shortest gap between two
+# fire times ago, less this margin (and the jitter): the same fire time seen by two hosts
+# whose clocks or jitter differ a little.
+SAME_FIRE_MARGIN = timedelta(seconds=60)
+
+JobLeader = Callable[["JobSpec"], AbstractContextManager["str | None"]]
+"""Entered around each job run: yields None when this process runs the job, else why not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +150,14 @@ def build_scheduler(
     scheduler_class: type[BaseScheduler] = BlockingScheduler,
     now: datetime | None = None,
     run_at_start: Collection[str] = (),
+    leader: JobLeader | None = None,
 ) -> BaseScheduler:
     """A scheduler (not started) with one job per spec, each calling ``run_job(spec)``.
 
     ``now`` (default: the wall clock) is when the schedule starts: each job's first fire time
     is computed from it, and an interval first fires one interval after it — except the jobs
     whose ids are in ``run_at_start``, which first run at ``now``. A job is not started once
-    ``stop`` is set.
+    ``stop`` is set, nor when ``leader`` says another scheduler runs it.
     """
     if now is None:
         now = datetime.now(UTC)
@@ -164,7 +182,7 @@ def build_scheduler(
         scheduler.add_job(
             _run_spec,
             trigger,
-            args=(spec, run_job, stop),
+            args=(spec, run_job, stop, leader),
             id=spec.id,
             name=spec.name,
             replace_existing=True,
@@ -176,6 +194,35 @@ def build_scheduler(
     return scheduler
 
 
+def database_leader(config: AppConfig, now: Callable[[], datetime]) -> JobLeader:
+    """A JobLeader for schedulers sharing ``config``'s database (see the module docstring)."""
+    holder = new_holder()
+
+    @contextlib.contextmanager
+    def lead(spec: JobSpec) -> Iterator[str | None]:
+        store = Store(config.database_url)
+        try:
+            with store.job_leader(spec.id) as leading:
+                if not leading:
+                    yield "another scheduler is running it now"
+                    return
+                moment = now()
+                earlier = store.start_job(spec.id, holder, moment, moment - quiet_period(spec))
+                yield None if earlier is None else f"another scheduler ran it ({earlier})"
+        finally:
+            store.close()
+
+    return lead
+
+
+def quiet_period(spec: JobSpec) -> timedelta:
+    """How long after a start of ``spec`` another start is the same fire time seen twice."""
+    times = spec.schedule.next_fire_times(datetime(2026, 1, 1, tzinfo=UTC), 8, spec.timezone)
+    shortest = min(later - earlier for earlier, later in itertools.pairwise(times))
+    margin = SAME_FIRE_MARGIN + timedelta(seconds=spec.jitter or 0)
+    return max(shortest - margin, shortest / 2)
+
+
 def _trigger(spec: JobSpec, now: datetime) -> BaseTrigger:
     """The spec's trigger; an interval starts one interval after ``now``, like upcoming()."""
     interval = spec.schedule.interval
@@ -184,13 +231,23 @@ def _trigger(spec: JobSpec, now: datetime) -> BaseTrigger:
     return spec.schedule.trigger(spec.timezone, spec.jitter, start=start)
 
 
-def _run_spec(spec: JobSpec, run_job: Callable[[JobSpec], None], stop: threading.Event) -> None:
-    """Run one job unless the process is stopping; a project error becomes a warning."""
+def _run_spec(
+    spec: JobSpec,
+    run_job: Callable[[JobSpec], None],
+    stop: threading.Event,
+    leader: JobLeader | None,
+) -> None:
+    """Run one job unless the process is stopping or another scheduler leads it; a project
+    error becomes a warning."""
     if stop.is_set():
         logger.info("%s not started: the scheduler is stopping", spec.name)
         return
     try:
-        run_job(spec)
+        with leader(spec) if leader else contextlib.nullcontext(None) as elsewhere:
+            if elsewhere is not None:
+                logger.info("%s skipped: %s", spec.name, elsewhere)
+                return
+            run_job(spec)
     except LeadsError as exc:
         logger.warning("%s failed: %s", spec.name, exc)
 

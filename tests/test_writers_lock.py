@@ -104,10 +104,11 @@ def hold_the_lock(config: Path) -> subprocess.Popen[str]:
     return holder
 
 
+# `leads collect` is not among them: collectors share a run's round through source leases
+# instead (tests/test_concurrency.py).
 @pytest.mark.parametrize(
     "command",
     [
-        ["collect"],
         ["match"],
         ["feedback", "sam-lee", "LEAD", "interested"],
         ["add-source", "https://boards.greenhouse.io/acme"],

@@ -32,7 +32,6 @@ from aggregator.cli._common import (
     report_failures,
     safe,
     safe_line,
-    writing,
 )
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import UsageError
@@ -44,6 +43,7 @@ from aggregator.core.models import (
     StoredPosting,
 )
 from aggregator.core.spreadsheet import neutralise_row
+from aggregator.core.wording import counted
 from aggregator.stages import collect as collect_stage
 from aggregator.store import Store
 
@@ -57,6 +57,16 @@ def collect(
         list[str] | None,
         typer.Option("--source", "-s", help="Collect only this source (repeatable)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            max=64,
+            help="Collector processes sharing the sources (each source is fetched once).",
+        ),
+    ] = 1,
 ) -> None:
     """Fetch every enabled source and store new and changed postings."""
     with errors_handled():
@@ -64,10 +74,17 @@ def collect(
         names = [s.name for s in config.sources]
         fix = f"`leads sources` lists the names configured in {config.path}"
         refuse_unknown("source named", source or [], names, fix=fix)
-        with writing(config), open_store(config) as store:
-            report = run_collect(config, store, clock, only=source, quiet=quiet)
+        # No run lock: a collector beside a running `leads run` (or on another host) joins
+        # its collection round and fetches only sources nobody else has (source leases).
+        with open_store(config) as store:
+            report = run_collect(config, store, clock, only=source, quiet=quiet, workers=workers)
     if not quiet and out.is_terminal:
         out.print(summary_table(report))
+    elsewhere = len(collect_stage.selected(config, source)) - len(report.sources)
+    if not quiet and elsewhere > 0:
+        out.print(
+            f"{counted(elsewhere, 'source')} of this round were collected by another collector"
+        )
     report_failures(report)
     if not report.ok:
         raise typer.Exit(EXIT_FAILURES)
@@ -80,13 +97,14 @@ def run_collect(
     *,
     only: list[str] | None,
     quiet: bool,
+    workers: int = 1,
 ) -> RunReport:
-    """Collect with a progress bar when a person is watching."""
+    """Collect (in ``workers`` processes) with a progress bar when a person is watching."""
     if quiet or not out.is_terminal:
-        return collect_stage.collect(config, store, now, only=only)
+        return collect_stage.collect_with_workers(config, store, now, workers, only=only)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    total = len([s for s in config.enabled_sources() if only is None or s.name in only])
+    total = len(collect_stage.selected(config, only))
     columns = (TextColumn("collecting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=out, transient=True) as progress:
         task = progress.add_task("collect", total=total)
@@ -94,7 +112,9 @@ def run_collect(
         def advance(outcome: SourceOutcome) -> None:
             progress.advance(task)
 
-        return collect_stage.collect(config, store, now, only=only, on_source_done=advance)
+        return collect_stage.collect_with_workers(
+            config, store, now, workers, only=only, on_source_done=advance
+        )
 
 
 _STATUS_STYLES = {
@@ -108,9 +128,7 @@ _STATUS_STYLES = {
 def summary_table(report: RunReport) -> Table:
     """Per source: new, updated, unchanged, and why it failed."""
     counts = ("new", "updated", "unchanged")
-    table = listing(
-        "Collected", "source", *counts, "status", one_line=("source",), numbers=counts
-    )
+    table = listing("Collected", "source", *counts, "status", one_line=("source",), numbers=counts)
     for s in report.sources:
         status = safe_line(
             {

@@ -77,6 +77,9 @@ def print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
     from digests.render import fit_label
 
     summary = outcome.summary
+    if outcome.status is DigestStatus.ELSEWHERE:
+        out.print(safe(f"{outcome.mentor}: sent by {outcome.error} (not sent twice)"))
+        return
     if outcome.status is DigestStatus.FAILED or summary is None:
         err.print(safe(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"))
         return

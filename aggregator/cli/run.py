@@ -163,7 +163,13 @@ def schedule(
         out.print(f"Scheduling {jobs}; Ctrl-C or SIGTERM stops after the current step")
         # Collect at once: a service that was just (re)started should not sit idle for hours.
         scheduler = service.build_scheduler(
-            config, specs, run_job, stop=stop, now=clock(), run_at_start={"collect"}
+            config,
+            specs,
+            run_job,
+            stop=stop,
+            now=clock(),
+            run_at_start={"collect"},
+            leader=service.database_leader(config, clock),
         )
         service.run_until_stopped(scheduler, stop)
     out.print("Stopped.")

@@ -58,6 +58,9 @@ class StorageConfig(BaseModel):
     pool_size: PositiveInt = 5  # connections each process keeps open to the database
     # seconds a statement may run on PostgreSQL before the server cancels it; None: no limit
     statement_timeout: Annotated[float, Field(gt=0)] | None = None
+    # How long a collector's claim on a source (and a sender's on a digest) lasts unless its
+    # process, while alive, renews it; a killed process's claims pass to another after this.
+    lease_seconds: Annotated[float, Field(ge=0.5, le=60)] = 30
 
 
 class HttpConfig(BaseModel):

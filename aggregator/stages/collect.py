@@ -2,6 +2,13 @@
 
 One failing source never stops a run: its error is recorded in the store and the report, and
 every other source is collected as usual.
+
+Several collectors share the work (``leads collect --workers N``, or collectors on several
+hosts on one database): each joins the open collection round and leases the sources it
+fetches (aggregator.store.leases), so every source is fetched once per round. A collector
+ends when every one of its sources was fetched in the round, by it or by another; while
+another live collector still holds some, it waits, and takes over any whose lease runs out
+(the holder died).
 """
 
 from __future__ import annotations
@@ -9,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -28,8 +36,9 @@ from aggregator.core.models import (
     SourceOutcome,
     SourceState,
 )
-from aggregator.core.workers import CpuPool
+from aggregator.core.workers import CpuPool, ignore_stop_signals
 from aggregator.store import Store
+from aggregator.store.leases import Heartbeat, Lease, new_holder
 from sources import CollectContext, Collected, Source, build_source
 from sources.base import collect_in_time
 
@@ -40,6 +49,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 OnSourceDone = Callable[[SourceOutcome], None]
+# While other collectors hold the last sources of a round, look again this often (at most).
+MAX_POLL_SECONDS = 1.0
 
 
 def collect(
@@ -51,13 +62,64 @@ def collect(
     transport: httpx.AsyncBaseTransport | None = None,
     on_source_done: OnSourceDone | None = None,
 ) -> RunReport:
-    """Collect every enabled source (or those named in ``only``) into the store."""
-    options = [s for s in config.enabled_sources() if only is None or s.name in only]
+    """Collect every enabled source (or those named in ``only``) into the store, sharing the
+    round with any other collector on the same database."""
+    options = selected(config, only)
     return asyncio.run(
         collect_async(
             config, store, now, options, transport=transport, on_source_done=on_source_done
         )
     )
+
+
+def selected(config: AppConfig, only: Sequence[str] | None) -> list[SourceOptions]:
+    """The enabled sources, or those of them named in ``only``."""
+    return [s for s in config.enabled_sources() if only is None or s.name in only]
+
+
+def collect_with_workers(
+    config: AppConfig,
+    store: Store,
+    now: Clock,
+    workers: int,
+    *,
+    only: Sequence[str] | None = None,
+    on_source_done: OnSourceDone | None = None,
+) -> RunReport:
+    """:func:`collect` in this process and ``workers - 1`` more, which share the round as
+    collectors on other hosts would; one report for all. ``now`` must be a module-level
+    function (the other processes are given it by name)."""
+    if workers <= 1:
+        return collect(config, store, now, only=only, on_source_done=on_source_done)
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        max_workers=workers - 1, mp_context=context, initializer=ignore_stop_signals
+    ) as pool:
+        others = [pool.submit(_worker, config, now, only) for _ in range(workers - 1)]
+        report = collect(config, store, now, only=only, on_source_done=on_source_done)
+        for future in others:
+            _merge(report, future, on_source_done)
+    report.sources.sort(key=lambda s: s.name)
+    report.finished_at = now()
+    return report
+
+
+def _worker(config: AppConfig, now: Clock, only: Sequence[str] | None) -> RunReport:
+    """One worker process of :func:`collect_with_workers`."""
+    store = Store(config.database_url)
+    try:
+        return collect(config, store, now, only=only)
+    finally:
+        store.close()
+
+
+def _merge(
+    report: RunReport, other: Future[RunReport], on_source_done: OnSourceDone | None
+) -> None:
+    for outcome in other.result().sources:
+        report.sources.append(outcome)
+        if on_source_done is not None:
+            on_source_done(outcome)
 
 
 async def collect_async(
@@ -69,35 +131,100 @@ async def collect_async(
     transport: httpx.AsyncBaseTransport | None = None,
     on_source_done: OnSourceDone | None = None,
 ) -> RunReport:
-    """The async body of :func:`collect`: all sources concurrently, within the HTTP limits."""
+    """The async body of :func:`collect`: the sources this collector leases, concurrently,
+    within the HTTP limits, until the round has none of ``options`` left to fetch."""
     report = RunReport(started_at=now())
     pool = CpuPool(jobs=len(options))
     # One writer thread: the store's CPU and disk work never blocks the event loop (which
     # would stall fetches and trip their deadlines), and writes stay one at a time.
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
-    states = {s.name: s for s in store.source_states()}
+    lease = Lease(new_holder(), config.storage.lease_seconds, now)
+    by_name = {o.name: o for o in options}
     try:
-        async with Fetcher(config.http, transport=transport) as fetcher:
-            context = CollectContext(fetcher=fetcher, pool=pool, now=now)
-            write = _Writer(store, writer, timedelta(days=config.dedupe.repost_window_days))
-            tasks = [
-                asyncio.create_task(
-                    _collect_one(build_source(o), context, states.get(o.name), write)
-                )
-                for o in options
-            ]
-            for finished in asyncio.as_completed(tasks):
-                outcome = await finished
-                report.sources.append(outcome)
-                if on_source_done is not None:
-                    on_source_done(outcome)
-            await write.flush(now())
+        with Heartbeat(store, lease):
+            async with Fetcher(config.http, transport=transport) as fetcher:
+                context = CollectContext(fetcher=fetcher, pool=pool, now=now)
+                write = _Writer(store, writer, timedelta(days=config.dedupe.repost_window_days))
+                share = _Share(write, lease, list(by_name))
+                await share.join()
+                running: dict[asyncio.Task[SourceOutcome], str] = {}
+                while True:
+                    for name in await share.claim(config.http.concurrency - len(running)):
+                        state = await write.state(name)
+                        task = _collect_one(build_source(by_name[name]), context, state, write)
+                        running[asyncio.create_task(task)] = name
+                    if not running:
+                        if await share.settled():
+                            break
+                        continue
+                    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for finished in done:
+                        await share.finish(running.pop(finished))
+                        report.sources.append(finished.result())
+                        if on_source_done is not None:
+                            on_source_done(finished.result())
+                await write.flush(now())
     finally:
         pool.close()
         writer.shutdown()
     report.sources.sort(key=lambda s: s.name)
     report.finished_at = now()
     return report
+
+
+class _Share:
+    """This collector's part in a collection round (store calls on the writer thread)."""
+
+    def __init__(self, write: _Writer, lease: Lease, names: list[str]) -> None:
+        self.write = write
+        self.lease = lease
+        self.names = names
+        self.round_id = 0
+        self.poll = min(lease.seconds / 4, MAX_POLL_SECONDS)
+        # False once a claim got fewer than it asked for: the round has no free source left
+        # until settled() looks again (saves a claim per finished source).
+        self.more = True
+
+    async def join(self) -> None:
+        """Join the open round (or open one)."""
+        self.round_id = await self.write.call(self.write.store.join_round, self.names, self.lease)
+
+    async def claim(self, limit: int) -> list[str]:
+        """Lease up to ``limit`` sources still to fetch in the round."""
+        if not (self.more and limit > 0):
+            return []
+        store = self.write.store
+        claimed: list[str] = await self.write.call(
+            store.claim_sources, self.round_id, self.names, self.lease, limit
+        )
+        self.more = len(claimed) == limit
+        return claimed
+
+    async def finish(self, name: str) -> None:
+        """Mark ``name`` fetched in the round."""
+        kept = await self.write.call(
+            self.write.store.finish_source, self.round_id, name, self.lease
+        )
+        if not kept:
+            log.warning(
+                "source %s: its lease ran out before it was stored and another collector "
+                "took it (storage.lease_seconds too short for this machine?)",
+                name,
+            )
+
+    async def settled(self) -> bool:
+        """True once the round has none of this collector's sources left to fetch; else
+        wait a moment (other live collectors hold them, or their leases are running out)."""
+        state = await self.write.call(
+            self.write.store.round_state, self.round_id, self.names, self.lease
+        )
+        if not state.to_do:
+            return True
+        if state.leased_elsewhere:
+            log.debug("%d sources held by other collectors; waiting", state.leased_elsewhere)
+        await asyncio.sleep(self.poll)
+        self.more = True
+        return False
 
 
 class _Writer:
@@ -109,14 +236,20 @@ class _Writer:
         self.repost_window = window
         self.unchanged: list[SourceState] = []
 
-    async def _run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)`` on the writer thread."""
         call = functools.partial(function, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+
+    async def state(self, name: str) -> SourceState:
+        """A source's stored state as it is now (another collector may have changed it)."""
+        state: SourceState = await self.call(self.store.source_state, name)
+        return state
 
     async def failure(self, state: SourceState, reason: str, now: datetime) -> SourceOutcome:
         """Record a failed source."""
         log.info("source %s failed: %s", state.name, reason)
-        await self._run(self.store.record_failure, state, reason, now)
+        await self.call(self.store.record_failure, state, reason, now)
         return SourceOutcome(name=state.name, status=FetchStatus.FAILED, error=reason)
 
     def not_modified(self, state: SourceState) -> None:
@@ -127,7 +260,7 @@ class _Writer:
     async def flush(self, now: datetime) -> None:
         """Record the 304s noted so far."""
         if self.unchanged:
-            await self._run(self.store.record_not_modified, self.unchanged, now)
+            await self.call(self.store.record_not_modified, self.unchanged, now)
             self.unchanged = []
 
     async def collected(
@@ -139,7 +272,7 @@ class _Writer:
         signatures: Mapping[str, Signature | None] | None,
     ) -> tuple[int, int, int]:
         """Store postings with the new state; (new, updated, unchanged)."""
-        result: tuple[int, int, int] = await self._run(
+        result: tuple[int, int, int] = await self.call(
             self.store.save_collected,
             state,
             postings,
@@ -157,15 +290,15 @@ class _Writer:
             self.store.save_collected(state, [], now, repost_window=self.repost_window)
             return self.store.save_events(state.name, collected.events, now)
 
-        kept: int = await self._run(save)
+        kept: int = await self.call(save)
         return kept
 
 
 async def _collect_one(
-    source: Source, context: CollectContext, stored: SourceState | None, write: _Writer
+    source: Source, context: CollectContext, stored: SourceState, write: _Writer
 ) -> SourceOutcome:
     name = source.options.name
-    state = state_for_run(stored or SourceState(name=name), source.options)
+    state = state_for_run(stored, source.options)
     try:
         collected = await collect_in_time(source, context, state)
     except SourceError as exc:

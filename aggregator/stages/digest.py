@@ -40,6 +40,7 @@ from aggregator.core.private_files import make_private_folder, safe_file_name, w
 from aggregator.core.schedule_expressions import parse_schedule
 from aggregator.stages.events import suggested_events
 from aggregator.store import Store
+from aggregator.store.leases import Heartbeat, Lease, new_holder
 from digests.network import NetworkIndex, network_of
 from digests.render import digest_subject, render_digest
 from digests.senders import Sender, open_sender
@@ -61,6 +62,7 @@ class DigestStatus(StrEnum):
     NOTHING_NEW = "nothing_new"  # no pending leads and send_empty is off
     DRY_RUN = "dry_run"  # composed and shown, not sent, nothing recorded
     FAILED = "failed"
+    ELSEWHERE = "elsewhere"  # another process is sending it (it holds the mentor's claim)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +290,8 @@ def deliver(
     if not mentors:
         return report
     mentees = config.mentees_by_mentor()
-    with _sender(config, dry_run, sender_factory) as sender:
+    claims = _Claims(store, Lease(new_holder(), config.storage.lease_seconds, now), due_only)
+    with _sender(config, dry_run, sender_factory) as sender, claims.kept(sender is not None):
         report.destination = sender.describe() if sender else "nowhere (dry run)"
         # One message is on the wire while the next is composed: the SMTP server's time
         # overlaps our rendering. Deliveries are still recorded one by one, by this thread,
@@ -296,13 +299,16 @@ def deliver(
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-send") as wire:
             sending: _Sending | None = None
             for each in mentors:
-                ready = _prepare(config, store, each, mentees.get(each.id, ()), now(), preview)
+                refused = claims.take(each) if sender is not None else None
+                ready = refused or _prepare(
+                    config, store, each, mentees.get(each.id, ()), now(), preview
+                )
                 if sending is not None:
-                    report.outcomes.append(sending.finish(store))
+                    report.outcomes.append(sending.finish(store, claims.holder))
                     sending = None
                 if isinstance(ready, DigestOutcome):
                     if ready.status is DigestStatus.NOTHING_NEW and sender is not None:
-                        store.record_digest_run(each.id, None, now())
+                        store.record_digest_run(each.id, None, now(), claims.holder)
                     report.outcomes.append(ready)
                 elif sender is None:
                     report.outcomes.append(
@@ -311,8 +317,47 @@ def deliver(
                 else:
                     sending = _Sending(ready, wire.submit(sender.send, ready.message))
             if sending is not None:
-                report.outcomes.append(sending.finish(store))
+                report.outcomes.append(sending.finish(store, claims.holder))
     return report
+
+
+class _Claims:
+    """The mentors whose digests this sender has claimed: no two processes send the same
+    digest (the claim is released in the transaction that records the delivery)."""
+
+    def __init__(self, store: Store, lease: Lease, due_only: bool) -> None:
+        self.store = store
+        self.lease = lease
+        self.due_only = due_only
+        self.holder = lease.holder
+        self.taken: list[str] = []
+
+    @contextmanager
+    def kept(self, sending: bool) -> Iterator[None]:
+        """Renew the claims while the block runs; release the unrecorded ones after it."""
+        if not sending:
+            yield
+            return
+        try:
+            with Heartbeat(self.store, self.lease):
+                yield
+        finally:
+            for mentor in self.taken:  # those recorded were released with the record
+                self.store.release_digest(mentor, self.holder)
+
+    def take(self, mentor: Mentor) -> DigestOutcome | None:
+        """Claim ``mentor``'s digest: None when claimed (compose it), else the outcome."""
+        holder = self.store.claim_digest(mentor.id, self.lease)
+        if holder is not None:
+            log.info("digest for %s: being sent by %s; left to it", mentor.id, holder)
+            return DigestOutcome(mentor.id, DigestStatus.ELSEWHERE, error=holder)
+        self.taken.append(mentor.id)
+        # Another sender may have sent it between our schedule check and the claim.
+        last = self.store.last_digest_runs().get(mentor.id)
+        if self.due_only and not is_due(mentor, last, self.lease.now()):
+            log.info("digest for %s: sent by another process just now", mentor.id)
+            return DigestOutcome(mentor.id, DigestStatus.ELSEWHERE, error="another process")
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,8 +378,9 @@ class _Sending:
     ready: _Ready
     sent: Future[None]
 
-    def finish(self, store: Store) -> DigestOutcome:
-        """Wait for the send; record the delivery only once the message was accepted."""
+    def finish(self, store: Store, holder: str) -> DigestOutcome:
+        """Wait for the send; record the delivery only once the message was accepted (and
+        release ``holder``'s claim on the digest with it)."""
         ready, mentor = self.ready, self.ready.mentor
         try:
             self.sent.result()
@@ -356,6 +402,7 @@ class _Sending:
             digest.message_id,
             ready.now,
             passed_over=ready.composition.passed_over,
+            holder=holder,
         )
         return DigestOutcome(mentor.id, DigestStatus.SENT, ready.summary)
 

@@ -12,6 +12,8 @@ Split by concern:
 - ``matching``: leads to score, the matcher model, matches and mentees' progress;
 - ``deliveries``: pending leads, deliveries, digest runs and feedback;
 - ``statuses``: mentees' statuses on leads and the web view's private links;
+- ``leases``: several processes on one database: collection rounds and source leases,
+  digest claims, scheduled jobs' leaders;
 - ``locking``: the run lock.
 """
 
@@ -22,6 +24,7 @@ from aggregator.store import migrations
 from aggregator.store.deliveries import DeliveriesStore
 from aggregator.store.engine import DEFAULT_POOL_SIZE, is_postgresql, open_engine
 from aggregator.store.events import EventsStore
+from aggregator.store.leases import LeasesStore
 from aggregator.store.matching import BRIEF_CHARS, MatchingStore
 from aggregator.store.migrations import SCHEMA_VERSION, Migration
 from aggregator.store.postings import PostingsStore
@@ -30,9 +33,9 @@ from aggregator.store.statuses import StatusesStore
 __all__ = ["BRIEF_CHARS", "SCHEMA_VERSION", "Migration", "Store", "migrate_store"]
 
 
-class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore, StatusesStore):
+class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore, StatusesStore, LeasesStore):
     """Postings, matches, deliveries, events and statuses, kept once and remembered between
-    runs."""
+    runs; and the leases that let several processes share the work."""
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select
 
 from aggregator.core.models import PendingLeads, Verdict
+from aggregator.store.leases import release_digest_in
 from aggregator.store.matching import shown_and_seen
 from aggregator.store.rows import StorePart, stored_match
 from aggregator.store.schema import deliveries, digest_runs, feedback, leads, matches, postings
@@ -110,12 +111,15 @@ class DeliveriesStore(StorePart):
         now: datetime,
         *,
         passed_over: Sequence[tuple[str, int]] = (),
+        holder: str | None = None,
     ) -> None:
         """Mark (mentee, lead) pairs as delivered to ``mentor`` in message ``message_id``:
         ``shown`` in it, or ``passed_over`` for better ones (neither is pending again).
 
         Called only once the message is durable or accepted, in one transaction (with the
-        mentor's digest run), so a crash leaves the leads pending rather than half-recorded.
+        mentor's digest run, and releasing ``holder``'s claim on the digest), so a crash
+        leaves the leads pending rather than half-recorded, and no other sender can take
+        the digest between the send and the record.
         """
         rows = [
             {
@@ -133,6 +137,7 @@ class DeliveriesStore(StorePart):
             if rows:
                 conn.execute(insert(deliveries), rows)
             _mark_digest_run(conn, mentor, message_id, now)
+            release_digest_in(conn, mentor, holder)
 
     def last_digest_runs(self) -> dict[str, datetime]:
         """When each mentor's digest last ran without failing (sent, or nothing new)."""
@@ -140,10 +145,14 @@ class DeliveriesStore(StorePart):
             rows = conn.execute(select(digest_runs.c.mentor_id, digest_runs.c.last_run_at))
             return {mentor: at for mentor, at in rows}
 
-    def record_digest_run(self, mentor: str, message_id: str | None, now: datetime) -> None:
-        """Remember that ``mentor``'s digest ran now (so the next is due at the next time)."""
+    def record_digest_run(
+        self, mentor: str, message_id: str | None, now: datetime, holder: str | None = None
+    ) -> None:
+        """Remember that ``mentor``'s digest ran now (so the next is due at the next time),
+        releasing ``holder``'s claim on it."""
         with self.engine.begin() as conn:
             _mark_digest_run(conn, mentor, message_id, now)
+            release_digest_in(conn, mentor, holder)
 
     def delivered(self, mentor: str | None = None) -> list[tuple[str, str, int, str]]:
         """Leads shown in digests: (mentor, mentee, lead id, message id), oldest first."""

@@ -15,6 +15,9 @@ from aggregator.core.private_files import create_private_file, make_private_fold
 
 DEFAULT_POOL_SIZE = 5  # connections a process keeps open (SQLAlchemy's default)
 CONNECT_TIMEOUT = 10  # seconds to reach a PostgreSQL server before giving up
+# An execution option: transactions begun on a connection carrying it start BEGIN IMMEDIATE.
+SQLITE_IMMEDIATE = "sqlite_immediate"
+
 
 
 def open_engine(
@@ -142,4 +145,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # BEGIN IMMEDIATE (see leases.one_at_a_time) takes the write lock at once, waiting on
+    # busy_timeout; a plain BEGIN that reads and then writes fails at once instead when
+    # another process wrote in between.
+    immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

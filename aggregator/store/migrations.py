@@ -22,7 +22,8 @@ from sqlalchemy import Column, Connection, Engine, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.core.errors import StoreError
-from aggregator.store.engine import is_postgresql, one_line, shown_url
+from aggregator.store.engine import one_line, shown_url
+from aggregator.store.leases import one_at_a_time
 from aggregator.store.schema import (
     feedback,
     lead_statuses,
@@ -33,7 +34,7 @@ from aggregator.store.schema import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MIGRATION_LOCK = 0x6C656164_6D696772  # 'leadmigr': the advisory lock key of `leads migrate`
 
 
@@ -64,6 +65,11 @@ def _to_schema_5(conn: Connection) -> None:
     )
 
 
+def _to_schema_6(conn: Connection) -> None:
+    """Only new tables: collection rounds and source leases, digest claims and job runs
+    (several processes on one database)."""
+
+
 def _add_column(conn: Connection, column: Column[Any]) -> None:
     """Add ``column`` to its table unless the table is missing (create_all makes it whole)."""
     found = inspect(conn)
@@ -78,6 +84,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     3: _to_schema_3,
     4: _to_schema_4,
     5: _to_schema_5,
+    6: _to_schema_6,
 }
 
 
@@ -101,9 +108,9 @@ def migrate(engine: Engine, url: str) -> Migration:
     host) wait for the first and then find nothing to do.
     """
     try:
-        with engine.begin() as conn:
-            if is_postgresql(conn):
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        # SQLite: BEGIN IMMEDIATE, so processes opening one new database at once (collectors,
+        # schedulers) migrate it one after the other and the later ones find it done.
+        with one_at_a_time(engine, MIGRATION_LOCK) as conn:
             version = schema_version_of(conn)
             if version is None:
                 metadata.create_all(conn)

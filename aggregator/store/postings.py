@@ -18,6 +18,7 @@ from aggregator.core.models import (
     StoredPosting,
 )
 from aggregator.store.leads import assign_leads, touch
+from aggregator.store.leases import one_at_a_time
 from aggregator.store.rows import (
     BATCH,
     SHOWN_FIRST,
@@ -94,7 +95,10 @@ class PostingsStore(StorePart):
         ``aggregator.core.dedupe.signatures``, in a worker process), by description text.
         """
         unique = {fingerprint(p): p for p in batch}
-        with self.engine.begin() as conn:
+        # Collectors in other processes store at the same time: one at a time, or two could
+        # each start a new lead for the same job, and lead ids could commit out of order
+        # (matching takes every lead above the highest it scored).
+        with one_at_a_time(self.engine, "store-postings") as conn:
             known = self._known(conn, state.name, list(unique))
             new_rows, changed, seen_ids = [], [], []
             for key, posting in unique.items():

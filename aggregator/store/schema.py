@@ -282,3 +282,45 @@ access_links = Table(
     Column("token_hash", Text, nullable=False, unique=True),
     Column("issued_at", UtcDateTime, nullable=False),
 )
+
+# Several collectors on one database (schema 6). A collection round is shared by every
+# collector that starts while it is open; a source is fetched once per round by whoever
+# holds its lease. A lease names its holder and runs out at expires_at unless the holder,
+# while alive, renews it: a killed collector's sources go to another within the lease.
+collect_rounds = Table(
+    "collect_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),  # None while sources of the round are still to fetch
+)
+
+source_leases = Table(
+    "source_leases",
+    metadata,
+    Column("source", Text, primary_key=True),
+    Column("round_id", Integer),  # the round that claimed it last
+    Column("holder", Text),  # "host:pid:token" of the collector
+    Column("expires_at", UtcDateTime),  # None: not leased (free, or done)
+    Column("done_at", UtcDateTime),  # when its round's fetch was stored
+)
+
+# Who is sending a mentor's digest now: claimed before composing, released in the
+# transaction that records the delivery (schema 6).
+digest_claims = Table(
+    "digest_claims",
+    metadata,
+    Column("mentor_id", Text, primary_key=True),
+    Column("holder", Text),
+    Column("expires_at", UtcDateTime),
+)
+
+# The last start of each `leads schedule` job by any scheduler on this database (schema 6):
+# a job another host already ran for this fire time is skipped.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("job_id", Text, primary_key=True),
+    Column("holder", Text, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+)
