@@ -17,10 +17,10 @@ import sys
 import textwrap
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.utils import parseaddr
 from functools import partial
@@ -31,16 +31,17 @@ from typing import Any
 
 import pytest
 from smtpkit import FreePortController
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, select
 from test_run import MailSink
 
+from aggregator.core.config import AppConfig
+from aggregator.service import job_specs, quiet_period
 from aggregator.store import Store
 from aggregator.store.schema import source_leases, source_states
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FEED = (FIXTURES / "rss/wwr_2022-11/remote-design-jobs.rss").read_bytes()
 WAIT = 120  # seconds: a safety net for waits that normally end much sooner
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 MENTORS = """\
 mentors:
   - {id: maria, name: Maria Okafor, email: maria@example.org}
@@ -56,46 +57,12 @@ mentees:
 """
 
 
-# -- the database: SQLite, and a fresh database on the PostgreSQL server -----------------
-
-
-def _postgres_reachable() -> str | None:
-    """None when the server answers, else why not."""
-    try:
-        engine = create_engine(f"{PG_SERVER}/postgres")
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # any failure means: no server to test against here
-        return f"no PostgreSQL server on 127.0.0.1:5432 ({type(exc).__name__})"
-    return None
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'leads.db'}"
-        return
-    reason = _postgres_reachable()
-    if reason:
-        pytest.skip(reason)
-    name = f"pgwork_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
+# -- the database: conftest's ``database_url`` (SQLite, and PostgreSQL), migrated ---------
 
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Engine]:
-    """An engine on the database, created at the current schema (as the first process would)."""
-    Store(database_url).close()
+    """An engine on the test's database, to watch the leases."""
     engine = create_engine(database_url)
     yield engine
     engine.dispose()
@@ -359,7 +326,9 @@ def test_a_frozen_collector_loses_its_sources_when_its_lease_runs_out(
         finally:
             signal_group(frozen, signal.SIGKILL)
             frozen.communicate(timeout=WAIT)
-    assert lease <= took < lease + 15
+    # A renewed its leases at most a third of a lease before it froze: they ran out 2/3 to 1
+    # lease after that, and not before (B waited for them).
+    assert lease * 2 / 3 - 0.2 <= took < lease + 15
     by = fetched_by(db)
     assert {pid_of(by[source]) for source in taken} == {other.pid}
     assert stored_sources(db) == {f"feed-{i:02d}" for i in range(6)}
@@ -512,3 +481,47 @@ def mail_sink_of(sink: MailSink) -> Iterator[int]:
     finally:
         sink.release.set()
         controller.stop()
+
+
+# -- the leader of a job, in-process -------------------------------------------------------
+
+
+def test_one_scheduler_at_a_time_holds_a_jobs_advisory_lock(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("advisory locks are PostgreSQL's; on SQLite every scheduler leads")
+    first, second = Store(database_url), Store(database_url)
+    try:
+        with first.job_leader("digest:maria") as leading:
+            assert leading
+            with second.job_leader("digest:maria") as other, second.job_leader("collect") as free:
+                assert (other, free) == (False, True)
+        with second.job_leader("digest:maria") as after:
+            assert after  # let go when the first one's job ended
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_job_started_for_this_fire_time_is_not_started_again(database_url: str) -> None:
+    spec = next(s for s in job_specs(_config()) if s.id == "collect")
+    quiet = quiet_period(spec)
+    assert quiet == timedelta(hours=3) - timedelta(seconds=60 + 300)  # every 3h, jitter 300
+    store = Store(database_url)
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    try:
+        assert store.start_job("collect", "a", start, start - quiet) is None
+        later = start + timedelta(minutes=4)  # another host, its jitter later
+        assert (
+            store.start_job("collect", "b", later, later - quiet)
+            == "a at 2026-12-01T09:00:00+00:00"
+        )
+        following = start + timedelta(hours=3)
+        assert store.start_job("collect", "b", following, following - quiet) is None
+    finally:
+        store.close()
+
+
+def _config() -> AppConfig:
+    return AppConfig.model_validate(
+        {"mentors": [{"id": "m", "name": "M", "email": "m@example.org"}]}
+    )
