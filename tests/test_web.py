@@ -624,3 +624,18 @@ async def test_in_person_events_show_only_near_the_mentee(web: Web) -> None:
     assert "In 3 days, Thu 26 Nov, 19:00 Berlin time · machBar, Potsdam (27 km from Berlin)" in sam
     assert "Python meetup Brooklyn" in alex and "Potsdam" not in alex
     assert "In 3 days, Thu 26 Nov, 18:00 New York time · Recurse Center, Brooklyn" in alex
+
+
+async def test_a_new_day_renders_the_page_again(web: Web) -> None:
+    clock = [NOW]
+    advice = StoredAdvice(web.config, web.store)
+    app = create_app(web.config, web.store, KEY, lambda: clock[0], advice)
+    webinar = _event("webinar", "Python webinar", NOW + timedelta(days=2), "Europe/Berlin",
+                     online=True, description="Python and Django talks.")  # fmt: skip
+    web.store.save_events("meetups", [webinar], NOW)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        today = (await c.get(web.sam)).text
+        clock[0] = NOW + timedelta(days=1)  # nothing in the store changed
+        tomorrow = (await c.get(web.sam)).text
+    assert "In 2 days, Wed 25 Nov, 08:00 Berlin time" in today
+    assert "Tomorrow, Wed 25 Nov, 08:00 Berlin time" in tomorrow
