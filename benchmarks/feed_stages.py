@@ -6,7 +6,9 @@ figures are the CPU cost of each stage alone:
 
   * parse    — ``sources.rss.parse_feed`` minus the time inside ``sources.rss.description``
   * sanitise — ``sources.rss.description``: nh3 and the flattening to text
-  * dedupe   — ``aggregator.core.dedupe.sightings`` and the LeadIndex look-ups
+  * dedupe   — ``aggregator.core.dedupe.sightings`` and the LeadIndex look-ups; the part
+               that is MinHash signatures (``dedupe.signatures``) is shown too: in a run with
+               worker processes (8 sources or more) ``leads collect`` computes it there
   * store    — ``Store.save_collected`` minus dedupe, into a fresh SQLite file
 
 CPU is ``time.process_time`` (this process only), the median of ``--repeats`` rounds. It also
@@ -69,6 +71,7 @@ def one_round(feeds: list[bytes]) -> tuple[Counter[str], int, int]:
     patches = [
         (rss, "description", "sanitise"),
         (dedupe, "sightings", "dedupe"),
+        (dedupe, "signatures", "signatures"),
         (dedupe.LeadIndex, "find", "dedupe"),
         (dedupe.LeadIndex, "add", "dedupe"),
         (feedparser, "parse", "feedparser"),
@@ -122,6 +125,9 @@ def main() -> int:
         spent = statistics.median(r[0][stage] for r in rounds) * 1000 / items * 1000
         total += spent
         print(f"  {stage:<9} {spent:8.1f} ms CPU per 1,000 items")
+        if stage == "dedupe":
+            hashing = statistics.median(r[0]["signatures"] for r in rounds) * 1e6 / items
+            print(f"    of which {hashing:.1f} ms MinHash signatures (in parse workers in a run)")
     print(f"  {'total':<9} {total:8.1f} ms CPU per 1,000 items")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of this process: {peak:.0f} MB")
