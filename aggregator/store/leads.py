@@ -6,6 +6,7 @@ could join and writes the leads it starts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -113,10 +114,19 @@ _KNOWN = (leads.c.id, leads.c.key, leads.c.company_key, leads.c.signature)
 
 
 def _known_lead(row: Any) -> dedupe.KnownLead:
+    return _lead_from(row.id, row.key, row.company_key, row.signature)
+
+
+# Batch after batch loads the same leads again (every repost of a job); spelling out their
+# titles and banding their signatures is most of the cost, and depends on the row alone.
+@functools.lru_cache(maxsize=4096)
+def _lead_from(
+    lead_id: int, key: str, company_key: str, signature: bytes | None
+) -> dedupe.KnownLead:
     from aggregator.core import dedupe
 
-    signature = dedupe.from_bytes(row.signature) if row.signature is not None else None
-    return dedupe.KnownLead.stored(row.id, row.key, row.company_key, signature)
+    found = dedupe.from_bytes(signature) if signature is not None else None
+    return dedupe.KnownLead.stored(lead_id, key, company_key, found)
 
 
 def _insert_leads(conn: Connection, created: list[dedupe.Sighting], now: datetime) -> list[int]:
