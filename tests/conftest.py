@@ -2,7 +2,8 @@
 
 Tests that take ``database_url`` (or a fixture built on ``backend``) run twice: on SQLite and
 on the PostgreSQL server at 127.0.0.1:5432 (user postgres, trust authentication), each test
-in a database of its own, created migrated and dropped afterwards. Without a server the
+in a database of its own (a schema of the session's database), created migrated and dropped
+afterwards. Without a server the
 PostgreSQL runs are skipped with the reason; with LEADS_REQUIRE_POSTGRES=1 (CI) they fail.
 """
 
@@ -16,7 +17,8 @@ from databases import (
     copied_database,
     fresh_database,
     need_postgres,
-    new_postgres_database,
+    new_schema,
+    session_database,
 )
 
 BACKENDS = ("sqlite", "postgresql")
@@ -28,19 +30,37 @@ def httpserver_listen_address() -> tuple[str, int]:
     return ("127.0.0.1", 0)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The test session's PostgreSQL database, where each test gets a schema of its own."""
+    need_postgres()
+    with session_database() as url:
+        yield url
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """The database the store runs on: each test taking it runs on SQLite and PostgreSQL."""
+def backend(request: pytest.FixtureRequest) -> str | None:
+    """The database the store runs on: each test taking it runs on SQLite (None) and on
+    PostgreSQL (the session's database)."""
     if request.param == "postgresql":
-        need_postgres()
-    return str(request.param)
+        return str(request.getfixturevalue("postgres_server"))
+    return None
+
+
+@pytest.fixture
+def database_url(backend: str | None, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of its own for the test."""
+    with fresh_database(tmp_path, backend) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def module_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def module_database(
+    backend: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated database a module's tests share: filled once, then copied for each test
     (``database_copy``), which is cheaper than filling it again."""
-    with fresh_database(backend, tmp_path_factory.mktemp("module-database")) as url:
+    with fresh_database(tmp_path_factory.mktemp("module-database"), backend) as url:
         yield url
 
 
@@ -52,23 +72,14 @@ def database_copy(module_database: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_database(tmp_path: Path) -> Iterator[str]:
+def postgres_database(postgres_server: str, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty PostgreSQL database of its own, for PostgreSQL's own behaviour."""
-    need_postgres()
-    with fresh_database("postgresql", tmp_path) as url:
+    with fresh_database(tmp_path, postgres_server) as url:
         yield url
 
 
 @pytest.fixture
-def empty_postgres() -> Iterator[str]:
-    """The URL of a new PostgreSQL database without any table (not migrated)."""
-    need_postgres()
-    with new_postgres_database() as url:
-        yield url
-
-
-@pytest.fixture
-def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database of its own for the test."""
-    with fresh_database(backend, tmp_path) as url:
+def empty_postgres(postgres_server: str) -> Iterator[str]:
+    """A new PostgreSQL database (a schema of its own) without any table: not migrated."""
+    with new_schema(postgres_server) as url:
         yield url

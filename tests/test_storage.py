@@ -145,11 +145,16 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         Store(url)
 
 
+def opened(url: str) -> Store:
+    """The store at ``url`` after `leads migrate` (which SQLite does on open anyway)."""
+    migrate(url)
+    return Store(url)
+
+
 def test_older_schema_is_migrated_forward_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'leads.db'}"
-    Store(url).close()  # a database at the current version
+    url = database_url  # a database at the current version
     ran: list[int] = []
     following = migrations.SCHEMA_VERSION + 1
 
@@ -159,9 +164,8 @@ def test_older_schema_is_migrated_forward_once(
 
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", following)
     monkeypatch.setitem(migrations.MIGRATIONS, following, add_notes_column)
-    migrated = Store(url)
-    migrated.close()
-    Store(url).close()  # opening again does not migrate again
+    opened(url).close()
+    opened(url).close()  # migrating again does nothing
     assert ran == [following]
     reopened = Store(url)
     assert "notes" in {c["name"] for c in inspect(reopened.engine).get_columns("postings")}
@@ -170,10 +174,10 @@ def test_older_schema_is_migrated_forward_once(
 
 @pytest.mark.parametrize("early", [False, True])
 def test_a_schema_1_database_is_migrated_to_the_current_schema(
-    tmp_path: Path, early: bool
+    database_url: str, early: bool
 ) -> None:
     """Schema 1 as released, and as first released (before the matching tables existed)."""
-    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    url = database_url
     first = Store(url)
     with first.engine.begin() as conn:  # take it back to what schema 1 had
         conn.execute(text("DROP TABLE deliveries"))
@@ -184,7 +188,7 @@ def test_a_schema_1_database_is_migrated_to_the_current_schema(
                 conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("UPDATE schema_version SET version = 1"))
     first.close()
-    migrated = Store(url)
+    migrated = opened(url)
     found = inspect(migrated.engine)
     assert set(found.get_table_names()) == set(schema.metadata.tables)
     for table in schema.metadata.sorted_tables:
@@ -198,10 +202,9 @@ def test_a_schema_1_database_is_migrated_to_the_current_schema(
 
 
 def test_a_failed_migration_changes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'leads.db'}"
-    Store(url).close()
+    url = database_url
     following = migrations.SCHEMA_VERSION + 1
 
     def half_done(conn: Connection) -> None:
@@ -211,9 +214,9 @@ def test_a_failed_migration_changes_nothing(
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", following)
     monkeypatch.setitem(migrations.MIGRATIONS, following, half_done)
     with pytest.raises(StoreError, match="cannot open the database"):
-        Store(url)
+        opened(url)
     monkeypatch.undo()
-    reopened = Store(url)
+    reopened = opened(url)
     assert "half_done" not in inspect(reopened.engine).get_table_names()
     reopened.close()
 

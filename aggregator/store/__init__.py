@@ -14,7 +14,8 @@ Split by concern:
 - ``statuses``: mentees' statuses on leads and the web view's private links;
 - ``leases``: several processes on one database: collection rounds and source leases,
   digest claims, scheduled jobs' leaders;
-- ``locking``: the run lock.
+- ``locking``: the run lock (a file on SQLite, an advisory lock on PostgreSQL);
+- ``transfer``: every table to JSON lines and back (`leads export` / `leads import`).
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def import_store(engine: Engine, lines: Iterable[str], source: str) -> Summary:
             for table, batch in _batches(numbered, source):
                 conn.execute(insert(table), batch)
             if is_postgresql(conn):
-                _advance_sequences(conn)
+                advance_sequences(conn)
             return _summaries(conn)
     except SQLAlchemyError as exc:
         raise StoreError(
@@ -232,8 +232,9 @@ def _decode_value(column: Column[Any], value: Any) -> Any:
     return value
 
 
-def _advance_sequences(conn: Connection) -> None:
-    """Set each id sequence past the imported ids (PostgreSQL does not when ids are given)."""
+def advance_sequences(conn: Connection) -> None:
+    """Set each PostgreSQL id sequence past the ids the tables hold (inserting rows with their
+    ids, as an import does, leaves the sequences where they were)."""
     for table in TABLES:
         column = table.autoincrement_column
         if column is not None:
