@@ -1,7 +1,7 @@
 """`leads export` / `leads import`: a database filled by the real pipeline (recorded feeds and a
-calendar collected, matched, digests written, links, feedback and statuses) moved from SQLite
-to PostgreSQL and back without loss — row counts and content hashes per table equal, and the
-three exports byte for byte the same."""
+calendar collected, matched, digests written, links, feedback, statuses, a scheduled job)
+moved from SQLite to PostgreSQL and back without loss — row counts and content hashes per
+table equal, and the three exports byte for byte the same."""
 
 from __future__ import annotations
 
@@ -85,6 +85,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         assert leads(config, "feedback", "sam-lee", str(second), "not_for_me").exit_code == 0
         store = Store(f"sqlite:///{folder / 'leads.db'}")
         store.record_status("sam-lee", first, LeadStatus.INTERVIEWING, NOW)  # as the page does
+        store.start_job("collect", "pid 1 on host", NOW, NOW)  # as `leads schedule` does
         store.close()
     counts = row_counts(f"sqlite:///{folder / 'leads.db'}", *(t.name for t in TABLES))
     assert all(counts.values()), counts

@@ -28,10 +28,9 @@ def test_verdicts_given_before_the_web_view_become_statuses(
         conn.execute(text("UPDATE schema_version SET version = 4"))
     store.close()
     engine = open_engine(database_url)
-    assert migrations.migrate(engine, database_url).applied == [5]
+    assert migrations.migrate(engine, database_url).applied == [*range(5, SCHEMA_VERSION + 1)]
     engine.dispose()
     store = Store(config.database_url)
-    assert SCHEMA_VERSION == 5
     assert store.lead_statuses() == {"sam-lee": {lead: LeadStatus.APPLIED}}
     assert store.link_holder("0" * 64) is None
     store.close()
