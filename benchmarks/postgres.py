@@ -49,7 +49,8 @@ from sqlalchemy import create_engine, func, select, text
 from aggregator.core.config import AppConfig
 from aggregator.core.models import Mentor, Posting
 from aggregator.stages import match as match_stage
-from aggregator.store import Store
+from aggregator.store import Store, migrations
+from aggregator.store.engine import open_engine
 from aggregator.store.schema import source_leases, source_states
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -68,7 +69,11 @@ def database(kind: str, folder: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name}"))
     try:
-        yield f"{PG_SERVER}/{name}"
+        url = f"{PG_SERVER}/{name}"
+        engine = open_engine(url)
+        migrations.migrate(engine, url)  # what `leads migrate` does
+        engine.dispose()
+        yield url
     finally:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
