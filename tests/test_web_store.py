@@ -110,3 +110,27 @@ def test_the_events_version_changes_when_events_are_saved(
     assert before != saved != store.events_version()
     assert store.events_version() == store.events_version()
     store.close()
+
+
+def test_the_change_marker_moves_with_every_commit_from_anywhere(tmp_path: Path) -> None:
+    config, store = seeded(tmp_path)  # SQLite: PostgreSQL has no such counter
+    marker = store.change_marker()
+    assert marker is not None
+    store.lead_statuses()
+    store.page_version("sam-lee")
+    assert store.change_marker() == marker, "reading writes nothing"
+    lead = next(store.lead_postings()).lead_id
+    store.record_status("sam-lee", lead, LeadStatus.OFFER, NOW)  # through the store's pool
+    assert store.change_marker() != marker
+    marker = store.change_marker()
+    other = Store(config.database_url)  # another process, as `leads links --rotate` is
+    other.save_link("mentee", "sam-lee", 9, "c" * 64, NOW)
+    other.close()
+    assert store.change_marker() != marker
+    store.close()
+
+
+def test_postgresql_has_no_change_marker(postgres_database: str) -> None:
+    store = Store(postgres_database)
+    assert store.change_marker() is None
+    store.close()

@@ -15,13 +15,15 @@ Split by concern:
 - ``leases``: several processes on one database: collection rounds and source leases,
   digest claims, scheduled jobs' leaders;
 - ``locking``: the run lock (a file on SQLite, an advisory lock on PostgreSQL);
-- ``transfer``: every table to JSON lines and back (`leads export` / `leads import`).
+- ``transfer``: every table to JSON lines and back (`leads export` / `leads import`);
+- ``changes``: whether anything was written since a moment ago (the web view's cache).
 """
 
 from __future__ import annotations
 
 from aggregator.core.config import AppConfig
 from aggregator.store import migrations
+from aggregator.store.changes import ChangesStore
 from aggregator.store.deliveries import DeliveriesStore
 from aggregator.store.engine import DEFAULT_POOL_SIZE, is_postgresql, open_engine
 from aggregator.store.events import EventsStore
@@ -34,7 +36,15 @@ from aggregator.store.statuses import StatusesStore
 __all__ = ["BRIEF_CHARS", "SCHEMA_VERSION", "Migration", "Store", "migrate_store"]
 
 
-class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore, StatusesStore, LeasesStore):
+class Store(
+    PostingsStore,
+    MatchingStore,
+    DeliveriesStore,
+    EventsStore,
+    StatusesStore,
+    LeasesStore,
+    ChangesStore,
+):
     """Postings, matches, deliveries, events and statuses, kept once and remembered between
     runs; and the leases that let several processes share the work."""
 
@@ -68,6 +78,7 @@ class Store(PostingsStore, MatchingStore, DeliveriesStore, EventsStore, Statuses
 
     def close(self) -> None:
         """Release pooled connections."""
+        self.close_change_marker()
         self.engine.dispose()
 
 
