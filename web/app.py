@@ -118,6 +118,7 @@ class Prepared:
     key: tuple[object, ...]  # the store's page_version and the day it was read on
     rows: list[LeadRow]
     events: list[EventView]
+    marker: int | None  # the store's change marker when ``key`` was last found current
     pages: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -134,6 +135,8 @@ class Site:
     static: dict[str, bytes] = field(default_factory=static_files)
     _prepared: dict[str, Prepared] = field(default_factory=dict)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    # Mentee links found current, by token hash: (the store's change marker then, mentee).
+    _links: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.mentees = {mentee.id: mentee for mentee in self.config.mentees}
@@ -149,13 +152,17 @@ class Site:
     def holder(self, request: Request, kind: Holder) -> tuple[str, str]:
         """(subject id, token hash) of the request's private link; 404 for any bad link.
 
-        The store is asked on every request (one index lookup): a link rotated by `leads
-        links --rotate`, in another process, stops working at once."""
+        The store is asked (one index lookup) unless nothing at all was written to it since
+        the link was last found (see ``_ready_page``): a link rotated by `leads links
+        --rotate`, in another process, stops working at once."""
         token = request.path_params["token"]
         if looks_like_token(token):
             hashed = token_hash(token)
+            marker = self.store.change_marker()  # before asking: a later write moves it
             found = self.store.link_holder(hashed)
             if found is not None and found[0] == kind.value:
+                if marker is not None and kind is Holder.MENTEE:
+                    self._links[hashed] = (marker, found[1])  # only links found: no guesses
                 return found[1], hashed
         raise HTTPException(404)
 
@@ -171,19 +178,22 @@ class Site:
     def prepared(self, mentee: Mentee) -> Prepared:
         """Every lead of the mentee with its status, best and newest first, their events, and
         the pages rendered from them so far: kept until the store's data for the page
-        changes (``Store.page_version``: a few index lookups a request) or the day does."""
+        changes (``Store.page_version``: one statement of index lookups) or the day does."""
         mentor = self.mentor_of.get(mentee.id)
         now = self.now()
         today = now.astimezone(mentor_zone(mentor)).date()
+        marker = self.store.change_marker()  # before the version: a later write moves it
         key = (*self.store.page_version(mentee.id), today)
         cached = self._prepared.get(mentee.id)
         if cached is not None and cached.key == key:
+            cached.marker = marker
             return cached
         # One request reads the store for a mentee at a time; the others wait for its page
         # rather than read the same rows again.
         with self._locks.setdefault(mentee.id, threading.Lock()):
             cached = self._prepared.get(mentee.id)
             if cached is not None and cached.key == key:
+                cached.marker = marker
                 return cached  # made by the request this one waited for
             # The version is read before the data: a change in between makes the next
             # request read again, never keeps a page older than its key.
@@ -191,7 +201,7 @@ class Site:
             statuses = self.store.lead_statuses([mentee.id]).get(mentee.id, {})
             rows = lead_rows(matches, seen_at, statuses, mentee, mentor, today)
             events = event_rows(self.advice.events(mentee, now), mentor_zone(mentor), now)
-            fresh = Prepared(key, rows, events)
+            fresh = Prepared(key, rows, events, marker)
             self._prepared[mentee.id] = fresh
             return fresh
 
@@ -201,9 +211,33 @@ class Site:
 
     async def leads(self, request: Request) -> Response:
         """GET /m/<token>: the mentee's leads, filtered."""
-        # The store is read (the link, the page's version) in a worker thread, so the event
+        # A page already rendered is answered here while nothing was written to the store;
+        # anything that reads the store or renders runs in a worker thread, so the event
         # loop is never held up by it.
-        return await run_in_threadpool(self._leads, request)
+        ready = self._ready_page(request)
+        return ready if ready is not None else await run_in_threadpool(self._leads, request)
+
+    def _ready_page(self, request: Request) -> Response | None:
+        """The page as rendered before, when its link and its data were checked at the
+        store's current change marker (no commit by anyone since) and the day is the same;
+        else None. On SQLite the marker costs microseconds and no query; PostgreSQL has none,
+        so there every request asks the store."""
+        marker = self.store.change_marker()
+        token = request.path_params["token"]
+        if marker is None or not looks_like_token(token):
+            return None
+        seen = self._links.get(token_hash(token))
+        if seen is None or seen[0] != marker:
+            return None
+        mentee = seen[1]
+        prepared = self._prepared.get(mentee)
+        if prepared is None or prepared.marker != marker:
+            return None
+        today = self.now().astimezone(mentor_zone(self.mentor_of.get(mentee))).date()
+        if prepared.key[-1] != today:
+            return None
+        html = prepared.pages.get((request.url.path, Filters.parse(request.query_params).query()))
+        return HTMLResponse(html, headers=PRIVATE) if html is not None else None
 
     def _leads(self, request: Request) -> Response:
         mentee, hashed = self.mentee(request)
