@@ -5,12 +5,19 @@ leads read from SQLite, the model fitted and stored, profiles built (résumés r
 matches and progress written. The postings and mentees are the ones match_scale.py makes.
 
     .venv/bin/python benchmarks/match_store.py [--postings 100000] [--mentees 10000] [--new 1000]
+        [--keep-store DIR]
+
+Storing the postings takes minutes and is no part of matching: with --keep-store, the
+filled database is kept in DIR after the first run and copied from there by later runs of
+the same sizes (for repeated or side-by-side timings; a database of another schema
+version needs its own DIR).
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -74,17 +81,29 @@ def main() -> int:
     parser.add_argument("--postings", type=int, default=100_000)
     parser.add_argument("--mentees", type=int, default=10_000)
     parser.add_argument("--new", type=int, default=1_000)
+    parser.add_argument("--keep-store", type=Path, help="keep (or reuse) the filled store here")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="match-store-"))
     everything = recombined_postings(args.postings + args.new, seed=1)
     people = mentees(args.mentees, folder)
     config = AppConfig(mentors=(Mentor(id="m", name="M", email="m@example.org"),), mentees=people)
+    kept = None
+    if args.keep_store:
+        kept = args.keep_store / f"leads-{args.postings}.db"
+        if kept.exists():
+            shutil.copyfile(kept, folder / "leads.db")
     store = Store(f"sqlite:///{folder / 'leads.db'}")
     print(f"{args.postings:,} postings x {args.mentees:,} mentees, then {args.new:,} new")
-    timed(
-        "store the postings (collect side, not matching)",
-        lambda: fill(store, everything[: args.postings], 0),
-    )
+    if kept is None or not kept.exists():
+        timed(
+            "store the postings (collect side, not matching)",
+            lambda: fill(store, everything[: args.postings], 0),
+        )
+        if kept is not None:
+            store.close()  # all of it in the database file, none left in a -wal beside it
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / "leads.db", kept)
+            store = Store(f"sqlite:///{folder / 'leads.db'}")
     full = timed(
         "leads match, first run (fit + all leads)",
         lambda: match_stage.match(config, store, lambda: NOW).matches_stored,

@@ -46,13 +46,7 @@ from matchers.explain import Explainer
 from matchers.filters import PostingFacts, keyword_pattern, searchable_text
 from matchers.profile import Feedback, Profile
 from matchers.text import Analyzer, posting_body, posting_title
-from matchers.vectors import (
-    count_matrix,
-    keep_columns,
-    keep_strongest,
-    select_entries,
-    strongest,
-)
+from matchers.vectors import count_matrix, keep_columns, keep_strongest, strongest
 
 FIT_SAMPLE = 20_000  # postings the vocabulary and idf are learned from, at most
 REFERENCE_SIZE = 2_000  # postings of that sample kept in the model for profile expansion
@@ -75,7 +69,7 @@ class Settings:
     skills: float = 1.0
     text: float = 1.0
     skill_boost: float = 1.5  # weight of skill terms relative to other words
-    boilerplate: float = 1.0  # weight of a body's blurb, offer and EEO text (matchers.sections)
+    boilerplate: float = 0.5  # weight of a body's blurb, offer and EEO text (matchers.sections)
     posting_terms: int = 150  # terms kept per posting
     profile_terms: int = 100  # terms kept per profile
     expansion_docs: int = 5  # pseudo-relevance feedback: the best postings added to a profile
@@ -239,12 +233,14 @@ class TfidfMatcher:
         bare job nouns (a liked "Python developer" is no reason to like any "developer");
         the strongest terms and every skill, l2-normalised rows."""
         counts = keep_columns(counts, self._askable_columns)
-        rows = np.repeat(np.arange(counts.shape[0], dtype=np.int64), np.diff(counts.indptr))
-        named = [row * counts.shape[1] + self._employer_columns(p.company)
-                 for row, p in enumerate(postings)]
-        if any(len(columns) for columns in named):
-            entries = rows * counts.shape[1] + counts.indices
-            counts = select_entries(counts, ~np.isin(entries, np.concatenate(named)))
+        named = [self._employer_columns(p.company) for p in postings]
+        lengths = np.fromiter(map(len, named), np.int64, len(named))
+        if lengths.any():
+            employer = sp.csr_matrix(
+                (np.ones(int(lengths.sum()), np.float32), np.concatenate(named),
+                 np.concatenate(([0], np.cumsum(lengths)))), shape=counts.shape)
+            counts = (counts - counts.multiply(employer)).tocsr()
+            counts.eliminate_zeros()
         weighted = self._weigh_counts(counts)
         skills = keep_columns(weighted, self._skill_columns)
         strongest = keep_strongest(weighted, self.settings.posting_terms)
