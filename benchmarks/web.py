@@ -18,8 +18,9 @@ What is measured
     timed on its own, and so are a searched page (``?q=python&where=remote``) and the prep
     sheet pages of 20 leads (each made when asked for).
 
-Every request asks the store whether the link is still valid and whether the page's data
-changed (Store.link_holder, Store.page_version); a page is rendered again only when it did.
+Nothing is written during the run, so after the first requests every page is answered from
+memory (on SQLite the server only reads Store.change_marker, no query); a page is rendered
+again only when the store's data for it changed.
 Target: >= 200 requests/s and p95 <= 100 ms on 2 cores.
 
 Run it from the repository root::
