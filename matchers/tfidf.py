@@ -11,7 +11,10 @@ How a score is made:
   résumé), each normalised first so a long résumé cannot drown a short skills list; it
   keeps its ``Settings.profile_terms`` strongest terms, which is what keeps a long
   résumé's stray words (employers, towns, typos) from deciding anything.
-* Feedback moves the profile (Rocchio): liked postings are added, disliked ones subtracted.
+* Feedback moves the profile (Rocchio): what liked postings ask for is added, what disliked
+  ones ask for subtracted, before the profile is expanded (pseudo-relevance feedback);
+  the expansion leaves out the liked postings themselves, whose blurb and employer
+  feedback means to leave out.
 * The score is the cosine of the two vectors, clipped to 0..1 and rounded to 4 places.
 
 Incremental use: ``fit`` learns the vocabulary and idf from (a deterministic sample of at
@@ -74,7 +77,7 @@ class Settings:
     profile_terms: int = 100  # terms kept per profile
     expansion_docs: int = 5  # pseudo-relevance feedback: the best postings added to a profile
     expansion_weight: float = 1.0
-    liked: float = 2.0  # Rocchio weights of the mentee's feedback (benchmarks/match_feedback.py)
+    liked: float = 1.5  # Rocchio weights of the mentee's feedback (benchmarks/match_feedback.py)
     disliked: float = 1.0
 
 
