@@ -527,7 +527,9 @@ _TOPICS = (
 def questions_to_ask(posting: Posting, avoid: Sequence[str] = ()) -> tuple[str, ...]:
     """Questions for the mentee to ask, from what the posting says and omits, none a
     near-duplicate of one in ``avoid``; the next-steps question last, always."""
-    text = f"{posting.title}\n{posting.location}\n{posting.description_text[:BODY_CHARS]}"
+    # A board's remote flag says where the work happens even when the text does not.
+    remote = "Remote\n" if posting.remote else ""
+    text = f"{posting.title}\n{posting.location}\n{remote}{posting.description_text[:BODY_CHARS]}"
     said: list[str] = []
     omitted: list[str] = []
     for topic in _TOPICS:

@@ -120,6 +120,17 @@ def test_questions_to_ask_follow_what_the_posting_says_and_omits() -> None:
     assert "on-call" not in omitted
 
 
+def test_a_posting_the_board_flags_remote_is_not_asked_where_the_work_happens() -> None:
+    # Seen: "The posting does not say where the work happens" on postings marked Remote.
+    flagged = Posting(source="x", external_id="1", url="", title="SRE", remote=True,
+                      description_text="Keep our servers running with Kubernetes.")
+
+    asked = " ".join(prepare(flagged, SAM).to_ask)
+
+    assert "does not say where the work happens" not in asked
+    assert "The posting says remote" in asked
+
+
 def test_json_has_the_contract_shape_and_text_forms_escape_posting_text() -> None:
     job = Posting(source="x", external_id="1", url="", title="<b>Analyst</b>", company="[Evil](x)",
                   description_text="Analyse campaign performance with SQL and <script>.\n"
