@@ -61,6 +61,7 @@ _HEADING_WORDS = 9
 # brackets or after "such as" that follows, and the field of a leader's title. Found from
 # the word "team" (and its kin) back, which is much cheaper than trying every word.
 _TEAM_WORD = re.compile(r"\b(?:teams?|departments?|functions|organi[sz]ations|orgs)\b")
+_TEAM_CUES = ("team", "department", "function", "organi", "orgs")  # substrings of the above
 _NAME_WORD = (r"(?!(?:to|for|with|on|in|of|by|at|as|is|are|be|who|that|which|a|an|the|our"
               r"|your|other|and|or)\b)[\w&/+.-]+")
 _NAMES_BEFORE = re.compile(
@@ -69,6 +70,7 @@ _NAMES_BEFORE = re.compile(
 )
 _NAMES_AFTER = re.compile(r"\s*\([^)]{1,200}\)|\s+(?:such as|including|like)\s+[^.;:]{1,150}")
 _LOOK_BACK = 100
+_LEADER_CUES = ("Director", "Head", "VP", "Vice", "Chief")  # the titles _LEADER opens with
 _LEADER = re.compile(
     r"\b(?:Director|Head|VP|Vice President|Chief \w+ Officer) of "
     r"(?:[A-Z][\w&-]*(?:,? (?:and |& )?)?)+"
@@ -107,14 +109,15 @@ def split_description(text: str, company: str = "") -> tuple[str, str]:
 def _without_names(paragraph: str, lower: str) -> tuple[str, list[str]]:
     """The paragraph without the names of teams and leaders it mentions, and those names."""
     spans = []
-    for word in _TEAM_WORD.finditer(lower):
+    words = _TEAM_WORD.finditer(lower) if any(w in lower for w in _TEAM_CUES) else ()
+    for word in words:
         start, end = word.span()
         before = _NAMES_BEFORE.search(lower, max(0, start - _LOOK_BACK), start)
         after = _NAMES_AFTER.match(lower, end)
         if before is None and after is None:
             continue  # "a team of experts": no name
         spans.append((before.start() if before else start, after.end() if after else end))
-    if " of " in paragraph:
+    if " of " in paragraph and any(t in paragraph for t in _LEADER_CUES):
         spans.extend(m.span() for m in _LEADER.finditer(paragraph))
     if not spans:
         return paragraph, []
