@@ -3,7 +3,8 @@
 Tests that take ``database_url`` (or a fixture built on ``backend``) run twice: on SQLite and
 on the PostgreSQL server at 127.0.0.1:5432 (user postgres, trust authentication), each test
 in a database of its own (a schema of the session's database), created migrated and dropped
-afterwards. Without a server the
+afterwards; a test given a copy of its module's seeded database (``database_copy``) gets it in
+the module's scratch schema, emptied and refilled before each test. Without a server the
 PostgreSQL runs are skipped with the reason; with LEADS_REQUIRE_POSTGRES=1 (CI) they fail.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from databases import (
-    copied_database,
+    copy_database,
     fresh_database,
     need_postgres,
     new_schema,
@@ -64,11 +65,23 @@ def module_database(
         yield url
 
 
-@pytest.fixture
-def database_copy(module_database: str, tmp_path: Path) -> Iterator[str]:
-    """The test's own copy of ``module_database`` (as the module's fixtures left it)."""
-    with copied_database(module_database, tmp_path) as url:
+@pytest.fixture(scope="module")
+def module_scratch(
+    backend: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str | None]:
+    """On PostgreSQL a migrated schema each test of a module gets as its copy of
+    ``module_database``, refilled before each; None on SQLite (a file copy is cheap)."""
+    if backend is None:
+        yield None
+        return
+    with fresh_database(tmp_path_factory.mktemp("scratch"), backend) as url:
         yield url
+
+
+@pytest.fixture
+def database_copy(module_database: str, module_scratch: str | None, tmp_path: Path) -> str:
+    """The test's own copy of ``module_database`` (as the module's fixtures left it)."""
+    return copy_database(module_database, tmp_path, module_scratch)
 
 
 @pytest.fixture

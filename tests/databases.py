@@ -1,6 +1,8 @@
 """The databases the store's tests run against: SQLite files, and on the PostgreSQL server at
 127.0.0.1:5432 (user postgres, trust authentication) a schema per test in a database of the
-test session (a schema costs milliseconds, a database a second or two), dropped after.
+test session, dropped after (on the loaded 2-core machine a database took 0.3 s to create and
+2 s to drop, a schema 0.03 s and 0.2 s, its tables 0.4-0.7 s), or a module's scratch schema
+refilled with a copy of the module's seeded database (a few DELETE and INSERT … SELECT).
 
 The fixtures that hand them out are in conftest.py (``backend``, ``database_url``).
 """
@@ -74,32 +76,31 @@ def fresh_database(folder: Path, server: str | None) -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def copied_database(url: str, folder: Path) -> Iterator[str]:
-    """A copy of the database at ``url`` (as it is now): leads.db in ``folder``, or a new
-    schema beside it, made by the store's DDL and filled from it, dropped afterwards."""
+def copy_database(url: str, folder: Path, scratch: str | None) -> str:
+    """A copy of the database at ``url`` as it is now: leads.db in ``folder`` for SQLite; on
+    PostgreSQL the migrated schema ``scratch``, emptied and filled from it (a schema made
+    for each copy would cost the store's whole DDL each time)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    if scratch is None:
         shutil.copyfile(str(parsed.database), folder / "leads.db")
-        yield f"sqlite:///{folder / 'leads.db'}"
-        return
+        return f"sqlite:///{folder / 'leads.db'}"
     source = _schema_of(url)
-    with new_schema(parsed.set(query={}).render_as_string(hide_password=False)) as copy:
-        migrate(copy)
-        engine = create_engine(copy)
-        with engine.begin() as conn:
-            for table in schema.metadata.sorted_tables:
-                if table is not schema.schema_version:
-                    columns = ", ".join(f'"{c.name}"' for c in table.c)
-                    conn.execute(
-                        text(
-                            f'INSERT INTO "{table.name}" ({columns}) '
-                            f'SELECT {columns} FROM "{source}"."{table.name}"'
-                        )
-                    )
-            advance_sequences(conn)
-        engine.dispose()
-        yield copy
+    tables = [t for t in schema.metadata.sorted_tables if t is not schema.schema_version]
+    engine = create_engine(scratch)
+    with engine.begin() as conn:
+        for table in reversed(tables):  # children first
+            conn.execute(table.delete())
+        for table in tables:
+            columns = ", ".join(f'"{c.name}"' for c in table.c)
+            conn.execute(
+                text(
+                    f'INSERT INTO "{table.name}" ({columns}) '
+                    f'SELECT {columns} FROM "{source}"."{table.name}"'
+                )
+            )
+        advance_sequences(conn)
+    engine.dispose()
+    return scratch
 
 
 @contextmanager
