@@ -336,3 +336,24 @@ def test_text_sorts_by_its_bytes_as_on_sqlite_whatever_the_servers_locale() -> N
             found = conn.execute(text("SELECT 'alpha' < 'Beta' COLLATE \"en-US-x-icu\"")).scalar()
         assert found is True
         store.close()
+
+
+def test_postgresql_tables_get_statistics_when_first_stored_into(database_url: str) -> None:
+    """Without a first ANALYZE the planner reads whole tables for every lookup of a batch
+    (storing a first big collection grew quadratic); the first postings stored give it one."""
+    store = Store(database_url)
+    if store.engine.dialect.name != "postgresql":
+        store.close()
+        pytest.skip("planner statistics are PostgreSQL's")
+    store.save_collected(SourceState(name="wwr"), [posting(n) for n in range(3)], T0)
+    tables = ["postings", "leads", "lead_bands"]
+    with store.engine.connect() as conn:
+        analysed = conn.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables WHERE relid = to_regclass(relname) "
+                "AND relname = ANY(:tables) AND last_analyze IS NOT NULL ORDER BY relname"
+            ),
+            {"tables": tables},
+        ).scalars()
+        assert list(analysed) == sorted(tables)
+    store.close()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -69,6 +70,27 @@ def one_line(exc: BaseException) -> str:
 def is_postgresql(engine: Engine | Connection) -> bool:
     """Whether the engine or connection speaks to PostgreSQL."""
     return engine.dialect.name == "postgresql"
+
+
+def analyze_if_never(engine: Engine, tables: Sequence[Table]) -> None:
+    """On PostgreSQL, gather planner statistics for those of ``tables`` never analysed.
+
+    Without any, the planner guesses that an ``IN (...)`` of BATCH keys matches most of a
+    table and reads all of it, lookup after lookup: storing a first collection (or an
+    import) of many postings grew quadratic, as autovacuum analyses a minute later at best.
+    After this first time, autovacuum keeps the statistics up as the tables grow.
+    """
+    if not is_postgresql(engine):
+        return
+    names = [table.name for table in tables]
+    never = text(
+        "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(:names) "
+        "AND relid = to_regclass(relname) "  # this search_path's table, not another schema's
+        "AND last_analyze IS NULL AND last_autoanalyze IS NULL ORDER BY relname"
+    )
+    with engine.begin() as conn:
+        for name in conn.execute(never, {"names": names}).scalars():
+            conn.execute(text(f'ANALYZE "{name}"'))
 
 
 def _pool_options(url: URL, pool_size: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from aggregator.core.models import (
     SourceState,
     StoredPosting,
 )
+from aggregator.store.engine import analyze_if_never
 from aggregator.store.leads import assign_leads, touch
 from aggregator.store.leases import one_at_a_time
 from aggregator.store.rows import (
@@ -28,7 +29,7 @@ from aggregator.store.rows import (
     stored_posting,
     streamed,
 )
-from aggregator.store.schema import postings, source_states
+from aggregator.store.schema import lead_bands, leads, postings, source_states
 
 if TYPE_CHECKING:
     from aggregator.core.dedupe import Signature
@@ -129,6 +130,8 @@ class PostingsStore(StorePart):
                 last_item_count=len(unique),
             )
             _write_state(conn, fresh)
+        if new_rows:
+            analyze_if_never(self.engine, [postings, leads, lead_bands])
         return len(new_rows), len(changed), len(seen_ids) - len(changed)
 
     @staticmethod
