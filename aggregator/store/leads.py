@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import BigInteger, Connection, Integer, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from aggregator.core.models import Posting
+from aggregator.store.engine import is_postgresql
 from aggregator.store.rows import BATCH, chunks
 from aggregator.store.schema import lead_bands, leads, postings
 
@@ -148,10 +150,27 @@ def _insert_leads(conn: Connection, created: list[dedupe.Sighting], now: datetim
     query = insert(leads).returning(leads.c.id, sort_by_parameter_order=True)
     ids = [int(i) for i in conn.execute(query, values).scalars().all()]
     bands = [
-        {"band": band, "lead_id": lead_id}
-        for lead_id, s in zip(ids, created, strict=True)
-        for band in s.bands
+        (band, lead_id) for lead_id, s in zip(ids, created, strict=True) for band in s.bands
     ]
     if bands:
-        conn.execute(insert(lead_bands), bands)
+        _insert_bands(conn, bands)
     return ids
+
+
+def _insert_bands(conn: Connection, bands: list[tuple[int, int]]) -> None:
+    """Insert (band, lead id) pairs. PostgreSQL takes them as two arrays in one statement:
+    as pages of VALUES rows (about 30 a lead) they took several times as long as on SQLite,
+    binding and parsing two parameters a row."""
+    if not is_postgresql(conn):
+        conn.execute(insert(lead_bands), [{"band": b, "lead_id": i} for b, i in bands])
+        return
+    pairs = (
+        func.unnest(
+            literal([b for b, _ in bands], ARRAY(BigInteger)),
+            literal([i for _, i in bands], ARRAY(Integer)),
+        )
+        .table_valued("band", "lead_id")
+        .render_derived()
+    )
+    columns = ["band", "lead_id"]
+    conn.execute(insert(lead_bands).from_select(columns, select(pairs.c.band, pairs.c.lead_id)))
