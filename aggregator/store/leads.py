@@ -11,7 +11,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Connection, Integer, func, insert, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    Select,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from aggregator.core.models import Posting
@@ -99,16 +109,25 @@ def _load_lead_index(
         {band for s in seen if s.company and not index.placed(s) for band in s.bands}
     )
     for chunk in chunks(bands):
-        query = (
-            select(*_KNOWN)
-            .join(lead_bands, lead_bands.c.lead_id == leads.c.id)
-            .where(lead_bands.c.band.in_(chunk), recent)
-            .distinct()
-        )
-        for row in conn.execute(query):
+        for row in conn.execute(_sharing_bands(conn, chunk, recent)):
             if row.id not in index.leads:
                 index.add(_known_lead(row))
     return index
+
+
+def _sharing_bands(conn: Connection, bands: list[int], recent: Any) -> Select[Any]:
+    """The recent leads with any of these bands, each once. PostgreSQL takes a semi-join
+    (DISTINCT over the joined rows sorts their signatures, a third of the query's time);
+    SQLite runs that one as a scan of the leads, and the DISTINCT join in a tenth of it."""
+    if is_postgresql(conn):
+        banded = select(lead_bands.c.lead_id).where(lead_bands.c.band.in_(bands))
+        return select(*_KNOWN).where(leads.c.id.in_(banded), recent)
+    return (
+        select(*_KNOWN)
+        .join(lead_bands, lead_bands.c.lead_id == leads.c.id)
+        .where(lead_bands.c.band.in_(bands), recent)
+        .distinct()
+    )
 
 
 # What a lead the batch may join is known by (its dates are not needed).
