@@ -338,13 +338,10 @@ def test_text_sorts_by_its_bytes_as_on_sqlite_whatever_the_servers_locale() -> N
         store.close()
 
 
-def test_postgresql_tables_get_statistics_when_first_stored_into(database_url: str) -> None:
+def test_postgresql_tables_get_statistics_when_first_stored_into(postgres_database: str) -> None:
     """Without a first ANALYZE the planner reads whole tables for every lookup of a batch
     (storing a first big collection grew quadratic); the first postings stored give it one."""
-    store = Store(database_url)
-    if store.engine.dialect.name != "postgresql":
-        store.close()
-        pytest.skip("planner statistics are PostgreSQL's")
+    store = Store(postgres_database)
     store.save_collected(SourceState(name="wwr"), [posting(n) for n in range(3)], T0)
     tables = ["postings", "leads", "lead_bands"]
     with store.engine.connect() as conn:
