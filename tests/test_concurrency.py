@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from smtpkit import FreePortController
 from sqlalchemy import Engine, create_engine, select
-from test_run import MailSink
+from test_run import MailSink, serving
 
 from aggregator.core.config import AppConfig
 from aggregator.service import job_specs, quiet_period
@@ -109,15 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def counting_feeds() -> Iterator[CountingFeeds]:
     feeds = CountingFeeds()
-    thread = threading.Thread(target=feeds.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(feeds.server, feeds.gate):
         yield feeds
-    finally:
-        feeds.gate.set()
-        feeds.server.shutdown()
-        feeds.server.server_close()
-        thread.join()
 
 
 # -- the site and its processes ------------------------------------------------------------

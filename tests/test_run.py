@@ -81,17 +81,25 @@ RECORDED_AGES = "matching: {max_age_days: null}\n"
 
 
 @contextmanager
-def feed_server() -> Iterator[FeedServer]:
-    feeds = FeedServer()
-    thread = threading.Thread(target=feeds.server.serve_forever, daemon=True)
+def serving(server: ThreadingHTTPServer, release: threading.Event) -> Iterator[None]:
+    """``server`` answering in a thread for the block; ``release`` is set before it stops,
+    so no held request outlives the test."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield feeds
+        yield
     finally:
-        feeds.release.set()
-        feeds.server.shutdown()
-        feeds.server.server_close()
+        release.set()
+        server.shutdown()
+        server.server_close()
         thread.join()
+
+
+@contextmanager
+def feed_server() -> Iterator[FeedServer]:
+    feeds = FeedServer()
+    with serving(feeds.server, feeds.release):
+        yield feeds
 
 
 class MailSink:
