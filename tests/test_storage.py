@@ -111,6 +111,25 @@ def test_source_state_success_failure_and_recovery(store: Store) -> None:
     assert recovered.last_success == T1 and recovered.etag == '"v1"'
 
 
+def test_not_modified_sources_are_recorded_together_each_with_its_own_state(
+    store: Store,
+) -> None:
+    for n, etag in ((1, '"a"'), (2, '"b"')):
+        store.save_collected(SourceState(name=f"feed-{n}", etag=etag), [posting(n)], T0)
+    failing = store.record_failure(store.source_state("feed-2"), "HTTP 503", T0)
+    moved = replace(store.source_state("feed-1"), url="https://moved.example/feed")
+    never_stored = SourceState(name="feed-3", etag='"c"')
+    store.record_not_modified([moved, failing, never_stored], T1)
+    states = {s.name: s for s in store.source_states()}
+    assert [(s.etag, s.url, s.last_success, s.last_error) for s in states.values()] == [
+        ('"a"', "https://moved.example/feed", T1, None),
+        ('"b"', None, T1, None),
+        ('"c"', None, T1, None),
+    ]
+    assert states["feed-2"].consecutive_failures == 0
+    assert states["feed-1"].last_item_count == 1  # a 304 keeps what the last body held
+
+
 def test_unknown_source_has_empty_state(store: Store) -> None:
     assert store.source_state("never-seen") == SourceState(name="never-seen")
 

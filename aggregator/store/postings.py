@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from aggregator.core.identity import content_hash, fingerprint
 from aggregator.core.models import (
@@ -25,6 +25,7 @@ from aggregator.store.rows import (
     SHOWN_FIRST,
     StorePart,
     add_place,
+    chunks,
     posting_row,
     stored_posting,
     streamed,
@@ -62,18 +63,20 @@ class PostingsStore(StorePart):
             consecutive_failures=state.consecutive_failures + 1,
         )
         with self.engine.begin() as conn:
-            _write_state(conn, failed)
+            _write_states(conn, [failed])
         return failed
 
     def record_not_modified(self, states: Sequence[SourceState], now: datetime) -> None:
         """Remember successful 304s: nothing new, the sources are healthy (one transaction)."""
+        fresh = [
+            replace(
+                state, last_attempt=now, last_success=now, last_error=None,
+                consecutive_failures=0,
+            )
+            for state in states
+        ]
         with self.engine.begin() as conn:
-            for state in states:
-                fresh = replace(
-                    state, last_attempt=now, last_success=now, last_error=None,
-                    consecutive_failures=0,
-                )  # fmt: skip
-                _write_state(conn, fresh)
+            _write_states(conn, fresh)
 
     # -- postings -----------------------------------------------------------------------
 
@@ -129,7 +132,7 @@ class PostingsStore(StorePart):
                 consecutive_failures=0,
                 last_item_count=len(unique),
             )
-            _write_state(conn, fresh)
+            _write_states(conn, [fresh])
         if new_rows:
             analyze_if_never(self.engine, [postings, leads, lead_bands])
         return len(new_rows), len(changed), len(seen_ids) - len(changed)
@@ -191,8 +194,27 @@ class PostingsStore(StorePart):
             return {source: count for source, count in conn.execute(query).all()}
 
 
-def _write_state(conn: Connection, state: SourceState) -> None:
-    values = {
+def _write_states(conn: Connection, states: Sequence[SourceState]) -> None:
+    """Sources' states, however many, in three statements at most: which are stored, one
+    executemany UPDATE for those, one INSERT for the rest (an UPDATE a source made up some
+    4 % of an all-304 run of 200 feeds)."""
+    names = [state.name for state in states]
+    stored: set[str] = set()
+    for part in chunks(names):
+        found = select(source_states.c.name).where(source_states.c.name.in_(part))
+        stored.update(conn.execute(found).scalars())
+    known = [{"known_name": s.name, **_state_values(s)} for s in states if s.name in stored]
+    if known:
+        by_name = source_states.c.name == bindparam("known_name")
+        conn.execute(update(source_states).where(by_name), known)
+    new = [{"name": s.name, **_state_values(s)} for s in states if s.name not in stored]
+    if new:
+        conn.execute(insert(source_states), new)
+
+
+def _state_values(state: SourceState) -> dict[str, Any]:
+    """The source_states columns of ``state``, but its name."""
+    return {
         "config_url": state.config_url,
         "url": state.url,
         "etag": state.etag,
@@ -204,11 +226,6 @@ def _write_state(conn: Connection, state: SourceState) -> None:
         "consecutive_failures": state.consecutive_failures,
         "last_item_count": state.last_item_count,
     }
-    done = conn.execute(
-        update(source_states).where(source_states.c.name == state.name).values(**values)
-    )
-    if done.rowcount == 0:
-        conn.execute(insert(source_states).values(name=state.name, **values))
 
 
 def _state_from_row(row: Any) -> SourceState:
