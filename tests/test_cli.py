@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
+from typer.main import get_command_name
 from typer.testing import CliRunner, Result
 
+import aggregator.cli as cli
 from aggregator import __version__
 from aggregator.cli import _common as common
 from aggregator.cli import app
@@ -226,6 +228,14 @@ def test_demo_runs_the_whole_pipeline_offline(
     assert {json.loads(line)["company"] for line in listing.output.splitlines()} == {"Recruityard"}
 
 
+def printed_by(probe: str) -> list[str]:
+    """The lines Python code prints in a fresh interpreter (which has imported nothing yet)."""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    return result.stdout.splitlines()
+
+
 def test_the_cli_imports_no_matcher_or_renderer_until_a_command_needs_it() -> None:
     """`leads collect` (run often by cron) does not pay for scikit-learn, Jinja2, APScheduler,
     the web app or the PostgreSQL dialect on SQLite; a command group imported first imports
@@ -239,10 +249,44 @@ def test_the_cli_imports_no_matcher_or_renderer_until_a_command_needs_it() -> No
         "heavy |= {'sqlalchemy.dialects.postgresql', 'playwright', 'digests', 'matchers'}\n"
         "print(sorted(set(sys.modules) & heavy))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    assert printed_by(probe) == ["[]"]
+
+
+def test_collect_loads_only_its_command_group_and_workers_load_no_cli(
+    tmp_path: Path, base_url: str
+) -> None:
+    """A cron `leads collect` imports no other command group; importing the package (as the
+    collector's worker processes do: the `leads` script is their __main__) imports no CLI."""
+    config = write_config(tmp_path, base_url)
+    probe = (
+        "import sys\n"
+        "import aggregator.cli as cli\n"
+        "print(sorted({'typer', 'rich', 'sqlalchemy', 'pydantic'} & set(sys.modules)))\n"
+        f"sys.argv = ['leads', '--config', {str(config)!r}, 'collect', '--quiet']\n"
+        "try:\n"
+        "    cli.main()\n"
+        "except SystemExit as end:\n"
+        "    print(end.code)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('aggregator.cli.')))"
     )
-    assert result.stdout.strip() == "[]"
+    assert printed_by(probe) == [
+        "[]",
+        "0",
+        "['aggregator.cli._common', 'aggregator.cli.collect']",
+    ]
+
+
+def test_every_command_is_mapped_to_the_group_that_registers_it() -> None:
+    """`leads X` imports only COMMAND_GROUPS[X]: a command missing there, or mapped to the
+    wrong group, would be unknown when given by name."""
+    registered = {
+        info.name or get_command_name(info.callback.__name__): info.callback.__module__
+        for info in app.registered_commands
+        if info.callback is not None
+    }
+    assert registered == {
+        command: f"aggregator.cli.{group}" for command, group in cli.COMMAND_GROUPS.items()
+    }
 
 
 @pytest.mark.parametrize("command", [[], ["init"], ["digest"], ["collect"], ["run"]])

@@ -1,37 +1,70 @@
 """``leads …``: the command-line interface, the only part of mentor-leads that prints.
 
 Each command group lives in its own module and registers its commands on the shared ``app``
-(``_common``) when imported; importing them all here makes ``leads`` whole.
+(``_common``) when imported. This package imports them only when asked: ``main`` the group of
+the command given (every group for help or a name it does not know), the ``app`` attribute
+all of them. That keeps two things light: a cron ``leads collect`` loads no other group, and
+the collector's worker processes, which import the ``leads`` script (so this package) as
+their ``__main__``, load no CLI at all.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from aggregator.cli import (
-    collect,
-    database,
-    demo,
-    digest,
-    events,
-    matching,
-    prep,
-    run,
-    setup,
-    web,
-)
-from aggregator.cli._common import app
+if TYPE_CHECKING:
+    from typer import Typer
 
-__all__ = [
-    "app", "collect", "database", "demo", "digest", "events", "main", "matching", "prep", "run",
-    "setup", "web",
-]
+GROUPS = (
+    "collect", "database", "demo", "digest", "events", "matching", "prep", "run", "setup", "web",
+)  # fmt: skip
+# The group of each command (tests/test_cli.py checks it against what the groups register).
+COMMAND_GROUPS = {
+    "collect": "collect", "sources": "collect", "postings": "collect",
+    "migrate": "database", "export": "database", "import": "database",
+    "demo": "demo",
+    "digest": "digest",
+    "events": "events",
+    "match": "matching", "matches": "matching", "rank": "matching", "feedback": "matching",
+    "prep": "prep",
+    "run": "run", "schedule": "run", "cron": "run",
+    "check": "setup", "init": "setup", "add-source": "setup",
+    "serve": "web", "links": "web",
+}  # fmt: skip
+
+__all__ = ["COMMAND_GROUPS", "GROUPS", "app", "main", *GROUPS]
 
 
 def main() -> None:
     """Entry point of the ``leads`` console script."""
+    from aggregator.cli._common import command_name
+
+    command = command_name(sys.argv[1:])
+    app = with_groups([COMMAND_GROUPS[command]] if command in COMMAND_GROUPS else GROUPS)
     # What is imported by now lives as long as the process: keep it out of the collector's
     # scans, which also spares the full collection at exit (a fifth of a second of a cron
     # run that finds nothing new).
     gc.freeze()
     app()
+
+
+def with_groups(groups: tuple[str, ...] | list[str]) -> Typer:
+    """The ``leads`` app with the commands of ``groups`` (and of any group imported before)."""
+    for group in groups:
+        importlib.import_module(f"{__name__}.{group}")
+    from aggregator.cli._common import app
+
+    return app
+
+
+def __getattr__(name: str) -> Typer | ModuleType:
+    """``app`` with every command, or a command group's module, imported on first use."""
+    if name == "app":
+        return with_groups(GROUPS)
+    if name in GROUPS:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -41,12 +41,24 @@ if TYPE_CHECKING:
 _CONFIG_FLAGS = ("--config", "-c")
 
 
+def _command_index(args: list[str]) -> int:
+    """Where the command name is in ``args`` (after the global options); len(args) if none."""
+    start = 0
+    while start < len(args) and args[start].startswith("-"):
+        start += 2 if args[start] in _CONFIG_FLAGS else 1
+    return min(start, len(args))
+
+
+def command_name(args: list[str]) -> str | None:
+    """The command ``args`` (the command line after ``leads``) name, if they name one."""
+    start = _command_index(args)
+    return args[start] if start < len(args) else None
+
+
 def hoist_config(args: list[str]) -> list[str]:
     """``leads init --config x.yaml`` as ``leads --config x.yaml init``: the config file is
     a global option, but people write it after the command name too."""
-    start = 0
-    while start < len(args) and args[start].startswith("-"):  # global options, then the command
-        start += 2 if args[start] in _CONFIG_FLAGS else 1
+    start = _command_index(args)
     if start >= len(args):
         return args
     moved: list[str] = []
