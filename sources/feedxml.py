@@ -9,11 +9,13 @@ as elements kept as markup, C1 controls and double-encoded UTF-8 repaired — so
 agree on feedparser's own test corpus (tests/test_feed_corpus.py).
 
 The parser resolves no entities (internal ones are substituted as literal text, as feedparser
-does; external ones never), reads no DTD and opens no connection. A document it cannot read —
-ill-formed XML, an undecodable body, a root that is no feed — gives None, and the caller
-falls back to feedparser's forgiving parser. The one flaw read here is an undeclared namespace
-prefix (``<job:type>`` without ``xmlns:job``): the XML is otherwise well-formed, so lxml's
-recovery loses nothing and the element is ignored like any unknown one.
+does; external ones never), reads no DTD and opens no connection. Two flaws are read: an
+undeclared namespace prefix (``<job:type>`` without ``xmlns:job``) leaves the XML otherwise
+well-formed, so lxml's recovery loses nothing and the element is ignored like any unknown one;
+and HTML written into XML (``<br>``, ``AT&T``, ``&nbsp;``) is repaired to the XML that says
+the same (sources/xml_repair.py) and parsed strictly again. A document it still cannot read —
+other ill-formed XML, an undecodable body, a root that is no feed — gives None, and the caller
+falls back to feedparser's forgiving parser.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from lxml import etree
 
 from sources.read_limit import within_read_limit
 from sources.values import repair_text
+from sources.xml_repair import repaired_xml
 
 _RSS_NAMESPACES = (
     "",
@@ -116,6 +119,7 @@ class FeedDocument:
 
     link: str
     entries: list[FeedEntry]
+    repaired: bool = False  # read only after sources/xml_repair.py repaired its XML
 
 
 def read_feed(body: bytes, url: str, content_type: str = "") -> FeedDocument | None:
@@ -124,11 +128,13 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> FeedDocument | N
     ``content_type`` is the HTTP Content-Type: its charset wins over the XML declaration
     (RFC 7303 §3), a byte-order mark over both.
     """
-    root = _parse(body, url, _http_charset(body, content_type))
+    root, repaired = _parse(body, url, _http_charset(body, content_type))
     if root is None:
         return None
-    reader = _Reader(root, url, has_base=b"xml:base" in body)
-    return reader.document()
+    document = _Reader(root, url, has_base=b"xml:base" in body).document()
+    if document is not None:
+        document.repaired = repaired
+    return document
 
 
 # -- decoding ----------------------------------------------------------------------------------
@@ -164,11 +170,12 @@ def _xml_parser(encoding: str | None, recover: bool = False) -> etree.XMLParser:
     )
 
 
-def _parse(body: bytes, url: str, charset: str | None) -> Any:
+def _parse(body: bytes, url: str, charset: str | None) -> tuple[Any, bool]:
     """The root element, decoded as the HTTP charset says, else as the document says; or None.
 
     A body the HTTP charset cannot decode is read by its own declaration, as feedparser tries
-    its candidate encodings in turn. Any error but an undeclared namespace prefix gives None.
+    its candidate encodings in turn. A body that fails with the errors of the common faults is
+    repaired (sources/xml_repair.py) and parsed strictly again; the flag says so.
     """
     for encoding in (charset, None) if charset else (None,):
         data = body
@@ -178,17 +185,33 @@ def _parse(body: bytes, url: str, charset: str | None) -> Any:
             except UnicodeDecodeError:
                 continue
             encoding = "utf-8"
-        parser = _xml_parser(encoding)
-        try:
-            return etree.fromstring(data, parser=parser, base_url=url)
-        except etree.XMLSyntaxError:
-            if _only_undeclared_prefixes(parser.error_log):
-                # "<job:type>" with no xmlns:job is the one flaw that leaves the XML itself
-                # well-formed: read it, the prefixed name kept as it is (and ignored).
-                return etree.fromstring(data, parser=_xml_parser(encoding, True), base_url=url)
-        except ValueError:
-            pass
-    return None
+        root, errors = _strict(data, url, encoding)
+        if root is not None:
+            return root, False
+        fixed = repaired_xml(data, errors) if errors else None
+        if fixed is not None:
+            root, _ = _strict(fixed, url, encoding)
+            if root is not None:
+                return root, True
+    return None, False
+
+
+def _strict(data: bytes, url: str, encoding: str | None) -> tuple[Any, Any]:
+    """The root element, or None and the parser's errors.
+
+    Any error but an undeclared namespace prefix gives None.
+    """
+    parser = _xml_parser(encoding)
+    try:
+        return etree.fromstring(data, parser=parser, base_url=url), None
+    except etree.XMLSyntaxError:
+        if _only_undeclared_prefixes(parser.error_log):
+            # "<job:type>" with no xmlns:job is the one flaw that leaves the XML itself
+            # well-formed: read it, the prefixed name kept as it is (and ignored).
+            return etree.fromstring(data, parser=_xml_parser(encoding, True), base_url=url), None
+    except ValueError:
+        pass
+    return None, parser.error_log
 
 
 def _only_undeclared_prefixes(log: Any) -> bool:
@@ -329,10 +352,12 @@ def _write(element: Any, parts: list[str], entities: dict[str, str]) -> None:
             f' {key.rpartition("}")[2]}="{escape(value)}"' for key, value in element.items()
         )
         parts.append(f"<{name}{attributes}>")
-        if name not in _VOID_ELEMENTS:
-            parts.append(escape(element.text or "", quote=False))
-            for child in element:
-                _write(child, parts, entities)
+        parts.append(escape(element.text or "", quote=False))
+        for child in element:
+            _write(child, parts, entities)
+        # A void element with content in XML ("<br>two</br>") is written as feedparser writes
+        # it, for the HTML parser to read ("</br>" is a line break there).
+        if name not in _VOID_ELEMENTS or element.text or len(element):
             parts.append(f"</{name}>")
     elif tag is etree.Entity:
         parts.append(entities.get(element.name, element.text))

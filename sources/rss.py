@@ -1,8 +1,9 @@
 """RSS and Atom feeds: fetched with the shared Fetcher, read with lxml (feedparser for the rest).
 
-sources/feedxml.py reads well-formed RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 into entries; a body it
-cannot read (ill-formed XML, an unknown format) goes to feedparser's forgiving parser, whose
-entries are turned into the same shape. Real job feeds bend the formats: We Work Remotely and
+sources/feedxml.py reads well-formed RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 into entries (and those
+whose only flaw is HTML written into the XML, once repaired); a body it cannot read (other
+ill-formed XML, an unknown format) goes to feedparser's forgiving parser, whose entries are
+turned into the same shape. Real job feeds bend the formats: We Work Remotely and
 its mirrors title items ``Company: Title`` and add ``<region>``, ``<category>``, ``<type>`` and
 ``<skills>``; many feeds have no dates, relative links, or HTML descriptions with scripts in
 them. All of that is normalised here.
@@ -109,7 +110,11 @@ def read_postings(
     if not body.strip():
         raise FeedFormatError(f"empty response from {url}; the feed returned no content")
     _reject_entity_bomb(body, url)
-    document = read_feed(body, url, content_type) or _read_with_feedparser(body, url, content_type)
+    document = read_feed(body, url, content_type)
+    if document is None:
+        document = _read_with_feedparser(body, url, content_type)
+    elif document.repaired:
+        log.info("%s: feed is not well-formed XML (HTML written into it); repaired and read", url)
     return _postings(document, url, source, company)
 
 

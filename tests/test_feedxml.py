@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from lxml import etree
 from pytest_httpserver import HTTPServer
 from sourcekit import build, collect
 
 from aggregator.core.errors import FeedFormatError
+from aggregator.core.models import Posting
 from sources import rss
 from sources.feedxml import FeedDocument, read_feed
 from sources.rss import RssSource, parse_feed, read_postings
+from sources.xml_repair import repaired_xml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RSS = FIXTURES / "rss"
@@ -90,18 +94,109 @@ def test_an_undeclared_prefix_after_an_ill_formed_feed_is_still_read_without_fee
 ) -> None:
     # Seen: lxml's exception carries every earlier error of the thread, so one ill-formed
     # feed made each later feed with an undeclared prefix look ill-formed too.
-    assert read_feed(feed(item("A&nbsp;B", "<br>")), URL, "application/rss+xml") is None
+    assert read_feed(feed(item("A", UNREPAIRABLE)), URL, "application/rss+xml") is None
     (posting,) = parse_feed(feed(item("Engineer", "<job:type>Full-time</job:type>")), URL,
                             "application/rss+xml", "jobs")  # fmt: skip
     assert posting.title == "Engineer"
 
 
-def test_ill_formed_xml_goes_to_feedparser_and_still_gives_postings() -> None:
-    body = feed(item("Engineer&nbsp;(m/f)", "<job:type>Full-time</job:type>"))
-    assert read_feed(body, URL, "application/rss+xml") is None  # an undeclared entity
+def test_ill_formed_xml_the_repair_cannot_fix_goes_to_feedparser_and_still_gives_postings() -> None:
+    body = feed(item("Engineer&nbsp;(m/f)", "<job:type>Full-time</job:type>" + UNREPAIRABLE))
+    assert read_feed(body, URL, "application/rss+xml") is None
     (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
     assert posting.title == "Engineer (m/f)"
     assert posting.employment_type == "full_time"  # feedparser reads <job:type> as job_type
+    assert posting.description_text == "Apply today"
+
+
+# -- HTML written into XML, repaired and read without feedparser -------------------------------
+
+# An element opened and never closed: no repair says what was meant, feedparser guesses.
+UNREPAIRABLE = "<description>Apply <b>today</description>"
+
+
+def read_repaired(body: bytes, monkeypatch: pytest.MonkeyPatch) -> list[Posting]:
+    """The postings of an ill-formed body, checked to be read by lxml after the repair, and to
+    be the postings feedparser gives."""
+    document = read_feed(body, URL, "application/rss+xml")
+    assert document is not None and document.repaired
+    ours = parse_feed(body, URL, "application/rss+xml", "jobs")
+    with monkeypatch.context() as patched:
+        patched.setattr(rss, "read_feed", lambda *args: None)  # everything through feedparser
+        assert parse_feed(body, URL, "application/rss+xml", "jobs") == ours
+    return ours
+
+
+def test_the_benchmarks_open_br_is_closed(no_feedparser: None) -> None:
+    note = "<note>Apply today<br>and hear back this week</note>"
+    body = feed(item("Engineer", note, 1) + item("Designer", note, 2))
+    assert [p.title for p in parse_feed(body, URL, "application/rss+xml", "j")] == [
+        "Engineer", "Designer"
+    ]  # fmt: skip
+    assert read_feed(body, URL, "application/rss+xml").repaired  # type: ignore[union-attr]
+
+
+def test_a_bare_ampersand_is_text(no_feedparser: None) -> None:
+    body = feed(
+        "<item><title>AT&T: R&D engineer & tester</title>"
+        "<link>https://jobs.example.test/apply?id=1&src=rss</link></item>"
+    )
+    assert read_feed(body, URL, "application/rss+xml").repaired  # type: ignore[union-attr]
+    (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
+    # feedparser's SGML pass makes "&T:" a reference ("AT&T;: R&D; engineer"): the text said
+    # "AT&T" and the repair keeps it.
+    assert (posting.company, posting.title) == ("", "AT&T: R&D engineer & tester")
+    assert posting.url == "https://jobs.example.test/apply?id=1&src=rss"
+
+
+def test_html_entities_are_their_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    description = "<description>Caf&eacute; &mdash; 3&nbsp;days &copy; &AMP; more</description>"
+    (posting,) = read_repaired(feed(item("Ing&eacute;nieur&nbsp;Python", description)), monkeypatch)
+    assert posting.title == "Ingénieur Python"
+    assert posting.description_text == "Café — 3 days © & more"
+
+
+def test_repaired_description_html_stays_markup(monkeypatch: pytest.MonkeyPatch) -> None:
+    description = (
+        '<description>We hire<br>Python devs<hr><img src="/logo.png" alt="Acme"> &amp; '
+        "<b>testers</b></description>"
+    )
+    (posting,) = read_repaired(feed(item("Dev", description)), monkeypatch)
+    assert posting.description_html == "We hire<br>Python devs<hr> &amp; <b>testers</b>"
+
+
+def test_cdata_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    cdata = "R&D <br> &nbsp; <img src=x> & more"
+    body = feed(item("Dev&nbsp;(m/f)<br>", f"<description><![CDATA[{cdata}]]></description>"))
+    repaired = repaired_xml(body, strict_errors(body))
+    assert repaired is not None and f"<![CDATA[{cdata}]]>".encode() in repaired
+    document = read_feed(body, URL, "application/rss+xml")
+    assert document is not None and document.entries[0].summaries[0].value == cdata
+    (posting,) = read_repaired(body, monkeypatch)
+    assert posting.description_text == "R&D\n& more"  # nh3 drops the <img>
+
+
+def strict_errors(body: bytes) -> Any:
+    """The errors of a strict parse of ``body``."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(body, parser=parser)
+    return parser.error_log
+
+
+def test_an_entity_the_document_declares_keeps_its_meaning(no_feedparser: None) -> None:
+    doctype = '<!DOCTYPE rss [<!ENTITY nbsp "Acme">]>'
+    body = doctype.encode() + feed(item("&nbsp;: Engineer&eacute;<br>"))
+    assert b"&nbsp;" in (repaired_xml(body, strict_errors(body)) or b"")
+    (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert posting.title == "Acme: Engineeré"
+
+
+def test_a_void_element_already_closed_is_left_to_feedparser() -> None:
+    body = feed(item("Dev", "<description>One<br>two</br><hr>three</description>"))
+    assert read_feed(body, URL, "application/rss+xml") is None  # "<br/>two</br>" is no XML
+    (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert posting.description_text == "One\ntwo\n\nthree"
 
 
 # -- seen going wrong -------------------------------------------------------------------------
@@ -150,6 +245,12 @@ def test_markup_written_as_elements_stays_markup(no_feedparser: None) -> None:
     (posting,) = parse_feed(feed(item("Dev", description)), URL, "application/rss+xml", "jobs")
     assert posting.description_html == "We hire <b>Python</b> devs &amp; <i>testers</i>.<br>Apply."
     assert posting.description_text == "We hire Python devs & testers.\nApply."
+
+
+def test_the_content_of_a_void_element_is_kept(no_feedparser: None) -> None:
+    description = "<description>One<br>two</br>three<hr/>four</description>"
+    (posting,) = parse_feed(feed(item("Dev", description)), URL, "application/rss+xml", "jobs")
+    assert posting.description_text == "One\ntwo\nthree\nfour"  # as feedparser reads it
 
 
 def test_media_and_dublin_core_categories_are_tags(no_feedparser: None) -> None:
