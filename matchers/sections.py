@@ -9,8 +9,10 @@ headings; paragraphs outside any heading by what they say.
 
 Inside the job's own text, the names of teams and people the hire works with ("partner
 with Product Management and Engineering teams", "other key functions (Public Policy,
-Corporate Communications)", "our Director of Customer Success") are no more asked for
-than the blurb is: they go to the rest too.
+Corporate Communications)", "our Director of Customer Success", "collaborate with graphic
+designers, content marketers and video producers") are no more asked for than the blurb
+is: they go to the rest too. So do the subjects of a degree ("BA/BS degree in
+Finance, Accounting or Economics"): what the hire studied, not a skill to brush up on.
 """
 
 from __future__ import annotations
@@ -71,6 +73,25 @@ _NAMES_BEFORE = re.compile(
 _NAMES_AFTER = re.compile(r"\s*\([^)]{1,200}\)|\s+(?:such as|including|like)\s+[^.;:]{1,150}")
 _LOOK_BACK = 100
 _LEADER_CUES = ("Director", "Head", "VP", "Vice", "Chief")  # the titles _LEADER opens with
+# The people a job works with: a list of one- to three-word names after "collaborate with"
+# (or "partner with", "work closely with", "liaise with", "coordinate with"), up to the first
+# function word ("collaborate with designers and engineers to ship features").
+_WITH_CUES = ("collaborat", "partner", "closely with", "liaise", "liaising", "coordinat")
+_NAME = rf"(?:(?:the|our)\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
+_COLLABORATORS = re.compile(
+    r"\b(?:collaborat\w*|partner(?:s|ing)?|work(?:s|ing)? closely|liais\w*|coordinat\w*)"
+    rf" with\s+({_NAME}(?:(?:,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+){_NAME}){{0,7}})"
+)
+# The subjects of a degree: after "degree in" (or "BS in", "Master of Science in"), up to
+# the end of the clause or an "or equivalent" / "or a related field".
+_DEGREE_CUES = ("degree", "bachelor", "master", "diploma", "ba/", "bs/", "bs ", "bsc", "msc",
+                "ms ", "mba", "phd")
+_DEGREE_SUBJECTS = re.compile(
+    r"\b(?:degrees?|diploma|bachelor(?:'s|\u2019s|s)?|master(?:'s|\u2019s|s)?|ba/bs|bs/ba|bs/ms"
+    r"|ms/phd|bsc|msc|bs|ms|ba|mba|phd)(?: of (?:science|arts))?(?: degree)? in "
+    r"([^.;:()]{1,150}?)(?=,? or (?:an? )?(?:equivalent|related|similar|other)\b|,? with\b"
+    r"|,? and \d|[.;:()]|$)"
+)
 _LEADER = re.compile(
     r"\b(?:Director|Head|VP|Vice President|Chief \w+ Officer) of "
     r"(?:[A-Z][\w&-]*(?:,? (?:and |& )?)?)+"
@@ -107,7 +128,8 @@ def split_description(text: str, company: str = "") -> tuple[str, str]:
 
 
 def _without_names(paragraph: str, lower: str) -> tuple[str, list[str]]:
-    """The paragraph without the names of teams and leaders it mentions, and those names."""
+    """The paragraph without the names of the teams, leaders and people the job works with
+    and the subjects of degrees it mentions, and those."""
     spans = []
     words = _TEAM_WORD.finditer(lower) if any(w in lower for w in _TEAM_CUES) else ()
     for word in words:
@@ -119,6 +141,10 @@ def _without_names(paragraph: str, lower: str) -> tuple[str, list[str]]:
         spans.append((before.start() if before else start, after.end() if after else end))
     if " of " in paragraph and any(t in paragraph for t in _LEADER_CUES):
         spans.extend(m.span() for m in _LEADER.finditer(paragraph))
+    if any(c in lower for c in _WITH_CUES):
+        spans.extend(m.span(1) for m in _COLLABORATORS.finditer(lower))
+    if any(c in lower for c in _DEGREE_CUES):
+        spans.extend(m.span(1) for m in _DEGREE_SUBJECTS.finditer(lower))
     if not spans:
         return paragraph, []
     kept, names, at = [], [], 0

@@ -107,6 +107,17 @@ def test_synonyms_are_normalised_to_the_canonical_skill() -> None:
     assert tokens == ["javascript", "dev", "kubernetes", "postgresql", "golang", "node.js"]
 
 
+def test_words_name_the_skill_job_text_means_by_them() -> None:
+    table = default_table()
+    assert table.tokens("Unix/Linux") == ["unix"]  # one family of systems, one ask
+    assert ("writer",) not in table.phrases  # a technical writer writes no fiction
+    assert ("landing", "pages") not in table.phrases  # copy, design or code, not CRO
+    assert table.phrases.get(("hedging",)) != "foreign exchange"  # rates are hedged too
+    assert table.name_of(table.phrases[("real", "estate")]) == "Real estate"  # not Facilities
+    assert table.tokens("excel at sales, excel under pressure") == ["excelling", "sales",
+                                                                    "excelling", "pressure"]
+
+
 def test_skill_phrases_are_features_counted_once() -> None:
     analyzer = Analyzer()
     features = analyzer("Ruby on Rails and ML; Amazon Web Services; front-end")
