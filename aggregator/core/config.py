@@ -21,14 +21,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from aggregator.core.errors import ConfigError
-from aggregator.core.models import DEFAULT_REPOST_WINDOW_DAYS, Mentee, MenteeProfile, Mentor
+from aggregator.core.models import (
+    DEFAULT_REPOST_WINDOW_DAYS,
+    EmailAddress,
+    Mentee,
+    MenteeProfile,
+    Mentor,
+)
 from aggregator.core.schedule_expressions import check_timezone, parse_schedule
 
 DEFAULT_CONFIG_NAME = "config.yaml"
@@ -337,7 +343,7 @@ class _StandaloneMentee(MenteeProfile):
     """A mentee of a standalone file: an offline ranking needs no email and no mentor, but a
     file shared with the config may carry them."""
 
-    email: EmailStr | None = None
+    email: EmailAddress | None = None
     mentor: str | None = None
 
 

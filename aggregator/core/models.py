@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.networks import validate_email
 
 # A job seen again within this many days is the same lead (see aggregator.core.dedupe).
 DEFAULT_REPOST_WINDOW_DAYS = 30
@@ -320,6 +321,10 @@ def slugify(text: str) -> str:
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 NonEmpty = Annotated[str, Field(min_length=1)]
+# pydantic's EmailStr (checked and normalised by email-validator), but email-validator is
+# imported when the first address is checked, not when the models are defined: a tenth of
+# a second of start-up that a `leads collect` of a config without people spared.
+EmailAddress = Annotated[str, AfterValidator(lambda value: validate_email(value)[1])]
 
 
 class Contact(BaseModel):
@@ -329,7 +334,8 @@ class Contact(BaseModel):
 
     name: NonEmpty
     company: NonEmpty
-    email: EmailStr | None = None  # LinkedIn exports leave it empty unless the contact shares it
+    # LinkedIn exports leave it empty unless the contact shares it
+    email: EmailAddress | None = None
     position: str = ""
     url: str = ""  # a profile link
 
@@ -355,7 +361,7 @@ class Mentor(BaseModel):
 
     id: NonEmpty
     name: NonEmpty
-    email: EmailStr
+    email: EmailAddress
     timezone: str = "UTC"  # an IANA name such as Europe/Berlin; digests follow it
     digest: DigestSettings = DigestSettings()
     # The mentor's contacts: a LinkedIn Connections.csv (path relative to the config file)
@@ -399,7 +405,7 @@ class Mentee(MenteeProfile):
     """Someone whose skills and wishes postings are matched against, and whose mentor gets
     the digest."""
 
-    email: EmailStr
+    email: EmailAddress
     mentor: NonEmpty  # a mentor's id or email
 
 
