@@ -4,7 +4,9 @@
 title and requirements, never its blurb, offer or EEO statement), those that added most
 to the score first. "Brush up on" names skills the posting asks for that the mentee lacks,
 only from the role families of the mentee's own skills (a designer is not sent to learn
-Kubernetes), and never one a skill of theirs implies (WordPress implies a CMS). Neither
+Kubernetes), never one a skill of theirs implies (WordPress implies a CMS), and never one
+the posting lists as an alternative to a skill they have (or one it implies: a Python
+developer lacks no Java in "Java, C# or Python"). Neither
 list repeats itself or the other: a term whose words are contained in another's shown
 term is left out.
 """
@@ -72,12 +74,14 @@ class Explainer:
         pairs: Sequence[tuple[int, int]],
         postings: sp.csr_matrix,
         asks: sp.csr_matrix,
+        alternatives: sp.csr_matrix,
     ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """(why, gaps) for each (profile row, posting row) pair, in the order given.
 
         ``profiles`` are the vectors scored with; ``own_terms`` the columns of each
         profile's own skills and role words (not those feedback brought in); ``asks`` the
-        posting's title and requirement terms (see ``TfidfMatcher.index``).
+        posting's title and requirement terms and ``alternatives`` its lists of alternative
+        skills, each skill valued by the number of its list (see ``TfidfMatcher.index``).
         """
         if not pairs:
             return []
@@ -94,6 +98,7 @@ class Explainer:
         shared.eliminate_zeros()
         known = have + have @ self.implies
         known.data[:] = 1
+        known = known.maximum(_alternatives_met(known.tocsr(), alternatives[theirs].tocsr()))
         lacking = (asked - asked.multiply(known)).tocsr()
         lacking.data[~self.is_skill[lacking.indices]] = 0
         lacking.eliminate_zeros()
@@ -153,6 +158,23 @@ def _strongest_families(bits: np.ndarray) -> int:
     counts = np.array([np.count_nonzero(bits & (1 << b)) for b in range(width)])
     chosen = np.flatnonzero(counts >= _FAMILY_SHARE * counts.max())
     return int(sum(1 << int(b) for b in chosen))
+
+
+def _alternatives_met(known: sp.csr_matrix, alternatives: sp.csr_matrix) -> sp.csr_matrix:
+    """Per row, 1 for every skill of a list of alternatives holding a known skill."""
+    met = alternatives.multiply(known).tocsr()
+    rows, columns = [], []
+    for row in np.flatnonzero(np.diff(met.indptr)):
+        lists = met.data[met.indptr[row] : met.indptr[row + 1]]
+        span = slice(alternatives.indptr[row], alternatives.indptr[row + 1])
+        chosen = np.isin(alternatives.data[span], lists)
+        columns.append(alternatives.indices[span][chosen])
+        rows.append(np.full(int(chosen.sum()), row))
+    if not rows:
+        return sp.csr_matrix(known.shape, dtype=np.float32)
+    taken = np.concatenate(columns)
+    return sp.csr_matrix((np.ones(len(taken), np.float32), (np.concatenate(rows), taken)),
+                         shape=known.shape)
 
 
 def _flags(columns_of: Sequence[np.ndarray], width: int) -> sp.csr_matrix:

@@ -45,6 +45,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from aggregator.core.models import Match, Posting
+from matchers.alternatives import alternatives_matrix
 from matchers.explain import Explainer
 from matchers.filters import PostingFacts, keyword_pattern, searchable_text
 from matchers.profile import Feedback, Profile
@@ -90,6 +91,7 @@ class PostingIndex:
     vectors: sp.csr_matrix  # postings x terms, rows l2-normalised
     by_term: sp.csr_matrix  # the transpose, for profile x posting products
     asks: sp.csr_matrix  # postings x terms: what the title and requirements ask (see _asks)
+    alternatives: sp.csr_matrix  # postings x terms: lists of alternative skills (number of list)
     facts: PostingFacts
     model: str  # fingerprint of the matcher that built it
 
@@ -206,6 +208,7 @@ class TfidfMatcher:
             vectors=vectors,
             by_term=vectors.T.tocsr(),
             asks=asks,
+            alternatives=self._alternatives(items),
             facts=PostingFacts(items),
             model=self.fingerprint,
         )
@@ -248,6 +251,12 @@ class TfidfMatcher:
         skills = keep_columns(weighted, self._skill_columns)
         strongest = keep_strongest(weighted, self.settings.posting_terms)
         return normalize(skills.maximum(strongest).tocsr())
+
+    def _alternatives(self, postings: Sequence[Posting]) -> sp.csr_matrix:
+        """The skills each posting's requirements list as alternatives (see
+        :mod:`matchers.alternatives`)."""
+        jobs = [posting_body(p)[0] for p in postings]
+        return alternatives_matrix(jobs, self.analyzer, self._vocabulary, self._skill_columns)
 
     @cached_property
     def _askable_columns(self) -> np.ndarray:
@@ -546,7 +555,8 @@ class TfidfMatcher:
                 matrix.indices[span], matrix.data[span], top
             ))
         pairs = [(row, posting) for row, picks in enumerate(chosen) for posting, _ in picks]
-        reasons = iter(self._explainer.explain(own, mentioned, pairs, index.vectors, index.asks))
+        reasons = iter(self._explainer.explain(own, mentioned, pairs, index.vectors, index.asks,
+                                               index.alternatives))
         for profile, picks in zip(group, chosen, strict=True):
             results[profile.id] = [
                 Match(mentee=profile.id, posting=index.keys[posting],

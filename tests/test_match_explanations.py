@@ -12,6 +12,7 @@ import pytest
 
 from aggregator.core.models import Posting, Verdict
 from matchers import Profile, TfidfMatcher, feedback_from_verdicts, sections
+from matchers.alternatives import alternative_lists
 from matchers.sections import split_description
 from sources.rss import parse_feed
 
@@ -117,9 +118,15 @@ SDR_FOR_A_BDR = written(
     "Requirements:\n• Prospecting and cold calling for our B2B sales team\n"
     "• Experience with Salesforce and advanced Excel\n",
 )
+LANGUAGES_TO_CHOOSE = written(
+    "Backend Engineer", "Acme",
+    "Requirements:\n• Experience with Java, C# or Python\n• Familiarity with SQL/MySQL\n"
+    "• Kubernetes and Terraform\n",
+)
 WRITTEN = (UX_WITH_PLATFORM, PYTHON_WITH_SUCCESS, SRE_WITH_REWARDS, HR_WITH_EEO, SENIOR_FULL_STACK,
            REMOTEMORE_PYTHON, REMOTEMORE_MOBILE, SUPPORT_WITH_TEAMS, COUNSEL_WITH_FUNCTIONS,
-           HR_WITH_INVESTORS, WORDPRESS_WRITER, EMAIL_WITH_COLLABORATORS, SDR_FOR_A_BDR)
+           HR_WITH_INVESTORS, WORDPRESS_WRITER, EMAIL_WITH_COLLABORATORS, SDR_FOR_A_BDR,
+           LANGUAGES_TO_CHOOSE)
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +247,30 @@ def test_a_skill_that_implies_another_leaves_it_out_of_brush_up(
     assert "WordPress" in why
     assert "SEO" in gaps
     assert "CMS" not in gaps
+
+
+def test_a_listed_alternative_to_a_skill_of_the_mentee_is_no_gap(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    backend = Profile(id="b", roles=("Backend developer",), skills=("Python", "PostgreSQL"))
+    _, gaps = explain(matcher, keyed, backend, LANGUAGES_TO_CHOOSE)
+    assert "Kubernetes" in gaps
+    # "Java, C# or Python" asks for one of them; PostgreSQL implies SQL, of "SQL/MySQL"
+    assert not {"Java", "C#", "MySQL"} & set(gaps)
+    newcomer = Profile(id="n", roles=("Backend developer",), skills=("Docker", "Linux"))
+    _, gaps = explain(matcher, keyed, newcomer, LANGUAGES_TO_CHOOSE)
+    assert {"Java", "C#", "MySQL"} <= set(gaps)
+
+
+def test_lists_of_alternatives_are_found_by_or_slash_and_cues() -> None:
+    assert alternative_lists("• Experience with Javascript, C#, Java or any other language") == [
+        ["• experience with javascript", "c#", "java", "any other language"]]
+    assert alternative_lists("Familiarity with SQL/MySQL and Unix/Linux.") == [
+        ["sql", "mysql"], ["unix", "linux"]]
+    assert alternative_lists("A CRM such as Salesforce, HubSpot and Pipedrive; Excel") == [
+        ["salesforce", "hubspot", "pipedrive"]]
+    assert alternative_lists("Tools (e.g. Jira, Asana).") == [["jira", "asana"]]
+    assert alternative_lists("• Python, Django and PostgreSQL") == []
 
 
 def test_why_holds_no_university_full_or_senior(

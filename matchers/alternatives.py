@@ -1,0 +1,126 @@
+"""Skills a posting lists as alternatives: a mentee with one of them lacks none of them.
+
+"Experience with Java, C#, Python or JavaScript", "SQL/MySQL", "one of R, SAS or Python",
+"a CRM such as Salesforce or HubSpot", "(e.g. Java, Go)": the posting asks for one of the
+listed skills, so a Python developer has no Java or C# to brush up on. A clause holds a list
+of alternatives when its items are joined by "or" (or "and/or"), or when a cue ("one of",
+"one or more", "any", "such as", "e.g.", "for example", "including", "like") opens it;
+every two words joined by a slash are alternatives too. The items of a list are its short
+comma-separated parts (a long part ends the list; of the part just before, only the last
+words count, as "experience with Java" names Java).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+# A clause ends at a line break, a semicolon or the full stop of a sentence (not the dots
+# of "e.g." or "Node.js").
+_CLAUSE_END = re.compile(r"\n|;|(?<!\be\.g)(?<!\bi\.e)\.(?:\s|$)")
+_OPENING_CUE = re.compile(
+    r"\b(?:one of|one or more(?: of)?|two or more(?: of)?|any(?: of)?|such as|e\.g\.?,?|eg\.?,?"
+    r"|for example|for instance|including(?: but not limited to)?:?|like)\s+"
+)
+_OR = re.compile(r"\b(?:and/)?or\b")
+_PART_SEPARATOR = re.compile(r",|\(|\)|:")
+_ITEM_SEPARATOR = re.compile(r"\s*(?:\band/or\b|\bor\b|\band\b|&|/)\s*")
+_SLASHED = re.compile(r"[\w#+.-]+(?:\s*/\s*[\w#+.-]+)+")
+_ITEM_WORDS = 4  # a longer comma-separated part is a clause of its own, not an item
+_LEAD_WORDS = 3  # of the part before a list, the words that can name its first item
+
+
+def alternative_lists(text: str) -> list[list[str]]:
+    """The lists of alternatives in ``text``, each as the texts of its items."""
+    lists = []
+    for clause in _CLAUSE_END.split(text.lower()):
+        lists.extend(_slashed(clause))
+        cue = _OPENING_CUE.search(clause)
+        if cue is not None:
+            lists.append(_items(_short_run(_parts(clause[cue.end():]))))
+        if _OR.search(clause):
+            lists.extend(_items(run) for run in _runs_with_or(_parts(clause)))
+    return [items for items in lists if len(items) > 1]
+
+
+def alternatives_matrix(
+    texts: Sequence[str],
+    features: Callable[[str], list[str]],
+    vocabulary: Mapping[str, int],
+    is_skill: np.ndarray,
+) -> sp.csr_matrix:
+    """Texts x terms: the skills each text lists as alternatives, valued by the number
+    (1, 2, ...) of their list in the text; lists sharing a skill are one."""
+    rows: list[int] = []
+    columns: list[int] = []
+    values: list[int] = []
+    for row, text in enumerate(texts):
+        group_of: dict[int, int] = {}
+        for number, items in enumerate(alternative_lists(text), start=1):
+            skills = {vocabulary[f] for item in items for f in features(item)
+                      if f in vocabulary and is_skill[vocabulary[f]]}
+            if len(skills) < 2:
+                continue
+            joined = {group_of[c] for c in skills if c in group_of}
+            for column, group in list(group_of.items()):
+                if group in joined:
+                    group_of[column] = number
+            group_of.update(dict.fromkeys(skills, number))
+        rows.extend([row] * len(group_of))
+        columns.extend(group_of)
+        values.extend(group_of.values())
+    return sp.csr_matrix(
+        (np.array(values, np.float32), (np.array(rows, np.int64), np.array(columns, np.int64))),
+        shape=(len(texts), len(vocabulary)),
+    )
+
+
+def _slashed(clause: str) -> list[list[str]]:
+    return [m.group().split("/") for m in _SLASHED.finditer(clause)]
+
+
+def _parts(clause: str) -> list[str]:
+    return [p.strip() for p in _PART_SEPARATOR.split(clause) if p.strip()]
+
+
+def _short_run(parts: Sequence[str]) -> list[str]:
+    """The parts up to the first long one (which still counts when it opens the list)."""
+    run: list[str] = []
+    for part in parts:
+        if run and len(part.split()) > _ITEM_WORDS:
+            break
+        run.append(part)
+    return run
+
+
+def _runs_with_or(parts: Sequence[str]) -> list[list[str]]:
+    """Runs of short parts holding an "or"; a long part ends a run (the words around its
+    first "or" still belong to it: "java or any other language") and opens the next with
+    its last words."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for part in parts:
+        if len(part.split()) <= _ITEM_WORDS:
+            current.append(part)
+            continue
+        joiners = list(_OR.finditer(part))
+        runs.append(current + [_around(part, j) for j in joiners[:1]])
+        runs.extend([_around(part, j)] for j in joiners[1:])
+        current = [" ".join(part.split()[-_LEAD_WORDS:])]
+    runs.append(current)
+    return [run for run in runs if any(_OR.search(p) for p in run)]
+
+
+def _around(part: str, joiner: re.Match[str]) -> str:
+    """The words either side of an "or" inside a long part ("experience in python and/or
+    go ...")."""
+    before = part[: joiner.start()].split()[-_LEAD_WORDS:]
+    after = part[joiner.end() :].split()[:_ITEM_WORDS]
+    return " ".join([*before, joiner.group(), *after])
+
+
+def _items(parts: Sequence[str]) -> list[str]:
+    return [item for part in parts for item in _ITEM_SEPARATOR.split(part) if item]
