@@ -400,7 +400,7 @@ def _on_conflict_dialect(conn: Connection) -> ModuleType | None:
     """The SQLAlchemy dialect module of ``conn`` when its ``insert`` has ON CONFLICT, else None.
 
     Imported by name: the engine has loaded its own dialect already, and importing the
-    PostgreSQL one up front would cost every SQLite run a tenth of a second of start-up.
+    PostgreSQL one up front would cost every SQLite command a twentieth of its start-up.
     """
     if conn.dialect.name not in _ON_CONFLICT_DIALECTS:
         return None
