@@ -3,6 +3,7 @@
 "Why it fits" names skills and role words the mentee has and the posting asks for (its
 title and requirements, never its blurb, offer or EEO statement), those that added most
 to the score first. "Brush up on" names skills the posting asks for that the mentee lacks,
+only those it asks with some weight (not a skill named once in passing among many), and
 only from the role families of the mentee's own skills (a designer is not sent to learn
 Kubernetes), never one a skill of theirs implies (WordPress implies a CMS), and never one
 the posting lists as an alternative to a skill they have (or one it implies: a Python
@@ -20,6 +21,11 @@ import scipy.sparse as sp
 
 WHY_TERMS = 5
 GAP_SKILLS = 5
+# A gap is shown only when the posting asks for it with at least this weight (its share of
+# the l2-normalised requirement terms): a skill named once in passing among many is no sure
+# gap. Chosen on the tuning half of benchmarks/match_explain.py: gap precision 0.929 -> 0.976
+# with mean gaps per lead 1.77 -> 1.52.
+GAP_WEIGHT = 0.08
 _CANDIDATES = 4 * WHY_TERMS
 # Words about how or where a job is done, not what it is: a shared "developer remote" is no
 # reason to forward a lead (the location filter has already judged where).
@@ -100,7 +106,7 @@ class Explainer:
         known.data[:] = 1
         known = known.maximum(_alternatives_met(known.tocsr(), alternatives[theirs].tocsr()))
         lacking = (asked - asked.multiply(known)).tocsr()
-        lacking.data[~self.is_skill[lacking.indices]] = 0
+        lacking.data[~self.is_skill[lacking.indices] | (lacking.data < GAP_WEIGHT)] = 0
         lacking.eliminate_zeros()
         allowed = self._family_masks(own_terms)
         out = []

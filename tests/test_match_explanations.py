@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from aggregator.core.models import Posting, Verdict
 from matchers import Profile, TfidfMatcher, feedback_from_verdicts, sections
 from matchers.alternatives import alternative_lists
+from matchers.explain import GAP_WEIGHT, Explainer
 from matchers.sections import split_description
 from sources.rss import parse_feed
 
@@ -378,3 +381,15 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     job, rest = split_description(knack.description_text, knack.company)
     assert "Playwright" in job and "We're Knack, a no-code" in rest
     assert "401(k)" in rest and "401(k)" not in job
+
+
+def test_a_skill_asked_in_passing_among_many_is_no_gap() -> None:
+    terms = ("python", "kubernetes", "terraform")
+    explainer = Explainer(terms, str.title, np.ones(3, bool), np.ones(3, np.int64),
+                          sp.csr_matrix((3, 3), dtype=np.float32))
+    profile = sp.csr_matrix(np.array([[1.0, 0, 0]], np.float32))
+    asks = sp.csr_matrix(np.array([[0.6, 0.79, GAP_WEIGHT / 2]], np.float32))
+    no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
+    [(why, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists)
+    assert why == ("Python",)
+    assert gaps == ("Kubernetes",)  # Terraform is asked with too little weight
