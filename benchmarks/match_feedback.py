@@ -12,13 +12,14 @@ feedback exactly as `leads match` and `leads rank --feedback` do
 (the marked postings removed): NDCG@10, the ideal taken over the remaining postings.
 Target per (set, style): the mean rises by at least 0.05 and it falls for at most 10 % of
 the profiles. Reported for the tuning and held-out halves of match_quality.py and both;
-the feedback weights (Settings.liked, Settings.disliked) are chosen with --tune on the
-tuning half only.
+the feedback settings (Settings.liked, feedback_share, feedback_reach) are chosen with
+--tune on the tuning half only.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from collections.abc import Sequence
@@ -38,8 +39,8 @@ from matchers import Feedback, Settings, TfidfMatcher, feedback_from_verdicts
 MARKS = 3
 TARGET_RISE = 0.05
 MAX_FALLING = 0.10
-# The weights --tune tries: every pair.
-GRID = {"liked": (1.0, 1.5, 2.0, 3.0), "disliked": (0.25, 1.0, 2.0)}
+# The settings --tune tries: every combination.
+GRID = {"liked": (1.5, 3.0), "feedback_share": (0.5, 1.0), "feedback_reach": (40, 80)}
 
 
 def marks(ranked: Sequence[str], labels: dict[str, str], relevant: dict[str, int]
@@ -84,25 +85,30 @@ def before_after(items: Sequence[Labelled], qs: Sequence[Query],
 
 
 def tune(sets: dict[str, list[Labelled]], qs: dict[tuple[str, str], list[Query]]) -> Settings:
-    """The weights whose worst set (on the tuning half) has the fewest profiles falling,
+    """The settings whose worst set (on the tuning half) has the fewest profiles falling,
     then the largest smallest rise (prints each trial)."""
     best, best_key = Settings(), (-1.0, -1.0)
-    for liked in GRID["liked"]:
-        for disliked in GRID["disliked"]:
-            trial = Settings(liked=liked, disliked=disliked)
-            falls, rises = [], []
-            for (name, _), group in qs.items():
-                before, after = before_after(sets[name], [q for q in group if q.half == "tuning"],
-                                             trial)
-                falls.append(float(np.mean(after < before - 1e-9)))
-                rises.append(float((after - before).mean()))
-            key = (-max(falls), min(rises))
-            print(f"  liked={liked} disliked={disliked}: most falling {max(falls):.0%}, "
-                  f"least rise {min(rises):+.3f}", flush=True)
-            if key > best_key:
-                best, best_key = trial, key
-    print(f"chosen: liked={best.liked} disliked={best.disliked}")
+    for values in itertools.product(*GRID.values()):
+        trial = Settings(**dict(zip(GRID, values, strict=True)))
+        falls, rises = [], []
+        for (name, _), group in qs.items():
+            before, after = before_after(sets[name], [q for q in group if q.half == "tuning"],
+                                         trial)
+            falls.append(float(np.mean(after < before - 1e-9)))
+            rises.append(float((after - before).mean()))
+        key = (-max(falls), min(rises))
+        print(f"  {shown(trial)}: most falling {max(falls):.0%}, least rise {min(rises):+.3f}",
+              flush=True)
+        if key > best_key:
+            best, best_key = trial, key
+    print(f"chosen: {shown(best)}")
     return best
+
+
+def shown(settings: Settings) -> str:
+    """The tuned settings' values."""
+    return ", ".join(f"{f.name}={getattr(settings, f.name)}" for f in fields(Settings)
+                     if f.name in GRID)
 
 
 def main() -> int:
@@ -134,9 +140,7 @@ def main() -> int:
             print(f"{name + ' ' + style:<14}{half:<10}{int(keep.sum()):>4}"
                   f"{before[keep].mean():>9.3f}{after[keep].mean():>9.3f}{rise:>+8.3f}"
                   f"{fell:>7.0%}  {verdict}")
-    shown = ", ".join(f"{f.name}={getattr(settings, f.name)}" for f in fields(Settings)
-                      if f.name in GRID)
-    print(f"{shown}; {time.perf_counter() - started:.1f} s")
+    print(f"{shown(settings)}; {time.perf_counter() - started:.1f} s")
     return 0 if ok else 1
 
 

@@ -11,11 +11,13 @@ How a score is made:
   résumé), each normalised first so a long résumé cannot drown a short skills list; it
   keeps its ``Settings.profile_terms`` strongest terms, which is what keeps a long
   résumé's stray words (employers, towns, typos) from deciding anything.
-* Feedback moves the profile (Rocchio): what liked postings ask for is added, what disliked
-  ones ask for subtracted, before the profile is expanded (pseudo-relevance feedback);
-  the expansion leaves out the liked postings themselves, whose blurb and employer
-  feedback means to leave out.
 * The score is the cosine of the two vectors, clipped to 0..1 and rounded to 4 places.
+* Feedback moves a copy of the profile (Rocchio): what liked postings ask for is added,
+  what disliked ones ask for subtracted, before it is expanded; the expansion leaves out
+  the liked postings themselves, whose blurb and employer feedback means to leave out.
+  The score is then the weighted geometric mean of the profile's own score and the moved
+  profile's, and only postings the profile alone ranks near its top can rise: a posting
+  far from the profile cannot jump onto the first page because of one like.
 
 Incremental use: ``fit`` learns the vocabulary and idf from (a deterministic sample of at
 most ``FIT_SAMPLE``) postings. The fitted model is reusable across runs through
@@ -78,8 +80,14 @@ class Settings:
     profile_terms: int = 100  # terms kept per profile
     expansion_docs: int = 5  # pseudo-relevance feedback: the best postings added to a profile
     expansion_weight: float = 1.0
-    liked: float = 1.5  # Rocchio weights of the mentee's feedback (benchmarks/match_feedback.py)
+    # Feedback (benchmarks/match_feedback.py): Rocchio weights of what liked and disliked
+    # postings ask for, the exponent (0..1) of the moved profile's score in the geometric
+    # mean with the score before, and how many of a profile's best reference postings' scores a
+    # posting needs to be able to rise.
+    liked: float = 3.0
     disliked: float = 1.0
+    feedback_share: float = 0.5
+    feedback_reach: int = 80
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,7 @@ class TfidfMatcher:
         self._transformer: TfidfTransformer | None = None
         self._vocabulary: dict[str, int] = {}
         self._reference = sp.csr_matrix((0, 0), dtype=np.float32)
-        self._profile_cache: dict[_CacheKey, _Vectors] = {}
+        self._profile_cache: dict[Profile, _Vectors] = {}
         self._employers: dict[str, np.ndarray] = {}
 
     # -- fitting -----------------------------------------------------------------------
@@ -321,30 +329,25 @@ class TfidfMatcher:
         return np.fromiter((t in skills for t in self.terms), bool, len(self.terms))
 
     def _profile_vectors(
-        self, profiles: Sequence[Profile], index: PostingIndex, feedback: Mapping[str, Feedback]
+        self, profiles: Sequence[Profile]
     ) -> tuple[sp.csr_matrix, sp.csr_matrix, list[np.ndarray]]:
         """Each profile's own vector, its expanded vector and the skill columns it mentions.
 
-        Remembered per (profile, feedback): a profile's vectors depend only on it and the
-        model, so later calls (new postings landing) reuse them.
+        Remembered per profile: a profile's vectors depend only on it and the model (not on
+        feedback), so later calls (new postings landing) reuse them.
         """
-        keys = [_cache_key(p, feedback.get(p.id)) for p in profiles]
         cache = self._profile_cache
-        todo = [i for i, key in enumerate(keys) if key not in cache]
+        todo = [i for i, profile in enumerate(profiles) if profile not in cache]
         if todo:
             if len(cache) + len(todo) > _PROFILE_CACHE:
                 cache.clear()
-                todo = list(range(len(keys)))
+                todo = list(range(len(profiles)))
             fresh = [profiles[i] for i in todo]
             own, mentioned = self._vectorise_profiles(fresh)
-            liked = None
-            if any(feedback.get(p.id) for p in fresh):
-                own = self._with_feedback(own, fresh, index, feedback)
-                liked = self._liked_in_reference(fresh, index, feedback)
-            expanded = self._expand(own, liked)
+            expanded = self._expand(own)
             for row, i in enumerate(todo):
-                cache[keys[i]] = (_row(own, row), _row(expanded, row), mentioned[row])
-        rows = [cache[key] for key in keys]
+                cache[profiles[i]] = (_row(own, row), _row(expanded, row), mentioned[row])
+        rows = [cache[profile] for profile in profiles]
         width = len(self.terms)
         return (_stack([r[0] for r in rows], width), _stack([r[1] for r in rows], width),
                 [r[2] for r in rows])
@@ -386,27 +389,70 @@ class TfidfMatcher:
         return [table.name_of(table.names[s.strip().lower()]) if s.strip().lower() in table.names
                 else s for s in skills]
 
-    def _with_feedback(
+    def _feedback_scores(
         self,
-        vectors: sp.csr_matrix,
         profiles: Sequence[Profile],
+        own: sp.csr_matrix,
+        expanded: sp.csr_matrix,
+        before: sp.csr_matrix,
         index: PostingIndex,
         feedback: Mapping[str, Feedback],
     ) -> sp.csr_matrix:
-        """Rocchio: add what liked postings ask for, subtract what disliked ones ask for."""
-        rows = vectors.tolil()
+        """The scores of profiles with feedback, from their scores ``before`` it.
+
+        The weighted geometric mean of the score before and the score of the moved profile
+        (``_moved``): a posting the profile alone scores low stays low whatever the
+        feedback says, and one it does not score at all is never brought. Only postings
+        the profile alone scores among its ``Settings.feedback_reach`` best in the model's
+        reference sample can rise; any can fall.
+        """
+        after = (self._moved(profiles, own, index, feedback) @ index.by_term).tocsr()
+        after.data[after.data < 0] = 0  # what disliked postings ask can make a cosine negative
+        share = self.settings.feedback_share
+        # (With all the weight on the moved profile, before ** 0 would be a dense matrix.)
+        mixed = after if share == 1 else before.power(1 - share).multiply(after.power(share))
+        lower = mixed.minimum(before)
+        rise = (mixed - lower).multiply(self._near_top(expanded, before))
+        return (lower + rise).tocsr()
+
+    def _near_top(self, expanded: sp.csr_matrix, scores: sp.csr_matrix) -> sp.csr_matrix:
+        """Flags on ``scores`` at least each profile's ``Settings.feedback_reach``-th best
+        score in the reference sample: near its top whatever the postings ranked."""
+        near = (expanded @ self._reference_by_term).toarray()
+        reach = min(self.settings.feedback_reach, near.shape[1])
+        if reach == 0:
+            return sp.csr_matrix(scores.shape, dtype=np.float32)
+        cut = -np.partition(-near, reach - 1, axis=1)[:, reach - 1]
+        rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))
+        flags = (scores.data >= cut[rows]).astype(np.float32)
+        return sp.csr_matrix((flags, scores.indices, scores.indptr), shape=scores.shape)
+
+    def _moved(
+        self,
+        profiles: Sequence[Profile],
+        own: sp.csr_matrix,
+        index: PostingIndex,
+        feedback: Mapping[str, Feedback],
+    ) -> sp.csr_matrix:
+        """Profiles moved by their feedback (Rocchio), then expanded: what the liked
+        postings ask for added, what the disliked ones ask for subtracted; the expansion
+        leaves out the liked postings themselves, whose blurb and employer feedback means
+        to leave out."""
+        s = self.settings
+        moved: list[_Row] = []
         for row, profile in enumerate(profiles):
-            wish = feedback.get(profile.id)
-            if not wish or not (wish.liked or wish.disliked):
-                continue
-            moved = vectors[row]
-            for postings, weight in ((wish.liked, self.settings.liked),
-                                     (wish.disliked, -self.settings.disliked)):
-                if postings:
-                    mean = self._vectors_of(postings, index).mean(axis=0)
-                    moved = moved + weight * sp.csr_matrix(mean)
-            rows[row] = normalize(sp.csr_matrix(moved, dtype=np.float32))
-        return rows.tocsr()
+            wish = feedback[profile.id]
+            vector = normalize(own[row] + s.liked * self._mean_asks(wish.liked, index)
+                               - s.disliked * self._mean_asks(wish.disliked, index))
+            moved.append((vector.indices, vector.data))
+        vectors = _stack(moved, len(self.terms))
+        return self._expand(vectors, self._liked_in_reference(profiles, index, feedback))
+
+    def _mean_asks(self, postings: Sequence[Posting], index: PostingIndex) -> sp.csr_matrix:
+        """The mean of what ``postings`` ask for (one row; empty without postings)."""
+        if not postings:
+            return sp.csr_matrix((1, len(self.terms)), dtype=np.float32)
+        return sp.csr_matrix(self._vectors_of(postings, index).mean(axis=0), dtype=np.float32)
 
     def _liked_in_reference(
         self, profiles: Sequence[Profile], index: PostingIndex, feedback: Mapping[str, Feedback]
@@ -442,23 +488,21 @@ class TfidfMatcher:
 
     # -- remembered profile vectors ---------------------------------------------------
 
-    def profile_vectors(self, profile: Profile, feedback: Feedback | None = None) -> bytes | None:
+    def profile_vectors(self, profile: Profile) -> bytes | None:
         """The vectors an earlier rank computed for this profile, as bytes for the caller to
         store and hand back through :meth:`remember_profile_vectors` in a later run (they
         skip re-analysing the profile); ``None`` when this matcher has not vectorised it."""
-        vectors = self._profile_cache.get(_cache_key(profile, feedback))
+        vectors = self._profile_cache.get(profile)
         return None if vectors is None else _pack_vectors(self.fingerprint, vectors)
 
-    def remember_profile_vectors(
-        self, profile: Profile, feedback: Feedback | None, data: bytes
-    ) -> bool:
+    def remember_profile_vectors(self, profile: Profile, data: bytes) -> bool:
         """Reuse stored :meth:`profile_vectors` bytes; False (and nothing kept) when they were
-        made by another model or are damaged. The caller vouches that ``profile`` and
-        ``feedback`` are the ones they were made for (store them under the profile's hash)."""
+        made by another model or are damaged. The caller vouches that ``profile`` is the one
+        they were made for (store them under the profile's hash)."""
         vectors = _unpack_vectors(self.fingerprint, data, len(self.terms))
         if vectors is None:
             return False
-        self._profile_cache[_cache_key(profile, feedback)] = vectors
+        self._profile_cache[profile] = vectors
         return True
 
     # -- ranking -----------------------------------------------------------------------
@@ -529,9 +573,17 @@ class TfidfMatcher:
     def _score(
         self, group: Sequence[Profile], index: PostingIndex, feedback: Mapping[str, Feedback]
     ) -> tuple[sp.csr_matrix, list[np.ndarray], sp.csr_matrix]:
-        """A chunk's own vectors, skill columns and cosine scores against every posting."""
-        own, expanded, mentioned = self._profile_vectors(group, index, feedback)
-        return own, mentioned, (expanded @ index.by_term).tocsr()
+        """A chunk's own vectors, skill columns and scores against every posting: the
+        cosines, moved by the feedback of profiles that gave some (``_feedback_scores``)."""
+        own, expanded, mentioned = self._profile_vectors(group)
+        scores = (expanded @ index.by_term).tocsr()
+        rows = [row for row, p in enumerate(group)
+                if p.id in feedback and (feedback[p.id].liked or feedback[p.id].disliked)]
+        if not rows:
+            return own, mentioned, scores
+        moved = self._feedback_scores([group[row] for row in rows], own[rows], expanded[rows],
+                                      scores[rows], index, feedback)
+        return own, mentioned, _replace_rows(scores, rows, moved)
 
     def _collect(
         self,
@@ -693,6 +745,15 @@ _Row = tuple[np.ndarray, np.ndarray]  # one sparse row: columns, values
 _Vectors = tuple[_Row, _Row, np.ndarray]  # own vector, expanded vector, skill columns
 
 
+def _replace_rows(matrix: sp.csr_matrix, rows: Sequence[int], new: sp.csr_matrix
+                  ) -> sp.csr_matrix:
+    """``matrix`` with its ``rows`` replaced by the rows of ``new``, the others untouched."""
+    parts = [_row(matrix, row) for row in range(matrix.shape[0])]
+    for at, row in enumerate(rows):
+        parts[row] = _row(new, at)
+    return _stack(parts, matrix.shape[1])
+
+
 def _row(matrix: sp.csr_matrix, row: int) -> _Row:
     span = slice(matrix.indptr[row], matrix.indptr[row + 1])
     return matrix.indices[span].copy(), matrix.data[span].copy()
@@ -704,15 +765,6 @@ def _stack(rows: Sequence[_Row], width: int) -> sp.csr_matrix:
     indices = np.concatenate([c for c, _ in rows] + [np.zeros(0, np.int32)])
     data = np.concatenate([d for _, d in rows] + [np.zeros(0, np.float32)])
     return sp.csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(rows), width))
-
-
-_CacheKey = tuple[Profile, tuple[Posting, ...], tuple[Posting, ...]]
-
-
-def _cache_key(profile: Profile, feedback: Feedback | None) -> _CacheKey:
-    """What a profile's vectors depend on: the profile and the postings liked and disliked
-    (hidden ones only filter, and no feedback is the same as empty feedback)."""
-    return (profile, feedback.liked, feedback.disliked) if feedback else (profile, (), ())
 
 
 _VECTORS_HEADER = struct.Struct("<16sIII")  # model fingerprint, own, expanded, skill counts

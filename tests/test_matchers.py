@@ -320,6 +320,25 @@ def test_liked_postings_pull_similar_ones_up_and_disliked_ones_push_down(
     assert place(pushed, twin(disliked)) > place(others, twin(disliked))
 
 
+def test_one_like_cannot_bring_a_far_off_posting_onto_the_first_page(
+    matcher: TfidfMatcher, postings: list[Posting], keyed: list[tuple[str, Posting]]
+) -> None:
+    """Feedback lifts only postings the profile alone ranks near its top (the model's
+    reference sample is all these postings): liking customer-support jobs does not fill a
+    frontend developer's first page with support jobs, even when the score is the moved
+    profile's alone."""
+    by_key = dict(keyed)
+    profile = frontend()
+    moved_only = TfidfMatcher(replace(matcher.settings, feedback_share=1.0)).fit(postings)
+    for judge in (matcher, moved_only):
+        before = [m.posting for m in judge.rank(profile, keyed, top=None)]
+        reach = judge.settings.feedback_reach
+        far = [k for k in before[2 * reach :] if category(keyed, k) == "Customer Support"]
+        assert len(far) >= 3
+        after = judge.rank(profile, keyed, top=10, liked=[by_key[k] for k in far[:3]])
+        assert {m.posting for m in after} <= set(before[:reach])
+
+
 def test_hidden_postings_min_score_and_top(
     matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
 ) -> None:
@@ -380,11 +399,11 @@ def test_stored_profile_vectors_are_reused_only_by_the_same_model(
     loaded = load_matcher(dump_matcher(matcher))
     assert loaded is not None
     assert loaded.profile_vectors(frontend()) is None  # a new matcher has not vectorised it
-    assert loaded.remember_profile_vectors(frontend(), None, stored)
+    assert loaded.remember_profile_vectors(frontend(), stored)
     assert loaded.rank(frontend(), keyed) == fresh
     other = TfidfMatcher().fit(postings[: len(postings) // 2])
-    assert not other.remember_profile_vectors(frontend(), None, stored)  # another model
-    assert not loaded.remember_profile_vectors(frontend(), None, stored[:-3])  # damaged
+    assert not other.remember_profile_vectors(frontend(), stored)  # another model
+    assert not loaded.remember_profile_vectors(frontend(), stored[:-3])  # damaged
 
 
 def test_how_or_where_a_job_is_done_is_not_why_it_fits() -> None:

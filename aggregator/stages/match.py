@@ -84,7 +84,7 @@ def match(
             pending.setdefault(previous.scored_through, []).append((profile, state))
             report.updated.append(mentee.id)
             if previous.profile_vectors and matcher.remember_profile_vectors(
-                profile, feedback.get(mentee.id), previous.profile_vectors
+                profile, previous.profile_vectors
             ):
                 remembered.add(mentee.id)
     report.profiles_reused = len(remembered)
@@ -156,7 +156,7 @@ def _score_group(
                 highest,
                 None
                 if profile.id in remembered
-                else matcher.profile_vectors(profile, feedback.get(profile.id)),
+                else matcher.profile_vectors(profile),
             ),
             found[profile.id],
         )
