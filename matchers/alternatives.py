@@ -20,15 +20,20 @@ import scipy.sparse as sp
 
 # A clause ends at a line break, a semicolon or the full stop of a sentence (not the dots
 # of "e.g." or "Node.js").
-_CLAUSE_END = re.compile(r"\n|;|(?<!\be\.g)(?<!\bi\.e)\.(?:\s|$)")
+_CLAUSE_END = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)\.(?:\s|$)")
 _OPENING_CUE = re.compile(
     r"\b(?:one of|one or more(?: of)?|two or more(?: of)?|any(?: of)?|such as|e\.g\.?,?|eg\.?,?"
     r"|for example|for instance|including(?: but not limited to)?:?|like)\s+"
 )
+# Substrings of every cue: a clause with none of them needs no regex (indexing many
+# postings reads every clause; tests/test_match_explanations.py checks they agree).
+_OPENING_CUE_WORDS = ("one ", "two ", "any", "such as", "e.g", "eg", "for ex", "for in", "includ",
+                      "like")
 _OR = re.compile(r"\b(?:and/)?or\b")
 _PART_SEPARATOR = re.compile(r",|\(|\)|:")
 _ITEM_SEPARATOR = re.compile(r"\s*(?:\band/or\b|\bor\b|\band\b|&|/)\s*")
-_SLASHED = re.compile(r"[\w#+.-]+(?:\s*/\s*[\w#+.-]+)+")
+# From the start of a word only: trying every character of a word is quadratic.
+_SLASHED = re.compile(r"(?<![\w#+.-])[\w#+.-]+(?:\s*/\s*[\w#+.-]+)+")
 _ITEM_WORDS = 4  # a longer comma-separated part is a clause of its own, not an item
 _LEAD_WORDS = 3  # of the part before a list, the words that can name its first item
 
@@ -36,14 +41,26 @@ _LEAD_WORDS = 3  # of the part before a list, the words that can name its first 
 def alternative_lists(text: str) -> list[list[str]]:
     """The lists of alternatives in ``text``, each as the texts of its items."""
     lists = []
-    for clause in _CLAUSE_END.split(text.lower()):
-        lists.extend(_slashed(clause))
-        cue = _OPENING_CUE.search(clause)
+    for clause in _clauses(text.lower()):
+        if "/" in clause:
+            lists.extend(_slashed(clause))
+        cue = _opening_cue(clause)
         if cue is not None:
             lists.append(_items(_short_run(_parts(clause[cue.end():]))))
-        if _OR.search(clause):
+        if "or" in clause and _OR.search(clause):
             lists.extend(_items(run) for run in _runs_with_or(_parts(clause)))
     return [items for items in lists if len(items) > 1]
+
+
+def _clauses(text: str) -> list[str]:
+    return [clause for line in text.splitlines()
+            for clause in (_CLAUSE_END.split(line) if "." in line or ";" in line else (line,))]
+
+
+def _opening_cue(clause: str) -> re.Match[str] | None:
+    if not any(word in clause for word in _OPENING_CUE_WORDS):
+        return None
+    return _OPENING_CUE.search(clause)
 
 
 def alternatives_matrix(

@@ -86,8 +86,9 @@ class Explainer:
 
         ``profiles`` are the vectors scored with; ``own_terms`` the columns of each
         profile's own skills and role words (not those feedback brought in); ``asks`` the
-        posting's title and requirement terms and ``alternatives`` its lists of alternative
-        skills, each skill valued by the number of its list (see ``TfidfMatcher.index``).
+        posting's title and requirement terms (see ``TfidfMatcher.index``); ``alternatives``
+        has a row per pair: the posting's lists of alternative skills, each skill valued by
+        the number of its list.
         """
         if not pairs:
             return []
@@ -104,7 +105,7 @@ class Explainer:
         shared.eliminate_zeros()
         known = have + have @ self.implies
         known.data[:] = 1
-        known = known.maximum(_alternatives_met(known.tocsr(), alternatives[theirs].tocsr()))
+        known = known.maximum(_alternatives_met(known.tocsr(), alternatives))
         lacking = (asked - asked.multiply(known)).tocsr()
         lacking.data[~self.is_skill[lacking.indices] | (lacking.data < GAP_WEIGHT)] = 0
         lacking.eliminate_zeros()

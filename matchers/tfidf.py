@@ -36,7 +36,7 @@ import struct
 import zlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -99,9 +99,12 @@ class PostingIndex:
     vectors: sp.csr_matrix  # postings x terms, rows l2-normalised
     by_term: sp.csr_matrix  # the transpose, for profile x posting products
     asks: sp.csr_matrix  # postings x terms: what the title and requirements ask (see _asks)
-    alternatives: sp.csr_matrix  # postings x terms: lists of alternative skills (number of list)
     facts: PostingFacts
     model: str  # fingerprint of the matcher that built it
+    # Per posting row, its lists of alternative skills (columns, number of list): found when
+    # the posting is first explained, as most postings of a large index never are.
+    alternatives: dict[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -216,7 +219,6 @@ class TfidfMatcher:
             vectors=vectors,
             by_term=vectors.T.tocsr(),
             asks=asks,
-            alternatives=self._alternatives(items),
             facts=PostingFacts(items),
             model=self.fingerprint,
         )
@@ -260,11 +262,24 @@ class TfidfMatcher:
         strongest = keep_strongest(weighted, self.settings.posting_terms)
         return normalize(skills.maximum(strongest).tocsr())
 
-    def _alternatives(self, postings: Sequence[Posting]) -> sp.csr_matrix:
-        """The skills each posting's requirements list as alternatives (see
-        :mod:`matchers.alternatives`)."""
-        jobs = [posting_body(p)[0] for p in postings]
-        return alternatives_matrix(jobs, self.analyzer, self._vocabulary, self._skill_columns)
+    def _alternatives(self, index: PostingIndex, rows: Sequence[int]) -> sp.csr_matrix:
+        """A row per entry of ``rows``: the skills that posting's requirements list as
+        alternatives (see :mod:`matchers.alternatives`), remembered in the index."""
+        known = index.alternatives
+        new = sorted(set(rows) - known.keys())
+        if new:
+            jobs = [posting_body(index.postings[row])[0] for row in new]
+            found = alternatives_matrix(jobs, self.analyzer, self._vocabulary,
+                                        self._skill_columns)
+            for at, row in enumerate(new):
+                span = slice(found.indptr[at], found.indptr[at + 1])
+                known[row] = (found.indices[span], found.data[span])
+        lengths = np.fromiter((len(known[row][0]) for row in rows), np.int64, len(rows))
+        return sp.csr_matrix(
+            (np.concatenate([np.zeros(0, np.float32), *(known[row][1] for row in rows)]),
+             np.concatenate([np.zeros(0, np.int32), *(known[row][0] for row in rows)]),
+             np.concatenate(([0], np.cumsum(lengths)))),
+            shape=(len(rows), len(self.terms)))
 
     @cached_property
     def _askable_columns(self) -> np.ndarray:
@@ -607,8 +622,9 @@ class TfidfMatcher:
                 matrix.indices[span], matrix.data[span], top
             ))
         pairs = [(row, posting) for row, picks in enumerate(chosen) for posting, _ in picks]
+        alternatives = self._alternatives(index, [posting for _, posting in pairs])
         reasons = iter(self._explainer.explain(own, mentioned, pairs, index.vectors, index.asks,
-                                               index.alternatives))
+                                               alternatives))
         for profile, picks in zip(group, chosen, strict=True):
             results[profile.id] = [
                 Match(mentee=profile.id, posting=index.keys[posting],

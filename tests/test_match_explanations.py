@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 
 from aggregator.core.models import Posting, Verdict
-from matchers import Profile, TfidfMatcher, feedback_from_verdicts, sections
+from matchers import Profile, TfidfMatcher, alternatives, feedback_from_verdicts, sections
 from matchers.alternatives import alternative_lists
 from matchers.explain import GAP_WEIGHT, Explainer
 from matchers.sections import split_description
@@ -393,3 +393,12 @@ def test_a_skill_asked_in_passing_among_many_is_no_gap() -> None:
     [(why, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists)
     assert why == ("Python",)
     assert gaps == ("Kubernetes",)  # Terraform is asked with too little weight
+
+
+@pytest.mark.parametrize("cue", ["one of", "one or more of", "two or more", "any of", "any",
+                                 "such as", "e.g.", "eg", "for example", "for instance",
+                                 "including", "including but not limited to:", "like"])
+def test_the_cue_words_agree_with_the_cue_pattern(cue: str) -> None:
+    clause = f"experience with {cue} jira, asana"
+    assert alternatives._OPENING_CUE.search(clause)
+    assert alternatives._opening_cue(clause)
