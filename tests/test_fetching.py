@@ -25,11 +25,15 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sourcekit import NOW, build
 
 from aggregator.core.config import USER_AGENT, HttpConfig
 from aggregator.core.errors import FeedFormatError, FetchError
 from aggregator.core.fetching import Fetcher, FetchResult, parse_retry_after
-from sources.rss import parse_feed
+from aggregator.core.models import SourceState
+from aggregator.core.workers import PROCESS_POOL_THRESHOLD, CpuPool
+from sources.base import CollectContext, Collected
+from sources.rss import RssSource, parse_feed
 
 FEED = (Path(__file__).parent / "fixtures/rss/weworkremotely_opencruit_2026-02.xml").read_bytes()
 RSS = "application/rss+xml"
@@ -633,6 +637,97 @@ def test_a_gzip_bomb_is_stopped_at_max_bytes_in_bounded_memory(
         tracemalloc.stop()
 
     assert peak < BOMB_SIZE / 10
+
+
+# A feed source leaves inflating to its parse worker (fetch_and_parse): the same limits and
+# the same errors must hold there, in worker processes as in the thread of a small run.
+PARSE_IN = {"processes": PROCESS_POOL_THRESHOLD, "a thread": 1}
+
+
+def collect_feed(url: str, jobs: int, config: HttpConfig | None = None) -> Collected:
+    """An rss source at ``url`` collected with a CPU pool sized for ``jobs`` sources."""
+
+    async def run() -> Collected:
+        pool = CpuPool(jobs=jobs)
+        try:
+            async with Fetcher(config or settings()) as fetcher:
+                context = CollectContext(fetcher=fetcher, pool=pool, now=lambda: NOW)
+                return await build(RssSource, url=url).collect(context, SourceState(name="test"))
+        finally:
+            pool.close()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("jobs", PARSE_IN.values(), ids=PARSE_IN)
+def test_a_compressed_feed_gives_the_same_postings_as_a_plain_one(
+    httpserver: HTTPServer, jobs: int
+) -> None:
+    httpserver.expect_request("/plain.xml").respond_with_data(FEED, content_type=RSS)
+    for path, compress, encoding in [
+        ("/feed.gz", gzip.compress, "gzip"),
+        ("/feed.deflate", zlib.compress, "deflate"),
+    ]:
+        httpserver.expect_request(path).respond_with_data(
+            compress(FEED), content_type=RSS, headers={"Content-Encoding": encoding}
+        )
+
+    plain = collect_feed(httpserver.url_for("/plain.xml"), jobs).postings
+    assert len(plain) > 1
+    for path in ("/feed.gz", "/feed.deflate"):
+        url = httpserver.url_for(path)
+        assert collect_feed(url, jobs).postings == plain
+
+
+@pytest.mark.parametrize("jobs", PARSE_IN.values(), ids=PARSE_IN)
+def test_a_gzip_bomb_in_a_feed_is_refused_at_max_bytes(
+    raw_server: RawServer, gzip_bomb: bytes, jobs: int
+) -> None:
+    def bomb(handler: BaseHTTPRequestHandler) -> None:
+        respond(handler, 200, gzip_bomb, [("Content-Type", RSS), ("Content-Encoding", "gzip")])
+
+    raw_server.routes["/bomb.xml"] = bomb
+    url = raw_server.url("/bomb.xml")
+
+    message = (
+        rf"response from {re.escape(url)} is too large \(over 1,000,000 bytes; http\.max_bytes"
+    )
+    with pytest.raises(FetchError, match=message):
+        collect_feed(url, jobs, settings(max_bytes=1_000_000))
+
+
+@pytest.mark.parametrize("jobs", PARSE_IN.values(), ids=PARSE_IN)
+def test_a_feed_just_within_max_bytes_once_inflated_is_read(
+    httpserver: HTTPServer, jobs: int
+) -> None:
+    httpserver.expect_request("/feed.gz").respond_with_data(
+        gzip.compress(FEED), content_type=RSS, headers={"Content-Encoding": "gzip"}
+    )
+    url = httpserver.url_for("/feed.gz")
+
+    assert collect_feed(url, jobs, settings(max_bytes=len(FEED))).postings
+    with pytest.raises(FetchError, match=r"too large \(over [\d,]+ bytes"):
+        collect_feed(url, jobs, settings(max_bytes=len(FEED) - 1))
+
+
+@pytest.mark.parametrize("jobs", PARSE_IN.values(), ids=PARSE_IN)
+def test_a_corrupt_gzip_feed_is_a_clear_fetch_error(httpserver: HTTPServer, jobs: int) -> None:
+    httpserver.expect_request("/feed.gz").respond_with_data(
+        b"\x1f\x8b\x08\x00not gzip at all", content_type=RSS, headers={"Content-Encoding": "gzip"}
+    )
+    url = httpserver.url_for("/feed.gz")
+
+    with pytest.raises(FetchError, match=rf"{re.escape(url)} sent a corrupt compressed body"):
+        collect_feed(url, jobs)
+
+
+def test_a_feed_with_an_unsupported_content_encoding_is_refused(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        b"\x00\x01", headers={"Content-Encoding": "br"}
+    )
+
+    with pytest.raises(FetchError, match="unsupported Content-Encoding 'br'"):
+        collect_feed(httpserver.url_for("/feed.xml"), 1)
 
 
 # -- bodies that are not feeds ---------------------------------------------------------------
