@@ -5,13 +5,17 @@
 
 The pairs (benchmarks/data/explain_pairs.tsv) are (posting set, profile, posting) triples:
 profiles of many fields from benchmarks/match_quality.py, each with the postings its
-ranking put first when the pairs were chosen. The sample grew in two rounds: PROFILES,
+ranking put first when the pairs were chosen. The sample grew in three rounds: PROFILES,
 chosen by hand for the first, with their first two postings; then FRESH_FIELDS' profiles,
 chosen by rule (per set, field and half, the first profile of match_judgements.yaml not in
-the first round), each with its first two postings not yet in the set's pairs. ``--pairs``
+the first round), each with its first two postings not yet in the set's pairs; then, once
+the tuning half had no wrong terms left to learn from, every other tuning-half profile of
+FRESH_FIELDS (the third round, again with two postings each; the held-out half gets none,
+so it stays a sample the rules were not written from). ``--pairs``
 appends pairs for the sample's profiles that have none and keeps the rest, so the file
 grows reproducibly and judgements stay valid. The fresh round was judged after the rules
-of matchers/explain.py were written, so its figures are reported apart too.
+of matchers/explain.py were written, and the third after the rules of the second, so
+their figures are reported apart too.
 
 For each pair the matcher's why-terms and gaps are looked up in
 benchmarks/data/explain_judgements.tsv, one judged term a line:
@@ -76,15 +80,27 @@ def explained(items: Sequence[Labelled], qs: Sequence[Query]) -> dict[str, list[
     return matcher.rank_many([q.profile for q in qs], index, top=None)
 
 
-def chosen_profiles() -> dict[str, tuple[list[Labelled], list[Query]]]:
-    """Per posting set: its postings and the sample's profiles (both rounds)."""
+def chosen_profiles() -> dict[str, tuple[list[Labelled], list[Query], dict[str, int]]]:
+    """Per posting set: its postings, the sample's profiles (all rounds) and each one's
+    round (1, 2 or 3)."""
     sets, qs = load_sets()
     out = {}
     for name, first in PROFILES.items():
         every = [q for style in ("short", "long") for q in qs[(name, style)]]
         by_id = {q.profile.id: q for q in every}
-        out[name] = (sets[name], [by_id[p] for p in first] + fresh_profiles(every, first))
+        second = fresh_profiles(every, first)
+        third = third_round(every, [*first, *(q.profile.id for q in second)])
+        rounds = {q.profile.id: r for r, group in ((2, second), (3, third)) for q in group}
+        out[name] = (sets[name], [by_id[p] for p in first] + second + third,
+                     {p: 1 for p in first} | rounds)
     return out
+
+
+def unused_written(every: Sequence[Query], used: Sequence[str]) -> list[Query]:
+    """The profiles written for the benchmark (the dataset's résumés left out), in
+    match_judgements.yaml order, short before résumé-style, not in ``used``."""
+    return [q for q in every
+            if not q.profile.id.startswith("resume-") and q.profile.id not in used]
 
 
 def fresh_profiles(every: Sequence[Query], first: Sequence[str]) -> list[Query]:
@@ -98,6 +114,12 @@ def fresh_profiles(every: Sequence[Query], first: Sequence[str]) -> list[Query]:
         for half in HALVES:
             out.extend([q for q in written if q.field == field and q.half == half][:1])
     return out
+
+
+def third_round(every: Sequence[Query], used: Sequence[str]) -> list[Query]:
+    """The third round: every tuning-half profile of FRESH_FIELDS not in the first two."""
+    return [q for q in unused_written(every, used)
+            if q.half == "tuning" and q.field in FRESH_FIELDS]
 
 
 def read_pairs() -> list[Key]:
@@ -114,7 +136,7 @@ def choose_pairs() -> None:
     pairs = read_pairs()
     with PAIRS.open("a", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
-        for name, (items, qs) in chosen_profiles().items():
+        for name, (items, qs, _) in chosen_profiles().items():
             paired = {p[1] for p in pairs if p[0] == name}
             taken = {p[2] for p in pairs if p[0] == name}
             new = [q for q in qs if q.profile.id not in paired]
@@ -158,7 +180,7 @@ def report(title: str, counts: Counts, gate: bool) -> bool:
 
 
 def main() -> int:
-    """Print precision per list and half, for all pairs and for the fresh round's alone;
+    """Print precision per list and half, for all pairs and for each later round alone;
     exit 1 if a term is unjudged or a target is missed (all pairs, both halves together)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", action="store_true",
@@ -172,13 +194,12 @@ def main() -> int:
     pairs = read_pairs()
     judged = read_judgements()
     counts: Counts = Counter()
-    fresh_counts: Counts = Counter()
+    round_counts: dict[int, Counts] = {2: Counter(), 3: Counter()}
     unjudged = []
     wrong = []
-    for name, (items, qs) in chosen_profiles().items():
+    for name, (items, qs, rounds) in chosen_profiles().items():
         ranked = explained(items, qs)
         halves = {q.profile.id: q.half for q in qs}
-        fresh = {p for p in halves} - set(PROFILES[name])
         for _, profile, posting in (p for p in pairs if p[0] == name):
             match = next(m for m in ranked[profile] if m.posting == posting)
             half = halves[profile]
@@ -190,14 +211,16 @@ def main() -> int:
                         unjudged.append(row)
                         continue
                     counts[(half, kind, verdict)] += 1
-                    if profile in fresh:
-                        fresh_counts[(half, kind, verdict)] += 1
+                    if rounds[profile] in round_counts:
+                        round_counts[rounds[profile]][(half, kind, verdict)] += 1
                     if not verdict and half == "tuning":
                         wrong.append(row)
     print(f"pairs: {len(pairs)}; judged terms in the file: {len(judged)}")
     ok = report("all pairs", counts, gate=True) and not unjudged
-    report("fresh round alone (profiles judged after the rules were written)", fresh_counts,
-           gate=False)
+    report("second round alone (judged after the first round's rules were written)",
+           round_counts[2], gate=False)
+    report("third round alone (tuning half; judged after the second round's rules)",
+           round_counts[3], gate=False)
     if args.wrong:
         print("judged wrong (tuning half):", *wrong, sep="\n")
     if unjudged:
