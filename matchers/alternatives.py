@@ -5,9 +5,10 @@
 listed skills, so a Python developer has no Java or C# to brush up on. A clause holds a list
 of alternatives when its items are joined by "or" (or "and/or"), or when a cue ("one of",
 "one or more", "any", "such as", "e.g.", "for example", "including", "like") opens it;
-every two words joined by a slash are alternatives too. The items of a list are its short
-comma-separated parts (a long part ends the list; of the part just before, only the last
-words count, as "experience with Java" names Java).
+every two words joined by a slash are alternatives too, and slashed words opening an item
+share the words after them ("UX/UI writing" is UX writing or UI writing). The items of a
+list are its short comma-separated parts (a long part ends the list; of the part just
+before, only the last words count, as "experience with Java" names Java).
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ _OPENING_CUE_WORDS = ("one ", "two ", "any", "such as", "e.g", "eg", "for ex", "
                       "like")
 _OR = re.compile(r"\b(?:and/)?or\b")
 _PART_SEPARATOR = re.compile(r",|\(|\)|:")
-_ITEM_SEPARATOR = re.compile(r"\s*(?:\band/or\b|\bor\b|\band\b|&|/)\s*")
+_ITEM_SEPARATOR = re.compile(r"\s*(?:\band/or\b|\bor\b|\band\b|&)\s*")
+_SLASH = re.compile(r"\s*/\s*")
+# Slashed words opening an item, then the words they share: "ux/ui writing experience".
+_SLASHED_HEAD = re.compile(r"((?:[\w#+.-]+\s*/\s*)+[\w#+.-]+)\s+(\w.*)")
 # From the start of a word only: trying every character of a word is quadratic.
 _SLASHED = re.compile(r"(?<![\w#+.-])[\w#+.-]+(?:\s*/\s*[\w#+.-]+)+")
 _ITEM_WORDS = 4  # a longer comma-separated part is a clause of its own, not an item
@@ -140,4 +144,15 @@ def _around(part: str, joiner: re.Match[str]) -> str:
 
 
 def _items(parts: Sequence[str]) -> list[str]:
-    return [item for part in parts for item in _ITEM_SEPARATOR.split(part) if item]
+    return [item for part in parts for piece in _ITEM_SEPARATOR.split(part) if piece
+            for item in _unslashed(piece)]
+
+
+def _unslashed(piece: str) -> list[str]:
+    """The alternatives of a slashed item: "ux/ui writing" -> "ux writing", "ui writing"."""
+    if "/" not in piece:
+        return [piece]
+    head = _SLASHED_HEAD.fullmatch(piece)
+    if head is None:
+        return [item for item in _SLASH.split(piece) if item]
+    return [f"{word} {head.group(2)}" for word in _SLASH.split(head.group(1))]

@@ -274,6 +274,10 @@ def test_lists_of_alternatives_are_found_by_or_slash_and_cues() -> None:
         ["salesforce", "hubspot", "pipedrive"]]
     assert alternative_lists("Tools (e.g. Jira, Asana).") == [["jira", "asana"]]
     assert alternative_lists("• Python, Django and PostgreSQL") == []
+    # slashed words opening an item share its other words: UX writing or UI writing
+    assert alternative_lists("Editorial, copywriting or UX/UI writing experience.") == [
+        ["ux", "ui"],
+        ["editorial", "copywriting", "ux writing experience", "ui writing experience"]]
 
 
 def test_why_holds_no_university_full_or_senior(
