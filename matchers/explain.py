@@ -9,7 +9,8 @@ Kubernetes), never one a skill of theirs implies (WordPress implies a CMS), and 
 the posting lists as an alternative to a skill they have (or one it implies: a Python
 developer lacks no Java in "Java, C# or Python"). Neither
 list repeats itself or the other: a term whose words are contained in another's shown
-term is left out.
+term is left out, and so is a gap another gap of the lead implies (learning Google Ads is
+learning SEM).
 """
 
 from __future__ import annotations
@@ -141,14 +142,22 @@ class Explainer:
 
     def _gaps(self, columns: Sequence[int], why: Sequence[int]) -> list[int]:
         shown: list[int] = []
+        implied = self._implied(columns)
         for c in columns:
             words = self.words(c)
-            if any(_near(words, self.words(other)) for other in (*why, *shown)):
+            if c in implied or any(_near(words, self.words(other)) for other in (*why, *shown)):
                 continue
             shown.append(c)
             if len(shown) == GAP_SKILLS:
                 break
         return shown
+
+    def _implied(self, columns: Sequence[int]) -> set[int]:
+        """The columns another of ``columns`` implies."""
+        if len(columns) < 2:
+            return set()
+        among = self.implies[columns][:, columns].tocoo()
+        return {columns[j] for i, j in zip(among.row, among.col, strict=True) if i != j}
 
 
 def _near(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -406,3 +406,15 @@ def test_the_cue_words_agree_with_the_cue_pattern(cue: str) -> None:
     clause = f"experience with {cue} jira, asana"
     assert alternatives._OPENING_CUE.search(clause)
     assert alternatives._opening_cue(clause)
+
+
+def test_a_gap_another_gap_implies_is_left_out() -> None:
+    terms = ("python", "sem", "google ads", "kubernetes")
+    implies = sp.csr_matrix(np.array([[0, 0, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]],
+                                     np.float32))  # Google Ads implies SEM
+    explainer = Explainer(terms, str.title, np.ones(4, bool), np.ones(4, np.int64), implies)
+    profile = sp.csr_matrix(np.array([[1.0, 0, 0, 0]], np.float32))
+    asks = sp.csr_matrix(np.array([[0.5, 0.6, 0.5, 0.4]], np.float32))
+    no_lists = sp.csr_matrix((1, 4), dtype=np.float32)
+    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists)
+    assert gaps == ("Google Ads", "Kubernetes")  # learning Google Ads is learning SEM
