@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Protocol
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FetchError
-from aggregator.core.fetching import Fetcher, FetchResult, inflated
+from aggregator.core.fetching import Fetcher
 from aggregator.core.models import Event, Posting, SourceState
 from aggregator.core.workers import CpuPool
 from sources.read_limit import parse_within
@@ -110,24 +110,14 @@ async def fetch_and_parse(
     there); otherwise the postings come with the validators to send next time.
     """
     result = await context.fetcher.get(
-        state.url or url,
-        etag=state.etag,
-        last_modified=state.last_modified,
-        accept=accept,
-        inflate=False,  # in the worker, beside the event loop
+        state.url or url, etag=state.etag, last_modified=state.last_modified, accept=accept
     )
     if result.not_modified:
         return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
     content_type = (result.content_type,) if pass_content_type else ()
-    settings = context.fetcher.settings
+    limit = context.fetcher.settings.max_items
     parsed, beyond_limit = await context.pool.run(
-        _inflate_and_parse,
-        settings.max_bytes,
-        settings.max_items,
-        parse,
-        result,
-        *content_type,
-        *args,
+        parse_within, limit, parse, result.body, result.url, *content_type, *args
     )
     if not isinstance(parsed, Parsed):
         parsed = Parsed(parsed)
@@ -139,14 +129,6 @@ async def fetch_and_parse(
         last_modified=result.last_modified,
         moved_to=result.moved_to,
     )
-
-
-def _inflate_and_parse(
-    max_bytes: int, max_items: int, parse: Callable[..., Any], result: FetchResult, *args: Any
-) -> tuple[Any, int]:
-    """In the worker: ``parse(body, url, *args)`` of the inflated body, within the limits."""
-    body = inflated(result, max_bytes).body
-    return parse_within(max_items, parse, body, result.url, *args)
 
 
 async def collect_in_time(source: Source, context: CollectContext, state: SourceState) -> Collected:

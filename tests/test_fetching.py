@@ -639,8 +639,8 @@ def test_a_gzip_bomb_is_stopped_at_max_bytes_in_bounded_memory(
     assert peak < BOMB_SIZE / 10
 
 
-# A feed source leaves inflating to its parse worker (fetch_and_parse): the same limits and
-# the same errors must hold there, in worker processes as in the thread of a small run.
+# A feed source collected as the pipeline does (fetch_and_parse): the size limit and the errors
+# for compressed bodies hold there, in worker processes as in the thread of a small run.
 PARSE_IN = {"processes": PROCESS_POOL_THRESHOLD, "a thread": 1}
 
 

@@ -14,7 +14,7 @@ import random
 import ssl
 import zlib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -48,8 +48,6 @@ class FetchResult:
     status: int  # 200-class or 304
     body: bytes = b""
     content_type: str = ""
-    # The Content-Encoding still on ``body`` ("" once inflated): see ``Fetcher.get(inflate=...)``.
-    encoding: str = ""
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None  # set when every redirect on the way was permanent
@@ -144,14 +142,8 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = "*/*",
-        inflate: bool = True,
     ) -> FetchResult:
-        """GET ``url``, following redirects, sending the validators for a conditional GET.
-
-        With ``inflate=False`` a gzip or deflate body comes as sent, with its ``encoding``, for
-        :func:`inflated` to undo in a worker process: inflating costs the event loop's thread
-        more than anything else a fetch does, and the compressed body is smaller to hand over.
-        """
+        """GET ``url``, following redirects, sending the validators for a conditional GET."""
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -162,8 +154,7 @@ class Fetcher:
         for _ in range(self.settings.max_redirects + 1):
             status, response_headers, body = await self._get_with_retries(current, headers)
             if status not in _REDIRECTS:
-                result = _result(current, status, response_headers, body, url, permanent)
-                return inflated(result, self.settings.max_bytes) if inflate else result
+                return _result(current, status, response_headers, body, url, permanent)
             permanent = permanent and status in _PERMANENT_REDIRECTS
             current = _redirect_target(current, response_headers)
             if current in visited:
@@ -246,19 +237,28 @@ class Fetcher:
             return response.status_code, response.headers, body
 
     async def _read_body(self, url: str, response: httpx.Response) -> bytes:
-        """Read the body as sent, refusing more than ``max_bytes`` on the wire (see
-        :func:`inflated` for the cap once inflated) or an encoding we cannot inflate."""
+        """Read the body, refusing more than ``max_bytes`` on the wire or once inflated."""
         limit = self.settings.max_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(_too_large(url, f"{int(declared):,} bytes", limit))
-        _content_encoding(response.headers, url)
-        size, parts = 0, []
+        inflater = _inflater(response.headers.get("Content-Encoding", ""), url)
+        raw_size, parts, size = 0, [], 0
         async for chunk in response.aiter_raw():
-            size += len(chunk)
+            raw_size += len(chunk)
+            if raw_size > limit:
+                raise FetchError(_too_large(url, f"over {limit:,} bytes", limit))
+            data = _inflate(inflater, chunk, limit - size, url) if inflater else chunk
+            size += len(data)
             if size > limit:
                 raise FetchError(_too_large(url, f"over {limit:,} bytes", limit))
-            parts.append(chunk)
+            parts.append(data)
+        if inflater:
+            tail = inflater.flush()
+            size += len(tail)
+            if size > limit:
+                raise FetchError(_too_large(url, "over the limit once decompressed", limit))
+            parts.append(tail)
         return b"".join(parts)
 
 
@@ -279,7 +279,6 @@ def _result(
         status=status,
         body=body,
         content_type=headers.get("Content-Type", ""),
-        encoding=_content_encoding(headers, url) if body else "",
         etag=headers.get("ETag"),
         last_modified=headers.get("Last-Modified"),
         moved_to=url if permanent and url != original else None,
@@ -350,29 +349,21 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _content_encoding(headers: httpx.Headers, url: str) -> str:
-    """The body's Content-Encoding ("" for none); FetchError for one we do not inflate."""
-    encoding = headers.get("Content-Encoding", "").strip().lower()
+def _inflater(encoding: str, url: str) -> zlib._Decompress | None:
+    encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
-        return ""
+        return None
     if encoding in ("gzip", "x-gzip", "deflate"):
-        return encoding
+        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: accept gzip or zlib headers
     raise FetchError(f"{url} sent an unsupported Content-Encoding {encoding!r}")
 
 
-def inflated(result: FetchResult, limit: int) -> FetchResult:
-    """``result`` with its body inflated, refusing more than ``limit`` bytes once inflated."""
-    if not result.encoding:
-        return result
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: accept gzip or zlib headers
+def _inflate(inflater: zlib._Decompress, chunk: bytes, budget: int, url: str) -> bytes:
     try:
-        # max_length stops a decompression bomb after limit+1 bytes, before it fills memory.
-        body = inflater.decompress(result.body, limit + 1)
+        # max_length stops a decompression bomb after budget+1 bytes, before it fills memory.
+        return inflater.decompress(chunk, budget + 1)
     except zlib.error as exc:
-        raise FetchError(f"{result.url} sent a corrupt compressed body ({exc})") from exc
-    if len(body) > limit:
-        raise FetchError(_too_large(result.url, f"over {limit:,} bytes", limit))
-    return replace(result, body=body + inflater.flush(), encoding="")
+        raise FetchError(f"{url} sent a corrupt compressed body ({exc})") from exc
 
 
 def _too_large(url: str, size: str, limit: int) -> str:
