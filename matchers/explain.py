@@ -7,10 +7,10 @@ only those it asks with some weight (not a skill named once in passing among man
 only from the role families of the mentee's own skills (a designer is not sent to learn
 Kubernetes), never one a skill of theirs implies (WordPress implies a CMS), and never one
 the posting lists as an alternative to a skill they have (or one it implies: a Python
-developer lacks no Java in "Java, C# or Python"). Neither
-list repeats itself or the other: a term whose words are contained in another's shown
-term is left out, and so is a gap another gap of the lead implies (learning Google Ads is
-learning SEM).
+developer lacks no Java in "Java, C# or Python"). Neither list repeats itself or the other:
+a term whose words are contained in another's shown term is left out (in "why", the longer
+one stays, whichever came first), and so is a gap another gap of the lead implies (learning
+Google Ads is learning SEM).
 """
 
 from __future__ import annotations
@@ -134,6 +134,8 @@ class Explainer:
                 continue  # "machine" after "machine learning" adds nothing
             if not self.is_skill[c] and words & covered:
                 continue  # "python developer" after "Python"
+            # "Investment banking" says what a "Banking" shown before it says, and more
+            shown = [other for other in shown if not self.words(other) < words]
             covered |= words
             shown.append(c)
             if len(shown) == WHY_TERMS:

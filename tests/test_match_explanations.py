@@ -418,3 +418,14 @@ def test_a_gap_another_gap_implies_is_left_out() -> None:
     no_lists = sp.csr_matrix((1, 4), dtype=np.float32)
     [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists)
     assert gaps == ("Google Ads", "Kubernetes")  # learning Google Ads is learning SEM
+
+
+def test_why_keeps_the_longer_of_two_terms_one_containing_the_other() -> None:
+    terms = ("banking", "investment banking", "sql")
+    explainer = Explainer(terms, str.title, np.ones(3, bool), np.ones(3, np.int64),
+                          sp.csr_matrix((3, 3), dtype=np.float32))
+    profile = sp.csr_matrix(np.array([[0.7, 0.5, 0.5]], np.float32))
+    asks = sp.csr_matrix(np.array([[0.7, 0.5, 0.5]], np.float32))
+    no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
+    [(why, _)] = explainer.explain(profile, [np.array([0, 1, 2])], [(0, 0)], asks, asks, no_lists)
+    assert why == ("Investment Banking", "Sql")  # "Banking" came first but says less
