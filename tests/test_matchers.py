@@ -118,6 +118,23 @@ def test_words_name_the_skill_job_text_means_by_them() -> None:
                                                                     "excelling", "pressure"]
 
 
+def test_a_synonym_names_the_same_skill_not_a_related_one() -> None:
+    table = default_table()
+
+    def skill(text: str) -> str | None:
+        words = tuple(table.tokens(text))
+        key = table.phrases.get(words) or (words[0] if len(words) == 1 else None)
+        return table.name_of(key) if key in table.display else None
+
+    assert [skill(t) for t in ("KPIs", "product launches", "video content", "documentation")] \
+        == [None, None, None, None]  # no OKRs, Go-to-market, Video marketing, Technical writing
+    assert [skill(t) for t in ("content strategy", "mergers and acquisitions", "google sheets",
+                               "data studio", "upselling")] \
+        == ["Content strategy", "M&A", "Google Sheets", "Looker Studio", "Upselling"]
+    implies = table.broader[table.phrases[("digital", "advertising")]]
+    assert table.phrases[("digital", "marketing")] in implies  # narrower: by `broader`
+
+
 def test_skill_phrases_are_features_counted_once() -> None:
     analyzer = Analyzer()
     features = analyzer("Ruby on Rails and ML; Amazon Web Services; front-end")
