@@ -12,7 +12,9 @@ with Product Management and Engineering teams", "other key functions (Public Pol
 Corporate Communications)", "our Director of Customer Success", "collaborate with graphic
 designers, content marketers and video producers") are no more asked for than the blurb
 is: they go to the rest too. So do the subjects of a degree ("BA/BS degree in
-Finance, Accounting or Economics"): what the hire studied, not a skill to brush up on.
+Finance, Accounting or Economics"): what the hire studied, not a skill to brush up on; and
+what the job will teach ("learn the ecosystem of real estate technology and lead
+generation", "get familiar with our tech stack (Slack, Notion)"): not asked beforehand.
 """
 
 from __future__ import annotations
@@ -92,6 +94,13 @@ _DEGREE_SUBJECTS = re.compile(
     r"([^.;:()]{1,150}?)(?=,? or (?:an? )?(?:equivalent|related|similar|other)\b|,? with\b"
     r"|,? and \d|[.;:()]|$)"
 )
+# What the hire will learn on the job: from the cue to the end of the clause or its next
+# comma (a list in brackets stays whole).
+_LEARN_CUES = ("learn", "familiar", "pick up")
+_TO_LEARN = re.compile(
+    r"\b(?:learn|gets? familiar with|getting familiar with|become familiar with|pick up)\s+"
+    r"((?:[^.;:,()]|\([^)]*\))+)"
+)
 _LEADER = re.compile(
     r"\b(?:Director|Head|VP|Vice President|Chief \w+ Officer) of "
     r"(?:[A-Z][\w&-]*(?:,? (?:and |& )?)?)+"
@@ -128,8 +137,8 @@ def split_description(text: str, company: str = "") -> tuple[str, str]:
 
 
 def _without_names(paragraph: str, lower: str) -> tuple[str, list[str]]:
-    """The paragraph without the names of the teams, leaders and people the job works with
-    and the subjects of degrees it mentions, and those."""
+    """The paragraph without the names of the teams, leaders and people the job works with,
+    the subjects of degrees it mentions and what it will teach, and those."""
     spans = []
     words = _TEAM_WORD.finditer(lower) if any(w in lower for w in _TEAM_CUES) else ()
     for word in words:
@@ -145,6 +154,8 @@ def _without_names(paragraph: str, lower: str) -> tuple[str, list[str]]:
         spans.extend(m.span(1) for m in _COLLABORATORS.finditer(lower))
     if any(c in lower for c in _DEGREE_CUES):
         spans.extend(m.span(1) for m in _DEGREE_SUBJECTS.finditer(lower))
+    if any(c in lower for c in _LEARN_CUES):
+        spans.extend(m.span(1) for m in _TO_LEARN.finditer(lower))
     if not spans:
         return paragraph, []
     kept, names, at = [], [], 0

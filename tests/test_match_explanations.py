@@ -429,3 +429,14 @@ def test_why_keeps_the_longer_of_two_terms_one_containing_the_other() -> None:
     no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
     [(why, _)] = explainer.explain(profile, [np.array([0, 1, 2])], [(0, 0)], asks, asks, no_lists)
     assert why == ("Investment Banking", "Sql")  # "Banking" came first but says less
+
+
+def test_what_the_job_will_teach_moves_to_the_rest() -> None:
+    job, rest = split_description(
+        "You will manage a growing client base and learn the ecosystem of real estate "
+        "technology and lead generation. You have 2 years of Google Ads.\n"
+        "• Pick up online tools fast and get familiar with our tech stack (Slack, Notion), "
+        "and write well\n• Willing to learn, with experience in Python")
+    assert "lead generation" in rest and "Notion" in rest
+    assert "lead generation" not in job and "Notion" not in job
+    assert "Google Ads" in job and "experience in Python" in job
