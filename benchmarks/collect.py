@@ -27,9 +27,10 @@ Run it from the repository root::
 ``--variant`` changes every item: ``unknown-elements`` adds elements a feed reader does not
 know (a namespaced apply URL, a nested ``<logo>``), as real job feeds do; ``undeclared-prefix``
 adds a ``<job:type>`` whose prefix is never declared (namespace-ill-formed, as real feeds often
-are); ``ill-formed`` adds an unclosed ``<br>`` (HTML written into XML, which the reader repairs
-before parsing strictly); ``unrepairable`` adds an element opened and never closed, which only
-feedparser's forgiving parser reads.
+are); ``ill-formed`` adds an unclosed ``<br>`` and ``unclosed-inline`` a ``<b>`` never closed
+(HTML written into XML, which the reader repairs before parsing strictly); ``misnested`` adds
+HTML elements closed in the wrong order, which no repair fixes: only feedparser's forgiving
+parser reads it.
 
 Work files go to benchmarks/.work/ (git-ignored). The figures are printed; nothing is kept.
 """
@@ -77,7 +78,8 @@ VARIANTS = {
     ),
     "undeclared-prefix": b"<job:type>Full-time</job:type>",
     "ill-formed": b"<note>Apply today<br>and hear back this week</note>",
-    "unrepairable": b"<note>Apply <b>today and hear back this week</note>",
+    "unclosed-inline": b"<note>Apply <b>today and hear back this week</note>",
+    "misnested": b"<note><b>Apply <i>today</b> and hear back this week</i></note>",
 }
 
 

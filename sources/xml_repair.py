@@ -1,12 +1,15 @@
-"""The three XML faults real feeds commonly have, repaired without changing what the text says.
+"""The XML faults real feeds commonly have, repaired without changing what the text says.
 
-A feed that is not well-formed XML usually fails for one of three reasons, each a piece of HTML
-written into XML: a void element left open (``<br>``, ``<img src="…">``), a bare ampersand
-(``AT&T``, ``?a=1&b=2``), or an HTML entity XML does not define (``&nbsp;``, ``&eacute;``).
-Each has one meaning, the one an HTML reader (and feedparser) gives it, so each is rewritten
-into the XML that says the same: ``<br/>``, ``&amp;``, ``&#160;``. Nothing else is touched:
-CDATA sections, comments, processing instructions and the DOCTYPE are copied as they are, and
-an entity the document declares itself keeps its name.
+A feed that is not well-formed XML usually fails for one of four reasons, each a piece of HTML
+written into XML: a void element left open (``<br>``, ``<img src="…">``), an HTML element
+left open inside a text element (``<description>Apply <b>today</description>``), a bare
+ampersand (``AT&T``, ``?a=1&b=2``), or an HTML entity XML does not define (``&nbsp;``,
+``&eacute;``). Each has one meaning, the one an HTML reader (and feedparser) gives it, so each
+is rewritten into the XML that says the same: ``<br/>``, ``<b>today</b></description>``,
+``&amp;``, ``&#160;``. A fifth fault is the document's last end tag cut short (``</rss`` at
+the end): its ``>`` is added. Nothing else is touched: CDATA sections, comments, processing
+instructions and the DOCTYPE are copied as they are, an entity the document declares itself
+keeps its name, and an element of the feed (anything but HTML's) is never closed for it.
 
 The repair is applied only after a strict parse failed with these faults' errors, and its
 result is parsed strictly again: a document it does not make well-formed still goes to
@@ -22,12 +25,13 @@ from typing import Any
 
 from lxml import etree
 
-# The errors libxml2 reports for each fault: an open void element shows as a tag mismatch
-# further on; a bare ampersand as a missing name or semicolon. An undeclared namespace prefix
-# may come with them: lxml reads it as is.
+# The errors libxml2 reports for each fault: an open void or HTML element shows as a tag
+# mismatch further on; a bare ampersand as a missing name or semicolon; a cut-short end tag as
+# a missing ">". An undeclared namespace prefix may come with them: lxml reads it as is.
 _TAG_ERRORS = frozenset(
     {etree.ErrorTypes.ERR_TAG_NAME_MISMATCH, etree.ErrorTypes.ERR_TAG_NOT_FINISHED}
 )
+_CUT_SHORT_ERROR = etree.ErrorTypes.ERR_GT_REQUIRED
 _REFERENCE_ERRORS = frozenset(
     {
         etree.ErrorTypes.ERR_ENTITYREF_SEMICOL_MISSING,
@@ -35,10 +39,24 @@ _REFERENCE_ERRORS = frozenset(
         etree.ErrorTypes.ERR_UNDECLARED_ENTITY,
     }
 )
-_REPAIRABLE_ERRORS = _TAG_ERRORS | _REFERENCE_ERRORS | {etree.ErrorTypes.NS_ERR_UNDEFINED_NAMESPACE}
+_REPAIRABLE_ERRORS = (
+    _TAG_ERRORS
+    | _REFERENCE_ERRORS
+    | {_CUT_SHORT_ERROR, etree.ErrorTypes.NS_ERR_UNDEFINED_NAMESPACE}
+)
 # HTML's void elements, except those RSS and Atom use with content or closed (link, source,
 # base, meta).
 _VOID = rb"area|br|col|embed|hr|img|input|param|track|wbr"
+# HTML's other elements that descriptions carry, closed where their parent ends when left
+# open. Not those a feed uses itself (title, link, source, summary, body, html, head).
+_HTML_ELEMENTS = frozenset(
+    b"""a abbr acronym address article aside b bdi bdo big blink blockquote caption center cite
+    code dd del details dfn dir div dl dt em figcaption figure font footer h1 h2 h3 h4 h5 h6
+    header i ins kbd label li main mark nav nobr ol p pre q s samp section small span strike
+    strong sub sup table tbody td tfoot th thead tr tt u ul var""".split()
+)
+# HTML elements a sibling of the same name ends ("<li>one<li>two" is two items).
+_ENDED_BY_SIBLING = frozenset(b"dd dt li option p td th tr".split())
 _XML_ENTITIES = ("lt", "gt", "amp", "quot", "apos")
 # HTML entity name → the same characters as XML character references. HTML 4's meaning wins
 # where HTML 5 changed it (&lang; is U+2329, not U+27E8), as feedparser reads them.
@@ -52,17 +70,20 @@ _HTML_ENTITIES = {
 }
 # What is copied unchanged: CDATA, comments, processing instructions, the DOCTYPE.
 _KEPT = rb"(?P<kept>!\[CDATA\[.*?\]\]>|!--.*?-->|\?.*?\?>|!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>)"
-# A void element written open, its attributes all quoted.
-_OPEN_VOID = (
-    rb"(?P<void>(?i:" + _VOID + rb"))"
-    rb"(?P<attributes>(?:\s+[^\s=/<>\"']+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*)>"
+# A start, empty or end tag, its attributes all quoted.
+_ELEMENT_TAG = (
+    rb"(?P<end>/)?(?P<name>[^\s/<>!?]+)"
+    rb"(?P<attributes>(?:\s+[^\s=/<>\"']+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*)(?P<empty>/)?>"
 )
+_IS_VOID = re.compile(rb"(?i:" + _VOID + rb")").fullmatch
 # A named entity XML does not predefine; else an ampersand that starts no reference.
 _REFERENCE = (
     rb"&(?:(?!(?:lt|gt|amp|quot|apos);)(?P<entity>[A-Za-z][A-Za-z0-9]*);"
     rb"|(?![A-Za-z_:][\w.:-]*;|#[0-9]+;|#x[0-9A-Fa-f]+;))"
 )
 _DECLARED_ENTITY = re.compile(rb"<!ENTITY\s+([^\s%]+)")
+# The document's last end tag without its ">" (and nothing after it but white space).
+_CUT_SHORT_END = re.compile(rb"</[^\s<>/]+\s*\Z")
 
 
 @functools.cache
@@ -73,12 +94,13 @@ def _faults(tags: bool, references: bool) -> re.Pattern[bytes]:
     scanning for tags does, so it is done only for the errors that call for it.
     """
     # "<" factored out: the engine skips ahead to it.
-    pattern = rb"<(?:" + _KEPT + (rb"|" + _OPEN_VOID if tags else b"") + rb")"
+    pattern = rb"<(?:" + _KEPT + (rb"|" + _ELEMENT_TAG if tags else b"") + rb")"
     return re.compile(pattern + (rb"|" + _REFERENCE if references else b""), re.DOTALL)
 
 
 def repaired_xml(data: bytes, error_log: Any) -> bytes | None:
-    """``data`` with open void elements closed, bare ampersands escaped, HTML entities numbered.
+    """``data`` with open void and HTML elements closed, bare ampersands escaped, HTML entities
+    numbered and a cut-short last end tag ended.
 
     Only the faults whose errors a strict parse logged are repaired; None when the log holds
     any other error, or nothing was changed. UTF-16 and UTF-32 bodies (NUL bytes) are not
@@ -87,18 +109,65 @@ def repaired_xml(data: bytes, error_log: Any) -> bytes | None:
     kinds = {entry.type for entry in error_log}
     if not kinds or not kinds <= _REPAIRABLE_ERRORS or b"\x00" in data:
         return None
-    declared = set(_DECLARED_ENTITY.findall(data)) if b"<!ENTITY" in data else set()
+    tags, references = bool(kinds & _TAG_ERRORS), bool(kinds & _REFERENCE_ERRORS)
+    fixed = data
+    if tags or references:
+        fixed = _faults(tags, references).sub(_Repair(data).replace, data)
+    if _CUT_SHORT_ERROR in kinds and _CUT_SHORT_END.search(fixed):
+        fixed += b">"
+    return None if fixed == data else fixed
 
-    def repair(fault: re.Match[bytes]) -> bytes:
+
+class _Repair:
+    """The replacement for each fault found, in document order.
+
+    It keeps the stack of open elements, to close the HTML elements still open when their
+    parent's end tag comes.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.declared = set(_DECLARED_ENTITY.findall(data)) if b"<!ENTITY" in data else set()
+        self.open: list[bytes] = []
+
+    def replace(self, fault: re.Match[bytes]) -> bytes:
+        """What to write for one match of the faults' pattern."""
         found = fault.groupdict()
-        entity = found.get("entity")
-        if found["kept"] is not None or (entity is not None and entity in declared):
+        if found["kept"] is not None:
             return fault.group()
-        if found.get("void") is not None:
-            return b"<" + found["void"] + found["attributes"] + b"/>"
+        if found.get("name") is not None:
+            return self._tag(fault)
+        entity = found["entity"]
         if entity is None:
             return b"&amp;"
+        if entity in self.declared:
+            return fault.group()
         return _HTML_ENTITIES.get(entity, fault.group())
 
-    fixed = _faults(bool(kinds & _TAG_ERRORS), bool(kinds & _REFERENCE_ERRORS)).sub(repair, data)
-    return None if fixed == data else fixed
+    def _tag(self, tag: re.Match[bytes]) -> bytes:
+        name = tag["name"]
+        if tag["end"] is not None:
+            return self._closed_to(name) + tag.group()
+        if tag["empty"] is not None:
+            return tag.group()
+        if _IS_VOID(name):
+            return b"<" + name + tag["attributes"] + b"/>"
+        ended = b""
+        if self.open and self.open[-1] == name and name.lower() in _ENDED_BY_SIBLING:
+            ended = b"</" + self.open.pop() + b">"
+        self.open.append(name)
+        return ended + tag.group()
+
+    def _closed_to(self, name: bytes) -> bytes:
+        """End tags for the HTML elements left open inside ``name``, whose end tag comes now.
+
+        Nothing when ``name`` is not open, or an element of the feed is open inside it: the
+        strict parse that follows fails and feedparser reads the document.
+        """
+        if name not in self.open:
+            return b""
+        position = len(self.open) - 1 - self.open[::-1].index(name)
+        inside = self.open[position + 1 :]
+        if not all(element.lower() in _HTML_ELEMENTS for element in inside):
+            return b""
+        del self.open[position:]
+        return b"".join(b"</" + element + b">" for element in reversed(inside))

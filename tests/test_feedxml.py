@@ -106,13 +106,13 @@ def test_ill_formed_xml_the_repair_cannot_fix_goes_to_feedparser_and_still_gives
     (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
     assert posting.title == "Engineer (m/f)"
     assert posting.employment_type == "full_time"  # feedparser reads <job:type> as job_type
-    assert posting.description_text == "Apply today"
+    assert posting.description_text == "Apply today and hear back"
 
 
 # -- HTML written into XML, repaired and read without feedparser -------------------------------
 
-# An element opened and never closed: no repair says what was meant, feedparser guesses.
-UNREPAIRABLE = "<description>Apply <b>today</description>"
+# Elements closed in the wrong order: no repair says what was meant, feedparser guesses.
+UNREPAIRABLE = "<description><b>Apply <i>today</b> and hear back</i></description>"
 
 
 def read_repaired(body: bytes, monkeypatch: pytest.MonkeyPatch) -> list[Posting]:
@@ -134,6 +134,57 @@ def test_the_benchmarks_open_br_is_closed(no_feedparser: None) -> None:
         "Engineer", "Designer"
     ]  # fmt: skip
     assert read_feed(body, URL, "application/rss+xml").repaired  # type: ignore[union-attr]
+
+
+def test_the_benchmarks_unclosed_b_is_closed_where_its_parent_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    note = "<note>Apply <b>today and hear back this week</note>"
+    body = feed(item("Engineer", note, 1) + item("Designer", note, 2))
+    assert [p.title for p in read_repaired(body, monkeypatch)] == ["Engineer", "Designer"]
+    repaired = repaired_xml(body, strict_errors(body))
+    assert repaired is not None and repaired.count(b"this week</b></note>") == 2
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "text"),
+    [
+        ("Dev", "Apply <b>today and hear back", "Apply today and hear back"),
+        ("Dev", "<p>One<p>Two <a href='/apply'>apply", "One\n\nTwo apply"),
+        ("Dev", "<ul><li>Python<li>SQL</ul><p>Remote <i><b>now", "• Python\n• SQL\n\nRemote now"),
+        ("Senior <i>Python</i> <B>dev", "<strong>Remote", "Remote"),
+    ],
+)
+def test_html_elements_left_open_are_closed_where_their_parent_ends(
+    title: str, description: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = feed(item(title, f"<description>{description}</description>"
+                            "<pubDate>Tue, 01 Nov 2022 10:00:00 +0000</pubDate>"
+                            "<category>Python</category>"))  # fmt: skip
+    (posting,) = read_repaired(body, monkeypatch)
+    assert (posting.description_text, posting.tags) == (text, ("Python",))
+    assert posting.posted_at is not None
+
+
+def test_an_element_of_the_feed_is_never_closed_for_it() -> None:
+    # An item left open: where it was meant to end is a guess, feedparser's.
+    body = feed(item("A", "", 1) + "<item><title>B</title><link>/jobs/2</link>" + item("C", "", 3))
+    assert repaired_xml(body, strict_errors(body)) is None
+    assert read_feed(body, URL, "application/rss+xml") is None
+    assert [p.title for p in parse_feed(body, URL, "application/rss+xml", "j")] == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize("end", ["</rss", "</rss\n  "])
+def test_a_cut_short_last_end_tag_is_ended(end: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = feed(item("Engineer", "", 1) + item("Designer", "", 2)).replace(b"</rss>", end.encode())
+    assert [p.title for p in read_repaired(body, monkeypatch)] == ["Engineer", "Designer"]
+
+
+def test_a_document_cut_short_inside_an_item_is_left_to_feedparser() -> None:
+    whole = feed(item("Engineer", "", 1) + item("Designer", "", 2))
+    body = whole[: whole.index(b"</title><link>/jobs/2")] + b"</tit"
+    assert read_feed(body, URL, "application/rss+xml") is None
+    assert [p.title for p in parse_feed(body, URL, "application/rss+xml", "j")] == ["Engineer"]
 
 
 def test_a_bare_ampersand_is_text(no_feedparser: None) -> None:
