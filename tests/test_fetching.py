@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import certifi
 import pytest
 from pytest_httpserver import HTTPServer
 from sourcekit import NOW, build
@@ -555,6 +556,28 @@ def test_a_refused_connection_cannot_connect() -> None:
             fetch(url, settings(retries=1), sleep)
 
     assert len(sleep.waits) == 1  # retried once, as for any network error
+
+
+def test_the_ca_bundle_is_loaded_for_https_origins_only(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading certifi's bundle costs a run of http feeds a tenth of a second for nothing;
+    a redirect to https still gets a verifying client."""
+    loaded: list[str] = []
+    where = certifi.where
+    monkeypatch.setattr(certifi, "where", lambda: loaded.append("bundle") or where())
+    httpserver.expect_request("/feed.xml").respond_with_data(FEED, content_type=RSS)
+
+    fetch(httpserver.url_for("/feed.xml"))
+    assert loaded == []
+
+    with socket.socket() as placeholder:
+        placeholder.bind(("127.0.0.1", 0))  # bound but not listening: connections are refused
+        secure = f"https://127.0.0.1:{placeholder.getsockname()[1]}/feed.xml"
+        redirect(httpserver, "/old.xml", 301, secure)
+        with pytest.raises(FetchError, match="cannot connect"):
+            fetch(httpserver.url_for("/old.xml"), settings(retries=0))
+    assert loaded == ["bundle"]
 
 
 # -- size limits and encodings ---------------------------------------------------------------

@@ -44,6 +44,7 @@ def main() -> None:
     # Importing makes objects by the hundred thousand and next to no garbage: the collector's
     # scans of them, run after run as they pile up, were 5 % of a cron run that finds nothing.
     gc.disable()
+    skip_httpx_command_line()
     from aggregator.cli._common import command_name
 
     command = command_name(sys.argv[1:])
@@ -54,6 +55,15 @@ def main() -> None:
     gc.freeze()
     gc.enable()
     app()
+
+
+def skip_httpx_command_line() -> None:
+    """Keep httpx from importing its own command-line client (``httpx._main``: click,
+    pygments, rich's syntax and progress modules), which it loads whenever those are
+    installed, as uvicorn's and rich's dependencies make them here: two fifths of the cost
+    of importing httpx. A None entry makes that import fail, and httpx then
+    defines a ``main`` that only explains the missing dependencies; nothing here calls it."""
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # None: unimportable
 
 
 def with_groups(groups: tuple[str, ...] | list[str]) -> Typer:
