@@ -12,12 +12,15 @@ How a score is made:
   keeps its ``Settings.profile_terms`` strongest terms, which is what keeps a long
   résumé's stray words (employers, towns, typos) from deciding anything.
 * The score is the cosine of the two vectors, clipped to 0..1 and rounded to 4 places.
-* Feedback moves a copy of the profile (Rocchio): what liked postings ask for is added,
-  what disliked ones ask for subtracted, before it is expanded; the expansion leaves out
-  the liked postings themselves, whose blurb and employer feedback means to leave out.
-  The score is then the weighted geometric mean of the profile's own score and the moved
-  profile's, and only postings the profile alone ranks near its top can rise: a posting
-  far from the profile cannot jump onto the first page because of one like.
+* Feedback that holds both likes and dislikes moves a copy of the profile (Rocchio): what
+  liked postings ask for is added, what disliked ones ask for subtracted, before it is
+  expanded; the expansion leaves out the liked postings themselves, whose blurb and
+  employer feedback means to leave out. The score is then the weighted geometric mean of
+  the profile's own score and the moved profile's. Whatever the feedback, postings that
+  ask nearly what a liked one asks rise and those asking more like a disliked one than
+  any liked one fall; one-sided feedback moves nothing else. Only postings the profile
+  alone ranks near its top can rise: a posting far from the profile cannot jump onto the
+  first page because of one like.
 
 Incremental use: ``fit`` learns the vocabulary and idf from (a deterministic sample of at
 most ``FIT_SAMPLE``) postings. The fitted model is reusable across runs through
@@ -88,6 +91,12 @@ class Settings:
     disliked: float = 1.0
     feedback_share: float = 0.5
     feedback_reach: int = 80
+    # How far postings close to marked ones move (see TfidfMatcher._nudges): the weights of
+    # the margin a near-copy of a liked posting rises and one near a disliked posting falls
+    # by, and the cosine of asks above which a posting counts as near a disliked one.
+    feedback_pull: float = 0.3
+    feedback_push: float = 0.6
+    feedback_near: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -415,20 +424,85 @@ class TfidfMatcher:
     ) -> sp.csr_matrix:
         """The scores of profiles with feedback, from their scores ``before`` it.
 
-        The weighted geometric mean of the score before and the score of the moved profile
-        (``_moved``): a posting the profile alone scores low stays low whatever the
-        feedback says, and one it does not score at all is never brought. Only postings
-        the profile alone scores among its ``Settings.feedback_reach`` best in the model's
-        reference sample can rise; any can fall.
+        Feedback that says both what fits and what does not moves the profile
+        (``_blended``). One-sided feedback (only likes, or only dislikes) says too little
+        about what the rest of the ranking should become (benchmarks/match_feedback.py:
+        moving the whole profile then lowered about as many rankings as it raised), so it
+        moves only postings close to the marked ones (``_nudges``), as both kinds also do.
+        Only postings the profile alone scores among its ``Settings.feedback_reach`` best in
+        the model's reference sample can rise; any can fall.
         """
+        near = self._near_top(expanded, before)
+        both = [row for row, p in enumerate(profiles)
+                if feedback[p.id].liked and feedback[p.id].disliked]
+        scores = before
+        if both:
+            blended = self._blended([profiles[row] for row in both], own[both], before[both],
+                                    near[both], index, feedback)
+            scores = _replace_rows(before, both, blended)
+        nudged = (scores + self._nudges(profiles, before, near, index, feedback)).tocsr()
+        nudged.data[nudged.data < 0] = 0  # pushed below every score: not shown at all
+        nudged.eliminate_zeros()
+        return nudged
+
+    def _blended(
+        self,
+        profiles: Sequence[Profile],
+        own: sp.csr_matrix,
+        before: sp.csr_matrix,
+        near: sp.csr_matrix,
+        index: PostingIndex,
+        feedback: Mapping[str, Feedback],
+    ) -> sp.csr_matrix:
+        """The weighted geometric mean of the score before and the score of the moved
+        profile (``_moved``): a posting the profile alone scores low stays low whatever the
+        feedback says, and one it does not score at all is never brought. Only postings
+        flagged ``near`` the profile's top can rise."""
         after = (self._moved(profiles, own, index, feedback) @ index.by_term).tocsr()
         after.data[after.data < 0] = 0  # what disliked postings ask can make a cosine negative
         share = self.settings.feedback_share
         # (With all the weight on the moved profile, before ** 0 would be a dense matrix.)
         mixed = after if share == 1 else before.power(1 - share).multiply(after.power(share))
         lower = mixed.minimum(before)
-        rise = (mixed - lower).multiply(self._near_top(expanded, before))
-        return (lower + rise).tocsr()
+        return (lower + (mixed - lower).multiply(near)).tocsr()
+
+    def _nudges(
+        self,
+        profiles: Sequence[Profile],
+        before: sp.csr_matrix,
+        near: sp.csr_matrix,
+        index: PostingIndex,
+        feedback: Mapping[str, Feedback],
+    ) -> sp.csr_matrix:
+        """What moves postings close to marked ones, by what they ask for (the employer and
+        blurb play no part): one asking nearly what a liked posting asks (``_NEAR_COPY``)
+        more than any disliked one rises by ``Settings.feedback_pull`` times the margin, if
+        ``near`` the profile's top; one closer to a disliked posting (above
+        ``Settings.feedback_near``) than to any liked one falls by ``feedback_push`` times
+        the margin. Postings far from every marked one keep their place."""
+        s = self.settings
+        rows: list[_Row] = []
+        for row, profile in enumerate(profiles):
+            wish = feedback[profile.id]
+            columns, _ = _row(before, row)
+            _, can_rise = _row(near, row)  # flags on the same postings
+            liked = self._closeness(wish.liked, columns, index)
+            disliked = self._closeness(wish.disliked, columns, index)
+            margin = liked - disliked
+            pull = (liked > np.maximum(disliked, _NEAR_COPY)) * margin * can_rise
+            push = (disliked > np.maximum(liked, s.feedback_near)) * margin
+            rows.append((columns, (s.feedback_pull * pull + s.feedback_push * push)
+                         .astype(np.float32)))
+        return _stack(rows, before.shape[1])
+
+    def _closeness(self, postings: Sequence[Posting], columns: np.ndarray, index: PostingIndex
+                   ) -> np.ndarray:
+        """For each posting of ``columns``, the highest cosine of what it asks for with what
+        one of ``postings`` asks for (0 without postings)."""
+        if not postings:
+            return np.zeros(len(columns), np.float32)
+        cosines = (index.asks[columns] @ self._vectors_of(postings, index).T).toarray()
+        return cosines.max(axis=1)
 
     def _near_top(self, expanded: sp.csr_matrix, scores: sp.csr_matrix) -> sp.csr_matrix:
         """Flags on ``scores`` at least each profile's ``Settings.feedback_reach``-th best

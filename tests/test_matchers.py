@@ -304,37 +304,79 @@ def test_a_score_does_not_depend_on_the_other_postings_ranked(
     assert alone and all(among_all[m.posting] == m for m in alone)
 
 
-def test_liked_postings_pull_similar_ones_up_and_disliked_ones_push_down(
+def twin_of(matcher: TfidfMatcher, keyed: list[tuple[str, Posting]], key: str) -> str:
+    """The posting most like ``key``, by the matcher's own measure."""
+    posting = dict(keyed)[key]
+    alike = Profile(id="t", roles=(posting.title,), about=posting.description_text)
+    return next(m.posting for m in matcher.rank(alike, keyed, top=3) if m.posting != key)
+
+
+def test_likes_and_dislikes_together_move_the_profile(
     matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
 ) -> None:
     postings = dict(keyed)
     profile = Profile(id="f", roles=("Software developer",), skills=("JavaScript", "Python"))
 
-    def ranking(liked: list[Posting] | None = None, disliked: list[Posting] | None = None
-                ) -> list[str]:
-        matches = matcher.rank(profile, keyed, top=None, liked=liked or [],
-                               disliked=disliked or [])
+    def ranking(liked: list[str] = [], disliked: list[str] = []) -> list[str]:  # noqa: B006
+        matches = matcher.rank(profile, keyed, top=None, liked=[postings[k] for k in liked],
+                               disliked=[postings[k] for k in disliked])
         return [m.posting for m in matches]
 
     def place(order: list[str], key: str) -> int:
         return order.index(key) if key in order else len(keyed)
 
-    def twin(key: str) -> str:
-        """The posting most like ``key``, by the matcher's own measure."""
-        posting = postings[key]
-        alike = Profile(id="t", roles=(posting.title,), about=posting.description_text)
-        return next(m.posting for m in matcher.rank(alike, keyed, top=3) if m.posting != key)
-
     before = ranking()
     liked = next(k for k in before if "Designer" in postings[k].title)
-    after = ranking(liked=[postings[liked]])
-    assert place(after, twin(liked)) < place(before, twin(liked))
-
     disliked = before[0]
-    pushed = ranking(disliked=[postings[disliked]])
-    assert disliked not in pushed  # never shown again
-    others = [key for key in before if key != disliked]  # the same postings as `pushed`
-    assert place(pushed, twin(disliked)) > place(others, twin(disliked))
+    after = ranking([liked], [disliked])
+    assert disliked not in after  # never shown again
+    others = [key for key in before if key != disliked]
+    assert place(after, twin_of(matcher, keyed, liked)) < place(others,
+                                                                twin_of(matcher, keyed, liked))
+    assert place(after, twin_of(matcher, keyed, disliked)) > place(
+        others, twin_of(matcher, keyed, disliked))
+
+
+def with_a_copy(keyed: list[tuple[str, Posting]], key: str) -> list[tuple[str, Posting]]:
+    """The postings with the last replaced by a copy of ``key``'s under another employer and
+    link (keyed "copy"): the same job, asking the same."""
+    copy = replace(dict(keyed)[key], company="Another Agency", url="https://example.org/copy",
+                   external_id="copy")
+    return [*keyed[:-1], ("copy", copy)]
+
+
+def test_dislikes_alone_push_down_only_postings_close_to_the_disliked_ones(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    """One-sided feedback says too little to move the whole profile: a posting that asks
+    for nothing like what the disliked one asks keeps its score."""
+    profile = frontend()
+    disliked = matcher.rank(profile, keyed, top=1)[0].posting
+    postings = with_a_copy(keyed, disliked)
+    before = {m.posting: m.score for m in matcher.rank(profile, postings, top=None)}
+    after = {m.posting: m.score for m in matcher.rank(
+        profile, postings, top=None, disliked=[dict(keyed)[disliked]])}
+    assert after.get("copy", 0.0) < before["copy"]
+    moved = {key for key, score in before.items() if after.get(key) != score} - {disliked}
+    assert all(after.get(key, 0.0) < before[key] for key in moved)
+    assert len(moved) < len(before) / 2
+
+
+def test_likes_alone_pull_up_only_near_copies_of_the_liked_posting(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    """The same job under another employer and link rises; every posting asking for
+    something else keeps its score."""
+    profile = frontend()
+    first = [m.posting for m in matcher.rank(profile, keyed, top=20)]
+    postings = with_a_copy(keyed, first[0])
+    before = {m.posting: m.score for m in matcher.rank(profile, postings, top=None)}
+    after = {m.posting: m.score for m in matcher.rank(profile, postings, top=None,
+                                                      liked=[dict(keyed)[first[0]]])}
+    assert after["copy"] > before["copy"]
+    moved = {key for key, score in before.items() if after[key] != score}
+    assert moved <= {"copy", *first}
+    assert all(after[key] > before[key] for key in moved)
 
 
 def test_one_like_cannot_bring_a_far_off_posting_onto_the_first_page(
