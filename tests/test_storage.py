@@ -19,6 +19,7 @@ from aggregator.core.errors import StoreError
 from aggregator.core.models import Posting, Salary, SourceState
 from aggregator.store import Store, migrations, schema
 from aggregator.store.engine import open_engine
+from aggregator.store.leases import Lease
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=3)
@@ -132,6 +133,30 @@ def test_not_modified_sources_are_recorded_together_each_with_its_own_state(
 
 def test_unknown_source_has_empty_state(store: Store) -> None:
     assert store.source_state("never-seen") == SourceState(name="never-seen")
+
+
+def test_states_of_gives_each_named_source_its_own_state_in_one_call(store: Store) -> None:
+    store.save_collected(SourceState(name="feed-1", etag='"a"'), [posting(1)], T0)
+    failing = store.record_failure(SourceState(name="feed-2"), "HTTP 503", T0)
+    states = store.states_of(["feed-2", "never-seen", "feed-1"])
+    assert list(states) == ["feed-2", "never-seen", "feed-1"]
+    assert states["feed-2"] == failing and states["feed-1"] == store.source_state("feed-1")
+    assert states["feed-1"].etag == '"a"'
+    assert states["never-seen"] == SourceState(name="never-seen")
+
+
+def test_finishing_sources_names_those_whose_lease_another_collector_took(store: Store) -> None:
+    clock = [T0]
+    first, second = (Lease(f"host-{n}.example:1:x", 60, lambda: clock[0]) for n in (1, 2))
+    names = ["feed-1", "feed-2"]
+    round_id = store.join_round(names, first)
+    assert store.claim_sources(round_id, names, first, 2) == names
+    clock[0] = T0 + timedelta(seconds=61)  # the first collector stalled past its leases
+    assert store.claim_sources(round_id, names, second, 2) == names
+    assert store.finish_sources(round_id, ["feed-1"], second) == []
+    assert store.finish_sources(round_id, names, first) == names  # both passed to the second
+    state = store.round_state(round_id, names, second)
+    assert (state.to_do, state.leased_elsewhere) == (1, 0)  # feed-2: the second's to finish
 
 
 def test_sqlite_uses_wal_and_survives_reopen(tmp_path: Path) -> None:

@@ -149,17 +149,19 @@ async def collect_async(
                 await share.join()
                 running: dict[asyncio.Task[SourceOutcome], str] = {}
                 while True:
-                    for name in await share.claim(config.http.concurrency - len(running)):
-                        state = await write.state(name)
-                        task = _collect_one(build_source(by_name[name]), context, state, write)
+                    claimed = await share.claim(config.http.concurrency - len(running))
+                    states = await write.states(claimed)
+                    for name in claimed:
+                        source = build_source(by_name[name])
+                        task = _collect_one(source, context, states[name], write)
                         running[asyncio.create_task(task)] = name
                     if not running:
                         if await share.settled():
                             break
                         continue
                     done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    await share.finish([running.pop(finished) for finished in done])
                     for finished in done:
-                        await share.finish(running.pop(finished))
                         report.sources.append(finished.result())
                         if on_source_done is not None:
                             on_source_done(finished.result())
@@ -200,12 +202,12 @@ class _Share:
         self.more = len(claimed) == limit
         return claimed
 
-    async def finish(self, name: str) -> None:
-        """Mark ``name`` fetched in the round."""
-        kept = await self.write.call(
-            self.write.store.finish_source, self.round_id, name, self.lease
+    async def finish(self, names: list[str]) -> None:
+        """Mark ``names`` fetched in the round."""
+        lost = await self.write.call(
+            self.write.store.finish_sources, self.round_id, names, self.lease
         )
-        if not kept:
+        for name in lost:
             log.warning(
                 "source %s: its lease ran out before it was stored and another collector "
                 "took it (storage.lease_seconds too short for this machine?)",
@@ -241,10 +243,13 @@ class _Writer:
         call = functools.partial(function, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self.executor, call)
 
-    async def state(self, name: str) -> SourceState:
-        """A source's stored state as it is now (another collector may have changed it)."""
-        state: SourceState = await self.call(self.store.source_state, name)
-        return state
+    async def states(self, names: list[str]) -> dict[str, SourceState]:
+        """The sources' stored states as they are now (another collector may have changed
+        them), by name."""
+        if not names:
+            return {}
+        states: dict[str, SourceState] = await self.call(self.store.states_of, names)
+        return states
 
     async def failure(self, state: SourceState, reason: str, now: datetime) -> SourceOutcome:
         """Record a failed source."""

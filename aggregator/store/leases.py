@@ -168,20 +168,26 @@ class LeasesStore(StorePart):
         with self.engine.begin() as conn:
             return sorted(conn.execute(claim).scalars())
 
-    def finish_source(self, round_id: int, source: str, lease: Lease) -> bool:
-        """Mark a source fetched in the round and let its lease go; False when the lease had
-        passed to another collector (this one was presumed dead)."""
+    def finish_sources(self, round_id: int, sources: Sequence[str], lease: Lease) -> list[str]:
+        """Mark sources fetched in the round and let their leases go (one transaction for
+        all that finished together); those whose lease had passed to another collector
+        (this one was presumed dead) are returned."""
+        kept: set[str] = set()
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(source_leases)
-                .where(
-                    source_leases.c.source == source,
-                    source_leases.c.holder == lease.holder,
-                    source_leases.c.round_id == round_id,
+            for part in chunks(list(sources)):
+                kept.update(
+                    conn.execute(
+                        update(source_leases)
+                        .where(
+                            source_leases.c.source.in_(part),
+                            source_leases.c.holder == lease.holder,
+                            source_leases.c.round_id == round_id,
+                        )
+                        .values(done_at=lease.now(), expires_at=None)
+                        .returning(source_leases.c.source)
+                    ).scalars()
                 )
-                .values(done_at=lease.now(), expires_at=None)
-            )
-        return done.rowcount == 1
+        return [source for source in sources if source not in kept]
 
     def round_state(self, round_id: int, sources: Sequence[str], lease: Lease) -> RoundState:
         """How many of ``sources`` the round still has to fetch, and how many of those another
