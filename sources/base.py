@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FetchError
@@ -14,6 +14,9 @@ from aggregator.core.fetching import Fetcher
 from aggregator.core.models import Event, Posting, SourceState
 from aggregator.core.workers import CpuPool
 from sources.read_limit import parse_within
+
+if TYPE_CHECKING:
+    from aggregator.core.intake import Prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,9 @@ class Collected:
     note: str | None = None  # items that were not postings: "3 items without title or link skipped"
     events: tuple[Event, ...] = ()  # an events source's haul (it has no postings)
     beyond_limit: int = 0  # items past http.max_items, counted but not read
+    # The first http.max_items postings made ready to store where they were parsed (see
+    # fetch_and_parse); None when the collect stage is to prepare them.
+    prepared: list[Prepared] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +113,9 @@ async def fetch_and_parse(
     ``pass_content_type`` it gets the response's Content-Type after the URL, for formats that
     sniff it; it returns the postings, or a Parsed that also counts skipped items. A 304 gives
     ``not_modified`` (with ``moved_to`` when a permanent redirect led
-    there); otherwise the postings come with the validators to send next time.
+    there); otherwise the postings come with the validators to send next time, and prepared
+    for the store in the same call to the pool (one hand-off per body; see
+    aggregator.core.intake.prepared).
     """
     result = await context.fetcher.get(
         state.url or url, etag=state.etag, last_modified=state.last_modified, accept=accept
@@ -116,11 +124,9 @@ async def fetch_and_parse(
         return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
     content_type = (result.content_type,) if pass_content_type else ()
     limit = context.fetcher.settings.max_items
-    parsed, beyond_limit = await context.pool.run(
-        parse_within, limit, parse, result.body, result.url, *content_type, *args
+    parsed, beyond_limit, prepared = await context.pool.run(
+        parse_and_prepare, limit, parse, result.body, result.url, *content_type, *args
     )
-    if not isinstance(parsed, Parsed):
-        parsed = Parsed(parsed)
     return Collected(
         postings=parsed.postings,
         note=parsed.note(),
@@ -128,7 +134,21 @@ async def fetch_and_parse(
         etag=result.etag,
         last_modified=result.last_modified,
         moved_to=result.moved_to,
+        prepared=prepared,
     )
+
+
+def parse_and_prepare(
+    limit: int, parse: Callable[..., list[Posting] | Parsed], *args: Any
+) -> tuple[Parsed, int, list[Prepared]]:
+    """``parse(*args)`` within ``limit`` items (see parse_within), how many it left, and its
+    first ``limit`` postings prepared for the store."""
+    from aggregator.core.intake import prepared  # numpy: only where postings are prepared
+
+    parsed, beyond_limit = parse_within(limit, parse, *args)
+    if not isinstance(parsed, Parsed):
+        parsed = Parsed(parsed)
+    return parsed, beyond_limit, prepared(parsed.postings[:limit])
 
 
 async def collect_in_time(source: Source, context: CollectContext, state: SourceState) -> Collected:

@@ -6,6 +6,7 @@ way boards re-post them.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.core import dedupe
+from aggregator.core import dedupe, intake
+from aggregator.core.identity import canonical_url, content_hash, fingerprint
 from aggregator.core.models import Posting, SourceState
 from aggregator.store import Store
 from sources.rss import parse_feed
@@ -116,14 +118,14 @@ def test_different_jobs_stay_apart(store: Store, real_postings: list[Posting]) -
     )
 
 
-def test_signatures_worked_out_in_a_worker_give_the_same_leads(
+def test_postings_prepared_in_a_worker_give_the_same_leads(
     store: Store, real_postings: list[Posting], tmp_path: Path
 ) -> None:
-    # The collect stage hashes descriptions in its worker processes and hands the store the
-    # signatures; the leads must be those the store makes hashing them itself.
-    texts = [p.description_text for p in real_postings]
-    signatures = dict(zip(texts, dedupe.signatures(texts), strict=True))
-    store.save_collected(SourceState(name="wwr"), real_postings, T0, signatures=signatures)
+    # The collect stage prepares postings (keys, signatures) in its worker processes and
+    # hands them to the store pickled; the leads must be those the store makes preparing
+    # them itself.
+    ready = pickle.loads(pickle.dumps(intake.prepared(real_postings)))
+    store.save_prepared(SourceState(name="wwr"), ready, T0)
     alone = Store(f"sqlite:///{tmp_path / 'alone.db'}")
     try:
         alone.save_collected(SourceState(name="wwr"), real_postings, T0)
@@ -135,13 +137,35 @@ def test_signatures_worked_out_in_a_worker_give_the_same_leads(
     assert len({s.lead_id for s in store.postings()}) == len(real_postings) - 1
 
 
-def test_signatures_given_are_used_and_the_rest_worked_out(real_postings: list[Posting]) -> None:
-    first, second = real_postings[:2]
-    given = {first.description_text: None}  # as if too short to compare
-    seen = dedupe.sightings([first, second], ["", ""], given)
-    assert seen[0].signature is None and seen[0].bands == ()
-    assert seen[1].signature is not None
-    assert (seen[1].signature == dedupe.signature(second.description_text)).all()
+def test_prepared_postings_are_admitted_and_keyed_as_the_store_keys_them(
+    real_postings: list[Posting],
+) -> None:
+    hidden = replace(real_postings[0], title="\u202eSenior Engineer", url="https://A.test/1?utm_x=1")
+    (ready,) = intake.prepared([hidden])
+    assert ready.posting == intake.admitted(hidden)
+    assert ready.posting.title == "Senior Engineer"
+    assert ready.fingerprint == fingerprint(ready.posting)
+    assert ready.content_hash == content_hash(ready.posting)
+    assert ready.sighting.url == canonical_url(hidden.url) == "https://a.test/1"
+    assert ready.sighting.key.split("|")[1] == "senior engineer"
+    signature = dedupe.signature(hidden.description_text)
+    assert signature is not None and ready.sighting.signature is not None
+    assert (ready.sighting.signature == signature).all()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a short text",
+        ("word " * 800)[:3198] + ".net and more",  # the first cut splits "word.net"
+        ("word " * 800)[:3200] + "ends here",  # the first cut ends between two words
+        "longwordsofthirtycharacterseach " * 300,  # fewer than MAX_WORDS in the first cut
+        "w " * 2000 + "tail",
+    ],
+)
+def test_descriptions_are_hashed_from_their_first_words_however_they_are_cut(text: str) -> None:
+    opening = dedupe.words(text[: dedupe.MAX_WORDS * 16], fold_accents=False)
+    assert dedupe._opening_words(text) == opening[: dedupe.MAX_WORDS]
 
 
 def test_a_sighting_its_url_or_key_places_is_never_compared_by_description(

@@ -4,15 +4,23 @@ Sources turn foreign formats into postings; the collect stage then passes each o
 :func:`admitted`, so no source (nor a new one that forgets) can store what the rest of the
 program cannot show safely: pay amounts that are not finite or not plausible (a board's
 ``1e999`` is ``inf``), or bidirectional-text controls in a title, company or location (U+202E
-makes a title read backwards, hiding what it says).
+makes a title read backwards, hiding what it says). :func:`prepared` also works out what
+storing a posting takes (its keys, its description's MinHash signature), so a worker process
+can do it beside the parse and the store's thread only writes.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
+from aggregator.core.identity import canonical_url, content_hash, fingerprint
 from aggregator.core.models import Posting, Salary
+
+if TYPE_CHECKING:
+    from aggregator.core.dedupe import Sighting
 
 # More than any yearly pay in any currency (a large salary in Vietnamese dong is ~1e10).
 MAX_PAY = 1e11
@@ -60,3 +68,25 @@ def admitted(posting: Posting) -> Posting:
     ):
         return posting
     return replace(posting, title=title, company=company, location=location, salary=salary)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An admitted posting with what storing it takes: its keys and its dedupe sighting."""
+
+    posting: Posting
+    fingerprint: str  # aggregator.core.identity.fingerprint
+    content_hash: str  # aggregator.core.identity.content_hash
+    sighting: Sighting  # its url is the posting's canonical URL ("" without a URL)
+
+
+def prepared(postings: Sequence[Posting]) -> list[Prepared]:
+    """``postings`` admitted and prepared for the store (descriptions hashed together)."""
+    from aggregator.core import dedupe  # numpy: not imported by a run where all feeds are 304
+
+    ready = [admitted(posting) for posting in postings]
+    urls = [canonical_url(posting.url) if posting.url else "" for posting in ready]
+    return [
+        Prepared(posting, fingerprint(posting), content_hash(posting), sighting)
+        for posting, sighting in zip(ready, dedupe.sightings(ready, urls), strict=True)
+    ]

@@ -17,18 +17,18 @@ import asyncio
 import functools
 import logging
 import multiprocessing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from aggregator.core.config import AppConfig, SourceOptions
 from aggregator.core.errors import SourceError
 from aggregator.core.fetching import Fetcher
-from aggregator.core.intake import admitted
+from aggregator.core.intake import Prepared, prepared
 from aggregator.core.models import (
     FetchStatus,
     Posting,
@@ -41,9 +41,6 @@ from aggregator.store import Store
 from aggregator.store.leases import Heartbeat, Lease, new_holder
 from sources import CollectContext, Collected, Source, build_source
 from sources.base import collect_in_time
-
-if TYPE_CHECKING:
-    from aggregator.core.dedupe import Signature
 
 log = logging.getLogger(__name__)
 
@@ -269,22 +266,16 @@ class _Writer:
             self.unchanged = []
 
     async def collected(
-        self,
-        state: SourceState,
-        postings: Sequence[Posting],
-        now: datetime,
-        company_page: bool,
-        signatures: Mapping[str, Signature | None] | None,
+        self, state: SourceState, batch: Sequence[Prepared], now: datetime, company_page: bool
     ) -> tuple[int, int, int]:
-        """Store postings with the new state; (new, updated, unchanged)."""
+        """Store prepared postings with the new state; (new, updated, unchanged)."""
         result: tuple[int, int, int] = await self.call(
-            self.store.save_collected,
+            self.store.save_prepared,
             state,
-            postings,
+            batch,
             now,
             company_page=company_page,
             repost_window=self.repost_window,
-            signatures=signatures,
         )
         return result
 
@@ -326,13 +317,9 @@ async def _collect_one(
             name=name, status=FetchStatus.OK, new=kept, moved_to=collected.moved_to,
             note=collected.note,
         )  # fmt: skip
-    postings, beyond_limit = _within_limit(name, collected, context)
+    batch, beyond_limit = await _within_limit(name, collected, context, write)
     new, updated, unchanged = await write.collected(
-        _state_after(state, collected),
-        postings,
-        context.now(),
-        company_page=source.company_page,
-        signatures=await _signatures(name, postings, context.pool),
+        _state_after(state, collected), batch, context.now(), company_page=source.company_page
     )
     return SourceOutcome(
         name=name,
@@ -346,35 +333,14 @@ async def _collect_one(
     )
 
 
-async def _signatures(
-    name: str, postings: Sequence[Posting], pool: CpuPool
-) -> Mapping[str, Signature | None] | None:
-    """The descriptions' MinHash signatures (for finding duplicates), by text, worked out in a
-    worker process; None when there are no worker processes (the store works them out).
+async def _within_limit(
+    name: str, collected: Collected, context: CollectContext, write: _Writer
+) -> tuple[list[Prepared], int]:
+    """The first ``http.max_items`` postings, prepared for the store (see core.intake), and
+    how many were left.
 
-    Hashing descriptions is the largest part of storing new postings, and the store runs on
-    one thread of this process, which also fetches; the workers run beside it. They also hash
-    postings the store already has (it alone knows which): spare cores' time, not this one's.
-    """
-    if not pool.in_processes or not postings:
-        return None
-    from aggregator.core import dedupe  # numpy: not imported by a run where all feeds are 304
-
-    texts = list(dict.fromkeys(posting.description_text for posting in postings))
-    try:
-        return dict(zip(texts, await pool.run(dedupe.signatures, texts), strict=True))
-    except Exception:  # a broken worker costs speed only: the store hashes them itself
-        log.warning("source %s: descriptions hashed while storing", name, exc_info=True)
-        return None
-
-
-def _within_limit(
-    name: str, collected: Collected, context: CollectContext
-) -> tuple[list[Posting], int]:
-    """The first ``http.max_items`` postings, admitted (see core.intake), and how many were left.
-
-    Single-body sources stop reading at the limit (sources.read_limit) and count the rest;
-    paged sources are cut here.
+    Single-body sources stop reading at the limit (sources.read_limit), count the rest and
+    prepare what they read where they parsed it; paged sources are cut and prepared here.
     """
     postings = collected.postings
     limit = context.fetcher.settings.max_items
@@ -387,7 +353,25 @@ def _within_limit(
             limit,
             beyond,
         )
-    return [admitted(posting) for posting in postings[:limit]], beyond
+    if collected.prepared is not None:
+        return collected.prepared, beyond
+    return await _prepared(name, postings[:limit], context.pool, write), beyond
+
+
+async def _prepared(
+    name: str, postings: list[Posting], pool: CpuPool, write: _Writer
+) -> list[Prepared]:
+    """The postings prepared for the store in the CPU pool (hashing descriptions is the
+    largest part of storing new postings, and the store's thread shares this process with
+    the fetching), else on the store's thread."""
+    if not postings:
+        return []
+    try:
+        return await pool.run(prepared, postings)
+    except Exception:  # a broken worker costs speed only: the store's thread prepares them
+        log.warning("source %s: postings prepared while storing", name, exc_info=True)
+        result: list[Prepared] = await write.call(prepared, postings)
+        return result
 
 
 def state_for_run(stored: SourceState, options: SourceOptions) -> SourceState:

@@ -7,7 +7,6 @@ could join and writes the leads it starts.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,6 @@ from sqlalchemy import (
     update,
 )
 
-from aggregator.core.models import Posting
 from aggregator.store.engine import is_postgresql
 from aggregator.store.rows import BATCH, chunks
 from aggregator.store.schema import lead_bands, leads, postings
@@ -45,22 +43,20 @@ def touch(conn: Connection, posting_ids: list[int], now: datetime) -> None:
 def assign_leads(
     conn: Connection,
     rows: list[dict[str, Any]],
-    batch: list[Posting],
+    seen: list[dedupe.Sighting],
     now: datetime,
     window_start: datetime,
-    signatures: Mapping[str, dedupe.Signature | None] | None = None,
 ) -> None:
-    """Set ``lead_id`` on each new posting row: an existing lead it duplicates, or a new one.
+    """Set ``lead_id`` on each new posting row (``seen``: their sightings, in order): an
+    existing lead it duplicates, or a new one.
 
     The batch's candidate leads are loaded with a few IN queries, the decisions are made in
     memory (aggregator.core.dedupe.LeadIndex), and new leads are inserted in one statement.
-    ``signatures``: descriptions' MinHash signatures already worked out, by text.
     """
     # Imported where used (here and below): dedupe needs numpy, and a run where every
     # source answers 304 should not pay for importing it.
     from aggregator.core import dedupe
 
-    seen = dedupe.sightings(batch, [r["canonical_url"] for r in rows], signatures)
     index = _load_lead_index(conn, seen, window_start)
     created: list[dedupe.Sighting] = []
     joined: set[int] = set()

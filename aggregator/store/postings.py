@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from aggregator.core.identity import content_hash, fingerprint
 from aggregator.core.models import (
     DEFAULT_REPOST_WINDOW_DAYS,
     Posting,
@@ -33,7 +32,7 @@ from aggregator.store.rows import (
 from aggregator.store.schema import lead_bands, leads, postings, source_states
 
 if TYPE_CHECKING:
-    from aggregator.core.dedupe import Signature
+    from aggregator.core.intake import Prepared
 
 
 class PostingsStore(StorePart):
@@ -97,36 +96,48 @@ class PostingsStore(StorePart):
         *,
         company_page: bool = False,
         repost_window: timedelta = timedelta(days=DEFAULT_REPOST_WINDOW_DAYS),
-        signatures: Mapping[str, Signature | None] | None = None,
     ) -> tuple[int, int, int]:
-        """Store a source's postings and its new state in one transaction.
+        """Store a source's postings and its new state in one transaction (see
+        :meth:`save_prepared`, which this prepares them for); (new, updated, unchanged)."""
+        from aggregator.core.intake import prepared
+
+        return self.save_prepared(
+            state, prepared(batch), now, company_page=company_page, repost_window=repost_window
+        )
+
+    def save_prepared(
+        self,
+        state: SourceState,
+        batch: Sequence[Prepared],
+        now: datetime,
+        *,
+        company_page: bool = False,
+        repost_window: timedelta = timedelta(days=DEFAULT_REPOST_WINDOW_DAYS),
+    ) -> tuple[int, int, int]:
+        """Store a source's postings, prepared by ``aggregator.core.intake.prepared`` (the
+        collect stage does that in its worker processes), and its new state in one transaction.
 
         Returns counts of (new, updated, unchanged) postings. Doing both at once means a
         crash can never leave validators (ETag) saved for postings that were not. New postings
         join the lead (the same job seen elsewhere) they duplicate, or start a new one.
-        ``signatures`` are descriptions' MinHash signatures already worked out (by
-        ``aggregator.core.dedupe.signatures``, in a worker process), by description text.
         """
-        unique = {fingerprint(p): p for p in batch}
+        unique = {p.fingerprint: p for p in batch}
         # Collectors in other processes store at the same time: one at a time, or two could
         # each start a new lead for the same job, and lead ids could commit out of order
         # (matching takes every lead above the highest it scored).
         with one_at_a_time(self.engine, "store-postings") as conn:
             known = self._known(conn, state.name, list(unique))
-            new_rows, changed, seen_ids = [], [], []
-            for key, posting in unique.items():
-                digest = content_hash(posting)
+            new_rows, new, changed, seen_ids = [], [], [], []
+            for key, ready in unique.items():
                 if key not in known:
-                    new_rows.append(posting_row(posting, key, digest, now, company_page))
+                    new_rows.append(posting_row(ready, now, company_page))
+                    new.append(ready.sighting)
                     continue
                 seen_ids.append(known[key][0])
-                if known[key][1] != digest:
-                    changed.append(
-                        (known[key][0], posting_row(posting, key, digest, now, company_page))
-                    )
+                if known[key][1] != ready.content_hash:
+                    changed.append((known[key][0], posting_row(ready, now, company_page)))
             if new_rows:
-                batch = [unique[r["fingerprint"]] for r in new_rows]
-                assign_leads(conn, new_rows, batch, now, now - repost_window, signatures)
+                assign_leads(conn, new_rows, new, now, now - repost_window)
                 conn.execute(insert(postings), new_rows)
             for row_id, row in changed:
                 for column in ("first_seen", "company_page"):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, Row, Select
 
-from aggregator.core.identity import canonical_url
 from aggregator.core.models import Posting, Salary, SeenAt, StoredMatch, StoredPosting
 from aggregator.store.schema import postings
+
+if TYPE_CHECKING:
+    from aggregator.core.intake import Prepared
 
 BATCH = 500  # rows per IN (...) lookup; well under SQLite's variable limit
 
@@ -43,18 +45,17 @@ def chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + BATCH]
 
 
-def posting_row(
-    posting: Posting, key: str, digest: str, now: datetime, company_page: bool
-) -> dict[str, Any]:
+def posting_row(ready: Prepared, now: datetime, company_page: bool) -> dict[str, Any]:
     """A postings row for a posting first seen (or changed) ``now``."""
+    posting = ready.posting
     salary = posting.salary or Salary()
     return {
         "company_page": company_page,
         "source": posting.source,
-        "fingerprint": key,
+        "fingerprint": ready.fingerprint,
         "external_id": posting.external_id,
         "url": posting.url,
-        "canonical_url": canonical_url(posting.url) if posting.url else "",
+        "canonical_url": ready.sighting.url,
         "title": posting.title,
         "company": posting.company,
         "location": posting.location,
@@ -69,7 +70,7 @@ def posting_row(
         "description_html": posting.description_html,
         "description_text": posting.description_text,
         "tags": list(posting.tags),
-        "content_hash": digest,
+        "content_hash": ready.content_hash,
         "first_seen": now,
         "last_seen": now,
         "updated_at": now,
