@@ -4,7 +4,7 @@
 "a CRM such as Salesforce or HubSpot", "(e.g. Java, Go)": the posting asks for one of the
 listed skills, so a Python developer has no Java or C# to brush up on. A clause holds a list
 of alternatives when its items are joined by "or" (or "and/or"), or when a cue ("one of",
-"one or more", "any", "such as", "e.g.", "for example", "including", "like") opens it;
+"one or more", "2 or more", "any", "such as", "e.g.", "for example", "including", "like") opens it;
 every two words joined by a slash are alternatives too, and slashed words opening an item
 share the words after them ("UX/UI writing" is UX writing or UI writing). The items of a
 list are its short comma-separated parts (a long part ends the list; of the part just
@@ -23,13 +23,13 @@ import scipy.sparse as sp
 # of "e.g." or "Node.js").
 _CLAUSE_END = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)\.(?:\s|$)")
 _OPENING_CUE = re.compile(
-    r"\b(?:one of|one or more(?: of)?|two or more(?: of)?|any(?: of)?|such as|e\.g\.?,?|eg\.?,?"
+    r"\b(?:one of|(?:one|two|three|\d+) or more(?: of)?|any(?: of)?|such as|e\.g\.?,?|eg\.?,?"
     r"|for example|for instance|including(?: but not limited to)?:?|like)\s+"
 )
 # Substrings of every cue: a clause with none of them needs no regex (indexing many
 # postings reads every clause; tests/test_match_explanations.py checks they agree).
-_OPENING_CUE_WORDS = ("one ", "two ", "any", "such as", "e.g", "eg", "for ex", "for in", "includ",
-                      "like")
+_OPENING_CUE_WORDS = ("one ", "or more", "any", "such as", "e.g", "eg", "for ex", "for in",
+                      "includ", "like")
 _OR = re.compile(r"\b(?:and/)?or\b")
 _PART_SEPARATOR = re.compile(r",|\(|\)|:")
 _ITEM_SEPARATOR = re.compile(r"\s*(?:\band/or\b|\bor\b|\band\b|&)\s*")

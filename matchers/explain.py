@@ -3,9 +3,10 @@
 "Why it fits" names skills and role words the mentee has and the posting asks for (its
 title and requirements, never its blurb, offer or EEO statement), those that added most
 to the score first. "Brush up on" names skills the posting asks for that the mentee lacks,
-only those it asks with some weight (not a skill named once in passing among many), and
-only from the role families of the mentee's own skills (a designer is not sent to learn
-Kubernetes), never one a skill of theirs implies (WordPress implies a CMS), and never one
+only those it asks with some weight (not a skill named once in passing among many) and
+firmly (stated as a requirement, not only named once among the duties or in the title: see
+:mod:`matchers.asked`), and only from the role families of the mentee's own skills (a
+designer is not sent to learn Kubernetes), never one a skill of theirs implies (WordPress implies a CMS), and never one
 the posting lists as an alternative to a skill they have (or one it implies: a Python
 developer lacks no Java in "Java, C# or Python"). Neither list repeats itself or the other:
 a term whose words are contained in another's shown term is left out (in "why", the longer
@@ -82,6 +83,7 @@ class Explainer:
         postings: sp.csr_matrix,
         asks: sp.csr_matrix,
         alternatives: sp.csr_matrix,
+        firmly_asked: sp.csr_matrix,
     ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """(why, gaps) for each (profile row, posting row) pair, in the order given.
 
@@ -89,7 +91,8 @@ class Explainer:
         profile's own skills and role words (not those feedback brought in); ``asks`` the
         posting's title and requirement terms (see ``TfidfMatcher.index``); ``alternatives``
         has a row per pair: the posting's lists of alternative skills, each skill valued by
-        the number of its list.
+        the number of its list; ``firmly_asked`` a row per pair, 1 for each skill the
+        posting firmly asks (see :mod:`matchers.asked`): only those can be gaps.
         """
         if not pairs:
             return []
@@ -107,7 +110,7 @@ class Explainer:
         known = have + have @ self.implies
         known.data[:] = 1
         known = known.maximum(_alternatives_met(known.tocsr(), alternatives))
-        lacking = (asked - asked.multiply(known)).tocsr()
+        lacking = (asked - asked.multiply(known)).multiply(firmly_asked).tocsr()
         lacking.data[~self.is_skill[lacking.indices] | (lacking.data < GAP_WEIGHT)] = 0
         lacking.eliminate_zeros()
         allowed = self._family_masks(own_terms)

@@ -120,7 +120,7 @@ def split_description(text: str, company: str = "") -> tuple[str, str]:
     name = company.strip().lower()
     for paragraph in _paragraphs(text):
         lower = paragraph.lower()
-        if _is_heading(paragraph):
+        if is_heading(paragraph):
             skipping = bool(_OTHER_HEADING.search(lower.strip(" :\t")))
             (rest if skipping else job).append(paragraph)
             continue
@@ -174,7 +174,7 @@ def _paragraphs(text: str) -> list[str]:
     return [line for line in (raw.strip() for raw in text.splitlines()) if line]
 
 
-def _is_heading(line: str) -> bool:
+def is_heading(line: str) -> bool:
     words = line.split()
     if not words or len(words) > _HEADING_WORDS or _BULLET.match(line):
         return False

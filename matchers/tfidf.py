@@ -37,7 +37,7 @@ import hashlib
 import json
 import struct
 import zlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -51,6 +51,7 @@ from sklearn.preprocessing import normalize
 
 from aggregator.core.models import Match, Posting
 from matchers.alternatives import alternatives_matrix
+from matchers.asked import firmly_asked_matrix
 from matchers.explain import Explainer
 from matchers.filters import PostingFacts, keyword_pattern, searchable_text
 from matchers.profile import Feedback, Profile
@@ -110,9 +111,12 @@ class PostingIndex:
     asks: sp.csr_matrix  # postings x terms: what the title and requirements ask (see _asks)
     facts: PostingFacts
     model: str  # fingerprint of the matcher that built it
-    # Per posting row, its lists of alternative skills (columns, number of list): found when
-    # the posting is first explained, as most postings of a large index never are.
+    # Per posting row, its lists of alternative skills (columns, number of list) and the
+    # skills it firmly asks (columns, 1): found when the posting is first explained, as most
+    # postings of a large index never are.
     alternatives: dict[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False)
+    firmly_asked: dict[int, tuple[np.ndarray, np.ndarray]] = field(
         default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
@@ -274,12 +278,31 @@ class TfidfMatcher:
     def _alternatives(self, index: PostingIndex, rows: Sequence[int]) -> sp.csr_matrix:
         """A row per entry of ``rows``: the skills that posting's requirements list as
         alternatives (see :mod:`matchers.alternatives`), remembered in the index."""
-        known = index.alternatives
+        def find(postings: Sequence[Posting]) -> sp.csr_matrix:
+            return alternatives_matrix([posting_body(p)[0] for p in postings], self.analyzer,
+                                       self._vocabulary, self._skill_columns)
+        return self._remembered(index, index.alternatives, rows, find)
+
+    def _firmly_asked(self, index: PostingIndex, rows: Sequence[int]) -> sp.csr_matrix:
+        """A row per entry of ``rows``: the skills that posting firmly asks (see
+        :mod:`matchers.asked`), remembered in the index."""
+        def find(postings: Sequence[Posting]) -> sp.csr_matrix:
+            return firmly_asked_matrix([posting_body(p)[0] for p in postings], self.analyzer,
+                                       self._vocabulary, self._skill_columns)
+        return self._remembered(index, index.firmly_asked, rows, find)
+
+    def _remembered(
+        self,
+        index: PostingIndex,
+        known: dict[int, tuple[np.ndarray, np.ndarray]],
+        rows: Sequence[int],
+        find: Callable[[Sequence[Posting]], sp.csr_matrix],
+    ) -> sp.csr_matrix:
+        """A row per entry of ``rows`` of a postings x terms fact found by ``find`` for the
+        postings not in ``known`` yet (and remembered there)."""
         new = sorted(set(rows) - known.keys())
         if new:
-            jobs = [posting_body(index.postings[row])[0] for row in new]
-            found = alternatives_matrix(jobs, self.analyzer, self._vocabulary,
-                                        self._skill_columns)
+            found = find([index.postings[row] for row in new])
             for at, row in enumerate(new):
                 span = slice(found.indptr[at], found.indptr[at + 1])
                 known[row] = (found.indices[span], found.data[span])
@@ -696,9 +719,10 @@ class TfidfMatcher:
                 matrix.indices[span], matrix.data[span], top
             ))
         pairs = [(row, posting) for row, picks in enumerate(chosen) for posting, _ in picks]
-        alternatives = self._alternatives(index, [posting for _, posting in pairs])
-        reasons = iter(self._explainer.explain(own, mentioned, pairs, index.vectors, index.asks,
-                                               alternatives))
+        rows = [posting for _, posting in pairs]
+        reasons = iter(self._explainer.explain(
+            own, mentioned, pairs, index.vectors, index.asks,
+            self._alternatives(index, rows), self._firmly_asked(index, rows)))
         for profile, picks in zip(group, chosen, strict=True):
             results[profile.id] = [
                 Match(mentee=profile.id, posting=index.keys[posting],

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from aggregator.core.models import Posting, Verdict
 from matchers import Profile, TfidfMatcher, alternatives, feedback_from_verdicts, sections
 from matchers.alternatives import alternative_lists
+from matchers.asked import statements
 from matchers.explain import GAP_WEIGHT, Explainer
 from matchers.sections import split_description
 from sources.rss import parse_feed
@@ -56,12 +57,13 @@ PYTHON_WITH_SUCCESS = written(
     "Python Developer", "Acme",
     "What you will do:\n• Build Django services in Python\n• Write REST APIs on PostgreSQL\n"
     "• Work with our customer success and sales teams on upselling features\n\n"
+    "You have:\n• Experience with PostgreSQL\n\n"
     "Benefits:\n• Human resources support\n\n" + EEO,
 )
 SRE_WITH_REWARDS = written(
     "Site Reliability Engineer", "Acme",
     "Responsibilities:\n• Run Kubernetes clusters on AWS\n• Terraform and Prometheus\n"
-    "• On-call rotation\n\n" + BENEFITS + "\n\n" + EEO,
+    "• On-call rotation\n\nRequirements:\n• Kubernetes experience\n\n" + BENEFITS + "\n\n" + EEO,
 )
 HR_WITH_EEO = written(
     "HR Generalist", "Acme",
@@ -96,7 +98,8 @@ COUNSEL_WITH_FUNCTIONS = written(
     "Privacy Counsel", "Acme",
     "Responsibilities:\n• Advise on GDPR and contract drafting\n• Provide consultation and "
     "support to other key functions (Privacy Engineering, Public Policy, Corporate "
-    "Communications).\n• Partner with Product Management and Engineering teams.\n",
+    "Communications).\n• Partner with Product Management and Engineering teams.\n"
+    "Requirements:\n• Experience in contract drafting\n",
 )
 HR_WITH_INVESTORS = written(
     "People Operations Partner ($60-$80/hr)", "Acme",
@@ -387,6 +390,13 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     assert "401(k)" in rest and "401(k)" not in job
 
 
+def firmly(asks: sp.csr_matrix) -> sp.csr_matrix:
+    """Every skill of ``asks`` as firmly asked (see matchers.asked)."""
+    flags = asks.copy()
+    flags.data[:] = 1
+    return flags
+
+
 def test_a_skill_asked_in_passing_among_many_is_no_gap() -> None:
     terms = ("python", "kubernetes", "terraform")
     explainer = Explainer(terms, str.title, np.ones(3, bool), np.ones(3, np.int64),
@@ -394,12 +404,14 @@ def test_a_skill_asked_in_passing_among_many_is_no_gap() -> None:
     profile = sp.csr_matrix(np.array([[1.0, 0, 0]], np.float32))
     asks = sp.csr_matrix(np.array([[0.6, 0.79, GAP_WEIGHT / 2]], np.float32))
     no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
-    [(why, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists)
+    [(why, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
+                                        firmly(asks))
     assert why == ("Python",)
     assert gaps == ("Kubernetes",)  # Terraform is asked with too little weight
 
 
-@pytest.mark.parametrize("cue", ["one of", "one or more of", "two or more", "any of", "any",
+@pytest.mark.parametrize("cue", ["one of", "one or more of", "two or more", "2 or more of",
+                                 "any of", "any",
                                  "such as", "e.g.", "eg", "for example", "for instance",
                                  "including", "including but not limited to:", "like"])
 def test_the_cue_words_agree_with_the_cue_pattern(cue: str) -> None:
@@ -416,7 +428,8 @@ def test_a_gap_another_gap_implies_is_left_out() -> None:
     profile = sp.csr_matrix(np.array([[1.0, 0, 0, 0]], np.float32))
     asks = sp.csr_matrix(np.array([[0.5, 0.6, 0.5, 0.4]], np.float32))
     no_lists = sp.csr_matrix((1, 4), dtype=np.float32)
-    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists)
+    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
+                                        firmly(asks))
     assert gaps == ("Google Ads", "Kubernetes")  # learning Google Ads is learning SEM
 
 
@@ -427,7 +440,8 @@ def test_why_keeps_the_longer_of_two_terms_one_containing_the_other() -> None:
     profile = sp.csr_matrix(np.array([[0.7, 0.5, 0.5]], np.float32))
     asks = sp.csr_matrix(np.array([[0.7, 0.5, 0.5]], np.float32))
     no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
-    [(why, _)] = explainer.explain(profile, [np.array([0, 1, 2])], [(0, 0)], asks, asks, no_lists)
+    [(why, _)] = explainer.explain(profile, [np.array([0, 1, 2])], [(0, 0)], asks, asks,
+                                   no_lists, firmly(asks))
     assert why == ("Investment Banking", "Sql")  # "Banking" came first but says less
 
 
@@ -440,3 +454,38 @@ def test_what_the_job_will_teach_moves_to_the_rest() -> None:
     assert "lead generation" in rest and "Notion" in rest
     assert "lead generation" not in job and "Notion" not in job
     assert "Google Ads" in job and "experience in Python" in job
+
+
+def test_requirement_statements_are_told_from_duties_and_the_employers_tools() -> None:
+    asked, other = statements(
+        "Strong general accounting skills.\nManage all logistics issues onsite.\n"
+        "Responsibilities:\n• Build products for an e-commerce marketplace\n"
+        "• Familiarity with modern CI/CD tools\n"
+        "What you'll bring:\n• Figma\n• We use Salesforce, Box and ProSeries")
+    assert asked == ["Strong general accounting skills.",
+                     "• Familiarity with modern CI/CD tools", "• Figma"]
+    assert "• Build products for an e-commerce marketplace" in other
+    assert "Manage all logistics issues onsite." in other
+    assert not [line for line in asked + other if "Salesforce" in line]
+
+
+DUTIES_AND_REQUIREMENTS = written(
+    "Full Stack Developer", "Acme",
+    "Responsibilities:\n• Design and build products for an e-commerce marketplace\n"
+    "• Assess FX trade data\n• Discuss FX trade analyses with customers\n\n"
+    "Requirements:\n• Experience with Kubernetes\n"
+    "• We use state-of-the-art systems (Salesforce, Jira)\n",
+)
+
+
+def test_a_gap_is_a_skill_the_posting_states_it_requires_or_its_duties_name_repeatedly(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    developer = Profile(id="fs", roles=("Full stack developer",),
+                        skills=("Python", "React", "Excel", "financial modeling"))
+    with_it = [*keyed, ("duties", DUTIES_AND_REQUIREMENTS)]
+    _, gaps = explain(matcher, with_it, developer, DUTIES_AND_REQUIREMENTS)
+    assert "Kubernetes" in gaps  # stated in the requirements
+    assert "Foreign exchange" in gaps  # named by two duties
+    # once among the duties (what the product is), and the employer's own tools
+    assert not {"Ecommerce", "Salesforce", "Jira"} & set(gaps)
