@@ -1,17 +1,17 @@
 """Why a posting matched and what it asks that the mentee lacks.
 
 "Why it fits" names skills and role words the mentee has and the posting asks for (its
-title and requirements, never its blurb, offer or EEO statement), those that added most
-to the score first. "Brush up on" names skills the posting asks for that the mentee lacks,
+title and requirements, never its blurb, offer or EEO statement), those that added most to
+the score first. "Brush up on" names skills the posting asks for that the mentee lacks,
 only those it asks with some weight (not a skill named once in passing among many) and
 firmly (stated as a requirement, not only named once among the duties or in the title: see
 :mod:`matchers.asked`), and only from the role families of the mentee's own skills (a
-designer is not sent to learn Kubernetes), never one a skill of theirs implies (WordPress implies a CMS), and never one
-the posting lists as an alternative to a skill they have (or one it implies: a Python
-developer lacks no Java in "Java, C# or Python"). Neither list repeats itself or the other:
-a term whose words are contained in another's shown term is left out (in "why", the longer
-one stays, whichever came first), and so is a gap another gap of the lead implies (learning
-Google Ads is learning SEM).
+designer is not sent to learn Kubernetes), never one a skill of theirs implies (WordPress
+implies a CMS), and never one the posting lists as an alternative to a skill they have (or
+one it implies: a Python developer lacks no Java in "Java, C# or Python"). Neither list
+repeats itself or the other: a term whose words are contained in another's shown term is
+left out (in "why", the longer one stays, whichever came first), and so is a gap another
+gap of the lead implies (learning Google Ads is learning SEM).
 """
 
 from __future__ import annotations
