@@ -98,6 +98,9 @@ class Settings:
     feedback_pull: float = 0.3
     feedback_push: float = 0.6
     feedback_near: float = 0.3
+    # The share of its score by which likes and dislikes together must change a posting's
+    # score before it moves (see TfidfMatcher._trusted).
+    feedback_trust: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -448,25 +451,32 @@ class TfidfMatcher:
         """The scores of profiles with feedback, from their scores ``before`` it.
 
         Feedback that says both what fits and what does not moves the profile
-        (``_blended``). One-sided feedback (only likes, or only dislikes) says too little
-        about what the rest of the ranking should become (benchmarks/match_feedback.py:
-        moving the whole profile then lowered about as many rankings as it raised), so it
-        moves only postings close to the marked ones (``_nudges``), as both kinds also do.
-        Only postings the profile alone scores among its ``Settings.feedback_reach`` best in
-        the model's reference sample can rise; any can fall.
+        (``_blended``), where that changes a score clearly (``_trusted``). One-sided
+        feedback (only likes, or only dislikes) says too little about what the rest of the
+        ranking should become (benchmarks/match_feedback.py: moving the whole profile then
+        lowered about as many rankings as it raised), so it moves only postings close to
+        the marked ones (``_nudges``), as both kinds also do. Only postings the profile
+        alone scores among its ``Settings.feedback_reach`` best in the model's reference
+        sample can rise; any can fall.
         """
         near = self._near_top(expanded, before)
         both = [row for row, p in enumerate(profiles)
                 if feedback[p.id].liked and feedback[p.id].disliked]
-        scores = before
-        if both:
-            blended = self._blended([profiles[row] for row in both], own[both], before[both],
-                                    near[both], index, feedback)
-            scores = _replace_rows(before, both, blended)
-        nudged = (scores + self._nudges(profiles, before, near, index, feedback)).tocsr()
-        nudged.data[nudged.data < 0] = 0  # pushed below every score: not shown at all
-        nudged.eliminate_zeros()
-        return nudged
+        blended = (self._blended([profiles[row] for row in both], own[both], before[both],
+                                 near[both], index, feedback) if both else None)
+        blended_row = {row: at for at, row in enumerate(both)}
+        rows: list[_Row] = []
+        for row, profile in enumerate(profiles):
+            columns, first = _row(before, row)
+            _, can_rise = _row(near, row)  # flags on the same postings
+            score = first
+            if blended is not None and row in blended_row:
+                score = self._trusted(first, _values_at(blended, blended_row[row], columns))
+            score = score + self._nudges(feedback[profile.id], columns, can_rise, index)
+            rows.append((columns, np.clip(score, 0, 1)))  # at 0: pushed below every score
+        scores = _stack(rows, before.shape[1])
+        scores.eliminate_zeros()
+        return scores
 
     def _blended(
         self,
@@ -489,34 +499,30 @@ class TfidfMatcher:
         lower = mixed.minimum(before)
         return (lower + (mixed - lower).multiply(near)).tocsr()
 
-    def _nudges(
-        self,
-        profiles: Sequence[Profile],
-        before: sp.csr_matrix,
-        near: sp.csr_matrix,
-        index: PostingIndex,
-        feedback: Mapping[str, Feedback],
-    ) -> sp.csr_matrix:
-        """What moves postings close to marked ones, by what they ask for (the employer and
-        blurb play no part): one asking nearly what a liked posting asks (``_NEAR_COPY``)
-        more than any disliked one rises by ``Settings.feedback_pull`` times the margin, if
-        ``near`` the profile's top; one closer to a disliked posting (above
-        ``Settings.feedback_near``) than to any liked one falls by ``feedback_push`` times
-        the margin. Postings far from every marked one keep their place."""
+    def _trusted(self, first: np.ndarray, blended: np.ndarray) -> np.ndarray:
+        """The ``blended`` scores where they differ from the ``first`` by more than
+        ``Settings.feedback_trust`` of them, else the first: feedback reorders postings
+        where its signal is clear, not those whose scores it barely changes (swaps at the
+        edge of the first page that cost more than they bring)."""
+        clear = np.abs(blended - first) > self.settings.feedback_trust * first
+        return np.where(clear, blended, first)
+
+    def _nudges(self, wish: Feedback, columns: np.ndarray, can_rise: np.ndarray,
+                index: PostingIndex) -> np.ndarray:
+        """How far the postings of ``columns`` move for being close to marked ones, by
+        what they ask for (the employer and blurb play no part): one asking nearly what a
+        liked posting asks (``_NEAR_COPY``) more than any disliked one rises by
+        ``Settings.feedback_pull`` times the margin, if it ``can_rise``; one closer to a
+        disliked posting (above ``Settings.feedback_near``) than to any liked one falls by
+        ``feedback_push`` times the margin. Postings far from every marked one keep their
+        place."""
         s = self.settings
-        rows: list[_Row] = []
-        for row, profile in enumerate(profiles):
-            wish = feedback[profile.id]
-            columns, _ = _row(before, row)
-            _, can_rise = _row(near, row)  # flags on the same postings
-            liked = self._closeness(wish.liked, columns, index)
-            disliked = self._closeness(wish.disliked, columns, index)
-            margin = liked - disliked
-            pull = (liked > np.maximum(disliked, _NEAR_COPY)) * margin * can_rise
-            push = (disliked > np.maximum(liked, s.feedback_near)) * margin
-            rows.append((columns, (s.feedback_pull * pull + s.feedback_push * push)
-                         .astype(np.float32)))
-        return _stack(rows, before.shape[1])
+        liked = self._closeness(wish.liked, columns, index)
+        disliked = self._closeness(wish.disliked, columns, index)
+        margin = liked - disliked
+        pull = (liked > np.maximum(disliked, _NEAR_COPY)) * margin * can_rise
+        push = (disliked > np.maximum(liked, s.feedback_near)) * margin
+        return (s.feedback_pull * pull + s.feedback_push * push).astype(np.float32)
 
     def _closeness(self, postings: Sequence[Posting], columns: np.ndarray, index: PostingIndex
                    ) -> np.ndarray:
@@ -866,6 +872,14 @@ def _replace_rows(matrix: sp.csr_matrix, rows: Sequence[int], new: sp.csr_matrix
     for at, row in enumerate(rows):
         parts[row] = _row(new, at)
     return _stack(parts, matrix.shape[1])
+
+
+def _values_at(matrix: sp.csr_matrix, row: int, columns: np.ndarray) -> np.ndarray:
+    """The values of ``matrix``'s ``row`` at ``columns`` (0 where it has none)."""
+    found, values = _row(matrix, row)
+    dense = np.zeros(matrix.shape[1], np.float32)
+    dense[found] = values
+    return dense[columns]
 
 
 def _row(matrix: sp.csr_matrix, row: int) -> _Row:

@@ -379,6 +379,34 @@ def test_likes_alone_pull_up_only_near_copies_of_the_liked_posting(
     assert all(after[key] > before[key] for key in moved)
 
 
+def test_likes_and_dislikes_reorder_only_postings_whose_score_they_clearly_change(
+    matcher: TfidfMatcher, postings: list[Posting], keyed: list[tuple[str, Posting]]
+) -> None:
+    """A score the moved profile changes by no more than ``feedback_trust`` of it stays as
+    it was: no swaps at the edge of the page for a difference feedback barely makes."""
+    by_key = dict(keyed)
+    profile = Profile(id="f", roles=("Software developer",), skills=("JavaScript", "Python"))
+    first = [m.posting for m in matcher.rank(profile, keyed, top=10)]
+    wish = {"liked": [by_key[first[1]]], "disliked": [by_key[first[0]]]}
+    unnudged = replace(matcher.settings, feedback_pull=0.0, feedback_push=0.0)
+    scores = {}
+    for trust in (0.0, matcher.settings.feedback_trust):
+        judge = TfidfMatcher(replace(unnudged, feedback_trust=trust)).fit(postings)
+        scores[trust] = {m.posting: m.score for m in judge.rank(profile, keyed, top=None, **wish)}
+    before = {m.posting: m.score for m in matcher.rank(profile, keyed, top=None)}
+    blended, trusted = scores[0.0], scores[matcher.settings.feedback_trust]
+    kept = changed = 0
+    for key, score in before.items():
+        change = abs(blended.get(key, 0.0) - score) / score
+        if change < matcher.settings.feedback_trust - 0.01:
+            assert trusted.get(key) == score
+            kept += 1
+        elif change > matcher.settings.feedback_trust + 0.01:
+            assert trusted.get(key) == blended.get(key)
+            changed += 1
+    assert kept and changed
+
+
 def test_one_like_cannot_bring_a_far_off_posting_onto_the_first_page(
     matcher: TfidfMatcher, postings: list[Posting], keyed: list[tuple[str, Posting]]
 ) -> None:
