@@ -328,6 +328,23 @@ def test_tables_fit_an_80_column_terminal_without_breaking_words(
             assert "…" in error_row  # the error is one line, cut short (stderr has it whole)
 
 
+def test_each_command_fits_the_width_columns_gives_when_it_starts(
+    tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process, several commands (CliRunner here): a console made while COLUMNS was 250
+    still fits a later command run with COLUMNS=80, and the next one with 250 again."""
+    config = write_config(tmp_path, base_url)
+    assert leads(config, "collect").exit_code == 0
+    monkeypatch.setattr(common.out, "_width", 250)  # what rich keeps when made with COLUMNS=250
+    widths = []
+    for columns in ("80", "250"):
+        runner = CliRunner(env={"COLUMNS": columns})
+        result = runner.invoke(app, ["--config", str(config), "postings"])
+        assert result.exit_code == 0, result.output
+        widths.append(max(map(cell_len, result.output.splitlines())))
+    assert widths[0] <= 80 < widths[1]
+
+
 def test_match_and_digest_show_progress_on_a_terminal_only(
     tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -81,6 +82,7 @@ class _Leads(TyperGroup):
 
     def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
         """Click's parsing, after moving ``--config FILE`` before the command name."""
+        follow_columns()
         return super().parse_args(ctx, hoist_config(args))
 
 
@@ -95,6 +97,17 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def follow_columns() -> None:
+    """Fit output to the width COLUMNS gives when a command starts, or else to the terminal.
+
+    rich reads COLUMNS once, when a console is made (at import), but one process can run
+    several commands, each with its own environment (``CliRunner`` in tests, say)."""
+    columns = os.environ.get("COLUMNS", "")
+    for console in (out, err):
+        # rich's own attribute: its public setter takes no None, which means "ask the terminal".
+        console._width = int(columns) if columns.isdigit() else None
 
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
