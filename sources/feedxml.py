@@ -34,7 +34,7 @@ from lxml import etree
 
 from sources.read_limit import within_read_limit
 from sources.values import repair_text
-from sources.xml_repair import repaired_xml
+from sources.xml_repair import markup_faults_only, repaired_xml
 
 _RSS_NAMESPACES = (
     "",
@@ -175,7 +175,8 @@ def _parse(body: bytes, url: str, charset: str | None) -> tuple[Any, bool]:
 
     A body the HTTP charset cannot decode is read by its own declaration, as feedparser tries
     its candidate encodings in turn. A body that fails with the errors of the common faults is
-    repaired (sources/xml_repair.py) and parsed strictly again; the flag says so.
+    repaired (sources/xml_repair.py) and parsed strictly again; the flag says so. One that
+    still fails with those errors alone is not read again in another charset.
     """
     for encoding in (charset, None) if charset else (None,):
         data = body
@@ -193,6 +194,8 @@ def _parse(body: bytes, url: str, charset: str | None) -> tuple[Any, bool]:
             root, _ = _strict(fixed, url, encoding)
             if root is not None:
                 return root, True
+        if errors and markup_faults_only(errors):
+            break  # faults of the markup alone: the document's own charset would not help
     return None, False
 
 

@@ -70,12 +70,14 @@ _HTML_ENTITIES = {
 }
 # What is copied unchanged: CDATA, comments, processing instructions, the DOCTYPE.
 _KEPT = rb"(?P<kept>!\[CDATA\[.*?\]\]>|!--.*?-->|\?.*?\?>|!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>)"
+_ATTRIBUTES = rb"(?P<attributes>(?:\s+[^\s=/<>\"']+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*)"
+# A void element written open, its attributes all quoted.
+_OPEN_VOID = rb"(?P<name>(?i:" + _VOID + rb"))" + _ATTRIBUTES + rb">"
 # A start, empty or end tag, its attributes all quoted.
-_ELEMENT_TAG = (
-    rb"(?P<end>/)?(?P<name>[^\s/<>!?]+)"
-    rb"(?P<attributes>(?:\s+[^\s=/<>\"']+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*)(?P<empty>/)?>"
-)
+_ELEMENT_TAG = rb"(?P<end>/)?(?P<name>[^\s/<>!?]+)" + _ATTRIBUTES + rb"(?P<empty>/)?>"
 _IS_VOID = re.compile(rb"(?i:" + _VOID + rb")").fullmatch
+# The element libxml2 found open where another's end tag came.
+_MISMATCH = re.compile(r"mismatch: (\S+) line")
 # A named entity XML does not predefine; else an ampersand that starts no reference.
 _REFERENCE = (
     rb"&(?:(?!(?:lt|gt|amp|quot|apos);)(?P<entity>[A-Za-z][A-Za-z0-9]*);"
@@ -87,14 +89,14 @@ _CUT_SHORT_END = re.compile(rb"</[^\s<>/]+\s*\Z")
 
 
 @functools.cache
-def _faults(tags: bool, references: bool) -> re.Pattern[bytes]:
-    """The pattern for the faults asked for.
+def _faults(tags: bytes, references: bool) -> re.Pattern[bytes]:
+    """The pattern for the faults asked for: ``tags`` the pattern of the tags to see, if any.
 
     A feed of 100 kB holds thousands of "&lt;": scanning for ampersands costs ten times what
     scanning for tags does, so it is done only for the errors that call for it.
     """
     # "<" factored out: the engine skips ahead to it.
-    pattern = rb"<(?:" + _KEPT + (rb"|" + _ELEMENT_TAG if tags else b"") + rb")"
+    pattern = rb"<(?:" + _KEPT + (rb"|" + tags if tags else b"") + rb")"
     return re.compile(pattern + (rb"|" + _REFERENCE if references else b""), re.DOTALL)
 
 
@@ -109,13 +111,32 @@ def repaired_xml(data: bytes, error_log: Any) -> bytes | None:
     kinds = {entry.type for entry in error_log}
     if not kinds or not kinds <= _REPAIRABLE_ERRORS or b"\x00" in data:
         return None
-    tags, references = bool(kinds & _TAG_ERRORS), bool(kinds & _REFERENCE_ERRORS)
+    tags, references = _tags_to_see(error_log, kinds), bool(kinds & _REFERENCE_ERRORS)
     fixed = data
     if tags or references:
         fixed = _faults(tags, references).sub(_Repair(data).replace, data)
     if _CUT_SHORT_ERROR in kinds and _CUT_SHORT_END.search(fixed):
         fixed += b">"
     return None if fixed == data else fixed
+
+
+def markup_faults_only(error_log: Any) -> bool:
+    """True when every error a strict parse logged is a fault of the markup the repair knows:
+    no other reading of the bytes (another charset) would take it away."""
+    return bool(error_log) and all(entry.type in _REPAIRABLE_ERRORS for entry in error_log)
+
+
+def _tags_to_see(error_log: Any, kinds: set[int]) -> bytes:
+    """Every tag when an HTML element was left open; only void elements when one of those
+    alone was (each end tag libxml2 then finds out of place names a feed element); none
+    without tag errors. Seeing every tag costs a Python call per tag."""
+    if not kinds & _TAG_ERRORS:
+        return b""
+    for entry in error_log:
+        found = _MISMATCH.search(entry.message)
+        if found and found.group(1).encode().lower() in _HTML_ELEMENTS:
+            return _ELEMENT_TAG
+    return _OPEN_VOID
 
 
 class _Repair:
@@ -144,10 +165,10 @@ class _Repair:
         return _HTML_ENTITIES.get(entity, fault.group())
 
     def _tag(self, tag: re.Match[bytes]) -> bytes:
-        name = tag["name"]
-        if tag["end"] is not None:
+        name, found = tag["name"], tag.groupdict()
+        if found.get("end") is not None:
             return self._closed_to(name) + tag.group()
-        if tag["empty"] is not None:
+        if found.get("empty") is not None:
             return tag.group()
         if _IS_VOID(name):
             return b"<" + name + tag["attributes"] + b"/>"

@@ -12,7 +12,7 @@ from sourcekit import build, collect
 
 from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Posting
-from sources import rss
+from sources import feedxml, rss
 from sources.feedxml import FeedDocument, read_feed
 from sources.rss import RssSource, parse_feed, read_postings
 from sources.xml_repair import repaired_xml
@@ -107,6 +107,22 @@ def test_ill_formed_xml_the_repair_cannot_fix_goes_to_feedparser_and_still_gives
     assert posting.title == "Engineer (m/f)"
     assert posting.employment_type == "full_time"  # feedparser reads <job:type> as job_type
     assert posting.description_text == "Apply today and hear back"
+
+
+def test_a_fault_of_the_markup_is_not_parsed_again_in_another_charset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parses: list[str | None] = []
+    strict = feedxml._strict
+
+    def counted(data: bytes, url: str, encoding: str | None) -> Any:
+        parses.append(encoding)
+        return strict(data, url, encoding)
+
+    monkeypatch.setattr(feedxml, "_strict", counted)
+    body = feed(item("A", UNREPAIRABLE), declaration='<?xml version="1.0" encoding="utf-8"?>')
+    assert read_feed(body, URL, "application/rss+xml; charset=utf-8") is None
+    assert parses == ["utf-8", "utf-8"]  # strict, then once more after the repair: no more
 
 
 # -- HTML written into XML, repaired and read without feedparser -------------------------------
