@@ -558,6 +558,24 @@ def test_a_refused_connection_cannot_connect() -> None:
     assert len(sleep.waits) == 1  # retried once, as for any network error
 
 
+def test_a_kept_alive_connection_the_server_closed_is_not_reused(raw_server: RawServer) -> None:
+    """Idle connections are kept a minute (KEEPALIVE_SECONDS), longer than many servers keep
+    them: one the server hung up on is replaced, not written into."""
+
+    def answer_then_hang_up(handler: BaseHTTPRequestHandler) -> None:
+        handler.protocol_version = "HTTP/1.1"  # a keep-alive answer; the 1.0 server then closes
+        respond(handler, 200, FEED, [("Content-Type", RSS)])
+
+    raw_server.routes["/feed.xml"] = answer_then_hang_up
+
+    async def run() -> list[FetchResult]:
+        async with Fetcher(settings(), sleep=RecordingSleep()) as fetcher:
+            return [await fetcher.get(raw_server.url("/feed.xml")) for _ in range(3)]
+
+    assert [result.body for result in asyncio.run(run())] == [FEED] * 3
+    assert raw_server.requests == ["/feed.xml"] * 3
+
+
 def test_the_ca_bundle_is_loaded_for_https_origins_only(
     httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

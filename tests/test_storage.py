@@ -135,6 +135,16 @@ def test_unknown_source_has_empty_state(store: Store) -> None:
     assert store.source_state("never-seen") == SourceState(name="never-seen")
 
 
+def test_states_of_gives_each_named_source_its_own_state_in_one_call(store: Store) -> None:
+    store.save_collected(SourceState(name="feed-1", etag='"a"'), [posting(1)], T0)
+    failing = store.record_failure(SourceState(name="feed-2"), "HTTP 503", T0)
+    states = store.states_of(["feed-2", "never-seen", "feed-1"])
+    assert list(states) == ["feed-2", "never-seen", "feed-1"]
+    assert states["feed-2"] == failing and states["feed-1"] == store.source_state("feed-1")
+    assert states["feed-1"].etag == '"a"'
+    assert states["never-seen"] == SourceState(name="never-seen")
+
+
 def test_finishing_sources_names_those_whose_lease_another_collector_took(store: Store) -> None:
     clock = [T0]
     first, second = (Lease(f"host-{n}.example:1:x", 60, lambda: clock[0]) for n in (1, 2))

@@ -30,6 +30,11 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS = frozenset({301, 308})
 _RETRYABLE = frozenset({429, 500, 502, 503, 504})
 _DRAIN_LIMIT = 65_536
+# How long an idle connection is kept for the next request to its host (httpx's default: 5 s).
+# A cold run fetches a host's feeds in waves with parsing in between, often longer than 5 s:
+# every wave reconnected (135 connections for 200 feeds on 10 hosts instead of 40). A server
+# that closes first is noticed before the connection is reused; none outlives the run.
+KEEPALIVE_SECONDS = 60.0
 _STATUS_ADVICE = {
     401: "the server wants a login; mentor-leads only reads public feeds — check the URL",
     403: "the server refuses this client; check the URL, or whether the site blocks feed readers",
@@ -82,7 +87,9 @@ def build_client(
             "Accept-Encoding": "gzip, deflate",
         },
         timeout=httpx.Timeout(settings.timeout),
-        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+        limits=httpx.Limits(
+            max_connections=pool, max_keepalive_connections=pool, keepalive_expiry=KEEPALIVE_SECONDS
+        ),
         follow_redirects=False,
         transport=transport,
         verify=verify,

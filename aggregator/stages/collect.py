@@ -146,13 +146,11 @@ async def collect_async(
                 await share.join()
                 running: dict[asyncio.Task[SourceOutcome], str] = {}
                 while True:
-                    # One state read per source, each before its fetch starts: started
-                    # all at once, the fetches of a cold run came in waves, and hosts'
-                    # kept-alive connections expired during the long parses in between
-                    # (135 connections instead of 52 on the 200-feed benchmark).
-                    for name in await share.claim(config.http.concurrency - len(running)):
-                        state = await write.state(name)
-                        task = _collect_one(build_source(by_name[name]), context, state, write)
+                    claimed = await share.claim(config.http.concurrency - len(running))
+                    states = await write.states(claimed)
+                    for name in claimed:
+                        source = build_source(by_name[name])
+                        task = _collect_one(source, context, states[name], write)
                         running[asyncio.create_task(task)] = name
                     if not running:
                         if await share.settled():
@@ -242,10 +240,13 @@ class _Writer:
         call = functools.partial(function, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self.executor, call)
 
-    async def state(self, name: str) -> SourceState:
-        """A source's stored state as it is now (another collector may have changed it)."""
-        state: SourceState = await self.call(self.store.source_state, name)
-        return state
+    async def states(self, names: list[str]) -> dict[str, SourceState]:
+        """The sources' stored states as they are now (another collector may have changed
+        them), by name."""
+        if not names:
+            return {}
+        states: dict[str, SourceState] = await self.call(self.store.states_of, names)
+        return states
 
     async def failure(self, state: SourceState, reason: str, now: datetime) -> SourceOutcome:
         """Record a failed source."""

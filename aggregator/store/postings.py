@@ -42,9 +42,18 @@ class PostingsStore(StorePart):
 
     def source_state(self, name: str) -> SourceState:
         """The remembered state of a source (an empty one for a source never collected)."""
+        return self.states_of([name])[name]
+
+    def states_of(self, names: Sequence[str]) -> dict[str, SourceState]:
+        """The remembered state of each of ``names`` (an empty one for a source never
+        collected), read in one query per BATCH names: a collector asks for the sources it
+        has just claimed together, not one at a time."""
+        found: dict[str, SourceState] = {}
         with self.engine.connect() as conn:
-            row = conn.execute(select(source_states).where(source_states.c.name == name)).first()
-        return _state_from_row(row._mapping) if row else SourceState(name=name)
+            for part in chunks(list(names)):
+                rows = conn.execute(select(source_states).where(source_states.c.name.in_(part)))
+                found.update((row.name, _state_from_row(row._mapping)) for row in rows)
+        return {name: found.get(name) or SourceState(name=name) for name in names}
 
     def source_states(self) -> list[SourceState]:
         """The state of every source ever collected."""
