@@ -6,10 +6,12 @@ left open inside a text element (``<description>Apply <b>today</description>``),
 ampersand (``AT&T``, ``?a=1&b=2``), or an HTML entity XML does not define (``&nbsp;``,
 ``&eacute;``). Each has one meaning, the one an HTML reader (and feedparser) gives it, so each
 is rewritten into the XML that says the same: ``<br/>``, ``<b>today</b></description>``,
-``&amp;``, ``&#160;``. A fifth fault is the document's last end tag cut short (``</rss`` at
-the end): its ``>`` is added. Nothing else is touched: CDATA sections, comments, processing
-instructions and the DOCTYPE are copied as they are, an entity the document declares itself
-keeps its name, and an element of the feed (anything but HTML's) is never closed for it.
+``&amp;``, ``&#160;``. Two faults of the document's ends are repaired too: its last end tag
+cut short (``</rss`` at the end), whose ``>`` is added, and an XML declaration after white
+space or a comment, which is dropped (feedparser, too, reads the document without it).
+Nothing else is touched: CDATA sections, comments, processing instructions and the DOCTYPE
+are copied as they are, an entity the document declares itself keeps its name, and an
+element of the feed (anything but HTML's) is never closed for it.
 
 The repair is applied only after a strict parse failed with these faults' errors, and its
 result is parsed strictly again: a document it does not make well-formed still goes to
@@ -32,6 +34,7 @@ _TAG_ERRORS = frozenset(
     {etree.ErrorTypes.ERR_TAG_NAME_MISMATCH, etree.ErrorTypes.ERR_TAG_NOT_FINISHED}
 )
 _CUT_SHORT_ERROR = etree.ErrorTypes.ERR_GT_REQUIRED
+_LATE_DECLARATION_ERROR = etree.ErrorTypes.ERR_RESERVED_XML_NAME
 _REFERENCE_ERRORS = frozenset(
     {
         etree.ErrorTypes.ERR_ENTITYREF_SEMICOL_MISSING,
@@ -42,7 +45,7 @@ _REFERENCE_ERRORS = frozenset(
 _REPAIRABLE_ERRORS = (
     _TAG_ERRORS
     | _REFERENCE_ERRORS
-    | {_CUT_SHORT_ERROR, etree.ErrorTypes.NS_ERR_UNDEFINED_NAMESPACE}
+    | {_CUT_SHORT_ERROR, _LATE_DECLARATION_ERROR, etree.ErrorTypes.NS_ERR_UNDEFINED_NAMESPACE}
 )
 # HTML's void elements, except those RSS and Atom use with content or closed (link, source,
 # base, meta).
@@ -86,6 +89,8 @@ _REFERENCE = (
 _DECLARED_ENTITY = re.compile(rb"<!ENTITY\s+([^\s%]+)")
 # The document's last end tag without its ">" (and nothing after it but white space).
 _CUT_SHORT_END = re.compile(rb"</[^\s<>/]+\s*\Z")
+# An XML declaration after white space or comments only.
+_LATE_DECLARATION = re.compile(rb"\A((?:\s|<!--.*?-->)*)<\?xml\s[^>]*\?>", re.DOTALL)
 
 
 @functools.cache
@@ -102,7 +107,7 @@ def _faults(tags: bytes, references: bool) -> re.Pattern[bytes]:
 
 def repaired_xml(data: bytes, error_log: Any) -> bytes | None:
     """``data`` with open void and HTML elements closed, bare ampersands escaped, HTML entities
-    numbered and a cut-short last end tag ended.
+    numbered, a cut-short last end tag ended and a late XML declaration dropped.
 
     Only the faults whose errors a strict parse logged are repaired; None when the log holds
     any other error, or nothing was changed. UTF-16 and UTF-32 bodies (NUL bytes) are not
@@ -117,6 +122,8 @@ def repaired_xml(data: bytes, error_log: Any) -> bytes | None:
         fixed = _faults(tags, references).sub(_Repair(data).replace, data)
     if _CUT_SHORT_ERROR in kinds and _CUT_SHORT_END.search(fixed):
         fixed += b">"
+    if _LATE_DECLARATION_ERROR in kinds:
+        fixed = _LATE_DECLARATION.sub(rb"\1", fixed, count=1)
     return None if fixed == data else fixed
 
 

@@ -196,6 +196,16 @@ def test_a_cut_short_last_end_tag_is_ended(end: str, monkeypatch: pytest.MonkeyP
     assert [p.title for p in read_repaired(body, monkeypatch)] == ["Engineer", "Designer"]
 
 
+@pytest.mark.parametrize("before", ["\n\n", "<!-- generated -->\n"])
+def test_an_xml_declaration_after_white_space_or_a_comment_is_dropped(
+    before: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    declaration = f'{before}<?xml version="1.0" encoding="utf-8"?>'
+    body = feed(item("Ingénieur", "<description>Café</description>"), declaration=declaration)
+    (posting,) = read_repaired(body, monkeypatch)
+    assert (posting.title, posting.description_text) == ("Ingénieur", "Café")
+
+
 def test_a_document_cut_short_inside_an_item_is_left_to_feedparser() -> None:
     whole = feed(item("Engineer", "", 1) + item("Designer", "", 2))
     body = whole[: whole.index(b"</title><link>/jobs/2")] + b"</tit"
