@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from matchers.vectors import skill_columns_in
+
 # A clause ends at a line break, a semicolon or the full stop of a sentence (not the dots
 # of "e.g." or "Node.js").
 _CLAUSE_END = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)\.(?:\s|$)")
@@ -81,8 +83,9 @@ def alternatives_matrix(
     for row, text in enumerate(texts):
         group_of: dict[int, int] = {}
         for number, items in enumerate(alternative_lists(text), start=1):
-            skills = {vocabulary[f] for item in items for f in features(item)
-                      if f in vocabulary and is_skill[vocabulary[f]]}
+            skills = set().union(
+                *(skill_columns_in(item, features, vocabulary, is_skill) for item in items)
+            )
             if len(skills) < 2:
                 continue
             joined = {group_of[c] for c in skills if c in group_of}

@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matchers.sections import is_heading
+from matchers.vectors import skill_columns_in
 
 # Headings of what the hire brings (nice-to-haves too: still asked, if less firmly).
 _REQUIREMENT_HEADING = re.compile(
@@ -80,10 +81,10 @@ def firmly_asked_matrix(
         asked, other = statements(job)
         firm: set[int] = set()
         for line in asked:
-            firm |= _skills(line, features, vocabulary, is_skill)
+            firm |= skill_columns_in(line, features, vocabulary, is_skill)
         mentions: dict[int, int] = {}
         for line in other:
-            for column in _skills(line, features, vocabulary, is_skill):
+            for column in skill_columns_in(line, features, vocabulary, is_skill):
                 mentions[column] = mentions.get(column, 0) + 1
         firm |= {c for c, n in mentions.items() if n >= _DUTY_MENTIONS}
         rows.extend([row] * len(firm))
@@ -92,8 +93,3 @@ def firmly_asked_matrix(
         (np.ones(len(rows), np.float32), (np.array(rows, np.int64), np.array(columns, np.int64))),
         shape=(len(jobs), len(vocabulary)),
     )
-
-
-def _skills(text: str, features: Callable[[str], list[str]], vocabulary: Mapping[str, int],
-            is_skill: np.ndarray) -> set[int]:
-    return {vocabulary[f] for f in features(text) if f in vocabulary and is_skill[vocabulary[f]]}

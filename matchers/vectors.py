@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 
 import numpy as np
@@ -74,3 +74,13 @@ def select_entries(matrix: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix(
         (matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape, copy=False
     )
+
+
+def skill_columns_in(
+    text: str,
+    features: Callable[[str], list[str]],
+    vocabulary: Mapping[str, int],
+    is_skill: np.ndarray,
+) -> set[int]:
+    """The vocabulary columns of the skills ``text`` names, read by the analyzer ``features``."""
+    return {vocabulary[f] for f in features(text) if f in vocabulary and is_skill[vocabulary[f]]}
