@@ -1,12 +1,16 @@
 """The XML faults real feeds commonly have, repaired without changing what the text says.
 
-A feed that is not well-formed XML usually fails for one of four reasons, each a piece of HTML
+A feed that is not well-formed XML usually fails for one of five reasons, each a piece of HTML
 written into XML: a void element left open (``<br>``, ``<img src="…">``), an HTML element
-left open inside a text element (``<description>Apply <b>today</description>``), a bare
+left open inside a text element (``<description>Apply <b>today</description>``), HTML
+elements ended in the wrong order or ended twice (``<b>Apply <i>today</b> now</i>``), a bare
 ampersand (``AT&T``, ``?a=1&b=2``), or an HTML entity XML does not define (``&nbsp;``,
 ``&eacute;``). Each has one meaning, the one an HTML reader (and feedparser) gives it, so each
 is rewritten into the XML that says the same: ``<br/>``, ``<b>today</b></description>``,
-``&amp;``, ``&#160;``. Two faults of the document's ends are repaired too: its last end tag
+``<b>Apply <i>today</i></b> now`` (an end tag ends the HTML elements opened after its own, and
+one whose element is not open is dropped), ``&amp;``, ``&#160;``. Where HTML does more than
+that (an inline element's end tag with a block open inside it), the end tag is left as it is.
+Two faults of the document's ends are repaired too: its last end tag
 cut short (``</rss`` at the end), whose ``>`` is added, and an XML declaration after white
 space or a comment, which is dropped (feedparser, too, reads the document without it).
 Nothing else is touched: CDATA sections, comments, processing instructions and the DOCTYPE
@@ -60,6 +64,13 @@ _HTML_ELEMENTS = frozenset(
 )
 # HTML elements a sibling of the same name ends ("<li>one<li>two" is two items).
 _ENDED_BY_SIBLING = frozenset(b"dd dt li option p td th tr".split())
+# HTML's "special" elements among those: the blocks an end tag of an inline element (b, span)
+# does not close (HTML moves the inline element into the block, or ignores its end tag).
+_BLOCKS = frozenset(
+    b"""address article aside blockquote caption center dd details dir div dl dt figcaption
+    figure footer h1 h2 h3 h4 h5 h6 header li main nav ol p pre section table tbody td tfoot
+    th thead tr ul""".split()
+)
 _XML_ENTITIES = ("lt", "gt", "amp", "quot", "apos")
 # HTML entity name → the same characters as XML character references. HTML 4's meaning wins
 # where HTML 5 changed it (&lang; is U+2329, not U+27E8), as feedparser reads them.
@@ -79,8 +90,8 @@ _OPEN_VOID = rb"(?P<name>(?i:" + _VOID + rb"))" + _ATTRIBUTES + rb">"
 # A start, empty or end tag, its attributes all quoted.
 _ELEMENT_TAG = rb"(?P<end>/)?(?P<name>[^\s/<>!?]+)" + _ATTRIBUTES + rb"(?P<empty>/)?>"
 _IS_VOID = re.compile(rb"(?i:" + _VOID + rb")").fullmatch
-# The element libxml2 found open where another's end tag came.
-_MISMATCH = re.compile(r"mismatch: (\S+) line")
+# The element libxml2 found open where another's end tag came, and that end tag.
+_MISMATCH = re.compile(r"mismatch: (\S+) line \d+ and (\S+)")
 # A named entity XML does not predefine; else an ampersand that starts no reference.
 _REFERENCE = (
     rb"&(?:(?!(?:lt|gt|amp|quot|apos);)(?P<entity>[A-Za-z][A-Za-z0-9]*);"
@@ -134,14 +145,17 @@ def markup_faults_only(error_log: Any) -> bool:
 
 
 def _tags_to_see(error_log: Any, kinds: set[int]) -> bytes:
-    """Every tag when an HTML element was left open; only void elements when one of those
-    alone was (each end tag libxml2 then finds out of place names a feed element); none
-    without tag errors. Seeing every tag costs a Python call per tag."""
+    """Every tag when an HTML element was left open or ended out of place; only void
+    elements when one of those alone was (each mismatch libxml2 then finds names feed
+    elements and void ones); none without tag errors. Seeing every tag costs a Python call
+    per tag."""
     if not kinds & _TAG_ERRORS:
         return b""
     for entry in error_log:
         found = _MISMATCH.search(entry.message)
-        if found and found.group(1).encode().lower() in _HTML_ELEMENTS:
+        if found and not {name.encode().lower() for name in found.groups()}.isdisjoint(
+            _HTML_ELEMENTS
+        ):
             return _ELEMENT_TAG
     return _OPEN_VOID
 
@@ -150,7 +164,7 @@ class _Repair:
     """The replacement for each fault found, in document order.
 
     It keeps the stack of open elements, to close the HTML elements still open when their
-    parent's end tag comes.
+    parent's end tag comes, and to end HTML elements as HTML does (see ``_html_end``).
     """
 
     def __init__(self, data: bytes) -> None:
@@ -174,6 +188,8 @@ class _Repair:
     def _tag(self, tag: re.Match[bytes]) -> bytes:
         name, found = tag["name"], tag.groupdict()
         if found.get("end") is not None:
+            if name.lower() in _HTML_ELEMENTS:
+                return self._html_end(name, tag.group())
             return self._closed_to(name) + tag.group()
         if found.get("empty") is not None:
             return tag.group()
@@ -185,6 +201,28 @@ class _Repair:
         self.open.append(name)
         return ended + tag.group()
 
+    def _html_end(self, name: bytes, end_tag: bytes) -> bytes:
+        """What HTML makes of the end tag of an HTML element, written as XML.
+
+        Of an element open among the HTML elements innermost: the end tags of those opened
+        after it, then its own (``<b>Apply <i>today</b>`` ends the ``<i>`` first), unless
+        one of those is a block an inline element's end tag leaves open. Of an element not
+        open at all: nothing, as HTML drops a stray end tag, except ``</p>``, which HTML
+        reads as an empty paragraph. Else the end tag unchanged: the strict parse that
+        follows fails and feedparser reads the document.
+        """
+        key = name.lower()
+        names = [element.lower() for element in self.open]
+        if key not in names:
+            return b"" if key != b"p" else end_tag
+        position = len(names) - 1 - names[::-1].index(key)
+        inside = names[position + 1 :]
+        if not all(element in _HTML_ELEMENTS for element in inside) or (
+            key not in _BLOCKS and not _BLOCKS.isdisjoint(inside)
+        ):
+            return end_tag
+        return self._ended_from(position)
+
     def _closed_to(self, name: bytes) -> bytes:
         """End tags for the HTML elements left open inside ``name``, whose end tag comes now.
 
@@ -194,8 +232,12 @@ class _Repair:
         if name not in self.open:
             return b""
         position = len(self.open) - 1 - self.open[::-1].index(name)
-        inside = self.open[position + 1 :]
-        if not all(element.lower() in _HTML_ELEMENTS for element in inside):
+        if not all(element.lower() in _HTML_ELEMENTS for element in self.open[position + 1 :]):
             return b""
+        return self._ended_from(position + 1)
+
+    def _ended_from(self, position: int) -> bytes:
+        """End tags for the open elements from ``position`` on, innermost first, as opened."""
+        ended = self.open[position:]
         del self.open[position:]
-        return b"".join(b"</" + element + b">" for element in reversed(inside))
+        return b"".join(b"</" + element + b">" for element in reversed(ended))

@@ -106,7 +106,7 @@ def test_ill_formed_xml_the_repair_cannot_fix_goes_to_feedparser_and_still_gives
     (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
     assert posting.title == "Engineer (m/f)"
     assert posting.employment_type == "full_time"  # feedparser reads <job:type> as job_type
-    assert posting.description_text == "Apply today and hear back"
+    assert posting.description_text == "Apply\ntoday and hear back"
 
 
 def test_a_fault_of_the_markup_is_not_parsed_again_in_another_charset(
@@ -127,8 +127,9 @@ def test_a_fault_of_the_markup_is_not_parsed_again_in_another_charset(
 
 # -- HTML written into XML, repaired and read without feedparser -------------------------------
 
-# Elements closed in the wrong order: no repair says what was meant, feedparser guesses.
-UNREPAIRABLE = "<description><b>Apply <i>today</b> and hear back</i></description>"
+# A block ended by an inline element's end tag: HTML moves the inline element into the block
+# (its adoption agency algorithm), which no rewrite of the tags says; feedparser reads it.
+UNREPAIRABLE = "<description><b>Apply <div>today</b> and hear back</div></description>"
 
 
 def read_repaired(body: bytes, monkeypatch: pytest.MonkeyPatch) -> list[Posting]:
@@ -188,6 +189,65 @@ def test_an_element_of_the_feed_is_never_closed_for_it() -> None:
     assert repaired_xml(body, strict_errors(body)) is None
     assert read_feed(body, URL, "application/rss+xml") is None
     assert [p.title for p in parse_feed(body, URL, "application/rss+xml", "j")] == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "text"),
+    [
+        ("Dev", "<b>Apply <i>today</b> and hear back</i>", "Apply today and hear back"),
+        ("Dev", "<a href='/apply'>Apply <b>now</a> and</b> hear back", "Apply now and hear back"),
+        ("Dev", "<ul><li>Python<li>SQL</ul></li>Remote", "• Python\n• SQL\n\nRemote"),
+        ("Senior <b><i>Python</b></i> dev", "<B>Remote</b> <I>first</i>", "Remote first"),
+        ("Dev", "Apply</b> today</i>", "Apply today"),
+        ("Dev</span>", "<p>Python</span> and SQL</p></em>", "Python and SQL"),
+    ],
+    ids=["misnested", "misnested-link", "list-ended-first", "upper-case", "stray", "stray-in-p"],
+)
+def test_html_end_tags_end_elements_as_html_ends_them(
+    title: str, description: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An end tag closes the HTML elements opened after its own element; a stray one is dropped.
+    body = feed(item(title, f"<description>{description}</description>", 1) + item("Next", "", 2))
+    document = read_feed(body, URL, "application/rss+xml")
+    assert document is not None and document.repaired
+    ours = [(p.title, p.url, p.description_text) for p in parse_feed(body, URL, "text/xml", "j")]
+    monkeypatch.setattr(rss, "read_feed", lambda *args: None)  # everything through feedparser
+    theirs = [(p.title, p.url, p.description_text) for p in parse_feed(body, URL, "text/xml", "j")]
+    assert ours == theirs
+    assert ours[0][2] == text
+
+
+@pytest.mark.parametrize(
+    ("description", "text"),
+    [
+        # HTML moves the <b> into the <div>: "<b>Apply </b><div><b>today</b> and …</div>"
+        ("<b>Apply <div>today</b> and hear back</div>", "Apply\ntoday and hear back"),
+        ("<span>Apply <p>today</span> and hear back</p>", "Apply\ntoday and hear back"),
+        ("Apply</p>today", "Apply\n\ntoday"),  # a stray </p> is an empty paragraph
+    ],
+)
+def test_an_end_tag_html_reads_otherwise_is_left_to_feedparser(description: str, text: str) -> None:
+    body = feed(item("Dev", f"<description>{description}</description>"))
+    assert read_feed(body, URL, "application/rss+xml") is None
+    (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert posting.description_text == text
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "<b>Apply <job>today</b> now</job>",  # </b> would close the feed's <job>
+        "<b>Apply</job> today</b>",  # a stray end tag of a feed element
+    ],
+)
+def test_an_element_of_the_feed_is_never_ended_or_dropped_by_an_html_end_tag(
+    description: str,
+) -> None:
+    body = feed(item("Dev", f"<description>{description}</description>"))
+    repaired = repaired_xml(body, strict_errors(body)) or body
+    assert repaired.count(b"<job>") == body.count(b"<job>")
+    assert repaired.count(b"</job>") == body.count(b"</job>")
+    assert read_feed(body, URL, "application/rss+xml") is None
 
 
 @pytest.mark.parametrize("end", ["</rss", "</rss\n  "])
