@@ -1,7 +1,7 @@
 """Precision of "Why it fits" and "Brush up on", judged by hand on real postings and profiles.
 
     .venv/bin/python benchmarks/match_explain.py            # precision of this checkout
-    .venv/bin/python benchmarks/match_explain.py --pairs    # add pairs of profiles without any
+    .venv/bin/python benchmarks/match_explain.py --pairs    # add pairs of profiles lacking some
 
 The pairs (benchmarks/data/explain_pairs.tsv) are (posting set, profile, posting) triples:
 profiles of many fields from benchmarks/match_quality.py, each with the postings its
@@ -11,11 +11,15 @@ chosen by rule (per set, field and half, the first profile of match_judgements.y
 the first round), each with its first two postings not yet in the set's pairs; then, once
 the tuning half had no wrong terms left to learn from, every other tuning-half profile of
 FRESH_FIELDS (the third round, again with two postings each; the held-out half gets none,
-so it stays a sample the rules were not written from). ``--pairs``
-appends pairs for the sample's profiles that have none and keeps the rest, so the file
-grows reproducibly and judgements stay valid. The fresh round was judged after the rules
-of matchers/explain.py were written, and the third after the rules of the second, so
-their figures are reported apart too.
+so it stays a sample the rules were not written from); then, once the third round's gaps
+were nearly all right too, every tuning-half profile no earlier round took (the fourth
+round: the fields FRESH_FIELDS leaves out, design, product, support and legal; four
+postings each, PER_PROFILE_BY_ROUND, as they are few; again none from the held-out half).
+``--pairs`` appends pairs for the sample's profiles that have fewer than their round's
+number and keeps the rest, so the file grows reproducibly and judgements stay valid. The
+fresh round was judged after the rules of matchers/explain.py were written, the third
+after the rules of the second and the fourth after those of the third, so their figures
+are reported apart too.
 
 For each pair the matcher's why-terms and gaps are looked up in
 benchmarks/data/explain_judgements.tsv, one judged term a line:
@@ -66,6 +70,8 @@ PROFILES = {
                "cv-hr-coordinator", "cv-financial-analyst"),
 }
 PER_PROFILE = 2
+# The fourth round's profiles are few, so each has more postings.
+PER_PROFILE_BY_ROUND = {4: 4}
 # The second round's fields: one profile per set, field and half (where there is one).
 FRESH_FIELDS = ("business", "communications", "marketing", "sales", "finance", "operations",
                 "people", "engineering")
@@ -82,7 +88,7 @@ def explained(items: Sequence[Labelled], qs: Sequence[Query]) -> dict[str, list[
 
 def chosen_profiles() -> dict[str, tuple[list[Labelled], list[Query], dict[str, int]]]:
     """Per posting set: its postings, the sample's profiles (all rounds) and each one's
-    round (1, 2 or 3)."""
+    round (1 to 4)."""
     sets, qs = load_sets()
     out = {}
     for name, first in PROFILES.items():
@@ -90,8 +96,10 @@ def chosen_profiles() -> dict[str, tuple[list[Labelled], list[Query], dict[str, 
         by_id = {q.profile.id: q for q in every}
         second = fresh_profiles(every, first)
         third = third_round(every, [*first, *(q.profile.id for q in second)])
-        rounds = {q.profile.id: r for r, group in ((2, second), (3, third)) for q in group}
-        out[name] = (sets[name], [by_id[p] for p in first] + second + third,
+        fourth = fourth_round(every, [*first, *(q.profile.id for q in (*second, *third))])
+        rounds = {q.profile.id: r for r, group in ((2, second), (3, third), (4, fourth))
+                  for q in group}
+        out[name] = (sets[name], [by_id[p] for p in first] + second + third + fourth,
                      {p: 1 for p in first} | rounds)
     return out
 
@@ -122,6 +130,12 @@ def third_round(every: Sequence[Query], used: Sequence[str]) -> list[Query]:
             if q.half == "tuning" and q.field in FRESH_FIELDS]
 
 
+def fourth_round(every: Sequence[Query], used: Sequence[str]) -> list[Query]:
+    """The fourth round: every tuning-half profile not in the first three (the fields
+    FRESH_FIELDS leaves out: design, product, support, legal)."""
+    return [q for q in unused_written(every, used) if q.half == "tuning"]
+
+
 def read_pairs() -> list[Key]:
     """The pairs chosen so far."""
     if not PAIRS.exists():
@@ -131,19 +145,22 @@ def read_pairs() -> list[Key]:
 
 
 def choose_pairs() -> None:
-    """Append pairs for the sample's profiles that have none: each one's first PER_PROFILE
-    postings not yet in a pair of the same set."""
+    """Append pairs for the sample's profiles that have fewer than their round's number
+    (PER_PROFILE unless PER_PROFILE_BY_ROUND says otherwise): each one's first postings not
+    yet in a pair of the same set."""
     pairs = read_pairs()
     with PAIRS.open("a", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
-        for name, (items, qs, _) in chosen_profiles().items():
-            paired = {p[1] for p in pairs if p[0] == name}
+        for name, (items, qs, rounds) in chosen_profiles().items():
+            paired = Counter(p[1] for p in pairs if p[0] == name)
             taken = {p[2] for p in pairs if p[0] == name}
-            new = [q for q in qs if q.profile.id not in paired]
-            ranked = explained(items, new) if new else {}
-            for q in new:
+            wanted = {q.profile.id: PER_PROFILE_BY_ROUND.get(rounds[q.profile.id], PER_PROFILE)
+                      - paired[q.profile.id] for q in qs}
+            short = [q for q in qs if wanted[q.profile.id] > 0]
+            ranked = explained(items, short) if short else {}
+            for q in short:
                 fresh = [m.posting for m in ranked[q.profile.id] if m.posting not in taken]
-                for posting in fresh[:PER_PROFILE]:
+                for posting in fresh[: wanted[q.profile.id]]:
                     writer.writerow((name, q.profile.id, posting))
                     taken.add(posting)
 
@@ -184,7 +201,7 @@ def main() -> int:
     exit 1 if a term is unjudged or a target is missed (all pairs, both halves together)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", action="store_true",
-                        help="add pairs for the sample's profiles that have none, and stop")
+                        help="add pairs for the sample's profiles that lack some, and stop")
     parser.add_argument("--wrong", action="store_true",
                         help="list the terms of the tuning half judged wrong")
     args = parser.parse_args()
@@ -194,7 +211,7 @@ def main() -> int:
     pairs = read_pairs()
     judged = read_judgements()
     counts: Counts = Counter()
-    round_counts: dict[int, Counts] = {2: Counter(), 3: Counter()}
+    round_counts: dict[int, Counts] = {2: Counter(), 3: Counter(), 4: Counter()}
     unjudged = []
     wrong = []
     for name, (items, qs, rounds) in chosen_profiles().items():
@@ -221,6 +238,8 @@ def main() -> int:
            round_counts[2], gate=False)
     report("third round alone (tuning half; judged after the second round's rules)",
            round_counts[3], gate=False)
+    report("fourth round alone (tuning half; judged after the third round's rules)",
+           round_counts[4], gate=False)
     if args.wrong:
         print("judged wrong (tuning half):", *wrong, sep="\n")
     if unjudged:
