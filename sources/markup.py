@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import operator
 import re
 from collections.abc import Iterable
 from itertools import chain
@@ -35,10 +36,17 @@ _BLOCK_TAGS = frozenset(
 _SKIPPED_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _VOID_TAGS = frozenset({"br", "hr"})  # "<br/>" reports an end tag too: one line break, not two
 _BULLET = "\n• "
+# A bullet that starts a line: "• " at the start of the text or after a line break. Written
+# so, not as "^• " in MULTILINE mode, the regex engine skips ahead to each "• " (a pattern
+# that starts with "^" is tried at every character: 5 times slower on a description).
+_LINE_BULLET = r"• (?<![^\n]• )"
 # A bullet the author typed inside an HTML list item: "<li>- Fluent English</li>".
-_TYPED_BULLET = re.compile(r"^• [-\u2013\u2014*\u2022\u00b7]\s+", re.MULTILINE)
+_TYPED_BULLET = re.compile(_LINE_BULLET + r"[-\u2013\u2014*\u2022\u00b7]\s+")
 # A blank line between two bullet lines: lists read as lists, not as paragraphs.
-_LOOSE_BULLETS = re.compile(r"^(• [^\n]*)\n\n(?=• )", re.MULTILINE)
+_LOOSE_BULLETS = re.compile(rf"({_LINE_BULLET}[^\n]*\n)\n(?=• )")
+# A replacement keeping the first group. A template such as r"\1" is expanded by Python code
+# for each match (up to Python 3.11); this method of the match runs in C.
+_FIRST_GROUP = operator.methodcaller("group", 1)
 
 
 def sanitize_html(fragment: str, base_url: str | None = None) -> str:
@@ -75,7 +83,7 @@ def html_to_text(fragment: str) -> str:
     if text is None:
         text = _flattened_tag_by_tag(fragment)
     text = _TYPED_BULLET.sub("• ", tidy_text(text))
-    return _LOOSE_BULLETS.sub(r"\1\n", text)
+    return _LOOSE_BULLETS.sub(_FIRST_GROUP, text)
 
 
 # Marks for tags while the text is flattened: control characters that no tag writes and
@@ -133,7 +141,7 @@ def _flattened(fragment: str) -> str | None:
     if _OPEN_MARK in text and _BULLET_MARK in text:
         dropped = 1
         while dropped:
-            text, dropped = _OPEN_AFTER_BULLET.subn(r"\1", text)
+            text, dropped = _OPEN_AFTER_BULLET.subn(_FIRST_GROUP, text)
     return (
         text.replace(_BULLET_MARK, _BULLET)
         .replace(_CLOSE_MARK, "\n")

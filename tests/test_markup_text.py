@@ -10,6 +10,7 @@ fragments mixing block, list, void and inline tags, self-closing forms, characte
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ from hypothesis import strategies as st
 
 from sources.feedxml import read_feed
 from sources.markup import (
+    _FIRST_GROUP,
+    _LOOSE_BULLETS,
+    _TYPED_BULLET,
     _flattened,
     _flattened_tag_by_tag,
     html_to_text,
@@ -101,7 +105,59 @@ def test_fragments_the_passes_cannot_read_go_to_the_tag_loop(fragment: str) -> N
         ("<p>a &amp;<b>amp;</b> b<br>c</p>", "a &amp; b\nc"),
         ("<pre>line\n  break</pre><p>line\n  folded</p>", "line\nbreak\n\nline folded"),
         ("<p>x</p><script>hidden()</script>", "x"),
+        (
+            "<ul><li>Backend<ul><li>Python</li><li>Go</li></ul></li><li>Frontend</li></ul>",
+            "• Backend\n• Python\n• Go\n• Frontend",
+        ),
+        (
+            "<ul>\n  <li><p>Python</p></li>\n  <li><p>SQL</p></li>\n</ul><p>Benefits</p>"
+            "<ul><li><p>Remote</p></li></ul>",
+            "• Python\n• SQL\n\nBenefits\n\n• Remote",
+        ),
+        (
+            "<ol><li><p>One</p><p>Two</p></li><li></li><li>Three</li></ol>",
+            "• One\n\nTwo\n\n•\n\n• Three",
+        ),
+        (
+            "<ul><li>\u2013 Python</li><li>* SQL</li><li>·\tGo</li><li>&#8226;&nbsp;Rust</li>"
+            "<li>-x</li></ul>",
+            "• Python\n• SQL\n• Go\n• Rust\n• -x",
+        ),
+        (
+            "<p>Skills • - Python, SQL</p><p>• - typed in a paragraph</p>",
+            "Skills • - Python, SQL\n\n• typed in a paragraph",
+        ),
+        ("<li>- first</li><p>after</p>", "• first\n\nafter"),
+        ("<p>a<br><br><br><br>b<br/>c<br />d</p>", "a\n\nb\nc\nd"),
+        (
+            "<p>Tom&nbsp;&amp;&nbsp;Jerry &lt;b&gt; &#x41;&#66; &eacute; &copy;</p>",
+            "Tom & Jerry <b> AB é ©",
+        ),
+        (
+            "<p>  spaced\t\tout \r\n line \u200bzero\u2060width\ufeff </p>\n\n\n"
+            "<p>\xa0\xa0next</p>",
+            "spaced out line zerowidth\n\nnext",
+        ),
+        (
+            "<h2>Role</h2><div><div><p>Nested</p></div></div><hr>"
+            "<table><tr><td>a</td><td>b</td></tr></table>",
+            "Role\n\nNested\n\nab",
+        ),
     ],
 )
 def test_text_of_common_fragments(fragment: str, text: str) -> None:
     assert html_to_text(fragment) == text
+
+
+# The bullet rules as first written: a pattern for a line's start ("^", MULTILINE) and a
+# template for the replacement. The module's patterns are written to run faster.
+TYPED_BULLET_RULE = re.compile(r"^• [-\u2013\u2014*\u2022\u00b7]\s+", re.MULTILINE)
+LOOSE_BULLETS_RULE = re.compile(r"^(• [^\n]*)\n\n(?=• )", re.MULTILINE)
+LINE_PIECES = ["• ", "•", "- ", "\u2013", "·", "*", "\t", " ", "\n", "\n\n", "x", "• - ", "\u2028"]
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(LINE_PIECES), max_size=30).map("".join))
+def test_bullet_passes_follow_the_rules(text: str) -> None:
+    assert _TYPED_BULLET.sub("• ", text) == TYPED_BULLET_RULE.sub("• ", text)
+    assert _LOOSE_BULLETS.sub(_FIRST_GROUP, text) == LOOSE_BULLETS_RULE.sub(r"\1\n", text)
