@@ -34,7 +34,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 from match_quality import HALVES, K, Labelled, Query, load_sets, ndcg
 
-from aggregator.core.models import Verdict
+from aggregator.core.models import Match, Verdict
 from matchers import Feedback, Settings, TfidfMatcher, feedback_from_verdicts
 
 MARKS = 3
@@ -42,6 +42,8 @@ TARGET_RISE = 0.05
 MAX_FALLING = 0.10
 # The settings --tune tries: every combination.
 # (feedback_near was chosen as 0.3 from 0.2, 0.3 and 0.5 in the same way.)
+# What remains of the first page after the marks is within the first K + 2 * MARKS.
+DEPTH = K + 2 * MARKS
 GRID = {"feedback_trust": (0.0, 0.2, 0.4), "feedback_push": (0.3, 0.6),
         "feedback_pull": (0.0, 0.3)}
 
@@ -58,45 +60,53 @@ def marks(ranked: Sequence[str], labels: dict[str, str], relevant: dict[str, int
     return {**dict.fromkeys(good, Verdict.INTERESTED), **dict.fromkeys(bad, Verdict.NOT_FOR_ME)}
 
 
-def before_after(items: Sequence[Labelled], qs: Sequence[Query],
-                 settings: Settings | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per-profile NDCG@10 of what remains, before and after the feedback."""
-    matcher = TfidfMatcher(settings).fit([i.posting for i in items])
-    keyed = [(i.key, i.posting) for i in items]
-    index = matcher.index(keyed)
-    postings = dict(keyed)
-    labels = {i.key: i.label for i in items}
-    profiles = [q.profile for q in qs]
-    # What remains of the first page after the marks is within the first K + 2 * MARKS.
-    depth = K + 2 * MARKS
-    first = matcher.rank_many(profiles, index, top=depth)
-    said = {q.profile.id: marks([m.posting for m in first[q.profile.id]], labels, q.relevant)
-            for q in qs}
-    feedback: dict[str, Feedback] = {
-        mentee: feedback_from_verdicts(verdicts, postings) for mentee, verdicts in said.items()
-    }
-    second = matcher.rank_many(profiles, index, top=depth, feedback=feedback)
-    before: list[float] = []
-    after: list[float] = []
-    for q in qs:
-        marked = said[q.profile.id]
-        remaining = {key: label for key, label in labels.items() if key not in marked}
-        for run, out in ((first, before), (second, after)):
+class Trial:
+    """One (set, style) group fitted, ranked and marked once; ``after`` re-ranks it under
+    any feedback settings without refitting (matchers.tfidf.FEEDBACK_SETTINGS change no
+    vector)."""
+
+    def __init__(self, items: Sequence[Labelled], qs: Sequence[Query]) -> None:
+        self.matcher = TfidfMatcher().fit([i.posting for i in items])
+        keyed = [(i.key, i.posting) for i in items]
+        self.index = self.matcher.index(keyed)
+        self.labels = {i.key: i.label for i in items}
+        self.qs = list(qs)
+        self.profiles = [q.profile for q in qs]
+        first = self.matcher.rank_many(self.profiles, self.index, top=DEPTH)
+        self.said = {q.profile.id: marks([m.posting for m in first[q.profile.id]],
+                                         self.labels, q.relevant) for q in qs}
+        postings = dict(keyed)
+        self.feedback: dict[str, Feedback] = {
+            mentee: feedback_from_verdicts(verdicts, postings)
+            for mentee, verdicts in self.said.items()
+        }
+        self.before = self._ndcg(first)
+
+    def after(self, settings: Settings) -> np.ndarray:
+        """Per-profile NDCG@10 of what remains after the feedback, under ``settings``."""
+        matcher = self.matcher.with_feedback_settings(settings)
+        return self._ndcg(matcher.rank_many(self.profiles, self.index, top=DEPTH,
+                                            feedback=self.feedback))
+
+    def _ndcg(self, run: dict[str, list[Match]]) -> np.ndarray:
+        scores = []
+        for q in self.qs:
+            marked = self.said[q.profile.id]
+            remaining = {key: label for key, label in self.labels.items() if key not in marked}
             kept = [m.posting for m in run[q.profile.id] if m.posting not in marked]
-            out.append(ndcg(kept, remaining, q.relevant))
-    return np.array(before), np.array(after)
+            scores.append(ndcg(kept, remaining, q.relevant))
+        return np.array(scores)
 
 
-def tune(sets: dict[str, list[Labelled]], qs: dict[tuple[str, str], list[Query]]) -> Settings:
+def tune(trials: dict[tuple[str, str], Trial]) -> Settings:
     """The settings whose worst set (on the tuning half) has the fewest profiles falling,
     then the largest smallest rise (prints each trial)."""
     best, best_key = Settings(), (-1.0, -1.0)
     for values in itertools.product(*GRID.values()):
         trial = Settings(**dict(zip(GRID, values, strict=True)))
         falls, rises = [], []
-        for (name, _), group in qs.items():
-            before, after = before_after(sets[name], [q for q in group if q.half == "tuning"],
-                                         trial)
+        for group in trials.values():
+            before, after = group.before, group.after(trial)
             falls.append(float(np.mean(after < before - 1e-9)))
             rises.append(float((after - before).mean()))
         key = (-max(falls), min(rises))
@@ -122,13 +132,18 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     sets, qs = load_sets()
-    settings = tune(sets, qs) if args.tune else Settings()
+    if args.tune:
+        settings = tune({key: Trial(sets[key[0]], [q for q in group if q.half == "tuning"])
+                         for key, group in qs.items()})
+    else:
+        settings = Settings()
     print(f"Feedback: NDCG@{K} of the remaining postings, before and after marking up to "
           f"{MARKS} relevant Interested and {MARKS} irrelevant Not for me on the first page")
     print(f"{'set':<14}{'half':<10}{'n':>4}{'before':>9}{'after':>9}{'rise':>8}{'fell':>7}  result")
     ok = True
     for (name, style), group in qs.items():
-        before, after = before_after(sets[name], group, settings)
+        trial = Trial(sets[name], group)
+        before, after = trial.before, trial.after(settings)
         halves = np.array([q.half for q in group])
         for half in (*HALVES, "both"):
             keep = np.ones(len(group), bool) if half == "both" else halves == half

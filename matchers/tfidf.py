@@ -103,6 +103,13 @@ class Settings:
     feedback_trust: float = 0.2
 
 
+# The Settings that only say how feedback moves scores (no vector depends on them).
+FEEDBACK_SETTINGS = frozenset(
+    ("liked", "disliked", "feedback_share", "feedback_reach", "feedback_pull", "feedback_push",
+     "feedback_near", "feedback_trust")
+)
+
+
 @dataclass(frozen=True)
 class PostingIndex:
     """Postings vectorised by one fitted matcher, with their filterable facts."""
@@ -196,6 +203,16 @@ class TfidfMatcher:
         self._profile_cache.clear()
         self.__dict__.pop("fingerprint", None)
 
+    def with_feedback_settings(self, settings: Settings) -> TfidfMatcher:
+        """This fitted model under ``settings`` that differ from this matcher's only in
+        FEEDBACK_SETTINGS, without refitting: the same fingerprint, so the same indexes."""
+        if _without_feedback(asdict(settings)) != _without_feedback(asdict(self.settings)):
+            raise ValueError("only the feedback settings may differ from the fitted model's")
+        other = TfidfMatcher(settings, self.analyzer)
+        other._set_model(self.terms, self._idf, self.n_documents)
+        other._set_reference(self._reference)
+        return other
+
     @property
     def fitted(self) -> bool:
         """Whether ``fit`` (or ``load_matcher``) has given this matcher a model."""
@@ -208,8 +225,9 @@ class TfidfMatcher:
     @cached_property
     def fingerprint(self) -> str:
         """A hash of the model (table, settings, vocabulary, idf): scores are comparable
-        only between equal fingerprints."""
-        digest = hashlib.sha256(_header(self).encode())
+        only between equal fingerprints. The feedback settings are left out: they change no
+        vector, so an index or profile vectors serve matchers that differ only in them."""
+        digest = hashlib.sha256(_header(self, scoring_only=True).encode())
         digest.update("\n".join(self.terms).encode())
         digest.update(self._idf.tobytes())
         for part in (self._reference.indptr, self._reference.indices, self._reference.data):
@@ -995,15 +1013,21 @@ def _idf(vocabulary: list[str], seen: dict[str, int], documents: list[np.ndarray
 # -- storing a fitted model ---------------------------------------------------------------
 
 
-def _header(matcher: TfidfMatcher) -> str:
+def _header(matcher: TfidfMatcher, *, scoring_only: bool = False) -> str:
+    """The model's table, settings (without the feedback ones if ``scoring_only``) and
+    corpus size, as JSON."""
+    settings = asdict(matcher.settings)
+    if scoring_only:
+        settings = _without_feedback(settings)
     return json.dumps(
-        {
-            "table": matcher.analyzer.table.digest,
-            "settings": asdict(matcher.settings),
-            "n_documents": matcher.n_documents,
-        },
+        {"table": matcher.analyzer.table.digest, "settings": settings,
+         "n_documents": matcher.n_documents},
         sort_keys=True,
     )
+
+
+def _without_feedback(settings: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in settings.items() if name not in FEEDBACK_SETTINGS}
 
 
 def dump_matcher(matcher: TfidfMatcher) -> bytes:

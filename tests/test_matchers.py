@@ -391,7 +391,7 @@ def test_likes_and_dislikes_reorder_only_postings_whose_score_they_clearly_chang
     unnudged = replace(matcher.settings, feedback_pull=0.0, feedback_push=0.0)
     scores = {}
     for trust in (0.0, matcher.settings.feedback_trust):
-        judge = TfidfMatcher(replace(unnudged, feedback_trust=trust)).fit(postings)
+        judge = matcher.with_feedback_settings(replace(unnudged, feedback_trust=trust))
         scores[trust] = {m.posting: m.score for m in judge.rank(profile, keyed, top=None, **wish)}
     before = {m.posting: m.score for m in matcher.rank(profile, keyed, top=None)}
     blended, trusted = scores[0.0], scores[matcher.settings.feedback_trust]
@@ -407,6 +407,28 @@ def test_likes_and_dislikes_reorder_only_postings_whose_score_they_clearly_chang
     assert kept and changed
 
 
+def test_matchers_differing_only_in_feedback_settings_share_the_fit(
+    matcher: TfidfMatcher, postings: list[Posting], keyed: list[tuple[str, Posting]]
+) -> None:
+    """Feedback settings change no vector: a fitted matcher takes others without a refit
+    (benchmarks/match_feedback.py tries many), keeps its fingerprint and indexes, and ranks
+    as a matcher fitted with them."""
+    by_key = dict(keyed)
+    profile = Profile(id="f", roles=("Software developer",), skills=("JavaScript", "Python"))
+    first = [m.posting for m in matcher.rank(profile, keyed, top=10)]
+    wish = {"liked": [by_key[first[1]]], "disliked": [by_key[first[0]]]}
+    other = replace(matcher.settings, feedback_trust=0.0, feedback_share=0.8)
+    reused = matcher.with_feedback_settings(other)
+    fitted = TfidfMatcher(other).fit(postings)
+    assert reused.fingerprint == fitted.fingerprint == matcher.fingerprint
+    index = matcher.index(keyed)
+    moved = reused.rank(profile, index, top=10, **wish)
+    assert moved == fitted.rank(profile, keyed, top=10, **wish)
+    assert moved != matcher.rank(profile, index, top=10, **wish)
+    with pytest.raises(ValueError, match="only the feedback settings"):
+        matcher.with_feedback_settings(replace(matcher.settings, title=1.0))
+
+
 def test_one_like_cannot_bring_a_far_off_posting_onto_the_first_page(
     matcher: TfidfMatcher, postings: list[Posting], keyed: list[tuple[str, Posting]]
 ) -> None:
@@ -416,7 +438,7 @@ def test_one_like_cannot_bring_a_far_off_posting_onto_the_first_page(
     profile's alone."""
     by_key = dict(keyed)
     profile = frontend()
-    moved_only = TfidfMatcher(replace(matcher.settings, feedback_share=1.0)).fit(postings)
+    moved_only = matcher.with_feedback_settings(replace(matcher.settings, feedback_share=1.0))
     for judge in (matcher, moved_only):
         before = [m.posting for m in judge.rank(profile, keyed, top=None)]
         reach = judge.settings.feedback_reach
