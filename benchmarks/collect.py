@@ -27,10 +27,11 @@ Run it from the repository root::
 ``--variant`` changes every item: ``unknown-elements`` adds elements a feed reader does not
 know (a namespaced apply URL, a nested ``<logo>``), as real job feeds do; ``undeclared-prefix``
 adds a ``<job:type>`` whose prefix is never declared (namespace-ill-formed, as real feeds often
-are); ``ill-formed`` adds an unclosed ``<br>`` and ``unclosed-inline`` a ``<b>`` never closed
-(HTML written into XML, which the reader repairs before parsing strictly); ``misnested`` adds
-HTML elements closed in the wrong order, which no repair fixes: only feedparser's forgiving
-parser reads it.
+are); ``ill-formed`` adds an unclosed ``<br>``, ``unclosed-inline`` a ``<b>`` never closed and
+``misnested`` HTML elements closed in the wrong order (HTML written into XML, which the reader
+repairs before parsing strictly); ``undefined-entity`` adds an entity neither XML nor HTML
+defines (``&nbps;``, a typo), which no repair gives a meaning: only feedparser's forgiving
+parser reads it, so every feed takes the feedparser path.
 
 Work files go to benchmarks/.work/ (git-ignored). The figures are printed; nothing is kept.
 """
@@ -80,6 +81,7 @@ VARIANTS = {
     "ill-formed": b"<note>Apply today<br>and hear back this week</note>",
     "unclosed-inline": b"<note>Apply <b>today and hear back this week</note>",
     "misnested": b"<note><b>Apply <i>today</b> and hear back this week</i></note>",
+    "undefined-entity": b"<note>Apply today &nbps; and hear back this week</note>",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sources.rss import RssSource, parse_feed, read_postings
 from sources.xml_repair import repaired_xml
 
 FIXTURES = Path(__file__).parent / "fixtures"
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 RSS = FIXTURES / "rss"
 JOB_FEEDS = sorted(
     [
@@ -334,6 +336,35 @@ def test_a_void_element_already_closed_is_left_to_feedparser() -> None:
     assert read_feed(body, URL, "application/rss+xml") is None  # "<br/>two</br>" is no XML
     (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
     assert posting.description_text == "One\ntwo\n\nthree"
+
+
+def benchmark_variants() -> dict[str, bytes]:
+    """What each ``--variant`` of benchmarks/collect.py adds to every item."""
+    variants: dict[str, bytes] = runpy.run_path(str(BENCHMARKS / "collect.py"))["VARIANTS"]
+    return variants
+
+
+@pytest.mark.parametrize(
+    ("variant", "path"),
+    [
+        ("plain", "lxml"),
+        ("unknown-elements", "lxml"),
+        ("undeclared-prefix", "lxml"),
+        ("ill-formed", "repaired"),
+        ("unclosed-inline", "repaired"),
+        ("misnested", "repaired"),
+        ("undefined-entity", "feedparser"),
+    ],
+)
+def test_the_benchmark_variants_take_the_path_their_docstring_names(
+    variant: str, path: str
+) -> None:
+    extra = benchmark_variants()[variant].decode()
+    body = feed(item("Engineer", "<description>Apply</description>" + extra))
+    document = read_feed(body, URL, "application/rss+xml")
+    taken = "feedparser" if document is None else "repaired" if document.repaired else "lxml"
+    assert taken == path
+    assert [p.title for p in parse_feed(body, URL, "application/rss+xml", "j")] == ["Engineer"]
 
 
 # -- seen going wrong -------------------------------------------------------------------------
