@@ -12,6 +12,9 @@ once is no sure gap. A skill named only in the title is none either ("Marketing 
 Google Cloud" names the product area), and lines about the employer's tools count for
 nothing. (Chosen on the tuning half of benchmarks/match_explain.py, where skills named once
 among the duties had been right gaps 22 times in 27, and those only in the title 7 in 11.)
+Outside a requirements section the statement is a sentence, not a line: "Write clear,
+concise user-interface text for products. Act as a subject matter expert ..." states no
+UI skill (on the tuning half's fourth round, 2 wrong gaps went and no right one).
 """
 
 from __future__ import annotations
@@ -43,28 +46,33 @@ _EMPLOYER_TOOLS = re.compile(r"\bwe (?:use|rely on|work with)\b|\bour (?:tech )?
                              r"|\bour tools\b")
 # A skill named only among the duties needs this many lines naming it.
 _DUTY_MENTIONS = 2
+# A sentence ends at a full stop before white space (not the dots of "e.g." or "Node.js").
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)\.\s+")
 
 
 def statements(job: str) -> tuple[list[str], list[str]]:
     """The lines of a job's text (see :func:`matchers.sections.requirements`) as (statements
     of what the hire must bring, its other lines), lines about the employer's tools in
-    neither."""
+    neither; outside a requirements section, each sentence of a line is told apart."""
     asked: list[str] = []
     other: list[str] = []
     under_requirements = False
     for line in (raw.strip() for raw in job.splitlines()):
         if not line:
             continue
-        lower = line.lower()
         if is_heading(line):
-            under_requirements = _REQUIREMENT_HEADING.search(lower) is not None
+            under_requirements = _REQUIREMENT_HEADING.search(line.lower()) is not None
             other.append(line)
-        elif _EMPLOYER_TOOLS.search(lower):
+        elif _EMPLOYER_TOOLS.search(line.lower()):
             continue
-        elif under_requirements or _REQUIREMENT_CUE.search(lower):
+        elif under_requirements:
             asked.append(line)
         else:
-            other.append(line)
+            # A line of several sentences states a requirement only in those with a cue:
+            # "Write user-interface text. Act as a subject matter expert" asks for no UI.
+            for sentence in _SENTENCE_END.split(line):
+                cued = _REQUIREMENT_CUE.search(sentence.lower()) is not None
+                (asked if cued else other).append(sentence)
     return asked, other
 
 

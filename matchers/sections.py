@@ -84,13 +84,13 @@ _COLLABORATORS = re.compile(
     r"\b(?:collaborat\w*|partner(?:s|ing)?|work(?:s|ing)? closely|liais\w*|coordinat\w*)"
     rf" with\s+({_NAME}(?:(?:,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+){_NAME}){{0,7}})"
 )
-# The subjects of a degree: after "degree in" (or "BS in", "Master of Science in"), up to
-# the end of the clause or an "or equivalent" / "or a related field".
+# The subjects of a degree: after "degree in" (or "BS in", "Master of Science in", "degree
+# program in"), up to the end of the clause or an "or equivalent" / "or a related field".
 _DEGREE_CUES = ("degree", "bachelor", "master", "diploma", "ba/", "bs/", "bs ", "bsc", "msc",
                 "ms ", "mba", "phd")
 _DEGREE_SUBJECTS = re.compile(
     r"\b(?:degrees?|diploma|bachelor(?:'s|\u2019s|s)?|master(?:'s|\u2019s|s)?|ba/bs|bs/ba|bs/ms"
-    r"|ms/phd|bsc|msc|bs|ms|ba|mba|phd)(?: of (?:science|arts))?(?: degree)? in "
+    r"|ms/phd|bsc|msc|bs|ms|ba|mba|phd)(?: of (?:science|arts))?(?: degree)?(?: program)? in "
     r"([^.;:()]{1,150}?)(?=,? or (?:an? )?(?:equivalent|related|similar|other)\b|,? with\b"
     r"|,? and \d|[.;:()]|$)"
 )

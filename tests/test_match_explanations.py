@@ -489,3 +489,36 @@ def test_a_gap_is_a_skill_the_posting_states_it_requires_or_its_duties_name_repe
     assert "Foreign exchange" in gaps  # named by two duties
     # once among the duties (what the product is), and the employer's own tools
     assert not {"Ecommerce", "Salesforce", "Jira"} & set(gaps)
+
+
+def test_a_sentence_without_a_requirement_cue_is_a_duty_though_its_line_has_one() -> None:
+    asked, other = statements(
+        "Write clear, concise user-interface text for products. Act as a subject matter "
+        "expert for user experience writing.\nKnowledge of SQL, e.g. PostgreSQL. Python too.")
+    assert asked == ["Act as a subject matter expert for user experience writing.",
+                     "Knowledge of SQL, e.g. PostgreSQL"]
+    assert other == ["Write clear, concise user-interface text for products", "Python too."]
+
+
+def test_the_subjects_of_a_degree_program_move_to_the_rest() -> None:
+    job, rest = split_description(
+        "• Currently pursuing a MS degree program in English, Journalism, Creative Writing or "
+        "a related field\n• Experience with Figma\n")
+    assert "English, Journalism, Creative Writing" in rest and "Journalism" not in job
+    assert "or a related field" in job and "Experience with Figma" in job
+
+
+def test_a_skill_anyone_with_the_mentees_skill_has_is_no_gap(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    posting = written(
+        "Product Designer", "Acme",
+        "Requirements:\n• Fantastic visual design skills\n• Effective writing and editing "
+        "skills\n• Experience with Figma and prototyping\n")
+    with_it = [*keyed, ("implied", posting)]
+    graphic = Profile(id="graphic", roles=("Graphic designer",), skills=("Illustrator",))
+    content = Profile(id="content", roles=("Content designer",), skills=("microcopy",))
+    _, graphic_gaps = explain(matcher, with_it, graphic, posting)
+    _, content_gaps = explain(matcher, with_it, content, posting)
+    assert "Figma" in graphic_gaps and "Visual design" not in graphic_gaps
+    assert "Figma" in content_gaps and "Editing" not in content_gaps
