@@ -3,6 +3,7 @@ versioned; connection errors and settings."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -169,6 +170,29 @@ def test_sqlite_uses_wal_and_survives_reopen(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert second.posting_counts() == {"wwr": 1}
     second.close()
+
+
+def test_a_new_sqlite_database_has_8k_pages_and_an_old_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    def page_size(store: Store) -> int:
+        with store.engine.connect() as conn:
+            return int(conn.execute(text("PRAGMA page_size")).scalar_one())
+
+    new = Store(f"sqlite:///{tmp_path / 'new.db'}")
+    assert page_size(new) == 8192
+    new.close()
+    made_before = sqlite3.connect(tmp_path / "old.db")
+    made_before.execute("PRAGMA journal_mode=WAL")
+    made_before.execute("CREATE TABLE made_before (x)")
+    (its_own,) = made_before.execute("PRAGMA page_size").fetchone()
+    made_before.close()
+    assert its_own != 8192  # SQLite's default, 4096
+    old = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    old.save_collected(SourceState(name="wwr"), [posting(1)], T0)
+    assert page_size(old) == its_own
+    assert old.posting_counts() == {"wwr": 1}
+    old.close()
 
 
 def test_new_database_is_stamped_with_schema_version(store: Store) -> None:

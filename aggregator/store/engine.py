@@ -159,6 +159,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # documented recipe for pysqlite).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # Set before WAL mode (which fixes it), it applies to a database file being created, and
+    # is ignored for one that exists. A posting with its descriptions takes about 10 KB, most
+    # of it on overflow pages: on 8 KB pages (half as many), inserting the collect
+    # benchmark's postings took an eighth less CPU.
+    cursor.execute("PRAGMA page_size=8192")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (the web view) never block the writer
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
