@@ -14,7 +14,9 @@ nothing. (Chosen on the tuning half of benchmarks/match_explain.py, where skills
 among the duties had been right gaps 22 times in 27, and those only in the title 7 in 11.)
 Outside a requirements section the statement is a sentence, not a line: "Write clear,
 concise user-interface text for products. Act as a subject matter expert ..." states no
-UI skill (on the tuning half's fourth round, 2 wrong gaps went and no right one).
+UI skill (on the tuning half's fourth round, 2 wrong gaps went and no right one). A
+sentence in the employer's voice there ("We are Pixellu, a software company ... running a
+photography business") is no duty either (1 wrong gap went, no right one).
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ _REQUIREMENT_CUE = re.compile(
 # A line about the employer's own tools names no skill the hire must bring.
 _EMPLOYER_TOOLS = re.compile(r"\bwe (?:use|rely on|work with)\b|\bour (?:tech )?stack\b"
                              r"|\bour tools\b")
+# A sentence in the employer's voice is about the employer, not a duty of the hire: "We
+# are Pixellu, a software company on a mission to take the work out of running a
+# photography business".
+_EMPLOYER_VOICE = re.compile(r"^\W*(?:we|our)\b")
 # A skill named only among the duties needs this many lines naming it.
 _DUTY_MENTIONS = 2
 # A sentence ends at a full stop before white space (not the dots of "e.g." or "Node.js").
@@ -53,7 +59,8 @@ _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)\.\s+")
 def statements(job: str) -> tuple[list[str], list[str]]:
     """The lines of a job's text (see :func:`matchers.sections.requirements`) as (statements
     of what the hire must bring, its other lines), lines about the employer's tools in
-    neither; outside a requirements section, each sentence of a line is told apart."""
+    neither; outside a requirements section, each sentence of a line is told apart, and
+    those in the employer's voice are in neither."""
     asked: list[str] = []
     other: list[str] = []
     under_requirements = False
@@ -71,8 +78,11 @@ def statements(job: str) -> tuple[list[str], list[str]]:
             # A line of several sentences states a requirement only in those with a cue:
             # "Write user-interface text. Act as a subject matter expert" asks for no UI.
             for sentence in _SENTENCE_END.split(line):
-                cued = _REQUIREMENT_CUE.search(sentence.lower()) is not None
-                (asked if cued else other).append(sentence)
+                lower = sentence.lower()
+                if _REQUIREMENT_CUE.search(lower):
+                    asked.append(sentence)
+                elif not _EMPLOYER_VOICE.match(lower):
+                    other.append(sentence)
     return asked, other
 
 

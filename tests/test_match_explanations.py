@@ -522,3 +522,25 @@ def test_a_skill_anyone_with_the_mentees_skill_has_is_no_gap(
     _, content_gaps = explain(matcher, with_it, content, posting)
     assert "Figma" in graphic_gaps and "Visual design" not in graphic_gaps
     assert "Figma" in content_gaps and "Editing" not in content_gaps
+
+
+def test_a_sentence_in_the_employers_voice_is_no_duty() -> None:
+    asked, other = statements(
+        "We are Pixellu, a software company running a photography business. Our team is "
+        "remote.\nConduct user research and testing.\nWe embrace the photography world.\n"
+        "Requirements:\n• We'd like 3 years of Figma")
+    assert other == ["Conduct user research and testing.", "Requirements:"]
+    assert asked == ["• We'd like 3 years of Figma"]
+
+
+def test_surveys_are_no_market_research(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    researcher = Profile(id="uxr", roles=("UX researcher",),
+                         skills=("usability studies", "surveys", "user interviews"))
+    posting = written(
+        "User Experience Researcher", "Acme",
+        "Requirements:\n• Experience conducting usability studies and surveys\n"
+        "• Experience in survey design and user interviews\n")
+    why, _ = explain(matcher, [*keyed, ("uxr", posting)], researcher, posting)
+    assert "Usability testing" in why and "Market research" not in why
