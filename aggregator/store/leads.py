@@ -15,7 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Integer,
-    Select,
+    bindparam,
     func,
     insert,
     literal,
@@ -24,20 +24,54 @@ from sqlalchemy import (
 )
 
 from aggregator.store.engine import is_postgresql
-from aggregator.store.rows import BATCH, chunks
+from aggregator.store.rows import chunks
 from aggregator.store.schema import lead_bands, leads, postings
 
 if TYPE_CHECKING:
     from aggregator.core import dedupe
 
 
+# The statements of every save, built once (see aggregator.store.postings): their IN (...)
+# lists and times are given when they run.
+_SEEN_POSTINGS = (
+    update(postings)
+    .where(postings.c.id.in_(bindparam("ids", expanding=True)))
+    .values(last_seen=bindparam("now"))
+)
+_LEADS_OF_SEEN_POSTINGS = (
+    update(leads)
+    .where(
+        leads.c.id.in_(
+            select(postings.c.lead_id)
+            .where(postings.c.id.in_(bindparam("ids", expanding=True)))
+            .scalar_subquery()
+        )
+    )
+    .values(last_seen=bindparam("now"))
+)
+_SEEN_LEADS = (
+    update(leads)
+    .where(leads.c.id.in_(bindparam("ids", expanding=True)))
+    .values(last_seen=bindparam("now"))
+)
+_LEADS_OF_URLS = select(postings.c.canonical_url, postings.c.lead_id).where(
+    postings.c.canonical_url.in_(bindparam("urls", expanding=True))
+)
+# What a lead the batch may join is known by (its dates are not needed).
+_KNOWN = (leads.c.id, leads.c.key, leads.c.company_key, leads.c.signature)
+_RECENT = leads.c.last_seen >= bindparam("window_start")
+_RECENT_LEADS_OF_KEYS = (
+    select(*_KNOWN)
+    .where(leads.c.key.in_(bindparam("keys", expanding=True)), _RECENT)
+    .order_by(leads.c.last_seen)
+)
+
+
 def touch(conn: Connection, posting_ids: list[int], now: datetime) -> None:
     """Mark postings, and the leads they belong to, as seen now."""
-    for start in range(0, len(posting_ids), BATCH):
-        ids = posting_ids[start : start + BATCH]
-        conn.execute(update(postings).where(postings.c.id.in_(ids)).values(last_seen=now))
-        lead_ids = select(postings.c.lead_id).where(postings.c.id.in_(ids)).scalar_subquery()
-        conn.execute(update(leads).where(leads.c.id.in_(lead_ids)).values(last_seen=now))
+    for ids in chunks(posting_ids):
+        conn.execute(_SEEN_POSTINGS, {"ids": ids, "now": now})
+        conn.execute(_LEADS_OF_SEEN_POSTINGS, {"ids": ids, "now": now})
 
 
 def assign_leads(
@@ -75,9 +109,8 @@ def assign_leads(
     for row in rows:
         if row["lead_id"] < 0:
             row["lead_id"] = ids[-row["lead_id"] - 1]
-    for start in range(0, len(joined), BATCH):
-        chunk = sorted(joined)[start : start + BATCH]
-        conn.execute(update(leads).where(leads.c.id.in_(chunk)).values(last_seen=now))
+    for chunk in chunks(sorted(joined)):
+        conn.execute(_SEEN_LEADS, {"ids": chunk, "now": now})
 
 
 def _load_lead_index(
@@ -89,45 +122,42 @@ def _load_lead_index(
     index = dedupe.LeadIndex()
     urls = sorted({s.url for s in seen if s.url})
     for chunk in chunks(urls):
-        query = select(postings.c.canonical_url, postings.c.lead_id).where(
-            postings.c.canonical_url.in_(chunk)
-        )
-        index.by_url.update((url, lead) for url, lead in conn.execute(query))
-    recent = leads.c.last_seen >= window_start
+        index.by_url.update(tuple(row) for row in conn.execute(_LEADS_OF_URLS, {"urls": chunk}))
     keys = sorted({s.key for s in seen if s.key})
     for chunk in chunks(keys):
-        query = select(*_KNOWN).where(leads.c.key.in_(chunk), recent).order_by(leads.c.last_seen)
-        for row in conn.execute(query):
+        found = conn.execute(_RECENT_LEADS_OF_KEYS, {"keys": chunk, "window_start": window_start})
+        for row in found:
             index.add(_known_lead(row))
     # A sighting its URL or key places never has its description compared (LeadIndex.find),
     # so only the others' bands are looked up: a repost is placed without loading its twins.
     bands = sorted(
         {band for s in seen if s.company and not index.placed(s) for band in s.bands}
     )
+    query = _RECENT_LEADS_OF_BANDS_POSTGRESQL if is_postgresql(conn) else _RECENT_LEADS_OF_BANDS
     for chunk in chunks(bands):
-        for row in conn.execute(_sharing_bands(conn, chunk, recent)):
+        for row in conn.execute(query, {"bands": chunk, "window_start": window_start}):
             if row.id not in index.leads:
                 index.add(_known_lead(row))
     return index
 
 
-def _sharing_bands(conn: Connection, bands: list[int], recent: Any) -> Select[Any]:
-    """The recent leads with any of these bands, each once. PostgreSQL takes a semi-join
-    (DISTINCT over the joined rows sorts their signatures, a third of the query's time);
-    SQLite runs that one as a scan of the leads, and the DISTINCT join in a tenth of it."""
-    if is_postgresql(conn):
-        banded = select(lead_bands.c.lead_id).where(lead_bands.c.band.in_(bands))
-        return select(*_KNOWN).where(leads.c.id.in_(banded), recent)
-    return (
-        select(*_KNOWN)
-        .join(lead_bands, lead_bands.c.lead_id == leads.c.id)
-        .where(lead_bands.c.band.in_(bands), recent)
-        .distinct()
-    )
-
-
-# What a lead the batch may join is known by (its dates are not needed).
-_KNOWN = (leads.c.id, leads.c.key, leads.c.company_key, leads.c.signature)
+# The recent leads with any of these bands, each once. PostgreSQL takes a semi-join (DISTINCT
+# over the joined rows sorts their signatures, a third of the query's time); SQLite runs that
+# one as a scan of the leads, and the DISTINCT join in a tenth of it.
+_RECENT_LEADS_OF_BANDS_POSTGRESQL = select(*_KNOWN).where(
+    leads.c.id.in_(
+        select(lead_bands.c.lead_id).where(
+            lead_bands.c.band.in_(bindparam("bands", expanding=True))
+        )
+    ),
+    _RECENT,
+)
+_RECENT_LEADS_OF_BANDS = (
+    select(*_KNOWN)
+    .join(lead_bands, lead_bands.c.lead_id == leads.c.id)
+    .where(lead_bands.c.band.in_(bindparam("bands", expanding=True)), _RECENT)
+    .distinct()
+)
 
 
 def _known_lead(row: Any) -> dedupe.KnownLead:

@@ -35,6 +35,18 @@ if TYPE_CHECKING:
     from aggregator.core.intake import Prepared
 
 
+# The statements a save runs for every source, built once: one built for each call costs more
+# to build (and to find again in SQLAlchemy's cache of compiled statements) than SQLite takes
+# to run it. Their IN (...) lists are given when they run (expanding bind parameters).
+_KNOWN_POSTINGS = select(postings.c.fingerprint, postings.c.id, postings.c.content_hash).where(
+    postings.c.source == bindparam("source"),
+    postings.c.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+)
+_STORED_STATES = select(source_states.c.name).where(
+    source_states.c.name.in_(bindparam("names", expanding=True))
+)
+
+
 class PostingsStore(StorePart):
     """Sources' state and postings (a part of Store)."""
 
@@ -160,13 +172,8 @@ class PostingsStore(StorePart):
     @staticmethod
     def _known(conn: Connection, source: str, keys: list[str]) -> dict[str, tuple[int, str]]:
         known: dict[str, tuple[int, str]] = {}
-        for start in range(0, len(keys), BATCH):
-            rows = conn.execute(
-                select(postings.c.fingerprint, postings.c.id, postings.c.content_hash).where(
-                    postings.c.source == source,
-                    postings.c.fingerprint.in_(keys[start : start + BATCH]),
-                )
-            )
+        for part in chunks(keys):
+            rows = conn.execute(_KNOWN_POSTINGS, {"source": source, "fingerprints": part})
             known.update({r.fingerprint: (r.id, r.content_hash) for r in rows})
         return known
 
@@ -221,8 +228,7 @@ def _write_states(conn: Connection, states: Sequence[SourceState]) -> None:
     names = [state.name for state in states]
     stored: set[str] = set()
     for part in chunks(names):
-        found = select(source_states.c.name).where(source_states.c.name.in_(part))
-        stored.update(conn.execute(found).scalars())
+        stored.update(conn.execute(_STORED_STATES, {"names": part}).scalars())
     known = [{"known_name": s.name, **_state_values(s)} for s in states if s.name in stored]
     if known:
         by_name = source_states.c.name == bindparam("known_name")
