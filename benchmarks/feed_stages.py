@@ -1,8 +1,9 @@
 """CPU per 1,000 feed items, split by stage: parse, sanitise, dedupe, store.
 
 The feeds are benchmarks/collect.py's farm (``--feeds`` feeds of 20-30 recorded We Work Remotely
-items, ``--variant`` as there), parsed and stored in this one process, without HTTP, so the
-figures are the CPU cost of each stage alone:
+items, ``--variant`` as there, added to the first ``--faulty-items`` items of each feed, or to
+every item), parsed and stored in this one process, without HTTP, so the figures are the CPU
+cost of each stage alone:
 
   * parse    — ``sources.rss.parse_feed`` minus the time inside ``sources.rss.description``
   * sanitise — ``sources.rss.description``: nh3 and the flattening to text
@@ -125,14 +126,28 @@ def counting_repairs(spent: Counter[str], read_feed: Callable[..., Any]) -> Call
     return wrapper
 
 
+def farm(count: int, variant: str, faulty_items: int | None) -> list[bytes]:
+    """The farm's feeds, with the variant's addition in the first ``faulty_items`` items of
+    each feed only, if given."""
+    changed = build_feeds(count, variant)
+    if faulty_items is None:
+        return changed
+    feeds = []
+    for plain, faulty in zip(build_feeds(count), changed, strict=True):
+        plain_parts, faulty_parts = plain.split(b"</item>"), faulty.split(b"</item>")
+        feeds.append(b"</item>".join(faulty_parts[:faulty_items] + plain_parts[faulty_items:]))
+    return feeds
+
+
 def main() -> int:
     """Print CPU ms per 1,000 items by stage (median of the rounds)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--variant", choices=tuple(VARIANTS), default="plain")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--faulty-items", type=int, help="items per feed the variant changes")
     args = parser.parse_args()
-    feeds = build_feeds(args.feeds, args.variant)
+    feeds = farm(args.feeds, args.variant, args.faulty_items)
     one_round(feeds[:5])  # imports and caches warmed up
     rounds = [one_round(feeds) for _ in range(args.repeats)]
     spent, items = rounds[0]
@@ -141,7 +156,9 @@ def main() -> int:
 
     print(f"code: {Path(sources.rss.__file__).resolve().parent.parent}")
     print(
-        f"{len(feeds)} feeds ({args.variant}), {items} items; {repaired} feeds "
+        f"{len(feeds)} feeds ({args.variant}"
+        f"{'' if args.faulty_items is None else f' in {args.faulty_items} items of each'}), "
+        f"{items} items; {repaired} feeds "
         f"({repaired / len(feeds):.0%}) read by lxml after an XML repair, {fallbacks} feeds "
         f"({fallbacks / len(feeds):.0%}) needed feedparser; median of {args.repeats} rounds"
     )

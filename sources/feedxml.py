@@ -128,7 +128,7 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> FeedDocument | N
     ``content_type`` is the HTTP Content-Type: its charset wins over the XML declaration
     (RFC 7303 §3), a byte-order mark over both.
     """
-    root, repaired = _parse(body, url, _http_charset(body, content_type))
+    root, repaired = _parse(body, url, http_charset(body, content_type))
     if root is None:
         return None
     document = _Reader(root, url, has_base=b"xml:base" in body).document()
@@ -143,7 +143,7 @@ _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?([^\"';\s]+)", re.IGNORECASE)
 
 
-def _http_charset(body: bytes, content_type: str) -> str | None:
+def http_charset(body: bytes, content_type: str) -> str | None:
     """The charset the HTTP header gives, unless a byte-order mark settles the encoding."""
     found = _CHARSET.search(content_type)
     if not found or body.startswith(_BOMS):

@@ -3,7 +3,8 @@
 sources/feedxml.py reads well-formed RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 into entries (and those
 whose only flaw is HTML written into the XML, once repaired); a body it cannot read (other
 ill-formed XML, an unknown format) goes to feedparser's forgiving parser, whose entries are
-turned into the same shape. Real job feeds bend the formats: We Work Remotely and
+turned into the same shape; of a UTF-8 feed whose items it can tell apart, only the items it
+cannot read go there. Real job feeds bend the formats: We Work Remotely and
 its mirrors title items ``Company: Title`` and add ``<region>``, ``<category>``, ``<type>`` and
 ``<skills>``; many feeds have no dates, relative links, or HTML descriptions with scripts in
 them. All of that is normalised here.
@@ -12,6 +13,7 @@ them. All of that is normalised here.
 from __future__ import annotations
 
 import calendar
+import itertools
 import logging
 import re
 from datetime import UTC, datetime
@@ -31,6 +33,7 @@ from sources.feedxml import (
     EntryText,
     FeedDocument,
     FeedEntry,
+    http_charset,
     joined_url,
     read_feed,
 )
@@ -61,6 +64,16 @@ _SKILL_SEPARATOR = re.compile(r",\s*(?:and\s+)?")
 # "Company: Title", as We Work Remotely and boards like it name the employer.
 _COMPANY_TITLE = re.compile(r"[^:]{1,100}: \S")
 SKIPPED_WHY = "without title or link"
+# A start or end tag of an RSS item or Atom entry, and one inside a CDATA section or comment.
+_ITEM_TAG = re.compile(rb"<(/?)(item|entry)(?=[\s>])")
+_ITEM_IN_KEPT = re.compile(
+    rb"<!\[CDATA\[(?:(?!\]\]>).)*?</?(?:item|entry)[\s>]|<!--(?:(?!-->).)*?</?(?:item|entry)[\s>]",
+    re.DOTALL,
+)
+# Items at fault, more than half of those tried, after which a feed is read whole.
+_MOSTLY_AT_FAULT = 3
+# An XML declaration of an encoding other than UTF-8.
+_OTHER_ENCODING = re.compile(rb"<\?xml[^>]*encoding=[\"'](?!utf-?8[\"'])", re.IGNORECASE)
 
 
 class RssOptions(SourceOptions):
@@ -112,10 +125,85 @@ def read_postings(
     _reject_entity_bomb(body, url)
     document = read_feed(body, url, content_type)
     if document is None:
-        document = _read_with_feedparser(body, url, content_type)
+        document = _read_items_apart(body, url, content_type) or _read_with_feedparser(
+            body, url, content_type
+        )
     elif document.repaired:
         log.info("%s: feed is not well-formed XML (HTML written into it); repaired and read", url)
     return _postings(document, url, source, company)
+
+
+def _read_items_apart(body: bytes, url: str, content_type: str) -> FeedDocument | None:
+    """A UTF-8 body lxml cannot read whole, read item by item: lxml reads each item it can
+    (inside the feed's own head and tail) and feedparser only the others, in one document.
+
+    None when the body does not split cleanly into a head, items and a tail that lxml reads
+    alone, or when no item (or most items) is at fault: then feedparser reads it whole.
+    feedparser's SGML pass costs some fifteen times lxml's read of the same items, and the
+    fault of a real feed is usually in one item's description.
+    """
+    spans = _item_spans(body, content_type)
+    if spans is None:
+        return None
+    head, tail = body[: spans[0][0]], body[spans[-1][1] :]
+    shell = read_feed(head + tail, url, content_type)
+    if shell is None or shell.entries:
+        return None
+    entries: list[FeedEntry | None] = []
+    at_fault: list[bytes] = []
+    for start, end in spans:
+        alone = read_feed(head + body[start:end] + tail, url, content_type)
+        if alone is None or len(alone.entries) != 1:
+            at_fault.append(body[start:end])
+            entries.append(None)
+            if len(at_fault) >= _MOSTLY_AT_FAULT and len(at_fault) * 2 > len(entries):
+                return None  # likely a fault of every item: trying the rest apart is waste
+        else:
+            entries.append(alone.entries[0])
+    if not at_fault or len(at_fault) == len(entries):
+        return None
+    recovered = _read_with_feedparser(head + b"".join(at_fault) + tail, url, content_type)
+    if len(recovered.entries) != len(at_fault):
+        return None
+    log.info(
+        "%s: %d of %d items not well-formed XML; read by feedparser",
+        url,
+        len(at_fault),
+        len(entries),
+    )
+    taken = iter(recovered.entries)
+    read = within_read_limit(entry or next(taken) for entry in entries)
+    return FeedDocument(shell.link, list(read))
+
+
+def _item_spans(body: bytes, content_type: str) -> list[tuple[int, int]] | None:
+    """Where each item or entry of a UTF-8 body starts and ends; None unless there are two or
+    more, with only white space between them and no ``item``/``entry`` tag in a CDATA
+    section or comment (where the split would cut one)."""
+    if http_charset(body, content_type) not in (None, "utf-8") or _OTHER_ENCODING.search(
+        body, 0, 256
+    ):
+        return None
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return None  # its encoding is feedparser's guess, from the whole document
+    if _ITEM_IN_KEPT.search(body):
+        return None
+    tags = list(_ITEM_TAG.finditer(body))
+    starts, ends = tags[::2], tags[1::2]
+    if len(tags) < 4 or len(starts) != len(ends):
+        return None
+    spans = []
+    for start, end in zip(starts, ends, strict=True):
+        closed = body.find(b">", end.end())
+        if start[1] or not end[1] or start[2] != end[2] or closed < 0:
+            return None  # nested, an end tag without its start, or one cut short
+        spans.append((start.start(), closed + 1))
+    between = (body[end:start] for (_, end), (start, _) in itertools.pairwise(spans))
+    if any(gap.strip() for gap in between):
+        return None
+    return spans
 
 
 def _read_with_feedparser(body: bytes, url: str, content_type: str) -> FeedDocument:

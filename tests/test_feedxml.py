@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Posting
 from sources import feedxml, rss
 from sources.feedxml import FeedDocument, read_feed
+from sources.read_limit import parse_within
 from sources.rss import RssSource, parse_feed, read_postings
 from sources.xml_repair import repaired_xml
 
@@ -336,6 +338,123 @@ def test_a_void_element_already_closed_is_left_to_feedparser() -> None:
     assert read_feed(body, URL, "application/rss+xml") is None  # "<br/>two</br>" is no XML
     (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
     assert posting.description_text == "One\ntwo\n\nthree"
+
+
+# -- only the items lxml cannot read go to feedparser ------------------------------------------
+
+UNDEFINED = "<description>Apply &nbps; today</description>"  # no repair gives it a meaning
+
+
+def feedparser_bodies(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The bodies sources.rss hands to feedparser from now on, in order."""
+    bodies: list[bytes] = []
+    read = rss._read_with_feedparser
+
+    def recorded(body: bytes, url: str, content_type: str) -> FeedDocument:
+        bodies.append(body)
+        return read(body, url, content_type)
+
+    monkeypatch.setattr(rss, "_read_with_feedparser", recorded)
+    return bodies
+
+
+def whole_through_feedparser(body: bytes, content_type: str) -> list[Posting]:
+    """The postings feedparser gives when it reads the whole body."""
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(rss, "read_feed", lambda *args: None)
+        patched.setattr(rss, "_read_items_apart", lambda *args: None)
+        return parse_feed(body, URL, content_type, "jobs")
+
+
+def test_only_the_items_lxml_cannot_read_go_to_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [
+        item("Engineer", "<description>Python &amp; <b>SQL</b></description>", 1),
+        item("Designer", UNDEFINED + "<category>Design</category>", 2),
+        item("Writer", "<description>Docs<br>and more</description>", 3),  # repaired
+        item("Tester", "<pubDate>Tue, 01 Nov 2022 10:00:00 +0000</pubDate>", 4),
+    ]
+    body = feed("\n".join(items))
+    bodies = feedparser_bodies(monkeypatch)
+    postings = parse_feed(body, URL, "application/rss+xml; charset=utf-8", "jobs")
+    assert [p.title for p in postings] == ["Engineer", "Designer", "Writer", "Tester"]
+    assert postings[1].description_text == "Apply &nbps; today"
+    (alone,) = bodies
+    assert alone.count(b"<item>") == 1 and b"&nbps;" in alone
+    assert postings == whole_through_feedparser(body, "application/rss+xml; charset=utf-8")
+
+
+def test_a_feed_read_item_by_item_stops_at_the_read_limit() -> None:
+    body = feed("".join(item(t, UNDEFINED if t == "B" else "", n) for n, t in enumerate("ABCD")))
+    within, beyond = parse_within(2, read_postings, body, URL, "text/xml", "jobs")
+    assert ([p.title for p in within.postings], beyond) == (["A", "B"], 2)
+
+
+# The recorded feeds of each kind (Atom, Recruityard, We Work Remotely's three layouts).
+@pytest.mark.parametrize("path", JOB_FEEDS[:5], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "<note>Apply &nbps; today</note>",
+        "<note><b>Apply <div>today</b> now</div></note>",
+        "<!-- apply -- today -->",
+        "<note><a href=/apply>Apply</a></note>",
+    ],
+    ids=["undefined-entity", "block-in-inline", "comment", "unquoted-attribute"],
+)
+def test_a_fault_in_one_item_of_a_job_feed_leaves_feedparsers_postings(
+    path: Path, fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = path.read_bytes()
+    second_end = [found.start() for found in re.finditer(rb"</(?:item|entry)>", whole)][1]
+    body = whole[:second_end] + fault.encode() + whole[second_end:]
+    bodies = feedparser_bodies(monkeypatch)
+    postings = parse_feed(body, URL, "application/rss+xml", "jobs")
+    assert len(bodies) == 1 and bodies[0].count(fault.encode()) == 1 and len(bodies[0]) < len(body)
+    assert postings == whole_through_feedparser(body, "application/rss+xml")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (feed(item("A", UNDEFINED, 1) + item("B", UNDEFINED, 2)), "text/xml"),  # every item
+        (feed("".join(item(t, UNDEFINED, n) for n, t in enumerate("ABC")) + item("D")), "text/xml"),
+        (feed(item("A", UNDEFINED, 1) + item("B", "", 2)), "text/xml; charset=windows-1252"),
+        (
+            feed(
+                item("A", UNDEFINED, 1) + item("B", "", 2),
+                declaration='<?xml version="1.0" encoding="iso-8859-1"?>',
+            ),
+            "text/xml",
+        ),
+        (feed(item("A", UNDEFINED, 1) + "<!-- x -->" + item("B", "", 2)), "text/xml"),
+        (
+            feed(
+                item("A", "<description><![CDATA[</item>]]></description>" + UNDEFINED, 1)
+                + item("B", "", 2)
+            ),
+            "text/xml",
+        ),
+        (feed(item("A", UNDEFINED)), "text/xml"),
+        (feed(item("A", UNDEFINED, 1) + "<item><title>B</title>" + item("C", "", 3)), "text/xml"),
+    ],
+    ids=[
+        "every-item",
+        "most-items",
+        "http-charset",
+        "declared-charset",
+        "between-items",
+        "cdata",
+        "one-item",
+        "item-left-open",
+    ],
+)
+def test_a_body_that_does_not_split_cleanly_goes_to_feedparser_whole(
+    body: bytes, content_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bodies = feedparser_bodies(monkeypatch)
+    postings = parse_feed(body, URL, content_type, "jobs")
+    assert bodies == [body]
+    assert postings == whole_through_feedparser(body, content_type)
 
 
 def benchmark_variants() -> dict[str, bytes]:
