@@ -6,6 +6,7 @@ way boards re-post them.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from collections.abc import Iterator
 from dataclasses import replace
@@ -225,6 +226,22 @@ def test_company_keys_ignore_case_and_legal_forms() -> None:
     assert dedupe.company_key("Acme, Inc.") == dedupe.company_key("ACME") == "acme"
     assert dedupe.company_key("Espeo Sp. z o.o.") == dedupe.company_key("espeo")
     assert dedupe.company_key("Zoë GmbH") == "zoe"
+
+
+# The store keeps signatures and band hashes: a change to how they are worked out must leave
+# them as they were, or leads stored before would no longer be found again.
+STORED_SIGNATURES_SHA256 = "e92e1e3eaef4b14370bcef91f76e7a34e3667b30b6b6ade59239315db9ef76c0"
+
+
+def test_signatures_and_bands_are_those_stored_before(real_postings: list[Posting]) -> None:
+    texts = [p.description_text for p in real_postings] + ["too short to compare"]
+    digest = hashlib.sha256()
+    for found in dedupe.signatures(texts):
+        if found is None:
+            digest.update(b"none")
+        else:
+            digest.update(dedupe.to_bytes(found) + repr(dedupe.band_hashes(found)).encode())
+    assert digest.hexdigest() == STORED_SIGNATURES_SHA256
 
 
 def test_signature_similarity_tracks_text_overlap(real_postings: list[Posting]) -> None:

@@ -149,7 +149,10 @@ def signatures(texts: Sequence[str]) -> list[Signature | None]:
     for start in range(0, len(present), _GROUP):
         group = present[start : start + _GROUP]
         offsets = np.cumsum([0] + [len(s) for s in group[:-1]])
-        mixed = _A[:, None] * np.concatenate(group)[None, :] + _B[:, None]
+        # Added in place: a second matrix the size of the first (megabytes, fresh pages from
+        # the system each time) took three times as long as the arithmetic.
+        mixed = np.multiply.outer(_A, np.concatenate(group))
+        mixed += _B[:, None]
         computed.extend(np.minimum.reduceat(mixed, offsets, axis=1).T.copy())
     found = iter(computed)
     return [next(found) if s is not None else None for s in shingle_sets]
@@ -243,8 +246,11 @@ def titles_compatible(first: frozenset[str], second: frozenset[str]) -> bool:
 
 def band_hashes(sig: Signature) -> list[int]:
     """One 63-bit hash per LSH band: postings sharing any band are candidate duplicates."""
-    rows = sig.reshape(BANDS, ROWS_PER_BAND)
-    return [zlib.crc32(rows[band].tobytes()) | (band << 32) for band in range(BANDS)]
+    data = sig.tobytes()  # the bands' rows one after another: slices, not an array per band
+    step = len(data) // BANDS
+    return [
+        zlib.crc32(data[band * step : (band + 1) * step]) | (band << 32) for band in range(BANDS)
+    ]
 
 
 def similarity(first: Signature, second: Signature) -> float:
