@@ -161,3 +161,12 @@ LINE_PIECES = ["• ", "•", "- ", "\u2013", "·", "*", "\t", " ", "\n", "\n\n"
 def test_bullet_passes_follow_the_rules(text: str) -> None:
     assert _TYPED_BULLET.sub("• ", text) == TYPED_BULLET_RULE.sub("• ", text)
     assert _LOOSE_BULLETS.sub(_FIRST_GROUP, text) == LOOSE_BULLETS_RULE.sub(r"\1\n", text)
+
+
+def test_each_base_url_resolves_its_own_relative_links() -> None:
+    fragment = '<a href="/jobs/1">Apply</a>'
+    for _ in range(2):  # the second time, from the sanitisers made the first
+        assert 'href="https://a.test/jobs/1"' in sanitize_html(fragment, "https://a.test/feed")
+        assert 'href="https://b.test/jobs/1"' in sanitize_html(fragment, "https://b.test/feed")
+        assert "href" not in sanitize_html(fragment, None)
+        assert "href" not in sanitize_html(fragment, "")
