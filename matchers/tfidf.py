@@ -1042,18 +1042,27 @@ def dump_matcher(matcher: TfidfMatcher) -> bytes:
     return _FORMAT + zlib.compress(body, 6)
 
 
-def load_matcher(data: bytes, analyzer: Analyzer | None = None) -> TfidfMatcher | None:
-    """A matcher from :func:`dump_matcher` bytes; ``None`` when they were made by another
-    format or skills table, or are damaged: then fit a new one."""
+def load_matcher(
+    data: bytes, analyzer: Analyzer | None = None, settings: Settings | None = None
+) -> TfidfMatcher | None:
+    """A matcher from :func:`dump_matcher` bytes, under ``settings`` (default: this version's);
+    ``None`` when they were made by another format, skills table or scoring settings, or are
+    damaged: then fit a new one. The feedback settings are taken from ``settings`` whatever
+    the model was stored with: they change no vector, and a model is refitted only when the
+    corpus grows, so new feedback defaults would otherwise never reach an installation."""
+    wanted = settings or Settings()
     if not data.startswith(_FORMAT):
         return None
     try:
         body = zlib.decompress(data[len(_FORMAT) :])
         parts = _unpack(body)
         header: dict[str, Any] = json.loads(parts[0])
-        matcher = TfidfMatcher(Settings(**header["settings"]), analyzer)
+        stored = asdict(Settings(**header["settings"]))
     except (zlib.error, ValueError, KeyError, TypeError, struct.error):
         return None
+    if _without_feedback(stored) != _without_feedback(asdict(wanted)):
+        return None
+    matcher = TfidfMatcher(wanted, analyzer)
     if header.get("table") != matcher.analyzer.table.digest:
         return None
     terms = parts[1].decode().split("\n") if parts[1] else []

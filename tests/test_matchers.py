@@ -13,6 +13,7 @@ from aggregator.core.models import Exclusions, Mentee, Posting
 from matchers import (
     Feedback,
     Profile,
+    Settings,
     SkillTableError,
     TfidfMatcher,
     default_table,
@@ -481,6 +482,18 @@ def test_a_stored_model_scores_like_the_fitted_one(
     assert load_matcher(b"not a model") is None
     assert load_matcher(stored[:-20]) is None
     assert not loaded.needs_refit(len(keyed)) and loaded.needs_refit(2 * len(keyed))
+
+
+def test_a_stored_model_takes_this_versions_feedback_settings_and_refits_for_other_scoring(
+    matcher: TfidfMatcher,
+) -> None:
+    # A model stored by an earlier version, whose feedback defaults were other than today's.
+    earlier = matcher.with_feedback_settings(replace(matcher.settings, feedback_push=0.95))
+    loaded = load_matcher(dump_matcher(earlier))
+    assert loaded is not None and loaded.settings == Settings()
+    assert loaded.fingerprint == matcher.fingerprint  # no vector changed: indexes still serve
+    # Other scoring settings change every vector: the stored model is not used.
+    assert load_matcher(dump_matcher(matcher), settings=replace(Settings(), title=0.7)) is None
 
 
 def test_profiles_come_from_mentees_and_hash_what_scores_depend_on() -> None:
