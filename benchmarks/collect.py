@@ -29,9 +29,10 @@ know (a namespaced apply URL, a nested ``<logo>``), as real job feeds do; ``unde
 adds a ``<job:type>`` whose prefix is never declared (namespace-ill-formed, as real feeds often
 are); ``ill-formed`` adds an unclosed ``<br>``, ``unclosed-inline`` a ``<b>`` never closed and
 ``misnested`` HTML elements closed in the wrong order (HTML written into XML, which the reader
-repairs before parsing strictly); ``undefined-entity`` adds an entity neither XML nor HTML
-defines (``&nbps;``, a typo), which no repair gives a meaning: only feedparser's forgiving
-parser reads it, so every feed takes the feedparser path.
+repairs before parsing strictly), and ``undefined-entity`` an entity neither XML nor HTML
+defines (``&nbps;``, a typo, repaired into the text it is); ``unquoted-attribute`` adds an
+HTML link whose attribute is not quoted (``<a href=/apply>``), which no repair rewrites: only
+feedparser's forgiving parser reads it, so every feed takes the feedparser path.
 
 Work files go to benchmarks/.work/ (git-ignored). The figures are printed; nothing is kept.
 """
@@ -82,6 +83,7 @@ VARIANTS = {
     "unclosed-inline": b"<note>Apply <b>today and hear back this week</note>",
     "misnested": b"<note><b>Apply <i>today</b> and hear back this week</i></note>",
     "undefined-entity": b"<note>Apply today &nbps; and hear back this week</note>",
+    "unquoted-attribute": b"<note><a href=/apply>Apply today</a> and hear back this week</note>",
 }
 
 

@@ -4,15 +4,17 @@ A feed that is not well-formed XML usually fails for one of five reasons, each a
 written into XML: a void element left open (``<br>``, ``<img src="…">``), an HTML element
 left open inside a text element (``<description>Apply <b>today</description>``), HTML
 elements ended in the wrong order or ended twice (``<b>Apply <i>today</b> now</i>``), a bare
-ampersand (``AT&T``, ``?a=1&b=2``), or an HTML entity XML does not define (``&nbsp;``,
-``&eacute;``). Each has one meaning, the one an HTML reader (and feedparser) gives it, so each
-is rewritten into the XML that says the same: ``<br/>``, ``<b>today</b></description>``,
-``<b>Apply <i>today</i></b> now`` (an end tag ends the HTML elements opened after its own, and
-one whose element is not open is dropped), ``&amp;``, ``&#160;``. Where HTML does more than
-that (an inline element's end tag with a block open inside it), the end tag is left as it is.
-Two faults of the document's ends are repaired too: its last end tag
-cut short (``</rss`` at the end), whose ``>`` is added, and an XML declaration after white
-space or a comment, which is dropped (feedparser, too, reads the document without it).
+ampersand (``AT&T``, ``?a=1&b=2``), or an entity XML does not define: HTML's (``&nbsp;``,
+``&eacute;``) or nobody's (``&nbps;``, a typo). Each has one meaning, the one an HTML reader
+(and feedparser) gives it, so each is rewritten into the XML that says the same:
+``<br/>``, ``<b>today</b></description>``, ``<b>Apply <i>today</i></b> now`` (an end tag ends
+the HTML elements opened after its own, and one whose element is not open is dropped),
+``&amp;``, ``&#160;`` and ``&amp;nbps;`` (an entity nobody defines is read as the text it
+is). Where HTML does more than that (an inline element's end tag with a block open inside
+it), the end tag is left as it is. Two faults of the document's ends are repaired too: its
+last end tag cut short (``</rss`` at the end), whose ``>`` is added, and an XML declaration
+after white space or a comment, which is dropped (feedparser, too, reads the document
+without it).
 Nothing else is touched: CDATA sections, comments, processing instructions and the DOCTYPE
 are copied as they are, an entity the document declares itself keeps its name, and an
 element of the feed (anything but HTML's) is never closed for it.
@@ -118,7 +120,8 @@ def _faults(tags: bytes, references: bool) -> re.Pattern[bytes]:
 
 def repaired_xml(data: bytes, error_log: Any) -> bytes | None:
     """``data`` with open void and HTML elements closed, bare ampersands escaped, HTML entities
-    numbered, a cut-short last end tag ended and a late XML declaration dropped.
+    numbered and undefined ones made text, a cut-short last end tag ended and a late XML
+    declaration dropped.
 
     Only the faults whose errors a strict parse logged are repaired; None when the log holds
     any other error, or nothing was changed. UTF-16 and UTF-32 bodies (NUL bytes) are not
@@ -183,7 +186,7 @@ class _Repair:
             return b"&amp;"
         if entity in self.declared:
             return fault.group()
-        return _HTML_ENTITIES.get(entity, fault.group())
+        return _HTML_ENTITIES.get(entity) or b"&amp;" + entity + b";"
 
     def _tag(self, tag: re.Match[bytes]) -> bytes:
         name, found = tag["name"], tag.groupdict()
