@@ -390,6 +390,13 @@ def test_a_feed_read_item_by_item_stops_at_the_read_limit() -> None:
     assert ([p.title for p in within.postings], beyond) == (["A", "B"], 2)
 
 
+def with_fault_in_second_item(path: Path, fault: bytes) -> bytes:
+    """The recorded feed at ``path`` with ``fault`` written at the end of its second item."""
+    whole = path.read_bytes()
+    second_end = [found.start() for found in re.finditer(rb"</(?:item|entry)>", whole)][1]
+    return whole[:second_end] + fault + whole[second_end:]
+
+
 # The recorded feeds of each kind (Atom, Recruityard, We Work Remotely's three layouts).
 @pytest.mark.parametrize("path", JOB_FEEDS[:5], ids=lambda p: p.name)
 @pytest.mark.parametrize(
@@ -404,9 +411,7 @@ def test_a_feed_read_item_by_item_stops_at_the_read_limit() -> None:
 def test_a_fault_in_one_item_of_a_job_feed_leaves_feedparsers_postings(
     path: Path, fault: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    whole = path.read_bytes()
-    second_end = [found.start() for found in re.finditer(rb"</(?:item|entry)>", whole)][1]
-    body = whole[:second_end] + fault.encode() + whole[second_end:]
+    body = with_fault_in_second_item(path, fault.encode())
     bodies = feedparser_bodies(monkeypatch)
     postings = parse_feed(body, URL, "application/rss+xml", "jobs")
     assert len(bodies) == 1 and bodies[0].count(fault.encode()) == 1 and len(bodies[0]) < len(body)
@@ -417,9 +422,7 @@ def test_a_fault_in_one_item_of_a_job_feed_leaves_feedparsers_postings(
 def test_an_entity_nobody_defines_is_read_as_its_text_as_feedparser_reads_it(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    whole = path.read_bytes()
-    second_end = [found.start() for found in re.finditer(rb"</(?:item|entry)>", whole)][1]
-    body = whole[:second_end] + b"<note>Apply &nbps; today</note>" + whole[second_end:]
+    body = with_fault_in_second_item(path, b"<note>Apply &nbps; today</note>")
     bodies = feedparser_bodies(monkeypatch)
     postings = parse_feed(body, URL, "application/rss+xml", "jobs")
     assert bodies == []  # repaired: lxml read every item
