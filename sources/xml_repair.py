@@ -5,16 +5,17 @@ written into XML: a void element left open (``<br>``, ``<img src="…">``), an H
 left open inside a text element (``<description>Apply <b>today</description>``), HTML
 elements ended in the wrong order or ended twice (``<b>Apply <i>today</b> now</i>``), a bare
 ampersand (``AT&T``, ``?a=1&b=2``), or an entity XML does not define: HTML's (``&nbsp;``,
-``&eacute;``) or nobody's (``&nbps;``, a typo). Each has one meaning, the one an HTML reader
-(and feedparser) gives it, so each is rewritten into the XML that says the same:
-``<br/>``, ``<b>today</b></description>``, ``<b>Apply <i>today</i></b> now`` (an end tag ends
-the HTML elements opened after its own, and one whose element is not open is dropped),
-``&amp;``, ``&#160;`` and ``&amp;nbps;`` (an entity nobody defines is read as the text it
-is). Where HTML does more than that (an inline element's end tag with a block open inside
-it), the end tag is left as it is. Two faults of the document's ends are repaired too: its
-last end tag cut short (``</rss`` at the end), whose ``>`` is added, and an XML declaration
-after white space or a comment, which is dropped (feedparser, too, reads the document
-without it).
+``&eacute;``) or nobody's (``&nbps;``, a typo), or a reference written with HTML's upper-case
+``&#X41;``. Each has one meaning, the one an HTML reader (and feedparser) gives it, so each
+is rewritten into the XML that says the same: ``<br/>``, ``<b>today</b></description>``,
+``<b>Apply <i>today</i></b> now`` (an end tag ends the HTML elements opened after its own,
+and one whose element is not open is dropped), ``&amp;``, ``&#160;``, ``&amp;nbps;`` (an
+entity nobody defines is read as the text it is) and ``&#x41;``. Where HTML does more than
+that (an inline element's end tag with a block open inside it), the end tag is left as it is.
+Two faults of the document's ends are repaired too: its last end tag cut short (``</rss`` at
+the end), whose ``>`` is added, and an XML declaration after white space or a comment, which
+is dropped (feedparser, too, reads the document without it). A comment with ``--`` inside,
+which XML forbids and every reader ignores, gets ``- -`` instead.
 Nothing else is touched: CDATA sections, comments, processing instructions and the DOCTYPE
 are copied as they are, an entity the document declares itself keeps its name, and an
 element of the feed (anything but HTML's) is never closed for it.
@@ -46,13 +47,22 @@ _REFERENCE_ERRORS = frozenset(
         etree.ErrorTypes.ERR_ENTITYREF_SEMICOL_MISSING,
         etree.ErrorTypes.ERR_NAME_REQUIRED,
         etree.ErrorTypes.ERR_UNDECLARED_ENTITY,
+        etree.ErrorTypes.ERR_INVALID_DEC_CHARREF,  # "&#X41;": HTML's upper-case X
     }
 )
+_COMMENT_ERROR = etree.ErrorTypes.ERR_HYPHEN_IN_COMMENT
 _REPAIRABLE_ERRORS = (
     _TAG_ERRORS
     | _REFERENCE_ERRORS
-    | {_CUT_SHORT_ERROR, _LATE_DECLARATION_ERROR, etree.ErrorTypes.NS_ERR_UNDEFINED_NAMESPACE}
+    | {
+        _CUT_SHORT_ERROR,
+        _LATE_DECLARATION_ERROR,
+        _COMMENT_ERROR,
+        etree.ErrorTypes.NS_ERR_UNDEFINED_NAMESPACE,
+    }
 )
+# libxml2 reports "&#X41;" twice: as an invalid reference and as the character 0 it read.
+_CHARACTER_REFERENCE_ERROR = (etree.ErrorTypes.ERR_INVALID_CHAR, "xmlParseCharRef")
 # HTML's void elements, except those RSS and Atom use with content or closed (link, source,
 # base, meta).
 _VOID = rb"area|br|col|embed|hr|img|input|param|track|wbr"
@@ -94,9 +104,11 @@ _ELEMENT_TAG = rb"(?P<end>/)?(?P<name>[^\s/<>!?]+)" + _ATTRIBUTES + rb"(?P<empty
 _IS_VOID = re.compile(rb"(?i:" + _VOID + rb")").fullmatch
 # The element libxml2 found open where another's end tag came, and that end tag.
 _MISMATCH = re.compile(r"mismatch: (\S+) line \d+ and (\S+)")
-# A named entity XML does not predefine; else an ampersand that starts no reference.
+# A named entity XML does not predefine; a hexadecimal reference written with HTML's "X";
+# else an ampersand that starts no reference.
 _REFERENCE = (
     rb"&(?:(?!(?:lt|gt|amp|quot|apos);)(?P<entity>[A-Za-z][A-Za-z0-9]*);"
+    rb"|#X(?P<upper_hex>[0-9A-Fa-f]+;)"
     rb"|(?![A-Za-z_:][\w.:-]*;|#[0-9]+;|#x[0-9A-Fa-f]+;))"
 )
 _DECLARED_ENTITY = re.compile(rb"<!ENTITY\s+([^\s%]+)")
@@ -127,13 +139,14 @@ def repaired_xml(data: bytes, error_log: Any) -> bytes | None:
     any other error, or nothing was changed. UTF-16 and UTF-32 bodies (NUL bytes) are not
     repaired: the patterns read ASCII-compatible bytes.
     """
-    kinds = {entry.type for entry in error_log}
+    kinds = _fault_kinds(error_log)
     if not kinds or not kinds <= _REPAIRABLE_ERRORS or b"\x00" in data:
         return None
     tags, references = _tags_to_see(error_log, kinds), bool(kinds & _REFERENCE_ERRORS)
+    comments = _COMMENT_ERROR in kinds
     fixed = data
-    if tags or references:
-        fixed = _faults(tags, references).sub(_Repair(data).replace, data)
+    if tags or references or comments:
+        fixed = _faults(tags, references).sub(_Repair(data, comments).replace, data)
     if _CUT_SHORT_ERROR in kinds and _CUT_SHORT_END.search(fixed):
         fixed += b">"
     if _LATE_DECLARATION_ERROR in kinds:
@@ -144,7 +157,19 @@ def repaired_xml(data: bytes, error_log: Any) -> bytes | None:
 def markup_faults_only(error_log: Any) -> bool:
     """True when every error a strict parse logged is a fault of the markup the repair knows:
     no other reading of the bytes (another charset) would take it away."""
-    return bool(error_log) and all(entry.type in _REPAIRABLE_ERRORS for entry in error_log)
+    return bool(error_log) and _fault_kinds(error_log) <= _REPAIRABLE_ERRORS
+
+
+def _fault_kinds(error_log: Any) -> set[int]:
+    """The kinds of the errors a strict parse logged, the character 0 libxml2 reads from
+    "&#X41;" counted as the invalid reference it is."""
+    kind, function = _CHARACTER_REFERENCE_ERROR
+    return {
+        etree.ErrorTypes.ERR_INVALID_DEC_CHARREF
+        if entry.type == kind and entry.message.startswith(function)
+        else entry.type
+        for entry in error_log
+    }
 
 
 def _tags_to_see(error_log: Any, kinds: set[int]) -> bytes:
@@ -170,23 +195,34 @@ class _Repair:
     parent's end tag comes, and to end HTML elements as HTML does (see ``_html_end``).
     """
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, comments: bool) -> None:
         self.declared = set(_DECLARED_ENTITY.findall(data)) if b"<!ENTITY" in data else set()
         self.open: list[bytes] = []
+        self.comments = comments
 
     def replace(self, fault: re.Match[bytes]) -> bytes:
         """What to write for one match of the faults' pattern."""
         found = fault.groupdict()
         if found["kept"] is not None:
-            return fault.group()
+            return self._kept(found["kept"])
         if found.get("name") is not None:
             return self._tag(fault)
+        if found.get("upper_hex") is not None:
+            return b"&#x" + found["upper_hex"]
         entity = found["entity"]
         if entity is None:
             return b"&amp;"
         if entity in self.declared:
             return fault.group()
         return _HTML_ENTITIES.get(entity) or b"&amp;" + entity + b";"
+
+    def _kept(self, kept: bytes) -> bytes:
+        """A CDATA section, comment, processing instruction or DOCTYPE, copied as it is, but
+        for a comment's "--" (which XML forbids inside one, and readers ignore): "- -"."""
+        if not (self.comments and kept.startswith(b"!--")):
+            return b"<" + kept
+        inside = re.sub(rb"-(?=-)", b"- ", kept[3:-3])
+        return b"<!--" + inside + (b" -->" if inside.endswith(b"-") else b"-->")
 
     def _tag(self, tag: re.Match[bytes]) -> bytes:
         name, found = tag["name"], tag.groupdict()

@@ -403,10 +403,9 @@ def with_fault_in_second_item(path: Path, fault: bytes) -> bytes:
     "fault",
     [
         "<note><b>Apply <div>today</b> now</div></note>",
-        "<!-- apply -- today -->",
         "<note><a href=/apply>Apply</a></note>",
     ],
-    ids=["block-in-inline", "comment", "unquoted-attribute"],
+    ids=["block-in-inline", "unquoted-attribute"],
 )
 def test_a_fault_in_one_item_of_a_job_feed_leaves_feedparsers_postings(
     path: Path, fault: str, monkeypatch: pytest.MonkeyPatch
@@ -419,24 +418,47 @@ def test_a_fault_in_one_item_of_a_job_feed_leaves_feedparsers_postings(
 
 
 @pytest.mark.parametrize("path", JOB_FEEDS[:5], ids=lambda p: p.name)
-def test_an_entity_nobody_defines_is_read_as_its_text_as_feedparser_reads_it(
-    path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "fault",
+    [
+        b"<note>Apply &nbps; today</note>",
+        b"<note>Apply &#X41;&#X2014; today</note>",
+        b"<!-- apply -- today -->",
+        b"<!-- apply ---->",
+    ],
+    ids=["entity-nobody-defines", "upper-case-hex-reference", "hyphens-in-comment", "comment-end"],
+)
+def test_faults_html_reads_are_repaired_as_feedparser_reads_them(
+    path: Path, fault: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    body = with_fault_in_second_item(path, b"<note>Apply &nbps; today</note>")
+    body = with_fault_in_second_item(path, fault)
     bodies = feedparser_bodies(monkeypatch)
     postings = parse_feed(body, URL, "application/rss+xml", "jobs")
     assert bodies == []  # repaired: lxml read every item
     assert postings == whole_through_feedparser(body, "application/rss+xml")
 
 
-def test_an_entity_nobody_defines_stays_in_the_text() -> None:
-    text = "<description>Apply&nbps;today &amp; &nbsp;now</description>"
-    body = feed(item("Dev &nbps; ops", text))
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        (
+            "Dev &nbps; ops",
+            "Apply&nbps;today &amp; &nbsp;now",
+            ("Dev &nbps; ops", "Apply&nbps;today & now"),
+        ),
+        ("Dev &#X2014; ops", "&#X41;pply &#x42;", ("Dev \u2014 ops", "Apply B")),
+        ("Dev <!-- x -- y --->ops", "A<!--a--b-->B", ("Dev ops", "AB")),
+    ],
+    ids=["entity-nobody-defines", "upper-case-hex-reference", "hyphens-in-comment"],
+)
+def test_repaired_text_says_what_html_reads(
+    title: str, text: str, expected: tuple[str, str]
+) -> None:
+    body = feed(item(title, f"<description>{text}</description>"))
     document = read_feed(body, URL, "application/rss+xml")
     assert document is not None and document.repaired
     (posting,) = parse_feed(body, URL, "application/rss+xml", "jobs")
-    assert posting.title == "Dev &nbps; ops"
-    assert posting.description_text == "Apply&nbps;today & now"
+    assert (posting.title, posting.description_text) == expected
 
 
 @pytest.mark.parametrize(
