@@ -83,6 +83,8 @@ _BLOCKS = frozenset(
     figure footer h1 h2 h3 h4 h5 h6 header li main nav ol p pre section table tbody td tfoot
     th thead tr ul""".split()
 )
+# Any heading's end tag ends the heading open (HTML: "<h2>Role</h1>" is an h2).
+_HEADINGS = frozenset(b"h1 h2 h3 h4 h5 h6".split())
 _XML_ENTITIES = ("lt", "gt", "amp", "quot", "apos")
 # HTML entity name → the same characters as XML character references. HTML 4's meaning wins
 # where HTML 5 changed it (&lang; is U+2329, not U+27E8), as feedparser reads them.
@@ -245,13 +247,16 @@ class _Repair:
 
         Of an element open among the HTML elements innermost: the end tags of those opened
         after it, then its own (``<b>Apply <i>today</b>`` ends the ``<i>`` first), unless
-        one of those is a block an inline element's end tag leaves open. Of an element not
+        one of those is a block an inline element's end tag leaves open. A heading's end tag
+        ends whichever heading is open. Of an element not
         open at all: nothing, as HTML drops a stray end tag, except ``</p>``, which HTML
         reads as an empty paragraph. Else the end tag unchanged: the strict parse that
         follows fails and feedparser reads the document.
         """
         key = name.lower()
         names = [element.lower() for element in self.open]
+        if key in _HEADINGS and key not in names:
+            key = next((open_ for open_ in reversed(names) if open_ in _HEADINGS), key)
         if key not in names:
             return b"" if key != b"p" else end_tag
         position = len(names) - 1 - names[::-1].index(key)

@@ -204,8 +204,12 @@ def test_an_element_of_the_feed_is_never_closed_for_it() -> None:
         ("Senior <b><i>Python</b></i> dev", "<B>Remote</b> <I>first</i>", "Remote first"),
         ("Dev", "Apply</b> today</i>", "Apply today"),
         ("Dev</span>", "<p>Python</span> and SQL</p></em>", "Python and SQL"),
+        ("Dev", "<h2>Role</h1> We hire <b>now</b>.<p>More</p>", "Role\nWe hire now.\nMore"),
     ],
-    ids=["misnested", "misnested-link", "list-ended-first", "upper-case", "stray", "stray-in-p"],
+    ids=[
+        *("misnested", "misnested-link", "list-ended-first", "upper-case", "stray", "stray-in-p"),
+        "other-heading",
+    ],
 )
 def test_html_end_tags_end_elements_as_html_ends_them(
     title: str, description: str, text: str, monkeypatch: pytest.MonkeyPatch
