@@ -17,12 +17,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from typer.core import TyperGroup
@@ -37,6 +34,9 @@ from aggregator.store.locking import run_lock
 from sources import option_models
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
     from typer._click import Context as ClickContext  # typer's own copy of click
 
 _CONFIG_FLAGS = ("--config", "-c")
@@ -95,19 +95,41 @@ app = typer.Typer(
     # Plain help: rich help marks every flag with a "<bool>" placeholder that takes no value.
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class LazyConsole:
+    """A rich Console made when first used: importing rich is a twentieth of a second of
+    start-up, which a `leads collect --quiet` that has nothing to say (cron's) never needs."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self.made: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self.made is None:
+            from rich.console import Console
+
+            self.made = Console(**self._options)
+        return getattr(self.made, name)
+
+
+out = cast("Console", LazyConsole(highlight=False, soft_wrap=False))
+err = cast("Console", LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 
 def follow_columns() -> None:
     """Fit output to the width COLUMNS gives when a command starts, or else to the terminal.
 
-    rich reads COLUMNS once, when a console is made (at import), but one process can run
-    several commands, each with its own environment (``CliRunner`` in tests, say)."""
+    rich reads COLUMNS once, when a console is made, but one process can run several
+    commands, each with its own environment (``CliRunner`` in tests, say)."""
     columns = os.environ.get("COLUMNS", "")
     for console in (out, err):
-        # rich's own attribute: its public setter takes no None, which means "ask the terminal".
-        console._width = int(columns) if columns.isdigit() else None
+        # A console not made yet reads COLUMNS when it is.
+        made = console.made if isinstance(console, LazyConsole) else console
+        if made is not None:
+            # rich's own attribute: its public setter takes no None ("ask the terminal").
+            made._width = int(columns) if columns.isdigit() else None
+
 
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
@@ -247,6 +269,8 @@ def busy(message: str) -> Iterator[Callable[[str], None]]:
 def safe(value: object, style: str = "") -> Text:
     """Untrusted text for the terminal: no rich markup, no escape sequences or control
     characters, no secret of the configuration (see aggregator.core.printable)."""
+    from rich.text import Text  # see LazyConsole
+
     return Text(printable("" if value is None else str(value), _secrets), style=style)
 
 
@@ -280,6 +304,8 @@ def listing(
     ``links`` fold anywhere, since a URL cut short leads nowhere; ``numbers`` are
     right-aligned. A long cell that must stay one line (an error) is made by
     :func:`safe_line` in an ordinary column, which gives way first when space is short."""
+    from rich.table import Table  # see LazyConsole
+
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(
@@ -294,6 +320,8 @@ def listing(
 def safe_line(value: object) -> Text:
     """Untrusted text on one line, cut with "…" where its column ends: :func:`safe`, with line
     breaks and runs of spaces made single spaces (a server's multi-line error stays one row)."""
+    from rich.text import Text  # see LazyConsole
+
     return Text(" ".join(safe(value).plain.split()), no_wrap=True, overflow="ellipsis")
 
 

@@ -10,11 +10,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from aggregator.cli._common import (
     EXIT_FAILURES,
@@ -46,6 +44,10 @@ from aggregator.core.spreadsheet import neutralise_row
 from aggregator.core.wording import counted
 from aggregator.stages import collect as collect_stage
 from aggregator.store import Store
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 # -- collect ---------------------------------------------------------------------------
 
@@ -127,6 +129,8 @@ _STATUS_STYLES = {
 
 def summary_table(report: RunReport) -> Table:
     """Per source: new, updated, unchanged, and why it failed."""
+    from rich.text import Text  # see _common.LazyConsole
+
     counts = ("new", "updated", "unchanged")
     table = listing("Collected", "source", *counts, "status", one_line=("source",), numbers=counts)
     for s in report.sources:
@@ -201,6 +205,8 @@ def sources() -> None:
 
 def _failures(state: SourceState | None) -> Text:
     """Failed runs in a row, flagged once they are no passing outage."""
+    from rich.text import Text  # see _common.LazyConsole
+
     if state is None:
         return Text("0")
     if state.failing:
