@@ -24,7 +24,7 @@ from typing import Any
 import feedparser
 import pytest
 
-from sources import rss
+from sources import feed_reading
 from sources.feedxml import FeedDocument, FeedEntry, read_feed
 from sources.markup import description, plain_label, unique
 
@@ -94,7 +94,7 @@ def served(path: Path, corpus: Path = CORPUS) -> tuple[bytes, str, str]:
 
 def reduced(entry: FeedEntry, url: str) -> dict[str, Any]:
     """The fields a posting takes from an entry, as postings get them."""
-    fragment, base = rss._description(entry)
+    fragment, base = feed_reading._description(entry)
     return {
         "title": plain_label(entry.title),
         "link": entry.link,
@@ -106,7 +106,7 @@ def reduced(entry: FeedEntry, url: str) -> dict[str, Any]:
 
 
 def feedparser_entries(body: bytes, url: str, content_type: str) -> list[Any]:
-    """feedparser's entries, read as sources.rss reads them in its fallback."""
+    """feedparser's entries, read as sources.feed_reading reads them in its fallback."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # feedparser warns about its own deprecated keys
         parsed = feedparser.parse(
@@ -115,7 +115,7 @@ def feedparser_entries(body: bytes, url: str, content_type: str) -> list[Any]:
             sanitize_html=False,
             resolve_relative_uris=False,
         )
-    return [rss._entry_from_feedparser(entry, url) for entry in parsed.entries]
+    return [feed_reading._entry_from_feedparser(entry, url) for entry in parsed.entries]
 
 
 def test_the_corpus_is_there() -> None:

@@ -14,7 +14,7 @@ from sourcekit import build, collect
 
 from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Posting
-from sources import feedxml, rss
+from sources import feed_reading, feedxml
 from sources.feedxml import FeedDocument, read_feed
 from sources.read_limit import parse_within
 from sources.rss import RssSource, parse_feed, read_postings
@@ -55,7 +55,7 @@ def no_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(body: bytes, url: str, content_type: str) -> FeedDocument:
         raise AssertionError(f"{url} fell back to feedparser")
 
-    monkeypatch.setattr(rss, "_read_with_feedparser", refuse)
+    monkeypatch.setattr(feed_reading, "_read_with_feedparser", refuse)
 
 
 # -- the same postings as feedparser gives, without it ------------------------------------------
@@ -69,7 +69,7 @@ def test_job_feeds_read_as_feedparser_reads_them(
     url = "https://weworkremotely.com/categories/remote-jobs.rss"
     assert read_feed(body, url, "application/rss+xml") is not None
     ours = parse_feed(body, url, "application/rss+xml", "wwr")
-    monkeypatch.setattr(rss, "read_feed", lambda *args: None)  # everything through feedparser
+    monkeypatch.setattr(feed_reading, "read_feed", lambda *args: None)  # all to feedparser
     assert parse_feed(body, url, "application/rss+xml", "wwr") == ours
 
 
@@ -143,7 +143,7 @@ def read_repaired(body: bytes, monkeypatch: pytest.MonkeyPatch) -> list[Posting]
     assert document is not None and document.repaired
     ours = parse_feed(body, URL, "application/rss+xml", "jobs")
     with monkeypatch.context() as patched:
-        patched.setattr(rss, "read_feed", lambda *args: None)  # everything through feedparser
+        patched.setattr(feed_reading, "read_feed", lambda *args: None)  # all to feedparser
         assert parse_feed(body, URL, "application/rss+xml", "jobs") == ours
     return ours
 
@@ -219,7 +219,7 @@ def test_html_end_tags_end_elements_as_html_ends_them(
     document = read_feed(body, URL, "application/rss+xml")
     assert document is not None and document.repaired
     ours = [(p.title, p.url, p.description_text) for p in parse_feed(body, URL, "text/xml", "j")]
-    monkeypatch.setattr(rss, "read_feed", lambda *args: None)  # everything through feedparser
+    monkeypatch.setattr(feed_reading, "read_feed", lambda *args: None)  # all to feedparser
     theirs = [(p.title, p.url, p.description_text) for p in parse_feed(body, URL, "text/xml", "j")]
     assert ours == theirs
     assert ours[0][2] == text
@@ -351,23 +351,23 @@ UNQUOTED = "<description>Apply <a href=/apply>today</a></description>"
 
 
 def feedparser_bodies(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """The bodies sources.rss hands to feedparser from now on, in order."""
+    """The bodies sources.feed_reading hands to feedparser from now on, in order."""
     bodies: list[bytes] = []
-    read = rss._read_with_feedparser
+    read = feed_reading._read_with_feedparser
 
     def recorded(body: bytes, url: str, content_type: str) -> FeedDocument:
         bodies.append(body)
         return read(body, url, content_type)
 
-    monkeypatch.setattr(rss, "_read_with_feedparser", recorded)
+    monkeypatch.setattr(feed_reading, "_read_with_feedparser", recorded)
     return bodies
 
 
 def whole_through_feedparser(body: bytes, content_type: str) -> list[Posting]:
     """The postings feedparser gives when it reads the whole body."""
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(rss, "read_feed", lambda *args: None)
-        patched.setattr(rss, "_read_items_apart", lambda *args: None)
+        patched.setattr(feed_reading, "read_feed", lambda *args: None)
+        patched.setattr(feed_reading, "_read_items_apart", lambda *args: None)
         return parse_feed(body, URL, content_type, "jobs")
 
 
