@@ -4,10 +4,11 @@ sources/feedxml.py reads well-formed RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 into entr
 whose only flaw is HTML written into the XML, once repaired); a body it cannot read (other
 ill-formed XML, an unknown format) goes to feedparser's forgiving parser, whose entries are
 turned into the same shape; of a UTF-8 feed whose items it can tell apart, only the items it
-cannot read go there. Real job feeds bend the formats: We Work Remotely and
-its mirrors title items ``Company: Title`` and add ``<region>``, ``<category>``, ``<type>`` and
-``<skills>``; many feeds have no dates, relative links, or HTML descriptions with scripts in
-them. All of that is normalised here.
+cannot read go there, and feedparser reads a UTF-8 body with its descriptions set aside
+(sources/text_aside.py): they are most of its cost. Real job feeds bend the formats: We Work
+Remotely and its mirrors title items ``Company: Title`` and add ``<region>``, ``<category>``,
+``<type>`` and ``<skills>``; many feeds have no dates, relative links, or HTML descriptions with
+scripts in them. All of that is normalised here.
 """
 
 from __future__ import annotations
@@ -134,15 +135,7 @@ def _item_spans(body: bytes, content_type: str) -> list[tuple[int, int]] | None:
     """Where each item or entry of a UTF-8 body starts and ends; None unless there are two or
     more, with only white space between them and no ``item``/``entry`` tag in a CDATA
     section or comment (where the split would cut one)."""
-    if http_charset(body, content_type) not in (None, "utf-8") or _OTHER_ENCODING.search(
-        body, 0, 256
-    ):
-        return None
-    try:
-        body.decode()
-    except UnicodeDecodeError:
-        return None  # its encoding is feedparser's guess, from the whole document
-    if _ITEM_IN_KEPT.search(body):
+    if not _read_as_utf8(body, content_type) or _ITEM_IN_KEPT.search(body):
         return None
     tags = list(_ITEM_TAG.finditer(body))
     starts, ends = tags[::2], tags[1::2]
@@ -160,15 +153,24 @@ def _item_spans(body: bytes, content_type: str) -> list[tuple[int, int]] | None:
     return spans
 
 
+def _read_as_utf8(body: bytes, content_type: str) -> bool:
+    """Whether feedparser reads the body as UTF-8 however much of it is left out: no other
+    encoding is given or declared and it decodes."""
+    if http_charset(body, content_type) not in (None, "utf-8") or _OTHER_ENCODING.search(
+        body, 0, 256
+    ):
+        return False
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False  # its encoding is feedparser's guess, from the whole document
+    return True
+
+
 def _read_with_feedparser(body: bytes, url: str, content_type: str) -> FeedDocument:
     """A body lxml cannot read, through feedparser's forgiving parser."""
-    import feedparser  # only where a feed needs it
-
-    parsed = feedparser.parse(
-        body,
-        response_headers={"content-location": url, "content-type": content_type or "text/xml"},
-        sanitize_html=False,  # nh3 sanitises below, with an allow-list
-        resolve_relative_uris=False,  # nh3 rewrites relative links below
+    parsed = _parsed_texts_aside(body, url, content_type) or _parsed_by_feedparser(
+        body, url, content_type
     )
     if not parsed.entries:
         _reject_non_feed(parsed, body, url, content_type)
@@ -180,6 +182,31 @@ def _read_with_feedparser(body: bytes, url: str, content_type: str) -> FeedDocum
         )
     entries = [_entry_from_feedparser(entry, url) for entry in within_read_limit(parsed.entries)]
     return FeedDocument(parsed.feed.get("link") or "", entries)
+
+
+def _parsed_texts_aside(body: bytes, url: str, content_type: str) -> Any:
+    """feedparser's reading of a UTF-8 body with its descriptions set aside and put back
+    (sources/text_aside.py); None when none are, or the reading cannot take them back."""
+    from sources import text_aside  # imports feedparser
+
+    aside = text_aside.set_aside(body) if _read_as_utf8(body, content_type) else None
+    if aside is None:
+        return None
+    parsed = _parsed_by_feedparser(aside.shell, url, content_type)
+    if not (parsed.entries and text_aside.read_loosely(parsed)):
+        return None  # a fault only in the texts, or no feed: read whole, as feedparser does
+    return parsed if aside.put_back(parsed.entries) else None
+
+
+def _parsed_by_feedparser(body: bytes, url: str, content_type: str) -> Any:
+    import feedparser  # only where a feed needs it
+
+    return feedparser.parse(
+        body,
+        response_headers={"content-location": url, "content-type": content_type or "text/xml"},
+        sanitize_html=False,  # nh3 sanitises below, with an allow-list
+        resolve_relative_uris=False,  # nh3 rewrites relative links below
+    )
 
 
 def _entry_from_feedparser(item: Any, url: str) -> FeedEntry:

@@ -368,6 +368,7 @@ def whole_through_feedparser(body: bytes, content_type: str) -> list[Posting]:
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(feed_reading, "read_feed", lambda *args: None)
         patched.setattr(feed_reading, "_read_items_apart", lambda *args: None)
+        patched.setattr(feed_reading, "_parsed_texts_aside", lambda *args: None)
         return parse_feed(body, URL, content_type, "jobs")
 
 

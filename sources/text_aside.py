@@ -1,0 +1,196 @@
+"""Descriptions set aside while feedparser reads the rest of an ill-formed UTF-8 feed.
+
+feedparser's SGML pass spends most of its time in descriptions: each ``&lt;`` of escaped HTML
+is a call of its own and each element's text is mapped through a table, so a feed of long
+descriptions costs about four times what lxml and the rest of collection cost. The text of a
+``<description>`` or ``<content:encoded>`` (no attributes) that holds only text, the five XML
+entity references, character references and CDATA sections reads the same wherever it stands.
+So feedparser reads the feed with each such text replaced by a short mark (the marks change
+none of its decisions: where an element starts or ends, which parser reads the feed), and the
+texts, decoded here as feedparser's loose parser decodes text/html content, are put back in its
+entries. Each step below names the feedparser 6.0 code it follows; tests/test_feed_corpus.py
+checks on feedparser's own test corpus that the entries come out the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import xml.sax.saxutils
+from dataclasses import dataclass
+from typing import Any
+
+from feedparser.html import _BaseHTMLProcessor, _cp1252
+
+# In no feed (checked): a mark is this, a number and "x", which feedparser passes unchanged.
+_MARK = "feedtextaside"
+_TEXT_ELEMENT = re.compile(
+    rb"<(description|content:encoded)>((?:[^<]++|<!\[CDATA\[.*?\]\]>)*+)</\1>", re.DOTALL
+)
+# _BaseHTMLProcessor.feed rewrites these in the whole document before its SGML pass.
+_DECLARATION = re.compile(r"<!((?!DOCTYPE|--|\[))", re.IGNORECASE)
+_SHORT_TAG = re.compile(r"<([^<>\s]+?)\s*/>")
+# What feedparser_sgmllib's goahead sees in an element's text: CDATA sections (which feedparser's
+# parse_declaration reads), character references, the five XML entity references (kept as they
+# are written) and text; any other "<" or "&" is markup or another entity (not set aside).
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+_CHARREF = re.compile(r"&#([0-9]+|[xX][0-9a-fA-F]+);")
+_OTHER_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|apos);|#)")
+# _FeedParserMixin.handle_charref keeps these references as they are written (in lower case).
+_KEPT_CHARREFS = frozenset({"34", "38", "39", "60", "62", "x22", "x26", "x27", "x3c", "x3e"})
+# _LooseFeedParser.decode_entities for a type that does not end in "xml", in its order: each
+# group only where the text holds its first characters (most hold no "&#").
+_DECODED = (
+    (
+        "&#",
+        (
+            ("&#60;", "&lt;"),
+            ("&#x3c;", "&lt;"),
+            ("&#x3C;", "&lt;"),
+            ("&#62;", "&gt;"),
+            ("&#x3e;", "&gt;"),
+            ("&#x3E;", "&gt;"),
+            ("&#38;", "&amp;"),
+            ("&#x26;", "&amp;"),
+            ("&#34;", "&quot;"),
+            ("&#x22;", "&quot;"),
+            ("&#39;", "&apos;"),
+            ("&#x27;", "&apos;"),
+        ),
+    ),
+    ("&", (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"), ("&quot;", '"'), ("&apos;", "'"))),
+    ("&#", (("&#x2f;", "/"), ("&#x2F;", "/"))),
+)
+_C1 = bytes(range(0x80, 0xA0))  # the characters _cp1252 maps, as ISO-8859-1 bytes
+_HTML = "text/html"
+
+
+@dataclass(frozen=True, slots=True)
+class TextsAside:
+    """A feed body with marks where texts were, and each mark's text as feedparser reads it."""
+
+    shell: bytes
+    texts: dict[str, str]
+
+    def put_back(self, entries: list[Any]) -> bool:
+        """Put the texts back in feedparser's entries, in place; False where a mark is found
+        outside text/html content, or anywhere once they are back (feedparser read it in a
+        way the decoding here does not follow: read the whole body instead)."""
+        for entry in entries:
+            found: set[str] = set()
+            for detail in (entry.get("summary_detail"), *(entry.get("content") or [])):
+                value = detail.get("value") if detail else None
+                if value in self.texts:
+                    if detail.get("type") != _HTML:
+                        return False
+                    detail["value"] = self.texts[value]
+                    found.add(value)
+            if entry.get("summary") in found:  # the same text, feedparser's copy of it
+                entry["summary"] = self.texts[entry["summary"]]
+        return not _holds_mark(entries)
+
+
+def _holds_mark(value: Any) -> bool:
+    if isinstance(value, str):
+        return _MARK in value
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, list | tuple):
+        return False
+    return any(_holds_mark(part) for part in value)
+
+
+def set_aside(body: bytes) -> TextsAside | None:
+    """The texts of a UTF-8 body that feedparser would read as text alone, set aside; None
+    when there are none (or the body holds the mark's letters)."""
+    if _MARK.encode() in body:
+        return None
+    texts: dict[str, str] = {}
+
+    def marked(element: re.Match[bytes]) -> bytes:
+        text = as_feedparser_reads(element[2].decode())
+        if text is None:
+            return element[0]
+        mark = f"{_MARK}{len(texts)}x"
+        texts[mark] = text
+        return b"<%s>%s</%s>" % (element[1], mark.encode(), element[1])
+
+    shell = _TEXT_ELEMENT.sub(marked, body)
+    return TextsAside(shell, texts) if texts else None
+
+
+def read_loosely(parsed: Any) -> bool:
+    """Whether feedparser read a document with its loose (SGML) parser: its strict XML parser
+    failed, as it then fails on the whole body too (the marks are text where text was)."""
+    return isinstance(parsed.get("bozo_exception"), xml.sax.SAXException)
+
+
+def as_feedparser_reads(raw: str) -> str | None:
+    """The raw content of a text/html element as feedparser's loose parser gives it; None when
+    its SGML pass would see more in it than text, references and CDATA sections."""
+    if "<" in raw:
+        raw = _DECLARATION.sub(r"&lt;!\1", raw)
+        raw = _SHORT_TAG.sub(_short_tag, raw)
+    raw = raw.replace("&#39;", "'").replace("&#34;", '"')
+    parts = _CDATA.split(raw)  # text, a CDATA section's content, text, ...
+    for number, part in enumerate(parts):
+        if number % 2:
+            parts[number] = xml.sax.saxutils.escape(part)
+        elif "<" in part or ("&" in part and not _only_references(part)):
+            return None
+        elif "&#" in part:
+            read = _charrefs_read(part)
+            if read is None:
+                return None
+            parts[number] = read
+    return _popped("".join(parts))
+
+
+def _charrefs_read(text: str) -> str | None:
+    """The text with its character references read; None if one is beyond what
+    _FeedParserMixin.handle_charref can encode (it raises)."""
+    refs = {ref: _charref(ref.lower()) for ref in _CHARREF.findall(text)}
+    if None in refs.values():
+        return None
+    return _CHARREF.sub(lambda found: refs[found[1]] or "", text)
+
+
+def _only_references(text: str) -> bool:
+    """Whether each "&" of the text starts a character reference or an XML entity reference."""
+    if _OTHER_AMPERSAND.search(text):
+        return False
+    return "&#" not in text or text.count("&#") == len(_CHARREF.findall(text))
+
+
+def _short_tag(found: re.Match[str]) -> str:
+    """_BaseHTMLProcessor._shorttag_replace: ``<br/>`` is ``<br />``, ``<p/>`` ``<p></p>``."""
+    tag = found[1]
+    if tag in _BaseHTMLProcessor.elements_no_end_tag:
+        return f"<{tag} />"
+    return f"<{tag}></{tag}>"
+
+
+def _charref(ref: str) -> str | None:
+    """_FeedParserMixin.handle_charref; None for a code point it cannot encode."""
+    if ref in _KEPT_CHARREFS:
+        return f"&#{ref};"
+    code = int(ref[1:], 16) if ref[0] == "x" else int(ref)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return None
+    return chr(code)
+
+
+def _popped(joined: str) -> str:
+    """_FeedParserMixin.pop of text/html content, without sanitising or resolving links."""
+    output = joined.strip()
+    for start, replacements in _DECODED:
+        if start in output:
+            for written, read in replacements:
+                output = output.replace(written, read)
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        # UTF-8 read as ISO-8859-1 and encoded again, as feedparser undoes it
+        output = output.encode("iso-8859-1").decode("utf-8")
+    latin = output.encode("iso-8859-1", "ignore")
+    if len(latin.translate(None, _C1)) < len(latin):  # the translate is slow: only if it maps
+        output = output.translate(_cp1252)
+    return output
