@@ -2,14 +2,16 @@
 
 feedparser's SGML pass spends most of its time in descriptions: each ``&lt;`` of escaped HTML
 is a call of its own and each element's text is mapped through a table, so a feed of long
-descriptions costs about four times what lxml and the rest of collection cost. The text of a
-``<description>`` or ``<content:encoded>`` (no attributes) that holds only text, the five XML
-entity references, character references and CDATA sections reads the same wherever it stands.
-So feedparser reads the feed with each such text replaced by a short mark (the marks change
-none of its decisions: where an element starts or ends, which parser reads the feed), and the
-texts, decoded here as feedparser's loose parser decodes text/html content, are put back in its
-entries. Each step below names the feedparser 6.0 code it follows; tests/test_feed_corpus.py
-checks on feedparser's own test corpus that the entries come out the same.
+descriptions costs about four times what lxml and the rest of collection cost. The text of an
+RSS ``<description>`` or ``<content:encoded>`` (no attributes), or an Atom ``<summary>`` or
+``<content>`` of ``type="html"``, that holds only text, the five XML entity references,
+character references and CDATA sections reads the same wherever it stands. So feedparser reads
+the feed with each such text replaced by a short mark, and the texts, decoded here as
+feedparser's loose parser decodes text/html content, are put back in its entries. Where
+feedparser's reading of the marks is not that (its strict parser read the feed: the fault was
+in a text; a mark landed outside text/html content), it reads the whole body instead. Each step
+below names the feedparser 6.0 code it follows; tests/test_text_aside.py checks on feedparser's
+own test corpus and the recorded job feeds that the entries come out the same.
 """
 
 from __future__ import annotations
@@ -24,8 +26,12 @@ from feedparser.html import _BaseHTMLProcessor, _cp1252
 
 # In no feed (checked): a mark is this, a number and "x", which feedparser passes unchanged.
 _MARK = "feedtextaside"
+# RSS's description and content:encoded, Atom's summary and content of type html, and a text
+# (their content read alone) ended by its end tag.
 _TEXT_ELEMENT = re.compile(
-    rb"<(description|content:encoded)>((?:[^<]++|<!\[CDATA\[.*?\]\]>)*+)</\1>", re.DOTALL
+    rb"<(description|content:encoded|(summary|content) type=(?:\"html\"|'html'))>"
+    rb"((?:[^<]++|<!\[CDATA\[.*?\]\]>)*+)</(description|content:encoded|summary|content)>",
+    re.DOTALL,
 )
 # _BaseHTMLProcessor.feed rewrites these in the whole document before its SGML pass.
 _DECLARATION = re.compile(r"<!((?!DOCTYPE|--|\[))", re.IGNORECASE)
@@ -108,12 +114,13 @@ def set_aside(body: bytes) -> TextsAside | None:
     texts: dict[str, str] = {}
 
     def marked(element: re.Match[bytes]) -> bytes:
-        text = as_feedparser_reads(element[2].decode())
+        start, atom, raw, end = element.groups()
+        text = as_feedparser_reads(raw.decode()) if (atom or start) == end else None
         if text is None:
             return element[0]
         mark = f"{_MARK}{len(texts)}x"
         texts[mark] = text
-        return b"<%s>%s</%s>" % (element[1], mark.encode(), element[1])
+        return b"<%s>%s</%s>" % (start, mark.encode(), end)
 
     shell = _TEXT_ELEMENT.sub(marked, body)
     return TextsAside(shell, texts) if texts else None
