@@ -32,7 +32,8 @@ are); ``ill-formed`` adds an unclosed ``<br>``, ``unclosed-inline`` a ``<b>`` ne
 repairs before parsing strictly), and ``undefined-entity`` an entity neither XML nor HTML
 defines (``&nbps;``, a typo, repaired into the text it is); ``unquoted-attribute`` adds an
 HTML link whose attribute is not quoted (``<a href=/apply>``), which no repair rewrites: only
-feedparser's forgiving parser reads it, so every feed takes the feedparser path.
+feedparser's forgiving parser reads it, so every feed takes the feedparser path (which reads
+it with the descriptions set aside, sources/text_aside.py).
 
 Work files go to benchmarks/.work/ (git-ignored). The figures are printed; nothing is kept.
 """

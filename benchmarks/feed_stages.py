@@ -18,7 +18,9 @@ rest of dedupe and store runs on the store's thread of the main process, shown a
 
 CPU is ``time.process_time`` (this process only), the median of ``--repeats`` rounds. It also
 prints the share of feeds whose XML was repaired before lxml read it, the share that needed
-feedparser, and the peak RSS of the process.
+feedparser (its calls: a feed it reads with the descriptions set aside, sources/text_aside.py,
+and then whole, where that reading cannot take them back, counts twice), and the peak RSS of
+the process.
 
 To compare with other code, put it first on the path (the script imports whatever ``sources``
 and ``aggregator`` it finds)::
