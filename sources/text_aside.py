@@ -4,19 +4,20 @@ feedparser's SGML pass spends most of its time in descriptions: each ``&lt;`` of
 is a call of its own and each element's text is mapped through a table, so a feed of long
 descriptions costs about four times what lxml and the rest of collection cost. The text of an
 RSS ``<description>`` or ``<content:encoded>`` (no attributes), or an Atom ``<summary>`` or
-``<content>`` of ``type="html"``, that holds only text, the five XML entity references,
-character references and CDATA sections reads the same wherever it stands. So feedparser reads
-the feed with each such text replaced by a short mark, and the texts, decoded here as
-feedparser's loose parser decodes text/html content, are put back in its entries. Where
-feedparser's reading of the marks is not that (its strict parser read the feed: the fault was
-in a text; a mark landed outside text/html content), it reads the whole body instead. Each step
-below names the feedparser 6.0 code it follows; tests/test_text_aside.py checks on feedparser's
-own test corpus and the recorded job feeds that the entries come out the same.
+``<content>`` of ``type="html"``, that holds only text, entity and character references and
+CDATA sections reads the same wherever it stands (in a body that declares no entities). So
+feedparser reads the feed with each such text replaced by a short mark, and the texts, decoded
+here as feedparser's loose parser decodes text/html content, are put back in its entries.
+Where feedparser's reading of the marks is not that (its strict parser read the feed: the fault
+was in a text; a mark landed outside text/html content), it reads the whole body instead. Each
+step below names the feedparser 6.0 code it follows; tests/test_text_aside.py checks on
+feedparser's own test corpus and the recorded job feeds that the entries come out the same.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html.entities
 import re
 import xml.sax.saxutils
 from dataclasses import dataclass
@@ -37,11 +38,15 @@ _TEXT_ELEMENT = re.compile(
 _DECLARATION = re.compile(r"<!((?!DOCTYPE|--|\[))", re.IGNORECASE)
 _SHORT_TAG = re.compile(r"<([^<>\s]+?)\s*/>")
 # What feedparser_sgmllib's goahead sees in an element's text: CDATA sections (which feedparser's
-# parse_declaration reads), character references, the five XML entity references (kept as they
-# are written) and text; any other "<" or "&" is markup or another entity (not set aside).
+# parse_declaration reads), character references, entity references ended by ";" and text; any
+# other "<" or "&" is markup or a reference read otherwise (not set aside).
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 _CHARREF = re.compile(r"&#([0-9]+|[xX][0-9a-fA-F]+);")
-_OTHER_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|apos);|#)")
+_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][-.a-zA-Z0-9]*);")
+_OTHER_AMPERSAND = re.compile(r"&(?![a-zA-Z][-.a-zA-Z0-9]*;|#)")
+# A reference other than the five of XML, which _FeedParserMixin.handle_entityref keeps.
+_XML_ENTITY_NAMES = ("lt", "gt", "amp", "quot", "apos")
+_READ_REFERENCE = re.compile(r"&(?!(?:lt|gt|amp|quot|apos);)")
 # _FeedParserMixin.handle_charref keeps these references as they are written (in lower case).
 _KEPT_CHARREFS = frozenset({"34", "38", "39", "60", "62", "x22", "x26", "x27", "x3c", "x3e"})
 # _LooseFeedParser.decode_entities for a type that does not end in "xml", in its order: each
@@ -109,8 +114,8 @@ def _holds_mark(value: Any) -> bool:
 def set_aside(body: bytes) -> TextsAside | None:
     """The texts of a UTF-8 body that feedparser would read as text alone, set aside; None
     when there are none (or the body holds the mark's letters)."""
-    if _MARK.encode() in body:
-        return None
+    if _MARK.encode() in body or b"<!ENTITY" in body:
+        return None  # a declared entity reads as declared: such rare bodies are read whole
     texts: dict[str, str] = {}
 
     def marked(element: re.Match[bytes]) -> bytes:
@@ -145,25 +150,36 @@ def as_feedparser_reads(raw: str) -> str | None:
             parts[number] = xml.sax.saxutils.escape(part)
         elif "<" in part or ("&" in part and not _only_references(part)):
             return None
-        elif "&#" in part:
-            read = _charrefs_read(part)
+        elif _READ_REFERENCE.search(part):
+            read = _references_read(part)
             if read is None:
                 return None
             parts[number] = read
     return _popped("".join(parts))
 
 
-def _charrefs_read(text: str) -> str | None:
-    """The text with its character references read; None if one is beyond what
+def _references_read(text: str) -> str | None:
+    """The text with its references read; None if one is beyond what
     _FeedParserMixin.handle_charref can encode (it raises)."""
-    refs = {ref: _charref(ref.lower()) for ref in _CHARREF.findall(text)}
+    refs = {ref: _reference(ref) for ref in set(_REFERENCE.findall(text))}
     if None in refs.values():
         return None
-    return _CHARREF.sub(lambda found: refs[found[1]] or "", text)
+    return _REFERENCE.sub(lambda found: refs[found[0]] or "", text)
+
+
+def _reference(ref: str) -> str | None:
+    """_FeedParserMixin.handle_charref or handle_entityref of ``&...;`` (in a body that
+    declares no entities): HTML's named entities are read, XML's and unknown ones kept."""
+    name = ref[1:-1]
+    if name[0] == "#":
+        return _charref(name[1:].lower())
+    if name in _XML_ENTITY_NAMES or name not in html.entities.name2codepoint:
+        return ref
+    return chr(html.entities.name2codepoint[name])
 
 
 def _only_references(text: str) -> bool:
-    """Whether each "&" of the text starts a character reference or an XML entity reference."""
+    """Whether each "&" of the text starts a character reference or an entity reference."""
     if _OTHER_AMPERSAND.search(text):
         return False
     return "&#" not in text or text.count("&#") == len(_CHARREF.findall(text))

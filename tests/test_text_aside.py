@@ -82,7 +82,8 @@ def test_feedparser_gets_the_descriptions_as_marks(monkeypatch: pytest.MonkeyPat
         ),
         ("caf\u00c3\u00a9", "café"),  # UTF-8 read as Latin-1, undone
         ("don\u0092t &#146; \u00a0\r\n", "don\u2019t \u2019"),  # Windows-1252 read as Latin-1
-        ("a &nbsp; b", None),  # an HTML entity: feedparser reads it, not set aside
+        ("a &nbsp;b&eacute;&AMP;&foo.bar; &nbsp;", "a \u00a0bé&AMP;&foo.bar;"),  # HTML's read
+        ("a &nbsp b", None),  # an entity without its ";"
         ("a & b", None),
         ("<![CDATA[a]]> <b>", None),
         ("<![CDATA[a", None),
@@ -98,6 +99,12 @@ def test_texts_read_as_feedparser_reads_them(raw: str, read: str | None) -> None
         assert entry.summaries[0].value == read
 
 
+def test_a_body_that_declares_entities_is_read_whole() -> None:
+    doctype = b'<!DOCTYPE rss [<!ENTITY nbsp "&#160;">]>'
+    item = b"<item><description>a&nbsp;b</description>" + FAULT + b"</item>"
+    assert text_aside.set_aside(doctype + b"<rss><channel>" + item + b"</channel></rss>") is None
+
+
 def test_a_fault_inside_a_description_leaves_the_body_whole() -> None:
     # The shell is well-formed: feedparser's strict parser would read it, not its loose one.
     body = b"<rss><channel><item><title>A</title><description>x &#1; y</description></item>"
@@ -107,7 +114,8 @@ def test_a_fault_inside_a_description_leaves_the_body_whole() -> None:
 
 # Pieces of text that each step of feedparser's reading treats apart.
 _PIECES = [
-    *("&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&amp;quot;", "&amp;#x2f;", "&nbsp;"),
+    *("&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&amp;quot;", "&amp;#x2f;", "&nbsp;", "&nbsp"),
+    *("&eacute;", "&AMP;", "&x.y;", "&rsquo;"),
     *("&#60;", "&#x3C;", "&#X26;", "&#0060;", "&#39;", "&#34;", "&#146;", "&#x2F;", "&#1;"),
     *("<![CDATA[", "]]>", "<br/>", "<p/>", "<!x", "<!--", "<b>", "&", "<", ">"),
     *("a", " ", "\r\n", "\u00a0", "\u00c3", "\u00a9", "\x92", "\u2019", "\U0001f600"),
