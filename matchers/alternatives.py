@@ -6,9 +6,12 @@ listed skills, so a Python developer has no Java or C# to brush up on. A clause 
 of alternatives when its items are joined by "or" (or "and/or"), or when a cue ("one of",
 "one or more", "2 or more", "any", "such as", "e.g.", "for example", "including", "like") opens it;
 every two words joined by a slash are alternatives too, and slashed words opening an item
-share the words after them ("UX/UI writing" is UX writing or UI writing). The items of a
-list are its short comma-separated parts (a long part ends the list; of the part just
-before, only the last words count, as "experience with Java" names Java).
+share the words after them ("UX/UI writing" is UX writing or UI writing), as a word an "or"
+joins to a longer item shares its last words ("project and/or program management" is
+project management or program management). Examples are alternatives to what they are
+examples of: "CRM systems (e.g. Salesforce)" asks for no Salesforce of a mentee who knows
+CRM. The items of a list are its short comma-separated parts (a long part ends the list; of
+the part just before, only the last words count, as "experience with Java" names Java).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ _OPENING_CUE = re.compile(
     r"\b(?:one of|(?:one|two|three|\d+) or more(?: of)?|any(?: of)?|such as|e\.g\.?,?|eg\.?,?"
     r"|for example|for instance|including(?: but not limited to)?:?|like)\s+"
 )
+# The cues that open examples of what comes before them (not "one of", "any", "2 or more").
+_EXAMPLE_CUE = re.compile(r"such as|e\.?g|for example|for instance|including|like")
 # Substrings of every cue: a clause with none of them needs no regex (indexing many
 # postings reads every clause; tests/test_match_explanations.py checks they agree).
 _OPENING_CUE_WORDS = ("one ", "or more", "any", "such as", "e.g", "eg", "for ex", "for in",
@@ -52,7 +57,8 @@ def alternative_lists(text: str) -> list[list[str]]:
             lists.extend(_slashed(clause))
         cue = _opening_cue(clause)
         if cue is not None:
-            lists.append(_items(_short_run(_parts(clause[cue.end():]))))
+            lists.append(_example_of(clause[: cue.start()], cue)
+                         + _items(_short_run(_parts(clause[cue.end():]))))
         if "or" in clause and _OR.search(clause):
             lists.extend(_items(run) for run in _runs_with_or(_parts(clause)))
     return [items for items in lists if len(items) > 1]
@@ -102,6 +108,15 @@ def alternatives_matrix(
     )
 
 
+def _example_of(before: str, cue: re.Match[str]) -> list[str]:
+    """What examples are examples of: the last words before "such as", "e.g." and the like
+    ("CRM systems (e.g. Salesforce)": a mentee who knows CRM systems lacks no Salesforce)."""
+    if not _EXAMPLE_CUE.match(cue.group()):
+        return []
+    parts = _parts(before)
+    return [" ".join(parts[-1].split()[-_LEAD_WORDS:])] if parts else []
+
+
 def _slashed(clause: str) -> list[list[str]]:
     return [m.group().split("/") for m in _SLASHED.finditer(clause)]
 
@@ -147,8 +162,22 @@ def _around(part: str, joiner: re.Match[str]) -> str:
 
 
 def _items(parts: Sequence[str]) -> list[str]:
-    return [item for part in parts for piece in _ITEM_SEPARATOR.split(part) if piece
+    return [item for part in parts for piece in _with_elided_heads(part)
             for item in _unslashed(piece)]
+
+
+def _with_elided_heads(part: str) -> list[str]:
+    """The items of a part, and for an item an "or" joins to a longer one, its last word
+    with the other's last words ("project and/or program management": project management
+    too)."""
+    pieces = _ITEM_SEPARATOR.split(part)
+    out = [p for p in pieces if p]
+    for first, joiner, second in zip(
+            pieces, _ITEM_SEPARATOR.findall(part), pieces[1:], strict=False):
+        tail = second.split()[1:]
+        if first and tail and _OR.search(joiner):
+            out.append(" ".join([first.split()[-1], *tail]))
+    return out
 
 
 def _unslashed(piece: str) -> list[str]:

@@ -9,6 +9,7 @@ Words are not stemmed: the terms shown to mentors must be words they recognise.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 
 from aggregator.core.models import Posting
@@ -60,6 +61,35 @@ class Analyzer:
                 extra -= features.count(key)
             features.extend([key] * extra)
         return features
+
+    def skills(self, text: str) -> list[str]:
+        """The keys of the skills ``text`` names, longest phrase first: a skill whose words
+        end a longer one's phrase is not named there ("video editing" names video
+        production, not editing; "investment banking" names no banking), but one whose
+        words open it is ("HubSpot Marketing" names HubSpot and marketing automation)."""
+        return self._longest(self.table.tokens(text))
+
+    def _longest(self, tokens: Sequence[str]) -> list[str]:
+        display, implied = self.table.display, self.table.implied
+        named: list[str] = []
+        at = 0
+        while at < len(tokens):
+            for width, phrases in ((3, self._triples), (2, self._pairs)):
+                key = phrases.get(" ".join(tokens[at : at + width])) if at + width <= len(
+                    tokens) else None
+                if key is not None:
+                    named.append(key)
+                    named.extend(self._longest(tokens[at : at + width - 1]))
+                    at += width
+                    break
+            else:
+                token = tokens[at]
+                if token in display:
+                    named.append(token)
+                if token in implied:
+                    named.append(implied[token])
+                at += 1
+        return named
 
     def _add_triples(self, tokens: list[str], bigrams: list[str], features: list[str]) -> None:
         triples = self._triples

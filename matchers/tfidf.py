@@ -308,8 +308,9 @@ class TfidfMatcher:
         """A row per entry of ``rows``: the skills that posting firmly asks (see
         :mod:`matchers.asked`), remembered in the index."""
         def find(postings: Sequence[Posting]) -> sp.csr_matrix:
-            return firmly_asked_matrix([posting_body(p)[0] for p in postings], self.analyzer,
-                                       self._vocabulary, self._skill_columns)
+            return firmly_asked_matrix([posting_body(p)[0] for p in postings],
+                                       self.analyzer.skills, self._vocabulary,
+                                       self._skill_columns)
         return self._remembered(index, index.firmly_asked, rows, find)
 
     def _remembered(

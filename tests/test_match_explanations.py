@@ -269,18 +269,22 @@ def test_a_listed_alternative_to_a_skill_of_the_mentee_is_no_gap(
 
 
 def test_lists_of_alternatives_are_found_by_or_slash_and_cues() -> None:
+    # the word before an "or" also shares the last words of the item after it
     assert alternative_lists("• Experience with Javascript, C#, Java or any other language") == [
-        ["• experience with javascript", "c#", "java", "any other language"]]
+        ["• experience with javascript", "c#", "java", "any other language",
+         "java other language"]]
     assert alternative_lists("Familiarity with SQL/MySQL and Unix/Linux.") == [
         ["sql", "mysql"], ["unix", "linux"]]
+    # examples come with what they are examples of: a mentee who knows CRM lacks no HubSpot
     assert alternative_lists("A CRM such as Salesforce, HubSpot and Pipedrive; Excel") == [
-        ["salesforce", "hubspot", "pipedrive"]]
-    assert alternative_lists("Tools (e.g. Jira, Asana).") == [["jira", "asana"]]
+        ["a crm", "salesforce", "hubspot", "pipedrive"]]
+    assert alternative_lists("Tools (e.g. Jira, Asana).") == [["tools", "jira", "asana"]]
     assert alternative_lists("• Python, Django and PostgreSQL") == []
     # slashed words opening an item share its other words: UX writing or UI writing
     assert alternative_lists("Editorial, copywriting or UX/UI writing experience.") == [
         ["ux", "ui"],
-        ["editorial", "copywriting", "ux writing experience", "ui writing experience"]]
+        ["editorial", "copywriting", "ux writing experience", "ui writing experience",
+         "copywriting writing experience"]]
 
 
 def test_why_holds_no_university_full_or_senior(
@@ -544,3 +548,104 @@ def test_surveys_are_no_market_research(
         "• Experience in survey design and user interviews\n")
     why, _ = explain(matcher, [*keyed, ("uxr", posting)], researcher, posting)
     assert "Usability testing" in why and "Market research" not in why
+
+
+def gaps_of(matcher: TfidfMatcher, keyed: list[tuple[str, Posting]], profile: Profile,
+            posting: Posting) -> tuple[str, ...]:
+    """The gaps of a posting written for the test, ranked among the recorded ones."""
+    return explain(matcher, [*keyed, ("written", posting)], profile, posting)[1]
+
+
+SELLER = Profile(id="ae", roles=("Account executive",), skills=("cold calling", "lead generation"))
+ANALYST = Profile(id="fpa", roles=("Financial analyst",),
+                  skills=("financial modeling", "forecasting"))
+
+
+@pytest.mark.parametrize(("profile", "title", "asks", "not_asks", "skill"), [
+    # a skill named among soft skills asks for a manner of working
+    (SELLER, "Account Executive", "• Excellent analytical, negotiation and forecasting skills",
+     "• Effective interpersonal, communication, negotiation and collaboration skills.",
+     "Negotiation"),
+    # a list ending "or similar environment" names examples of a background
+    (ANALYST, "Financial Analyst", "• Experience working in investment banking.",
+     "• Experience working in management consulting, investment banking, finance, "
+     "corporate strategy or similar environment.", "Investment banking"),
+])
+def test_a_skill_named_only_as_a_soft_skill_or_an_example_background_is_no_gap(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]], profile: Profile, title: str,
+    asks: str, not_asks: str, skill: str,
+) -> None:
+    common = "Requirements:\n• Experience in cold calling, financial modeling and forecasting\n"
+    assert skill in gaps_of(matcher, keyed, profile, written(title, "Acme", f"{common}{asks}\n"))
+    assert skill not in gaps_of(matcher, keyed, profile,
+                                written(title, "Acme", f"{common}{not_asks}\n"))
+
+
+def test_an_example_of_a_skill_the_mentee_has_is_no_gap(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    posting = written(
+        "SMB Sales Executive", "Acme",
+        "Requirements:\n• Experience using CRM systems (e.g. Salesforce.com).\n"
+        "• Cold calling and prospecting experience\n")
+    seller = Profile(id="crm", roles=("Sales executive",), skills=("CRM", "cold calling"))
+    assert "Salesforce" not in gaps_of(matcher, keyed, seller, posting)
+    caller = Profile(id="caller", roles=("Sales executive",),
+                     skills=("cold calling", "lead generation"))
+    assert "Salesforce" in gaps_of(matcher, keyed, caller, posting)
+
+
+def test_a_skill_an_or_joins_to_a_longer_one_shares_its_last_words(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    assert alternative_lists("5 years of project and/or program management experience.") == [
+        ["and", "or"],
+        ["years of project", "program management experience", "project management experience"]]
+    # "and" lists are no alternatives: "distributed and parallel systems" asks for both
+    assert alternative_lists("distributed and parallel systems") == []
+    posting = written(
+        "Strategic Relationships Project Manager", "Acme",
+        "Requirements:\n• 5 years of project and/or program management experience.\n"
+        "• Experience managing projects with stakeholders and partners.\n")
+    planner = Profile(id="pm", roles=("Project manager",), skills=("project planning",))
+    assert "Program management" not in gaps_of(matcher, keyed, planner, posting)
+
+
+def test_the_longest_skill_a_posting_names_is_the_one_it_asks(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    analyzer = matcher.analyzer
+    assert analyzer.skills("Experience in video editing and copy editing") == [
+        "video production", "editing"]
+    assert analyzer.skills("Hubspot Marketing Hub") == ["marketing automation", "hubspot"]
+    posting = written(
+        "Motion Designer", "Acme",
+        "Requirements:\n• Experience in video editing and After Effects\n"
+        "• Strong typography and layout skills\n")
+    designer = Profile(id="gd", roles=("Graphic designer",), skills=("Photoshop", "typography"))
+    gaps = gaps_of(matcher, keyed, designer, posting)
+    assert "Adobe After Effects" in gaps
+    assert "Editing" not in gaps
+
+
+def test_the_notion_of_an_idea_expert_advice_and_other_tools_are_no_skills(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    recruiter = Profile(id="rec", roles=("Recruiter",), skills=("recruitment", "onboarding"))
+    notion = written(
+        "Executive Recruiter", "Acme",
+        "Requirements:\n• Full-cycle recruiting experience\n• You're energized by the notion "
+        "of bettering the world for future generations.\n")
+    assert "Notion" not in gaps_of(matcher, keyed, recruiter, notion)
+    policy = Profile(id="pol", roles=("Public affairs manager",),
+                     skills=("government relations", "public policy"))
+    counsel = written(
+        "Regional Legal Counsel", "Acme",
+        "Responsibilities:\n• Work with government affairs on product launches.\n• Work with "
+        "external legal counsel on specific matters ranging from litigation to expert advice "
+        "requests.\nRequirements:\n• Excellent contract drafting skills.\n")
+    gaps = gaps_of(matcher, keyed, policy, counsel)
+    assert "Contract law" in gaps and "Litigation" not in gaps
+    # Xero and Sage Intacct are accounting software, but no QuickBooks
+    assert "quickbooks" not in matcher.analyzer("ERPs like NetSuite, Sage Intacct or Xero")
+    assert "xero" in matcher.analyzer("ERPs like NetSuite, Sage Intacct or Xero")
