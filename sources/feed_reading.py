@@ -195,7 +195,7 @@ def _parsed_texts_aside(body: bytes, url: str, content_type: str) -> Any:
     parsed = _parsed_by_feedparser(aside.shell, url, content_type)
     if not (parsed.entries and text_aside.read_loosely(parsed)):
         return None  # a fault only in the texts, or no feed: read whole, as feedparser does
-    return parsed if aside.put_back(parsed.entries) else None
+    return parsed if aside.put_back(parsed) else None
 
 
 def _parsed_by_feedparser(body: bytes, url: str, content_type: str) -> Any:

@@ -83,12 +83,14 @@ class TextsAside:
     shell: bytes
     texts: dict[str, str]
 
-    def put_back(self, entries: list[Any]) -> bool:
-        """Put the texts back in feedparser's entries, in place; False where a mark is found
-        outside text/html content, or anywhere once they are back (feedparser read it in a
-        way the decoding here does not follow: read the whole body instead)."""
-        for entry in entries:
-            found: set[str] = set()
+    def put_back(self, parsed: Any) -> bool:
+        """Put the texts back in feedparser's entries, in place. False (read the whole body
+        instead) unless each mark is the whole text of an element of the feed's or of text/html
+        content of an entry's, where it is put back: a mark found elsewhere, or not at all, was
+        read in a way the decoding here does not follow (in a comment, say, which a text
+        holding ``-->`` would have ended)."""
+        found: set[str] = set()
+        for entry in parsed.entries:
             for detail in (entry.get("summary_detail"), *(entry.get("content") or [])):
                 value = detail.get("value") if detail else None
                 if value in self.texts:
@@ -98,17 +100,21 @@ class TextsAside:
                     found.add(value)
             if entry.get("summary") in found:  # the same text, feedparser's copy of it
                 entry["summary"] = self.texts[entry["summary"]]
-        return not _holds_mark(entries)
+        in_feed = set(_marked(parsed.feed))  # the channel's own description, left as a mark
+        if _marked(parsed.entries) or not in_feed <= self.texts.keys():
+            return False
+        return found | in_feed == self.texts.keys()
 
 
-def _holds_mark(value: Any) -> bool:
+def _marked(value: Any) -> list[str]:
+    """The strings in a feedparser result that hold a mark."""
     if isinstance(value, str):
-        return _MARK in value
+        return [value] if _MARK in value else []
     if isinstance(value, dict):
         value = value.values()
     elif not isinstance(value, list | tuple):
-        return False
-    return any(_holds_mark(part) for part in value)
+        return []
+    return [marked for part in value for marked in _marked(part)]
 
 
 def set_aside(body: bytes) -> TextsAside | None:

@@ -99,6 +99,23 @@ def test_texts_read_as_feedparser_reads_them(raw: str, read: str | None) -> None
         assert entry.summaries[0].value == read
 
 
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        b"<!-- <description>a --> b &amp; c</description> -->",  # the text ends the comment
+        b"<?pi <description>a ?> b</description> ?>",
+        b"<category><![CDATA[x <description>y]]> z</description>]]></category>",
+    ],
+    ids=["comment", "processing-instruction", "cdata"],
+)
+def test_a_text_where_feedparser_reads_no_element_leaves_the_body_whole(hidden: bytes) -> None:
+    item = b"<item><title>A</title>" + hidden + b"<description>B</description>" + FAULT
+    body = b"<rss><channel>" + item + b"</item></channel></rss>"
+    assert text_aside.set_aside(body) is not None
+    assert entries_aside(body, URL, "application/rss+xml") is None
+    assert feedparser_entries(body, URL, "application/rss+xml")
+
+
 def test_a_body_that_declares_entities_is_read_whole() -> None:
     doctype = b'<!DOCTYPE rss [<!ENTITY nbsp "&#160;">]>'
     item = b"<item><description>a&nbsp;b</description>" + FAULT + b"</item>"
