@@ -20,6 +20,10 @@ profiles of all sets together (FOLDS parts by a hash of the profile id): chosen 
 other parts, how each part fares, beside the present settings. With ten WWR short tuning
 profiles a choice can fit noise; the cross-validation says when it does.
 
+Of the ten WWR short tuning profiles five rank perfectly before feedback (NDCG 1.0: they
+can only fall) and one has nothing relevant on its first page, so no variant below moved
+that row's falls (0 %): the tuning half cannot say what would help the held-out short
+profiles (5 of 20 fall); more judged short WWR profiles would.
 Why WWR falls (tuning half only; 5 of 48 résumés fall, by 0.065, 0.063, 0.018, 0.009 and
 0.006): the Rocchio blend brings nearly all of the rise and all of WWR's falls (blend
 alone, rise/fell: WWR short +0.098/0 %, long +0.108/10 %, Google short +0.055/6 %, long
