@@ -24,6 +24,7 @@ Of the ten WWR short tuning profiles five rank perfectly before feedback (NDCG 1
 can only fall) and one has nothing relevant on its first page, so no variant below moved
 that row's falls (0 %): the tuning half cannot say what would help the held-out short
 profiles (5 of 20 fall); more judged short WWR profiles would.
+
 Why WWR falls (tuning half only; 5 of 48 résumés fall, by 0.065, 0.063, 0.018, 0.009 and
 0.006): the Rocchio blend brings nearly all of the rise and all of WWR's falls (blend
 alone, rise/fell: WWR short +0.098/0 %, long +0.108/10 %, Google short +0.055/6 %, long
@@ -34,7 +35,8 @@ cyber-security mentor bringing a "Technical Writer - Cyber Security" judged "Bac
 Programming". WWR's category is the label itself (load_wwr removes it), so feedback may
 not read it. Structural variants tried on the tuning half and not kept (present settings,
 rise/fell for WWR short, WWR long, Google short, Google long; the present code +0.098/0 %,
-+0.115/10 %, +0.068/6 %, +0.103/11 %; each variant's cross-validated choice was no better):
++0.115/10 %, +0.068/6 %, +0.103/11 %; no variant's cross-validated choice did better on
+WWR without doing worse on Google):
 dislikes moving only by what the disliked ask beyond the liked (liked terms left out of
 their asks) +0.087/0 %, +0.107/10 %, +0.055/10 %, +0.100/11 % (in the push only +0.098/0 %,
 +0.111/10 %, +0.068/6 %, +0.104/11 %); the liked titles' role words added as a role (weight
