@@ -34,6 +34,14 @@ _TEXT_ELEMENT = re.compile(
     rb"((?:[^<]++|<!\[CDATA\[.*?\]\]>)*+)</(description|content:encoded|summary|content)>",
     re.DOTALL,
 )
+# A tag feedparser_sgmllib might read beyond its ">" (with feedparser's endbracket, a quote not
+# closed inside the tag runs on to the next quote, in a text perhaps): not a start or end tag
+# whose attribute values are quoted whole or not at all.
+_LOOSE_TAG = re.compile(
+    rb"<(?![a-zA-Z][^\s/<>\"']*+"
+    rb"(?:\s++[^\s=<>\"'/]++(?:\s*+=\s*+(?:\"[^\"<>]*+\"|'[^'<>]*+'|[^\s\"'<>]++))?+)*+\s*+/?>"
+    rb"|/[a-zA-Z][^<>\"']*+>)/?[a-zA-Z]"
+)
 # _BaseHTMLProcessor.feed rewrites these in the whole document before its SGML pass.
 _DECLARATION = re.compile(r"<!((?!DOCTYPE|--|\[))", re.IGNORECASE)
 _SHORT_TAG = re.compile(r"<([^<>\s]+?)\s*/>")
@@ -119,9 +127,10 @@ def _marked(value: Any) -> list[str]:
 
 def set_aside(body: bytes) -> TextsAside | None:
     """The texts of a UTF-8 body that feedparser would read as text alone, set aside; None
-    when there are none (or the body holds the mark's letters)."""
-    if _MARK.encode() in body or b"<!ENTITY" in body:
-        return None  # a declared entity reads as declared: such rare bodies are read whole
+    when there are none, or where a text might read otherwise (the body declares entities, or
+    holds a tag whose quotes could run into a text) or holds the mark's letters."""
+    if _MARK.encode() in body or b"<!ENTITY" in body or _LOOSE_TAG.search(body):
+        return None
     texts: dict[str, str] = {}
 
     def marked(element: re.Match[bytes]) -> bytes:

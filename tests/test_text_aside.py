@@ -116,6 +116,14 @@ def test_a_text_where_feedparser_reads_no_element_leaves_the_body_whole(hidden: 
     assert feedparser_entries(body, URL, "application/rss+xml")
 
 
+def test_a_quote_left_open_in_a_tag_leaves_the_body_whole() -> None:
+    # feedparser reads the link's attribute on to the quote in the description: no description
+    item = b'<item><title>A</title><a href="/apply>Apply</a><description>A 5" screen</description>'
+    body = b"<rss><channel>" + item + b"<link>http://x/1</link></item></channel></rss>"
+    assert text_aside.set_aside(body) is None
+    assert feedparser_entries(body, URL, "application/rss+xml")[0].summaries == []
+
+
 def test_a_body_that_declares_entities_is_read_whole() -> None:
     doctype = b'<!DOCTYPE rss [<!ENTITY nbsp "&#160;">]>'
     item = b"<item><description>a&nbsp;b</description>" + FAULT + b"</item>"
