@@ -52,7 +52,8 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 _CHARREF = re.compile(r"&#([0-9]+|[xX][0-9a-fA-F]+);")
 _REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][-.a-zA-Z0-9]*);")
 _OTHER_AMPERSAND = re.compile(r"&(?![a-zA-Z][-.a-zA-Z0-9]*;|#)")
-# A reference other than the five of XML, which _FeedParserMixin.handle_entityref keeps.
+# XML's five entities, which _FeedParserMixin.handle_entityref keeps as written, and a
+# reference other than those (read here as it reads them).
 _XML_ENTITY_NAMES = ("lt", "gt", "amp", "quot", "apos")
 _READ_REFERENCE = re.compile(r"&(?!(?:lt|gt|amp|quot|apos);)")
 # _FeedParserMixin.handle_charref keeps these references as they are written (in lower case).
