@@ -22,6 +22,7 @@ from aggregator import __version__
 from aggregator.cli import _common as common
 from aggregator.cli import app
 from aggregator.cli import collect as collect_commands
+from aggregator.cli._common import LazyConsole
 from aggregator.loopback import serve_directory
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -170,9 +171,9 @@ def test_postings_table_shows_hostile_text_as_text(tmp_path: Path) -> None:
 def test_collect_on_a_terminal_shows_summary_table(
     tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    screen = io.StringIO()
+    screen = io.StringIO()  # the progress bar uses the console made on first use
     monkeypatch.setattr(
-        collect_commands, "out", Console(file=screen, force_terminal=True, width=200)
+        collect_commands, "out", LazyConsole(file=screen, force_terminal=True, width=200)
     )
     config = write_config(tmp_path, base_url)
     assert leads(config, "collect").exit_code == 0

@@ -106,11 +106,22 @@ class LazyConsole:
         self.made: Console | None = None
 
     def __getattr__(self, name: str) -> Any:
+        return getattr(self._console(), name)
+
+    # rich uses a console as a context manager (a progress bar does), which looks the
+    # methods up on the type, past __getattr__.
+    def __enter__(self) -> Console:
+        return self._console().__enter__()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._console().__exit__(*exc_info)
+
+    def _console(self) -> Console:
         if self.made is None:
             from rich.console import Console
 
             self.made = Console(**self._options)
-        return getattr(self.made, name)
+        return self.made
 
 
 out = cast("Console", LazyConsole(highlight=False, soft_wrap=False))
