@@ -25,7 +25,9 @@ gaps went, 2 right), the backgrounds of a list ending "or similar environment" (
 industry, ...: "management consulting, investment banking, finance or similar environment"
 asks for none of them; 2 wrong went, none right), and "expert" only states a requirement
 as "expert in" (or at, with, on): "matters ranging from litigation to expert advice" asks
-for no litigation (1 wrong went). Skills are read longest phrase first (see
+for no litigation (1 wrong went). Nor does the field an employer or a market is in ("at an
+internet, MarTech/AdTech or SaaS company", "the ad-tech space": chosen on the sixth round,
+4 wrong gaps went, no right one). Skills are read longest phrase first (see
 :meth:`matchers.text.Analyzer.skills`): "video editing" asks for video production, not
 editing (1 wrong went).
 """
@@ -81,6 +83,13 @@ _SOFT_SKILL = re.compile(r"\b(?:interpersonal|communication|collaboration|teamwo
 _OPEN_ITEM = re.compile(
     r"(?:similar|related|comparable)(?: \w+)? (?:environments?|roles?|industr(?:y|ies)|fields?"
     r"|compan(?:y|ies)|firms?|settings?|backgrounds?|functions?|positions?)\b"
+)
+# The field an employer or a market is in ("at a MarTech/AdTech or SaaS company", "the
+# ad-tech space", "business intelligence market trends") is no skill the hire brings.
+_DOMAIN_WORD = r"\b(?!(?:in|at|of|with|for|from|to|on|experience|the|an?)\b)[\w/&.+-]+"
+_DOMAIN = re.compile(
+    rf"{_DOMAIN_WORD}(?:(?:,? (?:or|and) |, | ){_DOMAIN_WORD}){{0,3}}(?= (?:compan(?:y|ies)"
+    r"|firms?|industr(?:y|ies)|markets?(?! research| analysis| sizing)|space|sectors?)\b)"
 )
 # A sentence ends at a full stop before white space (not the dots of "e.g." or "Node.js").
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)\.\s+")
@@ -147,8 +156,12 @@ def firmly_asked_matrix(
 
 
 def without_soft_lists(line: str) -> str:
-    """The line without its lists of soft skills (see ``_SKILLS_LIST``)."""
+    """The line without its lists of soft skills (see ``_SKILLS_LIST``) and the fields of
+    employers and markets it names (see ``_DOMAIN``)."""
     lower = line.lower()
+    if any(word in lower for word in ("compan", "firm", "industr", "market", "space", "sector")):
+        line = _DOMAIN.sub(" ; ", line)
+        lower = line.lower()
     if "skills" not in lower:
         return line
     kept, at = [], 0

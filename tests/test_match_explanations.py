@@ -649,3 +649,26 @@ def test_the_notion_of_an_idea_expert_advice_and_other_tools_are_no_skills(
     # Xero and Sage Intacct are accounting software, but no QuickBooks
     assert "quickbooks" not in matcher.analyzer("ERPs like NetSuite, Sage Intacct or Xero")
     assert "xero" in matcher.analyzer("ERPs like NetSuite, Sage Intacct or Xero")
+
+
+def test_the_field_of_an_employer_or_a_market_is_no_gap(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    partner = Profile(id="bd", roles=("Partnerships manager",),
+                      skills=("business development", "partnerships"))
+    posting = written(
+        "Business Development Manager", "Acme",
+        "Requirements:\n• 5 years of business development experience at an internet, "
+        "MarTech/AdTech or SaaS company.\n• Experience with digital advertising campaigns\n")
+    assert "Digital advertising" in gaps_of(matcher, keyed, partner, posting)
+    at_a_company = written(
+        "Business Development Manager", "Acme",
+        "Requirements:\n• 5 years of business development experience at an internet, "
+        "MarTech/AdTech or SaaS company.\n• Partnerships with publishers\n")
+    assert "Digital advertising" not in gaps_of(matcher, keyed, partner, at_a_company)
+
+
+def test_credentials_are_skills_of_their_own(matcher: TfidfMatcher) -> None:
+    # a CFA is no CPA: the one is no gap of a mentee asked the other
+    assert "cpa" not in matcher.analyzer("MBA and/or CFA certification")
+    assert "cfa" in matcher.analyzer("MBA and/or CFA certification")
