@@ -75,8 +75,11 @@ class Analyzer:
         at = 0
         while at < len(tokens):
             for width, phrases in ((3, self._triples), (2, self._pairs)):
-                key = phrases.get(" ".join(tokens[at : at + width])) if at + width <= len(
-                    tokens) else None
+                key = (
+                    phrases.get(" ".join(tokens[at : at + width]))
+                    if at + width <= len(tokens)
+                    else None
+                )
                 if key is not None:
                     named.append(key)
                     named.extend(self._longest(tokens[at : at + width - 1]))
