@@ -124,9 +124,15 @@ def chosen_profiles() -> dict[str, tuple[list[Labelled], list[Query], dict[str, 
     """Per posting set: its postings, the sample's profiles (all rounds) and each one's
     round (1 to 4)."""
     sets, qs = load_sets()
+    pairs = read_pairs()
     out = {}
     for name, first in PROFILES.items():
-        every = [q for style in ("short", "long") for q in qs[(name, style)]]
+        # The rounds are closed: their profiles are those the pairs file holds (and the
+        # first round's). Profiles added to match_judgements.yaml since, for the other
+        # benchmarks, join no round and move no round's profiles.
+        sampled = {*first, *(p[1] for p in pairs if p[0] == name)}
+        every = [q for style in ("short", "long") for q in qs[(name, style)]
+                 if q.profile.id in sampled]
         by_id = {q.profile.id: q for q in every}
         second = fresh_profiles(every, first)
         third = third_round(every, [*first, *(q.profile.id for q in second)])
