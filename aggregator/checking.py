@@ -19,6 +19,7 @@ from ssl import SSLContext
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from aggregator.core import eventloop
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import ConfigError, DeliveryError, FetchError, SourceError, StoreError
 from aggregator.core.fetching import Fetcher
@@ -95,7 +96,7 @@ def check_setup(
     report = CheckReport(parts=[_config_summary(config)])
     store_part, states = _check_store(config)
     report.parts.append(store_part)
-    delivery, sources = asyncio.run(_check_concurrently(config, states, now, ssl_context))
+    delivery, sources = eventloop.run(_check_concurrently(config, states, now, ssl_context))
     report.parts.append(delivery)
     report.parts.extend(check_networks(config))
     report.sources = sources

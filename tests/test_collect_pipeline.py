@@ -6,17 +6,21 @@ record of every source, run after run.
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvloop
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from aggregator.core.config import AppConfig, HttpConfig
+from aggregator.core.fetching import Fetcher
 from aggregator.core.models import FetchStatus, RunReport, SourceOutcome, SourceState
 from aggregator.core.workers import PROCESS_POOL_THRESHOLD
 from aggregator.stages.collect import collect
@@ -119,6 +123,30 @@ def test_a_feed_is_stored_with_its_validators(httpserver: HTTPServer, store: Sto
         last_success=T1,
         last_item_count=FEED_ITEMS,
     )
+
+
+@pytest.mark.parametrize("uvloop_installed", [True, False], ids=["uvloop", "no-uvloop"])
+def test_a_run_fetches_on_uvloop_where_it_is_installed_else_on_asyncios_loop(
+    httpserver: HTTPServer, store: Store, monkeypatch: pytest.MonkeyPatch, uvloop_installed: bool
+) -> None:
+    if not uvloop_installed:
+        monkeypatch.setitem(sys.modules, "uvloop", None)  # `import uvloop` fails, as on Windows
+    loops: list[type[asyncio.AbstractEventLoop]] = []
+    fetch = Fetcher.get
+
+    async def get(self: Fetcher, url: str, **validators: Any) -> Any:
+        loops.append(type(asyncio.get_running_loop()))
+        return await fetch(self, url, **validators)
+
+    monkeypatch.setattr(Fetcher, "get", get)
+    url = serve_feed(httpserver, "/feed.xml")
+
+    report = collect(config(("wwr", url)), store, at(T1))
+
+    assert report.sources == [SourceOutcome(name="wwr", status=FetchStatus.OK, new=FEED_ITEMS)]
+    assert len(loops) == 1
+    assert issubclass(loops[0], uvloop.Loop) is uvloop_installed
+    assert issubclass(loops[0], asyncio.AbstractEventLoop)
 
 
 def test_many_sources_are_parsed_and_hashed_in_worker_processes_into_the_same_leads(

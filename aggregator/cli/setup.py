@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from aggregator.cli._common import (
     safe_line,
     writing,
 )
+from aggregator.core import eventloop
 from aggregator.core.config import (
     AppConfig,
     append_source,
@@ -259,7 +259,7 @@ def add_source(
     with errors_handled():
         config = load()
         try:
-            found = asyncio.run(_detect(url, config))
+            found = eventloop.run(_detect(url, config))
         except FetchError as exc:  # the page may answer next time
             err.print(safe(f"error: {exc}", style="red"))
             raise typer.Exit(EXIT_FAILURES) from exc

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from aggregator.core import eventloop
 from aggregator.core.config import AppConfig, SourceOptions
 from aggregator.core.errors import SourceError
 from aggregator.core.fetching import Fetcher
@@ -62,7 +63,7 @@ def collect(
     """Collect every enabled source (or those named in ``only``) into the store, sharing the
     round with any other collector on the same database."""
     options = selected(config, only)
-    return asyncio.run(
+    return eventloop.run(
         collect_async(
             config, store, now, options, transport=transport, on_source_done=on_source_done
         )
