@@ -130,15 +130,14 @@ class Fetcher:
         for client in clients:
             await client.aclose()
 
-    def _client_for(self, url: str) -> httpx.AsyncClient:
-        """The client (and connection pool) for the origin of ``url``."""
+    def _client_for(self, address: httpx.URL) -> httpx.AsyncClient:
+        """The client (and connection pool) for the origin of ``address``."""
         if self._shared is not None:
             return self._shared
-        parts = urlsplit(url)
-        origin = (parts.scheme, parts.hostname or "", parts.port)
+        origin = (address.scheme, address.host, address.port)
         client = self._clients.get(origin)
         if client is None:
-            verify = self._tls() if parts.scheme == "https" else _NO_TLS
+            verify = self._tls() if address.scheme == "https" else _NO_TLS
             client = build_client(self.settings, connections=self.settings.per_host, verify=verify)
             self._clients[origin] = client
         return client
@@ -164,14 +163,15 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        _check_address(url)
+        address = _address(url)
         current, visited, permanent = url, [url], True
         for _ in range(self.settings.max_redirects + 1):
-            status, response_headers, body = await self._get_with_retries(current, headers)
+            answer = await self._get_with_retries(current, address, headers)
+            status, response_headers, body = answer
             if status not in _REDIRECTS:
                 return _result(current, status, response_headers, body, url, permanent)
             permanent = permanent and status in _PERMANENT_REDIRECTS
-            current = _redirect_target(current, response_headers)
+            current, address = _redirect_target(current, response_headers)
             if current in visited:
                 raise FetchError(f"redirect loop: {' → '.join([*visited, current])}")
             visited.append(current)
@@ -181,12 +181,13 @@ class Fetcher:
         )
 
     async def _get_with_retries(
-        self, url: str, headers: Mapping[str, str]
+        self, url: str, address: httpx.URL, headers: Mapping[str, str]
     ) -> tuple[int, httpx.Headers, bytes]:
+        """GET ``url`` (parsed: ``address``), retrying what may answer next time."""
         retries = self.settings.retries
         for attempt in range(retries + 1):
             try:
-                status, response_headers, body = await self._get_once(url, headers)
+                status, response_headers, body = await self._get_once(url, address, headers)
             except (TimeoutError, httpx.TimeoutException) as exc:
                 if attempt == retries:
                     raise FetchError(
@@ -231,15 +232,16 @@ class Fetcher:
         return wait
 
     async def _get_once(
-        self, url: str, headers: Mapping[str, str]
+        self, url: str, address: httpx.URL, headers: Mapping[str, str]
     ) -> tuple[int, httpx.Headers, bytes]:
-        host = urlsplit(url).hostname or ""
-        per_host = self._per_host.setdefault(host, asyncio.Semaphore(self.settings.per_host))
+        per_host = self._per_host.get(address.host)
+        if per_host is None:
+            per_host = self._per_host[address.host] = asyncio.Semaphore(self.settings.per_host)
         # The host's slot first: a request queued behind its busy host must not sit on a
         # global slot meanwhile, or one big host starves every other one.
         async with per_host, self._in_flight, asyncio.timeout(self.settings.timeout):
-            client = self._client_for(url)
-            request = client.build_request("GET", url, headers=headers)
+            client = self._client_for(address)
+            request = client.build_request("GET", address, headers=headers)
             response = await client.send(request, stream=True)
             try:
                 if response.status_code >= 300:
@@ -300,24 +302,25 @@ def _result(
     )
 
 
-def _redirect_target(url: str, headers: httpx.Headers) -> str:
+def _redirect_target(url: str, headers: httpx.Headers) -> tuple[str, httpx.URL]:
+    """Where a redirect from ``url`` points, as text and parsed."""
     location = headers.get("Location")
     if not location:
         raise FetchError(f"redirect without a Location header from {url}")
     target = urljoin(url, location)
     if urlsplit(target).scheme not in ("http", "https"):
         raise FetchError(f"{url} redirects to a non-web address ({target})")
-    _check_address(target, redirected_from=url)
-    return target
+    return target, _address(target, redirected_from=url)
 
 
-def _check_address(url: str, redirected_from: str | None = None) -> None:
-    """Raise FetchError for an address that cannot be fetched (a bad port, a broken host)."""
+def _address(url: str, redirected_from: str | None = None) -> httpx.URL:
+    """``url`` parsed once for every attempt at it, or FetchError for an address that cannot
+    be fetched (a bad port, a broken host)."""
     # Unchecked, such an address fails as a ValueError or OverflowError deep in httpx: not a
     # SourceError, so it would stop the whole run instead of failing one source.
     try:
         _ = urlsplit(url).port  # ValueError for a port out of range or a broken IPv6 host
-        httpx.URL(url)
+        return httpx.URL(url)
     except (ValueError, httpx.InvalidURL) as exc:
         if redirected_from:
             raise FetchError(
