@@ -52,7 +52,7 @@ from sklearn.preprocessing import normalize
 from aggregator.core.models import Match, Posting
 from matchers.alternatives import alternatives_matrix
 from matchers.asked import firmly_asked_matrix
-from matchers.explain import Explainer
+from matchers.explain import GAP_PEERS, Explainer
 from matchers.filters import PostingFacts, keyword_pattern, searchable_text
 from matchers.profile import Feedback, Profile
 from matchers.text import Analyzer, posting_body, posting_title
@@ -66,6 +66,9 @@ REFIT_GROWTH = 0.25  # refit once the corpus is this much larger than at the las
 _BATCH = 2_048  # postings vectorised at a time (bounds the memory of analysis)
 _PROFILE_CACHE = 50_000  # profiles whose vectors a matcher remembers between calls
 _NEAR_COPY = 0.8  # cosine at which a reference posting counts as a copy of a liked one
+# How many of a profile's nearest reference postings beyond GAP_PEERS are read, so that
+# GAP_PEERS are left once copies of the posting explained are skipped.
+_COPIES_SKIPPED = 10
 _EMPLOYER_MEMO = 100_000  # employers whose name columns a matcher remembers
 _FORMAT = b"mentor-leads tfidf 1\n"
 
@@ -312,6 +315,31 @@ class TfidfMatcher:
                                        self.analyzer.skills, self._vocabulary,
                                        self._skill_columns)
         return self._remembered(index, index.firmly_asked, rows, find)
+
+    def _peers_asking(
+        self, own: sp.csr_matrix, pairs: Sequence[tuple[int, int]], index: PostingIndex
+    ) -> sp.csr_matrix | None:
+        """A row per (profile row, posting row) pair: for each term, how many of the
+        GAP_PEERS reference postings nearest the profile name it, copies of the posting (a
+        cosine above ``_NEAR_COPY``) left out; None with a reference sample too small."""
+        size = self._reference.shape[0]
+        if size < GAP_PEERS or not pairs:
+            return None
+        mine = np.fromiter((p for p, _ in pairs), np.int64, len(pairs))
+        theirs = np.fromiter((q for _, q in pairs), np.int64, len(pairs))
+        # The nearest ones with room for copies, as a copy of a posting is near its reader.
+        reach = min(size, GAP_PEERS + _COPIES_SKIPPED)
+        nearest = _nearest_columns((own @ self._reference_by_term).toarray(), reach)[mine]
+        copies = (index.vectors[theirs] @ self._reference_by_term).tocsr()
+        copies.data = (copies.data > _NEAR_COPY).astype(np.float32)
+        kept = np.asarray(copies[np.arange(len(pairs))[:, None], nearest].todense()) == 0
+        kept &= np.cumsum(kept, axis=1) <= GAP_PEERS
+        rows = np.repeat(np.arange(len(pairs)), kept.sum(axis=1))
+        chosen = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, nearest[kept])),
+                               shape=(len(pairs), size))
+        named = self._reference.copy()
+        named.data[:] = 1
+        return (chosen @ named).tocsr()
 
     def _remembered(
         self,
@@ -747,7 +775,8 @@ class TfidfMatcher:
         rows = [posting for _, posting in pairs]
         reasons = iter(self._explainer.explain(
             own, mentioned, pairs, index.vectors, index.asks,
-            self._alternatives(index, rows), self._firmly_asked(index, rows)))
+            self._alternatives(index, rows), self._firmly_asked(index, rows),
+            self._peers_asking(own, pairs, index)))
         for profile, picks in zip(group, chosen, strict=True):
             results[profile.id] = [
                 Match(mentee=profile.id, posting=index.keys[posting],
@@ -882,6 +911,13 @@ def best(rows: np.ndarray, values: np.ndarray, reach: int) -> tuple[np.ndarray, 
 
 _Row = tuple[np.ndarray, np.ndarray]  # one sparse row: columns, values
 _Vectors = tuple[_Row, _Row, np.ndarray]  # own vector, expanded vector, skill columns
+
+
+def _nearest_columns(closeness: np.ndarray, reach: int) -> np.ndarray:
+    """Each row's ``reach`` largest columns, largest first."""
+    head = np.sort(np.argpartition(-closeness, reach - 1, axis=1)[:, :reach], axis=1)
+    order = np.argsort(-np.take_along_axis(closeness, head, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(head, order, axis=1)
 
 
 def _replace_rows(matrix: sp.csr_matrix, rows: Sequence[int], new: sp.csr_matrix

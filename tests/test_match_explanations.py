@@ -14,9 +14,10 @@ import scipy.sparse as sp
 
 from aggregator.core.models import Posting, Verdict
 from matchers import Profile, TfidfMatcher, alternatives, feedback_from_verdicts, sections
+from matchers import explain as explain_rules
 from matchers.alternatives import alternative_lists
 from matchers.asked import statements
-from matchers.explain import GAP_WEIGHT, Explainer
+from matchers.explain import GAP_PEERS_ASKING, GAP_WEIGHT, Explainer
 from matchers.sections import split_description
 from sources.rss import parse_feed
 
@@ -146,6 +147,14 @@ def matcher(keyed: list[tuple[str, Posting]]) -> TfidfMatcher:
     return TfidfMatcher().fit(p for _, p in keyed)
 
 
+@pytest.fixture
+def without_peer_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every firmly asked skill a gap, whether jobs like the mentee's ask it or not: tests of
+    what a posting asks use written postings that few recorded ones resemble, and the peer
+    rule (``GAP_PEERS``) has tests of its own."""
+    monkeypatch.setattr(explain_rules, "GAP_PEERS_ASKING", 0)
+
+
 def explain(matcher: TfidfMatcher, keyed: list[tuple[str, Posting]], profile: Profile,
             posting: Posting) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(why, gaps) of one posting for one profile."""
@@ -195,6 +204,7 @@ def test_an_eeo_statement_gives_no_gaps_even_to_an_hr_mentee(
     assert not {"Diversity equity inclusion", "Human resources"} & set(gaps)
 
 
+@pytest.mark.usefixtures("without_peer_rule")
 def test_teams_and_leaders_the_job_works_with_are_no_gaps(
     matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
 ) -> None:
@@ -223,6 +233,7 @@ def test_collaborators_degree_subjects_and_the_verb_excel_are_no_gaps(
     assert "Campaign management" not in gaps
 
 
+@pytest.mark.usefixtures("without_peer_rule")
 def test_a_business_development_representative_is_a_sales_development_one(
     matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
 ) -> None:
@@ -482,6 +493,7 @@ DUTIES_AND_REQUIREMENTS = written(
 )
 
 
+@pytest.mark.usefixtures("without_peer_rule")
 def test_a_gap_is_a_skill_the_posting_states_it_requires_or_its_duties_name_repeatedly(
     matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
 ) -> None:
@@ -571,6 +583,7 @@ ANALYST = Profile(id="fpa", roles=("Financial analyst",),
      "• Experience working in management consulting, investment banking, finance, "
      "corporate strategy or similar environment.", "Investment banking"),
 ])
+@pytest.mark.usefixtures("without_peer_rule")
 def test_a_skill_named_only_as_a_soft_skill_or_an_example_background_is_no_gap(
     matcher: TfidfMatcher, keyed: list[tuple[str, Posting]], profile: Profile, title: str,
     asks: str, not_asks: str, skill: str,
@@ -628,6 +641,7 @@ def test_the_longest_skill_a_posting_names_is_the_one_it_asks(
     assert "Editing" not in gaps
 
 
+@pytest.mark.usefixtures("without_peer_rule")
 def test_the_notion_of_an_idea_expert_advice_and_other_tools_are_no_skills(
     matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
 ) -> None:
@@ -672,3 +686,33 @@ def test_credentials_are_skills_of_their_own(matcher: TfidfMatcher) -> None:
     # a CFA is no CPA: the one is no gap of a mentee asked the other
     assert "cpa" not in matcher.analyzer("MBA and/or CFA certification")
     assert "cfa" in matcher.analyzer("MBA and/or CFA certification")
+
+
+def test_a_gap_is_a_skill_jobs_like_the_mentees_ask_for_too(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    # GRAX, whose product backs up Salesforce, lists "Salesforce or other CRM platforms"
+    # among what its product manager brings: a skill of this employer's market, which the
+    # postings nearest a product manager's profile do not ask for.
+    manager = Profile(id="pm", roles=("Product manager",),
+                      skills=("roadmaps", "user stories", "Jira", "agile"))
+    posting = next(p for _, p in keyed if p.url.endswith("/grax-inc-product-manager"))
+    _, gaps = explain(matcher, keyed, manager, posting)
+    assert "Salesforce" not in gaps
+
+
+def test_a_gap_needs_enough_of_the_nearest_postings_asking_for_it() -> None:
+    terms = ("python", "kubernetes", "cobol")
+    explainer = Explainer(terms, str.title, np.ones(3, bool), np.ones(3, np.int64),
+                          sp.csr_matrix((3, 3), dtype=np.float32))
+    profile = sp.csr_matrix(np.array([[1.0, 0, 0]], np.float32))
+    asks = sp.csr_matrix(np.array([[0.6, 0.5, 0.5]], np.float32))
+    no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
+    peers = sp.csr_matrix(np.array([[9, GAP_PEERS_ASKING, GAP_PEERS_ASKING - 1]], np.float32))
+    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
+                                    firmly(asks), peers)
+    assert gaps == ("Kubernetes",)  # too few of the nearest postings ask for COBOL
+    # without a reference sample to tell what is typical, every firmly asked skill counts
+    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
+                                    firmly(asks), None)
+    assert gaps == ("Kubernetes", "Cobol")
