@@ -19,6 +19,7 @@ gap of the lead implies (learning Google Ads is learning SEM).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -50,6 +51,21 @@ _NOT_A_REASON = frozenset(
 # A family is the mentee's when it holds at least this share of the skills of their
 # strongest family (near-ties: a machine-learning engineer is in software and data).
 _FAMILY_SHARE = 0.75
+
+
+@dataclass(frozen=True)
+class Peers:
+    """The reference postings nearest each pair's profile, and the terms each names: what
+    tells a skill jobs like the mentee's ask for (see ``GAP_PEERS``)."""
+
+    nearest: np.ndarray  # pairs x GAP_PEERS reference rows; a row past the last pads
+    names: sp.csr_matrix  # (reference rows + 1) x terms, 1 where it names the term
+
+    def asking(self, pairs: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """For each (pair, column), how many of the pair's nearest postings name the term."""
+        rows = self.nearest[pairs]
+        found = self.names[rows.ravel(), np.repeat(columns, rows.shape[1])]
+        return np.asarray(found).reshape(rows.shape).sum(axis=1)
 
 
 class Explainer:
@@ -97,7 +113,7 @@ class Explainer:
         asks: sp.csr_matrix,
         alternatives: sp.csr_matrix,
         firmly_asked: sp.csr_matrix,
-        peers_asking: sp.csr_matrix | None = None,
+        peers: Peers | None = None,
     ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """(why, gaps) for each (profile row, posting row) pair, in the order given.
 
@@ -107,9 +123,8 @@ class Explainer:
         has a row per pair: the posting's lists of alternative skills, each skill valued by
         the number of its list; ``firmly_asked`` a row per pair, 1 for each skill the
         posting firmly asks (see :mod:`matchers.asked`): only those can be gaps;
-        ``peers_asking`` a row per pair, for each term the number of the profile's nearest
-        reference postings naming it (see ``GAP_PEERS``), None when there is no reference
-        sample to tell.
+        ``peers`` the reference postings nearest each pair's profile (see ``GAP_PEERS``),
+        None when there is no reference sample to tell.
         """
         if not pairs:
             return []
@@ -129,9 +144,11 @@ class Explainer:
         known = known.maximum(_alternatives_met(known.tocsr(), alternatives))
         lacking = (asked - asked.multiply(known)).multiply(firmly_asked).tocsr()
         lacking.data[~self.is_skill[lacking.indices] | (lacking.data < GAP_WEIGHT)] = 0
-        if peers_asking is not None:
-            lacking.data[_values_at(peers_asking, lacking) < GAP_PEERS_ASKING] = 0
         lacking.eliminate_zeros()
+        if peers is not None:
+            rows = np.repeat(np.arange(lacking.shape[0]), np.diff(lacking.indptr))
+            lacking.data[peers.asking(rows, lacking.indices) < GAP_PEERS_ASKING] = 0
+            lacking.eliminate_zeros()
         allowed = self._family_masks(own_terms)
         out = []
         for row, (why_columns, gap_columns) in enumerate(
@@ -215,12 +232,6 @@ def _alternatives_met(known: sp.csr_matrix, alternatives: sp.csr_matrix) -> sp.c
     taken = np.concatenate(columns)
     return sp.csr_matrix((np.ones(len(taken), np.float32), (np.concatenate(rows), taken)),
                          shape=known.shape)
-
-
-def _values_at(matrix: sp.csr_matrix, where: sp.csr_matrix) -> np.ndarray:
-    """The values of ``matrix`` at the stored entries of ``where`` (same shape), in order."""
-    rows = np.repeat(np.arange(where.shape[0]), np.diff(where.indptr))
-    return np.asarray(matrix[rows, where.indices]).ravel()
 
 
 def _flags(columns_of: Sequence[np.ndarray], width: int) -> sp.csr_matrix:

@@ -52,7 +52,7 @@ from sklearn.preprocessing import normalize
 from aggregator.core.models import Match, Posting
 from matchers.alternatives import alternatives_matrix
 from matchers.asked import firmly_asked_matrix
-from matchers.explain import GAP_PEERS, Explainer
+from matchers.explain import GAP_PEERS, Explainer, Peers
 from matchers.filters import PostingFacts, keyword_pattern, searchable_text
 from matchers.profile import Feedback, Profile
 from matchers.text import Analyzer, posting_body, posting_title
@@ -131,6 +131,9 @@ class PostingIndex:
         default_factory=dict, compare=False, repr=False)
     firmly_asked: dict[int, tuple[np.ndarray, np.ndarray]] = field(
         default_factory=dict, compare=False, repr=False)
+    # The model's reference postings that are copies of a posting (see _NEAR_COPY): found
+    # when it is first explained, as its nearest postings are read without them.
+    copies: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -203,6 +206,7 @@ class TfidfMatcher:
         expansion, and so every score, does not depend on which postings are ranked."""
         self._reference = reference.astype(np.float32)
         self._reference_by_term = self._reference.T.tocsr()
+        self.__dict__.pop("_reference_names", None)
         self._profile_cache.clear()
         self.__dict__.pop("fingerprint", None)
 
@@ -316,30 +320,47 @@ class TfidfMatcher:
                                        self._skill_columns)
         return self._remembered(index, index.firmly_asked, rows, find)
 
-    def _peers_asking(
-        self, own: sp.csr_matrix, pairs: Sequence[tuple[int, int]], index: PostingIndex
-    ) -> sp.csr_matrix | None:
-        """A row per (profile row, posting row) pair: for each term, how many of the
-        GAP_PEERS reference postings nearest the profile name it, copies of the posting (a
-        cosine above ``_NEAR_COPY``) left out; None with a reference sample too small."""
+    def _peers(self, own: sp.csr_matrix, pairs: Sequence[tuple[int, int]], index: PostingIndex
+               ) -> Peers | None:
+        """The GAP_PEERS reference postings nearest each pair's profile, copies of its
+        posting left out; None with a reference sample too small to tell."""
         size = self._reference.shape[0]
         if size < GAP_PEERS or not pairs:
             return None
         mine = np.fromiter((p for p, _ in pairs), np.int64, len(pairs))
-        theirs = np.fromiter((q for _, q in pairs), np.int64, len(pairs))
+        theirs = [q for _, q in pairs]
         # The nearest ones with room for copies, as a copy of a posting is near its reader.
         reach = min(size, GAP_PEERS + _COPIES_SKIPPED)
         nearest = _nearest_columns((own @ self._reference_by_term).toarray(), reach)[mine]
-        copies = (index.vectors[theirs] @ self._reference_by_term).tocsr()
-        copies.data = (copies.data > _NEAR_COPY).astype(np.float32)
-        kept = np.asarray(copies[np.arange(len(pairs))[:, None], nearest].todense()) == 0
+        copies = self._copies(index, theirs)
+        kept = np.array([~np.isin(row, copy) for row, copy in zip(nearest, copies, strict=True)]
+                        ).reshape(nearest.shape)
         kept &= np.cumsum(kept, axis=1) <= GAP_PEERS
-        rows = np.repeat(np.arange(len(pairs)), kept.sum(axis=1))
-        chosen = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, nearest[kept])),
-                               shape=(len(pairs), size))
+        padded = np.full((len(pairs), GAP_PEERS), size, np.int64)
+        rows, places = np.nonzero(kept)
+        padded[rows, np.cumsum(kept, axis=1)[rows, places] - 1] = nearest[rows, places]
+        return Peers(padded, self._reference_names)
+
+    def _copies(self, index: PostingIndex, rows: Sequence[int]) -> list[np.ndarray]:
+        """For each posting row, the reference postings that are copies of it (a cosine
+        above ``_NEAR_COPY``), remembered in the index."""
+        new = sorted(set(rows) - index.copies.keys())
+        for start in range(0, len(new), _BATCH):
+            batch = new[start : start + _BATCH]
+            near = (index.vectors[batch] @ self._reference_by_term).tocsr()
+            for at, row in enumerate(batch):
+                span = slice(near.indptr[at], near.indptr[at + 1])
+                index.copies[row] = near.indices[span][near.data[span] > _NEAR_COPY]
+        return [index.copies[row] for row in rows]
+
+    @cached_property
+    def _reference_names(self) -> sp.csr_matrix:
+        """Reference postings x terms, 1 where it names the term, and a last row naming
+        none (see Peers)."""
         named = self._reference.copy()
         named.data[:] = 1
-        return (chosen @ named).tocsr()
+        return sp.vstack([named, sp.csr_matrix((1, named.shape[1]), dtype=np.float32)],
+                         format="csr")
 
     def _remembered(
         self,
@@ -776,7 +797,7 @@ class TfidfMatcher:
         reasons = iter(self._explainer.explain(
             own, mentioned, pairs, index.vectors, index.asks,
             self._alternatives(index, rows), self._firmly_asked(index, rows),
-            self._peers_asking(own, pairs, index)))
+            self._peers(own, pairs, index)))
         for profile, picks in zip(group, chosen, strict=True):
             results[profile.id] = [
                 Match(mentee=profile.id, posting=index.keys[posting],

@@ -17,7 +17,7 @@ from matchers import Profile, TfidfMatcher, alternatives, feedback_from_verdicts
 from matchers import explain as explain_rules
 from matchers.alternatives import alternative_lists
 from matchers.asked import statements
-from matchers.explain import GAP_PEERS_ASKING, GAP_WEIGHT, Explainer
+from matchers.explain import GAP_PEERS_ASKING, GAP_WEIGHT, Explainer, Peers
 from matchers.sections import split_description
 from sources.rss import parse_feed
 
@@ -708,7 +708,11 @@ def test_a_gap_needs_enough_of_the_nearest_postings_asking_for_it() -> None:
     profile = sp.csr_matrix(np.array([[1.0, 0, 0]], np.float32))
     asks = sp.csr_matrix(np.array([[0.6, 0.5, 0.5]], np.float32))
     no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
-    peers = sp.csr_matrix(np.array([[9, GAP_PEERS_ASKING, GAP_PEERS_ASKING - 1]], np.float32))
+    # GAP_PEERS_ASKING nearest postings, all naming Kubernetes, all but one COBOL
+    names = np.zeros((GAP_PEERS_ASKING + 1, 3), np.float32)  # the last row pads
+    names[:-1, 1] = 1
+    names[1:-1, 2] = 1
+    peers = Peers(np.arange(GAP_PEERS_ASKING)[None, :], sp.csr_matrix(names))
     [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
                                     firmly(asks), peers)
     assert gaps == ("Kubernetes",)  # too few of the nearest postings ask for COBOL
