@@ -720,3 +720,11 @@ def test_a_gap_needs_enough_of_the_nearest_postings_asking_for_it() -> None:
     [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
                                     firmly(asks), None)
     assert gaps == ("Kubernetes", "Cobol")
+
+
+def test_a_model_fitted_on_fewer_postings_than_the_peers_shows_every_firm_gap() -> None:
+    # Two postings say nothing of what jobs like the mentee's ask: no peer rule then.
+    postings = [("ux", UX_WITH_PLATFORM), ("py", PYTHON_WITH_SUCCESS)]
+    _, gaps = explain(TfidfMatcher().fit(p for _, p in postings), postings, UX,
+                      UX_WITH_PLATFORM)
+    assert "Design systems" in gaps
