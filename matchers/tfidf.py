@@ -16,11 +16,12 @@ How a score is made:
   liked postings ask for is added, what disliked ones ask for subtracted, before it is
   expanded; the expansion leaves out the liked postings themselves, whose blurb and
   employer feedback means to leave out. The score is then the weighted geometric mean of
-  the profile's own score and the moved profile's. Whatever the feedback, postings that
-  ask nearly what a liked one asks rise and those asking more like a disliked one than
-  any liked one fall; one-sided feedback moves nothing else. Only postings the profile
-  alone ranks near its top can rise: a posting far from the profile cannot jump onto the
-  first page because of one like.
+  the profile's own score and the moved profile's, if the marks agree (most of them placed
+  better by the move the others make: ``Settings.feedback_agreement``). Whatever the
+  feedback, postings that ask nearly what a liked one asks rise and those asking more
+  like a disliked one than any liked one fall; one-sided feedback moves nothing else.
+  Only postings the profile alone ranks near its top can rise: a posting far from the
+  profile cannot jump onto the first page because of one like.
 
 Incremental use: ``fit`` learns the vocabulary and idf from (a deterministic sample of at
 most ``FIT_SAMPLE``) postings. The fitted model is reusable across runs through
@@ -104,12 +105,16 @@ class Settings:
     # The share of its score by which likes and dislikes together must change a posting's
     # score before it moves (see TfidfMatcher._trusted).
     feedback_trust: float = 0.2
+    # The share of a profile's marks that a move made from its other marks must rank better
+    # than the profile alone for likes and dislikes to move the profile (see
+    # TfidfMatcher._agreement); 0 lets every profile with both kinds move.
+    feedback_agreement: float = 0.6
 
 
 # The Settings that only say how feedback moves scores (no vector depends on them).
 FEEDBACK_SETTINGS = frozenset(
     ("liked", "disliked", "feedback_share", "feedback_reach", "feedback_pull", "feedback_push",
-     "feedback_near", "feedback_trust")
+     "feedback_near", "feedback_trust", "feedback_agreement")
 )
 
 
@@ -519,7 +524,8 @@ class TfidfMatcher:
         """The scores of profiles with feedback, from their scores ``before`` it.
 
         Feedback that says both what fits and what does not moves the profile
-        (``_blended``), where that changes a score clearly (``_trusted``). One-sided
+        (``_blended``), where that changes a score clearly (``_trusted``), if the marks
+        agree with each other (``_agreement``). One-sided
         feedback (only likes, or only dislikes) says too little about what the rest of the
         ranking should become (benchmarks/match_feedback.py: moving the whole profile then
         lowered about as many rankings as it raised), so it moves only postings close to
@@ -529,7 +535,9 @@ class TfidfMatcher:
         """
         near = self._near_top(expanded, before)
         both = [row for row, p in enumerate(profiles)
-                if feedback[p.id].liked and feedback[p.id].disliked]
+                if feedback[p.id].liked and feedback[p.id].disliked
+                and self._agreement(p, own[row], expanded[row], index, feedback[p.id])
+                >= self.settings.feedback_agreement]
         blended = (self._blended([profiles[row] for row in both], own[both], before[both],
                                  near[both], index, feedback) if both else None)
         blended_row = {row: at for at, row in enumerate(both)}
@@ -545,6 +553,33 @@ class TfidfMatcher:
         scores = _stack(rows, before.shape[1])
         scores.eliminate_zeros()
         return scores
+
+    def _agreement(self, profile: Profile, own: sp.csr_matrix, expanded: sp.csr_matrix,
+                   index: PostingIndex, wish: Feedback) -> float:
+        """The share of the marks that the move made from the other marks (``_moved``)
+        ranks better than the profile alone (its ``expanded`` vector) does among the
+        model's reference sample (so whatever the postings ranked): a like higher, a
+        dislike lower; a mark whose removal leaves no like is not tested. Marks that do not
+        foretell each other (a like judged apart from a disliked twin asking the same) say
+        little about the rest of the ranking either (benchmarks/match_feedback.py)."""
+        if self.settings.feedback_agreement <= 0:
+            return 1.0
+        marks = [*wish.liked, *wish.disliked]
+        vectors = self._whole_vectors(marks, index)
+        alone = (expanded @ self._reference_by_term).toarray()[0]
+        marks_alone = (expanded @ vectors.T).toarray()[0]
+        agree = []
+        for at in range(len(marks)):
+            liked = at < len(wish.liked)
+            rest = _without_mark(wish, at)
+            if not rest.liked:
+                continue
+            moved = self._moved([profile], own, index, {profile.id: rest})
+            after = (moved @ self._reference_by_term).toarray()[0]
+            mark = (moved @ vectors[at].T).toarray()[0, 0]
+            rank_alone, rank_moved = (alone > marks_alone[at]).sum(), (after > mark).sum()
+            agree.append(rank_moved < rank_alone if liked else rank_moved > rank_alone)
+        return float(np.mean(agree)) if agree else 1.0
 
     def _blended(
         self,
@@ -948,6 +983,16 @@ def _replace_rows(matrix: sp.csr_matrix, rows: Sequence[int], new: sp.csr_matrix
     for at, row in enumerate(rows):
         parts[row] = _row(new, at)
     return _stack(parts, matrix.shape[1])
+
+
+def _without_mark(wish: Feedback, at: int) -> Feedback:
+    """The likes and dislikes of ``wish`` without its ``at``-th mark (likes counted first)."""
+    liked, disliked = list(wish.liked), list(wish.disliked)
+    if at < len(liked):
+        del liked[at]
+    else:
+        del disliked[at - len(liked)]
+    return Feedback.of(liked, disliked, wish.hidden)
 
 
 def _values_at(matrix: sp.csr_matrix, row: int, columns: np.ndarray) -> np.ndarray:

@@ -380,6 +380,41 @@ def test_likes_alone_pull_up_only_near_copies_of_the_liked_posting(
     assert all(after[key] > before[key] for key in moved)
 
 
+def test_a_like_and_a_dislike_of_the_same_job_move_nothing(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    """Marks that contradict each other (one job liked, its copy elsewhere disliked) do not
+    foretell each other, so they say nothing about the rest of the ranking: every other
+    posting keeps its score. With the agreement test off, the same marks move the profile."""
+    profile = Profile(id="f", roles=("Software developer",), skills=("JavaScript", "Python"))
+    liked = matcher.rank(profile, keyed, top=3)[2].posting
+    postings = with_a_copy(keyed, liked)
+    wish = {"liked": [dict(postings)[liked]], "disliked": [dict(postings)["copy"]]}
+    before = {m.posting: m.score for m in matcher.rank(profile, postings, top=None)}
+    after = {m.posting: m.score for m in matcher.rank(profile, postings, top=None, **wish)}
+    assert after == {key: score for key, score in before.items() if key != "copy"}
+    ungated = matcher.with_feedback_settings(replace(matcher.settings, feedback_agreement=0.0))
+    moved = {m.posting: m.score for m in ungated.rank(profile, postings, top=None, **wish)}
+    assert moved != after
+
+
+def test_marks_that_foretell_each_other_move_the_profile(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    """Likes of one kind of job and dislikes of another agree: each mark is ranked better
+    by the move the others make, so the profile moves as without the agreement test."""
+    by_key = dict(keyed)
+    profile = Profile(id="f", roles=("Software developer",), skills=("JavaScript", "Python"))
+    first = [m.posting for m in matcher.rank(profile, keyed, top=40)]
+    designers = [k for k in first if "Designer" in by_key[k].title][:2]
+    others = [k for k in first if k not in designers][:2]
+    wish = {"liked": [by_key[k] for k in designers], "disliked": [by_key[k] for k in others]}
+    ungated = matcher.with_feedback_settings(replace(matcher.settings, feedback_agreement=0.0))
+    before = matcher.rank(profile, keyed, top=20)
+    assert matcher.rank(profile, keyed, top=20, **wish) == ungated.rank(profile, keyed, top=20,
+                                                                        **wish) != before
+
+
 def test_likes_and_dislikes_reorder_only_postings_whose_score_they_clearly_change(
     matcher: TfidfMatcher, postings: list[Posting], keyed: list[tuple[str, Posting]]
 ) -> None:
