@@ -64,6 +64,8 @@ class Peers:
     def asking(self, pairs: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """For each (pair, column), how many of the pair's nearest postings name the term."""
         rows = self.nearest[pairs]
+        if not rows.size:  # scipy indexes a sparse matrix by two empty arrays as one cell
+            return np.zeros(len(pairs), dtype=np.int64)
         found = self.names[rows.ravel(), np.repeat(columns, rows.shape[1])]
         return np.asarray(found).reshape(rows.shape).sum(axis=1)
 

@@ -722,6 +722,22 @@ def test_a_gap_needs_enough_of_the_nearest_postings_asking_for_it() -> None:
     assert gaps == ("Kubernetes", "Cobol")
 
 
+def test_the_peer_rule_takes_pairs_without_any_gap_candidate() -> None:
+    # Seen: ranking events for mentees whose postings asked nothing they lacked raised
+    # ValueError (scipy reads two empty index arrays as one cell).
+    terms = ("python", "kubernetes")
+    explainer = Explainer(terms, str.title, np.ones(2, bool), np.ones(2, np.int64),
+                          sp.csr_matrix((2, 2), dtype=np.float32))
+    profile = sp.csr_matrix(np.array([[1.0, 1.0]], np.float32))
+    asks = sp.csr_matrix(np.array([[0.6, 0.5]], np.float32))
+    no_lists = sp.csr_matrix((1, 2), dtype=np.float32)
+    names = np.ones((GAP_PEERS_ASKING + 1, 2), np.float32)
+    peers = Peers(np.arange(GAP_PEERS_ASKING)[None, :], sp.csr_matrix(names))
+    [(why, gaps)] = explainer.explain(profile, [np.array([0, 1])], [(0, 0)], asks, asks,
+                                      no_lists, firmly(asks), peers)
+    assert (why, gaps) == (("Python", "Kubernetes"), ())
+
+
 def test_a_model_fitted_on_fewer_postings_than_the_peers_shows_every_firm_gap() -> None:
     # Two postings say nothing of what jobs like the mentee's ask: no peer rule then.
     postings = [("ux", UX_WITH_PLATFORM), ("py", PYTHON_WITH_SUCCESS)]
