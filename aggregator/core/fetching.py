@@ -86,7 +86,10 @@ def build_client(
             # Only encodings we inflate ourselves under the size cap.
             "Accept-Encoding": "gzip, deflate",
         },
-        timeout=httpx.Timeout(settings.timeout),
+        # None: the Fetcher's deadline for the whole request (connect, send, every read of the
+        # body) is http.timeout already; httpx's own per-step timeouts, each as long, could
+        # never fire first, and each read and write paid for a cancel scope to arm them.
+        timeout=httpx.Timeout(None),
         limits=httpx.Limits(
             max_connections=pool, max_keepalive_connections=pool, keepalive_expiry=KEEPALIVE_SECONDS
         ),
