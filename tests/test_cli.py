@@ -168,6 +168,25 @@ def test_postings_table_shows_hostile_text_as_text(tmp_path: Path) -> None:
     assert "\x1b" not in table
 
 
+def test_links_go_below_a_table_whole_and_as_text() -> None:
+    """Each on a line of its own after its row's key, however narrow the terminal: never
+    folded or cut (it could not be clicked or copied), never markup or escape sequences."""
+    screen = io.StringIO()
+    table = common.listing("t", "id")
+    table.add_row("7")
+    long = "https://example.org/" + "a" * 60 + "?q=[bold]x[/]"
+    hostile = long + "\x1b]52;c;aGk=\x07"  # an escape sequence that would set the clipboard
+    links = [("7", [hostile, "https://mirror.example/7"]), ("12", ["https://b.example/"])]
+    links.append(("13", []))
+    common.print_listing(Console(file=screen, width=40), table, links)
+    lines = screen.getvalue().splitlines()
+    assert lines[lines.index("links") + 1 :] == [
+        f" 7  {long}",
+        "    https://mirror.example/7",
+        "12  https://b.example/",
+    ]
+
+
 def test_collect_on_a_terminal_shows_summary_table(
     tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -315,11 +334,18 @@ def test_tables_fit_an_80_column_terminal_without_breaking_words(
     postings = [json.loads(line) for line in jsonl.splitlines()]
     cells = [p[key] for p in postings for key in ("title", "company", "location")]
     words = {w for cell in cells for w in cell.split()}
+    links = {link for p in postings for link in p["links"]}
     narrow = CliRunner(env={"COLUMNS": "80"})
     for command in ("sources", "postings"):
         result = narrow.invoke(app, ["--config", str(config), command], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         lines = result.output.splitlines()
+        if command == "postings":
+            # each link whole on a line of its own below the table, after its posting's id
+            rows = [line.split() for line in lines[lines.index("links") + 1 :]]
+            assert {row[-1] for row in rows} == links
+            assert [int(row[0]) for row in rows if len(row) == 2] == [p["id"] for p in postings]
+            lines = lines[: lines.index("links")]
         assert max(map(cell_len, lines)) <= 80, result.output  # cells: combining marks are 0
         shown = {w for line in lines for w in line.replace("│", " ").split() if len(w) > 3}
         for word in shown:
@@ -344,7 +370,8 @@ def test_each_command_fits_the_width_columns_gives_when_it_starts(
         runner = CliRunner(env={"COLUMNS": columns})
         result = runner.invoke(app, ["--config", str(config), "postings"])
         assert result.exit_code == 0, result.output
-        widths.append(max(map(cell_len, result.output.splitlines())))
+        table = result.output.split("\nlinks\n")[0]  # links below it run as long as they are
+        widths.append(max(map(cell_len, table.splitlines())))
     assert widths[0] <= 80 < widths[1]
 
 

@@ -12,7 +12,7 @@ import difflib
 import logging
 import os
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -307,25 +307,46 @@ def listing(
     title: str,
     *columns: str,
     one_line: Collection[str] = (),
-    links: Collection[str] = (),
     numbers: Collection[str] = (),
 ) -> Table:
     """A table that fits the terminal: cells wrap only at spaces and a word too long for its
     column ends in "…". ``one_line`` columns (short ones: ids, names, dates) keep their width;
-    ``links`` fold anywhere, since a URL cut short leads nowhere; ``numbers`` are
-    right-aligned. A long cell that must stay one line (an error) is made by
-    :func:`safe_line` in an ordinary column, which gives way first when space is short."""
+    ``numbers`` are right-aligned. A long cell that must stay one line (an error) is made by
+    :func:`safe_line` in an ordinary column, which gives way first when space is short. Links
+    go below the table (:func:`print_listing`), not in a column."""
     from rich.table import Table  # see LazyConsole
 
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(
             column,
-            overflow="fold" if column in links else "ellipsis",
+            overflow="ellipsis",
             no_wrap=column in one_line or column in numbers,
             justify="right" if column in numbers else "left",
         )
     return table
+
+
+def print_listing(
+    console: Console, table: Table, links: Sequence[tuple[str, Sequence[str]]]
+) -> None:
+    """Print ``table`` on ``console``, then the links of its rows below it, each whole on a
+    line of its own after its row's key (rank or id): a URL folded inside a table cell can
+    be neither clicked nor copied, and one cut short leads nowhere. A terminal narrower
+    than a URL wraps its line without breaking it."""
+    from rich.text import Text  # see LazyConsole
+
+    console.print(table)
+    shown = [(key, url) for key, urls in links for url in urls if url]
+    if not shown:
+        return
+    console.print(Text("links", style="table.title"))
+    width = max(len(key) for key, _ in shown)
+    previous = None
+    for key, url in shown:
+        line = Text(f"{key if key != previous else '':>{width}}  ")
+        previous = key
+        console.print(line.append_text(safe(url)), soft_wrap=True)
 
 
 def safe_line(value: object) -> Text:

@@ -26,6 +26,7 @@ from aggregator.cli._common import (
     load,
     open_store,
     out,
+    print_listing,
     refuse_unknown,
     report_failures,
     safe,
@@ -246,7 +247,7 @@ def postings(
     elif format is OutputFormat.csv:
         _write_csv(records)
     else:
-        out.print(_postings_table(records))
+        _print_postings(records)
 
 
 def parse_since(value: str, now: datetime) -> datetime:
@@ -300,13 +301,12 @@ def _write_csv(records: list[dict[str, Any]]) -> None:
         writer.writerow(neutralise_row({k: record.get(k) for k in _CSV_COLUMNS}))
 
 
-def _postings_table(records: list[dict[str, Any]]) -> Table:
+def _print_postings(records: list[dict[str, Any]]) -> None:
     table = listing(
         "Postings",
-        *("id", "lead", "first seen", "source", "title", "company", "location", "links"),
-        one_line=("first seen", "source"),
+        *("id", "lead", "first seen", "source", "title", "company", "location"),
+        one_line=("first seen",),
         numbers=("id", "lead"),
-        links=("links",),
     )
     for r in records:
         remote = r["remote"] and "remote" not in r["location"].lower()
@@ -318,6 +318,5 @@ def _postings_table(records: list[dict[str, Any]]) -> Table:
             safe(r["title"]),
             safe(r["company"]),
             safe(r["location"] + (" (remote)" if remote else "")),
-            safe("\n".join(r["links"])),
         )
-    return table
+    print_listing(out, table, [(str(r["id"]), r["links"]) for r in records])

@@ -18,7 +18,7 @@ from aggregator.cli._common import (
 )
 from aggregator.cli.collect import summary_table
 from aggregator.cli.digest import print_digest_outcome
-from aggregator.cli.matching import ranking_table
+from aggregator.cli.matching import print_ranking
 
 # -- demo ------------------------------------------------------------------------------
 
@@ -50,7 +50,7 @@ def demo(
     )
     for mentee, found in result.best.items():
         rows = [(str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps) for m in found]
-        out.print(ranking_table(mentee, rows))
+        print_ranking(mentee, rows)
     for outcome in result.digests.outcomes:
         print_digest_outcome(outcome, result.digests.destination)
     out.print(f"  config:   {result.config.path}")

@@ -14,7 +14,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from aggregator.cli._common import (
     MatchFormat,
@@ -28,6 +27,7 @@ from aggregator.cli._common import (
     load,
     open_store,
     out,
+    print_listing,
     refuse_unknown,
     safe,
     writing,
@@ -133,20 +133,21 @@ def matches(
             (str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps)
         )
     for mentee_id, rows in by_mentee.items():
-        out.print(ranking_table(mentee_id, rows))
+        print_ranking(mentee_id, rows)
 
 
-def ranking_table(
+def print_ranking(
     mentee: str, rows: list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]]
-) -> Table:
-    """One mentee's ranked leads: score, posting, why it matched and what to brush up on."""
+) -> None:
+    """One mentee's ranked leads: score, posting, why it matched and what to brush up on,
+    then each lead's link by its rank."""
     table = listing(
         f"Leads for {mentee}",
-        *("#", "score", "lead", "title", "company", "location", "why", "brush up on", "link"),
+        *("#", "score", "lead", "title", "company", "location", "why", "brush up on"),
         one_line=("lead",),
         numbers=("#", "score"),
-        links=("link",),
     )
+    links = []
     for rank, (key, posting, score, why, gaps) in enumerate(rows, start=1):
         table.add_row(
             str(rank),
@@ -157,9 +158,9 @@ def ranking_table(
             safe(posting.location + (" (remote)" if posting.remote else "")),
             safe(", ".join(why)),
             safe(", ".join(gaps)),
-            safe(posting.url),
         )
-    return table
+        links.append((str(rank), [posting.url]))
+    print_listing(out, table, links)
 
 
 @app.command()
@@ -221,7 +222,7 @@ def rank(
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             rows = [(m.posting, postings_by_key[m.posting], m.score, m.why, m.gaps) for m in ranked]
-            out.print(ranking_table(mentee.id, rows))
+            print_ranking(mentee.id, rows)
 
 
 def _configured_min_score() -> float:
