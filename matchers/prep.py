@@ -30,6 +30,7 @@ from ruamel.yaml import YAML
 
 from aggregator.core.models import NEXT_STEPS_QUESTION, Cited, Posting, PrepSheet
 from matchers.profile import Profile
+from matchers.sections import is_other_heading
 from matchers.text import BODY_CHARS, Analyzer
 
 MIN_ASKED = 4
@@ -176,15 +177,21 @@ def posting_passages(posting: Posting, analyzer: Analyzer) -> list[Passage]:
 
 
 def _heading_part(line: str, vocabulary: _Vocabulary) -> str | None:
-    """The part a short heading line opens ("Requirements:" -> requirements), else None."""
+    """The part a short heading line opens ("Requirements:" -> requirements), else None.
+    The headings the matcher reads as the employer's, the offer's or the process's open a
+    part to skip (matchers.sections: "Why us?", "Here's why we think this is a great
+    opportunity:"), but not a field such as "Headquarters: Miami Beach, FL"."""
+    if ":" not in line.rstrip(":") and is_other_heading(line):
+        return "skip"
     words = line.split()
-    if len(words) > 8 or (line[-1] in ".!?" and not line.endswith("...")):
+    if len(words) > 8 or (line[-1] in ".!" and not line.endswith("...")):
         return None
     lower = line.lower()
     for part in ("skip", "duties", "requirements"):
         if any(word in lower for word in vocabulary.headings[part]):
             return part
-    return None if len(words) > 4 or not line.endswith(":") else ""
+    # Any other short heading ("The stack:", "Why now?") ends the part before it.
+    return None if len(words) > 4 or not line.endswith((":", "?")) else ""
 
 
 # -- likely asked ----------------------------------------------------------------------------
@@ -438,8 +445,10 @@ def _brush_up(
     else:
         named = [(table.name_of(k), k) for k in _missing(passages, profile, analyzer)]
     out = []
+    # Cited where the job asks for it before where the offer or the blurb names it.
+    cited = sorted(passages, key=lambda p: p.part == "skip")
     for name, key in named[:MAX_BRUSH_UP]:
-        source = next((p.text for p in passages if key in p.skills), None)
+        source = next((p.text for p in cited if key in p.skills), None)
         out.append(Cited(name, source if source is not None else _mentioning(posting, name)))
     return tuple(out)
 
@@ -453,7 +462,9 @@ def _skill_key(name: str, analyzer: Analyzer) -> str:
 def _missing(passages: Sequence[Passage], profile: Profile, analyzer: Analyzer) -> list[str]:
     """The posting's skills the profile does not name, requirement sentences first."""
     have = set(_profile_skills(profile, analyzer))
-    ordered = sorted(passages, key=lambda p: (p.part == "skip", p.part == "", p.position))
+    # Never from a part about the employer or the offer (as the matcher's gaps never are).
+    asked = [p for p in passages if p.part != "skip"]
+    ordered = sorted(asked, key=lambda p: (p.part == "", p.position))
     return [
         key for key in dict.fromkeys(k for p in ordered for k in p.skills) if key not in have
     ]

@@ -32,7 +32,8 @@ _OTHER_HEADING = re.compile(
     r"|pay (?:range|band)|equal (?:employment )?opportunit|eeo|diversity|inclusion"
     r"|how to apply|to apply|apply now|hiring process|interview process|recruitment process"
     r"|next steps|headquarters|^url:|^location|the company|the perks|you can expect"
-    r"|what you.ll get|vision|investors|funding|backed by",
+    r"|what you.ll get|vision|investors|funding|backed by"
+    r"|great opportunity|why we think",  # "Here's why we think this is a great opportunity:"
 )
 # Paragraphs anywhere that are an EEO statement, an offer or a note on the process.
 _OTHER_PARAGRAPH = re.compile(
@@ -121,7 +122,7 @@ def split_description(text: str, company: str = "") -> tuple[str, str]:
     for paragraph in _paragraphs(text):
         lower = paragraph.lower()
         if is_heading(paragraph):
-            skipping = bool(_OTHER_HEADING.search(lower.strip(" :\t")))
+            skipping = is_other_heading(paragraph)
             (rest if skipping else job).append(paragraph)
             continue
         other = skipping or _other_paragraph(lower)
@@ -179,6 +180,11 @@ def is_heading(line: str) -> bool:
     if not words or len(words) > _HEADING_WORDS or _BULLET.match(line):
         return False
     return line.endswith(":") or not line.rstrip().endswith((".", ",", ";", "!"))
+
+
+def is_other_heading(line: str) -> bool:
+    """Whether ``line`` heads a section about the employer, the offer or the process."""
+    return is_heading(line) and _OTHER_HEADING.search(line.lower().strip(" :\t")) is not None
 
 
 def _other_paragraph(lower: str) -> bool:

@@ -403,6 +403,12 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     job, rest = split_description(knack.description_text, knack.company)
     assert "Playwright" in job and "We're Knack, a no-code" in rest
     assert "401(k)" in rest and "401(k)" not in job
+    # A heading selling the job ("Here's why we think this is a great opportunity:"): seen
+    # in the demo, its bullets made "Customer experience" a gap and prep questions.
+    texting = next(p for p in recorded() if p.company == "SimpleTexting")
+    job, rest = split_description(texting.description_text, texting.company)
+    assert "dud product" in rest and "mentorship and growth" in rest
+    assert "dud product" not in job and "hands-on copywriting" in job
 
 
 def firmly(asks: sp.csr_matrix) -> sp.csr_matrix:

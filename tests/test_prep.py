@@ -82,6 +82,26 @@ def test_questions_come_from_the_duties_and_requirements() -> None:
     assert not any("benefit" in s.lower() for s in sources)
 
 
+def test_nothing_is_asked_or_cited_from_a_section_selling_the_job() -> None:
+    """Seen in the demo: "Why us?" and "Here's why we think this is a great opportunity:"
+    were read as the job, so a content marketer was to be asked about "customer
+    experience" from "You won't be stuck marketing a dud product: We have a high NPS
+    score…" and to brush up on copywriting cited from an offer to grow their skills."""
+    job = next(p for p in feed("remote-sales-and-marketing-jobs") if p.company == "SimpleTexting"
+               and p.title == "Content Marketing Specialist")
+
+    sheet = prepare(job, SAM, gaps=("Copywriting",))
+
+    offer = ("dud product", "high-growth market", "mentorship and growth", "opportunity to grow")
+    assert not [c.source for c in sheet.asked if any(o in c.source for o in offer)]
+    assert any("hands-on copywriting" in c.source for c in sheet.asked)  # "Who are you?"
+    assert sheet.generic == 0
+    (copywriting,) = sheet.brush_up
+    assert "hands-on copywriting" in copywriting.source
+    worked_out = prepare(job, SAM)
+    assert "Customer experience" not in [item.text for item in worked_out.brush_up]
+
+
 def test_brush_up_lists_the_gaps_with_where_the_posting_asks_for_them() -> None:
     job = posting("remote-management-and-finance-jobs", "Director of Finance Planning & Analysis")
 
