@@ -42,6 +42,12 @@ _MIN_SENTENCE_WORDS = 3
 _MIN_CLAUSE_WORDS = 4  # "Shape, shepherd, ship, and show programs" is one duty
 _MAX_SENTENCE_WORDS = 70
 _DUPLICATE_OVERLAP = 0.5  # shared content words over the smaller question's: a near-duplicate
+# Words that open a phrase of their own: a clause too long for a question is cut before one.
+_PHRASE_STARTS = frozenset((
+    "to", "for", "with", "by", "on", "in", "from", "and", "or", "including", "while", "across",
+    "through", "using", "based", "so", "that", "which", "who", "when", "where", "as", "at",
+    "via", "within", "into", "without", "whether", "such",
+))
 _TRAILING = frozenset(
     (
         "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
@@ -338,13 +344,20 @@ def base_verb(word: str, verbs: frozenset[str]) -> str | None:
 
 def _trim(text: str) -> str:
     """The first clause of ``text`` (of a few words at least), at most a dozen words, not
-    ending on a little word."""
+    ending on a little word. A longer clause ends where a phrase of it does (before "to",
+    "and", "based"… or after a comma), not inside one ("and capture demand based")."""
     clause = text
     for end in _CLAUSE_END.finditer(text):
         if len(text[: end.start()].split()) >= _MIN_CLAUSE_WORDS:
             clause = text[: end.start()]
             break
-    words = clause.rstrip(" .,!?").split()[:_MAX_PHRASE_WORDS]
+    words = clause.rstrip(" .,!?").split()
+    if len(words) > _MAX_PHRASE_WORDS:
+        # The first phrase end past half the dozen: the last one may fall inside a phrase
+        # ("Specialists, serving as a point…" cut before "as").
+        ends = (at for at in range(_MAX_PHRASE_WORDS // 2, _MAX_PHRASE_WORDS + 1)
+                if words[at].lower() in _PHRASE_STARTS or words[at - 1].endswith(","))
+        words = words[: next(ends, _MAX_PHRASE_WORDS)]
     while words and words[-1].lower().strip(",") in _TRAILING:
         words.pop()
     return " ".join(words).rstrip(",")

@@ -102,6 +102,29 @@ def test_nothing_is_asked_or_cited_from_a_section_selling_the_job() -> None:
     assert "Customer experience" not in [item.text for item in worked_out.brush_up]
 
 
+def test_a_long_duty_is_asked_up_to_where_a_phrase_ends() -> None:
+    """Seen in the demo: "This role would have you develop and improve our marketing
+    strategy to better generate and capture demand based. How have you done that before?"
+    (cut at a dozen words, inside "demand based on customer insights")."""
+    duties = [
+        "You\u2019ll develop and improve our marketing strategy to better generate and capture "
+        "demand based on customer insights and data from existing channels.",
+        "You\u2019ll manage a team of Customer Success Managers and Customer Support Specialists, "
+        "serving as a point of escalation, leading them in their day-to-day work.",
+        "Review bug reports and identify opportunities to create automated tests to cover "
+        "regressions across every product we ship.",
+    ]
+    job = Posting(source="x", external_id="1", url="", title="Manager",
+                  description_text="Responsibilities:\n" + "\n".join(duties))
+
+    asked = " ".join(item.text for item in prepare(job, SAM).asked)
+
+    assert "develop and improve our marketing strategy to better generate" in asked
+    assert "manage a team of Customer Success Managers" in asked
+    assert "review bug reports and identify opportunities to create automated tests" in asked
+    assert not any(cut in asked for cut in ("generate and", "serving", "to cover"))
+
+
 def test_brush_up_lists_the_gaps_with_where_the_posting_asks_for_them() -> None:
     job = posting("remote-management-and-finance-jobs", "Director of Finance Planning & Analysis")
 
