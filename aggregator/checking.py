@@ -117,13 +117,19 @@ async def _check_concurrently(
 
 
 def _config_summary(config: AppConfig) -> PartCheck:
+    """The config's counts, and what a run of it would not do yet (a config `leads init`
+    wrote has no source, and may have no mentee): not a failure, but `leads run` would
+    quietly do nothing."""
     enabled = len(config.enabled_sources())
-    return PartCheck(
-        "config",
-        True,
+    detail = (
         f"{config.path}: {counted(len(config.sources), 'source')} ({enabled} enabled), "
-        f"{counted(len(config.mentors), 'mentor')}, {counted(len(config.mentees), 'mentee')}",
+        f"{counted(len(config.mentors), 'mentor')}, {counted(len(config.mentees), 'mentee')}"
     )
+    if not enabled:
+        detail += "; nothing to collect yet: add a source with `leads add-source URL`"
+    if not config.mentees:
+        detail += "; nothing to match or send yet: add mentees under `mentees:`"
+    return PartCheck("config", True, detail)
 
 
 def _check_store(config: AppConfig) -> tuple[PartCheck, dict[str, SourceState]]:

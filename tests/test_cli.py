@@ -357,6 +357,24 @@ def test_tables_fit_an_80_column_terminal_without_breaking_words(
             assert "…" in error_row  # the error is one line, cut short (stderr has it whole)
 
 
+def test_sources_shows_the_error_column_only_when_a_source_has_an_error(
+    tmp_path: Path, base_url: str
+) -> None:
+    """Seen at 80 columns: with no error to show, the empty column kept its place and its
+    heading vanished into a bare border ("┃┃")."""
+    config = write_config(tmp_path, base_url)
+    assert leads(config, "collect").exit_code == 0
+    narrow = CliRunner(env={"COLUMNS": "80"})
+    table = narrow.invoke(app, ["--config", str(config), "sources"]).output.splitlines()
+    assert table[1].count("┳") == 5  # six columns: name … failures
+    assert "err" not in " ".join(table[:4]) and "┃┃" not in table[2]
+    down = '  - {name: down, type: rss, url: "http://127.0.0.1:9/jobs.rss"}\n'
+    config = write_config(tmp_path, base_url, down)
+    assert leads(config, "collect").exit_code == 1
+    table = narrow.invoke(app, ["--config", str(config), "sources"]).output.splitlines()
+    assert table[1].count("┳") == 6 and "err" in " ".join(table[:4])
+
+
 def test_each_command_fits_the_width_columns_gives_when_it_starts(
     tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -414,3 +414,9 @@ def test_check_counts_in_english(tmp_path: Path) -> None:
     result = leads(path, "check")
     assert result.exit_code == 0, result.output
     assert "0 sources (0 enabled), 1 mentor, 1 mentee" in result.output
+    # what a run would not do yet: said, though it is no failure (a fresh init's config)
+    assert "nothing to collect yet: add a source with `leads add-source URL`" in result.output
+    assert "nothing to match or send yet" not in result.output
+    empty = leads(write(tmp_path, "mentors: [{id: m, name: M, email: m@example.org}]\n"), "check")
+    assert empty.exit_code == 0, empty.output
+    assert "nothing to match or send yet: add mentees under `mentees:`" in empty.output

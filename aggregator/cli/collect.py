@@ -172,15 +172,13 @@ def sources() -> None:
         with open_store(config) as store:
             states = {s.name: s for s in store.source_states()}
             counts = store.posting_counts()
+    # The error column only when some source has one: empty, it takes no width, and its
+    # heading vanished into a bare border at 80 columns.
+    errors = any(states[o.name].last_error for o in config.sources if o.name in states)
     table = listing(
         "Sources",
-        "name",
-        "type",
-        "last success",
-        "last items",
-        "stored",
-        "failures",
-        "last error",
+        *("name", "type", "last success", "last items", "stored", "failures"),
+        *(["last error"] if errors else []),
         one_line=("name", "type", "last success"),
         numbers=("last items", "stored", "failures"),
     )
@@ -189,15 +187,17 @@ def sources() -> None:
         name = safe(options.name)
         if not options.enabled:
             name.append(" (disabled)", style="dim")
-        table.add_row(
+        cells: list[Text | str] = [
             name,
             options.type,
             _when(state.last_success if state else None),
             str(state.last_item_count) if state else "-",
             str(counts.get(options.name, 0)),
             _failures(state),
-            safe_line(state.last_error if state and state.last_error else ""),
-        )
+        ]
+        if errors:
+            cells.append(safe_line(state.last_error if state and state.last_error else ""))
+        table.add_row(*cells)
     out.print(table)
     for state in (states[o.name] for o in config.sources if o.name in states):
         if state.failing:
