@@ -13,7 +13,8 @@ What is measured
     database, then an unchanged run (which must be all 304s). ``r2e run --no-send`` gets the same
     two runs with a fresh data file, in its own virtualenv (benchmarks/.work/r2e-venv, created
     and filled from PyPI on first use). Both run from compiled bytecode: pip writes
-    rss2email's when installing it, and the benchmark writes the project's first.
+    rss2email's when installing it, and the benchmark writes the project's first. The tools
+    take turns, one repeat each, so a drift in the shared machine's speed weighs on both.
   * Wall time is the median of ``--repeats`` runs. Peak memory is sampled by polling /proc every
     20 ms: the summed RSS of the measured process and all its descendants (worker processes
     included) at its highest, and the largest single process.
@@ -59,7 +60,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
@@ -581,24 +582,36 @@ def stored_postings(database: Path) -> int:
         return int(db.execute("SELECT count(*) FROM postings").fetchone()[0])
 
 
-def run_leads(server: FeedServer, repeats: int) -> ToolResult:
-    """Cold run into a fresh database, then an unchanged run, ``repeats`` times."""
-    result = ToolResult("mentor-leads")
-    for k in range(repeats):
-        directory = WORK / f"leads-{k}"
-        config = write_leads_config(directory, server.urls)
-        command = [*leads_command(), "--config", str(config), "collect", "--quiet"]
-        cold = measure(command, directory, server)
-        check_cold(cold, len(server.urls), "mentor-leads")
-        result.cold.append(cold)
-        stored = stored_postings(directory / "leads.db")
-        if stored != server.items:
-            result.notes.append(f"run {k}: {stored} postings stored, {server.items} served")
-        unchanged = measure(command, directory, server)
-        check_unchanged(unchanged, len(server.urls), "mentor-leads", strict=True)
-        result.unchanged.append(unchanged)
-        report_progress(result.name, k, cold, unchanged)
-    return result
+def leads_repeat(server: FeedServer, k: int, result: ToolResult) -> None:
+    """Repeat ``k``: a cold run into a fresh database, then an unchanged run."""
+    directory = WORK / f"leads-{k}"
+    config = write_leads_config(directory, server.urls)
+    command = [*leads_command(), "--config", str(config), "collect", "--quiet"]
+    stored = functools.partial(stored_postings, directory / "leads.db")
+    cold_then_unchanged(server, k, result, command, directory, stored, strict=True)
+
+
+def cold_then_unchanged(
+    server: FeedServer,
+    k: int,
+    result: ToolResult,
+    command: list[str],
+    directory: Path,
+    kept: Callable[[], int],
+    *,
+    strict: bool,
+) -> None:
+    """One repeat of a tool: its cold run, what it ``kept`` checked against what was served,
+    then its unchanged run (all 304s, if ``strict``)."""
+    cold = measure(command, directory, server)
+    check_cold(cold, len(server.urls), result.name)
+    result.cold.append(cold)
+    if (count := kept()) != server.items:
+        result.notes.append(f"run {k}: {count} items kept, {server.items} served")
+    unchanged = measure(command, directory, server)
+    check_unchanged(unchanged, len(server.urls), result.name, strict=strict)
+    result.unchanged.append(unchanged)
+    report_progress(result.name, k, cold, unchanged)
 
 
 # -- rss2email ----------------------------------------------------------------------------
@@ -640,25 +653,26 @@ def seen_entries(data: Path) -> int:
     return sum(len(feed.get("seen", {})) for feed in state["feeds"])
 
 
-def run_r2e(server: FeedServer, repeats: int) -> ToolResult:
-    """Cold run with a fresh data file, then an unchanged run, ``repeats`` times."""
-    result = ToolResult("rss2email")
-    r2e = r2e_command()
+def r2e_repeat(server: FeedServer, k: int, result: ToolResult) -> None:
+    """Repeat ``k``: a cold run with a fresh data file, then an unchanged run."""
+    directory = WORK / f"r2e-{k}"
+    config, data = write_r2e_config(directory, server.urls)
+    command = [*r2e_command(), "-c", str(config), "-d", str(data), "run", "--no-send"]
+    seen = functools.partial(seen_entries, data)
+    cold_then_unchanged(server, k, result, command, directory, seen, strict=False)
+
+
+def run_tools(server: FeedServer, repeats: int, with_r2e: bool) -> list[ToolResult]:
+    """Each tool's repeats, the tools taking turns (mentor-leads' repeat 1, rss2email's
+    repeat 1, …): the shared machine's speed drifts over a run of some ten minutes, and
+    taking turns lets the drift weigh on both tools alike."""
+    tools = [(ToolResult("mentor-leads"), leads_repeat)]
+    if with_r2e:
+        tools.append((ToolResult("rss2email"), r2e_repeat))
     for k in range(repeats):
-        directory = WORK / f"r2e-{k}"
-        config, data = write_r2e_config(directory, server.urls)
-        command = [*r2e, "-c", str(config), "-d", str(data), "run", "--no-send"]
-        cold = measure(command, directory, server)
-        check_cold(cold, len(server.urls), "rss2email")
-        result.cold.append(cold)
-        seen = seen_entries(data)
-        if seen != server.items:
-            result.notes.append(f"run {k}: {seen} entries seen, {server.items} served")
-        unchanged = measure(command, directory, server)
-        check_unchanged(unchanged, len(server.urls), "rss2email", strict=False)
-        result.unchanged.append(unchanged)
-        report_progress(result.name, k, cold, unchanged)
-    return result
+        for result, repeat in tools:
+            repeat(server, k, result)
+    return [result for result, _ in tools]
 
 
 # -- checks and report --------------------------------------------------------------------
@@ -839,9 +853,7 @@ def main(argv: list[str] | None = None) -> int:
             f"load average {load_average()}",
             flush=True,
         )
-        results = [run_leads(server, args.repeats)]
-        if not args.skip_r2e:
-            results.append(run_r2e(server, args.repeats))
+        results = run_tools(server, args.repeats, with_r2e=not args.skip_r2e)
     print(f"\nload average at the end: {load_average()} (above ~0.5, the figures are skewed)")
     print("CPU and memory: polled from /proc every 20 ms over the measured process and all its")
     print("descendants (getrusage(RUSAGE_CHILDREN) misses fork-server workers); tree RSS is a")
