@@ -411,6 +411,20 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     assert "dud product" not in job and "hands-on copywriting" in job
 
 
+def plain_explainer(terms: tuple[str, ...], implies: sp.csr_matrix | None = None) -> Explainer:
+    """An Explainer of ``terms``, each a skill of one word, none implying another unless
+    ``implies`` says so."""
+    n = len(terms)
+    if implies is None:
+        implies = sp.csr_matrix((n, n), dtype=np.float32)
+    return Explainer(terms, str.title, np.ones(n, bool), np.ones(n, np.int64), implies)
+
+
+def no_lists(terms: int) -> sp.csr_matrix:
+    """No skill asked in a list of alternatives (one posting)."""
+    return sp.csr_matrix((1, terms), dtype=np.float32)
+
+
 def firmly(asks: sp.csr_matrix) -> sp.csr_matrix:
     """Every skill of ``asks`` as firmly asked (see matchers.asked)."""
     flags = asks.copy()
@@ -420,13 +434,11 @@ def firmly(asks: sp.csr_matrix) -> sp.csr_matrix:
 
 def test_a_skill_asked_in_passing_among_many_is_no_gap() -> None:
     terms = ("python", "kubernetes", "terraform")
-    explainer = Explainer(terms, str.title, np.ones(3, bool), np.ones(3, np.int64),
-                          sp.csr_matrix((3, 3), dtype=np.float32))
+    explainer = plain_explainer(terms)
     profile = sp.csr_matrix(np.array([[1.0, 0, 0]], np.float32))
     asks = sp.csr_matrix(np.array([[0.6, 0.79, GAP_WEIGHT / 2]], np.float32))
-    no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
-    [(why, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
-                                        firmly(asks))
+    [(why, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks,
+                                      no_lists(len(terms)), firmly(asks))
     assert why == ("Python",)
     assert gaps == ("Kubernetes",)  # Terraform is asked with too little weight
 
@@ -445,24 +457,21 @@ def test_a_gap_another_gap_implies_is_left_out() -> None:
     terms = ("python", "sem", "google ads", "kubernetes")
     implies = sp.csr_matrix(np.array([[0, 0, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]],
                                      np.float32))  # Google Ads implies SEM
-    explainer = Explainer(terms, str.title, np.ones(4, bool), np.ones(4, np.int64), implies)
+    explainer = plain_explainer(terms, implies)
     profile = sp.csr_matrix(np.array([[1.0, 0, 0, 0]], np.float32))
     asks = sp.csr_matrix(np.array([[0.5, 0.6, 0.5, 0.4]], np.float32))
-    no_lists = sp.csr_matrix((1, 4), dtype=np.float32)
-    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
-                                        firmly(asks))
+    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks,
+                                    no_lists(len(terms)), firmly(asks))
     assert gaps == ("Google Ads", "Kubernetes")  # learning Google Ads is learning SEM
 
 
 def test_why_keeps_the_longer_of_two_terms_one_containing_the_other() -> None:
     terms = ("banking", "investment banking", "sql")
-    explainer = Explainer(terms, str.title, np.ones(3, bool), np.ones(3, np.int64),
-                          sp.csr_matrix((3, 3), dtype=np.float32))
+    explainer = plain_explainer(terms)
     profile = sp.csr_matrix(np.array([[0.7, 0.5, 0.5]], np.float32))
     asks = sp.csr_matrix(np.array([[0.7, 0.5, 0.5]], np.float32))
-    no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
     [(why, _)] = explainer.explain(profile, [np.array([0, 1, 2])], [(0, 0)], asks, asks,
-                                   no_lists, firmly(asks))
+                                   no_lists(len(terms)), firmly(asks))
     assert why == ("Investment Banking", "Sql")  # "Banking" came first but says less
 
 
@@ -709,22 +718,20 @@ def test_a_gap_is_a_skill_jobs_like_the_mentees_ask_for_too(
 
 def test_a_gap_needs_enough_of_the_nearest_postings_asking_for_it() -> None:
     terms = ("python", "kubernetes", "cobol")
-    explainer = Explainer(terms, str.title, np.ones(3, bool), np.ones(3, np.int64),
-                          sp.csr_matrix((3, 3), dtype=np.float32))
+    explainer = plain_explainer(terms)
     profile = sp.csr_matrix(np.array([[1.0, 0, 0]], np.float32))
     asks = sp.csr_matrix(np.array([[0.6, 0.5, 0.5]], np.float32))
-    no_lists = sp.csr_matrix((1, 3), dtype=np.float32)
     # GAP_PEERS_ASKING nearest postings, all naming Kubernetes, all but one COBOL
     names = np.zeros((GAP_PEERS_ASKING + 1, 3), np.float32)  # the last row pads
     names[:-1, 1] = 1
     names[1:-1, 2] = 1
     peers = Peers(np.arange(GAP_PEERS_ASKING)[None, :], sp.csr_matrix(names))
-    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
-                                    firmly(asks), peers)
+    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks,
+                                    no_lists(len(terms)), firmly(asks), peers)
     assert gaps == ("Kubernetes",)  # too few of the nearest postings ask for COBOL
     # without a reference sample to tell what is typical, every firmly asked skill counts
-    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks, no_lists,
-                                    firmly(asks), None)
+    [(_, gaps)] = explainer.explain(profile, [np.array([0])], [(0, 0)], asks, asks,
+                                    no_lists(len(terms)), firmly(asks), None)
     assert gaps == ("Kubernetes", "Cobol")
 
 
@@ -732,15 +739,13 @@ def test_the_peer_rule_takes_pairs_without_any_gap_candidate() -> None:
     # Seen: ranking events for mentees whose postings asked nothing they lacked raised
     # ValueError (scipy reads two empty index arrays as one cell).
     terms = ("python", "kubernetes")
-    explainer = Explainer(terms, str.title, np.ones(2, bool), np.ones(2, np.int64),
-                          sp.csr_matrix((2, 2), dtype=np.float32))
+    explainer = plain_explainer(terms)
     profile = sp.csr_matrix(np.array([[1.0, 1.0]], np.float32))
     asks = sp.csr_matrix(np.array([[0.6, 0.5]], np.float32))
-    no_lists = sp.csr_matrix((1, 2), dtype=np.float32)
     names = np.ones((GAP_PEERS_ASKING + 1, 2), np.float32)
     peers = Peers(np.arange(GAP_PEERS_ASKING)[None, :], sp.csr_matrix(names))
     [(why, gaps)] = explainer.explain(profile, [np.array([0, 1])], [(0, 0)], asks, asks,
-                                      no_lists, firmly(asks), peers)
+                                      no_lists(len(terms)), firmly(asks), peers)
     assert (why, gaps) == (("Python", "Kubernetes"), ())
 
 
