@@ -27,7 +27,9 @@ from aggregator.core.models import (
     NEXT_STEPS_QUESTION,
     Event,
     LeadStatus,
+    Match,
     Mentee,
+    MenteeProgress,
     PrepSheet,
     Verdict,
 )
@@ -134,6 +136,27 @@ async def test_a_mentee_link_opens_their_leads_best_first(web: Web) -> None:
     positions = [html.index(title) for title in titles]
     assert positions == sorted(positions), "best first"
     assert JOBS[7].title not in html, "Alex's lead is not on Sam's page"
+
+
+async def test_the_page_puts_the_better_fit_first_and_can_put_the_newest_first(web: Web) -> None:
+    # Seen in the demo: among the many "Worth a look" leads a board's weak ones, first seen
+    # yesterday, came above a better lead posted a week before.
+    newer, older = JOBS[0], JOBS[8]  # posted today and eight days ago
+    scores = {older: 0.29, newer: 0.11}  # both "Worth a look"
+    found = [Match("sam-lee", str(web.lead(job.title)), score, why=("python",), gaps=())
+             for job, score in scores.items()]  # fmt: skip
+    web.store.save_matches(
+        [(MenteeProgress("sam-lee", "profile", "model", 0), found)], NOW, replace_all=True
+    )
+    html = await web.page()
+    assert html.index(older.title) < html.index(newer.title), "the better fit first"
+    assert '<option value="" selected>Best fit first</option>' in html
+    html = await web.page(order="newest")
+    assert html.index(newer.title) < html.index(older.title), "the newest first, when asked"
+    assert '<option value="newest" selected>Newest first</option>' in html
+    assert 'name="back" value="order=newest"' in html, "a status change keeps the order"
+    html = await web.page(order="oldest")  # an unknown order is the default
+    assert html.index(older.title) < html.index(newer.title)
 
 
 async def test_a_link_is_long_stored_only_as_a_hash_and_stable(web: Web, tmp_path: Path) -> None:
@@ -389,7 +412,7 @@ async def test_the_filter_form_has_labels_for_every_control(web: Web) -> None:
     html = await web.page()
     form = html[html.index('<form class="filters"') : html.index("</form>")]
     ids = re.findall(r'<(?:input|select) id="([^"]+)"', form)
-    assert set(ids) == {"q", "status", "where", "location", "hidden"}
+    assert set(ids) == {"q", "status", "where", "location", "order", "hidden"}
     for control in ids:
         assert f'<label for="{control}">' in form
 

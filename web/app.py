@@ -176,7 +176,7 @@ class Site:
     # -- a mentee's leads -----------------------------------------------------------------
 
     def prepared(self, mentee: Mentee) -> Prepared:
-        """Every lead of the mentee with its status, best and newest first, their events, and
+        """Every lead of the mentee with its status, best fit first, their events, and
         the pages rendered from them so far: kept until the store's data for the page
         changes (``Store.page_version``: one statement of index lookups) or the day does."""
         mentor = self.mentor_of.get(mentee.id)
@@ -206,7 +206,7 @@ class Site:
             return fresh
 
     def rows(self, mentee: Mentee) -> list[LeadRow]:
-        """Every lead of the mentee with its status, best and newest first."""
+        """Every lead of the mentee with its status, best fit first."""
         return self.prepared(mentee).rows
 
     async def leads(self, request: Request) -> Response:

@@ -34,7 +34,7 @@ LATER_STAGES = (LeadStatus.INTERVIEWING, LeadStatus.OFFER, LeadStatus.CLOSED)
 VERDICTS = (LeadStatus.INTERESTED, LeadStatus.APPLIED, LeadStatus.NOT_FOR_ME)
 UNDO = "none"  # the form value that takes a mentee's word back
 NEW = "new"  # the status filter for leads without a status
-_TIERS = {"strong": 0, "good": 1, "look": 2}
+NEWEST = "newest"  # the order that puts the newest lead first (the default: best fit first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +99,7 @@ class Filters:
     location: str = ""
     q: str = ""
     hidden: bool = False  # also show leads marked Not for me
+    order: str = ""  # "": best fit first; NEWEST: newest first
     page: int = 1
 
     @classmethod
@@ -115,6 +116,7 @@ class Filters:
             location=" ".join(params.get("location", "")[:FIELD_CHARS].split()),
             q=" ".join(params.get("q", "")[:FIELD_CHARS].split()),
             hidden=params.get("hidden") == "1",
+            order=NEWEST if params.get("order") == NEWEST else "",
             page=int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 6 else 1,
         )
 
@@ -126,6 +128,7 @@ class Filters:
             "where": self.where,
             "location": self.location,
             "hidden": "1" if self.hidden else "",
+            "order": self.order,
             "page": "" if self.page == 1 else str(self.page),
         }
         values.update({key: str(value) for key, value in changes.items()})
@@ -177,20 +180,26 @@ def lead_rows(
     mentor: Mentor | None,
     today: date,
 ) -> list[LeadRow]:
-    """Every lead of a mentee, best and newest first (the fit label, then the newest)."""
+    """Every lead of a mentee, best fit first (the newest first among equal scores).
+
+    By score, not by fit label and then date: most leads are "Worth a look", and dated by
+    their newest sighting within it, a board's weak undated leads seen yesterday went above
+    a better lead posted a week ago."""
     zone = mentor_zone(mentor)
     rows = [
         _row(found, seen_at.get(found.lead_id, ()), statuses.get(found.lead_id), mentee, mentor,
              zone, today)
         for found in matches
     ]  # fmt: skip
-    rows.sort(key=lambda row: (_TIERS[row.card.fit_class], -row.newest, row.lead_id))
+    rows.sort(key=lambda row: (-row.score, -row.newest, row.lead_id))
     return rows
 
 
 def leads_page(rows: Sequence[LeadRow], filters: Filters, mentee: Mentee) -> LeadsPage:
     """The page of ``rows`` that ``filters`` ask for."""
     kept = [row for row in rows if filters.keeps(row)]
+    if filters.order == NEWEST:  # stable: the best first among leads of the same moment
+        kept.sort(key=lambda row: -row.newest)
     pages = max(1, -(-len(kept) // PER_PAGE))
     page = min(filters.page, pages)
     start = (page - 1) * PER_PAGE
