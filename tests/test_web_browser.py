@@ -213,6 +213,21 @@ def test_on_a_phone_the_leads_are_one_column(served: Served, page: Any) -> None:
     assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
 
 
+def test_on_a_small_phone_the_first_lead_starts_on_the_first_screen(
+    served: Served, page: Any
+) -> None:
+    # Seen: at 390 pixels the filters, stacked one to a row, filled the first screen, and an
+    # applied lead's six status buttons took a screen of their own.
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.goto(served.links["sam-lee"])
+    title = page.locator("article.lead .title").first.bounding_box()
+    assert title["y"] + title["height"] <= 667, "the first lead is seen without scrolling"
+    buttons = page.locator("article.lead").first.locator(".actions button").all()
+    columns = {round(button.bounding_box()["x"]) for button in buttons}
+    assert len(buttons) >= 3 and len(columns) == 2, "the status buttons go two a row"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
 def test_a_lead_opens_its_interview_prep_sheet(served: Served, page: Any) -> None:
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text))
