@@ -228,6 +228,19 @@ def test_on_a_small_phone_the_first_lead_starts_on_the_first_screen(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
+def test_a_mentors_page_starts_each_card_with_its_mentee(served: Served, page: Any) -> None:
+    # Seen: each mentee's card on the mentor's page opened with 50 blank pixels (the digest's
+    # section-heading margin) above the mentee's name.
+    lines = served.leads("links", "--mentors", "--format", "jsonl").splitlines()
+    url = next(json.loads(line)["url"] for line in lines if json.loads(line)["mentor"] == "maria")
+    page.goto(url)
+    cards = page.locator("section.card").all()
+    assert [card.locator("h2").inner_text() for card in cards] == ["Sam Lee", "Alex Kim"]
+    for card in cards:
+        gap = card.locator("h2").bounding_box()["y"] - card.bounding_box()["y"]
+        assert gap <= 24, "the name sits at the card's top, within its padding"
+
+
 def test_a_lead_opens_its_interview_prep_sheet(served: Served, page: Any) -> None:
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text))
