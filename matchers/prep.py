@@ -315,8 +315,38 @@ def _duty_phrase(sentence: str) -> tuple[str, str] | None:
         return None
     if words[0].endswith(","):  # a list of verbs: "Shape, shepherd, ship, and show programs"
         verb += ","
-    rest = _trim(" ".join(words[1:]))
+    rest = _trim(" ".join(_coordinated_verbs(words[0], words[1:])))
     return (verb, rest) if len(rest.split()) >= 2 else None
+
+
+_CONJUNCTIONS = frozenset({"and", "or", "&", "and/or"})
+_INFLECTIONS = ("ing", "ed", "s")
+
+
+def _coordinated_verbs(first: str, rest: list[str]) -> list[str]:
+    """``rest`` with the verbs joined to the opening one ``first`` in their base form too, as
+    the question puts the first: "Implementing and developing content" is asked as
+    "implement and develop content", not "implement and developing content". Only verbs of
+    the opening one's inflection, and only while each is joined to the one before ("and",
+    "or", a comma): a later "and marketing" is as often a noun."""
+    verbs = _vocabulary().verbs
+    bare = first.rstrip(",").lower()
+    ending = next((e for e in _INFLECTIONS if bare.endswith(e)), None)
+    if ending is None or bare in verbs:
+        return rest
+    out = list(rest)
+    joined = first.endswith(",")
+    for index, word in enumerate(rest):
+        core = word.rstrip(",").lower()
+        if core in _CONJUNCTIONS:
+            joined = True
+            continue
+        base = base_verb(core, verbs) if joined and core.endswith(ending) else None
+        if base is None:
+            break
+        out[index] = base + word[len(core) :]
+        joined = word.endswith(",")
+    return out
 
 
 def base_verb(word: str, verbs: frozenset[str]) -> str | None:

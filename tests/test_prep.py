@@ -125,6 +125,27 @@ def test_a_long_duty_is_asked_up_to_where_a_phrase_ends() -> None:
     assert not any(cut in asked for cut in ("generate and", "serving", "to cover"))
 
 
+def test_verbs_joined_to_a_duty_s_first_are_asked_in_its_form() -> None:
+    """Seen in the demo: "This role would have you implement and developing content strategy
+    on the global market." (the posting: "Implementing and developing content strategy…")."""
+    duties = [
+        "Implementing and developing content strategy on the global market.",
+        "Planning, prioritizing, and balancing tasks and client requests.",
+        "Builds and maintains product features for our mobile apps.",
+        "Collaborating with sales and marketing to help them bring in new customers.",
+    ]
+    job = Posting(source="x", external_id="1", url="", title="Marketer",
+                  description_text="Responsibilities:\n" + "\n".join(duties))
+
+    asked = " ".join(item.text for item in prepare(job, SAM).asked)
+
+    assert "implement and develop content strategy on the global market" in asked
+    assert "plan, prioritize, and balance tasks" in asked
+    assert "build and maintain product features" in asked
+    assert "collaborate with sales and marketing" in asked, "a later noun stays as it is"
+    assert not any(form in asked for form in ("developing", "prioritizing", "maintains"))
+
+
 def test_brush_up_lists_the_gaps_with_where_the_posting_asks_for_them() -> None:
     job = posting("remote-management-and-finance-jobs", "Director of Finance Planning & Analysis")
 
