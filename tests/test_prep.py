@@ -102,6 +102,13 @@ def test_nothing_is_asked_or_cited_from_a_section_selling_the_job() -> None:
     assert "Customer experience" not in [item.text for item in worked_out.brush_up]
 
 
+def asked_of_duties(duties: list[str]) -> str:
+    """The likely-asked questions of a posting listing ``duties``, as one string."""
+    job = Posting(source="x", external_id="1", url="", title="Manager",
+                  description_text="Responsibilities:\n" + "\n".join(duties))  # fmt: skip
+    return " ".join(item.text for item in prepare(job, SAM).asked)
+
+
 def test_a_long_duty_is_asked_up_to_where_a_phrase_ends() -> None:
     """Seen in the demo: "This role would have you develop and improve our marketing
     strategy to better generate and capture demand based. How have you done that before?"
@@ -114,10 +121,7 @@ def test_a_long_duty_is_asked_up_to_where_a_phrase_ends() -> None:
         "Review bug reports and identify opportunities to create automated tests to cover "
         "regressions across every product we ship.",
     ]
-    job = Posting(source="x", external_id="1", url="", title="Manager",
-                  description_text="Responsibilities:\n" + "\n".join(duties))
-
-    asked = " ".join(item.text for item in prepare(job, SAM).asked)
+    asked = asked_of_duties(duties)
 
     assert "develop and improve our marketing strategy to better generate" in asked
     assert "manage a team of Customer Success Managers" in asked
@@ -134,10 +138,7 @@ def test_verbs_joined_to_a_duty_s_first_are_asked_in_its_form() -> None:
         "Builds and maintains product features for our mobile apps.",
         "Collaborating with sales and marketing to help them bring in new customers.",
     ]
-    job = Posting(source="x", external_id="1", url="", title="Marketer",
-                  description_text="Responsibilities:\n" + "\n".join(duties))
-
-    asked = " ".join(item.text for item in prepare(job, SAM).asked)
+    asked = asked_of_duties(duties)
 
     assert "implement and develop content strategy on the global market" in asked
     assert "plan, prioritize, and balance tasks" in asked
