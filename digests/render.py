@@ -47,6 +47,7 @@ from aggregator.core.models import (
 )
 from digests.links import link_label, safe_url
 from digests.prep import prep_text
+from matchers.sections import is_heading
 
 TEMPLATES = Path(__file__).parent / "templates"
 STRONG_FIT = 0.45
@@ -528,11 +529,24 @@ def _terms(terms: Iterable[str]) -> tuple[str, ...]:
 _PREAMBLE_LINE = re.compile(r"^(?:headquarters|hq|url|website|company url)\s*:.*$", re.I)
 
 
+# Short lines that are no heading: a fact ("Time zone: CET +/-2h", "Job: Full-time") or a
+# sentence leading into a list ("We come together with one common thread:").
+_NOT_A_HEADING = re.compile(r"^[^:]{1,40}:\s*\S|^(?:we|you|i|our|your)\b", re.I)
+_LEADING_BULLET = re.compile(r"^[\u2022*\u00b7\u25aa\u25cf\u25e6-]\s+")
+
+
+def _heads(line: str) -> bool:
+    return is_heading(line) and not _NOT_A_HEADING.match(line)
+
+
 def _summary(text: str) -> str:
-    lines = text.split("\n")
-    while lines and (not lines[0].strip() or _PREAMBLE_LINE.match(lines[0].strip())):
-        lines.pop(0)
-    flat = _one_line("\n".join(lines) or text)
+    """The opening of the description, from its first sentence: flattened to one line, the
+    headings before it ("Who we are", "The Opportunity", "Description:", the title again)
+    would run into it ("Who we are MindsDB helps companies…")."""
+    lines = [line.strip() for line in text.split("\n")]
+    lines = [line for line in lines if line and not _PREAMBLE_LINE.match(line)]
+    first = next((i for i, line in enumerate(lines) if not _heads(line)), 0)
+    flat = _LEADING_BULLET.sub("", _one_line("\n".join(lines[first:]) or text))
     if len(flat) <= SUMMARY_CHARS:
         return flat
     cut = flat[:SUMMARY_CHARS].rsplit(" ", 1)[0]

@@ -32,7 +32,7 @@ from lxml.html import HtmlElement
 from aggregator.core.errors import ConfigError
 from aggregator.core.models import Digest, DigestLead, MenteeDigest, Salary, SeenAt
 from digests.links import link_label, safe_url
-from digests.render import digest_subject, fit_label, format_salary, render_digest
+from digests.render import digest_subject, fit_label, format_salary, lead_view, render_digest
 
 MAILTO_IN_TEXT = re.compile(r"mailto:\S+")
 
@@ -530,6 +530,32 @@ def test_a_boards_company_preamble_is_not_the_summary() -> None:
     for part in (out.text, out.html_text):
         assert "RemoteMore is helping a large tech company hire Python developers." in part
         assert "Headquarters" not in part and "utm_source" not in part
+
+
+@pytest.mark.parametrize(
+    ("description", "opening"),
+    [
+        # Seen in the demo digest: headings run into the first sentence once flattened.
+        ("Who we are\nMindsDB helps companies use machine learning.", "MindsDB helps companies"),
+        ("\U0001f449 The Basics\nLemonpie is a podcast PR company.", "Lemonpie is a podcast"),
+        ("UX Product Designer - (80% - 100%)\nDescription:\nHi! We're amazee.io.", "Hi! We're"),
+        ("TL;DR\n\u2022 We're a small analytics company\n\u2022 You'll be our first hire",
+         "We're a small analytics company \u2022 You'll"),
+        # Short lines that are no heading stay: facts, and a sentence leading into a list.
+        ("Time zone: CET +/-2h\nJob: Full-time\nWe build maps.", "Time zone: CET +/-2h Job:"),
+        ("We come together with one common thread:\nA desire to help.", "We come together"),
+        ("Python\nDjango", "Python Django"),  # nothing but short lines: all of them
+    ],
+)
+def test_a_summary_starts_at_the_descriptions_first_sentence(
+    description: str, opening: str
+) -> None:
+    lead = make_digest(mentees=1, leads_per_mentee=1).sections[0].leads[0]
+    posting = replace(lead.match.posting.posting, description_text=description)
+    moved = replace(lead, match=replace(lead.match, posting=replace(lead.match.posting,
+                                                                    posting=posting)))  # fmt: skip
+    summary = lead_view(moved, UTC, NOW.date()).summary
+    assert summary.startswith(opening), summary
 
 
 @pytest.mark.parametrize("status", ["interested", "applied"])
