@@ -30,6 +30,7 @@ import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from aggregator.core.errors import ConfigError
+from aggregator.core.headings import is_heading
 from aggregator.core.intake import pay_amount
 from aggregator.core.models import (
     Contact,
@@ -47,7 +48,6 @@ from aggregator.core.models import (
 )
 from digests.links import link_label, safe_url
 from digests.prep import prep_text
-from matchers.sections import is_heading
 
 TEMPLATES = Path(__file__).parent / "templates"
 STRONG_FIT = 0.45
@@ -529,10 +529,10 @@ def _terms(terms: Iterable[str]) -> tuple[str, ...]:
 _PREAMBLE_LINE = re.compile(r"^(?:headquarters|hq|url|website|company url)\s*:.*$", re.I)
 
 
+_LEADING_BULLET = re.compile(r"^[\u2022*\u00b7\u25aa\u25cf\u25e6-]\s+")  # not "**Bold**"
 # Short lines that are no heading: a fact ("Time zone: CET +/-2h", "Job: Full-time") or a
 # sentence leading into a list ("We come together with one common thread:").
 _NOT_A_HEADING = re.compile(r"^[^:]{1,40}:\s*\S|^(?:we|you|i|our|your)\b", re.I)
-_LEADING_BULLET = re.compile(r"^[\u2022*\u00b7\u25aa\u25cf\u25e6-]\s+")
 
 
 def _heads(line: str) -> bool:

@@ -40,8 +40,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from aggregator.core.headings import is_heading
 from matchers.alternatives import alternative_lists
-from matchers.sections import is_heading
 from matchers.vectors import skill_columns_in
 
 # Headings of what the hire brings (nice-to-haves too: still asked, if less firmly).

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 
-_BULLET = re.compile(r"^\s*(?:[\u2022\-*\u2013\u00b7\u25aa\u25cf\u25e6]|\d+[.)])\s*")
+from aggregator.core.headings import BULLET, is_heading
+
 # Headings of sections about the employer, the offer or the process, not the job. "About
 # the role" is the job; "About us", "About Knack" and "About the company" are not.
 _OTHER_HEADING = re.compile(
@@ -60,7 +61,6 @@ _ABOUT_THE_JOB = re.compile(
     r"looking for|seeking|hiring|you(?:'|\u2019)ll|you will|the role|this role|this position"
     r"|join (?:us|our \w+) as|responsib|requirement|experience (?:in|with)",
 )
-_HEADING_WORDS = 9
 # Names of the teams, functions and people a job works with: one to six words before
 # "teams" with no function word among them (so a name never swallows a clause), a list in
 # brackets or after "such as" that follows, and the field of a leader's title. Found from
@@ -126,7 +126,7 @@ def split_description(text: str, company: str = "") -> tuple[str, str]:
             (rest if skipping else job).append(paragraph)
             continue
         other = skipping or _other_paragraph(lower)
-        if not other and not _BULLET.match(paragraph):
+        if not other and not BULLET.match(paragraph):
             other = _about_employer(lower, name)
         if other:
             rest.append(paragraph)
@@ -173,13 +173,6 @@ def _without_names(paragraph: str, lower: str) -> tuple[str, list[str]]:
 def _paragraphs(text: str) -> list[str]:
     """Lines of text, without empty ones (bullets and headings are lines of their own)."""
     return [line for line in (raw.strip() for raw in text.splitlines()) if line]
-
-
-def is_heading(line: str) -> bool:
-    words = line.split()
-    if not words or len(words) > _HEADING_WORDS or _BULLET.match(line):
-        return False
-    return line.endswith(":") or not line.rstrip().endswith((".", ",", ";", "!"))
 
 
 def is_other_heading(line: str) -> bool:
