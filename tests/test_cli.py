@@ -178,7 +178,7 @@ def test_links_go_below_a_table_whole_and_as_text() -> None:
     hostile = long + "\x1b]52;c;aGk=\x07"  # an escape sequence that would set the clipboard
     links = [("7", [hostile, "https://mirror.example/7"]), ("12", ["https://b.example/"])]
     links.append(("13", []))
-    common.print_listing(Console(file=screen, width=40), table, links)
+    common.print_listing(Console(file=screen, width=40), table, links, "nothing")
     lines = screen.getvalue().splitlines()
     assert lines[lines.index("links") + 1 :] == [
         f" 7  {long}",
@@ -373,6 +373,31 @@ def test_sources_shows_the_error_column_only_when_a_source_has_an_error(
     assert leads(config, "collect").exit_code == 1
     table = narrow.invoke(app, ["--config", str(config), "sources"]).output.splitlines()
     assert table[1].count("┳") == 6 and "err" in " ".join(table[:4])
+
+
+def test_listings_with_nothing_in_them_say_why_and_what_would_fill_them(tmp_path: Path) -> None:
+    """Seen with a fresh config: `postings`, `sources` and `events` printed a bare heading
+    row, and `matches` nothing at all."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "mentors: [{id: m, name: Mo, email: mo@example.org}]\n"
+        "mentees: [{name: Zed Quinn, email: zed@example.org, mentor: m, skills: [python],"
+        " locations: [Berlin]}]\n",
+        encoding="utf-8",
+    )
+    said = {
+        ("postings",): "No postings stored yet: `leads collect` fetches them",
+        ("postings", "--source", "wwr"): "No stored postings match --since/--source.",
+        ("sources",): "No sources in config.yaml yet: `leads add-source URL` adds one.",
+        ("matches",): "No matches for zed-quinn yet: `leads match` scores",
+        ("events",): "No events for zed-quinn: no source in config.yaml lists events yet",
+    }
+    for command, sentence in said.items():
+        result = leads(config, *command)
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(sentence), (command, result.output)
+        assert "┏" not in result.output
+    assert leads(config, "matches", "--format", "jsonl").output == "", "scripts get no line"
 
 
 def test_each_command_fits_the_width_columns_gives_when_it_starts(

@@ -269,6 +269,7 @@ def test_only_future_events_within_the_horizon(
     assert "27 km from Berlin" in lena
     assert "2019-02-2" in lena or "2019-03" in lena
     assert "27 km from Berlin" not in later  # those have passed; nothing newer was collected
+    assert "No events for lena-vogel in the next 30 days (near Berlin or online" in later
 
 
 def test_unknown_mentee_is_a_usage_error(config: Path) -> None:

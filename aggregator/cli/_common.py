@@ -328,14 +328,19 @@ def listing(
 
 
 def print_listing(
-    console: Console, table: Table, links: Sequence[tuple[str, Sequence[str]]]
+    console: Console, table: Table, links: Sequence[tuple[str, Sequence[str]]], empty: str
 ) -> None:
     """Print ``table`` on ``console``, then the links of its rows below it, each whole on a
     line of its own after its row's key (rank or id): a URL folded inside a table cell can
     be neither clicked nor copied, and one cut short leads nowhere. A terminal narrower
-    than a URL wraps its line without breaking it."""
+    than a URL wraps its line without breaking it. A table without rows is the sentence
+    ``empty`` instead (why there is nothing, and what would bring something): a bare
+    heading row tells a new user nothing."""
     from rich.text import Text  # see LazyConsole
 
+    if not table.row_count:
+        console.print(empty, markup=False, highlight=False)
+        return
     console.print(table)
     shown = [(key, url) for key, urls in links for url in urls if url]
     if not shown:

@@ -50,7 +50,7 @@ def demo(
     )
     for mentee, found in result.best.items():
         rows = [(str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps) for m in found]
-        print_ranking(mentee, rows)
+        print_ranking(mentee, rows, empty=f"No lead for {mentee} in the recorded data.")
     for outcome in result.digests.outcomes:
         print_digest_outcome(outcome, result.digests.destination)
     out.print(f"  config:   {result.config.path}")

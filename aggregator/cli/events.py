@@ -5,10 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from aggregator.cli._common import app, clock, errors_handled, load, open_store, out, safe
+from aggregator.cli._common import (
+    app,
+    clock,
+    errors_handled,
+    listing,
+    load,
+    open_store,
+    out,
+    print_listing,
+    safe,
+)
 from aggregator.core.errors import ConfigError
+from aggregator.core.models import Mentee
+from sources import SOURCE_TYPES
 
 
 @app.command()
@@ -31,18 +42,35 @@ def events(
             )
         with open_store(config) as store:
             found = suggested_events(config, store, clock(), chosen)
+    calendars = any(SOURCE_TYPES[source.type].events for source in config.sources)
     for each in chosen:
-        table = Table(title=f"Events for {each.id}", title_justify="left")
-        for column in ("when", "event", "where", "organiser", "link", "fit"):
-            table.add_column(column, overflow="fold")
-        for suggestion in found.get(each.id, []):
+        table = listing(
+            f"Events for {each.id}",
+            *("#", "when", "event", "where", "organiser", "fit"),
+            one_line=("when",),
+            numbers=("#", "fit"),
+        )
+        links = []
+        for number, suggestion in enumerate(found.get(each.id, []), start=1):
             event = suggestion.event
             table.add_row(
+                str(number),
                 event.start.strftime("%Y-%m-%d %H:%M ") + safe(event.timezone).plain,
                 safe(event.title),
                 safe(f"{event.venue or event.city} ({suggestion.where})".strip()),
                 safe(event.organiser),
-                safe(event.url),
                 f"{suggestion.score:.2f}",
             )
-        out.print(table)
+            links.append((str(number), [event.url]))
+        print_listing(out, table, links, _no_events(each, calendars, config.events.horizon_days))
+
+
+def _no_events(mentee: Mentee, calendars: bool, days: int) -> str:
+    """Why a mentee has no event suggested, and what would bring some."""
+    if not calendars:
+        return (
+            f"No events for {mentee.id}: no source in config.yaml lists events yet (add an "
+            "`ical` or `events_rss` source: a calendar of meetups or talks near your mentees)."
+        )
+    near = f"near {', '.join(mentee.locations)} or online" if mentee.locations else "online"
+    return f"No events for {mentee.id} in the next {days} days ({near}, on their topics)."

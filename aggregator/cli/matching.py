@@ -132,15 +132,22 @@ def matches(
         by_mentee.setdefault(m.mentee, []).append(
             (str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps)
         )
-    for mentee_id, rows in by_mentee.items():
-        print_ranking(mentee_id, rows)
+    for each in config.mentees:
+        if mentee is None or each.id == mentee:
+            print_ranking(each.id, by_mentee.get(each.id, []), empty=(
+                f"No matches for {each.id} yet: `leads match` scores the stored postings "
+                "against each mentee (`leads run` collects, matches and sends)."
+            ))  # fmt: skip
 
 
 def print_ranking(
-    mentee: str, rows: list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]]
+    mentee: str,
+    rows: list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]],
+    *,
+    empty: str,
 ) -> None:
     """One mentee's ranked leads: score, posting, why it matched and what to brush up on,
-    then each lead's link by its rank."""
+    then each lead's link by its rank (``empty``: what to say when there is none)."""
     table = listing(
         f"Leads for {mentee}",
         *("#", "score", "lead", "title", "company", "location", "why", "brush up on"),
@@ -160,7 +167,7 @@ def print_ranking(
             safe(", ".join(gaps)),
         )
         links.append((str(rank), [posting.url]))
-    print_listing(out, table, links)
+    print_listing(out, table, links, empty)
 
 
 @app.command()
@@ -222,7 +229,8 @@ def rank(
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             rows = [(m.posting, postings_by_key[m.posting], m.score, m.why, m.gaps) for m in ranked]
-            print_ranking(mentee.id, rows)
+            empty = f"No posting scores {floor:g} (the lowest shown) or more for {mentee.id}."
+            print_ranking(mentee.id, rows, empty=empty)
 
 
 def _configured_min_score() -> float:
