@@ -9,6 +9,7 @@ autoescapes its templates; JSON is data).
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,16 +39,29 @@ def prep_title(sheet: PrepSheet) -> str:
     return f"Interview prep: {role} at {company}" if company else f"Interview prep: {role}"
 
 
-def prep_text(sheet: PrepSheet, sources: bool = True) -> str:
+def prep_text(sheet: PrepSheet, sources: bool = True, width: int | None = None) -> str:
     """The sheet as plain text, each question followed by the posting text it comes from
-    (``sources=False``: without those, as short as an email link allows)."""
+    (``sources=False``: without those, as short as an email link allows). ``width`` wraps
+    each item to that many columns, its later lines indented under its first (a terminal's
+    own wrapping starts them at the margin, where they read as items of their own)."""
     lines = [prep_title(sheet), "", f"{ASKED_HEADING}:"]
     lines += _cited_lines(sheet.asked, "    from the posting: " if sources else None)
     if sheet.brush_up:
         lines += ["", f"{BRUSH_UP_HEADING}:"]
         lines += _cited_lines(sheet.brush_up, "    asked for in: " if sources else None)
     lines += ["", f"{TO_ASK_HEADING}:", *(f"- {_line(q)}" for q in sheet.to_ask)]
+    if width is not None:
+        lines = [_wrapped(line, width) for line in lines]
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(line: str, width: int) -> str:
+    """An item ("- …") or a citation ("    from the posting: …") wrapped with a hanging
+    indent: two columns past its dash, or past the citation's indent."""
+    indent = len(line) - len(line.lstrip(" "))
+    hanging = " " * (indent + 2)
+    return textwrap.fill(line, width, subsequent_indent=hanging, break_on_hyphens=False,
+                         break_long_words=False)  # fmt: skip
 
 
 def prep_markdown(sheet: PrepSheet) -> str:

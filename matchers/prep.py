@@ -589,12 +589,26 @@ def questions_to_ask(posting: Posting, avoid: Sequence[str] = ()) -> tuple[str, 
     for topic in _TOPICS:
         found = topic.pattern.search(text)
         if found is not None:
-            question: str | None = topic.said.format(_one_line(found.group(1)).lower())
+            question: str | None = topic.said.format(_as_asked(found.group(1)))
         else:
             question = topic.omitted
         if question is not None and not any(near_duplicate(question, a) for a in avoid):
             (said if found is not None else omitted).append(question)
     return (*[*said, *omitted][: MAX_TO_ASK - 1], NEXT_STEPS_QUESTION)
+
+
+# How a question names what the posting said: "KPIs", not "kpis", and never "the KPI for".
+_NAMED_AS = {"kpi": "KPIs", "kpis": "KPIs", "okr": "OKRs", "okrs": "OKRs", "quota": "quotas",
+             "success measure": "success measures"}  # fmt: skip
+
+
+def _as_asked(said: str) -> str:
+    """The posting's words as a question's middle: lower case, but for acronyms ("the GTM
+    team") and the plural the question's grammar needs."""
+    words = _one_line(said)
+    if words.lower() in _NAMED_AS:
+        return _NAMED_AS[words.lower()]
+    return " ".join(w if sum(c.isupper() for c in w) > 1 else w.lower() for w in words.split())
 
 
 # -- the vocabulary --------------------------------------------------------------------------

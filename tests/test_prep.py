@@ -185,6 +185,25 @@ def test_questions_to_ask_follow_what_the_posting_says_and_omits() -> None:
     assert "on-call" not in omitted
 
 
+@pytest.mark.parametrize(
+    ("sentence", "asked"),
+    [
+        # Seen in the demo: "How are the kpis for this role set, …?"
+        ("Own the KPIs of the channel.", "How are the KPIs for this role set"),
+        ("You will report on one KPI weekly.", "How are the KPIs for this role set"),
+        ("You will join our GTM Sales team.", "You mention joining the GTM sales team"),
+        ("Targets are set quarterly.", "How are the targets for this role set"),
+    ],
+)
+def test_questions_to_ask_name_what_the_posting_said_as_a_person_would(
+    sentence: str, asked: str
+) -> None:
+    job = Posting(source="x", external_id="1", url="", title="Marketer",
+                  description_text=sentence)  # fmt: skip
+
+    assert asked in " ".join(prepare(job, SAM).to_ask)
+
+
 def test_a_posting_the_board_flags_remote_is_not_asked_where_the_work_happens() -> None:
     # Seen: "The posting does not say where the work happens" on postings marked Remote.
     flagged = Posting(source="x", external_id="1", url="", title="SRE", remote=True,
@@ -213,6 +232,26 @@ def test_json_has_the_contract_shape_and_text_forms_escape_posting_text() -> Non
     assert "<script>" not in markdown and "[Evil](x)" not in markdown
     assert "\\`sales\\`" in markdown
     assert "from the posting: “Analyse campaign performance with SQL" in prep_text(sheet)
+
+
+def test_text_for_a_terminal_wraps_each_item_under_its_first_line() -> None:
+    """Seen with `leads prep` at 100 columns: questions and citations wrapped at the margin,
+    where their later lines read as items of their own."""
+    job = feed("remote-sales-and-marketing-jobs")[0]
+    sheet = prepare(job, SAM)
+
+    whole = prep_text(sheet).splitlines()
+    wrapped = prep_text(sheet, width=60).splitlines()
+
+    assert max(len(line) for line in whole) > 60
+    assert all(len(line) <= 60 for line in wrapped if " " in line.strip())
+    items = [line for line in wrapped if line.startswith("- ")]
+    assert len(items) == len([line for line in whole if line.startswith("- ")])
+    for line in wrapped:  # each line is an item, a citation, a heading or indented under one
+        assert line.startswith(("- ", "    from the posting:", "    asked for in:", "  ")) or (
+            not line or line.endswith(":") or line.startswith("Interview prep:")
+        ), line
+    assert " ".join(" ".join(wrapped).split()) == " ".join(" ".join(whole).split())
 
 
 def test_the_forward_email_links_to_the_pages_prep_sheet_or_carries_the_sheet() -> None:

@@ -41,5 +41,8 @@ def prep(
     if format is PrepFormat.json:
         sys.stdout.write(json.dumps(prep_record(sheet), ensure_ascii=False) + "\n")
         return
-    rendered = prep_markdown(sheet) if format is PrepFormat.markdown else prep_text(sheet)
-    out.print(safe(rendered), end="")
+    if format is PrepFormat.markdown:
+        rendered = prep_markdown(sheet)
+    else:  # wrapped to a terminal's width; whole lines to a file or a pipe
+        rendered = prep_text(sheet, width=out.width if out.is_terminal else None)
+    out.print(safe(rendered), end="", soft_wrap=True)
