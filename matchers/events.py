@@ -4,8 +4,9 @@ An event is suggested when
 
 * it starts after ``now`` and within ``horizon_days``;
 * it is online, or in person near one of the mentee's places: its city or venue names the
-  place or a town of its metro area (``data/places.yaml``, as the location filter reads it),
-  or its coordinates lie within ``radius_km`` of the metro's centre (``data/metro_centres.yaml``);
+  place or a town of its metro area (``aggregator/core/data/places.yaml``, as the location
+  filter reads it), or its coordinates lie within ``radius_km`` of the metro's centre
+  (``data/metro_centres.yaml``);
 * its topic fits the mentee's roles and skills: the TF-IDF matcher scores the event's title and
   description as it scores a posting, and the score reaches ``min_score``.
 
@@ -25,7 +26,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from aggregator.core.models import Event, EventSuggestion, Posting
-from matchers.filters import Places, default_places, normalise_place
+from aggregator.core.places import Places, default_places, normalise_place
 from matchers.profile import Profile
 from matchers.tfidf import TfidfMatcher
 

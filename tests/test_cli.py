@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from rich.cells import cell_len
@@ -239,6 +240,15 @@ def test_demo_runs_the_whole_pipeline_offline(
     for written in outbox.glob("*.eml"):
         assert written.name in result.output
     assert "maria: 15 new leads for Sam, Alex and Dana" in result.output
+    # Introductions quote the profile as written: the demo's reads as a mentor would write it
+    # (it said "ux designer roles and brings user research, figma and design systems").
+    (maria,) = (p for p in outbox.glob("*.eml") if "maria" in p.name)
+    message = message_from_bytes(maria.read_bytes(), policy=policy.default)
+    body = message.get_body(("plain",))
+    assert body is not None
+    introduction = unquote(str(body.get_content()))
+    assert "looking for product designer and UX designer roles and brings user research, " \
+        "Figma and design systems." in introduction
     config = tmp_path / "demo" / "config.yaml"
     for line in leads(config, "links", "--format", "jsonl").output.splitlines():
         record = json.loads(line)

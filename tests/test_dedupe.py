@@ -271,6 +271,27 @@ def test_jobs_written_from_one_template_stay_apart(
     assert abbreviated_lead == android_lead
 
 
+def test_one_companys_openings_for_two_regions_stay_apart(
+    store: Store, real_postings: list[Posting]
+) -> None:
+    """Seen in the demo: amazee.io's "DevOps Engineer" in WWR's devops feed ("Oceania Only")
+    and its design feed ("Americas Only"), one description, were one lead; which region it
+    kept depended on which item was stored first, so a mentee in Chicago got it in one run
+    and not in the next."""
+    americas = replace(real_postings[8], location="Americas Only")
+    oceania = as_board_copy(americas, 8, location="Oceania Only")
+    again = as_board_copy(americas, 9, location="Americas Only")
+    unlimited = as_board_copy(americas, 10, location="Anywhere in the World")
+    # Seen too: Doximity's one job as "USA Only" in one feed, "North America Only" in another.
+    usa = as_board_copy(americas, 11, location="USA Only")
+    save(store, "wwr", [americas])
+    save(store, "board", [oceania, again, unlimited, usa])
+    (americas_lead,) = leads_by_source(store)["wwr"]
+    oceania_lead, *others = leads_by_source(store)["board"]
+    assert oceania_lead != americas_lead
+    assert others == [americas_lead] * 3, "the same region, no limit, or a region within it"
+
+
 def test_title_words_spell_out_and_drop_noise() -> None:
     assert dedupe.title_words("Sr. Backend Eng (Remote) - Berlin", "Berlin, Germany") == {
         "senior",

@@ -9,7 +9,9 @@ A *lead* is one job, however many places post it. A new posting joins an existin
    (estimated Jaccard similarity of word 3-shingles ≥ ``NEAR_DUPLICATE_THRESHOLD``, found with
    MinHash + LSH banding so the check costs a few index lookups, not a scan), and the titles
    are compatible — one's words contain the other's once abbreviations are spelt out and
-   words like "remote" or the location are dropped. Companies write different jobs from one
+   words like "remote" or the location are dropped — and so are the regions the two are
+   limited to, if both are ("Americas Only" and "Oceania Only" are two openings; "USA
+   Only" and "North America Only" may be one). Companies write different jobs from one
    template ("Android Engineer" / "iOS Engineer"); the title check keeps those apart, while
    "Sr. Backend Engineer (Remote)" still joins "Senior Backend Engineer".
 
@@ -30,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.core.models import Posting
+from aggregator.core.places import default_places
 
 # 0.7 keeps re-titled and lightly edited copies together (a 5% word edit leaves J ≈ 0.75) while
 # two different openings at one company, which share boilerplate, stay apart (measured in
@@ -244,6 +247,15 @@ def titles_compatible(first: frozenset[str], second: frozenset[str]) -> bool:
     return first <= second or second <= first
 
 
+def regions_compatible(first_key: str, second_key: str) -> bool:
+    """False when the lead keys' locations limit the job to regions that do not overlap
+    ("Americas Only" / "Oceania Only", as We Work Remotely writes them): one company's
+    openings for two regions share a description, but a mentee in Chicago can take only the
+    first."""
+    first, second = (key.rpartition("|")[2] for key in (first_key, second_key))
+    return first == second or default_places().overlapping(first, second)
+
+
 def band_hashes(sig: Signature) -> list[int]:
     """One 63-bit hash per LSH band: postings sharing any band are candidate duplicates."""
     data = sig.tobytes()  # the bands' rows one after another: slices, not an array per band
@@ -366,6 +378,8 @@ class LeadIndex:
         for lead_id in sorted(candidates):
             lead = self.leads[lead_id]
             if lead.company != sighting.company or lead.signature is None:
+                continue
+            if not regions_compatible(sighting.key, lead.key):
                 continue
             score = similarity(sighting.signature, lead.signature)
             if score >= best_score and titles_compatible(sighting.title, lead.title):
