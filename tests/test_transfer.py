@@ -132,7 +132,7 @@ def test_the_export_is_private_and_an_import_into_a_database_with_data_is_refuse
     refused = leads(filled, "import", str(export))
     assert refused.exit_code == 2
     said = " ".join(refused.output.split())
-    assert "already holds data (access_links: 3, " in said and ", leads: 107, " in said
+    assert "already holds data (access_links: 3, " in said and ", leads: 108, " in said
     assert "— import only into an empty database: create a new one and run `leads migrate`" in said
     assert summaries_of(f"sqlite:///{filled.parent / 'leads.db'}") == before
 
