@@ -195,18 +195,29 @@ def fit_label(score: float) -> str:
 
 
 def digest_subject(digest: Digest) -> str:
-    """'5 new leads for Sam and Alex — week of 23 Nov', or 'No new leads this week'."""
+    """'5 new leads for Sam and Alex — week of 23 Nov', 'No new leads this week, but news
+    from Sam', or 'No new leads this week'."""
     if not digest.lead_count:
-        return NOTHING_NEW
+        return _news_headline(digest) or NOTHING_NEW
     return f"{_headline(digest)} — week of {_day_month(_week_start(digest))}"
 
 
 def _headline(digest: Digest) -> str:
-    """'5 new leads for Sam and Alex', or 'No new leads this week for Sam and Alex'."""
+    """'5 new leads for Sam and Alex', 'No new leads this week, but news from Sam', or 'No
+    new leads this week for Sam and Alex'."""
     if not digest.lead_count:
-        return f"{NOTHING_NEW} for {_join_names([s.mentee for s in digest.sections])}"
+        return _news_headline(digest) or (
+            f"{NOTHING_NEW} for {_join_names([s.mentee for s in digest.sections])}"
+        )
     with_leads = [section.mentee for section in digest.sections if section.leads]
     return f"{_count_leads(digest.lead_count)} for {_join_names(with_leads)}"
+
+
+def _news_headline(digest: Digest) -> str | None:
+    """'No new leads this week, but news from Sam': a digest that carries only what the
+    mentees marked says so (None without news)."""
+    with_news = [section.mentee for section in digest.sections if section.news]
+    return f"{NOTHING_NEW}, but news from {_join_names(with_news)}" if with_news else None
 
 
 def render_digest(digest: Digest) -> EmailMessage:

@@ -8,6 +8,7 @@ import asyncio
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,7 +21,7 @@ from webkit import copied, seeded, seeded_folder
 from aggregator.core.config import AppConfig
 from aggregator.core.models import LeadStatus, StatusChange, Verdict
 from aggregator.stages.advice import StoredAdvice
-from aggregator.stages.digest import compose, delivered_pairs
+from aggregator.stages.digest import DigestStatus, compose, deliver, delivered_pairs
 from aggregator.store import Store
 from digests.render import PREP_LINK_TEXT, digest_view, render_digest, since_last_time
 from web.app import create_app
@@ -113,6 +114,35 @@ def test_since_last_time_tells_what_changed_since_the_last_digest(
         f"Since last time, Sam applied to {JOBS[1].title} at {JOBS[1].company} and is "
         f"interviewing for {JOBS[4].title} at {JOBS[4].company}." in text
     )
+
+
+def test_news_alone_makes_a_digest_and_is_sent_once(site: tuple[AppConfig, Store]) -> None:
+    """Seen after the demo: Dana marked a lead Interested with `leads feedback`, and the
+    mentor's next digest run said "nothing new" (a digest went out only with new leads), so
+    the mentor heard of it only whenever new leads came, and a digest sent empty on purpose
+    (send_empty) told the same news again each time (nothing was recorded as delivered)."""
+    config, store = site
+    outbox = Path(config.path).parent / config.delivery.outbox
+    maria = config.mentors[0].id
+
+    def run(at: object) -> DigestStatus:
+        report = deliver(config, store, lambda: at)  # type: ignore[arg-type, return-value]
+        return next(o.status for o in report.outcomes if o.mentor == maria)
+
+    assert run(NOW) is DigestStatus.SENT
+    assert run(LATER) is DigestStatus.NOTHING_NEW
+    marked = LATER + timedelta(minutes=30)
+    store.record_feedback("sam-lee", lead_of(store, JOBS[0].title), Verdict.INTERESTED, marked)
+    before = set(outbox.iterdir())
+    assert run(LATER + timedelta(hours=1)) is DigestStatus.SENT
+    (sent,) = set(outbox.iterdir()) - before
+    message = message_from_bytes(sent.read_bytes(), policy=policy.default)
+    assert message["Subject"] == "No new leads this week, but news from Sam"
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = " ".join(body.get_content().split())
+    assert f"Since last time, Sam is interested in {JOBS[0].title} at {JOBS[0].company}." in text
+    assert run(LATER + timedelta(hours=2)) is DigestStatus.NOTHING_NEW, "told once"
 
 
 def test_the_since_last_time_line_is_short() -> None:

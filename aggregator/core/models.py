@@ -457,3 +457,8 @@ class Digest:
     def lead_count(self) -> int:
         """How many leads the digest carries (a lead shown for two mentees counts twice)."""
         return sum(len(section.leads) for section in self.sections)
+
+    @property
+    def has_news(self) -> bool:
+        """Whether a mentee marked a lead since the mentor's last digest."""
+        return any(section.news for section in self.sections)

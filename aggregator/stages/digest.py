@@ -59,7 +59,7 @@ class DigestStatus(StrEnum):
     """How one mentor's digest ended."""
 
     SENT = "sent"
-    NOTHING_NEW = "nothing_new"  # no pending leads and send_empty is off
+    NOTHING_NEW = "nothing_new"  # no pending leads, no news, and send_empty is off
     DRY_RUN = "dry_run"  # composed and shown, not sent, nothing recorded
     FAILED = "failed"
     ELSEWHERE = "elsewhere"  # another process is sending it (it holds the mentor's claim)
@@ -235,13 +235,20 @@ def _page_urls(
 
 
 def message_id(mentor: Mentor, sections: Sequence[MenteeDigest], sender: str) -> str:
-    """A Message-ID that is the same whenever the same leads go to the same mentor."""
+    """A Message-ID that is the same whenever the same leads (and the same news of the
+    mentees' marks, if any) go to the same mentor."""
     leads = ",".join(
         f"{section.mentee.id}:{lead.match.lead_id}"
         for section in sections
         for lead in section.leads
     )
-    digest = hashlib.sha256(f"{mentor.id}|{leads}".encode()).hexdigest()[:24]
+    news = ",".join(
+        f"{section.mentee.id}:{change.lead_id}:{change.status.value}:{change.at.isoformat()}"
+        for section in sections
+        for change in section.news
+    )
+    said = f"{mentor.id}|{leads}" + (f"|{news}" if news else "")
+    digest = hashlib.sha256(said.encode()).hexdigest()[:24]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "mentor-leads.invalid"
     return f"<digest.{digest}@{domain}>"
 
@@ -420,7 +427,9 @@ def _prepare(
         composition = compose(config, store, mentor, now, mentees)
         digest = composition.digest
         summary = DigestSummary.of(digest)
-        if not digest.lead_count and not mentor.digest.send_empty:
+        # What a mentee marked is news for their mentor on its own: an introduction is
+        # most worth making when the mentee has just said they are interested.
+        if not digest.lead_count and not digest.has_news and not mentor.digest.send_empty:
             return DigestOutcome(mentor.id, DigestStatus.NOTHING_NEW, summary)
         message = render_digest(digest)
         if preview is not None:

@@ -21,6 +21,7 @@ from aggregator.store.rows import StorePart, stored_match
 from aggregator.store.schema import (
     access_links,
     deliveries,
+    digest_runs,
     feedback,
     lead_statuses,
     matches,
@@ -69,9 +70,18 @@ class StatusesStore(StorePart):
 
     def status_news(self, mentor: str, mentees: Sequence[str]) -> dict[str, list[StatusChange]]:
         """What each mentee marked interested, applied to or is interviewing for since the
-        mentor's last digest (every such status before the first), oldest first."""
-        last_sent = select(func.max(deliveries.c.delivered_at)).where(
+        mentor's last digest (every such status before the first), oldest first.
+
+        Since the mentor's last digest run that did not fail: one that sent news recorded no
+        delivered lead when it carried none, and one that had nothing to send had no news
+        either (news alone is sent). A database from before digest runs were recorded reads
+        the last delivered lead's time."""
+        last_run = select(digest_runs.c.last_run_at).where(digest_runs.c.mentor_id == mentor)
+        last_delivered = select(func.max(deliveries.c.delivered_at)).where(
             deliveries.c.mentor_id == mentor
+        )
+        last_sent = select(
+            func.coalesce(last_run.scalar_subquery(), last_delivered.scalar_subquery())
         )
         query = (
             select(lead_statuses)
