@@ -147,6 +147,22 @@ def test_verbs_joined_to_a_duty_s_first_are_asked_in_its_form() -> None:
     assert not any(form in asked for form in ("developing", "prioritizing", "maintains"))
 
 
+def test_a_duty_is_asked_as_done_with_a_skill_only_when_the_posting_says_so() -> None:
+    """Seen in the demo: "Tell me about a time you used SEO to work as a leader and
+    collaboratively with a team." (SEO was an item of a later list of channels)."""
+    asked = asked_of_duties([
+        "Working as a leader and collaboratively with a team, this role is responsible for "
+        "digital marketing programs across a variety of channels, including social media, SEO, "
+        "email, and web.",
+        "Develop and optimize all marketing emails, product release emails, automated nurture "
+        "campaigns in HubSpot.",
+        "Partner closely with Inside Sales Representatives to qualify inbound leads quickly.",
+    ])
+
+    assert "used SEO to" not in asked and "used inside sales to" not in asked.lower()
+    assert "you used HubSpot to develop and optimize all marketing emails" in asked
+
+
 def test_brush_up_lists_the_gaps_with_where_the_posting_asks_for_them() -> None:
     job = posting("remote-management-and-finance-jobs", "Director of Finance Planning & Analysis")
 
