@@ -254,6 +254,9 @@ def test_demo_runs_the_whole_pipeline_offline(
         record = json.loads(line)
         assert f"{record['mentee']}: {record['url']}" in result.output
     assert f"start it with `leads --config {config} serve`" in result.output
+    # Seen: `leads check` with the demo's config then failed on all 15 loopback sources.
+    assert "served only while the demo ran: `… collect` cannot reach them now" in output
+    assert "served from 127.0.0.1 only while `leads demo` runs" in config.read_text("utf-8")
     listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")
     assert {json.loads(line)["company"] for line in listing.output.splitlines()} == {"Recruityard"}
 

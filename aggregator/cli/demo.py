@@ -68,7 +68,9 @@ def demo(
     out.print(
         f"Next: `leads --config {result.config.path} matches` lists every match; "
         "`… postings` and `… sources` show what was collected; "
-        "`… digest --dry-run --preview DIR` shows what the next digest would hold."
+        "`… digest --dry-run --preview DIR` shows what the next digest would hold. "
+        "The recorded feeds were served only while the demo ran: `… collect` cannot reach "
+        "them now, and `leads demo` again collects afresh."
     )
     report_failures(report)
     if not report.ok:
