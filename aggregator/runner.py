@@ -116,6 +116,9 @@ def _run_step(
     log.info("%s: starting", step)
     if step is Step.COLLECT:
         outcome.collected = collect_stage.collect(config, store, now, transport=transport)
+        # A warning each: an unattended run's log must name what failed at any level.
+        for failed in outcome.collected.failures:
+            log.warning("source %s failed: %s", failed.name, failed.error)
         log.info(
             "collect: done (%d new, %d failed sources)",
             outcome.collected.total("new"),

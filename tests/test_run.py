@@ -272,11 +272,15 @@ def test_a_failing_source_is_reported_and_the_rest_is_done(tmp_path: Path) -> No
         text = config.read_text(encoding="utf-8").replace(
             "remote-design-jobs.rss", "no-such-feed.rss"
         )
-        config.write_text(text, encoding="utf-8")
+        # An unattended run's log at WARNING still names the failed source (it was an INFO
+        # line, filtered out, while the scheduler's warning said "see above").
+        config.write_text("logging: {file: leads.log, level: WARNING}\n" + text, "utf-8")
         result = leads(config, "run")
     assert result.returncode == 1
     assert "collect: " in result.stdout and "(1 failed)" in result.stdout
     assert "source design failed: " in result.stderr and "404" in result.stderr
+    (logged,) = (tmp_path / "leads.log").read_text(encoding="utf-8").splitlines()
+    assert "WARNING" in logged and "source design failed: " in logged and "404" in logged
     assert counts(beside(tmp_path))["matches"] > 0
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
 

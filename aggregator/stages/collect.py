@@ -251,7 +251,9 @@ class _Writer:
 
     async def failure(self, state: SourceState, reason: str, now: datetime) -> SourceOutcome:
         """Record a failed source."""
-        log.info("source %s failed: %s", state.name, reason)
+        # DEBUG: the run's report names it (`leads collect` on stderr, `leads run` and
+        # `leads schedule` as a warning), once.
+        log.debug("source %s failed: %s", state.name, reason)
         await self.call(self.store.record_failure, state, reason, now)
         return SourceOutcome(name=state.name, status=FetchStatus.FAILED, error=reason)
 
