@@ -23,6 +23,7 @@ from aggregator import __version__
 from aggregator.cli import _common as common
 from aggregator.cli import app
 from aggregator.cli import collect as collect_commands
+from aggregator.cli import run as run_commands
 from aggregator.cli._common import LazyConsole
 from aggregator.loopback import serve_directory
 
@@ -209,6 +210,21 @@ def test_collect_on_a_terminal_shows_summary_table(
     )
     assert leads(config, "collect", "--quiet").exit_code == 0
     assert quiet.getvalue() == ""
+
+
+def test_run_on_a_terminal_says_what_it_did(
+    tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen: `leads run`, typed as `leads init` suggests, printed nothing at all on a
+    terminal (silent as for cron, where it still is: tests/test_run.py)."""
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=200, highlight=False)
+    monkeypatch.setattr(run_commands, "out", terminal)
+    config = write_config(tmp_path, base_url)
+    assert leads(config, "run").exit_code == 0
+    said = screen.getvalue()
+    assert "collect: " in said and " new, " in said and "(0 failed)" in said
+    assert "match: " in said and "digest: no mentor's digest is due" in said
 
 
 def test_demo_runs_the_whole_pipeline_offline(

@@ -57,7 +57,8 @@ def run_command(
         bool, typer.Option("--verbose", "-v", help="Show the summary even when all went well.")
     ] = False,
 ) -> None:
-    """Collect, match and send due digests in one go, for cron: silent unless something failed."""
+    """Collect, match and send due digests in one go, for cron: silent unless something failed
+    (on a terminal it says what it did)."""
     from aggregator import runner  # scikit-learn and Jinja2: see _matching() on import cost
 
     try:
@@ -72,7 +73,9 @@ def run_command(
         except RunLockedError as exc:
             out.print(Text(str(exc)))
             return
-    if verbose or State.verbose or not outcome.ok:
+    # Silence is for cron; a person who typed `leads run` (as `leads init` suggests) is told
+    # what it did, not left wondering whether it did anything.
+    if verbose or State.verbose or not outcome.ok or out.is_terminal:
         _print_run_summary(outcome)
     if not outcome.ok:
         raise typer.Exit(EXIT_FAILURES)
