@@ -165,6 +165,12 @@ def test_not_for_me_hides_the_lead_and_is_rescored(collected: Path) -> None:
     top = next(m for m in stored_matches(collected) if m["mentee"] == "sam-lee")
     said = leads(collected, "feedback", "sam-lee", str(top["lead"]), "not_for_me")
     assert said.exit_code == 0, said.output
+    # It said "Recorded: sam-lee says not_for_me to lead 7."
+    role = f"{top['title']} at {top['company']}" if top["company"] else top["title"]
+    assert " ".join(said.output.split()) == (
+        f"Recorded: sam-lee marked {role} (lead {top['lead']}) not for them; "
+        "the next `leads match` takes it into account."
+    )
     result = leads(collected, "match")
     assert "Scored 1 mentee" in result.output
     sam_leads = {m["lead"] for m in stored_matches(collected) if m["mentee"] == "sam-lee"}

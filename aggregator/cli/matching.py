@@ -252,7 +252,20 @@ def feedback(
         config = load()
         _check_mentees(config, [mentee])
         with writing(config), open_store(config) as store:
-            if lead not in store.representatives([lead]):
+            shown = store.representatives([lead], brief=True).get(lead)
+            if shown is None:
                 raise UsageError(f"no lead with id {lead}", fix="`leads matches` lists lead ids")
             store.record_feedback(mentee, lead, verdict, clock())
-    out.print(f"Recorded: {mentee} says {verdict.value} to lead {lead}.")
+    posting = shown.posting
+    role = f"{posting.title} at {posting.company}" if posting.company else posting.title
+    said = _VERDICT_WORDS[verdict].format(who=mentee, role=f"{role} (lead {lead})")
+    out.print(safe(f"Recorded: {said}; the next `leads match` takes it into account."))
+
+
+# How `leads feedback` confirms each verdict ("sam-lee is interested in Data Analyst at
+# Acme (lead 7)"), where it said "sam-lee says not_for_me to lead 7".
+_VERDICT_WORDS = {
+    Verdict.INTERESTED: "{who} is interested in {role}",
+    Verdict.APPLIED: "{who} applied to {role}",
+    Verdict.NOT_FOR_ME: "{who} marked {role} not for them",
+}
