@@ -20,7 +20,7 @@ from aggregator.cli._common import (
     safe,
 )
 from aggregator.core.config import AppConfig
-from aggregator.core.errors import ConfigError
+from aggregator.core.errors import ConfigError, UsageError
 from aggregator.store import Store
 from web.tokens import Holder
 
@@ -73,7 +73,7 @@ def _listen(host: str, port: int) -> socket.socket:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((host, port), family=family, backlog=2048)
     except OSError as exc:
-        raise ConfigError(
+        raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",
             fix="choose another --port, or stop the program using it",
         ) from exc
