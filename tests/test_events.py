@@ -273,9 +273,11 @@ def test_only_future_events_within_the_horizon(
 
 
 def test_unknown_mentee_is_a_usage_error(config: Path) -> None:
-    result = leads(config, "events", "--mentee", "nobody")
+    result = leads(config, "events", "--mentee", "sam-le")
 
-    assert result.exit_code == 2 and "no mentee with id nobody" in result.output
+    # As `leads matches` says it; it was "error: config.yaml: no mentee with id sam-le".
+    assert result.exit_code == 2
+    assert result.output.startswith("error: no mentee with id 'sam-le' (did you mean 'sam-lee'?)")
 
 
 def test_the_digest_shows_at_most_three_events_per_mentee_escaped_with_a_forward_button() -> None:

@@ -72,7 +72,10 @@ def test_mentors_have_links_of_their_own(config: Path) -> None:
 def test_an_unknown_id_is_a_usage_error(config: Path, args: tuple[str, ...]) -> None:
     result = leads(config, "links", *args)
     assert result.exit_code == 2
+    assert result.output.startswith("error: no "), "a usage error, not the config file's"
     assert "lists the ids" in result.output
+    typo = leads(config, "links", "--rotate", "sam-le")
+    assert "no mentee with id 'sam-le' (did you mean 'sam-lee'?)" in typo.output
 
 
 def test_serve_says_so_when_the_port_is_taken(config: Path) -> None:

@@ -378,6 +378,15 @@ def refuse_unknown(what: str, wanted: Iterable[str], known: Iterable[str], *, fi
     raise UsageError(f"no {what} {', '.join(named)}", fix=fix)
 
 
+def check_mentees(config: AppConfig, wanted: Sequence[str] | None) -> None:
+    """A UsageError for each wanted mentee id the config does not have ("did you mean")."""
+    fix = (
+        f"mentee ids are listed under `mentees:` in {config.path} (an id defaults to a slug "
+        "of the name)"
+    )
+    refuse_unknown("mentee with id", wanted or [], [m.id for m in config.mentees], fix=fix)
+
+
 def report_failures(report: RunReport) -> None:
     """Each failed source on stderr, with the reason."""
     for failed in report.failures:

@@ -8,6 +8,7 @@ import typer
 
 from aggregator.cli._common import (
     app,
+    check_mentees,
     clock,
     errors_handled,
     listing,
@@ -17,7 +18,6 @@ from aggregator.cli._common import (
     print_listing,
     safe,
 )
-from aggregator.core.errors import ConfigError
 from aggregator.core.models import Mentee
 from sources import SOURCE_TYPES
 
@@ -33,13 +33,8 @@ def events(
 
     with errors_handled():
         config = load()
+        check_mentees(config, [mentee] if mentee else None)
         chosen = [m for m in config.mentees if mentee is None or m.id == mentee]
-        if mentee is not None and not chosen:
-            raise ConfigError(
-                f"no mentee with id {mentee}",
-                file=str(config.path),
-                fix="mentee ids are listed under `mentees:` (an id defaults to a slug of the name)",
-            )
         with open_store(config) as store:
             found = suggested_events(config, store, clock(), chosen)
     calendars = any(SOURCE_TYPES[source.type].events for source in config.sources)

@@ -20,6 +20,7 @@ from aggregator.cli._common import (
     State,
     app,
     busy,
+    check_mentees,
     clock,
     errors_handled,
     iso,
@@ -28,11 +29,10 @@ from aggregator.cli._common import (
     open_store,
     out,
     print_listing,
-    refuse_unknown,
     safe,
     writing,
 )
-from aggregator.core.config import AppConfig, MatchingConfig, load_mentees
+from aggregator.core.config import MatchingConfig, load_mentees
 from aggregator.core.errors import UsageError
 from aggregator.core.models import Posting, Verdict
 from aggregator.core.wording import counted
@@ -50,7 +50,7 @@ def match(
     """Score new leads for each mentee and store the matches (a changed profile: all leads)."""
     with errors_handled():
         config = load()
-        _check_mentees(config, mentee)
+        check_mentees(config, mentee)
         with writing(config), open_store(config) as store, busy("matching leads to mentees"):
             report = _matching().match(config, store, clock, only=mentee)
     out.print(match_summary(report))
@@ -88,14 +88,6 @@ def _matching_offline() -> ModuleType:
     return rank_stage
 
 
-def _check_mentees(config: AppConfig, wanted: list[str] | None) -> None:
-    fix = (
-        f"mentee ids are listed under `mentees:` in {config.path} (an id defaults to a slug "
-        "of the name)"
-    )
-    refuse_unknown("mentee with id", wanted or [], [m.id for m in config.mentees], fix=fix)
-
-
 @app.command()
 def matches(
     mentee: Annotated[str | None, typer.Option("--mentee", "-m", help="Only this mentee.")] = None,
@@ -106,7 +98,7 @@ def matches(
     """List stored matches, best first per mentee."""
     with errors_handled():
         config = load()
-        _check_mentees(config, [mentee] if mentee else None)
+        check_mentees(config, [mentee] if mentee else None)
         with open_store(config) as store:
             found = store.matches(mentee)
             statuses = store.lead_statuses([mentee] if mentee else None)
@@ -250,7 +242,7 @@ def feedback(
     """Record a mentee's word on a lead; the next `leads match` takes it into account."""
     with errors_handled():
         config = load()
-        _check_mentees(config, [mentee])
+        check_mentees(config, [mentee])
         with writing(config), open_store(config) as store:
             shown = store.representatives([lead], brief=True).get(lead)
             if shown is None:

@@ -17,10 +17,11 @@ from aggregator.cli._common import (
     load,
     open_store,
     out,
+    refuse_unknown,
     safe,
 )
 from aggregator.core.config import AppConfig
-from aggregator.core.errors import ConfigError, UsageError
+from aggregator.core.errors import UsageError
 from aggregator.store import Store
 from web.tokens import Holder
 
@@ -137,14 +138,11 @@ def links(
 
 
 def _wanted(config: AppConfig, holder: Holder, subject: str | None) -> list[tuple[str, str]]:
-    """(id, name) of the mentees or mentors asked for; a config error for an unknown id."""
+    """(id, name) of the mentees or mentors asked for; a usage error for an unknown id."""
     people = config.mentors if holder is Holder.MENTOR else config.mentees
     found = [(p.id, p.name) for p in people if subject is None or p.id == subject]
-    if subject is not None and not found:
+    if subject is not None:
         listing = "leads links --mentors" if holder is Holder.MENTOR else "leads links"
-        raise ConfigError(
-            f"no {holder.value} with id {subject!r}",
-            file=str(config.path),
-            fix=f"`{listing}` lists the ids",
-        )
+        ids = [p.id for p in people]
+        refuse_unknown(f"{holder.value} with id", [subject], ids, fix=f"`{listing}` lists the ids")
     return found
