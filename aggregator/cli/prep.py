@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from aggregator.cli._common import app, errors_handled, load, open_store, out, safe
+from aggregator.cli._common import (
+    app,
+    check_mentees,
+    errors_handled,
+    load,
+    open_store,
+    out,
+    safe,
+)
 
 
 class PrepFormat(StrEnum):
@@ -36,6 +44,7 @@ def prep(
 
     with errors_handled():
         config = load()
+        check_mentees(config, [mentee])
         with open_store(config) as store:
             sheet = prep_for(config, store, mentee, lead)
     if format is PrepFormat.json:
