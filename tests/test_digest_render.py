@@ -30,7 +30,15 @@ from digestkit import (
 from lxml.html import HtmlElement
 
 from aggregator.core.errors import ConfigError
-from aggregator.core.models import Digest, DigestLead, MenteeDigest, Salary, SeenAt
+from aggregator.core.models import (
+    Digest,
+    DigestLead,
+    LeadStatus,
+    MenteeDigest,
+    Salary,
+    SeenAt,
+    StatusChange,
+)
 from digests.links import link_label, safe_url
 from digests.render import digest_subject, fit_label, format_salary, lead_view, render_digest
 
@@ -611,7 +619,13 @@ def test_forward_comes_before_the_introduction() -> None:
 
 def test_the_plain_text_part_reads_as_text() -> None:
     digest = make_digest(mentees=2, leads_per_mentee=3)
+    # The "Since last time" line too (seen at 85 characters, unwrapped).
+    news = (StatusChange(1, LeadStatus.INTERESTED, "Senior Community Strategist (Client "
+                         "Facing, Remote)", "Soar Communications", NOW),)  # fmt: skip
+    digest = replace(digest, sections=(replace(digest.sections[0], news=news),
+                                       *digest.sections[1:]))  # fmt: skip
     out = rendered(digest)
+    assert "Since last time, Sam is interested in Senior Community" in flat(out.text)
 
     reference = re.compile(r"^ {3}\[\d+\] (?:https?|mailto):\S+$")
     own_line_url = re.compile(r"^https?://\S+$")
