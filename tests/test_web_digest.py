@@ -142,6 +142,11 @@ def test_news_alone_makes_a_digest_and_is_sent_once(site: tuple[AppConfig, Store
     assert body is not None
     text = " ".join(body.get_content().split())
     assert f"Since last time, Sam is interested in {JOBS[0].title} at {JOBS[0].company}." in text
+    assert "Fit labels" not in text, "no fit label to explain"
+    earlier = message_from_bytes(min(before).read_bytes(), policy=policy.default)
+    with_leads = earlier.get_body(("plain",))
+    assert with_leads is not None and "2 new leads" in earlier["Subject"]
+    assert "Fit labels are estimates" in " ".join(with_leads.get_content().split())
     assert run(LATER + timedelta(hours=2)) is DigestStatus.NOTHING_NEW, "told once"
 
 
