@@ -159,6 +159,16 @@ async def test_the_page_puts_the_better_fit_first_and_can_put_the_newest_first(w
     assert html.index(older.title) < html.index(newer.title)
 
 
+async def test_only_a_page_with_fit_labels_explains_them(web: Web) -> None:
+    # Seen: the prep sheet and the mentor's page ended "Fit labels are estimates…" too.
+    prep = f"{web.sam}/leads/{web.lead(JOBS[0].title)}/prep"
+    pages = {web.sam: True, prep: False, web.maria: False}
+    for path, has_labels in pages.items():
+        html = await web.page(path)
+        assert ("Fit labels are estimates" in html) is has_labels, path
+        assert "address is private: keep it to yourself" in html, path
+
+
 async def test_a_link_is_long_stored_only_as_a_hash_and_stable(web: Web, tmp_path: Path) -> None:
     url = web.links.url(Holder.MENTEE, "sam-lee", NOW)
     token = url.rsplit("/", 1)[1]
