@@ -157,11 +157,18 @@ class SectionView:
     page_url: str | None
     events: tuple[EventView, ...] = ()
     since_last: str | None = None  # "Since last time, Sam is interested in …"
+    # Leads of that news at a company where the mentor knows someone: their introductions.
+    followed: tuple[LeadView, ...] = ()
 
     @property
     def events_title(self) -> str:
         """'Events near Sam this month'."""
         return f"Events near {self.name} this month"
+
+    @property
+    def followed_title(self) -> str:
+        """'Someone you know could introduce Sam': over the leads the mentee just marked."""
+        return f"Someone you know could introduce {self.name}"
 
     @property
     def title(self) -> str:
@@ -183,6 +190,11 @@ class DigestView:
     def empty(self) -> bool:
         """True when no section has a lead."""
         return not any(section.leads for section in self.sections)
+
+    @property
+    def shows_fit(self) -> bool:
+        """True when some lead card (a new lead's or a followed one's) shows its fit label."""
+        return any(section.leads or section.followed for section in self.sections)
 
 
 def fit_label(score: float) -> str:
@@ -306,6 +318,13 @@ def _section_view(
             event_view(s, section.mentee, mentor) for s in section.events[:EVENTS_SHOWN]
         ),
         since_last=since_last_time(name, section.news),
+        followed=tuple(  # no Forward: the mentee has the lead, and said so
+            replace(
+                lead_view(lead, zone, today, section.mentee, mentor, section.page_url),
+                forward_href=None,
+            )
+            for lead in section.followed
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 from webkit import copied, seeded, seeded_folder
 
 from aggregator.core.config import AppConfig
-from aggregator.core.models import LeadStatus, StatusChange, Verdict
+from aggregator.core.models import Contact, LeadStatus, StatusChange, Verdict
 from aggregator.stages.advice import StoredAdvice
 from aggregator.stages.digest import DigestStatus, compose, deliver, delivered_pairs
 from aggregator.store import Store
@@ -148,6 +148,41 @@ def test_news_alone_makes_a_digest_and_is_sent_once(site: tuple[AppConfig, Store
     assert with_leads is not None and "2 new leads" in earlier["Subject"]
     assert "Fit labels are estimates" in " ".join(with_leads.get_content().split())
     assert run(LATER + timedelta(hours=2)) is DigestStatus.NOTHING_NEW, "told once"
+
+
+def test_news_of_a_lead_where_the_mentor_knows_someone_offers_the_introduction(
+    site: tuple[AppConfig, Store],
+) -> None:
+    """The moment a mentee says they are interested is when an introduction helps most; the
+    "Since last time" line alone offered none, though the mentor knows someone there."""
+    config, store = site
+    jane = Contact(name="Jane Doe", company=JOBS[0].company, email="jane@example.org",
+                   position="Head of Engineering")  # fmt: skip
+    maria = config.mentors[0].model_copy(update={"network": (jane,)})
+    config = config.model_copy(update={"mentors": [maria, *config.mentors[1:]]})
+    first = compose(config, store, maria, NOW).digest
+    store.record_delivery(maria.id, delivered_pairs(first), first.message_id, NOW)
+    for job in (JOBS[0], JOBS[1]):  # Jane works at the first's company, nobody at the second's
+        store.record_feedback("sam-lee", lead_of(store, job.title), Verdict.INTERESTED, LATER)
+
+    digest = compose(config, store, maria, LATER + timedelta(minutes=5)).digest
+    (section,) = [s for s in digest.sections if s.mentee.id == "sam-lee"]
+    assert [lead.match.posting.posting.title for lead in section.followed] == [JOBS[0].title]
+    message = render_digest(digest)
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    text = " ".join(part.get_content().split())
+    assert "Someone you know could introduce Sam" in text
+    assert (f"You know Jane Doe (Head of Engineering) at {JOBS[0].company} — ask Jane to "
+            "introduce Sam") in text  # fmt: skip
+    intro = next(u for u in re.findall(r"mailto:\S+", text) if u.startswith("mailto:jane@"))
+    body = parse_qs(urlsplit(intro).query)["body"][0]
+    assert f"Sam is interested in this role at {JOBS[0].company}" in body
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None and "Ask Jane to introduce Sam" in html.get_content()
+    (shown,) = [v for v in digest_view(digest).sections if v.followed]
+    assert shown.followed[0].forward_href is None, "no Forward: the mentee has it, and said so"
+    assert "Fit labels are estimates" in text, "its card shows a fit label"
 
 
 def test_the_since_last_time_line_is_short() -> None:

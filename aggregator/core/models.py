@@ -441,6 +441,9 @@ class MenteeDigest:
     # What the mentee marked interested, applied to or is interviewing for since the mentor's
     # last digest (from the web view or `leads feedback`), oldest first.
     news: tuple[StatusChange, ...] = ()
+    # Those of the news's leads, not among ``leads``, at a company where the mentor knows
+    # someone: the moment to offer the introduction.
+    followed: tuple[DigestLead, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from aggregator.core.models import (
     MenteeDigest,
     Mentor,
     PrepSheet,
+    StatusChange,
     StoredMatch,
 )
 from aggregator.core.private_files import make_private_folder, safe_file_name, write_private_text
@@ -196,6 +197,9 @@ def compose(
             events=tuple(events.get(mentee.id, ())),
             page_url=pages.get(mentee.id),
             news=tuple(news.get(mentee.id, ())),
+            followed=_followed(
+                store, network, mentee.id, news.get(mentee.id, ()), chosen.get(mentee.id, [])
+            ),
         )
         for mentee in mentees
         if chosen.get(mentee.id) or news.get(mentee.id) or settings.send_empty
@@ -208,6 +212,28 @@ def compose(
         message_id=message_id(mentor, sections, config.delivery.from_address),
     )
     return Composition(digest, pending.others)
+
+
+def _followed(
+    store: Store,
+    network: NetworkIndex,
+    mentee: str,
+    news: Sequence[StatusChange],
+    shown: Sequence[StoredMatch],
+) -> tuple[DigestLead, ...]:
+    """The leads of a mentee's news that someone in the mentor's network works at (and that
+    the digest does not show as new already), each with those contacts."""
+    followed = []
+    shown_ids = {found.lead_id for found in shown}
+    for change in news:
+        contacts = network.contacts_at(change.company)
+        if not contacts or change.lead_id in shown_ids:
+            continue
+        found = store.match(mentee, change.lead_id)
+        if found is not None:
+            status = change.status.value
+            followed.append(DigestLead(found, (), contacts=contacts, mentee_status=status))
+    return tuple(followed)
 
 
 def prep_sheet(found: StoredMatch, mentee: Mentee) -> PrepSheet:
