@@ -239,6 +239,7 @@ def _run_spec(
 ) -> None:
     """Run one job unless the process is stopping or another scheduler leads it; a project
     error becomes a warning."""
+    _leave_stop_signals_to_the_main_thread()
     if stop.is_set():
         logger.info("%s not started: the scheduler is stopping", spec.name)
         return
@@ -296,7 +297,8 @@ def run_until_stopped(
 
     # Started only once the scheduler runs, so a stop that comes early still shuts it down.
     def start_supervisor(event: SchedulerEvent) -> None:
-        supervisor.start()
+        with _stop_signals_blocked():  # the supervisor inherits the mask
+            supervisor.start()
 
     scheduler.add_listener(start_supervisor, EVENT_SCHEDULER_STARTED)
     try:
@@ -319,6 +321,27 @@ def _supervise(scheduler: BaseScheduler, stop: threading.Event, wall_clock_check
     with contextlib.suppress(SchedulerNotRunningError):  # already shut down by someone else
         scheduler.shutdown(wait=True)
     logger.info("scheduler stopped")
+
+
+def _leave_stop_signals_to_the_main_thread() -> None:
+    """Block SIGTERM and SIGINT in this (worker) thread, for good.
+
+    The kernel hands a signal sent to the process to any thread that does not block it, and
+    Python runs the handler only when the main thread next executes bytecode: taken by a
+    worker, a stop would wait for the scheduler's next wake-up, up to a minute.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+
+@contextlib.contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Block SIGTERM and SIGINT in this thread for the block; threads started in it keep them
+    blocked (see `_leave_stop_signals_to_the_main_thread`)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextlib.contextmanager

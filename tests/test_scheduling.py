@@ -489,7 +489,7 @@ def test_the_scheduler_rereads_the_wall_clock_while_waiting() -> None:
 
 
 CHILD = """
-import logging, sys, threading
+import logging, signal, sys, threading
 from datetime import UTC, datetime, timedelta
 from aggregator.core.config import AppConfig, ScheduleConfig
 from aggregator.service import build_scheduler, job_specs, run_until_stopped
@@ -498,7 +498,16 @@ logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="log: %(mes
 logging.getLogger("aggregator.service").setLevel(logging.INFO)
 stop = threading.Event()
 
+def stop_signals_blocked(thread):
+    # Linux's view of the thread's signal mask: a bit per signal, signal n at bit n - 1.
+    with open(f"/proc/self/task/{thread.native_id}/status") as status:
+        mask = int(next(line for line in status if line.startswith("SigBlk:")).split()[1], 16)
+    return all(mask >> (signum - 1) & 1 for signum in (signal.SIGTERM, signal.SIGINT))
+
 def run_job(spec):
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    print(f"{len(others)} other threads block the stop signals:",
+          all(stop_signals_blocked(t) for t in others), flush=True)
     print("step started", flush=True)
     sys.stdin.readline()  # the step goes on when the test says so
     print(f"step finished, stop requested: {stop.is_set()}", flush=True)
@@ -551,6 +560,9 @@ def test_a_signalled_process_finishes_its_step_and_exits_0(signum: signal.Signal
         seen.append(lines.get().rstrip("\n"))
 
     assert seen == [
+        # Else the kernel may hand the signal to a thread other than the main one, and Python
+        # would run the handler only at the scheduler's next wake-up, a minute later.
+        "2 other threads block the stop signals: True",
         "step started",
         f"log: {signum.name} received: finishing the current step, then stopping",
         "step finished, stop requested: True",
