@@ -168,3 +168,29 @@ def disagreements(document: FeedDocument, body: bytes, url: str, content_type: s
         for field, value in ours.items()
         if value != feedparsers[field]
     }
+
+
+# Files where base URIs matter: an xml:base (or a base attribute) or a link to resolve.
+_BASE_FILES = sorted(path for path in CORPUS.rglob("*.xml") if b"base" in path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "path", [*_BASE_FILES, *ILL_FORMED_FILES], ids=lambda p: p.relative_to(CORPUS).as_posix()
+)
+def test_feedparser_with_base_uris_remembered_reads_as_feedparser_does(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """feed_reading memoises two of feedparser's URI functions (speed); nothing read changes."""
+    from feedparser import mixin, urls
+
+    corpus = ILL_FORMED if path.is_relative_to(ILL_FORMED) else CORPUS
+    body, url, content_type = served(path, corpus)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # feedparser warns about its own deprecated keys
+        remembered = feed_reading._parsed_by_feedparser(body, url, content_type)
+        assert mixin._urljoin is not urls._urljoin  # the memoised one read it
+        monkeypatch.setattr(mixin, "make_safe_absolute_uri", urls.make_safe_absolute_uri)
+        monkeypatch.setattr(mixin, "_urljoin", urls._urljoin)
+        afresh = feed_reading._parsed_by_feedparser(body, url, content_type)
+    assert remembered.feed == afresh.feed
+    assert remembered.entries == afresh.entries
