@@ -5,6 +5,8 @@ table equal, and the three exports byte for byte the same."""
 
 from __future__ import annotations
 
+import json
+import re
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -120,6 +122,21 @@ def test_sqlite_to_postgresql_and_back_loses_nothing(
         )
         assert leads(config, "collect", "--source", "design").exit_code == 0
     assert row_counts(postgres_database, "postings")["postings"] > summaries[0]["postings"].rows
+
+
+def test_the_readme_shows_the_export_header_this_version_writes(
+    filled: Path, tmp_path: Path
+) -> None:
+    assert leads(filled, "export", str(tmp_path / "a.jsonl")).exit_code == 0
+    header = json.loads((tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r'`(\{"format": [^`]*), "tables": \[\.\.\.\]\}`', readme)
+    assert shown, "README's `leads export` row shows the header line"
+    assert json.loads(shown[1] + "}") == {
+        "format": header["format"],
+        "schema_version": header["schema_version"],
+    }
+    assert header["schema_version"] == SCHEMA_VERSION
 
 
 def test_the_export_is_private_and_an_import_into_a_database_with_data_is_refused(
