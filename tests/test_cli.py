@@ -406,26 +406,31 @@ def test_sources_shows_the_error_column_only_when_a_source_has_an_error(
 
 def test_listings_with_nothing_in_them_say_why_and_what_would_fill_them(tmp_path: Path) -> None:
     """Seen with a fresh config: `postings`, `sources` and `events` printed a bare heading
-    row, and `matches` nothing at all."""
-    config = tmp_path / "config.yaml"
+    row, and `matches` nothing at all. Seen in the demo: `events` gave the same advice once
+    for each mentee, and every sentence named config.yaml whatever the file was."""
+    config = tmp_path / "group.yaml"
     config.write_text(
         "mentors: [{id: m, name: Mo, email: mo@example.org}]\n"
-        "mentees: [{name: Zed Quinn, email: zed@example.org, mentor: m, skills: [python],"
-        " locations: [Berlin]}]\n",
+        "mentees:\n"
+        "  - {name: Zed Quinn, email: zed@example.org, mentor: m, skills: [python],"
+        " locations: [Berlin]}\n"
+        "  - {name: Ada Obi, email: ada@example.org, mentor: m, skills: [sql]}\n",
         encoding="utf-8",
     )
     said = {
         ("postings",): "No postings stored yet: `leads collect` fetches them",
         ("postings", "--source", "wwr"): "No stored postings match --since/--source.",
-        ("sources",): "No sources in config.yaml yet: `leads add-source URL` adds one.",
+        ("sources",): f"No sources in {config} yet: `leads add-source URL` adds one.",
         ("matches",): "No matches for zed-quinn yet: `leads match` scores",
-        ("events",): "No events for zed-quinn: no source in config.yaml lists events yet",
+        ("events",): f"No events to suggest: no source in {config} lists events yet",
     }
     for command, sentence in said.items():
         result = leads(config, *command)
         assert result.exit_code == 0, result.output
-        assert result.output.startswith(sentence), (command, result.output)
+        assert " ".join(result.output.split()).startswith(sentence), (command, result.output)
         assert "┏" not in result.output
+    assert f"sources in {config}" in " ".join(leads(config, "postings").output.split())
+    assert leads(config, "events").output.count("lists events yet") == 1
     assert leads(config, "matches", "--format", "jsonl").output == "", "scripts get no line"
 
 

@@ -198,7 +198,8 @@ def sources() -> None:
         if errors:
             cells.append(safe_line(state.last_error if state and state.last_error else ""))
         table.add_row(*cells)
-    print_listing(out, table, [], "No sources in config.yaml yet: `leads add-source URL` adds one.")
+    empty = f"No sources in {config.path} yet: `leads add-source URL` adds one."
+    print_listing(out, table, [], empty)
     for state in (states[o.name] for o in config.sources if o.name in states):
         if state.failing:
             err.print(safe(state.failing_note()), style="red")
@@ -247,7 +248,18 @@ def postings(
     elif format is OutputFormat.csv:
         _write_csv(records)
     else:
-        _print_postings(records, filtered=since is not None or source is not None)
+        filtered = since is not None or source is not None
+        _print_postings(records, empty=_no_postings(config, filtered=filtered))
+
+
+def _no_postings(config: AppConfig, *, filtered: bool) -> str:
+    """Why `leads postings` lists nothing, and what would fill it."""
+    if filtered:
+        return "No stored postings match --since/--source."
+    return (
+        "No postings stored yet: `leads collect` fetches them from the sources in "
+        f"{config.path} (`leads add-source URL` adds one)."
+    )
 
 
 def parse_since(value: str, now: datetime) -> datetime:
@@ -301,7 +313,7 @@ def _write_csv(records: list[dict[str, Any]]) -> None:
         writer.writerow(neutralise_row({k: record.get(k) for k in _CSV_COLUMNS}))
 
 
-def _print_postings(records: list[dict[str, Any]], *, filtered: bool) -> None:
+def _print_postings(records: list[dict[str, Any]], *, empty: str) -> None:
     table = listing(
         "Postings",
         *("id", "lead", "first seen", "source", "title", "company", "location"),
@@ -319,10 +331,4 @@ def _print_postings(records: list[dict[str, Any]], *, filtered: bool) -> None:
             safe(r["company"]),
             safe(r["location"] + (" (remote)" if remote else "")),
         )
-    empty = (
-        "No stored postings match --since/--source."
-        if filtered
-        else "No postings stored yet: `leads collect` fetches them from the sources in "
-        "config.yaml (`leads add-source URL` adds one)."
-    )
     print_listing(out, table, [(str(r["id"]), r["links"]) for r in records], empty)

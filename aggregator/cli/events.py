@@ -37,7 +37,12 @@ def events(
         chosen = [m for m in config.mentees if mentee is None or m.id == mentee]
         with open_store(config) as store:
             found = suggested_events(config, store, clock(), chosen)
-    calendars = any(SOURCE_TYPES[source.type].events for source in config.sources)
+    if not any(SOURCE_TYPES[source.type].events for source in config.sources):
+        out.print(
+            f"No events to suggest: no source in {config.path} lists events yet (add an `ical` "
+            "or `events_rss` source: a calendar of meetups or talks near your mentees)."
+        )
+        return
     for each in chosen:
         table = listing(
             f"Events for {each.id}",
@@ -57,15 +62,10 @@ def events(
                 f"{suggestion.score:.2f}",
             )
             links.append((str(number), [event.url]))
-        print_listing(out, table, links, _no_events(each, calendars, config.events.horizon_days))
+        print_listing(out, table, links, _no_events(each, config.events.horizon_days))
 
 
-def _no_events(mentee: Mentee, calendars: bool, days: int) -> str:
-    """Why a mentee has no event suggested, and what would bring some."""
-    if not calendars:
-        return (
-            f"No events for {mentee.id}: no source in config.yaml lists events yet (add an "
-            "`ical` or `events_rss` source: a calendar of meetups or talks near your mentees)."
-        )
+def _no_events(mentee: Mentee, days: int) -> str:
+    """Why a mentee has no event suggested although calendars are configured."""
     near = f"near {', '.join(mentee.locations)} or online" if mentee.locations else "online"
     return f"No events for {mentee.id} in the next {days} days ({near}, on their topics)."
