@@ -70,6 +70,10 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9+#.'\u2019-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"])")
 _BULLET = re.compile(r"^[\s•\-\u2013\u2014*·▪◦●]+")
 _CLAUSE_END = re.compile(r"[;:(]| [-\u2013\u2014] |\. |, (?:and|while|which|so|including) ")
+# A bullet's label of a word or two before a dash ("Pitching - Crafting…", "Scheduling
+# Coordinator - Reports…"): the duty is what follows it. Three words or more before the dash
+# are a duty of their own ("Own the roadmap - work with design…").
+_LABEL = re.compile(r"(?:[^\s\-\u2013\u2014]+ )?[^\s\-\u2013\u2014]+ [-\u2013\u2014] (?=\S)")
 _EXPERIENCE = re.compile(
     r"(?:experience|background|expertise|track record)\s+(?:in|with|of|working in|working with)"
     r"\s+(?P<what>[^.;:()]{4,80})",
@@ -79,7 +83,9 @@ _BOILERPLATE = re.compile(
     r"equal opportunity|regardless of|accommodation|visa|sponsorship|benefits|salary|401|"
     r"paid time off|parental leave|apply now|privacy|e-verify|background check|"
     r"we are an|we're an|is an equal|click|submit your|degree or equivalent|"
-    r"bachelor|master's|authori[sz]ation to work|enrolled in"
+    r"bachelor|master's|authori[sz]ation to work|enrolled in|"
+    # the employer's clients or brands, named in its blurb, are not the role's tools
+    r"(?:we've|we have) worked with|clients include|customers include|trusted by"
 )
 
 
@@ -307,7 +313,10 @@ def _duty_phrase(sentence: str) -> tuple[str, str] | None:
         if lower.startswith(prefix + " "):
             start = len(prefix) + 1
             break
-    words = sentence[start:].split()
+    opening = sentence[start:]
+    if (label := _LABEL.match(opening)) is not None:  # "Pitching - Crafting … pitches"
+        opening = opening[label.end() :]
+    words = opening.split()
     if len(words) < 2:
         return None
     verb = base_verb(words[0].strip(",").lower(), vocabulary.verbs)
@@ -388,6 +397,9 @@ def _trim(text: str) -> str:
         ends = (at for at in range(_MAX_PHRASE_WORDS // 2, _MAX_PHRASE_WORDS + 1)
                 if words[at].lower() in _PHRASE_STARTS or words[at - 1].endswith(","))
         words = words[: next(ends, _MAX_PHRASE_WORDS)]
+    opened = next((at for at, word in enumerate(words) if word.startswith("(")), None)
+    if opened is not None and not any(")" in word for word in words[opened:]):
+        words = words[:opened]  # an aside cut short reads as nonsense: end before it
     while words and words[-1].lower().strip(",") in _TRAILING:
         words.pop()
     return " ".join(words).rstrip(",")

@@ -147,6 +147,28 @@ def test_verbs_joined_to_a_duty_s_first_are_asked_in_its_form() -> None:
     assert not any(form in asked for form in ("developing", "prioritizing", "maintains"))
 
 
+def test_a_label_a_client_list_or_a_cut_aside_is_never_asked_as_a_duty() -> None:
+    """Seen in the demo's prep for Dana (Lemonpie, Public Relations Associate): "This role
+    would have you schedule Coordinator - Reports to the Public Relations Director.", "Walk me
+    through a project where you used HubSpot and FreshBooks" (the agency's clients) and, in
+    other sheets, "…collaborate with cross-functional teams (technical support, product?"."""
+    asked = asked_of_duties([
+        "Brands we've worked with: HubSpot, FreshBooks, Four Sigmatic, Doist",
+        "Scheduling Coordinator - Reports to the Public Relations Director.",
+        "Research - Conduct user and industry trend research to define our customers' use cases.",
+        "Own the roadmap - work with design and engineering to ship features every week.",
+        "Collaborate with cross-functional teams (technical support, product, and engineering "
+        "leads across the whole company and its partners) to resolve escalations.",
+    ])
+
+    assert "HubSpot" not in asked and "FreshBooks" not in asked
+    assert "schedule Coordinator" not in asked and "research - " not in asked.lower()
+    assert "conduct user and industry trend research" in asked, "the duty after its label"
+    assert "own the roadmap" in asked, "three words before a dash are a duty of their own"
+    assert "collaborate with cross-functional teams" in asked
+    assert "(technical support" not in asked
+
+
 def test_a_duty_is_asked_as_done_with_a_skill_only_when_the_posting_says_so() -> None:
     """Seen in the demo: "Tell me about a time you used SEO to work as a leader and
     collaboratively with a team." (SEO was an item of a later list of channels)."""
