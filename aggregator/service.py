@@ -328,9 +328,11 @@ def _leave_stop_signals_to_the_main_thread() -> None:
 
     The kernel hands a signal sent to the process to any thread that does not block it, and
     Python runs the handler only when the main thread next executes bytecode: taken by a
-    worker, a stop would wait for the scheduler's next wake-up, up to a minute.
+    worker, a stop would wait for the scheduler's next wake-up, up to a minute. Never in the
+    main thread itself, which must go on taking them.
     """
-    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    if threading.current_thread() is not threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from aggregator.core.errors import ConfigError, RunLockedError
 from aggregator.core.models import DigestSettings, Mentor
 from aggregator.service import (
     JobSpec,
+    _leave_stop_signals_to_the_main_thread,
     build_scheduler,
     job_specs,
     run_until_stopped,
@@ -569,3 +570,11 @@ def test_a_signalled_process_finishes_its_step_and_exits_0(signum: signal.Signal
         "log: scheduler stopped",
         "exited cleanly",
     ]
+
+
+def test_a_job_run_on_the_main_thread_leaves_its_signals_alone() -> None:
+    """Only worker threads block the stop signals: the main thread must go on taking them."""
+    assert threading.current_thread() is threading.main_thread()
+    _leave_stop_signals_to_the_main_thread()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert signal.SIGTERM not in blocked and signal.SIGINT not in blocked
