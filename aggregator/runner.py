@@ -29,6 +29,9 @@ from aggregator.store.locking import run_lock
 from digests.senders import Sender
 
 log = logging.getLogger(__name__)
+# The attribute of the log record that names a source the collect step could not collect
+# (`leads run` lists those in its summary, and leaves these records out of its console log).
+FAILED_SOURCE = "failed_source"
 
 Clock = Callable[[], datetime]
 
@@ -118,7 +121,8 @@ def _run_step(
         outcome.collected = collect_stage.collect(config, store, now, transport=transport)
         # A warning each: an unattended run's log must name what failed at any level.
         for failed in outcome.collected.failures:
-            log.warning("source %s failed: %s", failed.name, failed.error)
+            named = {FAILED_SOURCE: failed.name}
+            log.warning("source %s failed: %s", failed.name, failed.error, extra=named)
         log.info(
             "collect: done (%d new, %d failed sources)",
             outcome.collected.total("new"),

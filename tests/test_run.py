@@ -279,10 +279,26 @@ def test_a_failing_source_is_reported_and_the_rest_is_done(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "collect: " in result.stdout and "(1 failed)" in result.stdout
     assert "source design failed: " in result.stderr and "404" in result.stderr
+    assert result.stderr.count("design failed") == 1, "the summary's line, not the log's too"
     (logged,) = (tmp_path / "leads.log").read_text(encoding="utf-8").splitlines()
     assert "WARNING" in logged and "source design failed: " in logged and "404" in logged
     assert counts(beside(tmp_path))["matches"] > 0
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+
+
+def test_sources_failing_alike_at_one_site_share_one_line(tmp_path: Path) -> None:
+    """Seen after the demo: with its feed server gone, `leads run` printed 30 lines for 15
+    sources: each failure as a log warning, then again in the summary."""
+    config = write_config(tmp_path, "http://127.0.0.1:9/")  # nothing listens on port 9
+    text = config.read_text(encoding="utf-8")
+    config.write_text("logging: {file: leads.log, level: WARNING}\n" + text, "utf-8")
+    result = leads(config, "run", "--only", "collect")
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"{len(FEEDS)} sources failed: cannot connect to http://127.0.0.1:9/…")
+    assert f"({', '.join(FEEDS[:3])}" in line
+    logged = (tmp_path / "leads.log").read_text(encoding="utf-8").splitlines()
+    assert len(logged) == len(FEEDS) and all("WARNING" in entry for entry in logged)
 
 
 def test_only_some_steps(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -389,8 +390,35 @@ def check_mentees(config: AppConfig, wanted: Sequence[str] | None) -> None:
 
 def report_failures(report: RunReport) -> None:
     """Each failed source on stderr, with the reason."""
-    for failed in report.failures:
-        err.print(safe(f"source {failed.name} failed: {failed.error}", style="red"))
+    for line in failure_lines([(failed.name, failed.error or "") for failed in report.failures]):
+        err.print(safe(line, style="red"))
+
+
+# An address in an error, up to the punctuation that ends it: its origin and the rest.
+_ADDRESS = re.compile(r"(https?://[^\s/?#]+)([/?#]\S*?)?(?=[:;,.)]*(?:\s|$))")
+_NAMED_IN_GROUP = 3  # sources named in a group's line; the others are counted
+
+
+def failure_lines(failures: Sequence[tuple[str, str]]) -> list[str]:
+    """A line for each (source, error), except that sources which failed alike at one site
+    (the same error once each address is cut to its origin: a board that is down, no
+    network) share one line naming a few of them, so an outage is not a screenful."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name, error in failures:
+        alike = _ADDRESS.sub(lambda found: found[1] + ("/…" if found[2] else ""), error)
+        groups.setdefault(alike, []).append((name, error))
+    lines = []
+    for alike, members in groups.items():
+        if len(members) == 1:
+            (name, error), = members
+            lines.append(f"source {name} failed: {error}")
+            continue
+        names = [name for name, _ in members]
+        shown = ", ".join(names[:_NAMED_IN_GROUP])
+        rest = len(names) - _NAMED_IN_GROUP
+        more = f" and {rest} more" if rest > 0 else ""
+        lines.append(f"{len(names)} sources failed: {alike} ({shown}{more})")
+    return lines
 
 
 def iso(moment: datetime | None) -> str | None:

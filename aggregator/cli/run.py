@@ -7,6 +7,8 @@ import logging
 import shlex
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -69,7 +71,8 @@ def run_command(
         config = load()
         log_to_file(config)
         try:
-            outcome = runner.run(config, clock, steps)
+            with _console_log_without(runner.FAILED_SOURCE):  # the summary lists them
+                outcome = runner.run(config, clock, steps)
         except RunLockedError as exc:
             out.print(Text(str(exc)))
             return
@@ -79,6 +82,24 @@ def run_command(
         _print_run_summary(outcome)
     if not outcome.ok:
         raise typer.Exit(EXIT_FAILURES)
+
+
+@contextmanager
+def _console_log_without(attribute: str) -> Iterator[None]:
+    """Leave the records that carry ``attribute`` out of the console's log (not the log
+    file's) for the block."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not hasattr(record, attribute)
+
+    consoles = [h for h in logging.getLogger().handlers if not isinstance(h, logging.FileHandler)]
+    for handler in consoles:
+        handler.addFilter(keep)
+    try:
+        yield
+    finally:
+        for handler in consoles:
+            handler.removeFilter(keep)
 
 
 def log_to_file(config: AppConfig) -> None:

@@ -20,6 +20,7 @@ from aggregator.cli._common import (
     clock,
     err,
     errors_handled,
+    failure_lines,
     listing,
     load,
     out,
@@ -59,9 +60,12 @@ def check() -> None:
     out.print(_parts_table(report.parts))
     if report.sources:
         out.print(_sources_table(report.sources))
+    sources = [f for f in report.failures if isinstance(f, checking.SourceCheck)]
     for failed in report.failures:
-        what = f"source {failed.name}" if isinstance(failed, checking.SourceCheck) else failed.part
-        err.print(safe(f"{what} failed: {failed.detail}"), style="red")
+        if not isinstance(failed, checking.SourceCheck):
+            err.print(safe(f"{failed.part} failed: {failed.detail}"), style="red")
+    for line in failure_lines([(failed.name, failed.detail) for failed in sources]):
+        err.print(safe(line), style="red")
     for state in report.failing:
         err.print(safe(state.failing_note()), style="red")
     if not report.ok:
