@@ -30,7 +30,7 @@ from ruamel.yaml import YAML
 
 from aggregator.core.models import NEXT_STEPS_QUESTION, Cited, Posting, PrepSheet
 from matchers.profile import Profile
-from matchers.sections import is_other_heading
+from matchers.sections import CLIENT_LIST, is_other_heading
 from matchers.text import BODY_CHARS, Analyzer
 
 MIN_ASKED = 4
@@ -83,9 +83,7 @@ _BOILERPLATE = re.compile(
     r"equal opportunity|regardless of|accommodation|visa|sponsorship|benefits|salary|401|"
     r"paid time off|parental leave|apply now|privacy|e-verify|background check|"
     r"we are an|we're an|is an equal|click|submit your|degree or equivalent|"
-    r"bachelor|master's|authori[sz]ation to work|enrolled in|"
-    # the employer's clients or brands, named in its blurb, are not the role's tools
-    r"(?:we've|we have) worked with|clients include|customers include|trusted by"
+    r"bachelor|master's|authori[sz]ation to work|enrolled in|" + CLIENT_LIST
 )
 
 

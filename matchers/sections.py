@@ -23,6 +23,13 @@ import re
 
 from aggregator.core.headings import BULLET, is_heading
 
+# The employer's clients or brands ("Brands we've worked with: HubSpot, FreshBooks"): what
+# the employer sells to, not a tool of the job.
+CLIENT_LIST = (
+    r"(?:brands|clients|companies|customers|partners) (?:we(?:'|\u2019)ve|we have) worked with"
+    r"|(?:clients|customers) include|trusted by"
+)
+_CLIENTS = re.compile(CLIENT_LIST)
 # Headings of sections about the employer, the offer or the process, not the job. "About
 # the role" is the job; "About us", "About Knack" and "About the company" are not.
 _OTHER_HEADING = re.compile(
@@ -34,16 +41,18 @@ _OTHER_HEADING = re.compile(
     r"|how to apply|to apply|apply now|hiring process|interview process|recruitment process"
     r"|next steps|headquarters|^url:|^location|the company|the perks|you can expect"
     r"|what you.ll get|vision|investors|funding|backed by"
-    r"|great opportunity|why we think",  # "Here's why we think this is a great opportunity:"
+    r"|great opportunity|why we think"  # "Here's why we think this is a great opportunity:"
+    r"|" + CLIENT_LIST,  # "Clients we've worked with:", a list of them below
 )
-# Paragraphs anywhere that are an EEO statement, an offer or a note on the process.
+# Paragraphs anywhere that are an EEO statement, an offer, a note on the process or the
+# employer's clients.
 _OTHER_PARAGRAPH = re.compile(
     r"equal (?:employment )?opportunit|regardless of|without regard|protected (?:veteran|class"
     r"|characteristic|status)|reasonable accommodation|e-verify|sexual orientation"
     r"|gender identity|national origin|we offer|offers? benefits|benefits include|perks"
     r"|paid time off|\bpto\b|401\(?k|health insurance|dental|parental leave|stock options"
     r"|privacy (?:policy|notice)|recruitment agenc|headhunters"
-    r"|\bwe(?:.ve| have)? raised\b|\braised \$|\bseries [a-e] (?:round|funding)",
+    r"|\bwe(?:.ve| have)? raised\b|\braised \$|\bseries [a-e] (?:round|funding)|" + CLIENT_LIST,
 )
 # A word of every alternative above: a paragraph with none of them cannot match, and
 # looking for plain substrings first is several times cheaper than the regex on every
@@ -52,6 +61,7 @@ _OTHER_PARAGRAPH_CUES = (
     "opportunit", "regard", "protected", "accommodation", "verify", "orientation", "gender",
     "origin", "offer", "benefit", "perk", "paid time", "pto", "401", "insurance", "dental",
     "parental", "stock option", "privacy", "agenc", "headhunter", "raised", "series ",
+    "worked with", "include", "trusted by",
 )
 # Paragraphs that describe the employer; kept when they also describe the job.
 _EMPLOYER_OPENING = re.compile(
@@ -121,7 +131,7 @@ def split_description(text: str, company: str = "") -> tuple[str, str]:
     name = company.strip().lower()
     for paragraph in _paragraphs(text):
         lower = paragraph.lower()
-        if is_heading(paragraph):
+        if is_heading(paragraph) and not _listed_after_colon(paragraph, lower):
             skipping = is_other_heading(paragraph)
             (rest if skipping else job).append(paragraph)
             continue
@@ -173,6 +183,13 @@ def _without_names(paragraph: str, lower: str) -> tuple[str, list[str]]:
 def _paragraphs(text: str) -> list[str]:
     """Lines of text, without empty ones (bullets and headings are lines of their own)."""
     return [line for line in (raw.strip() for raw in text.splitlines()) if line]
+
+
+def _listed_after_colon(line: str, lower: str) -> bool:
+    """A heading-like line that is a whole list itself ("Brands we've worked with: HubSpot,
+    FreshBooks"), told by what it says: a paragraph, not the start of a section."""
+    listed = line.partition(":")[2]
+    return bool(listed.strip()) and _CLIENTS.search(lower) is not None
 
 
 def is_other_heading(line: str) -> bool:

@@ -384,6 +384,25 @@ def test_degree_subjects_and_collaborators_move_to_the_rest() -> None:
     assert "engineers and designers" in rest and "to ship React features" in job
 
 
+def test_an_employers_clients_move_to_the_rest() -> None:
+    """Seen on the demo's page for Dana: "Why it fits: Public relations, HubSpot" for a PR
+    agency whose posting said "Brands we've worked with: HubSpot, FreshBooks, …"."""
+    job, rest = split_description(
+        "Brands we\u2019ve worked with: HubSpot, FreshBooks, Four Sigmatic, Doist\n"
+        "Our clients include Stripe and Shopify.\n"
+        "• Pitch podcast hosts and keep our CRM (HubSpot) up to date\n"
+        "• Tools we've worked with include Figma and Notion\n"
+    )
+    assert "FreshBooks" in rest and "Stripe" in rest
+    assert "keep our CRM (HubSpot) up to date" in job, "a tool of the job stays"
+    assert "Figma and Notion" in job, "the tools, not the clients, of the employer"
+    job, rest = split_description(
+        "Clients we have worked with:\n• Salesforce\n• Zendesk\nWhat you'll do\n"
+        "• Run Salesforce reports for the team\n"
+    )
+    assert "• Zendesk" in rest and "Run Salesforce reports" in job
+
+
 def test_the_paragraph_cues_agree_with_the_full_pattern() -> None:
     paragraphs = [line.strip().lower() for p in recorded()
                   for line in p.description_text.splitlines() if line.strip()]
