@@ -385,8 +385,9 @@ def test_degree_subjects_and_collaborators_move_to_the_rest() -> None:
 
 
 def test_an_employers_clients_move_to_the_rest() -> None:
-    """Seen on the demo's page for Dana: "Why it fits: Public relations, HubSpot" for a PR
-    agency whose posting said "Brands we've worked with: HubSpot, FreshBooks, …"."""
+    """Seen in the demo's prep sheet for Dana: "a project where you used HubSpot and
+    FreshBooks", from a PR agency's "Brands we've worked with: HubSpot, FreshBooks, …". Why-terms
+    and gaps read the same text, so a client that is also a tool must not reach them either."""
     job, rest = split_description(
         "Brands we\u2019ve worked with: HubSpot, FreshBooks, Four Sigmatic, Doist\n"
         "Our clients include Stripe and Shopify.\n"
