@@ -69,7 +69,11 @@ _NOT_AN_ACTION = frozenset({"knowledge", "experience", "proficiency", "familiari
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.'\u2019-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"])")
 _BULLET = re.compile(r"^[\s•\-\u2013\u2014*·▪◦●]+")
-_CLAUSE_END = re.compile(r"[;:(]| [-\u2013\u2014] |\. |, (?:and|while|which|so|including) ")
+# Where a clause ends: punctuation, a dash, or a comma before a conjunction or a new subject
+# ("work for a small company, you know how important growth is").
+_CLAUSE_END = re.compile(
+    r"[;:(]| [-\u2013\u2014] |\. |, (?:and|while|which|so|including|you|we|they|it) "
+)
 # A bullet's label of a word or two before a dash ("Pitching - Crafting…", "Scheduling
 # Coordinator - Reports…"): the duty is what follows it. Three words or more before the dash
 # are a duty of their own ("Own the roadmap - work with design…").

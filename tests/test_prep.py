@@ -169,6 +169,19 @@ def test_a_label_a_client_list_or_a_cut_aside_is_never_asked_as_a_duty() -> None
     assert "(technical support" not in asked
 
 
+def test_a_duty_ends_where_a_new_clause_starts_after_a_comma() -> None:
+    """Seen in the demo's prep for Sam (Churn Buster): "Tell me about a time you had to work
+    for a small company, you know how important growth."."""
+    asked = asked_of_duties([
+        "Work for a small company, you know how important growth is to the whole team.",
+        "Report into our Head of Product, we are looking for someone who ships weekly.",
+    ])
+
+    assert "work for a small company" in asked
+    assert "report into our Head of Product" in asked
+    assert "you know" not in asked and "we are looking" not in asked
+
+
 def test_a_duty_is_asked_as_done_with_a_skill_only_when_the_posting_says_so() -> None:
     """Seen in the demo: "Tell me about a time you used SEO to work as a leader and
     collaboratively with a team." (SEO was an item of a later list of channels)."""
