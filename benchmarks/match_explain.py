@@ -324,7 +324,8 @@ def read_judgements() -> dict[tuple[str, str, str, str, str], bool]:
     with JUDGEMENTS.open(encoding="utf-8", newline="") as f:
         for row in csv.reader(f, delimiter="\t"):
             if row and not row[0].startswith("#"):
-                out[(row[0], row[1], row[2], row[3], row[4])] = row[5] == "1"
+                # A term is judged whatever its case: role words show as the mentee writes them
+                out[(row[0], row[1], row[2], row[3], row[4].lower())] = row[5] == "1"
     return out
 
 
@@ -382,7 +383,7 @@ def shown_terms(pairs: Sequence[Key], judged: dict[tuple[str, str, str, str, str
                 for term in terms:
                     yield Term("\t".join((name, profile, posting, kind, term)),
                                by_id[profile].half, its_round, kind,
-                               judged.get((name, profile, posting, kind, term)))
+                               judged.get((name, profile, posting, kind, term.lower())))
 
 
 def peer_gaps(pairs: Sequence[Key], judged: dict[tuple[str, str, str, str, str], bool]

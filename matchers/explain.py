@@ -18,6 +18,7 @@ gap of the lead implies (learning Google Ads is learning SEM).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -259,3 +260,18 @@ def _ranked(matrix: sp.csr_matrix) -> list[list[int]]:
         out.append(columns[start:end])
         start = end
     return out
+
+
+def in_own_words(terms: Sequence[str], roles: Sequence[str]) -> tuple[str, ...]:
+    """Why-terms as the mentee writes them: a role word (shown in lower case, as the matcher
+    reads it) in the case of the mentee's own target roles ("Marketing Manager", "HR business
+    partner"), where they write it; skills keep their names, other words stay as they are."""
+    written = "\n".join(roles)
+    shown = []
+    for term in terms:
+        if term.islower():
+            words = r"\s+".join(re.escape(word) for word in term.split())
+            found = re.search(rf"(?<!\w){words}(?!\w)", written, re.IGNORECASE)
+            term = found[0] if found else term
+        shown.append(term)
+    return tuple(shown)

@@ -53,7 +53,7 @@ from sklearn.preprocessing import normalize
 from aggregator.core.models import Match, Posting
 from matchers.alternatives import alternatives_matrix
 from matchers.asked import firmly_asked_matrix
-from matchers.explain import GAP_PEERS, Explainer, Peers
+from matchers.explain import GAP_PEERS, Explainer, Peers, in_own_words
 from matchers.filters import PostingFacts, keyword_pattern, searchable_text
 from matchers.profile import Feedback, Profile
 from matchers.text import Analyzer, posting_body, posting_title
@@ -836,7 +836,8 @@ class TfidfMatcher:
         for profile, picks in zip(group, chosen, strict=True):
             results[profile.id] = [
                 Match(mentee=profile.id, posting=index.keys[posting],
-                      score=min(1.0, max(0.0, round(score, 4))), why=why, gaps=gaps)
+                      score=min(1.0, max(0.0, round(score, 4))),
+                      why=in_own_words(why, profile.roles), gaps=gaps)
                 for (posting, score), (why, gaps) in zip(picks, reasons, strict=False)
             ]
 

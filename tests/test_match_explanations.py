@@ -309,6 +309,21 @@ def test_why_holds_no_university_full_or_senior(
     assert not {"university", "full", "senior", "developer"} & words
 
 
+def test_role_words_read_as_the_mentee_writes_their_roles(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    """Seen on the demo's page for Dana: "Why it fits: marketing manager, Content marketing,
+    …", a role word in lower case beside capitalised skills."""
+    assert explain_rules.in_own_words(
+        ("marketing manager", "SEO", "hr business", "writer"),
+        ("HR Business Partner", "Digital  Marketing Manager"),
+    ) == ("Marketing Manager", "SEO", "HR Business", "writer")
+    marketer = Profile(id="mm", roles=("Digital Marketing Manager",),
+                       skills=("SEO", "email marketing"))
+    why = [term for m in matcher.rank(marketer, keyed, top=10) for term in m.why]
+    assert "Marketing Manager" in why and "marketing manager" not in why
+
+
 def test_the_same_skill_is_never_in_why_and_in_brush_up(
     matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
 ) -> None:
