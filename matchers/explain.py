@@ -263,15 +263,24 @@ def _ranked(matrix: sp.csr_matrix) -> list[list[int]]:
 
 
 def in_own_words(terms: Sequence[str], roles: Sequence[str]) -> tuple[str, ...]:
-    """Why-terms as the mentee writes them: a role word (shown in lower case, as the matcher
-    reads it) in the case of the mentee's own target roles ("Marketing Manager", "HR business
-    partner"), where they write it; skills keep their names, other words stay as they are."""
+    """Why-terms as list items in the mentee's own words: a role word (which the matcher
+    shows in lower case) as their target roles write it, begun with a capital like the skills
+    beside it ("Marketing manager", "HR business partner"; a two-letter first word in lower
+    case is an acronym: "hr generalist" reads "HR generalist"). Skills keep their names, and
+    a word the roles do not hold stays as it is."""
     written = "\n".join(roles)
     shown = []
     for term in terms:
         if term.islower():
             words = r"\s+".join(re.escape(word) for word in term.split())
             found = re.search(rf"(?<!\w){words}(?!\w)", written, re.IGNORECASE)
-            term = found[0] if found else term
+            term = _as_list_item(found[0]) if found else term
         shown.append(term)
     return tuple(shown)
+
+
+def _as_list_item(text: str) -> str:
+    """``text`` begun with a capital, or its two-letter first word upper-cased."""
+    first, _, rest = text.partition(" ")
+    first = first.upper() if len(first) == 2 and first.islower() else first[0].upper() + first[1:]
+    return f"{first} {rest}" if rest else first
