@@ -366,8 +366,12 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     previous: dict[signal.Signals, _SignalHandler] = {
         signum: signal.signal(signum, request_stop) for signum in _STOP_SIGNALS
     }
+    # A process inherits its parent's blocked signals: one started with these blocked (by a
+    # supervisor or a shell that blocks them around its children) would never see them.
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     try:
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for signum, handler in previous.items():
             signal.signal(signum, handler)

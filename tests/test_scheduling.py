@@ -521,8 +521,17 @@ print("exited cleanly", flush=True)
 """
 
 
+def _block_stop_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signalled_process_finishes_its_step_and_exits_0(signum: signal.Signals) -> None:
+@pytest.mark.parametrize("parent", ["plain", "blocking"])
+def test_a_signalled_process_finishes_its_step_and_exits_0(
+    signum: signal.Signals, parent: str
+) -> None:
+    """Also when its parent started it with the stop signals blocked (a process inherits
+    that): it unblocks them, or they would stay pending for good."""
     seen: list[str] = []
     with subprocess.Popen(
         [sys.executable, "-c", CHILD],
@@ -530,6 +539,7 @@ def test_a_signalled_process_finishes_its_step_and_exits_0(signum: signal.Signal
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_block_stop_signals if parent == "blocking" else None,
     ) as child:
         assert child.stdin is not None and child.stdout is not None
         output = child.stdout
@@ -543,7 +553,11 @@ def test_a_signalled_process_finishes_its_step_and_exits_0(signum: signal.Signal
 
         def read_until(text: str) -> None:
             while not seen or text not in seen[-1]:
-                seen.append(lines.get(timeout=SAFETY).rstrip("\n"))
+                try:
+                    seen.append(lines.get(timeout=SAFETY).rstrip("\n"))
+                except queue.Empty:
+                    status = child.poll()
+                    raise AssertionError(f"no {text!r} (exit status {status}): {seen}") from None
 
         reader.start()
         try:
