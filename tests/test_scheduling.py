@@ -576,7 +576,7 @@ def test_a_signalled_process_finishes_its_step_and_exits_0(
 
     assert seen == [
         # Else the kernel may hand the signal to a thread other than the main one, and Python
-        # would run the handler only at the scheduler's next wake-up, a minute later.
+        # would run the handler only at the scheduler's next wake-up.
         "2 other threads block the stop signals: True",
         "step started",
         f"log: {signum.name} received: finishing the current step, then stopping",
