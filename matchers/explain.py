@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -268,15 +269,15 @@ def in_own_words(terms: Sequence[str], roles: Sequence[str]) -> tuple[str, ...]:
     beside it ("Marketing manager", "HR business partner"; a two-letter first word in lower
     case is an acronym: "hr generalist" reads "HR generalist"). Skills keep their names, and
     a word the roles do not hold stays as it is."""
-    written = "\n".join(roles)
-    shown = []
-    for term in terms:
-        if term.islower():
-            words = r"\s+".join(re.escape(word) for word in term.split())
-            found = re.search(rf"(?<!\w){words}(?!\w)", written, re.IGNORECASE)
-            term = _as_list_item(found[0]) if found else term
-        shown.append(term)
-    return tuple(shown)
+    return tuple(_as_written(term, tuple(roles)) if term.islower() else term for term in terms)
+
+
+@lru_cache(maxsize=4096)
+def _as_written(term: str, roles: tuple[str, ...]) -> str:
+    """A lower-case term as ``roles`` write it, as a list item; the term if they do not."""
+    words = r"\s+".join(re.escape(word) for word in term.split())
+    found = re.search(rf"(?<!\w){words}(?!\w)", "\n".join(roles), re.IGNORECASE)
+    return _as_list_item(found[0]) if found else term
 
 
 def _as_list_item(text: str) -> str:
