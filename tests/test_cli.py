@@ -15,9 +15,11 @@ from urllib.parse import unquote
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
+from ruamel.yaml import YAML
 from typer.main import get_command_name
 from typer.testing import CliRunner, Result
 
+import aggregator
 import aggregator.cli as cli
 from aggregator import __version__
 from aggregator.cli import _common as common
@@ -276,6 +278,18 @@ def test_demo_runs_the_whole_pipeline_offline(
     listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")
     assert {json.loads(line)["company"] for line in listing.output.splitlines()} == {"Recruityard"}
 
+
+
+def test_the_readme_describes_the_demo_and_the_tool_as_they_are() -> None:
+    """Seen: the README's quickstart promised three demo mentees (the demo has four) and listed
+    the mentee's web page as "still to come" long after `leads serve` shipped."""
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text("utf-8").split())
+    demo = YAML().load(Path(aggregator.__file__).parent / "demo_data" / "config.yaml")
+    in_words = {3: "three", 4: "four", 5: "five", 6: "six"}
+    assert f"matched to {in_words[len(demo['mentees'])]} example mentees" in readme
+    assert "still to come" not in readme.lower()
+    for command in ("leads serve", "leads prep", "leads events"):
+        assert command in readme.split("## Quickstart")[0], command
 
 def printed_by(probe: str) -> list[str]:
     """The lines Python code prints in a fresh interpreter (which has imported nothing yet)."""
