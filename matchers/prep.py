@@ -78,6 +78,12 @@ _CLAUSE_END = re.compile(
 # Coordinator - Reports…"): the duty is what follows it. Three words or more before the dash
 # are a duty of their own ("Own the roadmap - work with design…").
 _LABEL = re.compile(r"(?:[^\s\-\u2013\u2014]+ )?[^\s\-\u2013\u2014]+ [-\u2013\u2014] (?=\S)")
+# How to apply, not what the job is: "Send Lexi an email with your CV &/or a portfolio".
+_APPLYING = re.compile(r"\byour (?:cv|resume|résumé|application|portfolio|cover letter)\b", re.I)
+# An aside opening among a duty's first words interrupts it ("Crafting & sending compelling
+# (& personally tailored - we never …) email, video, and social media pitches"): the duty
+# reads on after it.
+_EARLY_ASIDE = re.compile(rf"^((?:\S+ ){{1,{_MIN_CLAUSE_WORDS - 1}}})\([^()]*\) (?=[a-z])")
 _EXPERIENCE = re.compile(
     r"(?:experience|background|expertise|track record)\s+(?:in|with|of|working in|working with)"
     r"\s+(?P<what>[^.;:()]{4,80})",
@@ -326,7 +332,9 @@ def _duty_phrase(sentence: str) -> tuple[str, str] | None:
         return None
     if words[0].endswith(","):  # a list of verbs: "Shape, shepherd, ship, and show programs"
         verb += ","
-    rest = _trim(" ".join(_coordinated_verbs(words[0], words[1:])))
+    if _APPLYING.search(opening):
+        return None
+    rest = _trim(_EARLY_ASIDE.sub(r"\1", " ".join(_coordinated_verbs(words[0], words[1:]))))
     return (verb, rest) if len(rest.split()) >= 2 else None
 
 

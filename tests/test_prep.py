@@ -182,6 +182,26 @@ def test_a_duty_ends_where_a_new_clause_starts_after_a_comma() -> None:
     assert "you know" not in asked and "we are looking" not in asked
 
 
+def test_an_aside_among_a_duty_s_first_words_is_read_past_and_applying_is_no_duty() -> None:
+    """Seen in the demo's prep for Dana (Lemonpie): "This role would have you craft & sending
+    compelling." (the posting: "Crafting & sending compelling (& personally tailored - we
+    never take the spray & pray approach) email, video, and social media pitches…"). With
+    "send" a verb, a posting's "Send Lexi an email with your CV" must not become a duty."""
+    asked = asked_of_duties([
+        "Pitching - Crafting & sending compelling (& personally tailored - we never take the "
+        "spray & pray approach) email, video, and social media pitches to podcast hosts.",
+        "Send Lexi an email with your CV &/or a portfolio of your best writing.",
+        "Forecast business development (short term and long term); report on the pipeline.",
+        "Develop and integrate static (front-end) pages and features with the CMS.",
+    ])
+
+    assert "craft & send compelling email" in asked
+    assert "sending" not in asked and "spray" not in asked
+    assert "Lexi" not in asked and "your CV" not in asked
+    assert "forecast business development (short term and long term)" in asked, \
+        "an aside the duty ends with is kept"
+    assert "develop and integrate static pages and features with the CMS" in asked
+
 def test_a_duty_is_asked_as_done_with_a_skill_only_when_the_posting_says_so() -> None:
     """Seen in the demo: "Tell me about a time you used SEO to work as a leader and
     collaboratively with a team." (SEO was an item of a later list of channels)."""
