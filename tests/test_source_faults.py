@@ -511,6 +511,32 @@ def test_parsers_alone_keep_the_text_and_intake_strips_it() -> None:
     )).company_page  # fmt: skip
 
 
+
+def test_a_title_loses_its_bracket_padding_and_an_ending_that_repeats_the_company(
+    httpserver: HTTPServer, store: Store
+) -> None:
+    """Seen in the demo digest: "Python & JavaScript Full Stack Developer at Jack's Flight
+    Club — Jack's Flight Club" (and so "… at Jack's Flight Club at Jack's Flight Club" in the
+    Forward email's subject), and in `leads matches` "Site Reliability Engineer ( SaaS /
+    Remote )"."""
+    jobs = [
+        job(1, title="Python & JavaScript Full Stack Developer at Jack's Flight Club",
+            company_name="Jack\u2019s Flight Club"),
+        job(2, title="Site Reliability Engineer ( SaaS / Remote )", company_name="Publitas"),
+        job(3, title="Account Executive | ACME", company_name="Acme"),
+        job(4, title="Head of Growth - EMEA", company_name="Acme"),
+        job(5, title="Customer Success at Scale", company_name="Acme"),
+    ]  # fmt: skip
+    run_board(serve_board(httpserver, as_body({"jobs": jobs})), store)
+    titles = {p.posting.external_id: p.posting.title for p in store.postings(source="gh")}
+    assert titles == {
+        "1": "Python & JavaScript Full Stack Developer",
+        "2": "Site Reliability Engineer (SaaS / Remote)",
+        "3": "Account Executive",
+        "4": "Head of Growth - EMEA",
+        "5": "Customer Success at Scale",
+    }
+
 def test_the_collect_summary_says_how_many_postings_were_left(
     httpserver: HTTPServer, store: Store
 ) -> None:

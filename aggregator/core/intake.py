@@ -59,9 +59,38 @@ def without_bidi(text: str) -> str:
     return BIDI_CONTROLS.sub("", text)
 
 
+# A bracket's padding, as in "Site Reliability Engineer ( SaaS / Remote )".
+_PADDED_BRACKET = re.compile(r"([(\[])\s+|\s+([)\]])")
+# How a title may end by naming its employer: "… Developer at Jack's Flight Club", "… | Acme".
+_EMPLOYER_SUFFIX = re.compile(r"\s+(?:at|@|[-\u2013\u2014|])\s+(?P<name>[^|@]+?)\s*$", re.I)
+
+
+def _same_name(one: str, other: str) -> bool:
+    """Whether two spellings name the same employer (any case, either apostrophe)."""
+    def key(name: str) -> str:
+        return " ".join(name.replace("\u2019", "'").casefold().split())
+
+    return key(one) == key(other)
+
+
+def tidy_title(title: str, company: str) -> str:
+    """``title`` as a reader expects it: no bracket padding, and without a closing "at
+    <company>" that the company beside it says again (a digest showed "Python & JavaScript
+    Full Stack Developer at Jack's Flight Club — Jack's Flight Club")."""
+    title = _PADDED_BRACKET.sub(lambda m: m.group(1) or m.group(2), title)
+    ending = _EMPLOYER_SUFFIX.search(title)
+    if ending is not None and ending.start() > 0 and company and _same_name(
+        ending.group("name"), company
+    ):
+        return title[: ending.start()]
+    return title
+
+
 def admitted(posting: Posting) -> Posting:
-    """``posting`` as it may be stored: plausible pay, no bidi controls in what is shown."""
-    title, company = without_bidi(posting.title), without_bidi(posting.company)
+    """``posting`` as it may be stored: plausible pay, no bidi controls in what is shown, its
+    title tidied (:func:`tidy_title`)."""
+    company = without_bidi(posting.company)
+    title = tidy_title(without_bidi(posting.title), company)
     location, salary = without_bidi(posting.location), plausible_salary(posting.salary)
     if (title, company, location) == (posting.title, posting.company, posting.location) and (
         salary is posting.salary
