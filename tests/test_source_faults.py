@@ -517,8 +517,8 @@ def test_a_title_loses_its_bracket_padding_and_an_ending_that_repeats_the_compan
 ) -> None:
     """Seen in the demo digest: "Python & JavaScript Full Stack Developer at Jack's Flight
     Club — Jack's Flight Club" (and so "… at Jack's Flight Club at Jack's Flight Club" in the
-    Forward email's subject), and in `leads matches` "Site Reliability Engineer ( SaaS /
-    Remote )"."""
+    Forward email's subject), in `leads matches` "Site Reliability Engineer ( SaaS /
+    Remote )", and on the web page "PYTHON SOFTWARE DEVELOPER"."""
     jobs = [
         job(1, title="Python & JavaScript Full Stack Developer at Jack's Flight Club",
             company_name="Jack\u2019s Flight Club"),
@@ -526,6 +526,9 @@ def test_a_title_loses_its_bracket_padding_and_an_ending_that_repeats_the_compan
         job(3, title="Account Executive | ACME", company_name="Acme"),
         job(4, title="Head of Growth - EMEA", company_name="Acme"),
         job(5, title="Customer Success at Scale", company_name="Acme"),
+        job(6, title="PYTHON SOFTWARE DEVELOPER", company_name="Dewaele"),
+        job(7, title="HEAD OF HR AND PEOPLE - EMEA", company_name="Acme"),
+        job(8, title="SRE", company_name="Acme"),
     ]  # fmt: skip
     run_board(serve_board(httpserver, as_body({"jobs": jobs})), store)
     titles = {p.posting.external_id: p.posting.title for p in store.postings(source="gh")}
@@ -535,6 +538,9 @@ def test_a_title_loses_its_bracket_padding_and_an_ending_that_repeats_the_compan
         "3": "Account Executive",
         "4": "Head of Growth - EMEA",
         "5": "Customer Success at Scale",
+        "6": "Python Software Developer",
+        "7": "Head of HR and People - EMEA",
+        "8": "SRE",
     }
 
 def test_the_collect_summary_says_how_many_postings_were_left(

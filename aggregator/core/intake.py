@@ -73,11 +73,43 @@ def _same_name(one: str, other: str) -> bool:
     return key(one) == key(other)
 
 
+# Words a title in capitals keeps in capitals when it is put in title case.
+_ACRONYMS = frozenset({
+    "AI", "API", "APAC", "AWS", "BI", "CEO", "CFO", "CIO", "CMO", "COO", "CPA", "CRM", "CTO",
+    "CX", "DEVOPS", "EMEA", "ERP", "ETL", "EU", "GCP", "HR", "HRIS", "II", "III", "IT", "IV",
+    "LATAM", "ML", "NYC", "PHP", "PM", "PPC", "PR", "QA", "SAAS", "SDR", "SEO", "SQL", "SRE",
+    "UI", "UK", "US", "USA", "UX", "VP",
+})
+_SPELLED = {"DEVOPS": "DevOps", "SAAS": "SaaS"}
+_WORD_IN_CAPITALS = re.compile(r"[A-Z][A-Z'\u2019]*")
+
+
+_MINOR_WORDS = frozenset({"A", "AN", "AND", "AT", "FOR", "IN", "OF", "ON", "OR", "THE", "TO"})
+
+
+def _title_case_word(match: re.Match[str]) -> str:
+    word = match.group()
+    if word in _ACRONYMS:
+        return _SPELLED.get(word, word)
+    if word in _MINOR_WORDS and match.start() > 0:
+        return word.lower()
+    return word[0] + word[1:].lower()
+
+
+def _shouted(title: str) -> bool:
+    """Whether ``title`` is written all in capitals (two words of letters at least)."""
+    letters = [ch for ch in title if ch.isalpha()]
+    return len(_WORD_IN_CAPITALS.findall(title)) >= 2 and all(ch.isupper() for ch in letters)
+
+
 def tidy_title(title: str, company: str) -> str:
-    """``title`` as a reader expects it: no bracket padding, and without a closing "at
-    <company>" that the company beside it says again (a digest showed "Python & JavaScript
-    Full Stack Developer at Jack's Flight Club — Jack's Flight Club")."""
+    """``title`` as a reader expects it: no bracket padding, in title case when it is all in
+    capitals ("PYTHON SOFTWARE DEVELOPER"; acronyms such as QA or SRE stay), and without a
+    closing "at <company>" that the company beside it says again (a digest showed "Python &
+    JavaScript Full Stack Developer at Jack's Flight Club — Jack's Flight Club")."""
     title = _PADDED_BRACKET.sub(lambda m: m.group(1) or m.group(2), title)
+    if _shouted(title):
+        title = _WORD_IN_CAPITALS.sub(_title_case_word, title)
     ending = _EMPLOYER_SUFFIX.search(title)
     if ending is not None and ending.start() > 0 and company and _same_name(
         ending.group("name"), company
