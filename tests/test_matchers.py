@@ -72,6 +72,32 @@ def test_the_shipped_skills_table_is_consistent() -> None:
     assert table.display["c#"] == "C#" and table.display["kubernetes"] == "Kubernetes"
 
 
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        # A salesperson's or buyer's contract negotiation was shown as "Contract law".
+        ("Contract negotiation with suppliers", ["Contract negotiation"]),
+        ("Experience with our ATS (Greenhouse)", ["Applicant tracking systems"] * 2),  # not HRIS
+        ("SVN and Git", ["Subversion", "Git"]),
+        ("Google Workspace", ["Google Workspace"]),  # not Microsoft Office
+        ("IFRS reporting", ["IFRS"]),  # not GAAP
+        ("Invoicing customers", ["Accounts receivable"]),  # not payable
+        ("GCP certification", ["Google Cloud"]),  # not clinical research
+        ("Influencer marketing", ["Influencer marketing"]),  # not affiliate marketing
+        ("Event planning", ["Event planning"]),  # not event marketing
+        ("Vite and Babel", ["Vite", "Babel"]),  # not Webpack
+        ("Infrastructure as code", ["Infrastructure as code"]),  # not Terraform
+        ("Art direction", ["Art direction"]),  # not fine arts
+        ("Product vision", []),  # no roadmap
+    ],
+)
+def test_a_skill_is_named_as_itself_not_as_a_neighbour(text: str, named: list[str]) -> None:
+    """The table's rule (a synonym is another name of the same skill, never a related,
+    broader or narrower one), held for the synonyms that broke it."""
+    table = default_table()
+    assert [table.name_of(key) for key in Analyzer().skills(text)] == named
+
 def test_a_synonym_claimed_by_two_skills_is_refused() -> None:
     text = "skills:\n  a:\n    Java: [jvm]\n    Kotlin: [jvm]\n"
     with pytest.raises(SkillTableError, match="jvm"):
