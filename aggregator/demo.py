@@ -1,13 +1,15 @@
 """``leads demo``: the whole pipeline, offline, on recorded real feeds.
 
 Collect (bundled feeds served from 127.0.0.1) → dedupe → store → match → digest (to the
-outbox folder, as .eml files).
+outbox folder, as .eml files), with networking events from a calendar written for the demo.
 
 The recordings were captured between November 2022 and August 2026. Served as they are,
 every job in them would be months or years old, and a digest that called them new would be a
 lie; so the demo serves a copy of each recording with all its dates moved forward by the same
 amount, as if it was captured the day before the demo runs. Jobs keep their ages relative to
 each other, so one that was already stale when recorded is still stale (and not offered).
+A calendar is moved by whole weeks, so that it reads as published (its DTSTAMP) about a day
+before the demo and its events keep their weekday and time: they lie in the weeks ahead.
 """
 
 from __future__ import annotations
@@ -29,14 +31,14 @@ from aggregator.stages import match as match_stage
 from aggregator.stages.digest import DigestReport
 from aggregator.stages.match import MatchReport
 from aggregator.store import Store
-from sources import option_models
+from sources import build_source, option_models
 from web.links import Links
 from web.tokens import Holder
 
 DEMO_DATA = Path(__file__).with_name("demo_data")
 _BASE_URL_MARK = "__BASE_URL__"
 TOP_SHOWN = 3
-RECORDINGS = ("feeds", "boards")
+RECORDINGS = ("feeds", "boards", "events")
 RECORDED_BETWEEN = "Nov 2022 and Aug 2026"  # the capture dates in demo_data/SOURCES.md
 CAPTURED_BEFORE = timedelta(days=1)  # how long before the demo a recording seems captured
 
@@ -51,6 +53,13 @@ _ISO8601 = re.compile(
 )
 _EXPIRY = re.compile(rb"expir|valid", re.IGNORECASE)  # a field name just before an expiry date
 _EPOCH_MS = re.compile(rb'(?<="createdAt": )\d{13}\b|(?<="createdAt":)\d{13}\b')
+# iCalendar: when the calendar was published, the properties that hold a time of an event
+# (a time zone's own definitions, inside VTIMEZONE, are left as they are), and their values.
+_ICAL_STAMP = re.compile(rb"^DTSTAMP:(\d{8}T\d{6}Z?)\r?$", re.MULTILINE)
+_ICAL_TIMED = re.compile(
+    rb"(?:DTSTART|DTEND|DTSTAMP|DUE|RECURRENCE-ID|EXDATE|RDATE|CREATED|LAST-MODIFIED|RRULE)[;:]"
+)
+_ICAL_VALUE = re.compile(rb"(?<=[:,=])\d{8}(?:T\d{6}Z?)?(?=[,;\r\n]|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,12 @@ class DemoResult:
     best: dict[str, list[StoredMatch]]  # the top matches per mentee id
     digests: DigestReport
     links: dict[str, str]  # each mentee's private link to their web page, by mentee id
+    event_sources: frozenset[str]  # the names of the sources of networking events
+
+    def new(self, events: bool) -> int:
+        """What the demo collected that was new: events, or postings."""
+        return sum(outcome.new for outcome in self.report.sources
+                   if (outcome.name in self.event_sources) == events)
 
 
 def write_demo_config(output: Path, base_url: str) -> Path:
@@ -96,8 +111,10 @@ def run_demo(
     with serve_directory(served) as base_url:
         config = load_config(write_demo_config(output, base_url), option_models())
         store = Store.of(config)
+        event_sources = frozenset(s.name for s in config.sources if build_source(s).events)
         try:
-            on_step(f"collecting {len(config.sources)} recorded feeds and job boards")
+            on_step(f"collecting {len(config.sources) - len(event_sources)} recorded feeds and "
+                    "job boards, and a calendar")
             report = collect_stage.collect(config, store, lambda: moment)
             stored = sum(store.posting_counts().values())
             on_step(f"matching {stored} postings to {len(config.mentees)} mentees")
@@ -112,13 +129,16 @@ def run_demo(
         finally:
             store.close()
     top = {mentee: found[:TOP_SHOWN] for mentee, found in best.items()}
-    return DemoResult(config, report, stored, matched, top, digests, links)
+    return DemoResult(config, report, stored, matched, top, digests, links, event_sources)
 
 
 def as_captured_before(recording: bytes, now: datetime) -> bytes:
     """The recording with every date moved forward by the same whole number of seconds, so
     that its newest date falls ``CAPTURED_BEFORE`` before ``now`` (a recording without dates,
-    or one already that recent, is returned as it is)."""
+    or one already that recent, is returned as it is); a calendar as
+    :func:`_calendar_published_before` moves it."""
+    if recording.lstrip().startswith(b"BEGIN:VCALENDAR"):
+        return _calendar_published_before(recording, now)
     dates = list(_dates(recording))
     if not dates:
         return recording
@@ -129,6 +149,38 @@ def as_captured_before(recording: bytes, now: datetime) -> bytes:
     recording = _RFC822.sub(lambda m: _shift_rfc822(m.group(), shift), recording)
     recording = _ISO8601.sub(lambda m: _shift_iso(m.group(), shift), recording)
     return _EPOCH_MS.sub(lambda m: str(int(m.group()) + seconds * 1000).encode(), recording)
+
+
+def _calendar_published_before(calendar: bytes, now: datetime) -> bytes:
+    """The calendar with every event time moved forward by the same whole number of weeks,
+    the fewest that bring its newest DTSTAMP to about ``CAPTURED_BEFORE`` before ``now``."""
+    stamps = [_read_ical(found) for found in _ICAL_STAMP.findall(calendar)]
+    if not stamps:
+        return calendar
+    weeks = round((now - CAPTURED_BEFORE - max(stamps)) / timedelta(weeks=1))
+    if weeks <= 0:
+        return calendar
+    shift = timedelta(weeks=weeks)
+    lines, in_zone = [], False
+    for line in calendar.splitlines(keepends=True):
+        if line.startswith((b"BEGIN:VTIMEZONE", b"END:VTIMEZONE")):
+            in_zone = line.startswith(b"BEGIN")
+        elif not in_zone and _ICAL_TIMED.match(line):
+            line = _ICAL_VALUE.sub(lambda m: _shift_ical(m.group(), shift), line)
+        lines.append(line)
+    return b"".join(lines)
+
+
+def _read_ical(text: bytes) -> datetime:
+    return _aware(datetime.strptime(text.decode()[:15], "%Y%m%dT%H%M%S"))
+
+
+def _shift_ical(text: bytes, shift: timedelta) -> bytes:
+    # A date, or a date and time, keeps its form (and its "Z", if it had one).
+    if len(text) == 8:
+        return (datetime.strptime(text.decode(), "%Y%m%d") + shift).strftime("%Y%m%d").encode()
+    moment = datetime.strptime(text.decode()[:15], "%Y%m%dT%H%M%S") + shift
+    return moment.strftime("%Y%m%dT%H%M%S").encode() + text[15:]
 
 
 def _dates(recording: bytes) -> Iterator[datetime]:

@@ -241,8 +241,9 @@ def test_demo_runs_the_whole_pipeline_offline(
     for step in ("collecting 16 recorded feeds", "postings to 4 mentees", "writing the digests"):
         assert step in screen.getvalue()
     assert "Collected 577 new postings from 16 recorded feeds and job boards" in result.output
-    assert "matched them to 4 mentees" in result.output
     output = " ".join(result.output.split())
+    assert "and 18 networking events from a calendar written for the demo, and matched them " \
+        "to 4 mentees" in output
     assert "dates moved forward, as if captured yesterday" in output
     assert "only those posted within 45 days count as new" in output
     for mentee in ("sam-lee", "alex-kim", "priya-nair", "dana-brooks"):
@@ -277,6 +278,15 @@ def test_demo_runs_the_whole_pipeline_offline(
     assert "served from 127.0.0.1 only while `leads demo` runs" in config.read_text("utf-8")
     listing = leads(config, "postings", "--format", "jsonl", "--source", "recruityard")
     assert {json.loads(line)["company"] for line in listing.output.splitlines()} == {"Recruityard"}
+    # Seen: the demo had no calendar, so it never showed the events a mentor passes on. Each
+    # mentee now gets those near them on their topics (not the knitting circle next door to
+    # Sam, nor a meetup in Sydney), in the digest too.
+    events = " ".join(leads(config, "events").output.split())
+    for mentee, event in (("sam-lee", "Python Users Berlin"), ("alex-kim", "UX London Evening"),
+                          ("priya-nair", "Chicago DevOps"), ("dana-brooks", "NYC Marketing")):
+        assert f"Events for {mentee}" in events and event in events
+    assert "Knitting" not in events and "Sydney" not in events
+    assert "Events near Sam" in str(message.get_body(("html",)).get_content())
 
 
 

@@ -60,6 +60,50 @@ def test_every_bundled_recording_with_dates_reads_as_captured_yesterday() -> Non
             assert max(dates) == NOW - CAPTURED_BEFORE, recording.name
 
 
+CALENDAR = b"""BEGIN:VCALENDAR\r
+BEGIN:VTIMEZONE\r
+TZID:Europe/Berlin\r
+BEGIN:STANDARD\r
+DTSTART:19701025T030000\r
+END:STANDARD\r
+END:VTIMEZONE\r
+BEGIN:VEVENT\r
+DTSTAMP:20260801T000000Z\r
+DTSTART;TZID=Europe/Berlin:20260806T190000\r
+DTEND;TZID=Europe/Berlin:20260806T220000\r
+RRULE:FREQ=WEEKLY;UNTIL=20261231T000000Z\r
+EXDATE;TZID=Europe/Berlin:20260813T190000,20260820T190000\r
+SUMMARY:Meetup on 20260806\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+DTSTAMP:20260801T000000Z\r
+DTSTART;VALUE=DATE:20260810\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_a_calendar_moves_by_whole_weeks_to_read_as_published_yesterday() -> None:
+    """The demo's calendar is published (DTSTAMP) about a day before the demo, so its events
+    lie in the weeks ahead, each on its weekday at its local time; a time zone's own rules
+    (in VTIMEZONE) and the text do not move."""
+    shifted = as_captured_before(CALENDAR, NOW).decode()
+    lines = dict(line.split(":", 1) for line in shifted.split("\r\n") if ":" in line)
+    stamp = datetime.strptime(shifted.split("DTSTAMP:")[1][:15], "%Y%m%dT%H%M%S")
+    assert abs(stamp.replace(tzinfo=UTC) - (NOW - CAPTURED_BEFORE)) <= timedelta(days=3.5)
+    start = datetime.strptime(lines["DTSTART;TZID=Europe/Berlin"], "%Y%m%dT%H%M%S")
+    moved = start - datetime(2026, 8, 6, 19)
+    assert moved.days % 7 == 0 and moved.seconds == 0 and start > NOW.replace(tzinfo=None)
+    assert lines["DTEND;TZID=Europe/Berlin"] == (start + timedelta(hours=3)).strftime(
+        "%Y%m%dT%H%M%S")
+    assert lines["RRULE"] == f"FREQ=WEEKLY;UNTIL={(datetime(2026, 12, 31) + moved):%Y%m%d}T000000Z"
+    assert lines["EXDATE;TZID=Europe/Berlin"] == ",".join(
+        f"{day + moved:%Y%m%dT%H%M%S}" for day in (datetime(2026, 8, 13, 19),
+                                                    datetime(2026, 8, 20, 19)))
+    assert lines["DTSTART;VALUE=DATE"] == f"{datetime(2026, 8, 10) + moved:%Y%m%d}"
+    assert "DTSTART:19701025T030000" in shifted and "SUMMARY:Meetup on 20260806" in shifted
+    assert as_captured_before(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", NOW).count(b"\n") == 2
+
 def _pub_dates(feed: bytes) -> list[str]:
     return [part.split(b"</pubDate>")[0].decode() for part in feed.split(b"<pubDate>")[1:]]
 

@@ -39,8 +39,10 @@ def demo(
     report = result.report
     out.print(summary_table(report))
     out.print(
-        f"Collected {report.total('new')} new postings from {len(report.sources)} recorded feeds "
-        f"and job boards ({result.stored} stored in all) and matched them to "
+        f"Collected {result.new(events=False)} new postings from "
+        f"{len(report.sources) - len(result.event_sources)} recorded feeds and job boards "
+        f"({result.stored} stored in all) and {result.new(events=True)} networking events "
+        f"from a calendar written for the demo, and matched them to "
         f"{len(result.config.mentees)} mentees ({result.matched.matches_stored} matches stored)."
     )
     out.print(
@@ -67,6 +69,7 @@ def demo(
     )
     out.print(
         f"Next: `leads --config {result.config.path} matches` lists every match; "
+        "`… events` the networking events suggested to each mentee; "
         "`… postings` and `… sources` show what was collected; "
         "`… digest --dry-run --preview DIR` shows what the next digest would hold. "
         "The recorded feeds were served only while the demo ran: `… collect` cannot reach "
