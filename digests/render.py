@@ -331,14 +331,10 @@ def _section_view(
 def event_card(suggestion: EventSuggestion) -> EventView:
     """A suggested event ready to show, without a Forward link (the mentee's own page)."""
     event = suggestion.event
-    place = ", ".join(p for p in (_one_line(event.venue), _one_line(event.city)) if p)
-    where = "Online" if event.online else f"{place} ({suggestion.where})" if place else (
-        _one_line(suggestion.where)
-    )
     return EventView(
         title=_one_line(event.title) or "Untitled event",
         when=_event_time(event.start, event.timezone),
-        where=where,
+        where="Online" if event.online else _one_line(suggestion.place),
         organiser=_one_line(event.organiser),
         url=safe_url(event.url),
         forward_href="",

@@ -252,9 +252,29 @@ def test_leads_events_lists_each_mentees_events(
     lena = leads(config, "events", "--mentee", "lena-vogel").output
 
     assert "Python & Django Meetup <b>Brooklyn</b>" in sam and "New York" in sam
-    assert "Data Engineering Webinar" in sam and "online" in sam
+    assert "Data Engineering Webinar" in sam and "Online (Zoom)" in sam
+    assert "(online)" not in sam, "the venue says it is online already"
     assert "Brooklyn" not in lena
 
+
+
+@pytest.mark.parametrize(
+    ("venue", "city", "where", "shown"),
+    [
+        # Seen in the demo: "Spreeufer Coworking, Köpenicker Straße 10, Berlin (Berlin)".
+        ("Spreeufer Coworking, Berlin", "", "Berlin", "Spreeufer Coworking, Berlin"),
+        ("Spreeufer Coworking", "Berlin", "Berlin", "Spreeufer Coworking, Berlin"),
+        ("Spreeufer Coworking, Berlin", "Berlin", "Berlin", "Spreeufer Coworking, Berlin"),
+        ("Alte Halle", "Potsdam", "27 km from Berlin", "Alte Halle, Potsdam (27 km from Berlin)"),
+        ("Online (Zoom)", "", "online", "Online (Zoom)"),
+        ("", "", "online", "online"),
+    ],
+)
+def test_where_an_event_is_is_said_once(venue: str, city: str, where: str, shown: str) -> None:
+    event = Event(source="cal", external_id="1", title="Meetup",
+                  start=datetime(2026, 12, 10, tzinfo=UTC),
+                  venue=venue, city=city)
+    assert EventSuggestion("sam", event, 0.5, where).place == shown
 
 def test_only_future_events_within_the_horizon(
     config: Path, monkeypatch: pytest.MonkeyPatch

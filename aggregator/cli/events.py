@@ -57,7 +57,7 @@ def events(
                 str(number),
                 event.start.strftime("%Y-%m-%d %H:%M ") + safe(event.timezone).plain,
                 safe(event.title),
-                safe(f"{event.venue or event.city} ({suggestion.where})".strip()),
+                safe(suggestion.place),
                 safe(event.organiser),
                 f"{suggestion.score:.2f}",
             )

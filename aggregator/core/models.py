@@ -114,6 +114,20 @@ class EventSuggestion:
     score: float
     where: str  # "online", "Berlin", "26 km from Berlin"
 
+    @property
+    def place(self) -> str:
+        """The venue and city, then where that is for the mentee, unless they say it already
+        (not "Spreeufer Coworking, Berlin (Berlin)" nor "Online (Zoom) (online)"). Raw text
+        from the calendar: whoever shows it makes it safe."""
+        venue, city = self.event.venue.strip(), self.event.city.strip()
+        named = venue if city.casefold() in venue.casefold() else ", ".join(
+            part for part in (venue, city) if part)
+        if not named:
+            return self.where
+        if self.where.casefold() in named.casefold():
+            return named
+        return f"{named} ({self.where})"
+
 
 @dataclass(frozen=True, slots=True)
 class Cited:
