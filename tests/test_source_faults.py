@@ -529,6 +529,8 @@ def test_a_title_loses_its_bracket_padding_and_an_ending_that_repeats_the_compan
         job(6, title="PYTHON SOFTWARE DEVELOPER", company_name="Dewaele"),
         job(7, title="HEAD OF HR AND PEOPLE - EMEA", company_name="Acme"),
         job(8, title="SRE", company_name="Acme"),
+        job(9, title="SENIOR SDET / SQL DBA", company_name="Acme"),  # acronyms stay
+        job(10, title="NEW BUSINESS SDR, EMEA", company_name="Acme"),
     ]  # fmt: skip
     run_board(serve_board(httpserver, as_body({"jobs": jobs})), store)
     titles = {p.posting.external_id: p.posting.title for p in store.postings(source="gh")}
@@ -541,6 +543,8 @@ def test_a_title_loses_its_bracket_padding_and_an_ending_that_repeats_the_compan
         "6": "Python Software Developer",
         "7": "Head of HR and People - EMEA",
         "8": "SRE",
+        "9": "Senior SDET / SQL DBA",
+        "10": "New Business SDR, EMEA",
     }
 
 def test_the_collect_summary_says_how_many_postings_were_left(

@@ -73,24 +73,26 @@ def _same_name(one: str, other: str) -> bool:
     return key(one) == key(other)
 
 
-# Words a title in capitals keeps in capitals when it is put in title case.
-_ACRONYMS = frozenset({
-    "AI", "API", "APAC", "AWS", "BI", "CEO", "CFO", "CIO", "CMO", "COO", "CPA", "CRM", "CTO",
-    "CX", "DEVOPS", "EMEA", "ERP", "ETL", "EU", "GCP", "HR", "HRIS", "II", "III", "IT", "IV",
-    "LATAM", "ML", "NYC", "PHP", "PM", "PPC", "PR", "QA", "SAAS", "SDR", "SEO", "SQL", "SRE",
-    "UI", "UK", "US", "USA", "UX", "VP",
+# A title in capitals put in title case: a word of three letters or fewer is most often an
+# acronym (SRE, SQL, CFO, SDR, QA), so it stays as it is unless it is one of these words;
+# a longer one is a word unless it is one of these acronyms.
+_SHORT_WORDS = frozenset({
+    "A", "ALL", "AN", "AND", "APP", "ART", "AT", "BIG", "DAY", "DEV", "END", "FOR", "HUB", "IN",
+    "KEY", "LAB", "LAW", "NEW", "OF", "ON", "ONE", "OPS", "OR", "OUR", "PRO", "TAX", "THE", "TO",
+    "TOP", "WEB",
 })
-_SPELLED = {"DEVOPS": "DevOps", "SAAS": "SaaS"}
-_WORD_IN_CAPITALS = re.compile(r"[A-Z][A-Z'\u2019]*")
-
-
 _MINOR_WORDS = frozenset({"A", "AN", "AND", "AT", "FOR", "IN", "OF", "ON", "OR", "THE", "TO"})
+_LONG_ACRONYMS = {"APAC": "APAC", "DEVOPS": "DevOps", "EMEA": "EMEA", "HRIS": "HRIS",
+                  "LATAM": "LATAM", "SAAS": "SaaS", "SDET": "SDET"}
+_WORD_IN_CAPITALS = re.compile(r"[A-Z][A-Z'\u2019]*")
 
 
 def _title_case_word(match: re.Match[str]) -> str:
     word = match.group()
-    if word in _ACRONYMS:
-        return _SPELLED.get(word, word)
+    if len(word) <= 3 and word not in _SHORT_WORDS:
+        return word
+    if word in _LONG_ACRONYMS:
+        return _LONG_ACRONYMS[word]
     if word in _MINOR_WORDS and match.start() > 0:
         return word.lower()
     return word[0] + word[1:].lower()
