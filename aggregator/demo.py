@@ -152,8 +152,8 @@ def as_captured_before(recording: bytes, now: datetime) -> bytes:
 
 
 def _calendar_published_before(calendar: bytes, now: datetime) -> bytes:
-    """The calendar with every event time moved forward by the same whole number of weeks,
-    the fewest that bring its newest DTSTAMP to about ``CAPTURED_BEFORE`` before ``now``."""
+    """The calendar with every event time moved forward by the same whole number of weeks:
+    the number that brings its newest DTSTAMP nearest to ``CAPTURED_BEFORE`` before ``now``."""
     stamps = [_read_ical(found) for found in _ICAL_STAMP.findall(calendar)]
     if not stamps:
         return calendar
