@@ -13,6 +13,8 @@ import json
 import logging
 import math
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -546,6 +548,28 @@ def test_a_title_loses_its_bracket_padding_and_an_ending_that_repeats_the_compan
         "9": "Senior SDET / SQL DBA",
         "10": "New Business SDR, EMEA",
     }
+
+
+TIDY_HOSTILE_TITLES = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_CPU, (20, 20))  # SIGXCPU ends a search gone quadratic
+from aggregator.core.intake import tidy_title
+n = 200_000
+for title in (" - x" * n + " |", " " * n + "x", "(" + " " * n + "x", " - Acme" * n + "x"):
+    tidy_title(title, "Acme")
+print("done")
+"""
+
+
+def test_tidying_a_hostile_title_takes_time_linear_in_its_length() -> None:
+    """Found by reading the title rules as an attacker: a title of 800 kB of " - x" ending in
+    "|" made the closing-company search try every separator against the rest of the title
+    (quadratic: 20,000 repeats took 31 s of CPU); so did long runs of spaces. Linear, the four
+    titles below take well under a second; quadratic, they would take hours, so the child's
+    CPU limit (not a clock) ends it and the test fails."""
+    done = subprocess.run([sys.executable, "-c", TIDY_HOSTILE_TITLES], capture_output=True,
+                          text=True, check=False)
+    assert done.stdout.strip() == "done", (done.returncode, done.stderr[-500:])
 
 def test_the_collect_summary_says_how_many_postings_were_left(
     httpserver: HTTPServer, store: Store

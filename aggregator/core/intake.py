@@ -60,17 +60,19 @@ def without_bidi(text: str) -> str:
 
 
 # A bracket's padding, as in "Site Reliability Engineer ( SaaS / Remote )".
-_PADDED_BRACKET = re.compile(r"([(\[])\s+|\s+([)\]])")
-# How a title may end by naming its employer: "… Developer at Jack's Flight Club", "… | Acme".
-_EMPLOYER_SUFFIX = re.compile(r"\s+(?:at|@|[-\u2013\u2014|])\s+(?P<name>[^|@]+?)\s*$", re.I)
+_PADDED_BRACKET = re.compile(r"(?<=[(\[])\s+|(?<!\s)\s+(?=[)\]])")  # linear on any run
 
 
-def _same_name(one: str, other: str) -> bool:
-    """Whether two spellings name the same employer (any case, either apostrophe)."""
-    def key(name: str) -> str:
-        return " ".join(name.replace("\u2019", "'").casefold().split())
-
-    return key(one) == key(other)
+def _employer_ending(company: str) -> re.Pattern[str]:
+    """How a title may end by naming ``company``: "… Developer at Jack's Flight Club",
+    "… | Acme", in any case and with either apostrophe. The name is matched as written, not
+    as any text, and a run of spaces is tried from its first only: no title, however long or
+    hostile, makes the search slower than linear."""
+    name = r"\s+".join(
+        re.escape(word).replace("'", "['\u2019]").replace("\u2019", "['\u2019]")
+        for word in company.split()
+    )
+    return re.compile(rf"(?<!\s)\s+(?:at|@|[-\u2013\u2014|])\s+{name}\s*$", re.IGNORECASE)
 
 
 # A title in capitals put in title case: a word of three letters or fewer is most often an
@@ -109,15 +111,11 @@ def tidy_title(title: str, company: str) -> str:
     capitals ("PYTHON SOFTWARE DEVELOPER"; acronyms such as QA or SRE stay), and without a
     closing "at <company>" that the company beside it says again (a digest showed "Python &
     JavaScript Full Stack Developer at Jack's Flight Club — Jack's Flight Club")."""
-    title = _PADDED_BRACKET.sub(lambda m: m.group(1) or m.group(2), title)
+    title = _PADDED_BRACKET.sub("", title)
     if _shouted(title):
         title = _WORD_IN_CAPITALS.sub(_title_case_word, title)
-    ending = _EMPLOYER_SUFFIX.search(title)
-    if ending is not None and ending.start() > 0 and company and _same_name(
-        ending.group("name"), company
-    ):
-        return title[: ending.start()]
-    return title
+    ending = _employer_ending(company).search(title) if company.strip() else None
+    return title[: ending.start()] if ending is not None and ending.start() > 0 else title
 
 
 def admitted(posting: Posting) -> Posting:
