@@ -93,8 +93,24 @@ class Connection:
     profile_href: str | None  # their http(s) profile, when there is no email
 
 
+class Cited:
+    """A card whose links the plain-text part lists as numbered references under it, so
+    that no line runs longer than 78 columns but a link's own."""
+
+    __slots__ = ()
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """Every link of the card, in the order the plain-text part numbers them."""
+        raise NotImplementedError
+
+    def cite(self, url: str) -> str:
+        """'[2]': the reference number of one of the card's links in the plain-text part."""
+        return f"[{self.references.index(url) + 1}]"
+
+
 @dataclass(frozen=True, slots=True)
-class LeadView:
+class LeadView(Cited):
     """A lead ready for a template: every field display text, every URL safe to link."""
 
     title: str
@@ -120,10 +136,6 @@ class LeadView:
         urls += [c.intro_href or c.profile_href or "" for c in self.connections]
         return tuple(dict.fromkeys(url for url in urls if url))
 
-    def cite(self, url: str) -> str:
-        """'[2]': the reference number of one of the lead's links in the plain-text part."""
-        return f"[{self.references.index(url) + 1}]"
-
     @property
     def seen_at_text(self) -> str:
         """'boards.greenhouse.io (company page) [1], weworkremotely.com [2]'."""
@@ -136,7 +148,7 @@ class LeadView:
 
 
 @dataclass(frozen=True, slots=True)
-class EventView:
+class EventView(Cited):
     """A suggested networking event ready for a template."""
 
     title: str
@@ -145,6 +157,11 @@ class EventView:
     organiser: str
     url: str | None
     forward_href: str
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The event's page, then the Forward email."""
+        return tuple(dict.fromkeys(url for url in (self.url, self.forward_href) if url))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -329,3 +330,10 @@ def test_the_digest_shows_at_most_three_events_per_mentee_escaped_with_a_forward
     assert all(h in text for h in forwards)
     assert "Thu 10 Dec, 18:30 (America/New_York)" in text
     assert "Online" in text  # the webinar
+    # As a lead's links are, an event's are numbered references under it (the Forward
+    # email was a 600-character mailto line of its own between the event's lines).
+    assert f"Forward to {name} [2]" in text or f"Forward to {name} [1]" in text
+    cited = [line.split("] ", 1)[1] for line in text.splitlines()
+             if re.match(r"^ {3}\[\d+\] (?:https?|mailto):\S+$", line)]
+    assert set(forwards) <= set(cited)
+    assert not any(line.strip().startswith("mailto:") for line in text.splitlines())
