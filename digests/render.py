@@ -93,7 +93,7 @@ class Connection:
     profile_href: str | None  # their http(s) profile, when there is no email
 
 
-class Cited:
+class NumberedLinks:
     """A card whose links the plain-text part lists as numbered references under it, so
     that no line runs longer than 78 columns but a link's own."""
 
@@ -110,7 +110,7 @@ class Cited:
 
 
 @dataclass(frozen=True, slots=True)
-class LeadView(Cited):
+class LeadView(NumberedLinks):
     """A lead ready for a template: every field display text, every URL safe to link."""
 
     title: str
@@ -148,7 +148,7 @@ class LeadView(Cited):
 
 
 @dataclass(frozen=True, slots=True)
-class EventView(Cited):
+class EventView(NumberedLinks):
     """A suggested networking event ready for a template."""
 
     title: str
