@@ -533,6 +533,8 @@ def test_a_title_loses_its_bracket_padding_and_an_ending_that_repeats_the_compan
         job(8, title="SRE", company_name="Acme"),
         job(9, title="SENIOR SDET / SQL DBA", company_name="Acme"),  # acronyms stay
         job(10, title="NEW BUSINESS SDR, EMEA", company_name="Acme"),
+        job(11, title="Designer at Jack\u2019s Flight Club", company_name="Jack's Flight Club"),
+        job(12, title="Designer at Jack's Flight Club", company_name="Jack's Flight Club"),
     ]  # fmt: skip
     run_board(serve_board(httpserver, as_body({"jobs": jobs})), store)
     titles = {p.posting.external_id: p.posting.title for p in store.postings(source="gh")}
@@ -547,6 +549,8 @@ def test_a_title_loses_its_bracket_padding_and_an_ending_that_repeats_the_compan
         "8": "SRE",
         "9": "Senior SDET / SQL DBA",
         "10": "New Business SDR, EMEA",
+        "11": "Designer",
+        "12": "Designer",
     }
 
 

@@ -63,15 +63,15 @@ def without_bidi(text: str) -> str:
 _PADDED_BRACKET = re.compile(r"(?<=[(\[])\s+|(?<!\s)\s+(?=[)\]])")  # linear on any run
 
 
+_APOSTROPHE = re.compile("['\u2019]")
+
+
 def _employer_ending(company: str) -> re.Pattern[str]:
     """How a title may end by naming ``company``: "… Developer at Jack's Flight Club",
     "… | Acme", in any case and with either apostrophe. The name is matched as written, not
     as any text, and a run of spaces is tried from its first only: no title, however long or
     hostile, makes the search slower than linear."""
-    name = r"\s+".join(
-        re.escape(word).replace("'", "['\u2019]").replace("\u2019", "['\u2019]")
-        for word in company.split()
-    )
+    name = r"\s+".join(_APOSTROPHE.sub("['\u2019]", re.escape(word)) for word in company.split())
     return re.compile(rf"(?<!\s)\s+(?:at|@|[-\u2013\u2014|])\s+{name}\s*$", re.IGNORECASE)
 
 
