@@ -23,12 +23,13 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 from aggregator.core.config import AppConfig, load_config
-from aggregator.core.models import RunReport, StoredMatch
+from aggregator.core.models import EventSuggestion, RunReport, StoredMatch
 from aggregator.loopback import serve_directory
 from aggregator.stages import collect as collect_stage
 from aggregator.stages import digest as digest_stage
 from aggregator.stages import match as match_stage
 from aggregator.stages.digest import DigestReport
+from aggregator.stages.events import suggested_events
 from aggregator.stages.match import MatchReport
 from aggregator.store import Store
 from sources import build_source, option_models
@@ -74,6 +75,7 @@ class DemoResult:
     digests: DigestReport
     links: dict[str, str]  # each mentee's private link to their web page, by mentee id
     event_sources: frozenset[str]  # the names of the sources of networking events
+    events: dict[str, list[EventSuggestion]]  # the events suggested to each mentee, by id
 
     def new(self, events: bool) -> int:
         """What the demo collected that was new: events, or postings."""
@@ -122,6 +124,7 @@ def run_demo(
             best: dict[str, list[StoredMatch]] = {}
             for found in store.matches():
                 best.setdefault(found.mentee, []).append(found)
+            events = suggested_events(config, store, moment, list(config.mentees))
             on_step("writing the digests")
             digests = digest_stage.deliver(config, store, lambda: moment)
             issuer = Links(config, store)
@@ -129,7 +132,9 @@ def run_demo(
         finally:
             store.close()
     top = {mentee: found[:TOP_SHOWN] for mentee, found in best.items()}
-    return DemoResult(config, report, stored, matched, top, digests, links, event_sources)
+    return DemoResult(
+        config, report, stored, matched, top, digests, links, event_sources, events
+    )
 
 
 def as_captured_before(recording: bytes, now: datetime) -> bytes:

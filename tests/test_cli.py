@@ -286,6 +286,9 @@ def test_demo_runs_the_whole_pipeline_offline(
                           ("priya-nair", "Chicago DevOps"), ("dana-brooks", "NYC Marketing")):
         assert f"Events for {mentee}" in events and event in events
     assert "Knitting" not in events and "Sydney" not in events
+    assert "Event near sam-lee: Python Users Berlin: Django, PostgreSQL and Docker in " \
+        "production — " in output  # the demo's own output shows them under each mentee's leads
+    assert "Knitting" not in output and "Sydney" not in output
     assert "Events near Sam" in str(message.get_body(("html",)).get_content())
 
 

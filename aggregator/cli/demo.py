@@ -15,6 +15,7 @@ from aggregator.cli._common import (
     errors_handled,
     out,
     report_failures,
+    safe,
 )
 from aggregator.cli.collect import summary_table
 from aggregator.cli.digest import print_digest_outcome
@@ -53,6 +54,12 @@ def demo(
     for mentee, found in result.best.items():
         rows = [(str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps) for m in found]
         print_ranking(mentee, rows, empty=f"No lead for {mentee} in the recorded data.")
+        for suggestion in result.events.get(mentee, []):
+            event = suggestion.event
+            out.print(safe(
+                f"Event near {mentee}: {event.title} — {event.start:%a %d %b, %H:%M} "
+                f"({event.timezone or 'UTC'}), {suggestion.place}"
+            ))
     for outcome in result.digests.outcomes:
         print_digest_outcome(outcome, result.digests.destination)
     out.print(f"  config:   {result.config.path}")
