@@ -394,12 +394,20 @@ def base_verb(word: str, verbs: frozenset[str]) -> str | None:
 def _trim(text: str) -> str:
     """The first clause of ``text`` (of a few words at least), at most a dozen words, not
     ending on a little word. A longer clause ends where a phrase of it does (before "to",
-    "and", "based"… or after a comma), not inside one ("and capture demand based")."""
+    "and", "based"… or after a comma), not inside one ("and capture demand based"). The ", and"
+    before a list's last item ends no clause when the list fits in the dozen words ("triage,
+    troubleshoot, and fix bugs")."""
     clause = text
-    for end in _CLAUSE_END.finditer(text):
-        if len(text[: end.start()].split()) >= _MIN_CLAUSE_WORDS:
-            clause = text[: end.start()]
-            break
+    clause_ends = list(_CLAUSE_END.finditer(text))
+    for at, end in enumerate(clause_ends):
+        if len(text[: end.start()].split()) < _MIN_CLAUSE_WORDS:
+            continue
+        after = clause_ends[at + 1].start() if at + 1 < len(clause_ends) else len(text)
+        if (end.group() == ", and " and "," in text[: end.start()]
+                and len(text[:after].split()) <= _MAX_PHRASE_WORDS):
+            continue  # the last item of a short list ("email, video, and social media pitches")
+        clause = text[: end.start()]
+        break
     words = clause.rstrip(" .,!?").split()
     if len(words) > _MAX_PHRASE_WORDS:
         # The first phrase end past half the dozen: the last one may fall inside a phrase

@@ -202,6 +202,24 @@ def test_an_aside_among_a_duty_s_first_words_is_read_past_and_applying_is_no_dut
         "an aside the duty ends with is kept"
     assert "develop and integrate static pages and features with the CMS" in asked
 
+
+def test_a_short_list_ends_with_its_last_item_not_before_it() -> None:
+    """Seen in the prep benchmark's sheets: "…to triage, troubleshoot?", "…typography,
+    color, grid?": a list's ", and" last item was read as a new clause and cut off."""
+    asked = asked_of_duties([
+        "Work with our customer facing teams to triage, troubleshoot, and fix bugs.",
+        "Design and implement scalable web services, applications, and APIs.",
+        "Refine job descriptions, post job openings, and draft outreach to candidates.",
+        "Own the product roadmap end to end, and work with design on every release we ship.",
+    ])
+
+    assert "triage, troubleshoot, and fix bugs" in asked
+    assert "scalable web services, applications, and APIs" in asked
+    assert "post job openings, and draft outreach to candidates" in asked
+    assert "own the product roadmap end to end" in asked.lower()
+    assert "work with design on every release" not in asked, \
+        "without an earlier comma, \", and\" still starts a new clause"
+
 def test_a_duty_is_asked_as_done_with_a_skill_only_when_the_posting_says_so() -> None:
     """Seen in the demo: "Tell me about a time you used SEO to work as a leader and
     collaboratively with a team." (SEO was an item of a later list of channels)."""
