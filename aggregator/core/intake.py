@@ -61,8 +61,6 @@ def without_bidi(text: str) -> str:
 
 # A bracket's padding, as in "Site Reliability Engineer ( SaaS / Remote )".
 _PADDED_BRACKET = re.compile(r"(?<=[(\[])\s+|(?<!\s)\s+(?=[)\]])")  # linear on any run
-
-
 _APOSTROPHE = re.compile("['\u2019]")
 
 
@@ -114,8 +112,16 @@ def tidy_title(title: str, company: str) -> str:
     title = _PADDED_BRACKET.sub("", title)
     if _shouted(title):
         title = _WORD_IN_CAPITALS.sub(_title_case_word, title)
-    ending = _employer_ending(company).search(title) if company.strip() else None
+    if not company.strip() or not _folded(title).endswith(_folded(company)):
+        return title  # most titles: no pattern for their company is compiled
+    ending = _employer_ending(company).search(title)
     return title[: ending.start()] if ending is not None and ending.start() > 0 else title
+
+
+def _folded(text: str) -> str:
+    """``text`` compared as :func:`_employer_ending` matches it: any case and apostrophe, any
+    run of spaces."""
+    return " ".join(_APOSTROPHE.sub("'", text).casefold().split())
 
 
 def admitted(posting: Posting) -> Posting:
