@@ -34,6 +34,7 @@ def demo(
     """Run the whole pipeline offline: bundled recorded feeds and boards → matches → digests."""
     # The demo matches: see _matching() on import cost.
     from aggregator.demo import RECORDED_BETWEEN, run_demo
+    from digests.render import event_card
 
     with errors_handled(), busy("starting the demo") as say:
         result = run_demo(output, clock, on_step=say)
@@ -55,11 +56,8 @@ def demo(
         rows = [(str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps) for m in found]
         print_ranking(mentee, rows, empty=f"No lead for {mentee} in the recorded data.")
         for suggestion in result.events.get(mentee, []):
-            event = suggestion.event
-            out.print(safe(
-                f"Event near {mentee}: {event.title} — {event.start:%a %d %b, %H:%M} "
-                f"({event.timezone or 'UTC'}), {suggestion.place}"
-            ))
+            card = event_card(suggestion)  # as the digest and the web page show it
+            out.print(safe(f"Event near {mentee}: {card.title} — {card.when}, {card.where}"))
     for outcome in result.digests.outcomes:
         print_digest_outcome(outcome, result.digests.destination)
     out.print(f"  config:   {result.config.path}")
