@@ -150,7 +150,7 @@ def test_finishing_sources_names_those_whose_lease_another_collector_took(store:
     clock = [T0]
     first, second = (Lease(f"host-{n}.example:1:x", 60, lambda: clock[0]) for n in (1, 2))
     names = ["feed-1", "feed-2"]
-    round_id = store.join_round(names, first)
+    round_id = store.join_round(names, first).id
     assert store.claim_sources(round_id, names, first, 2) == names
     clock[0] = T0 + timedelta(seconds=61)  # the first collector stalled past its leases
     assert store.claim_sources(round_id, names, second, 2) == names

@@ -186,8 +186,10 @@ class _Share:
         self.more = True
 
     async def join(self) -> None:
-        """Join the open round (or open one)."""
-        self.round_id = await self.write.call(self.write.store.join_round, self.names, self.lease)
+        """Join the open round (or open one); what it stores is first seen at its start."""
+        joined = await self.write.call(self.write.store.join_round, self.names, self.lease)
+        self.round_id = joined.id
+        self.write.first_seen = joined.started_at
 
     async def claim(self, limit: int) -> list[str]:
         """Lease up to ``limit`` sources still to fetch in the round."""
@@ -235,6 +237,9 @@ class _Writer:
         self.executor = executor
         self.repost_window = window
         self.unchanged: list[SourceState] = []
+        # The round's start (set on joining it): sightings of a job on two sources of one
+        # round tie, whichever source finished first (see store.rows.SHOWN_FIRST).
+        self.first_seen: datetime | None = None
 
     async def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``function(*args, **kwargs)`` on the writer thread."""
@@ -279,6 +284,7 @@ class _Writer:
             now,
             company_page=company_page,
             repost_window=self.repost_window,
+            first_seen=self.first_seen,
         )
         return result
 

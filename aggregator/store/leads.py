@@ -80,9 +80,11 @@ def assign_leads(
     seen: list[dedupe.Sighting],
     now: datetime,
     window_start: datetime,
+    first_seen: datetime,
 ) -> None:
     """Set ``lead_id`` on each new posting row (``seen``: their sightings, in order): an
-    existing lead it duplicates, or a new one.
+    existing lead it duplicates (seen again ``now``), or a new one (first seen at
+    ``first_seen``).
 
     The batch's candidate leads are loaded with a few IN queries, the decisions are made in
     memory (aggregator.core.dedupe.LeadIndex), and new leads are inserted in one statement.
@@ -105,7 +107,7 @@ def assign_leads(
         if sighting.url:
             index.by_url.setdefault(sighting.url, lead)
         row["lead_id"] = lead
-    ids = _insert_leads(conn, created, now)
+    ids = _insert_leads(conn, created, first_seen, now)
     for row in rows:
         if row["lead_id"] < 0:
             row["lead_id"] = ids[-row["lead_id"] - 1]
@@ -176,8 +178,11 @@ def _lead_from(
     return dedupe.KnownLead.stored(lead_id, key, company_key, found)
 
 
-def _insert_leads(conn: Connection, created: list[dedupe.Sighting], now: datetime) -> list[int]:
-    """Insert new leads (and their LSH bands); their ids, in order."""
+def _insert_leads(
+    conn: Connection, created: list[dedupe.Sighting], first_seen: datetime, now: datetime
+) -> list[int]:
+    """Insert new leads (and their LSH bands), first seen at ``first_seen`` and last ``now``;
+    their ids, in order."""
     from aggregator.core import dedupe
 
     if not created:
@@ -187,7 +192,7 @@ def _insert_leads(conn: Connection, created: list[dedupe.Sighting], now: datetim
             "key": s.key,
             "company_key": s.company,
             "signature": dedupe.to_bytes(s.signature) if s.signature is not None else None,
-            "first_seen": now,
+            "first_seen": first_seen,
             "last_seen": now,
         }
         for s in created

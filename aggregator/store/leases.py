@@ -93,6 +93,14 @@ class Lease:
 
 
 @dataclass(frozen=True, slots=True)
+class CollectRound:
+    """A collection round a collector joined."""
+
+    id: int
+    started_at: datetime  # what the round finds new is first seen then, whoever stores it
+
+
+@dataclass(frozen=True, slots=True)
 class RoundState:
     """Where one collector's sources stand in a round."""
 
@@ -105,9 +113,9 @@ class LeasesStore(StorePart):
 
     # -- collection rounds and source leases ---------------------------------------------
 
-    def join_round(self, sources: Sequence[str], lease: Lease) -> int:
-        """The id of the open round (a new one when no round is alive); every source given
-        gets a lease row. A round is alive while it is young or a live lease belongs to it."""
+    def join_round(self, sources: Sequence[str], lease: Lease) -> CollectRound:
+        """The open round (a new one when no round is alive); every source given gets a
+        lease row. A round is alive while it is young or a live lease belongs to it."""
         now = lease.now()
         with one_at_a_time(self.engine, "collect-round") as conn:
             _expire_gone_holders(conn, now)
@@ -119,11 +127,11 @@ class LeasesStore(StorePart):
                 ),
             )
             current = conn.execute(
-                select(collect_rounds.c.id)
+                select(collect_rounds.c.id, collect_rounds.c.started_at)
                 .where(collect_rounds.c.finished_at.is_(None), alive)
                 .order_by(collect_rounds.c.id.desc())
                 .limit(1)
-            ).scalar()
+            ).first()
             if current is None:
                 conn.execute(
                     update(collect_rounds)
@@ -131,13 +139,15 @@ class LeasesStore(StorePart):
                     .values(finished_at=now)  # abandoned rounds: all their holders died
                 )
                 current = conn.execute(
-                    insert(collect_rounds).values(started_at=now).returning(collect_rounds.c.id)
-                ).scalar_one()
-                log.info("collection round %d started", current)
+                    insert(collect_rounds)
+                    .values(started_at=now)
+                    .returning(collect_rounds.c.id, collect_rounds.c.started_at)
+                ).one()
+                log.info("collection round %d started", current.id)
             else:
-                log.info("joined collection round %d", current)
+                log.info("joined collection round %d", current.id)
             _insert_missing(conn, source_leases, [{"source": name} for name in sources])
-        return int(current)
+        return CollectRound(int(current.id), current.started_at)
 
     def claim_sources(
         self, round_id: int, sources: Sequence[str], lease: Lease, limit: int

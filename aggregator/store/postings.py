@@ -125,14 +125,18 @@ class PostingsStore(StorePart):
         *,
         company_page: bool = False,
         repost_window: timedelta = timedelta(days=DEFAULT_REPOST_WINDOW_DAYS),
+        first_seen: datetime | None = None,
     ) -> tuple[int, int, int]:
         """Store a source's postings, prepared by ``aggregator.core.intake.prepared`` (the
         collect stage does that in its worker processes), and its new state in one transaction.
 
         Returns counts of (new, updated, unchanged) postings. Doing both at once means a
         crash can never leave validators (ETag) saved for postings that were not. New postings
-        join the lead (the same job seen elsewhere) they duplicate, or start a new one.
+        join the lead (the same job seen elsewhere) they duplicate, or start a new one; they
+        and their new leads are first seen at ``first_seen`` (the collection round's start;
+        by default ``now``).
         """
+        first_seen = first_seen or now
         unique = {p.fingerprint: p for p in batch}
         # Collectors in other processes store at the same time: one at a time, or two could
         # each start a new lead for the same job, and lead ids could commit out of order
@@ -142,14 +146,14 @@ class PostingsStore(StorePart):
             new_rows, new, changed, seen_ids = [], [], [], []
             for key, ready in unique.items():
                 if key not in known:
-                    new_rows.append(posting_row(ready, now, company_page))
+                    new_rows.append(posting_row(ready, now, company_page, first_seen))
                     new.append(ready.sighting)
                     continue
                 seen_ids.append(known[key][0])
                 if known[key][1] != ready.content_hash:
                     changed.append((known[key][0], posting_row(ready, now, company_page)))
             if new_rows:
-                assign_leads(conn, new_rows, new, now, now - repost_window)
+                assign_leads(conn, new_rows, new, now, now - repost_window, first_seen)
                 conn.execute(insert(postings), new_rows)
             for row_id, row in changed:
                 for column in ("first_seen", "company_page"):

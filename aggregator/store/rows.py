@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, Row, Select
+from sqlalchemy import Engine, Row, Select, func
 
 from aggregator.core.models import Posting, Salary, SeenAt, StoredMatch, StoredPosting
 from aggregator.store.schema import postings
@@ -17,8 +17,17 @@ if TYPE_CHECKING:
 
 BATCH = 500  # rows per IN (...) lookup; well under SQLite's variable limit
 
-# Which sighting of a lead is shown: the company's own page, else the oldest.
-SHOWN_FIRST = (postings.c.company_page.desc(), postings.c.first_seen, postings.c.id)
+# Which sighting of a lead is shown (and matched): the company's own page, else the oldest.
+# Sightings of one collection round share its start as first_seen, so between them the
+# fuller description wins, then the source's name: never the order the round's sources
+# happened to finish in (that made two runs of the same feeds match differently).
+SHOWN_FIRST = (
+    postings.c.company_page.desc(),
+    postings.c.first_seen,
+    func.length(postings.c.description_text).desc(),
+    postings.c.source,
+    postings.c.id,
+)
 
 
 class StorePart:
@@ -45,8 +54,11 @@ def chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + BATCH]
 
 
-def posting_row(ready: Prepared, now: datetime, company_page: bool) -> dict[str, Any]:
-    """A postings row for a posting first seen (or changed) ``now``."""
+def posting_row(
+    ready: Prepared, now: datetime, company_page: bool, first_seen: datetime | None = None
+) -> dict[str, Any]:
+    """A postings row for a posting stored (new or changed) ``now``, first seen at
+    ``first_seen`` (by default ``now``)."""
     posting = ready.posting
     salary = posting.salary or Salary()
     return {
@@ -71,7 +83,7 @@ def posting_row(ready: Prepared, now: datetime, company_page: bool) -> dict[str,
         "description_text": posting.description_text,
         "tags": list(posting.tags),
         "content_hash": ready.content_hash,
-        "first_seen": now,
+        "first_seen": first_seen or now,
         "last_seen": now,
         "updated_at": now,
     }
