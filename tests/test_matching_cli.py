@@ -311,6 +311,51 @@ def test_matches_table_shows_each_leads_link_whole(collected: Path) -> None:
     assert lines[lines.index("links") + 1].split() == ["1", str(best["url"])]
 
 
+def test_matches_keep_a_lead_a_line_and_put_why_and_brush_up_below_where_narrow(
+    collected: Path,
+) -> None:
+    """Seen in the demo at 80 columns: with its why and brush-up columns, each lead took four
+    to nine lines of words wrapped in narrow columns. Where the table with them would not
+    fit a row a line, they go below it, under the lead's link, whole; where it fits, they
+    stay columns."""
+    assert leads(collected, "match").exit_code == 0
+    found = [m for m in stored_matches(collected) if m["mentee"] == "sam-lee"]
+    assert any(m["why"] for m in found) and any(m["gaps"] for m in found)
+    command = ["--config", str(collected), "matches", "--mentee", "sam-lee"]
+
+    def shown(columns: int) -> list[str]:
+        runner = CliRunner(env={"COLUMNS": str(columns)})
+        return runner.invoke(app, command, catch_exceptions=False).output.splitlines()
+
+    narrow = shown(80)
+    assert "why" not in narrow[2] and "brush" not in narrow[1] + narrow[2]
+    blocks: dict[str, list[str]] = {}  # rank -> its link, then its notes (wrapped at spaces)
+    for line in narrow[narrow.index("links") + 1 :]:
+        words = line.split()
+        if len(words) == 2 and words[0].isdigit():
+            blocks[words[0]] = [words[1]]
+        elif line.lstrip().startswith(("why: ", "brush up on: ")):
+            assert line.startswith(" " * (len(str(len(found))) + 2)), "under the link"
+            list(blocks.values())[-1].append(line.strip())
+        else:
+            assert line.startswith("    "), "a note's next line is indented under it"
+            list(blocks.values())[-1][-1] += " " + line.strip()
+    expected = {
+        str(rank): [
+            str(m["url"]),
+            *([f"why: {', '.join(m['why'])}"] if m["why"] else []),  # type: ignore[arg-type]
+            *([f"brush up on: {', '.join(m['gaps'])}"] if m["gaps"] else []),  # type: ignore[arg-type]
+        ]
+        for rank, m in enumerate(found, start=1)
+    }
+    assert blocks == expected
+    table = narrow[: narrow.index("links")]
+    assert max(map(len, table)) <= 80
+    wide = shown(400)
+    assert "why" in wide[2] and "brush up on" in wide[2]
+    assert not [line for line in wide if line.lstrip().startswith(("why:", "brush up on:"))]
+
+
 def test_rank_applies_feedback_as_match_does(rank_files: tuple[Path, Path]) -> None:
     postings, mentees = rank_files
 

@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -329,30 +329,49 @@ def listing(
 
 
 def print_listing(
-    console: Console, table: Table, links: Sequence[tuple[str, Sequence[str]]], empty: str
+    console: Console,
+    table: Table,
+    links: Sequence[tuple[str, Sequence[str]]],
+    empty: str,
+    notes: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     """Print ``table`` on ``console``, then the links of its rows below it, each whole on a
     line of its own after its row's key (rank or id): a URL folded inside a table cell can
     be neither clicked nor copied, and one cut short leads nowhere. A terminal narrower
-    than a URL wraps its line without breaking it. A table without rows is the sentence
-    ``empty`` instead (why there is nothing, and what would bring something): a bare
-    heading row tells a new user nothing."""
-    from rich.text import Text  # see LazyConsole
+    than a URL wraps its line without breaking it. ``notes`` (untrusted text, by key) follow
+    a row's links, indented under them and wrapped at spaces. A table without rows is the
+    sentence ``empty`` instead (why there is nothing, and what would bring something): a
+    bare heading row tells a new user nothing."""
+    from rich.padding import Padding  # see LazyConsole
+    from rich.text import Text
 
     if not table.row_count:
         console.print(empty, markup=False, highlight=False)
         return
     console.print(table)
-    shown = [(key, url) for key, urls in links for url in urls if url]
+    said = notes or {}
+    shown = [(key, [url for url in urls if url], said.get(key, ())) for key, urls in links]
+    shown = [(key, urls, lines) for key, urls, lines in shown if urls or lines]
     if not shown:
         return
     console.print(Text("links", style="table.title"))
-    width = max(len(key) for key, _ in shown)
-    previous = None
-    for key, url in shown:
-        line = Text(f"{key if key != previous else '':>{width}}  ")
-        previous = key
-        console.print(line.append_text(safe(url)), soft_wrap=True)
+    width = max(len(key) for key, _, _ in shown)
+    for key, urls, lines in shown:
+        for at, url in enumerate(urls):
+            line = Text(f"{key if at == 0 else '':>{width}}  ")
+            console.print(line.append_text(safe(url)), soft_wrap=True)
+        if not urls:
+            console.print(Text(f"{key:>{width}}"))
+        for note in lines:
+            console.print(Padding(safe(note), (0, 0, 0, width + 2), expand=False))
+
+
+def fits_one_line_a_row(console: Console, table: Table) -> bool:
+    """Whether every row of ``table`` fits the console's width on one line."""
+    from rich.measure import Measurement  # see LazyConsole
+
+    unbounded = console.options.update_width(sys.maxsize)  # else it measures at most that
+    return Measurement.get(console, unbounded, table).maximum <= console.width
 
 
 def safe_line(value: object) -> Text:
@@ -410,7 +429,7 @@ def failure_lines(failures: Sequence[tuple[str, str]]) -> list[str]:
     lines = []
     for alike, members in groups.items():
         if len(members) == 1:
-            (name, error), = members
+            ((name, error),) = members
             lines.append(f"source {name} failed: {error}")
             continue
         names = [name for name, _ in members]

@@ -23,6 +23,7 @@ from aggregator.cli._common import (
     check_mentees,
     clock,
     errors_handled,
+    fits_one_line_a_row,
     iso,
     listing,
     load,
@@ -139,27 +140,41 @@ def print_ranking(
     empty: str,
 ) -> None:
     """One mentee's ranked leads: score, posting, why it matched and what to brush up on,
-    then each lead's link by its rank (``empty``: what to say when there is none)."""
-    table = listing(
+    then each lead's link by its rank (``empty``: what to say when there is none). Where
+    the table with its why and brush-up columns would not fit a row a line, those two go
+    below it, under each lead's link (seen at 80 columns: four to nine lines a lead)."""
+    columns = ("#", "score", "lead", "title", "company", "location")
+    wide = listing(
         f"Leads for {mentee}",
-        *("#", "score", "lead", "title", "company", "location", "why", "brush up on"),
+        *columns,
+        "why",
+        "brush up on",
         one_line=("lead",),
         numbers=("#", "score"),
     )
-    links = []
+    narrow = listing(f"Leads for {mentee}", *columns, one_line=("lead",), numbers=("#", "score"))
+    links, notes = [], {}
     for rank, (key, posting, score, why, gaps) in enumerate(rows, start=1):
-        table.add_row(
+        cells = (
             str(rank),
             f"{score:.2f}",
             safe(key),
             safe(posting.title),
             safe(posting.company),
             safe(posting.location + (" (remote)" if posting.remote else "")),
-            safe(", ".join(why)),
-            safe(", ".join(gaps)),
         )
+        wide.add_row(*cells, safe(", ".join(why)), safe(", ".join(gaps)))
+        narrow.add_row(*cells)
         links.append((str(rank), [posting.url]))
-    print_listing(out, table, links, empty)
+        notes[str(rank)] = [
+            f"{label}: {', '.join(terms)}"
+            for label, terms in (("why", why), ("brush up on", gaps))
+            if terms
+        ]
+    if fits_one_line_a_row(out, wide):
+        print_listing(out, wide, links, empty)
+    else:
+        print_listing(out, narrow, links, empty, notes)
 
 
 @app.command()
@@ -202,7 +217,12 @@ def rank(
             offline.read_feedback_jsonl(feedback_file, mentees, keyed) if feedback_file else None
         )
         found = offline.rank_offline(
-            mentees, keyed, top=top, min_score=floor, now=clock(), max_age_days=max_age,
+            mentees,
+            keyed,
+            top=top,
+            min_score=floor,
+            now=clock(),
+            max_age_days=max_age,
             verdicts=verdicts,
         )
     postings_by_key = dict(keyed)
