@@ -246,8 +246,9 @@ def test_demo_runs_the_whole_pipeline_offline(
         "to 4 mentees" in output
     assert "dates moved forward, as if captured yesterday" in output
     assert "only those posted within 45 days count as new" in output
-    for mentee in ("sam-lee", "alex-kim", "priya-nair", "dana-brooks"):
-        assert f"Leads for {mentee}" in result.output
+    # Each mentee by name, and by the id `--mentee` takes (the headings gave the id alone).
+    for name in ("Sam Lee", "Alex Kim", "Priya Nair", "Dana Brooks"):
+        assert f"Leads for {name} ({name.lower().replace(' ', '-')})" in result.output
     assert (tmp_path / "demo" / "leads.db").exists()
     outbox = tmp_path / "demo" / "outbox"
     assert f"digests:  {outbox}" in result.output
@@ -282,11 +283,13 @@ def test_demo_runs_the_whole_pipeline_offline(
     # mentee now gets those near them on their topics (not the knitting circle next door to
     # Sam, nor a meetup in Sydney), in the digest too.
     events = " ".join(leads(config, "events").output.split())
-    for mentee, event in (("sam-lee", "Python Users Berlin"), ("alex-kim", "UX London Evening"),
-                          ("priya-nair", "Chicago DevOps"), ("dana-brooks", "NYC Marketing")):
+    for mentee, event in (("Sam Lee (sam-lee)", "Python Users Berlin"),
+                          ("Alex Kim (alex-kim)", "UX London Evening"),
+                          ("Priya Nair (priya-nair)", "Chicago DevOps"),
+                          ("Dana Brooks (dana-brooks)", "NYC Marketing")):
         assert f"Events for {mentee}" in events and event in events
     assert "Knitting" not in events and "Sydney" not in events
-    assert "Event near sam-lee: Python Users Berlin: Django, PostgreSQL and Docker in " \
+    assert "Event near Sam Lee: Python Users Berlin: Django, PostgreSQL and Docker in " \
         "production — " in output  # the demo's own output shows them under each mentee's leads
     assert "Knitting" not in output and "Sydney" not in output
     assert "Events near Sam" in str(message.get_body(("html",)).get_content())

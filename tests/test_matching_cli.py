@@ -233,7 +233,13 @@ def test_rank_is_deterministic(rank_files: tuple[Path, Path]) -> None:
 def test_rank_min_score_and_table(rank_files: tuple[Path, Path]) -> None:
     assert rank(*rank_files, "--format", "jsonl", "--min-score", "0.99").output == ""
     table = rank(*rank_files).output
-    assert "Leads for sam-lee" in table and "Leads for alex-kim" in table
+    # By name, and by the id that --mentee takes (the heading gave the id alone).
+    assert "Leads for Sam Lee (sam-lee)" in table and "Leads for Alex Kim (alex-kim)" in table
+    postings, mentees = rank_files
+    mentees.write_text(
+        mentees.read_text("utf-8").replace("name: Sam Lee", 'name: "Sam [red]Lee[/]"'), "utf-8"
+    )
+    assert "Leads for Sam [red]Lee[/] (sam-red-lee)" in rank(postings, mentees).output
 
 
 def test_rank_reports_a_bad_postings_line(rank_files: tuple[Path, Path]) -> None:

@@ -28,7 +28,7 @@ from typer.core import TyperGroup
 from aggregator import __version__
 from aggregator.core.config import AppConfig, config_path, load_config
 from aggregator.core.errors import ConfigError, LeadsError, UsageError
-from aggregator.core.models import RunReport
+from aggregator.core.models import MenteeProfile, RunReport
 from aggregator.core.printable import PrintableFilter, printable
 from aggregator.store import Store
 from aggregator.store.locking import run_lock
@@ -305,7 +305,7 @@ def remember_secrets(config: AppConfig) -> None:
 
 
 def listing(
-    title: str,
+    title: str | Text,
     *columns: str,
     one_line: Collection[str] = (),
     numbers: Collection[str] = (),
@@ -364,6 +364,12 @@ def print_listing(
             console.print(Text(f"{key:>{width}}"))
         for note in lines:
             console.print(Padding(safe(note), (0, 0, 0, width + 2), expand=False))
+
+
+def heading_for(what: str, mentee: MenteeProfile) -> Text:
+    """A listing's heading about a mentee ("Leads for Sam Lee (sam-lee)"): their name, then
+    the id that commands take (``--mentee``), as text (a name is never markup)."""
+    return safe(f"{what} for {mentee.name} ({mentee.id})")
 
 
 def fits_one_line_a_row(console: Console, table: Table) -> bool:

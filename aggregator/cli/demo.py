@@ -52,12 +52,14 @@ def demo(
         "dates moved forward, as if captured yesterday, so jobs keep their ages and only those "
         f"posted within {result.config.matching.max_age_days} days count as new."
     )
+    mentees = {m.id: m for m in result.config.mentees}
     for mentee, found in result.best.items():
         rows = [(str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps) for m in found]
-        print_ranking(mentee, rows, empty=f"No lead for {mentee} in the recorded data.")
+        name = mentees[mentee].name
+        print_ranking(mentees[mentee], rows, empty=f"No lead for {name} in the recorded data.")
         for suggestion in result.events.get(mentee, []):
             card = event_card(suggestion)  # as the digest and the web page show it
-            out.print(safe(f"Event near {mentee}: {card.title} — {card.when}, {card.where}"))
+            out.print(safe(f"Event near {name}: {card.title} — {card.when}, {card.where}"))
     for outcome in result.digests.outcomes:
         print_digest_outcome(outcome, result.digests.destination)
     out.print(f"  config:   {result.config.path}")

@@ -11,6 +11,7 @@ from aggregator.cli._common import (
     check_mentees,
     clock,
     errors_handled,
+    heading_for,
     listing,
     load,
     open_store,
@@ -45,7 +46,7 @@ def events(
         return
     for each in chosen:
         table = listing(
-            f"Events for {each.id}",
+            heading_for("Events", each),
             *("#", "when", "event", "where", "organiser", "fit"),
             one_line=("when",),
             numbers=("#", "fit"),

@@ -24,6 +24,7 @@ from aggregator.cli._common import (
     clock,
     errors_handled,
     fits_one_line_a_row,
+    heading_for,
     iso,
     listing,
     load,
@@ -35,7 +36,7 @@ from aggregator.cli._common import (
 )
 from aggregator.core.config import MatchingConfig, load_mentees
 from aggregator.core.errors import UsageError
-from aggregator.core.models import Posting, Verdict
+from aggregator.core.models import MenteeProfile, Posting, Verdict
 from aggregator.core.wording import counted
 
 if TYPE_CHECKING:
@@ -127,14 +128,14 @@ def matches(
         )
     for each in config.mentees:
         if mentee is None or each.id == mentee:
-            print_ranking(each.id, by_mentee.get(each.id, []), empty=(
+            print_ranking(each, by_mentee.get(each.id, []), empty=(
                 f"No matches for {each.id} yet: `leads match` scores the stored postings "
                 "against each mentee (`leads run` collects, matches and sends)."
             ))  # fmt: skip
 
 
 def print_ranking(
-    mentee: str,
+    mentee: MenteeProfile,
     rows: list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]],
     *,
     empty: str,
@@ -144,15 +145,16 @@ def print_ranking(
     the table with its why and brush-up columns would not fit a row a line, those two go
     below it, under each lead's link (seen at 80 columns: four to nine lines a lead)."""
     columns = ("#", "score", "lead", "title", "company", "location")
+    heading = heading_for("Leads", mentee)
     wide = listing(
-        f"Leads for {mentee}",
+        heading,
         *columns,
         "why",
         "brush up on",
         one_line=("lead",),
         numbers=("#", "score"),
     )
-    narrow = listing(f"Leads for {mentee}", *columns, one_line=("lead",), numbers=("#", "score"))
+    narrow = listing(heading, *columns, one_line=("lead",), numbers=("#", "score"))
     links, notes = [], {}
     for rank, (key, posting, score, why, gaps) in enumerate(rows, start=1):
         cells = (
@@ -242,7 +244,7 @@ def rank(
         else:
             rows = [(m.posting, postings_by_key[m.posting], m.score, m.why, m.gaps) for m in ranked]
             empty = f"No posting scores {floor:g} (the lowest shown) or more for {mentee.id}."
-            print_ranking(mentee.id, rows, empty=empty)
+            print_ranking(mentee, rows, empty=empty)
 
 
 def _configured_min_score() -> float:
