@@ -9,7 +9,7 @@ Reading the package's own data file is the only thing here that touches the disk
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -44,6 +44,7 @@ class SkillTable:
     areas: Mapping[str, str]  # key -> the area heading it is listed under
     families: Mapping[str, frozenset[str]]  # role family -> the areas of its skills
     broader: Mapping[str, frozenset[str]]  # key -> keys of the skills anyone with it has
+    backgrounds: frozenset[str]  # keys of industries: shown in "why", never as a gap
     tokens: Tokenizer  # the tokenizer job text and profiles are read with
     digest: str  # hash of the table's text: a fitted model is only valid with the same table
 
@@ -89,10 +90,11 @@ def parse_table(text: str) -> SkillTable:
     areas = {by_name[name]: area for area, name, _ in entries}
     families = _families(data.get("families") or {}, set(areas.values()))
     broader = _broader(data.get("broader") or {}, display)
+    backgrounds = frozenset(_skill_keys("backgrounds", data.get("backgrounds") or [], display))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     tokenizer = Tokenizer(keep, expand, joins)
-    return SkillTable(display, phrases, implied, names, areas, families, broader, tokenizer,
-                      digest)
+    return SkillTable(display, phrases, implied, names, areas, families, broader, backgrounds,
+                      tokenizer, digest)
 
 
 def _entries(data: Any) -> list[tuple[str, str, list[str]]]:
@@ -127,15 +129,21 @@ def _families(families: Mapping[Any, Any], areas: set[str]) -> dict[str, frozens
 
 def _broader(broader: Mapping[Any, Any], display: Mapping[str, str]) -> dict[str, frozenset[str]]:
     """Each skill's broader skills, by key; every name must be a skill of the table."""
-    by_name = {name: key for key, name in display.items()}
     out: dict[str, frozenset[str]] = {}
     for name, wider in broader.items():
-        named = [str(name), *map(str, wider or ())]
-        unknown = [n for n in named if n not in by_name]
-        if unknown:
-            raise SkillTableError(f"`broader:` names {unknown[0]!r}, which is not a skill")
-        out[by_name[str(name)]] = frozenset(by_name[n] for n in named[1:])
+        key, *wide = _skill_keys("broader", [name, *(wider or ())], display)
+        out[key] = frozenset(wide)
     return out
+
+
+def _skill_keys(section: str, names: Iterable[Any], display: Mapping[str, str]) -> list[str]:
+    """The keys of skills named in ``section``; every name must be a skill of the table."""
+    by_name = {name: key for key, name in display.items()}
+    named = [str(name) for name in names]
+    unknown = [n for n in named if n not in by_name]
+    if unknown:
+        raise SkillTableError(f"`{section}:` names {unknown[0]!r}, which is not a skill")
+    return [by_name[n] for n in named]
 
 
 def _joined_tokens(text: str) -> set[str]:

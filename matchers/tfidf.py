@@ -886,7 +886,10 @@ class TfidfMatcher:
         rows, columns = zip(*pairs, strict=True) if pairs else ((), ())
         implies = sp.csr_matrix((np.ones(len(pairs), np.float32), (rows, columns)),
                                 shape=(len(self.terms), len(self.terms)))
-        return Explainer(self.terms, table.name_of, self._skill_columns, families, implies)
+        learnable = np.fromiter((t not in table.backgrounds for t in self.terms), bool,
+                                len(self.terms))
+        return Explainer(self.terms, table.name_of, self._skill_columns, families, implies,
+                         learnable)
 
 
 class _Selection:
