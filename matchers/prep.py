@@ -40,6 +40,7 @@ MAX_TO_ASK = 6  # the next-steps question included
 _MAX_PHRASE_WORDS = 12
 _MIN_SENTENCE_WORDS = 3
 _MIN_CLAUSE_WORDS = 4  # "Shape, shepherd, ship, and show programs" is one duty
+_LIST_ITEM_WORDS = 3  # an item of a list ("usability testing"), not a clause of its own
 _MAX_SENTENCE_WORDS = 70
 _DUPLICATE_OVERLAP = 0.5  # shared content words over the smaller question's: a near-duplicate
 # Words that open a phrase of their own: a clause too long for a question is cut before one.
@@ -391,21 +392,52 @@ def base_verb(word: str, verbs: frozenset[str]) -> str | None:
     return next((stem for stem in stems if stem in verbs), None)
 
 
+# Words that join parts of one list item ("customer and partner activities").
+_WITHIN_ITEM = frozenset(("and", "or"))
+
+
+def _list_end(text: str, start: int, stop: int) -> int | None:
+    """Where the list item at ``start`` (after a list's ", and ") ends: before the first word
+    that opens a phrase of its own ("and" and "or" join words of the item), before ``stop``,
+    if the text up to there fits in the dozen words. None when the ", and " ends no list (the
+    part before it is no short item: "maintainable, and idiomatic code, and drive…"), when the
+    item opens a phrase ("…, and to know…") or holds a comma ("clients providing high-touch,
+    solutions-oriented service")."""
+    before = text[: start - len(", and ")].rsplit(",", 1)[-1].split()
+    words = list(re.finditer(r"\S+", text[start:stop]))
+    if (not words or len(before) > _LIST_ITEM_WORDS or "and" in before
+            or words[0].group().lower() in _PHRASE_STARTS):
+        return None
+    for at, word in enumerate(words[1:], start=1):
+        if words[at - 1].group().endswith(","):
+            return None  # "high-touch, solutions-oriented service": no plain item
+        if word.group().lower() in _PHRASE_STARTS - _WITHIN_ITEM:
+            end = start + words[at - 1].end()
+            return end if len(text[:end].split()) <= _MAX_PHRASE_WORDS else None
+    return None
+
+
 def _trim(text: str) -> str:
     """The first clause of ``text`` (of a few words at least), at most a dozen words, not
     ending on a little word. A longer clause ends where a phrase of it does (before "to",
     "and", "based"… or after a comma), not inside one ("and capture demand based"). The ", and"
     before a list's last item ends no clause when the list fits in the dozen words ("triage,
-    troubleshoot, and fix bugs")."""
+    troubleshoot, and fix bugs"); when what follows the list does not, the clause ends with
+    the list's last item ("craft & send email, video, and social media pitches", not "…
+    email, video", which loses the noun the items share)."""
     clause = text
     clause_ends = list(_CLAUSE_END.finditer(text))
     for at, end in enumerate(clause_ends):
         if len(text[: end.start()].split()) < _MIN_CLAUSE_WORDS:
             continue
         after = clause_ends[at + 1].start() if at + 1 < len(clause_ends) else len(text)
-        if (end.group() == ", and " and "," in text[: end.start()]
-                and len(text[:after].split()) <= _MAX_PHRASE_WORDS):
-            continue  # the last item of a short list ("email, video, and social media pitches")
+        if end.group() == ", and " and "," in text[: end.start()]:
+            if len(text[:after].split()) <= _MAX_PHRASE_WORDS:
+                continue  # the last item of a short list: read on
+            last_item = _list_end(text, end.end(), after)
+            if last_item is not None:
+                clause = text[:last_item]
+                break
         clause = text[: end.start()]
         break
     words = clause.rstrip(" .,!?").split()

@@ -195,7 +195,7 @@ def test_an_aside_among_a_duty_s_first_words_is_read_past_and_applying_is_no_dut
         "Develop and integrate static (front-end) pages and features with the CMS.",
     ])
 
-    assert "craft & send compelling email" in asked
+    assert "craft & send compelling email, video, and social media pitches" in asked
     assert "sending" not in asked and "spray" not in asked
     assert "Lexi" not in asked and "your CV" not in asked
     assert "forecast business development (short term and long term)" in asked, \
@@ -219,6 +219,32 @@ def test_a_short_list_ends_with_its_last_item_not_before_it() -> None:
     assert "own the product roadmap end to end" in asked.lower()
     assert "work with design on every release" not in asked, \
         "without an earlier comma, \", and\" still starts a new clause"
+
+def test_a_list_too_long_to_ask_whole_ends_with_its_last_item_not_before_it() -> None:
+    """Seen in the demo's prep for Dana: "This role would have you craft & send compelling
+    email, video." The list was cut before its last item, and with it the noun its items
+    share, because what follows the list ran past a question's dozen words. Now the question
+    ends with the last item where a phrase of its own begins ("to podcast hosts")."""
+    asked = asked_of_duties([
+        "Pitching - Crafting & sending compelling email, video, and social media pitches to "
+        "podcast hosts to secure guest appearances for our clients on their shows.",
+        "Build and maintain executive relationships with customers, influence long-term "
+        "strategic direction, and act as a trusted advisor.",
+    ])
+    assert "craft & send compelling email, video, and social media pitches." in asked
+    # A clause after a long item is no list's last item: cut before its ", and" as before.
+    assert "influence long-term strategic direction." in asked
+    # A last item that would not fit whole, or with a comma of its own: cut before the list's
+    # ", and" as before, never inside the item.
+    asked = asked_of_duties([
+        "Maintain relationships with agency, advertiser, and trading desk clients providing "
+        "high-touch, solutions-oriented service from a technical perspective.",
+        "Manage ongoing executive communications opportunities including media briefings, "
+        "speaking engagements, and customer and partner activities.",
+    ])
+    assert "with agency, advertiser." in asked and "high-touch" not in asked
+    assert "media briefings, speaking engagements." in asked
+
 
 def test_a_duty_is_asked_as_done_with_a_skill_only_when_the_posting_says_so() -> None:
     """Seen in the demo: "Tell me about a time you used SEO to work as a leader and
