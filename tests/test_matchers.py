@@ -97,6 +97,10 @@ def test_the_shipped_skills_table_is_consistent() -> None:
         ("CSS preprocessors (Sass, Less CSS)", ["CSS", "Sass", "Less CSS"]),
         ("Overlap with the east coast workday; spend 70% of their workday", []),
         ("Experience with Workday HCM", ["HRIS"]),
+        # the verb (seen as a why-term of the judged sample: "If you excel, you'll have the
+        # opportunity to work up to full-time")
+        ("If you excel, you will grow; people who excel at research", []),
+        ("Advanced Excel skills; export the reports to Excel", ["Microsoft Excel"] * 2),
     ],
 )
 def test_a_skill_is_named_as_itself_not_as_a_neighbour(text: str, named: list[str]) -> None:
