@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 BATCH = 500  # rows per IN (...) lookup; well under SQLite's variable limit
 
+
 class _ByteLength(FunctionElement[int]):
     """A text's length in bytes. PostgreSQL reads it from the value's header without
     decompressing a long text, as length() would (measured: ordering 100,000 postings by
