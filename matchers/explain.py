@@ -40,12 +40,12 @@ GAP_WEIGHT = 0.08
 # ask. Chosen on the tuning half of benchmarks/match_explain.py (``--choose-peers``), as the
 # pair keeping most right gaps at gap precision >= 0.94 there (a margin over the 0.90
 # target, as the choice is tuned): first (50, 2), then, once industries were no gaps
-# (skills.yaml `backgrounds`), (100, 2): 219 right of 232 (0.944) against 204 of 210,
-# 0.72 gaps per lead against 0.65 (choosing so, cross-validated by profile: 0.935, leaving
-# one round out: 0.935). A reference sample smaller than GAP_PEERS says nothing of what is
-# typical: no rule then.
-GAP_PEERS = 100
-GAP_PEERS_ASKING = 2
+# (skills.yaml `backgrounds`) and a few words no skills, (50, 1): 223 right of 236 (0.945),
+# 0.73 gaps per lead (choosing so, cross-validated by profile: 0.937, leaving one round
+# out: 0.933). A reference sample smaller than GAP_PEERS says nothing of what is typical:
+# no rule then.
+GAP_PEERS = 50
+GAP_PEERS_ASKING = 1
 _CANDIDATES = 4 * WHY_TERMS
 # Words about how or where a job is done, not what it is: a shared "developer remote" is no
 # reason to forward a lead (the location filter has already judged where).

@@ -450,6 +450,14 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     job, rest = split_description(texting.description_text, texting.company)
     assert "dud product" in rest and "mentorship and growth" in rest
     assert "dud product" not in job and "hands-on copywriting" in job
+    # What the employer does for the hire, written "What we can do for you:": seen in the
+    # judged sample, its "no invoicing required" made Accounts receivable a gap.
+    job, rest = split_description(
+        "What we can do for you:\n• An hourly rate, paid every two weeks, no invoicing "
+        "required.\n\nWhat you can do for us:\n• Analyze data to find new content ideas.\n"
+    )
+    assert "no invoicing" in rest and "no invoicing" not in job
+    assert "Analyze data" in job
 
 
 def plain_explainer(terms: tuple[str, ...], implies: sp.csr_matrix | None = None) -> Explainer:
