@@ -33,7 +33,7 @@ _CLIENTS = re.compile(CLIENT_LIST)
 # Headings of sections about the employer, the offer or the process, not the job. "About
 # the role" is the job; "About us", "About Knack" and "About the company" are not.
 _OTHER_HEADING = re.compile(
-    r"benefit|perk|what we offer|we offer|offer you|in it for you|do for you"  # "What we can…"
+    r"benefit|perk|what we offer|we offer|offer you|in it for you|do for you\b"  # "What we can…"
     r"|why (?:join|work|you.ll love)"
     r"|why \w+\W*$|^about (?!(?:the |this |our |your )?(?:role|position|job|opportunit|you|team"
     r"|work|responsibilit|requirement))|who we are|our (?:mission|values|culture|story"

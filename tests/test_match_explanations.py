@@ -458,6 +458,8 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     )
     assert "no invoicing" in rest and "no invoicing" not in job
     assert "Analyze data" in job
+    job, rest = split_description("What you'll do for your customers:\n• Analyze their data.\n")
+    assert "Analyze their data" in job, "what the hire does for *your* customers is the job"
 
 
 def plain_explainer(terms: tuple[str, ...], implies: sp.csr_matrix | None = None) -> Explainer:
