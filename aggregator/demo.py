@@ -184,8 +184,7 @@ def _shift_ical(text: bytes, shift: timedelta) -> bytes:
     # A date, or a date and time, keeps its form (and its "Z", if it had one).
     if len(text) == 8:
         return (datetime.strptime(text.decode(), "%Y%m%d") + shift).strftime("%Y%m%d").encode()
-    moment = datetime.strptime(text.decode()[:15], "%Y%m%dT%H%M%S") + shift
-    return moment.strftime("%Y%m%dT%H%M%S").encode() + text[15:]
+    return (_read_ical(text) + shift).strftime("%Y%m%dT%H%M%S").encode() + text[15:]
 
 
 def _dates(recording: bytes) -> Iterator[datetime]:

@@ -434,10 +434,8 @@ def _trim(text: str) -> str:
         if end.group() == ", and " and "," in text[: end.start()]:
             if len(text[:after].split()) <= _MAX_PHRASE_WORDS:
                 continue  # the last item of a short list: read on
-            last_item = _list_end(text, end.end(), after)
-            if last_item is not None:
-                clause = text[:last_item]
-                break
+            clause = text[: _list_end(text, end.end(), after) or end.start()]
+            break
         clause = text[: end.start()]
         break
     words = clause.rstrip(" .,!?").split()

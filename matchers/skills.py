@@ -89,8 +89,8 @@ def parse_table(text: str) -> SkillTable:
     by_name = {name: key for key, name in display.items()}
     areas = {by_name[name]: area for area, name, _ in entries}
     families = _families(data.get("families") or {}, set(areas.values()))
-    broader = _broader(data.get("broader") or {}, display)
-    backgrounds = frozenset(_skill_keys("backgrounds", data.get("backgrounds") or [], display))
+    broader = _broader(data.get("broader") or {}, by_name)
+    backgrounds = frozenset(_skill_keys("backgrounds", data.get("backgrounds") or [], by_name))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     tokenizer = Tokenizer(keep, expand, joins)
     return SkillTable(display, phrases, implied, names, areas, families, broader, backgrounds,
@@ -127,18 +127,18 @@ def _families(families: Mapping[Any, Any], areas: set[str]) -> dict[str, frozens
     return out
 
 
-def _broader(broader: Mapping[Any, Any], display: Mapping[str, str]) -> dict[str, frozenset[str]]:
+def _broader(broader: Mapping[Any, Any], by_name: Mapping[str, str]) -> dict[str, frozenset[str]]:
     """Each skill's broader skills, by key; every name must be a skill of the table."""
     out: dict[str, frozenset[str]] = {}
     for name, wider in broader.items():
-        key, *wide = _skill_keys("broader", [name, *(wider or ())], display)
+        key, *wide = _skill_keys("broader", [name, *(wider or ())], by_name)
         out[key] = frozenset(wide)
     return out
 
 
-def _skill_keys(section: str, names: Iterable[Any], display: Mapping[str, str]) -> list[str]:
-    """The keys of skills named in ``section``; every name must be a skill of the table."""
-    by_name = {name: key for key, name in display.items()}
+def _skill_keys(section: str, names: Iterable[Any], by_name: Mapping[str, str]) -> list[str]:
+    """The keys of skills named in ``section`` (``by_name``: display name -> key); every name
+    must be a skill of the table."""
     named = [str(name) for name in names]
     unknown = [n for n in named if n not in by_name]
     if unknown:
