@@ -40,11 +40,11 @@ GAP_WEIGHT = 0.08
 # ask. Chosen on the tuning half of benchmarks/match_explain.py (``--choose-peers``), as the
 # pair keeping most right gaps at gap precision >= 0.94 there (a margin over the 0.90
 # target, as the choice is tuned): first (50, 2), then, once industries were no gaps
-# (skills.yaml `backgrounds`) and a few words no skills, (50, 1): 223 right of 236 (0.945),
-# 0.73 gaps per lead (choosing so, cross-validated by profile: 0.937, leaving one round
-# out: 0.933). A reference sample smaller than GAP_PEERS says nothing of what is typical:
-# no rule then.
-GAP_PEERS = 50
+# (skills.yaml `backgrounds`) and a few words no skills, (50, 1); with the eighth judged
+# round and its rules, (30, 1): 244 right of 259 (0.942), 0.61 gaps per lead (choosing so,
+# cross-validated by profile: 0.939, leaving one round out: 0.927). A reference sample
+# smaller than GAP_PEERS says nothing of what is typical: no rule then.
+GAP_PEERS = 30
 GAP_PEERS_ASKING = 1
 _CANDIDATES = 4 * WHY_TERMS
 # Words about how or where a job is done, not what it is: a shared "developer remote" is no
@@ -269,21 +269,44 @@ def _ranked(matrix: sp.csr_matrix) -> list[list[int]]:
     return out
 
 
-def in_own_words(terms: Sequence[str], roles: Sequence[str]) -> tuple[str, ...]:
+def in_own_words(terms: Sequence[str], roles: Sequence[str], title: str = "") -> tuple[str, ...]:
     """Why-terms as list items in the mentee's own words: a role word (which the matcher
     shows in lower case) as their target roles write it, begun with a capital like the skills
     beside it ("Marketing manager", "HR business partner"; a two-letter first word in lower
-    case is an acronym: "hr generalist" reads "HR generalist"). Skills keep their names, and
-    a word the roles do not hold stays as it is."""
-    return tuple(_as_written(term, tuple(roles)) if term.islower() else term for term in terms)
+    case is an acronym: "hr generalist" reads "HR generalist"). A role word that is part of
+    a target role the posting's ``title`` holds whole is that role: the matcher's word pairs
+    would show "Technical account" of a "Technical Account Manager"; a role word that then
+    says no more than one shown before it is left out. Skills keep their names, and a word
+    the roles do not hold stays as it is."""
+    shown: list[str] = []
+    for term in terms:
+        if not term.islower():
+            shown.append(term)
+            continue
+        item = _as_written(term, tuple(roles), title.lower())
+        if not any(_words(item) <= _words(other) for other in shown):
+            shown.append(item)
+    return tuple(shown)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.lower().split())
 
 
 @lru_cache(maxsize=4096)
-def _as_written(term: str, roles: tuple[str, ...]) -> str:
-    """A lower-case term as ``roles`` write it, as a list item; the term if they do not."""
+def _as_written(term: str, roles: tuple[str, ...], title: str) -> str:
+    """A lower-case term as ``roles`` write it (the whole role, if ``title`` holds it), as a
+    list item; the term if they do not."""
     words = r"\s+".join(re.escape(word) for word in term.split())
-    found = re.search(rf"(?<!\w){words}(?!\w)", "\n".join(roles), re.IGNORECASE)
-    return _as_list_item(found[0]) if found else term
+    for role in roles:
+        found = re.search(rf"(?<!\w){words}(?!\w)", role, re.IGNORECASE)
+        if found is None:
+            continue
+        whole = r"\s+".join(re.escape(word) for word in role.lower().split())
+        if re.search(rf"(?<!\w){whole}(?!\w)", title):
+            return _as_list_item(" ".join(role.split()))
+        return _as_list_item(found[0])
+    return term
 
 
 def _as_list_item(text: str) -> str:

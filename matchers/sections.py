@@ -53,6 +53,8 @@ _OTHER_PARAGRAPH = re.compile(
     r"|gender identity|national origin|we offer|offers? benefits|benefits include|perks"
     r"|paid time off|\bpto\b|401\(?k|health insurance|dental|parental leave|stock options"
     r"|privacy (?:policy|notice)|recruitment agenc|headhunters"
+    # how to apply ("Please upload a 1 minute video introducing yourself")
+    r"|how to apply|^to apply\b|\bplease (?:upload|attach|record|submit|send)\b"
     r"|\bwe(?:.ve| have)? raised\b|\braised \$|\bseries [a-e] (?:round|funding)|" + CLIENT_LIST,
 )
 # A word of every alternative above: a paragraph with none of them cannot match, and
@@ -61,7 +63,8 @@ _OTHER_PARAGRAPH = re.compile(
 _OTHER_PARAGRAPH_CUES = (
     "opportunit", "regard", "protected", "accommodation", "verify", "orientation", "gender",
     "origin", "offer", "benefit", "perk", "paid time", "pto", "401", "insurance", "dental",
-    "parental", "stock option", "privacy", "agenc", "headhunter", "raised", "series ",
+    "parental", "stock option", "privacy", "agenc", "headhunter", "apply", "please", "raised",
+    "series ",
     "worked with", "include", "trusted by",
 )
 # Paragraphs that describe the employer; kept when they also describe the job.
@@ -88,13 +91,22 @@ _NAMES_AFTER = re.compile(r"\s*\([^)]{1,200}\)|\s+(?:such as|including|like)\s+[
 _LOOK_BACK = 100
 _LEADER_CUES = ("Director", "Head", "VP", "Vice", "Chief")  # the titles _LEADER opens with
 # The people a job works with: a list of one- to three-word names after "collaborate with"
-# (or "partner with", "work closely with", "liaise with", "coordinate with"), up to the first
-# function word ("collaborate with designers and engineers to ship features").
+# (or "partner with", "work closely with", "liaise with", "coordinate with", and "partner
+# with and support"), up to the first function word ("collaborate with designers and
+# engineers to ship features").
 _WITH_CUES = ("collaborat", "partner", "closely with", "liaise", "liaising", "coordinat")
 _NAME = rf"(?:(?:the|our)\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
 _COLLABORATORS = re.compile(
     r"\b(?:collaborat\w*|partner(?:s|ing)?|work(?:s|ing)? closely|liais\w*|coordinat\w*)"
-    rf" with\s+({_NAME}(?:(?:,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+){_NAME}){{0,7}})"
+    r" with(?:\s+and\s+(?:support|advise|serve|influence)\w*)?"
+    rf"\s+({_NAME}(?:(?:,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+){_NAME}){{0,7}})"
+)
+# The functions a job works with, named as stakeholders ("working with Product, Commercial,
+# Strategy & GTM stakeholders", "with Sales Operations, Marketing and other stakeholders");
+# only after "with", as "manage stakeholders" is the job.
+_STAKEHOLDERS = re.compile(
+    rf"\bwith\s+({_NAME}(?:(?:,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+){_NAME}){{0,7}})"
+    r"(?:,?\s+and\s+other)?\s+stakeholders\b"
 )
 # The subjects of a degree: after "degree in" (or "BS in", "Master of Science in", "degree
 # program in"), up to the end of the clause or an "or equivalent" / "or a related field".
@@ -164,6 +176,8 @@ def _without_names(paragraph: str, lower: str) -> tuple[str, list[str]]:
         spans.extend(m.span() for m in _LEADER.finditer(paragraph))
     if any(c in lower for c in _WITH_CUES):
         spans.extend(m.span(1) for m in _COLLABORATORS.finditer(lower))
+    if "stakeholders" in lower:
+        spans.extend(m.span(1) for m in _STAKEHOLDERS.finditer(lower))
     if any(c in lower for c in _DEGREE_CUES):
         spans.extend(m.span(1) for m in _DEGREE_SUBJECTS.finditer(lower))
     if any(c in lower for c in _LEARN_CUES):

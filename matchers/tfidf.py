@@ -837,7 +837,8 @@ class TfidfMatcher:
             results[profile.id] = [
                 Match(mentee=profile.id, posting=index.keys[posting],
                       score=min(1.0, max(0.0, round(score, 4))),
-                      why=in_own_words(why, profile.roles), gaps=gaps)
+                      why=in_own_words(why, profile.roles, index.postings[posting].title),
+                      gaps=gaps)
                 for (posting, score), (why, gaps) in zip(picks, reasons, strict=False)
             ]
 

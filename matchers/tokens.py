@@ -18,9 +18,10 @@ JOINERS = re.compile(r"[-./&]+")
 # token ("hr" would read as human resources).
 _RATE = re.compile(r"\d+(?:[.,]\d+)?k?/(?:hr|h|hour|yr|year|mo|month|wk|week|day|annum)")
 _LETTER = re.compile(r"[^\W\d_]")
-# ASCII punctuation other than the joiners -./&#+ becomes a space; ASCII capitals lowercase.
+# ASCII punctuation other than the joiners -./&#+, and every ASCII space (a line break
+# too), becomes a space; ASCII capitals lowercase.
 _BYTE_TABLE = bytes(
-    32 if chr(b) in "!\"$%'()*,:;<=>?@[\\]^_`{|}~" else b + 32 if 65 <= b <= 90 else b
+    32 if chr(b) in "!\"$%'()*,:;<=>?@[\\]^_`{|}~\t\n\r\x0b\x0c" else b + 32 if 65 <= b <= 90 else b
     for b in range(256)
 )
 # Distinct raw chunks remembered per tokenizer; past this the memo starts afresh.
@@ -76,6 +77,10 @@ class Tokenizer:
         # Splitting bytes at ASCII punctuation is several times faster than a regex over
         # str; each distinct chunk then goes through the regex once, in _chunk.
         data = b" " + text.encode("utf-8", "replace").translate(_BYTE_TABLE) + b" "
+        if b". " in data:
+            # A full stop ends no token ("node.js" has no space after its dot); as a space
+            # it lets a sentence's last words join ("…the east coast workday.").
+            data = data.replace(b". ", b"  ")
         for spaced, joined in self.joins:
             if spaced in data:
                 data = data.replace(spaced, joined)

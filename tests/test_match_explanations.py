@@ -324,6 +324,16 @@ def test_role_words_read_as_the_mentee_writes_their_roles(
     assert explain_rules.in_own_words(("hr generalist",), ("hr generalist",)) == (
         "HR generalist",
     )
+    # A role word that is part of a target role the title holds whole is that role: seen
+    # in the judged sample, "Technical account" for a "Technical Account Manager".
+    roles = ("Technical account manager", "Technical solutions consultant")
+    assert explain_rules.in_own_words(
+        ("technical account", "SQL", "account manager"), roles,
+        "Technical Account Manager, Google Technical Services",
+    ) == ("Technical account manager", "SQL")
+    assert explain_rules.in_own_words(
+        ("solutions consultant",), roles, "Solutions Consultant, Google Cloud"
+    ) == ("Solutions consultant",), "the title does not hold the whole role"
     marketer = Profile(id="mm", roles=("content marketing manager",),
                        skills=("SEO", "email marketing"))
     why = [term for m in matcher.rank(marketer, keyed, top=10) for term in m.why]
@@ -460,7 +470,24 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     assert "Analyze data" in job
     job, rest = split_description("What you'll do for your customers:\n• Analyze their data.\n")
     assert "Analyze their data" in job, "what the hire does for *your* customers is the job"
-
+    # Seen in the judged sample: the teams a hire partners with and supports made Employee
+    # relations a why-term, the functions it works with as stakeholders Go-to-market a gap,
+    # and how to apply ("upload a video") Video marketing a gap.
+    job, rest = split_description(
+        "• Partner with and support Diversity, Staffing, Health and Safety, Employee "
+        "Relations, Employment Legal and HR Business Partners on accommodations.\n"
+        "• Please upload a 30 second to 1 minute video introducing yourself.\n"
+        "• Create marketing videos for YouTube.\n"
+        "• Experience working with Product Owners, Commercial, Strategy & GTM stakeholders\n"
+        "• Manage stakeholders and build go-to-market plans.\n"
+        "• Work with Sales Operations, Marketing and other stakeholders on metrics.\n"
+    )
+    assert "Employee Relations" in rest and "Employee Relations" not in job
+    assert "upload a 30 second" in rest and "upload" not in job
+    assert "Create marketing videos for YouTube" in job
+    assert "Strategy & GTM" in rest and "GTM stakeholders" not in job
+    assert "Sales Operations, Marketing" in rest and "Sales Operations" not in job
+    assert "Manage stakeholders and build go-to-market plans" in job
 
 def plain_explainer(terms: tuple[str, ...], implies: sp.csr_matrix | None = None) -> Explainer:
     """An Explainer of ``terms``, each a skill of one word, none implying another unless
