@@ -153,6 +153,9 @@ join as variants, the functions a job works with as stakeholders and how to appl
 the job, Amazon advertising no SEM): held-out WWR short +0.013/0 % unchanged, WWR long
 +0.017/5 % -> +0.016/5 %, Google short +0.015/15 % -> +0.021/15 %, Google long +0.096/2 %
 -> +0.095/2 %; tuning half WWR long +0.055/2 % -> +0.071/2 %, the rest within 0.001.
+Then the ninth round's (HR tech a market, the employer's own bullets and labelled blurbs
+not the job): held-out WWR long +0.016/5 % -> +0.015/6 %, the rest unchanged; tuning half
+WWR short +0.076/4 % -> +0.089/4 %.
 
 Where the rise has to come from (held-out, by the marks a profile gets): profiles whose
 first page held only relevant postings get likes alone and start at NDCG 0.84-0.96 (13 of 35

@@ -1,10 +1,11 @@
 """Skills a posting lists as alternatives: a mentee with one of them lacks none of them.
 
 "Experience with Java, C#, Python or JavaScript", "SQL/MySQL", "one of R, SAS or Python",
-"a CRM such as Salesforce or HubSpot", "(e.g. Java, Go)": the posting asks for one of the
-listed skills, so a Python developer has no Java or C# to brush up on. A clause holds a list
-of alternatives when its items are joined by "or" (or "and/or"), or when a cue ("one of",
-"one or more", "2 or more", "any", "such as", "e.g.", "for example", "including", "like") opens it;
+"one common language (Perl, Python, Shell)", "a CRM such as Salesforce or HubSpot", "(e.g.
+Java, Go)": the posting asks for one of the listed skills, so a Python developer has no
+Java or C# to brush up on. A clause holds a list of alternatives when its items are joined
+by "or" (or "and/or"), or when a cue ("one of", "one or more", "2 or more", "any", "such
+as", "e.g.", "for example", "including", "like", "one <thing> (") opens it;
 every two words joined by a slash are alternatives too, and slashed words opening an item
 share the words after them ("UX/UI writing" is UX writing or UI writing), as a word an "or"
 joins to a longer item shares its last words ("project and/or program management" is
@@ -29,7 +30,9 @@ from matchers.vectors import skill_columns_in
 _CLAUSE_END = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)\.(?:\s|$)")
 _OPENING_CUE = re.compile(
     r"\b(?:one of|(?:one|two|three|\d+) or more(?: of)?|any(?: of)?|such as|e\.g\.?,?|eg\.?,?"
-    r"|for example|for instance|including(?: but not limited to)?:?|like)\s+"
+    r"|for example|for instance|including(?: but not limited to)?:?|like"
+    # "scripting skills in one common language (Perl, Python, Shell)"
+    r"|one (?:[\w+#-]+ ){0,2}[\w+#-]+(?=\s+\())\s+"
 )
 # The cues that open examples of what comes before them (not "one of", "any", "2 or more").
 _EXAMPLE_CUE = re.compile(r"such as|e\.?g|for example|for instance|including|like")

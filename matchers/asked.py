@@ -85,11 +85,13 @@ _OPEN_ITEM = re.compile(
     r"|compan(?:y|ies)|firms?|settings?|backgrounds?|functions?|positions?)\b"
 )
 # The field an employer or a market is in ("at a MarTech/AdTech or SaaS company", "the
-# ad-tech space", "business intelligence market trends") is no skill the hire brings.
+# ad-tech space", "business intelligence market trends", "a creative or brand marketing
+# agency") is no skill the hire brings.
 _DOMAIN_WORD = r"\b(?!(?:in|at|of|with|for|from|to|on|experience|the|an?)\b)[\w/&.+-]+"
 _DOMAIN = re.compile(
     rf"{_DOMAIN_WORD}(?:(?:,? (?:or|and) |, | ){_DOMAIN_WORD}){{0,3}}(?= (?:compan(?:y|ies)"
-    r"|firms?|industr(?:y|ies)|markets?(?! research| analysis| sizing)|space|sectors?)\b)"
+    r"|firms?|agenc(?:y|ies)|industr(?:y|ies)|markets?(?! research| analysis| sizing)|space"
+    r"|sectors?)\b)"
 )
 # A sentence ends at a full stop before white space (not the dots of "e.g." or "Node.js").
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)\.\s+")

@@ -71,6 +71,8 @@ _OTHER_PARAGRAPH_CUES = (
 _EMPLOYER_OPENING = re.compile(
     r"^(?:we(?:'|\u2019)re|we are|we have|our |founded|since \d|at \w+|headquarters:|url:)",
 )
+# A short label before a paragraph ("tldr: ...", "Headquarters: ...").
+_LABEL = re.compile(r"^[\w-]{1,12}:\s*")
 _ABOUT_THE_JOB = re.compile(
     r"looking for|seeking|hiring|you(?:'|\u2019)ll|you will|the role|this role|this position"
     r"|join (?:us|our \w+) as|responsib|requirement|experience (?:in|with)",
@@ -149,8 +151,8 @@ def split_description(text: str, company: str = "") -> tuple[str, str]:
             (rest if skipping else job).append(paragraph)
             continue
         other = skipping or _other_paragraph(lower)
-        if not other and not BULLET.match(paragraph):
-            other = _about_employer(lower, name)
+        if not other:
+            other = _about_employer(lower, name, BULLET.match(paragraph) is not None)
         if other:
             rest.append(paragraph)
             continue
@@ -219,9 +221,16 @@ def _other_paragraph(lower: str) -> bool:
     )
 
 
-def _about_employer(paragraph: str, company: str) -> bool:
-    """A paragraph opening like a company blurb ("We're Knack, ...", "Relay is ...") that
-    says nothing of the job (a mere mention of the employer says nothing either way)."""
-    opening = _EMPLOYER_OPENING.match(paragraph) is not None
-    named = bool(company) and paragraph.startswith(company)
-    return (opening or named) and _ABOUT_THE_JOB.search(paragraph) is None
+def _about_employer(paragraph: str, company: str, bullet: bool) -> bool:
+    """A paragraph opening like a company blurb ("We're Knack, ...", "Relay is ...", after a
+    short label: "tldr: Dragonfruit Media is an agency...") that says nothing of the job (a
+    mere mention of the employer says nothing either way). A bullet is the employer's only
+    when it says what the employer is ("• noxx is a payroll and compliance tool"): "• We're
+    a team of five…" or "• Acme's stack: …" may well describe the job."""
+    body = _LABEL.sub("", BULLET.sub("", paragraph, count=1) if bullet else paragraph, count=1)
+    if bullet:
+        about = bool(company) and body.startswith(f"{company} is ")
+    else:
+        about = _EMPLOYER_OPENING.match(paragraph) is not None or (
+            bool(company) and body.startswith(company))
+    return about and _ABOUT_THE_JOB.search(paragraph) is None

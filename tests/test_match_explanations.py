@@ -294,6 +294,9 @@ def test_lists_of_alternatives_are_found_by_or_slash_and_cues() -> None:
         ["a crm", "salesforce", "hubspot", "pipedrive"]]
     assert alternative_lists("Tools (e.g. Jira, Asana).") == [["tools", "jira", "asana"]]
     assert alternative_lists("• Python, Django and PostgreSQL") == []
+    # examples of one thing (seen in the judged sample: Perl a Python developer's gap)
+    assert alternative_lists("Scripting skills in one common language (Perl, Python, Shell).") == [
+        ["perl", "python", "shell"]]
     # slashed words opening an item share its other words: UX writing or UI writing
     assert alternative_lists("Editorial, copywriting or UX/UI writing experience.") == [
         ["ux", "ui"],
@@ -488,6 +491,19 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     assert "Strategy & GTM" in rest and "GTM stakeholders" not in job
     assert "Sales Operations, Marketing" in rest and "Sales Operations" not in job
     assert "Manage stakeholders and build go-to-market plans" in job
+    # The employer's own description, as a bullet or after a short label: seen in the
+    # judged sample as why-terms (Payroll, Storytelling) of a bookkeeper and an editor.
+    job, rest = split_description(
+        "• noxx is a payroll and compliance tool for pseudonymous talent.\n"
+        "• noxx's stack: Python and Django.\n"
+        "tldr: Dragonfruit Media is an agency that leverages human storytelling.\n"
+        "• We're a team of five running payroll for startups.\n", "noxx")
+    assert "payroll and compliance tool" in rest and "noxx's stack" in job
+    assert "We're a team of five" in job, "a bullet in the employer's voice may be the job"
+    job, rest = split_description(
+        "tldr: Dragonfruit Media is an agency that leverages human storytelling.\n",
+        "Dragonfruit Media")
+    assert "storytelling" in rest and not job
 
 def plain_explainer(terms: tuple[str, ...], implies: sp.csr_matrix | None = None) -> Explainer:
     """An Explainer of ``terms``, each a skill of one word, none implying another unless
@@ -676,6 +692,10 @@ ANALYST = Profile(id="fpa", roles=("Financial analyst",),
     (ANALYST, "Financial Analyst", "• Experience working in equity research.",
      "• Experience working in management consulting, equity research, finance, "
      "corporate strategy or similar environment.", "Equity research"),
+    # the field of an agency worked at (seen in the judged sample as a gap of an editor)
+    (Profile(id="ed", roles=("Marketing manager",), skills=("copywriting", "SEO")),
+     "Campaigns Manager", "• Experience running brand marketing campaigns.",
+     "• Experience at a creative or brand marketing agency.", "Brand marketing"),
 ])
 @pytest.mark.usefixtures("without_peer_rule")
 def test_a_skill_named_only_as_a_soft_skill_or_an_example_background_is_no_gap(
@@ -774,6 +794,26 @@ def test_the_field_of_an_employer_or_a_market_is_no_gap(
         "Requirements:\n• 5 years of business development experience at an internet, "
         "MarTech/AdTech or SaaS company.\n• Partnerships with publishers\n")
     assert "Digital advertising" not in gaps_of(matcher, keyed, partner, at_a_company)
+
+
+@pytest.mark.usefixtures("without_peer_rule")
+def test_a_skill_another_skill_of_the_mentee_implies_is_no_gap(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    """Seen in the judged sample: a corporate-development mentee who builds financial models
+    told to brush up on "Financial analysis", a consultant who writes SQL on "Relational
+    databases"."""
+    posting = written(
+        "Strategy Analyst", "Acme",
+        "Requirements:\n• Financial analysis of new products.\n"
+        "• Familiar with SQL and relational databases.\n• Experience with Tableau.\n")
+    assert "Financial analysis" in gaps_of(
+        matcher, keyed, Profile(id="new", roles=("Strategy analyst",), skills=("Excel",)), posting)
+    modeller = Profile(id="cd", roles=("Strategy analyst",),
+                       skills=("financial modelling", "Excel", "SQL", "Python"))
+    gaps = gaps_of(matcher, keyed, modeller, posting)
+    assert "Tableau" in gaps
+    assert not {"Financial analysis", "Relational databases"} & set(gaps)
 
 
 @pytest.mark.usefixtures("without_peer_rule")

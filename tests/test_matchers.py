@@ -103,6 +103,8 @@ def test_the_shipped_skills_table_is_consistent() -> None:
         # An ordinary phrase at a sentence's or a line's end reads as it does anywhere else
         # (seen in the judged sample: "familiarity with text editing." was Editing).
         ("Overlap with the east coast workday.", []),
+        ("Shape a fast-growing HR tech startup; HR-tech experience", []),  # a market
+        ("Experience in HR", ["Human resources"]),
         ("Familiarity with text editing.\n• Working with editors on revisions.", []),
         ("Copy editing and proofreading.\nUse a text editor", ["Editing", "Editing"]),
         # the verb (seen as a why-term of the judged sample: "If you excel, you'll have the
