@@ -294,7 +294,7 @@ PER_PROFILE_BY_ROUND = {4: 4}
 # The fifth and later rounds: round -> the half whose profiles (of rounds 1 to 4) get
 # postings more in it, and how many each.
 LATER_ROUNDS = {5: ("tuning", 2), 6: ("tuning", 2), 7: ("held-out", 3), 8: ("tuning", 2),
-                9: ("tuning", 3)}
+                9: ("tuning", 3), 10: ("tuning", 3)}
 # The rounds reported alone, and what each was judged after.
 ROUND_TITLES = {
     2: "second round alone (judged after the first round's rules were written)",
@@ -305,6 +305,7 @@ ROUND_TITLES = {
     7: "seventh round alone (held-out half; judged after the peer rule)",
     8: "eighth round alone (tuning half; judged after the backgrounds and offer rules)",
     9: "ninth round alone (tuning half; judged after the eighth round's rules)",
+    10: "tenth round alone (tuning half; judged after the ninth round's rules)",
 }
 # The second round's fields: one profile per set, field and half (where there is one).
 FRESH_FIELDS = ("business", "communications", "marketing", "sales", "finance", "operations",
