@@ -155,7 +155,9 @@ the job, Amazon advertising no SEM): held-out WWR short +0.013/0 % unchanged, WW
 -> +0.095/2 %; tuning half WWR long +0.055/2 % -> +0.071/2 %, the rest within 0.001.
 Then the ninth round's (HR tech a market, the employer's own bullets and labelled blurbs
 not the job): held-out WWR long +0.016/5 % -> +0.015/6 %, the rest unchanged; tuning half
-WWR short +0.076/4 % -> +0.089/4 %.
+WWR short +0.076/4 % -> +0.089/4 %. Then the tenth round's (a team's members and consumer
+electronics not asked): held-out Google short +0.021/15 % -> +0.018/15 %, Google long
++0.095/2 % -> +0.096/3 %, WWR unchanged; tuning half Google long +0.063/4 % -> +0.068/3 %.
 
 Where the rise has to come from (held-out, by the marks a profile gets): profiles whose
 first page held only relevant postings get likes alone and start at NDCG 0.84-0.96 (13 of 35

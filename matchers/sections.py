@@ -79,7 +79,8 @@ _ABOUT_THE_JOB = re.compile(
 )
 # Names of the teams, functions and people a job works with: one to six words before
 # "teams" with no function word among them (so a name never swallows a clause), a list in
-# brackets or after "such as" that follows, and the field of a leader's title. Found from
+# brackets, after "such as" or "consisting of" that follows ("a 2-4 person team, consisting
+# of a Product Manager, 1-2 Developers, and a Designer"), and the field of a leader's title. Found from
 # the word "team" (and its kin) back, which is much cheaper than trying every word.
 _TEAM_WORD = re.compile(r"\b(?:teams?|departments?|functions|organi[sz]ations|orgs)\b")
 _TEAM_CUES = ("team", "department", "function", "organi", "orgs")  # substrings of the above
@@ -89,7 +90,10 @@ _NAMES_BEFORE = re.compile(
     rf"(?<![\w&/+.-]){_NAME_WORD}(?:(?:,\s*(?:and\s+|&\s+)?|\s+(?:and|&|or)\s+|\s+)"
     rf"{_NAME_WORD}){{0,5}}\s+$"
 )
-_NAMES_AFTER = re.compile(r"\s*\([^)]{1,200}\)|\s+(?:such as|including|like)\s+[^.;:]{1,150}")
+_NAMES_AFTER = re.compile(
+    r"\s*\([^)]{1,200}\)|\s+(?:such as|including|like)\s+[^.;:]{1,150}"
+    r"|,?\s+(?:consisting of|made up of|composed of|comprised of|comprising)\s+[^.;:]{1,150}"
+)
 _LOOK_BACK = 100
 _LEADER_CUES = ("Director", "Head", "VP", "Vice", "Chief")  # the titles _LEADER opens with
 # The people a job works with: a list of one- to three-word names after "collaborate with"

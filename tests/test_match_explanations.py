@@ -484,6 +484,8 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
         "• Experience working with Product Owners, Commercial, Strategy & GTM stakeholders\n"
         "• Manage stakeholders and build go-to-market plans.\n"
         "• Work with Sales Operations, Marketing and other stakeholders on metrics.\n"
+        "• Projects have a 2-4 person team, consisting of a Product Manager, 1-2 Developers, "
+        "and a Designer.\n"
     )
     assert "Employee Relations" in rest and "Employee Relations" not in job
     assert "upload a 30 second" in rest and "upload" not in job
@@ -491,6 +493,7 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     assert "Strategy & GTM" in rest and "GTM stakeholders" not in job
     assert "Sales Operations, Marketing" in rest and "Sales Operations" not in job
     assert "Manage stakeholders and build go-to-market plans" in job
+    assert "a Product Manager, 1-2 Developers" in rest and "Product Manager" not in job
     # The employer's own description, as a bullet or after a short label: seen in the
     # judged sample as why-terms (Payroll, Storytelling) of a bookkeeper and an editor.
     job, rest = split_description(

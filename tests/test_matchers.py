@@ -104,6 +104,8 @@ def test_the_shipped_skills_table_is_consistent() -> None:
         # (seen in the judged sample: "familiarity with text editing." was Editing).
         ("Overlap with the east coast workday.", []),
         ("Shape a fast-growing HR tech startup; HR-tech experience", []),  # a market
+        ("A background in retail and/or consumer electronics", []),  # another
+        ("Power electronics and analog circuits", ["Electronics"] * 2),
         ("Experience in HR", ["Human resources"]),
         ("Familiarity with text editing.\n• Working with editors on revisions.", []),
         ("Copy editing and proofreading.\nUse a text editor", ["Editing", "Editing"]),
