@@ -27,7 +27,8 @@ asks for none of them; 2 wrong went, none right), and "expert" only states a req
 as "expert in" (or at, with, on): "matters ranging from litigation to expert advice" asks
 for no litigation (1 wrong went). Nor does the field an employer or a market is in ("at an
 internet, MarTech/AdTech or SaaS company", "the ad-tech space": chosen on the sixth round,
-4 wrong gaps went, no right one). Skills are read longest phrase first (see
+4 wrong gaps went, no right one; "a creative or brand marketing agency", on the ninth: 1
+wrong went, no right one). Skills are read longest phrase first (see
 :meth:`matchers.text.Analyzer.skills`): "video editing" asks for video production, not
 editing (1 wrong went).
 """
