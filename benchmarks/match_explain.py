@@ -302,8 +302,20 @@ PROFILES = {
                "cv-hr-coordinator", "cv-financial-analyst"),
 }
 PER_PROFILE = 2
-# The fourth round's profiles are few, so each has more postings.
-PER_PROFILE_BY_ROUND = {4: 4}
+# The fourth round's profiles are few, so each has more postings; the eleventh's have three.
+PER_PROFILE_BY_ROUND = {4: 4, 11: 3}
+# The eleventh round: every tuning-half profile written for match_judgements.yaml (the
+# dataset's résumés left out) that no earlier round took, as the file held them when the
+# round was drawn (those added later for the other benchmarks), each with its first postings.
+ELEVENTH_ROUND = {
+    "wwr": ("frontend-angular", "data-engineer", "designer-web", "account-manager",
+            "seo-specialist", "growth-marketer", "technical-writer", "payroll-specialist",
+            "delivery-manager", "recruiting-coordinator", "hr-manager", "admin-assistant",
+            "online-teacher", "community-manager", "scrum-master"),
+    "google": ("account-strategist", "tpm-infrastructure", "support-operations",
+               "university-recruiter", "campaign-manager", "media-partnerships",
+               "data-center-technician", "revenue-accountant"),
+}
 # The fifth and later rounds: round -> the half whose profiles (of rounds 1 to 4) get
 # postings more in it, and how many each.
 LATER_ROUNDS = {5: ("tuning", 2), 6: ("tuning", 2), 7: ("held-out", 3), 8: ("tuning", 2),
@@ -319,6 +331,7 @@ ROUND_TITLES = {
     8: "eighth round alone (tuning half; judged after the backgrounds and offer rules)",
     9: "ninth round alone (tuning half; judged after the eighth round's rules)",
     10: "tenth round alone (tuning half; judged after the ninth round's rules)",
+    11: "eleventh round alone (new tuning-half profiles; judged after the tenth round's rules)",
 }
 # The second round's fields: one profile per set, field and half (where there is one).
 FRESH_FIELDS = ("business", "communications", "marketing", "sales", "finance", "operations",
@@ -351,16 +364,19 @@ def chosen_profiles() -> dict[str, tuple[list[Labelled], list[Query], dict[str, 
         # The rounds are closed: their profiles are those the pairs file holds (and the
         # first round's). Profiles added to match_judgements.yaml since, for the other
         # benchmarks, join no round and move no round's profiles.
-        sampled = {*first, *(p[1] for p in pairs if p[0] == name)}
+        eleventh = ELEVENTH_ROUND.get(name, ())
+        sampled = {*first, *(p[1] for p in pairs if p[0] == name), *eleventh}
         every = [q for style in ("short", "long") for q in qs[(name, style)]
                  if q.profile.id in sampled]
         by_id = {q.profile.id: q for q in every}
-        second = fresh_profiles(every, first)
-        third = third_round(every, [*first, *(q.profile.id for q in second)])
-        fourth = fourth_round(every, [*first, *(q.profile.id for q in (*second, *third))])
-        rounds = {q.profile.id: r for r, group in ((2, second), (3, third), (4, fourth))
-                  for q in group}
-        out[name] = (sets[name], [by_id[p] for p in first] + second + third + fourth,
+        earlier = [q for q in every if q.profile.id not in eleventh]
+        second = fresh_profiles(earlier, first)
+        third = third_round(earlier, [*first, *(q.profile.id for q in second)])
+        fourth = fourth_round(earlier, [*first, *(q.profile.id for q in (*second, *third))])
+        new = [by_id[p] for p in eleventh]
+        rounds = {q.profile.id: r for r, group in ((2, second), (3, third), (4, fourth),
+                                                   (11, new)) for q in group}
+        out[name] = (sets[name], [by_id[p] for p in first] + second + third + fourth + new,
                      {p: 1 for p in first} | rounds)
     return out
 
@@ -411,15 +427,18 @@ def first_pairs(q: Query, rounds: dict[str, int]) -> int:
     return PER_PROFILE_BY_ROUND.get(rounds[q.profile.id], PER_PROFILE)
 
 
-def later_rounds(q: Query) -> list[tuple[int, int]]:
-    """(round, postings more) for each of LATER_ROUNDS that gives the profile's half some."""
+def later_rounds(q: Query, rounds: dict[str, int]) -> list[tuple[int, int]]:
+    """(round, postings more) for each of LATER_ROUNDS that gives the profile's half some
+    (only the profiles of the first four rounds get later postings)."""
+    if rounds[q.profile.id] > 4:
+        return []
     return [(r, more) for r, (half, more) in LATER_ROUNDS.items() if half == q.half]
 
 
 def wanted_pairs(q: Query, rounds: dict[str, int]) -> int:
     """How many pairs a profile has in all: its own round's, and those of LATER_ROUNDS
     for its half."""
-    return first_pairs(q, rounds) + sum(more for _, more in later_rounds(q))
+    return first_pairs(q, rounds) + sum(more for _, more in later_rounds(q, rounds))
 
 
 def pair_round(q: Query, rounds: dict[str, int], number: int) -> int:
@@ -428,7 +447,7 @@ def pair_round(q: Query, rounds: dict[str, int], number: int) -> int:
     later = number - first_pairs(q, rounds)
     if later <= 0:
         return rounds[q.profile.id]
-    for its_round, more in later_rounds(q):
+    for its_round, more in later_rounds(q, rounds):
         if later <= more:
             return its_round
         later -= more
