@@ -265,6 +265,28 @@ stays (``--choose-peers`` now says so). Tuning half why 1,045/1,089 (0.960), gap
 (0.925); held-out (measured only) unchanged, why 312/335 (0.931), gaps 81/100 (0.810).
 match_quality.py's held-out rows all pass (Google short +0.071 -> +0.080, non-engineering
 +0.080 -> +0.082, Google non-engineering +0.089 -> +0.094, the rest unchanged).
+
+The eleventh round (tuning half only; ELEVENTH_ROUND): the 23 tuning-half profiles written
+for match_judgements.yaml that no earlier round took (added later for the feedback
+benchmark), with their first three postings (69 pairs): fresh profiles at the top of their
+rankings, as a digest shows them. Its 101 newly shown terms were judged as the tenth's were.
+That round alone, as judged: why 67/78 (0.859), gaps 16/23 (0.696), the lowest of any
+round: several of these profiles (an admin assistant, an online teacher) have few postings
+of their field in the sets, so their first postings are engineering ones. Rules from its
+wrong terms, each removing more wrong terms than right on the tuning half: "static typing"
+and "typing tools" are a language's types, not the typing of Data entry (-2 wrong why), and
+a colleague is named as a team is ("working with a DevOps colleague": -1 wrong gap); the
+agency rule above is now looked for in lines naming no other market word too. Tried and
+not kept: YouTube no synonym of Video marketing again (-2 wrong, -3 right gaps), and the
+field of an employer or a market left out of the job for why-terms and scores too, not only
+for gaps (-2 wrong, -14 right: "the online advertising industry" is what an ad seller is
+asked for). Seen and left alone: two of the round's wrong why-terms are Month-end close
+read from a revenue accountant's "reconciliations"; the same kind was described from the
+held-out half (seventh round, above) and the judging criteria cited it as an example, so a
+rule now would be written knowing held-out errors. No peer setting reaches 0.94 on the
+tuning half ((30, 2) 326/357, 0.913): (30, 2) stays. Tuning half why 1,112/1,165 (0.955),
+gaps 326/357 (0.913); held-out (measured only) unchanged, why 312/335, gaps 81/100.
+match_quality.py unchanged.
 """
 
 from __future__ import annotations

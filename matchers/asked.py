@@ -162,7 +162,8 @@ def without_soft_lists(line: str) -> str:
     """The line without its lists of soft skills (see ``_SKILLS_LIST``) and the fields of
     employers and markets it names (see ``_DOMAIN``)."""
     lower = line.lower()
-    if any(word in lower for word in ("compan", "firm", "industr", "market", "space", "sector")):
+    if any(word in lower for word in ("compan", "firm", "agenc", "industr", "market", "space",
+                                      "sector")):
         line = _DOMAIN.sub(" ; ", line)
         lower = line.lower()
     if "skills" not in lower:

@@ -78,13 +78,15 @@ _ABOUT_THE_JOB = re.compile(
     r"|join (?:us|our \w+) as|responsib|requirement|experience (?:in|with)",
 )
 # Names of the teams, functions and people a job works with: one to six words before
-# "teams" with no function word among them (so a name never swallows a clause), a list in
-# brackets, after "such as" or "consisting of" that follows ("a 2-4 person team, consisting
-# of a Product Manager, 1-2 Developers, and a Designer"), and the field of a leader's title.
-# Found from the word "team" (and its kin) back, which is much cheaper than trying every
-# word.
-_TEAM_WORD = re.compile(r"\b(?:teams?|departments?|functions|organi[sz]ations|orgs)\b")
-_TEAM_CUES = ("team", "department", "function", "organi", "orgs")  # substrings of the above
+# "teams" (or "colleague": "working with a DevOps colleague") with no function word among
+# them (so a name never swallows a clause), a list in brackets, after "such as" or
+# "consisting of" that follows ("a 2-4 person team, consisting of a Product Manager, 1-2
+# Developers, and a Designer"), and the field of a leader's title. Found from the word
+# "team" (and its kin) back, which is much cheaper than trying every word.
+_TEAM_WORD = re.compile(
+    r"\b(?:teams?|departments?|functions|organi[sz]ations|orgs|colleagues?)\b")
+# substrings of the above
+_TEAM_CUES = ("team", "department", "function", "organi", "orgs", "colleague")
 _NAME_WORD = (r"(?!(?:to|for|with|on|in|of|by|at|as|is|are|be|who|that|which|a|an|the|our"
               r"|your|other|and|or)\b)[\w&/+.-]+")
 _NAMES_BEFORE = re.compile(

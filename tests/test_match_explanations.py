@@ -486,6 +486,7 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
         "• Work with Sales Operations, Marketing and other stakeholders on metrics.\n"
         "• Projects have a 2-4 person team, consisting of a Product Manager, 1-2 Developers, "
         "and a Designer.\n"
+        "• Evolve our deployment pipelines, working with a DevOps colleague.\n"
     )
     assert "Employee Relations" in rest and "Employee Relations" not in job
     assert "upload a 30 second" in rest and "upload" not in job
@@ -494,6 +495,7 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     assert "Sales Operations, Marketing" in rest and "Sales Operations" not in job
     assert "Manage stakeholders and build go-to-market plans" in job
     assert "a Product Manager, 1-2 Developers" in rest and "Product Manager" not in job
+    assert "DevOps" in rest and "DevOps" not in job and "deployment pipelines" in job
     # The employer's own description, as a bullet or after a short label: seen in the
     # judged sample as why-terms (Payroll, Storytelling) of a bookkeeper and an editor.
     job, rest = split_description(
@@ -699,6 +701,9 @@ ANALYST = Profile(id="fpa", roles=("Financial analyst",),
     (Profile(id="ed", roles=("Marketing manager",), skills=("copywriting", "SEO")),
      "Campaigns Manager", "• Experience running brand marketing campaigns.",
      "• Experience at a creative or brand marketing agency.", "Brand marketing"),
+    (Profile(id="ux", roles=("Product designer",), skills=("Figma", "prototyping")),
+     "Product Designer", "• Experience in branding and visual identity.",
+     "• 3 years at a branding agency.", "Branding"),
 ])
 @pytest.mark.usefixtures("without_peer_rule")
 def test_a_skill_named_only_as_a_soft_skill_or_an_example_background_is_no_gap(

@@ -106,6 +106,9 @@ def test_the_shipped_skills_table_is_consistent() -> None:
         ("Shape a fast-growing HR tech startup; HR-tech experience", []),  # a market
         ("A background in retail and/or consumer electronics", []),  # another
         ("Power electronics and analog circuits", ["Electronics"] * 2),
+        # a language's types (seen as Data entry, from "typing", for an admin assistant)
+        ("Static typing, or typing tools for JS", ["JavaScript"]),
+        ("Fast typing and data entry", ["Data entry"] * 2),
         ("Experience in HR", ["Human resources"]),
         ("Familiarity with text editing.\n• Working with editors on revisions.", []),
         ("Copy editing and proofreading.\nUse a text editor", ["Editing", "Editing"]),
