@@ -229,15 +229,17 @@ def _other_paragraph(lower: str) -> bool:
 
 
 def _about_employer(paragraph: str, company: str, bullet: bool) -> bool:
-    """A paragraph opening like a company blurb ("We're Knack, ...", "Relay is ...", after a
-    short label: "tldr: Dragonfruit Media is an agency...") that says nothing of the job (a
-    mere mention of the employer says nothing either way). A bullet is the employer's only
-    when it says what the employer is ("• noxx is a payroll and compliance tool"): "• We're
-    a team of five…" or "• Acme's stack: …" may well describe the job."""
-    body = _LABEL.sub("", BULLET.sub("", paragraph, count=1) if bullet else paragraph, count=1)
-    if bullet:
+    """A paragraph opening like a company blurb ("We're Knack, ...", "Relay is ...") that
+    says nothing of the job (a mere mention of the employer says nothing either way). After a
+    bullet or a short label, only one saying what the employer is counts ("• noxx is a
+    payroll and compliance tool", "tldr: Dragonfruit Media is an agency..."): "• We're a team
+    of five…" or "Stack: Acme's platform runs on Python" may well describe the job."""
+    unbulleted = BULLET.sub("", paragraph, count=1) if bullet else paragraph
+    body = _LABEL.sub("", unbulleted, count=1)
+    if bullet or body != unbulleted:
         about = bool(company) and body.startswith(f"{company} is ")
     else:
-        about = _EMPLOYER_OPENING.match(paragraph) is not None or (
-            bool(company) and body.startswith(company))
+        about = bool(company) and paragraph.startswith(company)
+    if not bullet:
+        about = about or _EMPLOYER_OPENING.match(paragraph) is not None
     return about and _ABOUT_THE_JOB.search(paragraph) is None

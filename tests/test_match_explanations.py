@@ -506,9 +506,10 @@ def test_a_description_splits_into_the_job_and_the_rest() -> None:
     assert "payroll and compliance tool" in rest and "noxx's stack" in job
     assert "We're a team of five" in job, "a bullet in the employer's voice may be the job"
     job, rest = split_description(
-        "tldr: Dragonfruit Media is an agency that leverages human storytelling.\n",
-        "Dragonfruit Media")
-    assert "storytelling" in rest and not job
+        "tldr: Dragonfruit Media is an agency that leverages human storytelling.\n"
+        "Stack: Dragonfruit Media's editors cut in Premiere Pro.\n", "Dragonfruit Media")
+    assert "storytelling" in rest and "storytelling" not in job
+    assert "Premiere Pro" in job, "after a label, only what the employer *is* is its blurb"
 
 def plain_explainer(terms: tuple[str, ...], implies: sp.csr_matrix | None = None) -> Explainer:
     """An Explainer of ``terms``, each a skill of one word, none implying another unless
