@@ -338,10 +338,14 @@ ELEVENTH_ROUND = {
                "university-recruiter", "campaign-manager", "media-partnerships",
                "data-center-technician", "revenue-accountant"),
 }
-# The fifth and later rounds: round -> the half whose profiles (of rounds 1 to 4) get
-# postings more in it, and how many each.
-LATER_ROUNDS = {5: ("tuning", 2), 6: ("tuning", 2), 7: ("held-out", 3), 8: ("tuning", 2),
-                9: ("tuning", 3), 10: ("tuning", 3)}
+# The later rounds: round -> the half whose profiles get postings more in it, how many
+# each, and the rounds those profiles come from (1 to 4, or the eleventh's, which the
+# twelfth gives their next three postings: still the first of their rankings).
+_FIRST_FOUR = (1, 2, 3, 4)
+LATER_ROUNDS = {5: ("tuning", 2, _FIRST_FOUR), 6: ("tuning", 2, _FIRST_FOUR),
+                7: ("held-out", 3, _FIRST_FOUR), 8: ("tuning", 2, _FIRST_FOUR),
+                9: ("tuning", 3, _FIRST_FOUR), 10: ("tuning", 3, _FIRST_FOUR),
+                12: ("tuning", 3, (11,))}
 # The rounds reported alone, and what each was judged after.
 ROUND_TITLES = {
     2: "second round alone (judged after the first round's rules were written)",
@@ -354,6 +358,7 @@ ROUND_TITLES = {
     9: "ninth round alone (tuning half; judged after the eighth round's rules)",
     10: "tenth round alone (tuning half; judged after the ninth round's rules)",
     11: "eleventh round alone (new tuning-half profiles; judged after the tenth round's rules)",
+    12: "twelfth round alone (the eleventh's profiles; judged after the eleventh round's rules)",
 }
 # The second round's fields: one profile per set, field and half (where there is one).
 FRESH_FIELDS = ("business", "communications", "marketing", "sales", "finance", "operations",
@@ -450,11 +455,11 @@ def first_pairs(q: Query, rounds: dict[str, int]) -> int:
 
 
 def later_rounds(q: Query, rounds: dict[str, int]) -> list[tuple[int, int]]:
-    """(round, postings more) for each of LATER_ROUNDS that gives the profile's half some
-    (only the profiles of the first four rounds get later postings)."""
-    if rounds[q.profile.id] > 4:
-        return []
-    return [(r, more) for r, (half, more) in LATER_ROUNDS.items() if half == q.half]
+    """(round, postings more) for each of LATER_ROUNDS that gives the profile's half and
+    round some."""
+    own = rounds[q.profile.id]
+    return [(r, more) for r, (half, more, of) in LATER_ROUNDS.items()
+            if half == q.half and own in of]
 
 
 def wanted_pairs(q: Query, rounds: dict[str, int]) -> int:
