@@ -89,10 +89,14 @@ _OPEN_ITEM = re.compile(
 # ad-tech space", "business intelligence market trends", "a creative or brand marketing
 # agency") is no skill the hire brings.
 _DOMAIN_WORD = r"\b(?!(?:in|at|of|with|for|from|to|on|experience|the|an?)\b)[\w/&.+-]+"
+# The nouns of such a field, as stem -> its endings: the stems are also the cue words a line
+# must hold before the pattern is tried, so the two cannot disagree.
+_DOMAIN_NOUNS = {"compan": "(?:y|ies)", "firm": "s?", "agenc": "(?:y|ies)",
+                 "industr": "(?:y|ies)", "market": "s?(?! research| analysis| sizing)",
+                 "space": "", "sector": "s?"}
 _DOMAIN = re.compile(
-    rf"{_DOMAIN_WORD}(?:(?:,? (?:or|and) |, | ){_DOMAIN_WORD}){{0,3}}(?= (?:compan(?:y|ies)"
-    r"|firms?|agenc(?:y|ies)|industr(?:y|ies)|markets?(?! research| analysis| sizing)|space"
-    r"|sectors?)\b)"
+    rf"{_DOMAIN_WORD}(?:(?:,? (?:or|and) |, | ){_DOMAIN_WORD}){{0,3}}"
+    rf"(?= (?:{'|'.join(stem + ending for stem, ending in _DOMAIN_NOUNS.items())})\b)"
 )
 # A sentence ends at a full stop before white space (not the dots of "e.g." or "Node.js").
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)\.\s+")
@@ -162,8 +166,7 @@ def without_soft_lists(line: str) -> str:
     """The line without its lists of soft skills (see ``_SKILLS_LIST``) and the fields of
     employers and markets it names (see ``_DOMAIN``)."""
     lower = line.lower()
-    if any(word in lower for word in ("compan", "firm", "agenc", "industr", "market", "space",
-                                      "sector")):
+    if any(stem in lower for stem in _DOMAIN_NOUNS):
         line = _DOMAIN.sub(" ; ", line)
         lower = line.lower()
     if "skills" not in lower:

@@ -105,16 +105,18 @@ _LEADER_CUES = ("Director", "Head", "VP", "Vice", "Chief")  # the titles _LEADER
 # engineers to ship features").
 _WITH_CUES = ("collaborat", "partner", "closely with", "liaise", "liaising", "coordinat")
 _NAME = rf"(?:(?:the|our)\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
+# Such names in a list: "Product, Sales and Legal", "Strategy & GTM".
+_NAMES = rf"({_NAME}(?:(?:,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+){_NAME}){{0,7}})"
 _COLLABORATORS = re.compile(
     r"\b(?:collaborat\w*|partner(?:s|ing)?|work(?:s|ing)? closely|liais\w*|coordinat\w*)"
     r" with(?:\s+and\s+(?:support|advise|serve|influence)\w*)?"
-    rf"\s+({_NAME}(?:(?:,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+){_NAME}){{0,7}})"
+    rf"\s+{_NAMES}"
 )
 # The functions a job works with, named as stakeholders ("working with Product, Commercial,
 # Strategy & GTM stakeholders", "with Sales Operations, Marketing and other stakeholders");
 # only after "with", as "manage stakeholders" is the job.
 _STAKEHOLDERS = re.compile(
-    rf"\bwith\s+({_NAME}(?:(?:,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+){_NAME}){{0,7}})"
+    rf"\bwith\s+{_NAMES}"
     r"(?:,?\s+and\s+other)?\s+stakeholders\b"
 )
 # The subjects of a degree: after "degree in" (or "BS in", "Master of Science in", "degree
