@@ -906,3 +906,49 @@ def test_a_model_fitted_on_fewer_postings_than_the_peers_shows_every_firm_gap() 
     _, gaps = explain(TfidfMatcher().fit(p for _, p in postings), postings, UX,
                       UX_WITH_PLATFORM)
     assert "Design systems" in gaps
+
+
+def test_a_skill_of_a_field_the_posting_names_in_passing_is_no_reason(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen in the judged sample: an HR coordinator sent full-stack engineering postings
+    "because" of Employee onboarding, which the posting names once among its engineering
+    asks."""
+    engineering = written(
+        "Senior Full Stack Engineer", "Acme",
+        "Requirements:\n• 5+ years of Python, Django and React\n• TypeScript and GraphQL\n"
+        "• PostgreSQL and AWS\n• Docker and Kubernetes in production\n"
+        "• CI/CD and automated testing\n• You will help with employee onboarding\n")
+    people = written(
+        "People Operations Coordinator", "Acme",
+        "Requirements:\n• Employee onboarding and offboarding\n• Recruiting coordination\n"
+        "• Experience with an HRIS\n")
+    coordinator = Profile(id="hrc", roles=("HR coordinator",),
+                          skills=("employee onboarding", "recruiting"))
+    postings = [*keyed, ("eng", engineering), ("people", people)]
+    why, _ = explain(matcher, postings, coordinator, engineering)
+    assert "Employee onboarding" not in why
+    why, _ = explain(matcher, postings, coordinator, people)
+    assert "Employee onboarding" in why  # the field the posting is about
+    monkeypatch.setattr(explain_rules, "WHY_FIELD_SHARE", 0.0)  # without the rule, it is
+    why, _ = explain(matcher, postings, coordinator, engineering)
+    assert "Employee onboarding" in why
+
+
+def test_the_field_share_rule_leaves_role_words_and_counts_each_skills_strongest_family(
+) -> None:
+    # bookkeeping (family 1), python and java (family 2), sql (both), "analyst" a role word
+    terms = ("bookkeeping", "python", "java", "sql", "analyst")
+    explainer = Explainer(terms, str.title, np.array([1, 1, 1, 1, 0], bool),
+                          np.array([1, 2, 2, 3, 0], np.int64),
+                          sp.csr_matrix((5, 5), dtype=np.float32))
+    profile = sp.csr_matrix(np.array([[1.0, 0, 0, 1.0, 1.0]], np.float32))
+    own = [np.array([0, 3, 4])]
+    asks = sp.csr_matrix(np.array([[0.1, 0.7, 0.6, 0.3, 0.2]], np.float32))
+    [(why, _)] = explainer.explain(profile, own, [(0, 0)], asks, asks, no_lists(5), firmly(asks))
+    # bookkeeping holds (0.1 + 0.3) / 1.7 of the skills asked: SQL counts for both fields,
+    # so family 1 holds 0.24, above the share; python's family holds 1.6 / 1.7
+    assert set(why) == {"Bookkeeping", "Sql", "Analyst"}
+    asks = sp.csr_matrix(np.array([[0.1, 0.7, 0.6, 0.0, 0.2]], np.float32))
+    [(why, _)] = explainer.explain(profile, own, [(0, 0)], asks, asks, no_lists(5), firmly(asks))
+    assert why == ("Analyst",)  # bookkeeping: 0.1 / 1.4 of the skills asked
