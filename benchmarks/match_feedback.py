@@ -171,6 +171,17 @@ gating it (share x ((a - lo) / (1 - lo)) ** p). At lo 0, p 1: +0.084/4 %, +0.071
 +0.037/3 %, +0.083/10 % against the present +0.077/4 %, +0.057/2 %, +0.034/5 %,
 +0.069/4 %: more rise bought with more falls (lo 0.2-0.4, p 2 fall less and rise less than
 the present code); no setting lifts Google short to +0.05 even on the tuning half.
+Tried on the tuning half after that and not kept: feedback in the space of skill areas
+(skills.yaml's headings) as well as of terms, as the judgements grade a posting by its
+category and a like says "more of this field": each posting's areas (the weight of what it
+asks, per area), the liked postings' mean minus the disliked ones', and every score times
+exp(b x the posting's areas . that difference), on top of the present feedback. Rise/fell,
+WWR short, WWR long, Google short, Google long; present +0.089/4 %, +0.073/2 %, +0.035/5 %,
++0.068/3 %: b 0.5 +0.103/8 %, +0.085/21 %, +0.044/13 %, +0.081/10 %; b 2 +0.115/20 %,
++0.106/23 %, +0.057/21 %, +0.080/19 % (the same trade of rise for falls as the term-space
+blend); applied only where every mark's side is foretold by the other marks' areas (the
+agreement test in area space), b 0.5 +0.096/4 %, +0.077/2 %, +0.036/5 %, +0.064/4 %: within
+0.01 of the present code, so not worth a second model of the profile.
 """
 
 from __future__ import annotations
