@@ -304,25 +304,24 @@ tuning why 833 right and 25 wrong (11 unjudged) against 1,162 and 66: 41 wrong t
 with 329 right ones, over a quarter of the reasons a mentor reads. (The experiment printed
 the held-out half too; the decision is the tuning half's.)
 
-Then a feature, not a rule from wrong terms: where the tuning half's why-terms go wrong,
-by their place in the list. A lead's only why-term was right 291 times in 331 (0.879),
-the rest 871 in 897; most of its 40 wrong ones are a mentee's skill read from a posting of
-another field (19 of WWR's 22: an HR coordinator's Employee onboarding in a full-stack
-engineer's posting, a bookkeeper's Accounting in a software engineer's). What tells them:
-the share of the weight of the skills a posting asks that the skill's role family holds
-(its strongest family). Why-terms under 0.2 were right 66 times in 88, the rest 1,096
-in 1,140; gaps under 0.5, 23 in 36. So a skill is a why-term only when its field holds at least
-WHY_FIELD_SHARE of what the posting asks (matchers/explain.py), chosen by
-``--choose-field`` as the share keeping most right tuning-half why-terms at precision >=
-0.96 (WHY_PRECISION: a margin over the 0.95 target, as the choice is tuned): 0.2, why
-1,162/1,228 (0.946) -> 1,096/1,140 (0.961), 46 of the 821 leads with reasons (both
-halves) left with none;
-choosing so, cross-validated by profile 0.961, leaving one round out 0.958. The rule was
-fixed before the held-out half was measured with it: why 312/335 (0.931) -> 295/316
-(0.934), 17 right terms and 2 wrong ones fewer. Its wrong why-terms are of other kinds
-(role words, a neighbouring skill of the same field: the seventh round's account above),
-so the held-out half gains little; the reasons left on both halves are of the posting's
-own field.
+Then a feature, not a rule from wrong terms: where the tuning half's why-terms go wrong, by
+their place in the list. A lead's only why-term was right 291 times in 331 (0.879), the rest
+871 in 897; most of its 40 wrong ones are a mentee's skill read from a posting of another
+field (19 of WWR's 22: an HR coordinator's Employee onboarding in a full-stack engineer's
+posting, a bookkeeper's Accounting in a software engineer's). What tells them: the share of
+the weight of the skills a posting asks that the skill's role family holds (its strongest
+family). Why-terms under 0.2 were right 66 times in 88, the rest 1,096 in 1,140; gaps under
+0.5, 23 in 36. So a skill is a why-term only when its field holds at least WHY_FIELD_SHARE
+of what the posting asks (matchers/explain.py), chosen by ``--choose-field`` as the share
+keeping most right tuning-half why-terms at precision >= 0.96 (WHY_PRECISION: a margin over
+the 0.95 target, as the choice is tuned): 0.2, why 1,162/1,228 (0.946) -> 1,096/1,140
+(0.961), 46 of the 821 leads with reasons (both halves) left with none; choosing so,
+cross-validated by profile 0.961, leaving one round out 0.958. The rule was fixed before the
+held-out half was measured with it: why 312/335 (0.931) -> 295/316 (0.934), 17 right terms
+and 2 wrong ones fewer. Its wrong why-terms, as the seventh round's account above describes
+them, are mostly of other kinds (a truncated role, a team's name, a neighbouring skill of
+the same field), so the held-out half gains little; the reasons left on both halves are of
+the posting's own field.
 
 The same share for gaps was tried and not kept. ``--choose-peers``, given it as a third
 setting (0 to 0.5), chose peers (20, 2) with a share of 0.5: tuning gaps 348/385 (0.904)
