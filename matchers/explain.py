@@ -11,9 +11,9 @@ implies a CMS), never one the posting lists as an alternative to a skill they ha
 one it implies: a Python developer lacks no Java in "Java, C# or Python"), and only one
 that other jobs like the mentee's ask for too (see ``GAP_PEERS``): a skill typical of the
 work they are after, not one a single posting happens to name. A skill is a reason only
-when its role family is a real part of what the posting asks (``WHY_FIELD_SHARE``):
-"Employee onboarding" read from a software engineer's posting is no reason to send it to
-an HR coordinator. Neither list
+when its role family is a real part of what the posting asks, or the posting is of the
+mentee's own field (``WHY_FIELD_SHARE``): "Employee onboarding" read from a software
+engineer's posting is no reason to send it to an HR coordinator. Neither list
 repeats itself or the other: a term whose words are contained in another's shown term is
 left out (in "why", the longer one stays, whichever came first), and so is a gap another
 gap of the lead implies (learning Google Ads is learning SEM).
@@ -51,14 +51,18 @@ GAP_WEIGHT = 0.08
 GAP_PEERS = 30
 GAP_PEERS_ASKING = 2
 # A skill is a why-term only when the skills of its role family (the one of its families
-# the posting asks most) hold at least this share of the weight of all the skills the
-# posting asks: a field the posting names in passing ("Accounting" in a software
-# engineer's posting, "Scrum" in a backend engineer's) is not what it asks of the hire.
-# Chosen on the tuning half of benchmarks/match_explain.py (``--choose-field``), as the
-# share keeping most right why-terms at precision >= 0.96 there (a margin over the 0.95
-# target): 0.2, why precision 0.946 -> 0.961 (22 wrong and 66 right terms fewer); choosing
-# so, leaving one judged round out: 0.958. Role words are no skills and keep no field.
+# the posting asks most) hold at least WHY_FIELD_SHARE of the weight of all the skills the
+# posting asks, or the posting is of the mentee's own field (their families hold at least
+# WHY_OWN_FIELD of it): a field a posting of another one names in passing ("Accounting" in
+# a software engineer's posting, "Scrum" in a backend engineer's) is not what it asks of
+# the hire, but the data analysis a marketing posting asks of a marketer is. Chosen on the
+# tuning half of benchmarks/match_explain.py (``--choose-field``), as the pair keeping most
+# right why-terms at precision >= 0.96 there (a margin over the 0.95 target): (0.2, 0.6),
+# why precision 0.946 -> 0.960 (20 wrong and 48 right terms fewer); choosing so,
+# cross-validated by profile 0.959, leaving one judged round out 0.956. Role words are no
+# skills and keep no field.
 WHY_FIELD_SHARE = 0.2
+WHY_OWN_FIELD = 0.6
 _CANDIDATES = 4 * WHY_TERMS
 # Words about how or where a job is done, not what it is: a shared "developer remote" is no
 # reason to forward a lead (the location filter has already judged where).
@@ -112,8 +116,8 @@ class Explainer:
         self.learnable = is_skill if learnable is None else is_skill & learnable
         self.families = families
         # terms x families: whether the term's skill belongs to each family (bit)
-        width = int(families.max()).bit_length() if len(families) else 0
-        self._in_family = ((families[:, None] >> np.arange(width)) & 1).astype(np.float32)
+        self._in_family = _bit_columns(families, int(families.max()).bit_length()
+                                       if len(families) else 0)
         self.implies = implies
         self._names: dict[int, str] = {}
         self._words: dict[int, frozenset[str]] = {}
@@ -164,7 +168,10 @@ class Explainer:
         shared = postings[theirs].multiply(profiles[mine]).multiply(have).multiply(asked_flags)
         shared = shared.tocsr()
         shared.data[shared.data < 0] = 0  # a disliked posting's terms weigh against
-        self._drop_outside_field(shared, self._field_shares(asked))
+        allowed = self._family_masks(own_terms)
+        shares = self._field_shares(asked)
+        own = _bit_columns(np.array([allowed[int(p)] for p in mine], np.int64), shares.shape[1])
+        self._drop_outside_field(shared, shares, (shares * own).max(axis=1, initial=0.0))
         known = have + have @ self.implies
         known.data[:] = 1
         known = known.maximum(_alternatives_met(known.tocsr(), alternatives))
@@ -175,7 +182,6 @@ class Explainer:
             rows = np.repeat(np.arange(lacking.shape[0]), np.diff(lacking.indptr))
             lacking.data[peers.asking(rows, lacking.indices) < GAP_PEERS_ASKING] = 0
             lacking.eliminate_zeros()
-        allowed = self._family_masks(own_terms)
         out = []
         for row, (why_columns, gap_columns) in enumerate(
             zip(_ranked(shared), _ranked(lacking), strict=True)
@@ -193,12 +199,15 @@ class Explainer:
         total = np.asarray(asked @ (self.families != 0).astype(np.float32)).ravel()
         return by_family / np.maximum(total, np.finfo(np.float32).tiny)[:, None]
 
-    def _drop_outside_field(self, matrix: sp.csr_matrix, shares: np.ndarray) -> None:
+    def _drop_outside_field(self, matrix: sp.csr_matrix, shares: np.ndarray,
+                            own_field: np.ndarray) -> None:
         """Drop, in place, the skills of each pair row whose families hold less than
-        ``WHY_FIELD_SHARE`` of what the posting asks (``shares``, from ``_field_shares``)."""
+        ``WHY_FIELD_SHARE`` of what the posting asks (``shares``, from ``_field_shares``),
+        unless the mentee's own families hold ``WHY_OWN_FIELD`` of it (``own_field``)."""
         rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
         share = (shares[rows] * self._in_family[matrix.indices]).max(axis=1, initial=0.0)
-        matrix.data[(self.families[matrix.indices] != 0) & (share < WHY_FIELD_SHARE)] = 0
+        outside = (share < WHY_FIELD_SHARE) & (own_field[rows] < WHY_OWN_FIELD)
+        matrix.data[(self.families[matrix.indices] != 0) & outside] = 0
         matrix.eliminate_zeros()
 
     def _family_masks(self, own_terms: Sequence[np.ndarray]) -> list[int]:
@@ -245,6 +254,11 @@ class Explainer:
 def _near(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two terms are near-duplicates: one's words contain the other's."""
     return a <= b or b <= a
+
+
+def _bit_columns(values: np.ndarray, width: int) -> np.ndarray:
+    """A 0/1 float matrix: a row per value, a column per bit of ``width``."""
+    return ((values[:, None] >> np.arange(width)) & 1).astype(np.float32)
 
 
 def _strongest_families(bits: np.ndarray) -> int:

@@ -936,7 +936,10 @@ def test_a_skill_of_a_field_the_posting_names_in_passing_is_no_reason(
 
 
 def test_the_field_share_rule_leaves_role_words_and_counts_each_skills_strongest_family(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(explain_rules, "WHY_FIELD_SHARE", 0.2)
+    monkeypatch.setattr(explain_rules, "WHY_OWN_FIELD", 0.6)
     # bookkeeping (family 1), python and java (family 2), sql (both), "analyst" a role word
     terms = ("bookkeeping", "python", "java", "sql", "analyst")
     explainer = Explainer(terms, str.title, np.array([1, 1, 1, 1, 0], bool),
@@ -952,3 +955,28 @@ def test_the_field_share_rule_leaves_role_words_and_counts_each_skills_strongest
     asks = sp.csr_matrix(np.array([[0.1, 0.7, 0.6, 0.0, 0.2]], np.float32))
     [(why, _)] = explainer.explain(profile, own, [(0, 0)], asks, asks, no_lists(5), firmly(asks))
     assert why == ("Analyst",)  # bookkeeping: 0.1 / 1.4 of the skills asked
+
+
+def test_a_skill_of_another_field_is_a_reason_in_a_posting_of_the_mentees_own_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The data analysis a marketing posting asks of a marketer is a reason, though data
+    is a small part of what it asks; the field rule is for postings of another field."""
+    # bookkeeping and invoicing (family 1, the mentee's), python (family 2)
+    terms = ("bookkeeping", "invoicing", "python")
+    explainer = Explainer(terms, str.title, np.ones(3, bool), np.array([1, 1, 2], np.int64),
+                          sp.csr_matrix((3, 3), dtype=np.float32))
+    profile = sp.csr_matrix(np.ones((1, 3), np.float32))
+    own = [np.array([0, 1, 2])]
+    asks = sp.csr_matrix(np.array([[0.6, 0.6, 0.1]], np.float32))
+
+    def why() -> tuple[str, ...]:
+        [(reasons, _)] = explainer.explain(profile, own, [(0, 0)], asks, asks, no_lists(3),
+                                           firmly(asks))
+        return reasons
+
+    monkeypatch.setattr(explain_rules, "WHY_FIELD_SHARE", 0.2)  # python: 0.1 / 1.3
+    monkeypatch.setattr(explain_rules, "WHY_OWN_FIELD", 0.9)  # the mentee's: 1.2 / 1.3
+    assert "Python" in why()
+    monkeypatch.setattr(explain_rules, "WHY_OWN_FIELD", 0.95)
+    assert "Python" not in why()
