@@ -170,7 +170,7 @@ class Explainer:
         shared.data[shared.data < 0] = 0  # a disliked posting's terms weigh against
         allowed = self._family_masks(own_terms)
         shares = self._field_shares(asked)
-        own = _bit_columns(np.array([allowed[int(p)] for p in mine], np.int64), shares.shape[1])
+        own = _bit_columns(np.asarray(allowed, np.int64)[mine], shares.shape[1])
         self._drop_outside_field(shared, shares, (shares * own).max(axis=1, initial=0.0))
         known = have + have @ self.implies
         known.data[:] = 1
