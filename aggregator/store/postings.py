@@ -25,6 +25,7 @@ from aggregator.store.rows import (
     StorePart,
     add_place,
     chunks,
+    new_posting_row,
     posting_row,
     stored_posting,
     streamed,
@@ -146,18 +147,16 @@ class PostingsStore(StorePart):
             new_rows, new, changed, seen_ids = [], [], [], []
             for key, ready in unique.items():
                 if key not in known:
-                    new_rows.append(posting_row(ready, now, company_page, first_seen))
+                    new_rows.append(new_posting_row(ready, now, first_seen, company_page))
                     new.append(ready.sighting)
                     continue
                 seen_ids.append(known[key][0])
                 if known[key][1] != ready.content_hash:
-                    changed.append((known[key][0], posting_row(ready, now, company_page)))
+                    changed.append((known[key][0], posting_row(ready, now)))
             if new_rows:
                 assign_leads(conn, new_rows, new, now, now - repost_window, first_seen)
                 conn.execute(insert(postings), new_rows)
             for row_id, row in changed:
-                for column in ("first_seen", "company_page"):
-                    del row[column]
                 conn.execute(update(postings).where(postings.c.id == row_id).values(**row))
             touch(conn, seen_ids, now)
             fresh = replace(

@@ -77,15 +77,13 @@ def chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + BATCH]
 
 
-def posting_row(
-    ready: Prepared, now: datetime, company_page: bool, first_seen: datetime | None = None
-) -> dict[str, Any]:
-    """A postings row for a posting stored (new or changed) ``now``, first seen at
-    ``first_seen`` (by default ``now``)."""
+def posting_row(ready: Prepared, now: datetime) -> dict[str, Any]:
+    """The postings row of a posting stored (new or changed) ``now``: what its source says
+    of it. A new row adds when it was first seen and whether a company page named it
+    (``new_posting_row``); a changed row keeps those."""
     posting = ready.posting
     salary = posting.salary or Salary()
     return {
-        "company_page": company_page,
         "source": posting.source,
         "fingerprint": ready.fingerprint,
         "external_id": posting.external_id,
@@ -106,10 +104,16 @@ def posting_row(
         "description_text": posting.description_text,
         "tags": list(posting.tags),
         "content_hash": ready.content_hash,
-        "first_seen": first_seen or now,
         "last_seen": now,
         "updated_at": now,
     }
+
+
+def new_posting_row(
+    ready: Prepared, now: datetime, first_seen: datetime, company_page: bool
+) -> dict[str, Any]:
+    """The postings row of a posting stored for the first time ``now``."""
+    return {**posting_row(ready, now), "first_seen": first_seen, "company_page": company_page}
 
 
 def stored_posting(row: Any) -> StoredPosting:
