@@ -354,7 +354,7 @@ the mentee's roles (beyond "senior", "manager" and the like) 144 in 163; leaving
 them out costs 3 to 7 right gaps for each wrong one.
 
 The halves do not sample the same leads. The later tuning rounds took each profile's next
-postings, down to the fortieth of its ranking, and 254 of the tuning half's 865 pairs
+postings, some past the hundredth of its ranking, and 254 of the tuning half's 865 pairs
 score below matching.min_score (STORED, 0.1): leads a default installation never stores,
 so no digest or page shows them. Only 9 of the held-out half's 155 do. The report's
 second block counts the leads scoring at least that: there the tuning half has why
