@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FetchError
 from aggregator.core.fetching import Fetcher
+from aggregator.core.intake import SKIPPED_WHY, Prepared, prepared, storable
 from aggregator.core.models import Event, Posting, SourceState
 from aggregator.core.workers import CpuPool
 from sources.read_limit import parse_within
-
-if TYPE_CHECKING:
-    from aggregator.core.intake import Prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +50,23 @@ class Parsed:
 
     postings: list[Posting]
     skipped: int = 0
-    why: str = "without title or link"
+    why: str = SKIPPED_WHY
 
     def note(self) -> str | None:
         """What was skipped, for the run report: "3 items without title or link skipped"."""
-        if not self.skipped:
-            return None
-        return f"{self.skipped} item{'' if self.skipped == 1 else 's'} {self.why} skipped"
+        return skipped_note(self.skipped, self.why)
+
+
+def skipped_note(count: int, why: str = SKIPPED_WHY) -> str | None:
+    """"3 items without title or link skipped"; None for none."""
+    if not count:
+        return None
+    return f"{count} item{'' if count == 1 else 's'} {why} skipped"
+
+
+def joined_notes(*notes: str | None) -> str | None:
+    """The run report's notes of one source, in one line."""
+    return "; ".join(note for note in notes if note) or None
 
 
 class Source(Protocol):
@@ -124,31 +132,34 @@ async def fetch_and_parse(
         return Collected(postings=[], not_modified=True, moved_to=result.moved_to)
     content_type = (result.content_type,) if pass_content_type else ()
     limit = context.fetcher.settings.max_items
-    parsed, beyond_limit, prepared = await context.pool.run(
-        parse_and_prepare, limit, parse, result.body, result.url, *content_type, *args
+    postings, note, beyond_limit, ready = await context.pool.run(
+        parse_and_prepare, limit, context.now(), parse, result.body, result.url, *content_type,
+        *args,
     )
     return Collected(
-        postings=parsed.postings,
-        note=parsed.note(),
+        postings=postings,
+        note=note,
         beyond_limit=beyond_limit,
         etag=result.etag,
         last_modified=result.last_modified,
         moved_to=result.moved_to,
-        prepared=prepared,
+        prepared=ready,
     )
 
 
 def parse_and_prepare(
-    limit: int, parse: Callable[..., list[Posting] | Parsed], *args: Any
-) -> tuple[Parsed, int, list[Prepared]]:
-    """``parse(*args)`` within ``limit`` items (see parse_within), how many it left, and its
-    first ``limit`` postings prepared for the store."""
-    from aggregator.core.intake import prepared  # numpy: only where postings are prepared
-
+    limit: int, fetched_at: datetime, parse: Callable[..., list[Posting] | Parsed], *args: Any
+) -> tuple[list[Posting], str | None, int, list[Prepared]]:
+    """``parse(*args)`` within ``limit`` items (see parse_within): its storable postings
+    (aggregator.core.intake.storable), what the run report says of the items it skipped, how
+    many items it left unread, and its first ``limit`` storable postings prepared for the
+    store."""
     parsed, beyond_limit = parse_within(limit, parse, *args)
     if not isinstance(parsed, Parsed):
         parsed = Parsed(parsed)
-    return parsed, beyond_limit, prepared(parsed.postings[:limit])
+    postings, unstorable = storable(parsed.postings, fetched_at)
+    note = joined_notes(parsed.note(), skipped_note(unstorable))
+    return postings, note, beyond_limit, prepared(postings[:limit])
 
 
 async def collect_in_time(source: Source, context: CollectContext, state: SourceState) -> Collected:
@@ -161,7 +172,7 @@ async def collect_in_time(source: Source, context: CollectContext, state: Source
     deadline = context.fetcher.settings.source_deadline
     try:
         async with asyncio.timeout(deadline) as limit:
-            return await source.collect(context, state)
+            return _storable(await source.collect(context, state), context.now())
     except TimeoutError as exc:
         if not limit.expired():
             raise
@@ -170,3 +181,13 @@ async def collect_in_time(source: Source, context: CollectContext, state: Source
             "retries, redirects and pages); the server is slow or sends too much — try again "
             "later, or raise http.source_deadline if it is just big"
         ) from exc
+
+
+def _storable(collected: Collected, fetched_at: datetime) -> Collected:
+    """``collected`` with only its storable postings (aggregator.core.intake.storable), the
+    rest counted in its note; postings prepared where they were parsed already are."""
+    if collected.prepared is not None or not collected.postings:
+        return collected
+    postings, unstorable = storable(collected.postings, fetched_at)
+    note = joined_notes(collected.note, skipped_note(unstorable))
+    return replace(collected, postings=postings, note=note)

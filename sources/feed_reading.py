@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 
 from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Posting, Salary
-from sources.base import Parsed
 from sources.feedxml import (
     JOB_FIELDS,
     PLAIN,
@@ -59,7 +58,6 @@ _MAX_ENTITY_EXPANSION = 1_000_000  # characters; real feeds use a handful of sho
 _SKILL_SEPARATOR = re.compile(r",\s*(?:and\s+)?")
 # "Company: Title", as We Work Remotely and boards like it name the employer.
 _COMPANY_TITLE = re.compile(r"[^:]{1,100}: \S")
-SKIPPED_WHY = "without title or link"
 # A start or end tag of an RSS item or Atom entry, and one inside a CDATA section or comment.
 _ITEM_TAG = re.compile(rb"<(/?)(item|entry)(?=[\s>])")
 _ITEM_IN_KEPT = re.compile(
@@ -76,9 +74,9 @@ _OTHER_ENCODING = re.compile(rb"<\?xml[^>]*encoding=[\"'](?!utf-?8[\"'])", re.IG
 
 def read_postings(
     body: bytes, url: str, content_type: str, source: str, company: str | None = None
-) -> Parsed:
-    """The postings of a feed body and how many items were skipped for want of a title or link
-    (what sources.rss.read_postings returns); a body that is not a feed raises FeedFormatError."""
+) -> list[Posting]:
+    """The postings of a feed body (what sources.rss.parse_feed returns); a body that is not
+    a feed raises FeedFormatError."""
     if not body.strip():
         raise FeedFormatError(f"empty response from {url}; the feed returned no content")
     _reject_entity_bomb(body, url)
@@ -257,20 +255,14 @@ def _date(parsed: struct_time | None) -> datetime | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
 
 
-def _postings(document: FeedDocument, url: str, source: str, company: str | None) -> Parsed:
+def _postings(
+    document: FeedDocument, url: str, source: str, company: str | None
+) -> list[Posting]:
     on_board = any(
         _WWR_HOST in (urlsplit(address).hostname or "") for address in (document.link, url)
     )
     split = company is None and (on_board or names_company_in_titles(document.entries))
-    postings = [
-        _posting(entry, url, source, company, split, on_board)
-        for entry in document.entries
-        if entry.title or entry.link
-    ]
-    skipped = len(document.entries) - len(postings)
-    if skipped:
-        log.info("%s: %d items %s skipped", url, skipped, SKIPPED_WHY)
-    return Parsed(postings, skipped, SKIPPED_WHY)
+    return [_posting(entry, url, source, company, split, on_board) for entry in document.entries]
 
 
 def names_company_in_titles(entries: list[FeedEntry]) -> bool:

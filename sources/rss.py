@@ -9,7 +9,7 @@ from pydantic import Field
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.models import Posting, SourceState
-from sources.base import CollectContext, Collected, ConfiguredSource, Parsed, fetch_and_parse
+from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -38,7 +38,7 @@ class RssSource(ConfiguredSource):
             context,
             state,
             options.url,
-            read_postings,
+            parse_feed,
             options.name,
             options.company,
             accept=FEED_ACCEPT,
@@ -49,19 +49,13 @@ class RssSource(ConfiguredSource):
 def parse_feed(
     body: bytes, url: str, content_type: str, source: str, company: str | None = None
 ) -> list[Posting]:
-    """Parse a feed body into postings; a body that is not a feed raises FeedFormatError."""
-    return read_postings(body, url, content_type, source, company).postings
+    """The postings of a feed body; a body that is not a feed raises FeedFormatError.
 
-
-def read_postings(
-    body: bytes, url: str, content_type: str, source: str, company: str | None = None
-) -> Parsed:
-    """The postings of a feed body and how many items were skipped for want of a title or link.
-
-    A module-level function so worker processes can run it; a body that is not a feed raises
-    FeedFormatError. The reading is imported here, where a body is read: lxml, nh3 and the
-    feed code are a twentieth of a second of start-up that a run of 304s never needs (nor the
-    main process of one that parses in worker processes).
+    A module-level function so worker processes can run it. The reading is imported here,
+    where a body is read: lxml, nh3 and the feed code are a twentieth of a second of start-up
+    that a run of 304s never needs (nor the main process of one that parses in worker
+    processes). Items without a title or link are counted where every source's are
+    (aggregator.core.intake.storable).
     """
     from sources import feed_reading
 

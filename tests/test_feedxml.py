@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import runpy
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ from pytest_httpserver import HTTPServer
 from sourcekit import build, collect
 
 from aggregator.core.errors import FeedFormatError
+from aggregator.core.intake import storable
 from aggregator.core.models import Posting
 from sources import feed_reading, feedxml
 from sources.feedxml import FeedDocument, read_feed
 from sources.read_limit import parse_within
-from sources.rss import RssSource, parse_feed, read_postings
+from sources.rss import RssSource, parse_feed
 from sources.xml_repair import repaired_xml
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -278,7 +280,10 @@ def test_a_document_cut_short_inside_an_item_is_left_to_feedparser() -> None:
     whole = feed(item("Engineer", "", 1) + item("Designer", "", 2))
     body = whole[: whole.index(b"</title><link>/jobs/2")] + b"</tit"
     assert read_feed(body, URL, "application/rss+xml") is None
-    assert [p.title for p in parse_feed(body, URL, "application/rss+xml", "j")] == ["Engineer"]
+    postings = parse_feed(body, URL, "application/rss+xml", "j")
+    # The item cut inside its title is no lead: counted where every source's items are.
+    kept, skipped = storable(postings, datetime(2026, 12, 1, tzinfo=UTC))
+    assert ([p.title for p in kept], skipped) == (["Engineer"], 1)
 
 
 def test_a_bare_ampersand_is_text(no_feedparser: None) -> None:
@@ -391,8 +396,8 @@ def test_only_the_items_lxml_cannot_read_go_to_feedparser(monkeypatch: pytest.Mo
 
 def test_a_feed_read_item_by_item_stops_at_the_read_limit() -> None:
     body = feed("".join(item(t, UNQUOTED if t == "B" else "", n) for n, t in enumerate("ABCD")))
-    within, beyond = parse_within(2, read_postings, body, URL, "text/xml", "jobs")
-    assert ([p.title for p in within.postings], beyond) == (["A", "B"], 2)
+    within, beyond = parse_within(2, parse_feed, body, URL, "text/xml", "jobs")
+    assert ([p.title for p in within], beyond) == (["A", "B"], 2)
 
 
 def with_fault_in_second_item(path: Path, fault: bytes) -> bytes:
@@ -660,14 +665,28 @@ def test_items_without_title_or_link_are_counted(httpserver: HTTPServer) -> None
     httpserver.expect_request("/feed.rss").respond_with_data(
         feed(items), content_type="application/rss+xml"
     )
-    assert read_postings(feed(items), URL, "application/rss+xml", "jobs").skipped == 3
     collected = collect(build(RssSource, url=httpserver.url_for("/feed.rss")))
     assert len(collected.postings) == 1
     assert collected.note == "3 items without title or link skipped"
 
 
-def test_a_feed_with_every_item_kept_has_no_note() -> None:
-    assert read_postings(feed(item("Engineer")), URL, "application/rss+xml", "j").note() is None
+def test_an_item_with_a_link_but_no_title_is_counted_not_stored_blank(
+    httpserver: HTTPServer,
+) -> None:
+    untitled = "<item><link>https://jobs.example/7</link><description>x</description></item>"
+    httpserver.expect_request("/feed.rss").respond_with_data(
+        feed(item("Engineer") + untitled), content_type="application/rss+xml"
+    )
+    collected = collect(build(RssSource, url=httpserver.url_for("/feed.rss")))
+    assert [p.title for p in collected.postings] == ["Engineer"]
+    assert collected.note == "1 item without title or link skipped"
+
+
+def test_a_feed_with_every_item_kept_has_no_note(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed.rss").respond_with_data(
+        feed(item("Engineer")), content_type="application/rss+xml"
+    )
+    assert collect(build(RssSource, url=httpserver.url_for("/feed.rss"))).note is None
 
 
 def test_a_document_that_is_no_feed_is_still_an_error() -> None:

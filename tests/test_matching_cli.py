@@ -270,7 +270,8 @@ def test_postings_without_words_are_skipped_and_counted_never_fatal(
     tmp_path: Path, base_url: str
 ) -> None:
     """An item with only a link, or a title of "!!!", once made fitting the model raise on
-    every run; now it is counted and never matched, and the other leads are scored."""
+    every run. Now the first is no lead (collect counts it as skipped); the second is stored,
+    counted as wordless and never matched, and the other leads are scored."""
     feeds = tmp_path / "feeds"
     feeds.mkdir()
     (feeds / "wordless.rss").write_text(WORDLESS_FEED, encoding="utf-8")
@@ -286,7 +287,7 @@ def test_postings_without_words_are_skipped_and_counted_never_fatal(
         report = match_stage.match(app_config, store, lambda: NOW)
     finally:
         store.close()
-    assert report.wordless == 2
+    assert report.wordless == 1
     assert report.matches_stored > 0
     matched = {m["url"] for m in stored_matches(config)}
     assert not matched & {"https://jobs.example/1", "https://jobs.example/2"}

@@ -19,6 +19,7 @@ import pytest
 from golden import assert_matches_golden
 from sourcekit import assert_safe
 
+from aggregator.core.intake import storable
 from aggregator.core.models import Posting
 from sources.rss import parse_feed
 
@@ -220,8 +221,9 @@ def test_crazy_description_is_sanitised() -> None:
     body = FIXTURES / "malformed/feedparser/wellformed_sanitize_item_description_crazy.xml"
     recorded = body.read_bytes()
     url = "http://crazy.example.com/rss"
-    # The recorded item has neither title nor link, so it is not a posting; give it both.
-    assert parse_feed(recorded, url, "application/rss+xml", "crazy") == []
+    # The recorded item has neither title nor link, so it is no lead; give it both.
+    read = parse_feed(recorded, url, "application/rss+xml", "crazy")
+    assert storable(read, datetime(2026, 12, 1, tzinfo=UTC)) == ([], 1)
     titled = recorded.replace(
         b"<item>", b"<item><title>Crazy</title><link>http://crazy.example.com/1</link>", 1
     )

@@ -1,23 +1,31 @@
 """What every posting is made to be before it is stored, whichever source it came from.
 
-Sources turn foreign formats into postings; the collect stage then passes each one through
-:func:`admitted`, so no source (nor a new one that forgets) can store what the rest of the
-program cannot show safely: pay amounts that are not finite or not plausible (a board's
-``1e999`` is ``inf``), or bidirectional-text controls in a title, company or location (U+202E
-makes a title read backwards, hiding what it says). :func:`prepared` also works out what
-storing a posting takes (its keys, its description's MinHash signature), so a worker process
-can do it beside the parse and the store's thread only writes.
+Sources turn foreign formats into postings; the collect stage then keeps only the
+:func:`storable` ones (a title and a web link each; a date in the future is no date) and
+passes each through :func:`admitted`, so no source (nor a new one that forgets) can store
+what the rest of the program cannot show safely: pay amounts that are not finite or not
+plausible (a board's ``1e999`` is ``inf``), bidirectional-text controls in a title, company
+or location (U+202E makes a title read backwards, hiding what it says), or control
+characters in a link. :func:`prepared` also works out what storing a posting takes (its
+keys, its description's MinHash signature), so a worker process can do it beside the parse
+and the store's thread only writes; postings of one batch that share a key but say
+different things get keys of their own there, so none is lost.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from aggregator.core.identity import canonical_url, content_hash, fingerprint
 from aggregator.core.models import Posting, Salary
+from aggregator.core.printable import strip_controls
 
 if TYPE_CHECKING:
     from aggregator.core.dedupe import Sighting
@@ -26,6 +34,14 @@ if TYPE_CHECKING:
 MAX_PAY = 1e11
 # The Unicode bidi controls: embeddings, overrides, isolates and the invisible marks.
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Why :func:`storable` leaves an item out, as the run report says it: "3 items without title
+# or link skipped".
+SKIPPED_WHY = "without title or link"
+# A posting dated more than this after it was fetched cannot be dated right: a feed's year
+# 9999 would list it first and keep it new for ever. Its date is then unknown, so it ages
+# from when it was first seen. A day covers clocks and time zones.
+FUTURE_SLACK = timedelta(days=1)
+_WEB_SCHEMES = frozenset({"http", "https"})
 
 
 def pay_amount(value: object) -> float | None:
@@ -124,17 +140,40 @@ def _folded(text: str) -> str:
     return " ".join(_APOSTROPHE.sub("'", text).casefold().split())
 
 
+def storable(postings: Sequence[Posting], fetched_at: datetime) -> tuple[list[Posting], int]:
+    """The postings that can be leads, a title and a web link each (an item with neither a
+    job's name nor a way to read it is no lead; a ``javascript:`` link is no way), with any
+    date more than FUTURE_SLACK after ``fetched_at`` left unknown; and how many could not."""
+    kept = [_dated_by(posting, fetched_at) for posting in postings if _is_lead(posting)]
+    return kept, len(postings) - len(kept)
+
+
+def _is_lead(posting: Posting) -> bool:
+    web = urlsplit(strip_controls(posting.url).strip()).scheme.lower() in _WEB_SCHEMES
+    return web and bool(strip_controls(posting.title).strip())
+
+
+def _dated_by(posting: Posting, fetched_at: datetime) -> Posting:
+    posted = posting.posted_at
+    if posted is None or posted <= fetched_at + FUTURE_SLACK:
+        return posting
+    return replace(posting, posted_at=None)
+
+
 def admitted(posting: Posting) -> Posting:
-    """``posting`` as it may be stored: plausible pay, no bidi controls in what is shown, its
-    title tidied (:func:`tidy_title`)."""
+    """``posting`` as it may be stored: plausible pay, no bidi controls in what is shown, no
+    control characters in its link, its title tidied (:func:`tidy_title`)."""
     company = without_bidi(posting.company)
     title = tidy_title(without_bidi(posting.title), company)
     location, salary = without_bidi(posting.location), plausible_salary(posting.salary)
-    if (title, company, location) == (posting.title, posting.company, posting.location) and (
-        salary is posting.salary
-    ):
+    url = strip_controls(posting.url).strip()
+    if (title, company, location, url) == (
+        posting.title, posting.company, posting.location, posting.url
+    ) and salary is posting.salary:
         return posting
-    return replace(posting, title=title, company=company, location=location, salary=salary)
+    return replace(
+        posting, title=title, company=company, location=location, salary=salary, url=url
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +190,38 @@ def prepared(postings: Sequence[Posting]) -> list[Prepared]:
     """``postings`` admitted and prepared for the store (descriptions hashed together)."""
     from aggregator.core import dedupe  # numpy: not imported by a run where all feeds are 304
 
-    ready = [admitted(posting) for posting in postings]
+    keyed = _distinct([admitted(posting) for posting in postings])
+    ready = [posting for posting, _, _ in keyed]
     urls = [canonical_url(posting.url) if posting.url else "" for posting in ready]
     return [
-        Prepared(posting, fingerprint(posting), content_hash(posting), sighting)
-        for posting, sighting in zip(ready, dedupe.sightings(ready, urls), strict=True)
+        Prepared(posting, key, digest, sighting)
+        for (posting, key, digest), sighting in zip(keyed, dedupe.sightings(ready, urls),
+                                                    strict=True)
     ]
+
+
+Keyed = tuple[Posting, str, str]  # a posting, its fingerprint and its content hash
+
+
+def _keyed(posting: Posting) -> Keyed:
+    return posting, fingerprint(posting), content_hash(posting)
+
+
+def _distinct(postings: Sequence[Posting]) -> list[Keyed]:
+    """Each posting with its keys; postings that share a fingerprint but say different
+    things (a feed giving every item one guid, items without a guid giving one link) each
+    get an id of their own (:func:`_own_id`): stored under one key, all but the last would
+    be lost. The same job said twice (same name, employer, place and link) stays one."""
+    keyed = [_keyed(posting) for posting in postings]
+    said: defaultdict[str, set[str]] = defaultdict(set)
+    for _, key, digest in keyed:
+        said[key].add(digest)
+    return [_keyed(replace(posting, external_id=_own_id(posting))) if len(said[key]) > 1
+            else (posting, key, digest) for posting, key, digest in keyed]
+
+
+def _own_id(posting: Posting) -> str:
+    """The posting's id, told apart from others sharing it by what names the job."""
+    named = "\x1f".join((posting.title, posting.company, posting.location, posting.url))
+    digest = hashlib.sha256(named.encode()).hexdigest()[:12]
+    return f"{posting.external_id}#{digest}" if posting.external_id else digest
