@@ -403,6 +403,33 @@ def test_a_redirect_to_a_malformed_address_is_a_fetch_error(
         fetch(raw_server.url("/feed.xml"), settings(retries=0))
 
 
+def test_a_redirect_to_a_script_says_so(raw_server: RawServer) -> None:
+    # Seen: "unusable answer from … (InvalidURL: For absolute URLs, path must be empty or
+    # begin with '/')", which named no redirect.
+    def moved(handler: BaseHTTPRequestHandler) -> None:
+        respond(handler, 301, b"", [("Location", "javascript:alert(1)")])
+
+    raw_server.routes["/feed.xml"] = moved
+    with pytest.raises(FetchError, match="redirects to an address that is no web address"):
+        fetch(raw_server.url("/feed.xml"), settings(retries=0))
+
+
+def test_an_answer_cut_short_is_not_a_failure_to_connect(raw_server: RawServer) -> None:
+    # Seen: "cannot connect to …: peer closed connection without sending complete message
+    # body … check the address", for a server that answered and then broke off.
+    def cut_short(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        handler.wfile.write(FEED[:28])
+
+    raw_server.routes["/feed.xml"] = cut_short
+    with pytest.raises(FetchError) as raised:
+        fetch(raw_server.url("/feed.xml"), settings(retries=0))
+    assert "was cut short or was not valid HTTP" in str(raised.value)
+    assert "cannot connect" not in str(raised.value)
+
+
 def test_a_malformed_url_is_a_fetch_error() -> None:
     with pytest.raises(FetchError, match=r"http://127\.0\.0\.1:99999/ is not a valid web address"):
         fetch("http://127.0.0.1:99999/")

@@ -201,12 +201,19 @@ class Fetcher:
                 continue
             except httpx.TransportError as exc:
                 if attempt == retries:
-                    raise FetchError(f"cannot connect to {url}: {_transport_reason(exc)}") from exc
+                    raise FetchError(_transport_failure(url, exc)) from exc
                 await self._sleep(_backoff(attempt))
                 continue
-            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError) as exc:
-                # What httpx cannot take from the server (a redirect to `javascript:`, an
-                # undecodable host): the same answer comes again, so it is not retried.
+            except httpx.InvalidURL as exc:
+                # The address asked for was checked (_address): what httpx refuses as it
+                # answers is a redirect's Location (`javascript:alert(1)`).
+                raise FetchError(
+                    f"{url} redirects to an address that is no web address ({_one_line(exc)}); "
+                    "use the address the feed or board should be read at"
+                ) from exc
+            except (httpx.HTTPError, httpx.StreamError, ValueError) as exc:
+                # What else httpx cannot take from the server (an undecodable host): the
+                # same answer comes again, so it is not retried.
                 raise FetchError(
                     f"unusable answer from {url} ({type(exc).__name__}: {_one_line(exc)}); "
                     "check the URL in a browser"
@@ -339,9 +346,15 @@ def _raise_for_status(url: str, status: int) -> None:
     raise FetchError(f"HTTP {status} from {url}: {advice}")
 
 
-def _transport_reason(exc: httpx.TransportError) -> str:
+def _transport_failure(url: str, exc: httpx.TransportError) -> str:
     text = _one_line(exc) or type(exc).__name__
-    return f"{text} — check the address, or whether the site is up"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        # Connected, but the answer broke off ("peer closed connection without sending
+        # complete message body") or was no HTTP: "cannot connect" would send the user to
+        # check an address that works.
+        return (f"the answer from {url} was cut short or was not valid HTTP ({text}); "
+                "it is tried again next run — if it keeps failing, open the URL in a browser")
+    return f"cannot connect to {url}: {text} — check the address, or whether the site is up"
 
 
 def _one_line(exc: BaseException) -> str:
