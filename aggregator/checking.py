@@ -1,4 +1,5 @@
-"""`leads check`: is the setup ready? The store, delivery, mentors' networks and every source.
+"""`leads check`: is the setup ready? The store, delivery, mentors' networks, mentees'
+résumés, the web key, the log file and every source.
 
 A check changes nothing: sources are fetched and parsed but no posting is stored, and the
 stored validators are sent, so an unchanged feed answers 304 as it would in a run (its item
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,18 +23,27 @@ from sqlalchemy.exc import ArgumentError
 
 from aggregator.core import eventloop
 from aggregator.core.config import AppConfig
-from aggregator.core.errors import ConfigError, DeliveryError, FetchError, SourceError, StoreError
+from aggregator.core.errors import (
+    ConfigError,
+    DeliveryError,
+    FetchError,
+    SourceError,
+    StoreError,
+    UsageError,
+)
 from aggregator.core.fetching import Fetcher
 from aggregator.core.models import FetchStatus, SourceState
 from aggregator.core.wording import counted
 from aggregator.core.workers import CpuPool
 from aggregator.stages.collect import state_for_run
+from aggregator.stages.resumes import read_resume
 from aggregator.store import SCHEMA_VERSION, Store
 from aggregator.store.engine import shown_url
 from digests.network import network_of
 from digests.senders import SmtpSender
 from sources import CollectContext, Source, build_source
 from sources.base import collect_in_time
+from web.tokens import load_keyring
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +110,9 @@ def check_setup(
     delivery, sources = eventloop.run(_check_concurrently(config, states, now, ssl_context))
     report.parts.append(delivery)
     report.parts.extend(check_networks(config))
+    report.parts.extend(check_resumes(config))
+    report.parts.extend(check_web_key(config))
+    report.parts.extend(check_log_file(config))
     report.sources = sources
     enabled = {o.name for o in config.enabled_sources()}
     report.failing = [s for s in states.values() if s.failing and s.name in enabled]
@@ -184,21 +198,82 @@ def check_delivery(config: AppConfig, ssl_context: SSLContext | None = None) -> 
 
 def check_outbox(directory: Path) -> PartCheck:
     """The outbox folder (or the folder it will be created in) takes a file."""
-    existing = next(p for p in (directory, *directory.parents) if p.exists())
-    problem = None
-    if not existing.is_dir():
-        problem = f"{existing} is not a folder"
-    else:
-        try:
-            with tempfile.TemporaryFile(dir=existing):
-                pass
-        except OSError as exc:
-            problem = f"cannot write in {existing} ({exc.strerror or exc})"
+    problem = folder_problem(directory)
     if problem:
         detail = f"outbox {directory}: {problem} — make delivery.outbox a writable folder"
         return PartCheck("delivery", False, detail)
-    later = "" if existing == directory else " (created with the first digest)"
+    later = "" if directory.is_dir() else " (created with the first digest)"
     return PartCheck("delivery", True, f"outbox {directory} writable{later}")
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why files cannot be written in ``folder`` (created when missing), or None when they can.
+
+    Tried with a temporary file that is gone at once, so a check leaves nothing behind."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists() or p.is_symlink())
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        return f"cannot write in {existing} ({exc.strerror or exc})"
+    return None
+
+
+def refuse_unusable_folder(folder: Path, flag: str) -> None:
+    """A UsageError naming the command-line ``flag`` when no file can be written in
+    ``folder`` (a file stands there, or this user may not write there)."""
+    problem = folder_problem(folder)
+    if problem is not None:
+        raise UsageError(
+            f"{flag} {folder}: {problem}",
+            fix=f"give {flag} a folder this user can write (a missing one is created)",
+        )
+
+
+def check_log_file(config: AppConfig) -> list[PartCheck]:
+    """`logging.file`, when set, can be appended to (or created); nothing is written to it."""
+    path = config.log_file
+    if path is None:
+        return []
+    problem = folder_problem(path.parent)
+    # (A folder at the path itself is refused when the config is loaded.)
+    if problem is None and path.exists() and not os.access(path, os.W_OK):
+        problem = "this user cannot write to it"
+    if problem:
+        detail = f"{path}: {problem} — make logging.file a file this user can write"
+        return [PartCheck("log file", False, detail)]
+    return [PartCheck("log file", True, f"{path} writable")]
+
+
+def check_web_key(config: AppConfig) -> list[PartCheck]:
+    """The key private links are made from can be read, when it exists (the first `leads
+    links` or digest creates it; a check must not)."""
+    path = config.web_secret_path
+    if not (path.exists() or path.is_symlink()):
+        return []
+    try:
+        load_keyring(path)
+    except ConfigError as exc:  # it names no file of its own: the key is the setting
+        return [PartCheck("web key", False, f"web.secret_file: {exc.reason} — {exc.fix}")]
+    return [PartCheck("web key", True, f"{path} readable")]
+
+
+def check_resumes(config: AppConfig) -> list[PartCheck]:
+    """Each mentee's résumé file gives text to match on, as `leads match` will read it."""
+    parts = []
+    for mentee in config.mentees:
+        if not mentee.resume:
+            continue
+        part = f"résumé of {mentee.id}"
+        try:
+            words = len(read_resume(Path(mentee.resume)).split())
+        except ConfigError as exc:
+            parts.append(PartCheck(part, False, str(exc)))
+            continue
+        parts.append(PartCheck(part, True, f"{mentee.resume}: {counted(words, 'word')}"))
+    return parts
 
 
 def check_networks(config: AppConfig) -> list[PartCheck]:

@@ -22,7 +22,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
+from aggregator.checking import refuse_unusable_folder
 from aggregator.core.config import AppConfig, load_config
+from aggregator.core.errors import UsageError
 from aggregator.core.models import EventSuggestion, RunReport, StoredMatch
 from aggregator.loopback import serve_directory
 from aggregator.stages import collect as collect_stage
@@ -37,6 +39,12 @@ from web.links import Links
 from web.tokens import Holder
 
 DEMO_DATA = Path(__file__).with_name("demo_data")
+CONFIG_NAME = "config.yaml"
+DATABASE_NAME = "leads.db"  # storage.url of demo_data/config.yaml
+# The first line of the config the demo writes: how a later demo knows the folder as its own
+# and may write there again. A mark in the file, unlike a time, survives copies and backups;
+# a person who deletes it keeps a later demo from replacing the file.
+DEMO_MARK = "# `leads demo` replaces this file when run again here: delete this line to keep it."
 _BASE_URL_MARK = "__BASE_URL__"
 TOP_SHOWN = 3
 RECORDINGS = ("feeds", "boards", "events")
@@ -89,9 +97,37 @@ def write_demo_config(output: Path, base_url: str) -> Path:
     for folder in ("network", "resumes"):  # the config names files in them
         shutil.copytree(DEMO_DATA / folder, output / folder, dirs_exist_ok=True)
     template = (DEMO_DATA / "config.yaml").read_text(encoding="utf-8")
-    path = output / "config.yaml"
-    path.write_text(template.replace(_BASE_URL_MARK, base_url), encoding="utf-8")
+    path = output / CONFIG_NAME
+    text = f"{DEMO_MARK}\n{template.replace(_BASE_URL_MARK, base_url)}"
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def claim_output(output: Path) -> None:
+    """A UsageError unless the demo may write into ``output``: a folder that is new, holds no
+    config or database, or holds the demo's own (from an earlier `leads demo`)."""
+    refuse_unusable_folder(output, "--output")
+    if written_by_demo(output / CONFIG_NAME):
+        return
+    found = [name for name in (CONFIG_NAME, DATABASE_NAME) if (output / name).exists()]
+    if found:
+        raise UsageError(
+            f"--output {output} holds a {' and a '.join(found)} that `leads demo` did not write",
+            fix="pick an empty or new folder with --output (the demo would replace that "
+            "config and add its recorded postings to that database)",
+        )
+
+
+def written_by_demo(config: Path) -> bool:
+    """Whether ``config`` is a config the demo wrote: it starts with :data:`DEMO_MARK`."""
+    if not config.is_file():
+        return False
+    try:
+        with config.open(encoding="utf-8") as text:
+            first = text.readline()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.rstrip("\r\n") == DEMO_MARK
 
 
 def run_demo(
@@ -102,6 +138,7 @@ def run_demo(
     """Serve the bundled feeds on 127.0.0.1, collect them into ``output``/leads.db, match.
 
     ``on_step`` hears what is being done ("collecting …"), for a progress display."""
+    claim_output(output)
     # One instant for the whole demo: the recordings' ages are fixed against it.
     moment = now()
     served = output / "recordings"

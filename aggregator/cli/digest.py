@@ -40,11 +40,14 @@ def digest(
     ] = None,
 ) -> None:
     """Email each mentor the best new leads for their mentees (SMTP, or .eml files)."""
+    from aggregator.checking import refuse_unusable_folder
     from aggregator.stages import (
         digest as digest_stage,  # Jinja2 and rapidfuzz are only needed here
     )
 
     with errors_handled():
+        if preview is not None:  # said once, before any work, not as a failure per mentor
+            refuse_unusable_folder(preview, "--preview")
         config = load()
         ids = [m.id for m in config.mentors]
         fix = f"mentor ids are listed under `mentors:` in {config.path}"
@@ -62,10 +65,12 @@ def digest(
             for o in report.outcomes
             if o.summary is not None and o.status is not digest_stage.DigestStatus.NOTHING_NEW
         ]
+        failed = any(o.status is digest_stage.DigestStatus.FAILED for o in report.outcomes)
         out.print(
             f"Previews written to {preview.resolve()}"
             if rendered
-            else "No previews written: no mentor has a digest to send."
+            else "No previews written: "
+            + ("see the failures above." if failed else "no mentor has a digest to send.")
         )
     if not report.ok:
         raise typer.Exit(EXIT_FAILURES)

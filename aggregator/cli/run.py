@@ -107,13 +107,21 @@ def log_to_file(config: AppConfig) -> None:
     path = config.log_file
     if path is None:
         return
-    make_private_folder(path.parent)
-    handler = PrivateRotatingFileHandler(
-        path,
-        maxBytes=config.logging.max_bytes,
-        backupCount=config.logging.backups,
-        encoding="utf-8",
-    )
+    try:
+        make_private_folder(path.parent)
+        handler = PrivateRotatingFileHandler(
+            path,
+            maxBytes=config.logging.max_bytes,
+            backupCount=config.logging.backups,
+            encoding="utf-8",
+        )
+    except OSError as exc:  # before any step: a run that cannot keep its log does nothing
+        raise ConfigError(
+            f"cannot open the log file {path}: {exc.strerror or exc}",
+            file=str(config.path),
+            key="logging.file",
+            fix="give a file in a folder this user can write, or remove logging.file",
+        ) from exc
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     make_printable(handler)
     handler.setLevel(config.logging.level)

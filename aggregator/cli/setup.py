@@ -30,13 +30,14 @@ from aggregator.cli._common import (
 )
 from aggregator.core import eventloop
 from aggregator.core.config import (
+    DEFAULT_CONFIG_NAME,
     AppConfig,
     append_source,
     config_path,
     source_entry_yaml,
     unique_source_name,
 )
-from aggregator.core.errors import FetchError, LeadsError, SourceError
+from aggregator.core.errors import FetchError, LeadsError, SourceError, UsageError
 from aggregator.core.fetching import Fetcher
 from aggregator.core.schedule_expressions import check_timezone
 from sources import option_models
@@ -148,6 +149,7 @@ def init(
 
     path = State.config
     with errors_handled():
+        _refuse_folder(path)  # --force replaces a file, never a folder
         starter.refuse_overwrite(path, force)  # before any question is asked
         answer = _Asker(sys.stdin.isatty() if interactive is None else interactive)
         mentor = answer(mentor_name, "The first mentor's name (empty: none yet)")
@@ -176,6 +178,15 @@ def init(
         text = starter.starter_config(answers, option_models())
         starter.write_starter(path, text, option_models(), force=force)
     _print_next_steps(path, answers)
+
+
+def _refuse_folder(path: Path) -> None:
+    """A UsageError when ``path`` is a folder: "already exists, pass --force" would mislead."""
+    if path.is_dir():
+        raise UsageError(
+            f"{path} is a folder",
+            fix=f"give a file path for --config, e.g. {path / DEFAULT_CONFIG_NAME}",
+        )
 
 
 class _Asker:

@@ -329,6 +329,8 @@ def load_config(path: Path, source_types: Mapping[str, type[SourceOptions]]) -> 
     mentees = resolve_resumes(config.mentees, path, tree, ("mentees",))
     mentors = _check_mentors(config.mentors, path, tree)
     _check_schedule(config.schedule, path, tree)
+    _check_storage(config.storage, path, tree)
+    _check_log_file(config, path, tree)
     config = config.model_copy(
         update={"sources": tuple(sources), "mentees": mentees, "mentors": mentors}
     )
@@ -423,6 +425,52 @@ def _check_schedule(schedule: ScheduleConfig, path: Path, tree: Any) -> None:
             check(getattr(schedule, key))
         except ValueError as exc:
             raise _error_at(path, tree, ("schedule", key), str(exc)) from exc
+
+
+def _check_storage(storage: StorageConfig, path: Path, tree: Any) -> None:
+    """The database outlives the process: an in-memory SQLite one would keep nothing between
+    runs, and not even within one (each worker thread would see an empty database of its own)."""
+    if is_in_memory_sqlite(storage.url):
+        raise _error_at(
+            path,
+            tree,
+            ("storage", "url"),
+            f"{storage.url!r} is an in-memory SQLite database, which keeps nothing after the run",
+            fix="give a database file, e.g. sqlite:///leads.db (relative to this file)",
+        )
+
+
+def is_in_memory_sqlite(url: str) -> bool:
+    """Whether ``url`` names a SQLite database that lives only in memory."""
+    # Imported here: the collector's worker processes import this module, never load a config.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False  # not a URL at all: opening the store says so
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    return (
+        database in ("", ":memory:")
+        or database.startswith("file::memory:")
+        or parsed.query.get("mode") == "memory"
+    )
+
+
+def _check_log_file(config: AppConfig, path: Path, tree: Any) -> None:
+    """`logging.file` names a file: a folder there would fail every unattended run."""
+    log_file = config.log_file
+    if log_file is not None and log_file.is_dir():
+        raise _error_at(
+            path,
+            tree,
+            ("logging", "file"),
+            f"{log_file} is a folder",
+            fix="give the path of a log file, e.g. leads.log or logs/leads.log",
+        )
 
 
 class LazyLines:
