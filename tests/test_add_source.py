@@ -185,3 +185,40 @@ def test_the_rewritten_config_keeps_its_mode_and_owner(config: Path, mode: int) 
     assert load_config(config, option_models()).sources[-1].name == "stripe-greenhouse"
     left = [p.name for p in config.parent.iterdir() if p.name != "leads.db.lock"]  # run lock
     assert left == ["config.yaml"]  # no draft left
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "javascript:alert(1)", "not a url", "", "https://"]
+)
+def test_a_url_that_is_no_web_address_is_a_usage_error(config: Path, url: str) -> None:
+    # Seen: exit 1 and "cannot connect to …: Request URL is missing an 'http://'".
+    result = run(config, url)
+    assert result.exit_code == 2
+    assert "is not a web address" in " ".join(result.output.split())
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_a_name_no_source_may_have_is_a_usage_error_naming_the_flag(config: Path) -> None:
+    # Seen: "error: /tmp/…/.config.yaml.new:47: sources[3].name: …", a file nobody wrote.
+    result = run(config, "https://jobs.lever.co/acme", "--name", "bad name!")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert "--name 'bad name!' is not a source name" in said and ".new" not in said
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_a_source_already_configured_is_not_added_again(
+    config: Path, httpserver: HTTPServer
+) -> None:
+    # Seen: the same feed added twice, as 127-0-0-1 and 127-0-0-1-2, and fetched twice.
+    body = (FIXTURES / "rss" / "weworkremotely_opencruit_2026-02.xml").read_bytes()
+    httpserver.expect_request("/jobs.rss").respond_with_data(
+        body, content_type="application/rss+xml"
+    )
+    feed = httpserver.url_for("/jobs.rss")
+    assert run(config, feed).exit_code == 0
+    added = config.read_text(encoding="utf-8")
+    again = run(config, feed + "?utm_source=newsletter")  # the same feed, tracked
+    assert again.exit_code == 2
+    assert "is already read by the source" in " ".join(again.output.split())
+    assert config.read_text(encoding="utf-8") == added

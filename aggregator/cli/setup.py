@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
@@ -31,6 +33,7 @@ from aggregator.cli._common import (
 from aggregator.core import eventloop
 from aggregator.core.config import (
     DEFAULT_CONFIG_NAME,
+    SOURCE_NAME,
     AppConfig,
     append_source,
     config_path,
@@ -39,6 +42,7 @@ from aggregator.core.config import (
 )
 from aggregator.core.errors import FetchError, LeadsError, SourceError, UsageError
 from aggregator.core.fetching import Fetcher
+from aggregator.core.identity import canonical_url
 from aggregator.core.schedule_expressions import check_timezone
 from sources import option_models
 
@@ -272,6 +276,7 @@ def add_source(
 ) -> None:
     """Recognise a careers URL and add the matching source to the config file."""
     with errors_handled():
+        _refuse_unusable(url, name)
         config = load()
         try:
             found = eventloop.run(_detect(url, config))
@@ -282,6 +287,7 @@ def add_source(
             err.print(safe(f"error: {exc}", style="red"))
             raise typer.Exit(EXIT_USAGE) from exc
         entry = {"name": unique_source_name(config, name or found.suggested_name), **found.entry}
+        _refuse_known(config, entry)
         if dry_run:
             out.print(safe(f"# {url} is {found.reason}; add this under `sources:`"))
             out.print(safe(source_entry_yaml(entry).rstrip()))
@@ -291,6 +297,34 @@ def add_source(
     out.print(
         safe(f"Added source {entry['name']} ({entry['type']}) to {config.path}: {found.reason}.")
     )
+
+
+def _refuse_unusable(url: str, name: str | None) -> None:
+    """A UsageError for a URL that is no web address or a --name no source may have: said
+    before anything is fetched, not as a failure to connect (or of a temporary file)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"{url!r} is not a web address",
+            fix="give the http(s) URL of a careers page, job board, ATS or feed",
+        )
+    if name is not None and not re.fullmatch(SOURCE_NAME, name):
+        raise UsageError(
+            f"--name {name!r} is not a source name",
+            fix="use letters, digits, '-', '_' and '.', starting with a letter or digit",
+        )
+
+
+def _refuse_known(config: AppConfig, entry: dict[str, Any]) -> None:
+    """A UsageError when a configured source already reads what ``entry`` would: the same
+    feed or board fetched twice would be two sources of the same postings."""
+    wanted = option_models()[entry["type"]].model_validate(entry).url
+    for source in config.sources:
+        if wanted and source.url and canonical_url(source.url) == canonical_url(wanted):
+            raise UsageError(
+                f"{wanted} is already read by the source {source.name} ({source.type})",
+                fix=f"nothing to add; see it with `leads sources`, or edit it in {config.path}",
+            )
 
 
 async def _detect(url: str, config: AppConfig) -> Any:

@@ -212,11 +212,15 @@ class WebConfig(BaseModel):
     secret_file: str = "web.key"
 
 
+# A source's name: it appears in commands (`--source NAME`), logs and file names.
+SOURCE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
 class SourceOptions(BaseModel):
     """Settings every source has; each source type extends this with its own."""
 
     model_config = _STRICT
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: Annotated[str, Field(min_length=1, pattern=SOURCE_NAME)]
     type: str
     url: str | None = None
     enabled: bool = True
