@@ -147,6 +147,21 @@ def test_mentee_may_name_mentor_by_email(tmp_path: Path) -> None:
     assert config.mentees[0].mentor == "Maria@Example.org"
 
 
+def test_two_mentors_may_not_share_an_email(tmp_path: Path) -> None:
+    # Seen: accepted, and a mentee naming that email silently went to the last of them.
+    second = "  - {id: mario, name: Mario, email: Maria@example.org}\n"
+    error = error_for(tmp_path, GOOD.replace("mentees:\n", second + "mentees:\n"))
+    assert (error.key, error.line) == ("mentors[1].email", 12)
+    assert "is also the email of mentor 'maria'" in str(error)
+
+
+def test_a_mentor_id_may_not_be_another_mentors_email(tmp_path: Path) -> None:
+    second = "  - {id: maria@example.org, name: Other, email: other@example.org}\n"
+    error = error_for(tmp_path, GOOD.replace("mentees:\n", second + "mentees:\n"))
+    assert error.key == "mentors[1].id"
+    assert "is the email of mentor 'maria'" in str(error)
+
+
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     error = error_for(tmp_path, "sources:\n  - name: a\n   type: x\n")
     assert error.line == 3

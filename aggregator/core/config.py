@@ -16,7 +16,7 @@ import re
 import stat
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -723,6 +723,7 @@ def _check_references(config: AppConfig, path: Path, tree: Any) -> None:
     """Ids are unique and every mentee names a configured mentor."""
     _check_unique("mentors", [m.id for m in config.mentors], path, tree)
     _check_unique("mentees", [m.id for m in config.mentees], path, tree)
+    _check_mentor_keys(config.mentors, path, tree)
     mentor_keys = {m.id for m in config.mentors} | {str(m.email).lower() for m in config.mentors}
     for index, mentee in enumerate(config.mentees):
         if mentee.mentor.lower() not in mentor_keys and mentee.mentor not in mentor_keys:
@@ -734,6 +735,29 @@ def _check_references(config: AppConfig, path: Path, tree: Any) -> None:
                 f"no mentor with id or email {mentee.mentor!r}",
                 fix="use the `id` or `email` of an entry under `mentors:`",
             )
+
+
+def _check_mentor_keys(mentors: Sequence[Mentor], path: Path, tree: Any) -> None:
+    """A mentee's `mentor:` names a mentor by id or email, so no two mentors may share an
+    email, nor a mentor's id be another's email: the mentee would silently go to one."""
+    emails: dict[str, int] = {}
+    for index, mentor in enumerate(mentors):
+        email = str(mentor.email).lower()
+        if email in emails:
+            raise _error_at(
+                path, tree, ("mentors", index, "email"),
+                f"{mentor.email} is also the email of mentor {mentors[emails[email]].id!r}",
+                fix="give each mentor an email of their own",
+            )  # fmt: skip
+        emails[email] = index
+    for index, mentor in enumerate(mentors):
+        other = emails.get(mentor.id.lower(), index)
+        if other != index:
+            raise _error_at(
+                path, tree, ("mentors", index, "id"),
+                f"{mentor.id!r} is the email of mentor {mentors[other].id!r}",
+                fix="choose an id that is no other mentor's email",
+            )  # fmt: skip
 
 
 def _check_unique(section: str, ids: list[str], path: Path, tree: Any) -> None:
