@@ -42,9 +42,12 @@ DEMO_DATA = Path(__file__).with_name("demo_data")
 CONFIG_NAME = "config.yaml"
 DATABASE_NAME = "leads.db"  # storage.url of demo_data/config.yaml
 # The first line of the config the demo writes: how a later demo knows the folder as its own
-# and may write there again. A mark in the file, unlike a time, survives copies and backups;
-# a person who deletes it keeps a later demo from replacing the file.
-DEMO_MARK = "# `leads demo` replaces this file when run again here: delete this line to keep it."
+# and may start it afresh. A mark in the file, unlike a time, survives copies and backups; a
+# person who deletes it keeps a later demo from replacing the file and its database.
+DEMO_MARK = ("# `leads demo` run again here starts afresh, replacing this file and leads.db: "
+             "delete this line to keep them.")
+# The database and what SQLite keeps beside it.
+_DATABASE_FILES = tuple(f"{DATABASE_NAME}{end}" for end in ("", "-wal", "-shm", "-journal"))
 _BASE_URL_MARK = "__BASE_URL__"
 TOP_SHOWN = 3
 RECORDINGS = ("feeds", "boards", "events")
@@ -139,6 +142,10 @@ def run_demo(
 
     ``on_step`` hears what is being done ("collecting …"), for a progress display."""
     claim_output(output)
+    # An earlier demo's database goes, so every run collects, matches and writes the same
+    # digests, as the README's quickstart says (the web key stays: links keep working).
+    for name in _DATABASE_FILES:
+        (output / name).unlink(missing_ok=True)
     # One instant for the whole demo: the recordings' ages are fixed against it.
     moment = now()
     served = output / "recordings"

@@ -293,6 +293,16 @@ def test_demo_runs_the_whole_pipeline_offline(
         "production — " in output  # the demo's own output shows them under each mentee's leads
     assert "Knitting" not in output and "Sydney" not in output
     assert "Events near Sam" in str(message.get_body(("html",)).get_content())
+    # Seen: run again into its own folder, the demo collected "0 new postings" and both
+    # mentors had "nothing new". It starts afresh; the private links stay the same.
+    again = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["demo", "--output", str(tmp_path / "demo")], catch_exceptions=False
+    )
+    assert again.exit_code == 0, again.output
+    assert "Collected 577 new postings" in again.output
+    assert "maria: 15 new leads for Sam, Alex and Dana" in again.output
+    for line in leads(config, "links", "--format", "jsonl").output.splitlines():
+        assert json.loads(line)["url"] in again.output
 
 
 
