@@ -162,6 +162,26 @@ def test_a_mentor_id_may_not_be_another_mentors_email(tmp_path: Path) -> None:
     assert "is the email of mentor 'maria'" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("network", "key", "said"),
+    [
+        ("[{company: Acme}]", "mentors[0].network[0].name", "required key is missing"),
+        ("[{name: Ada, company: Acme, bogus: 1}]", "mentors[0].network[0].bogus",
+         "unknown key 'bogus' — allowed keys: company, email, name, position, url"),
+    ],
+)
+def test_an_inline_network_error_names_the_contact_and_its_keys(
+    tmp_path: Path, network: str, key: str, said: str
+) -> None:
+    # Seen: "mentors[0].network.constrained-str: Input should be a valid string", and an
+    # unknown key with "allowed keys: " and nothing after it.
+    mentor = "  - {id: maria, name: Maria, email: maria@example.org}"
+    text = GOOD.replace(mentor, mentor[:-1] + f", network: {network}}}")
+    error = error_for(tmp_path, text)
+    assert error.key == key
+    assert said in str(error) and "constrained-str" not in str(error)
+
+
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     error = error_for(tmp_path, "sources:\n  - name: a\n   type: x\n")
     assert error.line == 3

@@ -785,10 +785,12 @@ def validation_to_config_error(
     """Turn pydantic's complaint into a message that names the key and the fix.
 
     An unknown key comes first: a misspelt key usually also causes a "missing" error, and the
-    misspelling is what the user has to fix.
+    misspelling is what the user has to fix. Of a value that may take several shapes (a
+    mentor's network: a file name or a list of contacts), the complaint of the shape that
+    was read furthest is the one that fits what was written, and the shapes' names are no keys.
     """
-    error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    loc: Loc = (*prefix, *error["loc"])
+    error = min(exc.errors(), key=lambda e: (e["type"] != "extra_forbidden", -len(e["loc"])))
+    loc = _written(tree, (*prefix, *error["loc"]))
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[len(prefix) :])
@@ -826,6 +828,22 @@ def validation_to_config_error(
         f"{error['msg']}{shown}",
         fix="correct the value",
     )
+
+
+def _written(tree: Any, loc: Loc) -> Loc:
+    """``loc`` without the names pydantic gives the members of a union ("constrained-str",
+    "tuple[Contact, ...]"): only the keys and indexes of the YAML ``tree`` (and a last key
+    that is missing from it)."""
+    kept: list[str | int] = []
+    node = tree.tree if isinstance(tree, LazyLines) else tree
+    for at, part in enumerate(loc):
+        in_mapping = isinstance(node, Mapping) and part in node
+        if in_mapping or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+        elif at < len(loc) - 1 or not isinstance(node, Mapping):
+            continue  # a union member's name, not a key of the file
+        kept.append(part)
+    return tuple(kept)
 
 
 def _allowed_keys(root: type[BaseModel], loc: Loc) -> list[str]:
