@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import docx
@@ -86,3 +87,15 @@ def test_a_file_without_text_is_refused(tmp_path: Path) -> None:
     for name in ("scan.pdf", "empty.txt"):
         with pytest.raises(ConfigError, match="contains no text"):
             read_resume(tmp_path / name)
+
+
+def test_pypdf_says_nothing_of_a_damaged_pdf_beside_our_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Seen: "WARNING pypdf._reader: invalid pdf header" on stderr without --verbose.
+    logging.getLogger("pypdf").setLevel(logging.NOTSET)  # as before any résumé was read
+    damaged = tmp_path / "fake.pdf"
+    damaged.write_bytes(b"\x00\x01not a pdf at all" * 50)
+    with caplog.at_level(logging.WARNING), pytest.raises(ConfigError, match="cannot be read"):
+        read_resume(damaged)
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]

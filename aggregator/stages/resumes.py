@@ -68,6 +68,9 @@ def _read_pdf(path: Path) -> str:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PyPdfError
 
+    # pypdf warns of each flaw it reads past ("invalid pdf header"): on stderr, beside the
+    # résumé's own error (or none, as the text was read), that is noise a cron mail repeats.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
