@@ -8,11 +8,11 @@ so the output of ``leads postings --format jsonl`` can be ranked as it is.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from aggregator.core.errors import ConfigError
+from aggregator.core.jsonl import jsonl_objects
 from aggregator.core.models import Posting
 from sources.markup import (
     employment_type,
@@ -29,26 +29,10 @@ DESCRIPTIONS = ("description", "description_html", "description_text")
 
 def read_postings_jsonl(path: Path) -> list[tuple[str, Posting]]:
     """``(id, Posting)`` pairs from a JSONL file; a bad line is an error naming its number."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the postings file ({exc})", file=str(path)) from exc
-    postings = []
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            postings.append(_posting(line, path, number))
-    return postings
+    return [_posting(record, path, number) for number, record in jsonl_objects(path, "postings")]
 
 
-def _posting(line: str, path: Path, number: int) -> tuple[str, Posting]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"not valid JSON ({exc.msg})", file=str(path), line=number, fix="one object per line"
-        ) from exc
-    if not isinstance(record, dict):
-        raise ConfigError("each line must be a JSON object", file=str(path), line=number)
+def _posting(record: dict[str, Any], path: Path, number: int) -> tuple[str, Posting]:
     missing = [key for key in REQUIRED if key not in record]
     if not any(key in record for key in DESCRIPTIONS):
         missing.append("description")
@@ -58,6 +42,10 @@ def _posting(line: str, path: Path, number: int) -> tuple[str, Posting]:
             file=str(path),
             line=number,
             fix=f"every line needs {', '.join(REQUIRED)} and description",
+        )
+    if not isinstance(record.get("tags") or [], list):
+        raise ConfigError(
+            "tags must be a list", file=str(path), line=number, fix='write ["python", "sql"]'
         )
     return str(record["id"]), _from_record(record)
 

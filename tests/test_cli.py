@@ -459,7 +459,7 @@ def test_listings_with_nothing_in_them_say_why_and_what_would_fill_them(tmp_path
     )
     said = {
         ("postings",): "No postings stored yet: `leads collect` fetches them",
-        ("postings", "--source", "wwr"): "No stored postings match --since/--source.",
+        ("postings", "--since", "7d"): "No stored postings match --since/--source.",
         ("sources",): f"No sources in {config} yet: `leads add-source URL` adds one.",
         ("matches",): "No matches for zed-quinn yet: `leads match` scores",
         ("events",): f"No events to suggest: no source in {config} lists events yet",

@@ -239,6 +239,13 @@ def postings(
         cutoff = parse_since(since, clock()) if since else None
         config = load()
         with open_store(config) as store:
+            if source is not None:
+                # A source taken out of the config may still have postings stored.
+                known = [s.name for s in config.sources] + [
+                    s.name for s in store.source_states()
+                ]
+                fix = f"`leads sources` lists the names configured in {config.path}"
+                refuse_unknown("source named", [source], known, fix=fix)
             rows = list(store.postings(since=cutoff, source=source))
             links = store.lead_links(sorted({r.lead_id for r in rows}))
             records = [posting_record(r, links[r.lead_id]) for r in rows]
@@ -263,18 +270,21 @@ def _no_postings(config: AppConfig, *, filtered: bool) -> str:
 
 
 def parse_since(value: str, now: datetime) -> datetime:
-    """``2026-11-01``, ``2026-11-01T08:00`` or ``7d`` (days ago) as an aware UTC datetime."""
+    """``2026-11-01``, ``2026-11-01T08:00`` or ``7d`` (days ago) as an aware UTC datetime,
+    within what a date can be (years 1 to 9999 in UTC, as the database stores them)."""
+    fix = "write it as YYYY-MM-DD, or as 7d for 7 days ago"
     days = re.fullmatch(r"(\d+)d", value.strip())
-    if days:
-        return now - timedelta(days=int(days.group(1)))
     try:
+        if days:
+            return now - timedelta(days=int(days.group(1)))
         moment = datetime.fromisoformat(value)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError as exc:
+        raise UsageError(f"--since {value!r} is not a date", fix=fix) from exc
+    except OverflowError as exc:  # 1000000d ago, or 0001-01-01 east of UTC
         raise UsageError(
-            f"--since {value!r} is not a date",
-            fix="write it as YYYY-MM-DD, or as 7d for 7 days ago",
+            f"--since {value!r} is before year 1 or after year 9999 (UTC)", fix=fix
         ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def posting_record(stored: StoredPosting, links: list[str]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from aggregator.cli._common import (
     writing,
 )
 from aggregator.core.config import MatchingConfig, load_mentees
-from aggregator.core.errors import UsageError
+from aggregator.core.errors import ConfigError, UsageError
 from aggregator.core.models import MenteeProfile, Posting, Verdict
 from aggregator.core.wording import counted
 
@@ -214,7 +214,7 @@ def rank(
     with errors_handled():
         floor = min_score if min_score is not None else _configured_min_score()
         keyed = read_postings_jsonl(postings_file)
-        mentees = load_mentees(mentees_file)
+        mentees = _mentees_to_rank(mentees_file)
         verdicts = (
             offline.read_feedback_jsonl(feedback_file, mentees, keyed) if feedback_file else None
         )
@@ -245,6 +245,17 @@ def rank(
             rows = [(m.posting, postings_by_key[m.posting], m.score, m.why, m.gaps) for m in ranked]
             empty = f"No posting scores {floor:g} (the lowest shown) or more for {mentee.id}."
             print_ranking(mentee, rows, empty=empty)
+
+
+def _mentees_to_rank(path: Path) -> tuple[MenteeProfile, ...]:
+    """The mentees of the file ``leads rank`` was given; a ConfigError when it lists none,
+    as when its `mentees:` is empty or missing (ranking for no one would print nothing)."""
+    mentees = load_mentees(path)
+    if not mentees:
+        raise ConfigError(
+            "no mentees to rank", file=str(path), key="mentees", fix="list at least one mentee"
+        )
+    return mentees
 
 
 def _configured_min_score() -> float:

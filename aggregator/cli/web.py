@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import socket
 import sys
@@ -69,15 +70,24 @@ def serve(
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host``:``port``; a clear error when it is taken."""
+    """A listening socket on ``host``:``port``; a clear error naming the option to change."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((host, port), family=family, backlog=2048)
     except OSError as exc:
         raise UsageError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-            fix="choose another --port, or stop the program using it",
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}", fix=_listen_fix(exc)
         ) from exc
+
+
+def _listen_fix(exc: OSError) -> str:
+    """What to change when listening failed: the host when it names no address of this
+    machine (it does not resolve, or is another machine's), else the port."""
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return "choose another --host: an address of this machine (0.0.0.0: all of them)"
+    if exc.errno == errno.EACCES:
+        return "choose a --port above 1023, or run with the privilege to listen on it"
+    return "choose another --port, or stop the program using it"
 
 
 def _url_host(host: str) -> str:

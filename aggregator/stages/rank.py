@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aggregator.core.errors import ConfigError
+from aggregator.core.jsonl import jsonl_objects
 from aggregator.core.models import Match, MenteeProfile, Posting, Verdict
 from aggregator.stages.resumes import read_resume
 from matchers import TfidfMatcher, feedback_from_verdicts, profile_from_mentee
@@ -52,17 +52,11 @@ def read_feedback_jsonl(
     """Verdicts from a JSONL file of ``{"mentee": id, "posting": id, "verdict": ...}`` lines
     (verdict: interested, applied or not_for_me); a later line about the same pair wins.
     A line naming an unknown mentee or posting, or a bad verdict, is an error naming it."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the feedback file ({exc})", file=str(path)) from exc
     known_mentees = {m.id for m in mentees}
     known_postings = {key for key, _ in postings}
     verdicts: Verdicts = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        record = _record(line, path, number)
+    for number, record in jsonl_objects(path, "feedback"):
+        _check_keys(record, path, number)
         mentee, posting = str(record["mentee"]), str(record["posting"])
         if mentee not in known_mentees:
             raise ConfigError(f"unknown mentee {mentee!r}", file=str(path), line=number,
@@ -74,19 +68,11 @@ def read_feedback_jsonl(
     return verdicts
 
 
-def _record(line: str, path: Path, number: int) -> dict[str, Any]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"not valid JSON ({exc.msg})", file=str(path), line=number,
-                          fix="one object per line") from exc
-    if not isinstance(record, dict):
-        raise ConfigError("each line must be a JSON object", file=str(path), line=number)
+def _check_keys(record: dict[str, Any], path: Path, number: int) -> None:
     missing = [key for key in ("mentee", "posting", "verdict") if key not in record]
     if missing:
         raise ConfigError(f"missing {', '.join(missing)}", file=str(path), line=number,
                           fix='lines look like {"mentee": ..., "posting": ..., "verdict": ...}')
-    return record
 
 
 def _verdict(value: object, path: Path, number: int) -> Verdict:

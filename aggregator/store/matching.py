@@ -30,7 +30,14 @@ from aggregator.store.rows import (
     stored_posting,
     streamed,
 )
-from aggregator.store.schema import leads, matcher_models, matches, mentee_progress, postings
+from aggregator.store.schema import (
+    ROW_IDS,
+    leads,
+    matcher_models,
+    matches,
+    mentee_progress,
+    postings,
+)
 
 BRIEF_CHARS = 2_000  # of a description, where a summary is all that is shown
 # A posting's columns with the descriptions cut down (see Store.representatives).
@@ -138,6 +145,8 @@ class MatchingStore(StorePart):
 
     def match(self, mentee: str, lead_id: int) -> StoredMatch | None:
         """The stored match of one mentee and one lead, with the lead's posting in full."""
+        if lead_id not in ROW_IDS:
+            return None
         query = select(matches).where(matches.c.mentee_id == mentee, matches.c.lead_id == lead_id)
         found = self._stored_matches(query)
         return found[0] if found else None
@@ -154,9 +163,11 @@ class MatchingStore(StorePart):
         """The posting shown for each lead: its company page, else the oldest sighting.
 
         ``brief``: without the HTML description and with the text cut to BRIEF_CHARS, enough
-        for a summary (a digest reads hundreds of leads and shows a line of each).
+        for a summary (a digest reads hundreds of leads and shows a line of each). An id no
+        lead can have (``leads feedback sam 99999999999999999999``) has none.
         """
-        return shown_and_seen(self.engine, lead_ids, brief=brief)[0]
+        ids = [lead_id for lead_id in lead_ids if lead_id in ROW_IDS]
+        return shown_and_seen(self.engine, ids, brief=brief)[0]
 
 
 def shown_and_seen(

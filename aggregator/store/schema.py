@@ -39,6 +39,9 @@ from sqlalchemy.types import TypeEngine
 # equality, on keys that can pass a B-tree entry's limit (about 2,700 bytes: a long URL or
 # title from a feed).
 HASH_ON_POSTGRESQL = "hash_on_postgresql"
+# The ids an Integer id column can hold on both databases (32 bits on PostgreSQL, 64 on
+# SQLite): an id outside names no row, and the drivers fail on it rather than find none.
+ROW_IDS = range(1, 2**31)
 
 
 def without_nul(value: Any) -> Any:
