@@ -21,6 +21,7 @@ from typing import Protocol
 from urllib.parse import parse_qsl
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -359,9 +360,22 @@ def create_app(
             Route("/mentor/{token}", site.mentor_page, methods=["GET"]),
             Route("/static/{name}", site.asset, methods=["GET"]),
         ],
-        exception_handlers={HTTPException: _plain_error},
+        exception_handlers={HTTPException: _plain_error, DBAPIError: _database_failed},
     )
     return SecurityHeaders(app)
+
+
+async def _database_failed(request: Request, exc: Exception) -> Response:
+    """The database could not answer (locked past its wait, a server gone): a line saying
+    to try again, not a bare 500; the log gets the cause without the path, which holds the
+    visitor's private token."""
+    log.warning("the database failed a %s request: %s", request.method,
+                " ".join(str(getattr(exc, "orig", None) or exc).split())[:300])
+    return PlainTextResponse(
+        "Your leads cannot be read or saved just now: please try again in a minute.",
+        status_code=503,
+        headers={"Retry-After": "60", **PRIVATE},
+    )
 
 
 async def _plain_error(request: Request, exc: Exception) -> Response:
