@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Protocol
 from aggregator.core.config import SourceOptions
 from aggregator.core.errors import FetchError
 from aggregator.core.fetching import Fetcher
-from aggregator.core.intake import SKIPPED_WHY, Prepared, prepared, storable
+from aggregator.core.intake import SKIPPED_WHY, Prepared, admitted_event, prepared, storable
 from aggregator.core.models import Event, Posting, SourceState
 from aggregator.core.workers import CpuPool
 from sources.read_limit import parse_within
@@ -185,7 +185,10 @@ async def collect_in_time(source: Source, context: CollectContext, state: Source
 
 def _storable(collected: Collected, fetched_at: datetime) -> Collected:
     """``collected`` with only its storable postings (aggregator.core.intake.storable), the
-    rest counted in its note; postings prepared where they were parsed already are."""
+    rest counted in its note (postings prepared where they were parsed already are), and
+    its events admitted (aggregator.core.intake.admitted_event)."""
+    if collected.events:
+        collected = replace(collected, events=tuple(map(admitted_event, collected.events)))
     if collected.prepared is not None or not collected.postings:
         return collected
     postings, unstorable = storable(collected.postings, fetched_at)

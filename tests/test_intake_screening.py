@@ -23,6 +23,7 @@ from aggregator.core.models import Posting, RunReport
 from aggregator.stages.collect import collect as collect_stage
 from aggregator.store import Store
 from sources.greenhouse import GreenhouseSource
+from sources.ical import IcalSource
 from sources.lever import LeverSource
 from sources.rss import RssSource
 
@@ -162,3 +163,20 @@ def test_a_date_is_kept_up_to_a_day_after_the_fetch() -> None:
              for slack in (FUTURE_SLACK, FUTURE_SLACK + timedelta(seconds=1))]
     kept, _ = storable(dated, NOW)
     assert [p.posted_at for p in kept] == [NOW + FUTURE_SLACK, None]
+
+
+def test_bidi_controls_leave_what_is_shown_of_an_event(
+    store: Store, httpserver: HTTPServer
+) -> None:
+    # Seen: a right-to-left override kept in an event's title and organiser, in the mentee's
+    # page and the Forward email, where posting titles and companies lose it.
+    calendar = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//probe//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:1@probe\r\nDTSTAMP:20261130T090000Z\r\nDTSTART:20261210T180000Z\r\n"
+        "SUMMARY:Python \u202eputeeM\u202c night\r\n"
+        'ORGANIZER;CN="Berlin \u202eorg":mailto:hi@example.org\r\n'
+        "LOCATION:Spreeufer 10\\, Berlin\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    run(store, httpserver, IcalSource, calendar.encode(), city="Berlin")
+    (event,) = store.upcoming_events(NOW, NOW + timedelta(days=30))
+    assert (event.title, event.organiser) == ("Python puteeM night", "Berlin org")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aggregator.core.identity import canonical_url, content_hash, fingerprint
-from aggregator.core.models import Posting, Salary
+from aggregator.core.models import Event, Posting, Salary
 from aggregator.core.printable import strip_controls
 
 if TYPE_CHECKING:
@@ -158,6 +158,21 @@ def _dated_by(posting: Posting, fetched_at: datetime) -> Posting:
     if posted is None or posted <= fetched_at + FUTURE_SLACK:
         return posting
     return replace(posting, posted_at=None)
+
+
+def admitted_event(event: Event) -> Event:
+    """``event`` as it may be stored: no bidi controls in what is shown of it (a title
+    reading backwards spoofs it, in the page and the Forward email alike), no control
+    characters in its link."""
+    return replace(
+        event,
+        title=without_bidi(event.title),
+        venue=without_bidi(event.venue),
+        city=without_bidi(event.city),
+        organiser=without_bidi(event.organiser),
+        description=without_bidi(event.description),
+        url=strip_controls(event.url).strip(),
+    )
 
 
 def admitted(posting: Posting) -> Posting:
