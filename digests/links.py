@@ -7,8 +7,8 @@ and opens evil.example, while ``urlsplit`` reads ``evil.example\\`` as a user na
 jobs.greenhouse.io. So a URL is shown only when the readings cannot differ: its authority
 (what follows ``//`` up to the first ``/``, ``\\``, ``?`` or ``#``, as WHATWG cuts it) is
 a bare host with an optional port (no user info or percent-escape), and the whole URL has
-no backslash, space, control or invisible format character. Shared by the digest and the
-web view.
+no backslash, space, control or invisible format character. Shared by the digest, the
+web view and the terminal's listings.
 """
 
 from __future__ import annotations

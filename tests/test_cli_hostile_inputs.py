@@ -240,3 +240,18 @@ def test_postings_of_a_configured_source_with_nothing_stored_is_no_error(config:
     result = leads("--config", str(config), "postings", "--source", "board")
     assert result.exit_code == 0, result.output
     assert said(result) == "No stored postings match --since/--source."
+
+
+# -- links a terminal might make clickable ----------------------------------------------------
+
+
+def test_a_disguised_link_is_not_printed_as_a_link(rank_files: tuple[Path, Path]) -> None:
+    # Seen: `leads matches` printed "https://evil.example\@jobs.greenhouse.io/apply", which
+    # reads as greenhouse.io while a browser opens evil.example (the digest never shows it).
+    postings, mentees = rank_files
+    disguised = {**POSTING, "url": "https://evil.example\\@jobs.greenhouse.io/apply"}
+    postings.write_text(json.dumps(disguised) + "\n", encoding="utf-8")
+    result = rank(postings, mentees)
+    assert result.exit_code == 0, result.output
+    assert "(not shown: not a plain web address)" in result.output
+    assert "evil.example" not in result.output

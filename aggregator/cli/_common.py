@@ -359,11 +359,23 @@ def print_listing(
     for key, urls, lines in shown:
         for at, url in enumerate(urls):
             line = Text(f"{key if at == 0 else '':>{width}}  ")
-            console.print(line.append_text(safe(url)), soft_wrap=True)
+            console.print(line.append_text(_shown_link(url)), soft_wrap=True)
         if not urls:
             console.print(Text(f"{key:>{width}}"))
         for note in lines:
             console.print(Padding(safe(note), (0, 0, 0, width + 2), expand=False))
+
+
+def _shown_link(url: str) -> Text:
+    """``url`` without control characters, when every reader then opens it at the host it
+    shows (digests.links.safe_url): a terminal may make it clickable, so
+    "https://evil.example\\@jobs.example" is not shown."""
+    from rich.text import Text  # see LazyConsole
+
+    from digests.links import safe_url
+
+    plain = safe_url(printable(url))
+    return safe(plain) if plain else Text("(not shown: not a plain web address)", style="dim")
 
 
 def heading_for(what: str, mentee: MenteeProfile) -> Text:
