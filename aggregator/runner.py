@@ -85,14 +85,18 @@ def run(
     stop: threading.Event | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     sender_factory: Callable[[], Sender] | None = None,
+    on_busy: Callable[[str], object] | None = None,
 ) -> RunOutcome:
-    """Run the given steps under the run lock (RunLockedError when another run holds it).
+    """Run the given steps under the run lock: when another run holds it, RunLockedError
+    (cron's `leads run`: the next run does the work), or, given ``on_busy``, wait for it
+    after telling ``on_busy`` who holds it (a scheduler's job, which has recorded that it
+    runs this fire time: given up, that fire would be nobody's).
 
     Digests go only to mentors whose schedule says they are due (only to ``mentor``, when
     given). ``stop`` (set by a signal handler) lets the current step finish and skips the rest.
     """
     outcome = RunOutcome()
-    with run_lock(config, now()):
+    with run_lock(config, now(), on_busy=on_busy):
         store = Store.of(config)
         try:
             for step in (s for s in Step if s in steps):

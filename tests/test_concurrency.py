@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -511,6 +512,61 @@ def test_a_job_started_for_this_fire_time_is_not_started_again(database_url: str
         assert store.start_job("collect", "b", following, following - quiet) is None
     finally:
         store.close()
+
+
+def test_a_start_recorded_by_a_process_that_is_gone_does_not_count(database_url: str) -> None:
+    """Seen: `leads schedule` restarted (or killed mid-job) found its own predecessor's start
+    of "collect" and sat idle until the next fire time, hours later."""
+    spec = next(s for s in job_specs(_config()) if s.id == "collect")
+    quiet = quiet_period(spec)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    gone = f"{socket.gethostname()}:{ended.stdout.strip()}:0a1b2c3d"
+    alive = f"{socket.gethostname()}:{os.getpid()}:0a1b2c3d"
+    store = Store(database_url)
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    restarted = start + timedelta(seconds=25)
+    try:
+        assert store.start_job("collect", gone, start, start - quiet) is None
+        assert store.start_job("collect", "new", restarted, restarted - quiet) is None
+        assert store.start_job("digest:m", alive, start, start - quiet) is None
+        assert store.start_job("digest:m", "new", restarted, restarted - quiet) == (
+            f"{alive} at 2026-12-01T09:00:00+00:00"
+        )
+    finally:
+        store.close()
+
+
+def test_a_scheduled_job_waits_for_the_run_in_progress(tmp_path: Path, database_url: str) -> None:
+    """Seen: two schedulers on one database and two mentors' digests due at one time: one
+    recorded the start of Maria's digest, found the run lock held by the other (sending Dev's)
+    and gave up; the other then skipped Maria's as started. Her digest went at no fire time.
+    A scheduled job now waits for the run in progress."""
+    from aggregator import runner
+    from aggregator.core.config import load_config
+    from aggregator.store.locking import run_lock
+    from sources import option_models
+
+    config = load_config(write_config(tmp_path, database_url, "http://127.0.0.1:9/", 0),
+                         option_models())  # fmt: skip
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    told: list[str] = []
+    waiting, done = threading.Event(), threading.Event()
+
+    def busy(holder: str) -> None:
+        told.append(holder)
+        waiting.set()
+
+    def scheduled() -> None:
+        runner.run(config, lambda: now, (), on_busy=busy)
+        done.set()
+
+    with run_lock(config, now):
+        job = threading.Thread(target=scheduled)
+        job.start()
+        assert waiting.wait(WAIT) and not done.is_set()
+    job.join(WAIT)
+    assert done.is_set() and len(told) == 1
 
 
 def _config() -> AppConfig:

@@ -187,7 +187,13 @@ def schedule(
 
         def run_job(spec: service.JobSpec) -> None:
             steps = runner.ALL_STEPS if spec.mentor_id is None else (runner.Step.DIGEST,)
-            outcome = runner.run(config, clock, steps, mentor=spec.mentor_id, stop=stop)
+
+            def waiting(holder: str) -> None:
+                log.info("%s waits for the run in progress (%s) to finish", spec.name, holder)
+
+            outcome = runner.run(
+                config, clock, steps, mentor=spec.mentor_id, stop=stop, on_busy=waiting
+            )
             if not outcome.ok:
                 log.warning("%s finished with failures (see above)", spec.name)
 

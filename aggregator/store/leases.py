@@ -310,7 +310,11 @@ class LeasesStore(StorePart):
 
     def start_job(self, job: str, holder: str, now: datetime, not_since: datetime) -> str | None:
         """Record that ``holder`` starts ``job`` now unless a run of it started after
-        ``not_since``: None when recorded, else who started the earlier run and when."""
+        ``not_since`` by a process that may still be alive: None when recorded, else who
+        started the earlier run and when. A run started by a process of this host that is
+        gone does not count: a scheduler restarted (or killed mid-job) must not find its own
+        predecessor's run and sit idle until the next fire time; what a job does twice is
+        harmless (a digest is sent once whatever runs it: digest claims and deliveries)."""
         with self.engine.begin() as conn:
             _insert_missing(
                 conn, job_runs, [{"job_id": job, "holder": holder, "started_at": not_since}]
@@ -325,6 +329,14 @@ class LeasesStore(StorePart):
             row = conn.execute(
                 select(job_runs.c.holder, job_runs.c.started_at).where(job_runs.c.job_id == job)
             ).one()
+            if holder_gone(row.holder):
+                taken = conn.execute(
+                    update(job_runs)
+                    .where(job_runs.c.job_id == job, job_runs.c.holder == row.holder)
+                    .values(holder=holder, started_at=now)
+                )
+                if taken.rowcount == 1:
+                    return None
         return f"{row.holder} at {row.started_at.isoformat(timespec='seconds')}"
 
 
