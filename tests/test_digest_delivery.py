@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -284,6 +284,25 @@ def test_nothing_new_sends_nothing_unless_send_empty(site: Site) -> None:
     (message,) = new.values()
     assert message["Subject"] == "No new leads this week"
     assert message["To"].addresses[0].addr_spec == "dev@example.org"
+
+
+def test_each_empty_digest_has_a_message_id_of_its_own(site: Site) -> None:
+    """Seen: every "No new leads" to a mentor had one Message-ID (made from its leads, of
+    which it has none): mail services drop such repeats, and the outbox kept one file."""
+    folder, base_url, database = site
+    config = write_config(folder, base_url, database)
+    assert leads(config, "digest").exit_code == 0  # everything new is delivered
+    loaded = load_config(config, option_models())
+    dev = loaded.mentors[1]
+    mentor = dev.model_copy(update={"digest": dev.digest.model_copy(update={"send_empty": True})})
+    store = Store(loaded.database_url)
+    try:
+        ids = [digest_stage.compose(loaded, store, mentor, when).digest
+               for when in (NOW, NOW + timedelta(days=7))]  # fmt: skip
+    finally:
+        store.close()
+    assert not any(section.leads for digest in ids for section in digest.sections)
+    assert ids[0].message_id != ids[1].message_id
 
 
 def test_a_resend_after_a_crash_replaces_the_outbox_file(site: Site) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from enum import StrEnum
@@ -209,7 +209,7 @@ def compose(
         sections=sections,
         sender=config.delivery.from_address,
         composed_at=now,
-        message_id=message_id(mentor, sections, config.delivery.from_address),
+        message_id=message_id(mentor, sections, config.delivery.from_address, now),
     )
     return Composition(digest, pending.others)
 
@@ -260,9 +260,13 @@ def _page_urls(
     return {mentee.id: links.url(Holder.MENTEE, mentee.id, now) for mentee in mentees}
 
 
-def message_id(mentor: Mentor, sections: Sequence[MenteeDigest], sender: str) -> str:
+def message_id(
+    mentor: Mentor, sections: Sequence[MenteeDigest], sender: str, composed_at: datetime
+) -> str:
     """A Message-ID that is the same whenever the same leads (and the same news of the
-    mentees' marks, if any) go to the same mentor."""
+    mentees' marks, if any) go to the same mentor. A digest with neither (`send_empty`)
+    is told apart by the minute it was composed: else every "No new leads" would share one
+    id, which mail services drop as a repeat and the outbox files as one."""
     leads = ",".join(
         f"{section.mentee.id}:{lead.match.lead_id}"
         for section in sections
@@ -274,6 +278,8 @@ def message_id(mentor: Mentor, sections: Sequence[MenteeDigest], sender: str) ->
         for change in section.news
     )
     said = f"{mentor.id}|{leads}" + (f"|{news}" if news else "")
+    if not leads and not news:
+        said += f"|{composed_at.astimezone(UTC).isoformat(timespec='minutes')}"
     digest = hashlib.sha256(said.encode()).hexdigest()[:24]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "mentor-leads.invalid"
     return f"<digest.{digest}@{domain}>"
