@@ -5,6 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
@@ -39,3 +44,48 @@ def test_a_pool_that_parses_nothing_starts_no_process() -> None:
     pool = CpuPool(jobs=PROCESS_POOL_THRESHOLD * 4)
     pool.close()
     assert pool._executor is None  # a run of 304s parses nothing: no worker, no fork server
+
+
+# The main process of a run, as a script: it starts the pool's workers, names them, then
+# waits to be killed. (__main__ guarded: the fork server imports it.)
+KILLED_RUN = textwrap.dedent(
+    """\
+    import asyncio, os, sys
+    from aggregator.core.workers import PROCESS_POOL_THRESHOLD, CpuPool
+
+    async def run(pool):
+        await pool.run(os.getpid)
+        print(" ".join(map(str, pool._executor._processes)), flush=True)
+        sys.stdin.read()
+
+    if __name__ == "__main__":
+        asyncio.run(run(CpuPool(jobs=PROCESS_POOL_THRESHOLD)))
+    """
+)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="on one core the pool is a thread")
+def test_workers_end_with_a_main_process_that_was_killed(tmp_path: Path) -> None:
+    """Seen: `leads run` killed mid-collect (SIGKILL, or `timeout` signalling it alone) left
+    its workers, deaf to SIGTERM, waiting for work for ever: three processes and 137 MB more
+    with each killed run."""
+    script = tmp_path / "run.py"
+    script.write_text(KILLED_RUN, encoding="utf-8")
+    with subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as main:  # fmt: skip
+        assert main.stdout is not None
+        workers = [int(pid) for pid in main.stdout.readline().split()]
+        assert workers and all(_running(pid) for pid in workers)
+        main.kill()
+    deadline = time.monotonic() + 60  # a safety net: they go within a second or so
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)

@@ -6,6 +6,8 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -19,15 +21,38 @@ PROCESS_POOL_THRESHOLD = 8
 PRELOAD = ("__main__", "sources", "feedparser", "lxml.etree", "aggregator.core.dedupe")
 
 
-def ignore_stop_signals() -> None:
-    """In a worker: leave SIGINT and SIGTERM to the main process.
+# How often a worker looks whether the process it works for is still there.
+OWNER_CHECK_SECONDS = 1.0
+
+
+def start_worker(owner: int) -> None:
+    """In a worker: leave SIGINT and SIGTERM to the main process, and end with it.
 
     Ctrl-C, and systemd stopping the service, signal every process of the group; the main
     process finishes its step (and then stops the workers), so a worker must not die under
-    a parse it was given.
+    a parse it was given. But a main process that is killed (SIGKILL, or cron's `timeout`
+    signalling it alone) stops no one: its workers, deaf to SIGTERM, would wait for work
+    for ever, 40 MB each. So a worker watches its ``owner`` and exits once it is gone.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(owner,), name="owner-watch", daemon=True).start()
+
+
+def _end_with(owner: int) -> None:
+    while _alive(owner):
+        time.sleep(OWNER_CHECK_SECONDS)
+    os._exit(0)  # nothing of the worker's is half written: its results go back by pipe
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, as another user
+        return True
+    return True
 
 
 class CpuPool:
@@ -47,7 +72,10 @@ class CpuPool:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(self._preload))
             self._executor = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=context, initializer=ignore_stop_signals
+                max_workers=self._workers,
+                mp_context=context,
+                initializer=start_worker,
+                initargs=(os.getpid(),),
             )
         return self._executor
 

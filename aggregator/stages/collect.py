@@ -17,6 +17,7 @@ import asyncio
 import functools
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
@@ -37,7 +38,7 @@ from aggregator.core.models import (
     SourceOutcome,
     SourceState,
 )
-from aggregator.core.workers import CpuPool, ignore_stop_signals
+from aggregator.core.workers import CpuPool, start_worker
 from aggregator.store import Store
 from aggregator.store.leases import Heartbeat, Lease, new_holder
 from sources import CollectContext, Collected, Source, build_source
@@ -91,7 +92,10 @@ def collect_with_workers(
         return collect(config, store, now, only=only, on_source_done=on_source_done)
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(
-        max_workers=workers - 1, mp_context=context, initializer=ignore_stop_signals
+        max_workers=workers - 1,
+        mp_context=context,
+        initializer=start_worker,
+        initargs=(os.getpid(),),
     ) as pool:
         others = [pool.submit(_worker, config, now, only) for _ in range(workers - 1)]
         report = collect(config, store, now, only=only, on_source_done=on_source_done)
