@@ -364,7 +364,9 @@ class SmtpSender(Sender):
             replies = exc.recipients.items()
             reason = "; ".join(f"{rcpt}: {_reply(code, text)}" for rcpt, (code, text) in replies)
             permanent = all(code >= 500 for code, _ in exc.recipients.values())
-            fix = "check the mentor's email address"
+            # A 4xx ("450 mailbox busy") is the mailbox's state, not a wrong address.
+            fix = ("check the mentor's email address" if permanent
+                   else "it is tried again next run; ask the server's administrator if it persists")
         elif isinstance(exc, smtplib.SMTPResponseException):
             refused_sender = isinstance(exc, smtplib.SMTPSenderRefused)
             what = "refused the sender" if refused_sender else "refused the message"
