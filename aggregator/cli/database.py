@@ -4,14 +4,13 @@ and all of it as one file to move between SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated
 
 import typer
 
 from aggregator.cli._common import app, errors_handled, load, out, safe, writing
-from aggregator.core.errors import ConfigError, StoreError
+from aggregator.core.errors import StoreError
 from aggregator.core.jsonl import numbered_text
 from aggregator.core.private_files import open_private
 from aggregator.store import SCHEMA_VERSION, Store, migrate_store
@@ -81,35 +80,12 @@ def import_(file: FileArgument) -> None:
             raise StoreError(f"cannot read {file}: {exc.strerror or exc}") from exc
         with handle, writing(config):
             store = Store.of(config)
-            lines = _ExportLines(handle, str(file))
+            lines = (line for _, line in numbered_text(handle, str(file)))
             try:
                 summary = import_store(store.engine, lines, str(file))
-            except RecursionError as exc:  # json parses nested arrays and objects recursively
-                raise ConfigError(
-                    "nested too deeply to read",
-                    file=str(file),
-                    line=lines.number,
-                    fix="give a file written by `leads export` (nothing was imported)",
-                ) from exc
             finally:
                 store.close()
     _print_summary(f"Imported {file} into {shown_url(config.database_url)}", summary)
-
-
-class _ExportLines:
-    """The lines of an export as UTF-8 text (an error names a line that is not), remembering
-    the number of the line read last: the import reads one line at a time, so a line it
-    cannot parse is that one."""
-
-    def __init__(self, handle: IO[bytes], file: str) -> None:
-        self._handle = handle
-        self._file = file
-        self.number = 0
-
-    def __iter__(self) -> Iterator[str]:
-        for number, line in numbered_text(self._handle, self._file):
-            self.number = number
-            yield line
 
 
 def _print_summary(done: str, summary: Summary) -> None:

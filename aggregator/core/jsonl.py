@@ -47,15 +47,21 @@ def numbered_text(lines: Iterable[bytes], file: str) -> Iterator[tuple[int, str]
 def json_object(line: str, file: str, number: int) -> dict[str, Any]:
     """Line ``number`` of the JSONL ``file`` as a JSON object, or a ConfigError naming it."""
     try:
-        record = json.loads(line)
+        record = json_value(line, file, number, fix="one flat object per line")
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"not valid JSON ({exc.msg})", file=file, line=number, fix="one object per line"
         ) from exc
-    except RecursionError as exc:  # json parses nested arrays and objects recursively
-        raise ConfigError(
-            "nested too deeply to read", file=file, line=number, fix="one flat object per line"
-        ) from exc
     if not isinstance(record, dict):
         raise ConfigError("each line must be a JSON object", file=file, line=number)
     return record
+
+
+def json_value(line: str, file: str, number: int, *, fix: str) -> Any:
+    """Line ``number`` of ``file`` as JSON (JSONDecodeError when it is none); a ConfigError
+    naming it, with ``fix``, when it nests deeper than the json module, which parses nested
+    arrays and objects recursively, can follow (a RecursionError, not a JSON error)."""
+    try:
+        return json.loads(line)
+    except RecursionError as exc:
+        raise ConfigError("nested too deeply to read", file=file, line=number, fix=fix) from exc

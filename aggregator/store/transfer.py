@@ -27,6 +27,7 @@ from sqlalchemy import Column, Connection, Engine, LargeBinary, Table, func, ins
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.core.errors import StoreError
+from aggregator.core.jsonl import json_value
 from aggregator.store.engine import is_postgresql, one_line
 from aggregator.store.migrations import SCHEMA_VERSION, schema_version_of
 from aggregator.store.rows import BATCH
@@ -149,9 +150,13 @@ def _encode(value: Any) -> Any:
 # -- import ---------------------------------------------------------------------------------
 
 
+# What to give an import whose line cannot be read.
+_EXPORTED = "give a file written by `leads export` (nothing was imported)"
+
+
 def _check_header(first: str, source: str) -> None:
     try:
-        header = json.loads(first)
+        header = json_value(first, source, 1, fix=_EXPORTED)
     except json.JSONDecodeError:
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
@@ -198,7 +203,7 @@ def _batches(
     for number, line in numbered:
         if not line.strip():
             continue
-        found, row = _decode(line, by_name, f"{source}, line {number}")
+        found, row = _decode(line, by_name, source, number)
         if batch and (found is not table or len(batch) >= BATCH):
             yield table, batch
             batch = []
@@ -208,9 +213,11 @@ def _batches(
         yield table, batch
 
 
-def _decode(line: str, tables: dict[str, Table], where: str) -> tuple[Table, dict[str, Any]]:
+def _decode(
+    line: str, tables: dict[str, Table], source: str, number: int
+) -> tuple[Table, dict[str, Any]]:
     try:
-        record = json.loads(line)
+        record = json_value(line, source, number, fix=_EXPORTED)
         table = tables[record["table"]]
         values = record["row"]
         if set(values) != set(table.c.keys()):
@@ -218,7 +225,7 @@ def _decode(line: str, tables: dict[str, Table], where: str) -> tuple[Table, dic
         return table, {name: _decode_value(table.c[name], v) for name, v in values.items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StoreError(
-            f"{where}: not a row of this schema ({exc}) — nothing was imported"
+            f"{source}, line {number}: not a row of this schema ({exc}) — nothing was imported"
         ) from exc
 
 
