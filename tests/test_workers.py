@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from aggregator.core.processes import process_alive
 from aggregator.core.workers import PROCESS_POOL_THRESHOLD, CpuPool
 
 
@@ -64,14 +65,6 @@ KILLED_RUN = textwrap.dedent(
 )
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="on one core the pool is a thread")
 def test_workers_end_with_a_main_process_that_was_killed(tmp_path: Path) -> None:
     """Seen: `leads run` killed mid-collect (SIGKILL, or `timeout` signalling it alone) left
@@ -83,9 +76,9 @@ def test_workers_end_with_a_main_process_that_was_killed(tmp_path: Path) -> None
                           stdout=subprocess.PIPE, text=True) as main:  # fmt: skip
         assert main.stdout is not None
         workers = [int(pid) for pid in main.stdout.readline().split()]
-        assert workers and all(_running(pid) for pid in workers)
+        assert workers and all(process_alive(pid) for pid in workers)
         main.kill()
     deadline = time.monotonic() + 60  # a safety net: they go within a second or so
-    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(process_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_running(pid) for pid in workers)
+    assert not any(process_alive(pid) for pid in workers)

@@ -34,6 +34,7 @@ from aggregator.core.config import AppConfig
 from aggregator.core.models import EventSuggestion, LeadStatus, Mentee, Mentor, PrepSheet
 from aggregator.core.spreadsheet import neutralised
 from aggregator.store import Store
+from aggregator.store.engine import one_line
 from digests.render import TEMPLATES as DIGEST_TEMPLATES
 from digests.render import EventView
 from web.pages import (
@@ -369,8 +370,7 @@ async def _database_failed(request: Request, exc: Exception) -> Response:
     """The database could not answer (locked past its wait, a server gone): a line saying
     to try again, not a bare 500; the log gets the cause without the path, which holds the
     visitor's private token."""
-    log.warning("the database failed a %s request: %s", request.method,
-                " ".join(str(getattr(exc, "orig", None) or exc).split())[:300])
+    log.warning("the database failed a %s request: %s", request.method, one_line(exc))
     return PlainTextResponse(
         "Your leads cannot be read or saved just now: please try again in a minute.",
         status_code=503,

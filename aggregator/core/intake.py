@@ -149,8 +149,13 @@ def storable(postings: Sequence[Posting], fetched_at: datetime) -> tuple[list[Po
 
 
 def _is_lead(posting: Posting) -> bool:
-    web = urlsplit(strip_controls(posting.url).strip()).scheme.lower() in _WEB_SCHEMES
+    web = urlsplit(_clean_link(posting.url)).scheme.lower() in _WEB_SCHEMES
     return web and bool(strip_controls(posting.title).strip())
+
+
+def _clean_link(url: str) -> str:
+    """A link without control characters or surrounding spaces."""
+    return strip_controls(url).strip()
 
 
 def _dated_by(posting: Posting, fetched_at: datetime) -> Posting:
@@ -171,7 +176,7 @@ def admitted_event(event: Event) -> Event:
         city=without_bidi(event.city),
         organiser=without_bidi(event.organiser),
         description=without_bidi(event.description),
-        url=strip_controls(event.url).strip(),
+        url=_clean_link(event.url),
     )
 
 
@@ -181,7 +186,7 @@ def admitted(posting: Posting) -> Posting:
     company = without_bidi(posting.company)
     title = tidy_title(without_bidi(posting.title), company)
     location, salary = without_bidi(posting.location), plausible_salary(posting.salary)
-    url = strip_controls(posting.url).strip()
+    url = _clean_link(posting.url)
     if (title, company, location, url) == (
         posting.title, posting.company, posting.location, posting.url
     ) and salary is posting.salary:

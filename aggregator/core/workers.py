@@ -12,6 +12,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from aggregator.core.processes import process_alive
+
 T = TypeVar("T")
 
 # Below this many sources, starting worker processes costs more than it saves.
@@ -40,19 +42,9 @@ def start_worker(owner: int) -> None:
 
 
 def _end_with(owner: int) -> None:
-    while _alive(owner):
+    while process_alive(owner):
         time.sleep(OWNER_CHECK_SECONDS)
     os._exit(0)  # nothing of the worker's is half written: its results go back by pipe
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, as another user
-        return True
-    return True
 
 
 class CpuPool:

@@ -41,6 +41,7 @@ from sqlalchemy import (
     update,
 )
 
+from aggregator.core.processes import process_alive
 from aggregator.store.engine import SQLITE_IMMEDIATE
 from aggregator.store.rows import StorePart, chunks
 from aggregator.store.schema import collect_rounds, digest_claims, job_runs, source_leases
@@ -62,15 +63,7 @@ def holder_gone(holder: str) -> bool:
     not be waited out (a crashed run's successor on the same machine goes on at once)."""
     host, _, rest = holder.partition(":")
     pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # another user's live process
-        return False
-    return False
+    return host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid))
 
 
 def advisory_key(name: str) -> int:
