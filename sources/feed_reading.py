@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Posting, Salary
+from sources.base import Parsed
 from sources.feedxml import (
     JOB_FIELDS,
     PLAIN,
@@ -64,6 +65,8 @@ _ITEM_IN_KEPT = re.compile(
     rb"<!\[CDATA\[(?:(?!\]\]>).)*?</?(?:item|entry)[\s>]|<!--(?:(?!-->).)*?</?(?:item|entry)[\s>]",
     re.DOTALL,
 )
+# Why the item a body ends inside is left out: "1 item cut off where the feed ends, skipped".
+_CUT_OFF_WHY = "cut off where the feed ends,"
 # Items at fault, more than half of those tried, after which a feed is read whole.
 _MOSTLY_AT_FAULT = 3
 # Base URIs (and links joined to them) feedparser's parse remembers; a feed has a few.
@@ -72,11 +75,11 @@ _REMEMBERED_URIS = 1024
 _OTHER_ENCODING = re.compile(rb"<\?xml[^>]*encoding=[\"'](?!utf-?8[\"'])", re.IGNORECASE)
 
 
-def read_postings(
+def read_feed_body(
     body: bytes, url: str, content_type: str, source: str, company: str | None = None
-) -> list[Posting]:
-    """The postings of a feed body (what sources.rss.parse_feed returns); a body that is not
-    a feed raises FeedFormatError."""
+) -> Parsed:
+    """The postings of a feed body (what sources.rss.parse_feed_body returns), and the item
+    left out when the body ends inside it; a body that is not a feed raises FeedFormatError."""
     if not body.strip():
         raise FeedFormatError(f"empty response from {url}; the feed returned no content")
     _reject_entity_bomb(body, url)
@@ -87,7 +90,8 @@ def read_postings(
         )
     elif document.repaired:
         log.info("%s: feed is not well-formed XML (HTML written into it); repaired and read", url)
-    return _postings(document, url, source, company)
+    postings = _postings(document, url, source, company)
+    return Parsed(postings, 1, _CUT_OFF_WHY) if document.cut_short else Parsed(postings)
 
 
 def _read_items_apart(body: bytes, url: str, content_type: str) -> FeedDocument | None:
@@ -174,16 +178,31 @@ def _read_with_feedparser(body: bytes, url: str, content_type: str) -> FeedDocum
     parsed = _parsed_texts_aside(body, url, content_type) or _parsed_by_feedparser(
         body, url, content_type
     )
-    if not parsed.entries:
+    read = parsed.entries
+    cut_short = bool(read) and _ends_inside_item(body)
+    if not read:
         _reject_non_feed(parsed, body, url, content_type)
+    elif cut_short:
+        # A partial record would be matched and sent on half its text; the whole item comes
+        # with the whole feed.
+        log.info("%s: the feed ends inside an item (cut short?); read the %d items before it",
+                 url, len(read) - 1)
+        read = read[:-1]
     elif parsed.bozo:
         log.info(
             "%s: feed is not well-formed (%s); used what could be read",
             url,
             parsed.get("bozo_exception"),
         )
-    entries = [_entry_from_feedparser(entry, url) for entry in within_read_limit(parsed.entries)]
-    return FeedDocument(parsed.feed.get("link") or "", entries)
+    entries = [_entry_from_feedparser(entry, url) for entry in within_read_limit(read)]
+    return FeedDocument(parsed.feed.get("link") or "", entries, cut_short=cut_short)
+
+
+def _ends_inside_item(body: bytes) -> bool:
+    """Whether the last item or entry tag of ``body`` opens one: the body was cut off inside
+    it. (An item's text may hold such tags only escaped or before the item's own end tag.)"""
+    tags = _ITEM_TAG.findall(body)  # (slash, name) of each tag
+    return bool(tags) and not tags[-1][0]
 
 
 def _parsed_texts_aside(body: bytes, url: str, content_type: str) -> Any:

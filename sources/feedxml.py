@@ -120,6 +120,7 @@ class FeedDocument:
     link: str
     entries: list[FeedEntry]
     repaired: bool = False  # read only after sources/xml_repair.py repaired its XML
+    cut_short: bool = False  # the body ends inside an item, which was left out
 
 
 def read_feed(body: bytes, url: str, content_type: str = "") -> FeedDocument | None:

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from aggregator.core.config import SourceOptions
 from aggregator.core.models import Posting, SourceState
-from sources.base import CollectContext, Collected, ConfiguredSource, fetch_and_parse
+from sources.base import CollectContext, Collected, ConfiguredSource, Parsed, fetch_and_parse
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -38,7 +38,7 @@ class RssSource(ConfiguredSource):
             context,
             state,
             options.url,
-            parse_feed,
+            parse_feed_body,
             options.name,
             options.company,
             accept=FEED_ACCEPT,
@@ -46,10 +46,11 @@ class RssSource(ConfiguredSource):
         )
 
 
-def parse_feed(
+def parse_feed_body(
     body: bytes, url: str, content_type: str, source: str, company: str | None = None
-) -> list[Posting]:
-    """The postings of a feed body; a body that is not a feed raises FeedFormatError.
+) -> Parsed:
+    """The postings of a feed body, and the item left out where the body ends inside it; a
+    body that is not a feed raises FeedFormatError.
 
     A module-level function so worker processes can run it. The reading is imported here,
     where a body is read: lxml, nh3 and the feed code are a twentieth of a second of start-up
@@ -59,4 +60,12 @@ def parse_feed(
     """
     from sources import feed_reading
 
-    return feed_reading.read_postings(body, url, content_type, source, company)
+    return feed_reading.read_feed_body(body, url, content_type, source, company)
+
+
+def parse_feed(
+    body: bytes, url: str, content_type: str, source: str, company: str | None = None
+) -> list[Posting]:
+    """The postings of a feed body alone (see parse_feed_body), for a caller that reports
+    nothing of what was left out: detecting a feed, reading a recorded one."""
+    return parse_feed_body(body, url, content_type, source, company).postings

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import runpy
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,11 @@ from pytest_httpserver import HTTPServer
 from sourcekit import build, collect
 
 from aggregator.core.errors import FeedFormatError
-from aggregator.core.intake import storable
 from aggregator.core.models import Posting
 from sources import feed_reading, feedxml
 from sources.feedxml import FeedDocument, read_feed
 from sources.read_limit import parse_within
-from sources.rss import RssSource, parse_feed
+from sources.rss import RssSource, parse_feed, parse_feed_body
 from sources.xml_repair import repaired_xml
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -276,14 +274,22 @@ def test_an_xml_declaration_after_white_space_or_a_comment_is_dropped(
     assert (posting.title, posting.description_text) == ("Ingénieur", "Café")
 
 
-def test_a_document_cut_short_inside_an_item_is_left_to_feedparser() -> None:
+@pytest.mark.parametrize("cut_after", [b"</title><link>/jobs/2", b"</link>", b"<item>"])
+def test_the_item_a_document_is_cut_short_inside_is_left_out_and_said(cut_after: bytes) -> None:
     whole = feed(item("Engineer", "", 1) + item("Designer", "", 2))
-    body = whole[: whole.index(b"</title><link>/jobs/2")] + b"</tit"
+    body = whole[: whole.rindex(cut_after) + len(cut_after)]
     assert read_feed(body, URL, "application/rss+xml") is None
-    postings = parse_feed(body, URL, "application/rss+xml", "j")
-    # The item cut inside its title is no lead: counted where every source's items are.
-    kept, skipped = storable(postings, datetime(2026, 12, 1, tzinfo=UTC))
-    assert ([p.title for p in kept], skipped) == (["Engineer"], 1)
+    parsed = parse_feed_body(body, URL, "application/rss+xml", "j")
+    # A partial record would be matched and sent on half its text: it comes with the whole feed.
+    assert [p.title for p in parsed.postings] == ["Engineer"]
+    assert parsed.note() == "1 item cut off where the feed ends, skipped"
+
+
+def test_a_document_cut_short_between_items_keeps_them_all() -> None:
+    whole = feed(item("Engineer", "", 1) + item("Designer", "", 2))
+    body = whole[: whole.rindex(b"</item>") + len(b"</item>")]
+    parsed = parse_feed_body(body, URL, "application/rss+xml", "j")
+    assert ([p.title for p in parsed.postings], parsed.note()) == (["Engineer", "Designer"], None)
 
 
 def test_a_bare_ampersand_is_text(no_feedparser: None) -> None:

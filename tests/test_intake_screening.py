@@ -112,6 +112,21 @@ def test_links_that_are_no_web_address_are_counted_not_stored(
     assert report.sources[0].note == "2 items without title or link skipped"
 
 
+def test_the_item_a_feed_is_cut_short_inside_is_said_then_stored_once_the_feed_is_whole(
+    store: Store, httpserver: HTTPServer
+) -> None:
+    whole = rss(*(item(f"Role {n}", f"https://jobs.example/{n}") for n in range(3)))
+    cut = whole[: whole.rindex(b"<description>")]  # the last item has its title and link only
+    report = run(store, httpserver, RssSource, cut)
+    assert [p.title for p in stored(store)] == ["Role 0", "Role 1"]
+    assert (report.sources[0].error, report.sources[0].note) == (
+        None, "1 item cut off where the feed ends, skipped")
+    httpserver.clear_all_handlers()
+    again = run(store, httpserver, RssSource, whole)
+    assert [p.title for p in stored(store)] == ["Role 0", "Role 1", "Role 2"]
+    assert (again.sources[0].new, again.sources[0].note) == (1, None)
+
+
 def test_board_jobs_without_a_title_are_counted_not_stored_blank(
     store: Store, httpserver: HTTPServer
 ) -> None:
