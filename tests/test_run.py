@@ -362,7 +362,10 @@ def test_a_second_run_while_one_holds_the_lock_does_nothing(tmp_path: Path) -> N
     finally:
         holder.communicate("done\n", timeout=WAIT)
     assert blocked.returncode == 0, blocked.stderr
-    assert "another run is in progress (pid " in blocked.stdout
+    # One line, however long the lock's path: cron mails it, scripts grep it.
+    (said,) = blocked.stdout.splitlines()
+    assert said.startswith("another run is in progress (pid ")
+    assert said.endswith(f"(lock: {tmp_path / 'leads.db.lock'})"), said
     assert not (tmp_path / "leads.db").exists()  # it touched nothing
 
 

@@ -141,7 +141,7 @@ def test_on_postgresql_a_run_finds_the_advisory_lock_held_and_does_nothing(
     finally:
         holder.communicate("", timeout=WAIT)
     assert blocked.returncode == 0, blocked.stderr
-    said = " ".join(blocked.stdout.split())  # as one line, however the terminal wrapped it
+    (said,) = blocked.stdout.splitlines()  # one line, however long
     who = f"pid {holder.pid} on {socket.gethostname()} since 2026-11-25T12:00:00+00:00"
     assert f"another run is in progress ({who}); this one did nothing" in said
     assert "(lock: PostgreSQL advisory lock " in said

@@ -67,10 +67,11 @@ def digest(
         ]
         failed = any(o.status is digest_stage.DigestStatus.FAILED for o in report.outcomes)
         out.print(
-            f"Previews written to {preview.resolve()}"
+            safe(f"Previews written to {preview.resolve()}")
             if rendered
             else "No previews written: "
-            + ("see the failures above." if failed else "no mentor has a digest to send.")
+            + ("see the failures above." if failed else "no mentor has a digest to send."),
+            soft_wrap=True,
         )
     if not report.ok:
         raise typer.Exit(EXIT_FAILURES)
@@ -83,13 +84,15 @@ def print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
 
     summary = outcome.summary
     if outcome.status is DigestStatus.ELSEWHERE:
-        out.print(safe(f"{outcome.mentor}: sent by {outcome.error} (not sent twice)"))
+        out.print(safe(f"{outcome.mentor}: sent by {outcome.error} (not sent twice)"),
+                  soft_wrap=True)
         return
     if outcome.status is DigestStatus.FAILED or summary is None:
-        err.print(safe(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"))
+        err.print(safe(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"),
+                  soft_wrap=True)
         return
     if outcome.status is DigestStatus.NOTHING_NEW:
-        out.print(Text(f"{outcome.mentor}: nothing new"))
+        out.print(Text(f"{outcome.mentor}: nothing new"), soft_wrap=True)
         return
     line = Text(f"{outcome.mentor}: ")
     line.append(safe(summary.subject))
@@ -98,7 +101,7 @@ def print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
         line.append(f" ({destination})", style="dim")
     else:
         line.append(" (dry run: not sent)", style="dim")
-    out.print(line)
+    out.print(line, soft_wrap=True)  # one line a mentor, however narrow: scripts read it
     if outcome.status is not DigestStatus.DRY_RUN:
         return
     for mentee, leads in summary.sections:
@@ -107,4 +110,4 @@ def print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
             row = Text("    ")
             row.append(safe(f"{lead.title} — {lead.company}"))
             row.append(f"  ({fit_label(lead.score)}, {lead.score:.2f})", style="dim")
-            out.print(row)
+            out.print(row, soft_wrap=True)

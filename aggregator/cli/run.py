@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from aggregator.cli._common import (
     EXIT_FAILURES,
@@ -74,7 +73,7 @@ def run_command(
             with _console_log_without(runner.FAILED_SOURCE):  # the summary lists them
                 outcome = runner.run(config, clock, steps)
         except RunLockedError as exc:
-            out.print(Text(str(exc)))
+            out.print(safe(str(exc)), soft_wrap=True)  # one line: cron mails it, scripts grep it
             return
     # Silence is for cron; a person who typed `leads run` (as `leads init` suggests) is told
     # what it did, not left wondering whether it did anything.
