@@ -342,6 +342,27 @@ def test_an_unreachable_server_is_one_line_with_the_password_masked() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        # A typo (two dots): psycopg's name lookup raised UnicodeError, a traceback.
+        ("postgresql+psycopg://leads:s3cret@db..example.org:5432/leads", "cannot connect to"),
+        # A port that is no number: SQLAlchemy's ValueError, and again in the message's URL.
+        ("postgresql+psycopg://leads:s3cret@[::1:5432/leads", "cannot use storage.url"),
+        # libpq takes the password in the query too: it was shown in clear.
+        ("postgresql+psycopg://leads@127.0.0.1:1/leads?password=s3cret", "cannot connect to"),
+        # An '@' in the password: its rest was taken for the host, and shown.
+        ("postgresql+psycopg://leads:pa@s3cret@127.0.0.1:1/leads", "write each '@' in them as %40"),
+    ],
+)  # fmt: skip
+def test_a_malformed_url_is_one_line_without_its_password(url: str, said: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        Store(url)
+    message = str(caught.value)
+    assert "\n" not in message and "s3cret" not in message and said in message
+    assert "check storage.url" in message or "%40" in message
+
+
+@pytest.mark.parametrize(
     ("change", "said"),
     [
         ({"database": "no_such_database"}, 'database "no_such_database" does not exist'),

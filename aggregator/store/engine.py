@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ DEFAULT_POOL_SIZE = 5  # connections a process keeps open (SQLAlchemy's default)
 CONNECT_TIMEOUT = 10  # seconds to reach a PostgreSQL server before giving up
 # An execution option: transactions begun on a connection carrying it start BEGIN IMMEDIATE.
 SQLITE_IMMEDIATE = "sqlite_immediate"
-
+# A secret among the libpq parameters of a URL's query (its password can be given there too).
+_QUERY_SECRET = re.compile(r"([?&](?:password|sslpassword)=)[^&]*")
 
 
 def open_engine(
@@ -29,6 +31,7 @@ def open_engine(
     reached once here, so a server that cannot be used is a StoreError now, not mid-run."""
     try:
         parsed = make_url(url)
+        _refuse_split_password(parsed, url)
         if parsed.get_backend_name() == "postgresql":
             engine = create_engine(
                 parsed,
@@ -53,11 +56,25 @@ def open_engine(
 
 
 def shown_url(url: str) -> str:
-    """``url`` fit for a message: its password masked."""
+    """``url`` fit for a message: its password masked, in the user part or the query."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number
         return mask_secrets(url)
+    if parsed.host and "@" in parsed.host:  # see _refuse_split_password
+        parsed = parsed.set(host=parsed.host.rpartition("@")[2])
+    return _QUERY_SECRET.sub(r"\g<1>***", parsed.render_as_string(hide_password=True))
+
+
+def _refuse_split_password(parsed: URL, url: str) -> None:
+    """Refuse a URL whose password holds an unencoded '@': the URL's user part ends at the
+    first '@', so the password's rest is taken for the host name, which the driver's error
+    would then show in clear."""
+    if parsed.host and "@" in parsed.host:
+        raise StoreError(
+            f"cannot use storage.url {shown_url(url)!r}: its password (or user name) holds an "
+            "'@' — write each '@' in them as %40 (a password from an environment variable too)"
+        )
 
 
 def one_line(exc: BaseException) -> str:
@@ -120,7 +137,9 @@ def _try_connect(engine: Engine, url: str) -> None:
     try:
         with engine.connect():
             pass
-    except SQLAlchemyError as exc:
+    # ValueError: psycopg resolves host names itself, and a name with an empty label
+    # ("db..example.org") fails to encode (UnicodeError) instead of failing to resolve.
+    except (SQLAlchemyError, ValueError) as exc:
         engine.dispose()
         raise StoreError(
             f"cannot connect to the database at {shown_url(url)}: {one_line(exc)} — check "
