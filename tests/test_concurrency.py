@@ -32,12 +32,15 @@ from typing import Any
 
 import pytest
 from smtpkit import FreePortController
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import OperationalError
 from test_run import MailSink, serving
 
 from aggregator.core.config import AppConfig
 from aggregator.service import job_specs, quiet_period
 from aggregator.store import Store
+from aggregator.store.engine import open_engine
+from aggregator.store.leases import advisory_key, one_at_a_time
 from aggregator.store.schema import source_leases, source_states
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -573,3 +576,58 @@ def _config() -> AppConfig:
     return AppConfig.model_validate(
         {"mentors": [{"id": "m", "name": "M", "email": "m@example.org"}]}
     )
+
+
+# -- statement_timeout and the store's turns -----------------------------------------------
+
+
+def test_waiting_for_another_collectors_turn_is_not_cut_by_statement_timeout(
+    postgres_database: str,
+) -> None:
+    """Seen: with storage.statement_timeout 1 and a collector storing a large collection for
+    longer, every other collector's wait for its turn ("store-postings") was cancelled by the
+    server and failed its whole collect; the limit is for statements that run away."""
+    timeout = 0.05
+    engine = open_engine(postgres_database, statement_timeout=timeout)
+    holder = create_engine(postgres_database)
+    key = advisory_key("store-postings")
+    failures: list[BaseException] = []
+
+    def turn() -> None:
+        try:
+            with one_at_a_time(engine, "store-postings") as conn:
+                conn.execute(text("SELECT 1"))
+                with pytest.raises(OperationalError, match="statement timeout"):
+                    conn.execute(text("SELECT pg_sleep(:s)"), {"s": timeout * 20})
+        except BaseException as exc:  # handed to the test's thread
+            failures.append(exc)
+
+    try:
+        with holder.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            waiter = threading.Thread(target=turn)
+            waiter.start()
+            _until_waited(holder, key, timeout * 4, waiter)
+        waiter.join(WAIT)
+        assert not waiter.is_alive()
+        assert failures == []
+    finally:
+        engine.dispose()
+        holder.dispose()
+
+
+def _until_waited(engine: Engine, key: int, seconds: float, waiter: threading.Thread) -> None:
+    """Return once a session has waited ``seconds`` (by the server's clock) for lock ``key``,
+    or ``waiter`` gave up waiting."""
+    waited = text(
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND NOT l.granted AND l.classid = :high "
+        "AND l.objid = :low AND clock_timestamp() - a.query_start > make_interval(secs => :s)"
+    )
+    unsigned = key & 0xFFFFFFFFFFFFFFFF
+    params = {"high": unsigned >> 32, "low": unsigned & 0xFFFFFFFF, "s": seconds}
+    deadline = time.monotonic() + WAIT
+    with engine.connect() as conn:
+        while waiter.is_alive() and not conn.execute(waited, params).scalar():
+            assert time.monotonic() < deadline, "the waiter never waited for the lock"
+            conn.rollback()  # a new snapshot of pg_stat_activity each time

@@ -384,9 +384,26 @@ def one_at_a_time(engine: Engine, name: str | int) -> Iterator[Connection]:
         conn.execution_options(**{SQLITE_IMMEDIATE: True})
         with conn.begin():
             if conn.dialect.name == "postgresql":
-                key = name if isinstance(name, int) else advisory_key(name)
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                _wait_for_turn(conn, name if isinstance(name, int) else advisory_key(name))
             yield conn
+
+
+def _wait_for_turn(conn: Connection, key: int) -> None:
+    """Take the transaction's advisory lock ``key``, however long another process holds it.
+
+    statement_timeout bounds statements that run away, not a wait for another collector to
+    finish storing a large collection: cancelled, the wait failed the whole collect. So the
+    wait runs without it, and the session's own limit applies again to what follows.
+    """
+    lock = text("SELECT pg_advisory_xact_lock(:k)")
+    limit = conn.execute(text("SELECT current_setting('statement_timeout')")).scalar_one()
+    if limit == "0":
+        conn.execute(lock, {"k": key})
+        return
+    set_limit = text("SELECT set_config('statement_timeout', :limit, true)")
+    conn.execute(set_limit, {"limit": "0"})
+    conn.execute(lock, {"k": key})
+    conn.execute(set_limit, {"limit": limit})
 
 
 def _expire_gone_holders(conn: Connection, now: datetime) -> None:
