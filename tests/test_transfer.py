@@ -130,13 +130,14 @@ def test_the_readme_shows_the_export_header_this_version_writes(
     assert leads(filled, "export", str(tmp_path / "a.jsonl")).exit_code == 0
     header = json.loads((tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()[0])
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    shown = re.search(r'`(\{"format": [^`]*), "tables": \[\.\.\.\]\}`', readme)
+    shown = re.search(r'`(\{"format": [^`]*), "tables": \[\.\.\.\], "rows": \{[^`]*\}\}`', readme)
     assert shown, "README's `leads export` row shows the header line"
     assert json.loads(shown[1] + "}") == {
         "format": header["format"],
         "schema_version": header["schema_version"],
     }
     assert header["schema_version"] == SCHEMA_VERSION
+    assert list(header["rows"]) == [t.name for t in TABLES] and header["rows"]["leads"] == 108
 
 
 def test_the_export_is_private_and_an_import_into_a_database_with_data_is_refused(
@@ -154,6 +155,14 @@ def test_the_export_is_private_and_an_import_into_a_database_with_data_is_refuse
     assert summaries_of(f"sqlite:///{filled.parent / 'leads.db'}") == before
 
 
+def changed(lines: list[str], table: str, **values: object) -> list[str]:
+    """``lines`` with the first row of ``table`` given ``values``."""
+    at = next(i for i, line in enumerate(lines) if line.startswith(f'{{"table": "{table}"'))
+    record = json.loads(lines[at])
+    record["row"].update(values)
+    return [*lines[:at], json.dumps(record), *lines[at + 1 :]]
+
+
 @pytest.mark.parametrize(
     ("damage", "said"),
     [
@@ -164,6 +173,16 @@ def test_the_export_is_private_and_an_import_into_a_database_with_data_is_refuse
          f"was exported at schema version {SCHEMA_VERSION - 1}; this mentor-leads imports "
          f"version {SCHEMA_VERSION}"),
         (lambda lines: lines[1:], "is not a mentor-leads export"),
+        # Cut short at the end of a line (a copy interrupted), it read as a whole export.
+        (lambda lines: lines[:-3], "does not hold the rows its header lists (postings: "),
+        # SQLite took these, and `leads match` or `leads matches` failed on them afterwards.
+        (lambda lines: changed(lines, "feedback", verdict="x'); DROP TABLE leads;--"),
+         "(verdict \"x'); DROP TABLE leads;--\" is none of applied, interested, not_for_me)"),
+        (lambda lines: changed(lines, "matches", score="high"), '(score is "high")'),
+        (lambda lines: changed(lines, "postings", title=42), "(title is 42)"),
+        (lambda lines: changed(lines, "deliveries", shown="yes"), '(shown is "yes")'),
+        (lambda lines: changed(lines, "leads", first_seen="2019-02-16T12:00:00"),
+         "(first_seen is a time without its offset from UTC)"),
     ],
 )  # fmt: skip
 def test_a_damaged_export_imports_nothing(

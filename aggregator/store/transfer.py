@@ -23,15 +23,36 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import Column, Connection, Engine, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    LargeBinary,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.core.errors import StoreError
 from aggregator.core.jsonl import json_value
+from aggregator.core.models import LeadStatus, Verdict
 from aggregator.store.engine import is_postgresql, one_line
 from aggregator.store.migrations import SCHEMA_VERSION, schema_version_of
 from aggregator.store.rows import BATCH
-from aggregator.store.schema import UtcDateTime, metadata, schema_version
+from aggregator.store.schema import (
+    Text,
+    UtcDateTime,
+    feedback,
+    lead_statuses,
+    metadata,
+    schema_version,
+)
 
 FORMAT = "mentor-leads export"
 # Every table but the version stamp (the header carries it), parents before children.
@@ -65,8 +86,12 @@ def export_store(engine: Engine, out: IO[str]) -> Summary:
     """Write every table to ``out`` from one consistent snapshot; each table's summary."""
     summary: Summary = {}
     with _snapshot(engine) as conn:
-        version = schema_version_of(conn)
-        header = {"format": FORMAT, "schema_version": version, "tables": [t.name for t in TABLES]}
+        header = {
+            "format": FORMAT,
+            "schema_version": schema_version_of(conn),
+            "tables": [t.name for t in TABLES],
+            "rows": _row_counts(conn),  # lets an import tell a file cut short at a line end
+        }
         out.write(json.dumps(header) + "\n")
         for table in TABLES:
             found = summary[table.name] = TableSummary()
@@ -87,7 +112,7 @@ def import_store(engine: Engine, lines: Iterable[str], source: str) -> Summary:
     """Load an export (``source`` names it in messages) into the empty database of ``engine``,
     all or nothing; each table's summary of what the database then holds."""
     numbered = enumerate(lines, start=1)
-    _check_header(next(numbered, (1, ""))[1], source)
+    expected = _check_header(next(numbered, (1, ""))[1], source)
     url = engine.url.render_as_string(hide_password=True)
     try:
         with engine.begin() as conn:
@@ -96,7 +121,9 @@ def import_store(engine: Engine, lines: Iterable[str], source: str) -> Summary:
                 conn.execute(insert(table), batch)
             if is_postgresql(conn):
                 advance_sequences(conn)
-            return _summaries(conn)
+            summary = _summaries(conn)
+            _check_complete(summary, expected, source)
+            return summary
     except SQLAlchemyError as exc:
         raise StoreError(
             f"cannot import {source} into {url}: {one_line(exc)} — nothing was imported"
@@ -116,6 +143,13 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
         with conn.begin() as transaction:
             yield conn
             transaction.rollback()  # it only read
+
+
+def _row_counts(conn: Connection) -> dict[str, int]:
+    return {
+        table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in TABLES
+    }
 
 
 def _rows(conn: Connection, table: Table) -> Iterator[Any]:
@@ -150,11 +184,17 @@ def _encode(value: Any) -> Any:
 # -- import ---------------------------------------------------------------------------------
 
 
+# Text columns that hold one of a few words, which the commands reading them rely on.
+_CHOICES: dict[tuple[str, str], frozenset[str]] = {
+    (feedback.name, feedback.c.verdict.name): frozenset(v.value for v in Verdict),
+    (lead_statuses.name, lead_statuses.c.status.name): frozenset(s.value for s in LeadStatus),
+}
 # What to give an import whose line cannot be read.
 _EXPORTED = "give a file written by `leads export` (nothing was imported)"
 
 
-def _check_header(first: str, source: str) -> None:
+def _check_header(first: str, source: str) -> dict[str, int] | None:
+    """The header's row count of each table (None: an export made before it gave them)."""
     try:
         header = json_value(first, source, 1, fix=_EXPORTED)
     except json.JSONDecodeError:
@@ -170,6 +210,34 @@ def _check_header(first: str, source: str) -> None:
             f"{source} was exported at schema version {version}; this mentor-leads imports "
             f"version {SCHEMA_VERSION} — import it with the version that exported it, then "
             "upgrade and run `leads migrate`"
+        )
+    rows = header.get("rows")
+    if rows is None:
+        return None
+    if not isinstance(rows, dict) or not all(
+        isinstance(count, int) and not isinstance(count, bool) for count in rows.values()
+    ):
+        raise StoreError(
+            f"{source}, line 1: the header's row counts are not a table's name and a number "
+            f"each — {_EXPORTED}"
+        )
+    return rows
+
+
+def _check_complete(summary: Summary, expected: dict[str, int] | None, source: str) -> None:
+    """Refuse an export that holds fewer or more rows than its header says (a copy cut short
+    at the end of a line reads as whole)."""
+    if expected is None:
+        return
+    wrong = [
+        f"{name}: {summary[name].rows:,} of {expected.get(name, 0):,}"
+        for name in summary
+        if summary[name].rows != expected.get(name, 0)
+    ]
+    if wrong:
+        raise StoreError(
+            f"{source} does not hold the rows its header lists ({', '.join(wrong)}): it was "
+            "cut short or changed — export again and import the new file (nothing was imported)"
         )
 
 
@@ -230,12 +298,49 @@ def _decode(
 
 
 def _decode_value(column: Column[Any], value: Any) -> Any:
+    """``value`` as the column takes it; ValueError when it is not of the column's kind.
+
+    Checked here, not left to the database: SQLite keeps a text where a number belongs, and
+    an unknown verdict, and the commands that read them later fail; PostgreSQL refuses them
+    without naming the line.
+    """
     if value is None:
+        if not column.nullable:
+            raise ValueError(f"{column.name} is null")
         return None
-    if isinstance(column.type, UtcDateTime):
-        return datetime.fromisoformat(value)
-    if isinstance(column.type, LargeBinary):
-        return base64.b64decode(value, validate=True)
+    kind = column.type
+    if isinstance(kind, UtcDateTime):
+        when = datetime.fromisoformat(_of(str, column, value))
+        if when.tzinfo is None:
+            raise ValueError(f"{column.name} is a time without its offset from UTC")
+        return when
+    if isinstance(kind, LargeBinary):
+        return base64.b64decode(_of(str, column, value), validate=True)
+    if isinstance(kind, Boolean):
+        return _of(bool, column, value)
+    if isinstance(kind, Integer):
+        return _of(int, column, value)
+    if isinstance(kind, Float):
+        return _of((int, float), column, value)
+    if isinstance(kind, Text):
+        return _one_of(column, _of(str, column, value))
+    return value  # JSON: any JSON value
+
+
+def _of(kinds: type | tuple[type, ...], column: Column[Any], value: Any) -> Any:
+    """``value`` when it is one of ``kinds`` (a JSON true is no number here)."""
+    if isinstance(value, bool) and bool not in (kinds if isinstance(kinds, tuple) else (kinds,)):
+        raise ValueError(f"{column.name} is {json.dumps(value)}")
+    if not isinstance(value, kinds):
+        raise ValueError(f"{column.name} is {json.dumps(value)[:40]}")
+    return value
+
+
+def _one_of(column: Column[Any], value: str) -> str:
+    """``value`` when the column holds one of a few words and it is one of them."""
+    allowed = _CHOICES.get((column.table.name, column.name))
+    if allowed is not None and value not in allowed:
+        raise ValueError(f"{column.name} {value[:40]!r} is none of {', '.join(sorted(allowed))}")
     return value
 
 
