@@ -15,8 +15,8 @@ from aggregator.cli import app
 from aggregator.store import SCHEMA_VERSION
 
 
-def leads(config: Path, *args: str) -> Result:
-    runner = CliRunner(env={"COLUMNS": "300"})
+def leads(config: Path, *args: str, columns: int = 300) -> Result:
+    runner = CliRunner(env={"COLUMNS": str(columns)})
     return runner.invoke(app, ["--config", str(config), *args], catch_exceptions=False)
 
 
@@ -90,3 +90,13 @@ def test_a_newer_schema_is_refused_by_every_command(
         f"has schema version 99, newer than this mentor-leads understands ({SCHEMA_VERSION}); "
         "upgrade mentor-leads"
     ) in result.output
+
+
+def test_what_leads_migrate_says_is_one_line_however_narrow_the_output(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Seen: not on a terminal (cron, a script) it was wrapped at 80 columns, the URL cut."""
+    config = write_config(tmp_path, database_url)
+    said = leads(config, "migrate", columns=40)
+    assert said.exit_code == 0, said.output
+    assert said.output.count("\n") == 1 and "is up to date" in said.output

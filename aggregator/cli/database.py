@@ -38,7 +38,7 @@ def migrate() -> None:
         )
     else:
         said = f"{where} is up to date (schema version {done.after})."
-    out.print(safe(said))
+    out.print(safe(said), soft_wrap=True)  # one line, for scripts and cron mail to read
 
 
 FileArgument = Annotated[Path, typer.Argument(help="The export, one JSON object a line.")]
