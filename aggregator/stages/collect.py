@@ -28,7 +28,7 @@ import httpx
 
 from aggregator.core import eventloop
 from aggregator.core.config import AppConfig, SourceOptions
-from aggregator.core.errors import SourceError
+from aggregator.core.errors import SourceError, StoreError
 from aggregator.core.fetching import Fetcher
 from aggregator.core.intake import Prepared, prepared
 from aggregator.core.models import (
@@ -150,23 +150,25 @@ async def collect_async(
                 share = _Share(write, lease, list(by_name))
                 await share.join()
                 running: dict[asyncio.Task[SourceOutcome], str] = {}
-                while True:
-                    claimed = await share.claim(config.http.concurrency - len(running))
-                    states = await write.states(claimed)
-                    for name in claimed:
-                        source = build_source(by_name[name])
-                        task = _collect_one(source, context, states[name], write)
-                        running[asyncio.create_task(task)] = name
-                    if not running:
-                        if await share.settled():
-                            break
-                        continue
-                    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                    await share.finish([running.pop(finished) for finished in done])
-                    for finished in done:
-                        report.sources.append(finished.result())
-                        if on_source_done is not None:
-                            on_source_done(finished.result())
+                try:
+                    while True:
+                        claimed = await share.claim(config.http.concurrency - len(running))
+                        states = await write.states(claimed)
+                        for name in claimed:
+                            source = build_source(by_name[name])
+                            task = _collect_one(source, context, states[name], write)
+                            running[asyncio.create_task(task)] = name
+                        if not running:
+                            if await share.settled():
+                                break
+                            continue
+                        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                        for outcome in await _finished(share, running, done):
+                            report.sources.append(outcome)
+                            if on_source_done is not None:
+                                on_source_done(outcome)
+                finally:
+                    await _cancelled(running)
                 await write.flush(now())
     finally:
         pool.close()
@@ -174,6 +176,30 @@ async def collect_async(
     report.sources.sort(key=lambda s: s.name)
     report.finished_at = now()
     return report
+
+
+async def _finished(
+    share: _Share, running: dict[asyncio.Task[SourceOutcome], str],
+    done: set[asyncio.Task[SourceOutcome]],
+) -> list[SourceOutcome]:
+    """The outcomes of the ``done`` tasks, taken out of ``running`` and marked done in the
+    round; the error of one that failed (the database gone: no outcome could be recorded) is
+    raised after the others are marked, and its source is left for a collector to take."""
+    ended = {task: running.pop(task) for task in done}
+    ok = [task for task in done if task.exception() is None]
+    await share.finish([ended[task] for task in ok])
+    for task in done:
+        if (error := task.exception()) is not None:
+            raise error
+    return [task.result() for task in ok]
+
+
+async def _cancelled(running: dict[asyncio.Task[SourceOutcome], str]) -> None:
+    """Cancel the tasks still ``running`` and wait for them: none may outlive the pools and
+    the store writer they use, nor leave its error unread."""
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
 
 
 class _Share:
@@ -324,6 +350,22 @@ async def _collect_one(
         return SourceOutcome(
             name=name, status=FetchStatus.NOT_MODIFIED, moved_to=collected.moved_to
         )
+    try:
+        return await _stored(source, state, collected, context, write)
+    except StoreError as exc:
+        # The database refused this source's haul (a value it cannot hold, a statement
+        # timeout): it fails this round and the others go on. Its validators were not saved
+        # with it, so its next fetch brings everything again.
+        again = "its next fetch brings them again; if this repeats, see the database's log"
+        return await write.failure(state, f"{exc} — {again}", context.now())
+
+
+async def _stored(
+    source: Source, state: SourceState, collected: Collected, context: CollectContext,
+    write: _Writer,
+) -> SourceOutcome:
+    """Store what a source collected (its events, or its postings) with its new state."""
+    name = source.options.name
     if source.events:
         kept = await write.events(_state_after(state, collected), collected, context.now())
         return SourceOutcome(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,16 @@ def one_line(exc: BaseException) -> str:
     line: libpq's messages run over several, with hints indented below."""
     cause = getattr(exc, "orig", None) or exc
     return "; ".join(part.strip() for part in str(cause).splitlines() if part.strip())
+
+
+@contextmanager
+def refused(what: str) -> Iterator[None]:
+    """A database error of the block as a StoreError saying what was not stored: the caller
+    can then go on without it (one source's postings), where a bug would stop the run."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StoreError(f"the database did not store {what}: {one_line(exc)}") from exc
 
 
 def is_postgresql(engine: Engine | Connection) -> bool:

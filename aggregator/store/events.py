@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, func, insert, select
 
 from aggregator.core.models import Event
+from aggregator.store.engine import refused
 from aggregator.store.rows import StorePart
 from aggregator.store.schema import events
 
@@ -28,7 +29,7 @@ class EventsStore(StorePart):
     def save_events(self, source: str, found: Sequence[Event], now: datetime) -> int:
         """Replace ``source``'s events with ``found`` (one occurrence once); how many are kept."""
         rows = {event.external_id: _row(event, now) for event in found if event.source == source}
-        with self.engine.begin() as conn:
+        with refused("the source's events"), self.engine.begin() as conn:
             conn.execute(delete(events).where(events.c.source == source))
             if rows:
                 conn.execute(insert(events), list(rows.values()))

@@ -16,7 +16,7 @@ from aggregator.core.models import (
     SourceState,
     StoredPosting,
 )
-from aggregator.store.engine import analyze_if_never
+from aggregator.store.engine import analyze_if_never, refused
 from aggregator.store.leads import assign_leads, touch
 from aggregator.store.leases import one_at_a_time
 from aggregator.store.rows import (
@@ -142,7 +142,7 @@ class PostingsStore(StorePart):
         # Collectors in other processes store at the same time: one at a time, or two could
         # each start a new lead for the same job, and lead ids could commit out of order
         # (matching takes every lead above the highest it scored).
-        with one_at_a_time(self.engine, "store-postings") as conn:
+        with refused("the source's postings"), one_at_a_time(self.engine, "store-postings") as conn:
             known = self._known(conn, state.name, list(unique))
             new_rows, new, changed, seen_ids = [], [], [], []
             for key, ready in unique.items():
