@@ -188,6 +188,20 @@ def test_a_log_file_that_cannot_be_opened_stops_run_naming_the_key(tmp_path: Pat
 
 
 @pytest.mark.parametrize(
+    "url", ["postgresql+psycopg://leads:s3cret@[::1:5432/leads", "leads:s3cret.db"]
+)
+def test_a_storage_url_that_cannot_be_read_is_a_config_error(tmp_path: Path, url: str) -> None:
+    """Seen: a port that is no number gave a ValueError traceback from every command."""
+    config = write_config(tmp_path, f'storage:\n  url: "{url}"\n' + MENTOR)
+    for command in ("check", "collect", "run", "matches"):
+        result = invoke("--config", str(config), command)
+        assert result.exit_code == 2, (command, result.exception)
+        said = one_line(result)
+        assert f"error: {config}:2: storage.url: cannot be read as a database URL" in said
+        assert "s3cret" not in said and "%40" in said, (command, said)
+
+
+@pytest.mark.parametrize(
     "url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"]
 )
 def test_an_in_memory_database_is_a_config_error(tmp_path: Path, url: str) -> None:

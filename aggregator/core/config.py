@@ -432,8 +432,23 @@ def _check_schedule(schedule: ScheduleConfig, path: Path, tree: Any) -> None:
 
 
 def _check_storage(storage: StorageConfig, path: Path, tree: Any) -> None:
-    """The database outlives the process: an in-memory SQLite one would keep nothing between
-    runs, and not even within one (each worker thread would see an empty database of its own)."""
+    """The URL can be read, and the database outlives the process: an in-memory SQLite one
+    would keep nothing between runs, and not even within one (each worker thread would see
+    an empty database of its own)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(storage.url)
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is no number
+        raise _error_at(
+            path,
+            tree,
+            ("storage", "url"),
+            "cannot be read as a database URL (not shown: it may hold a password)",
+            fix="write it as sqlite:///leads.db or postgresql+psycopg://user:password@host:5432/"
+            "name, with each '@', ':' or '/' of the password as %40, %3A, %2F",
+        ) from exc
     if is_in_memory_sqlite(storage.url):
         raise _error_at(
             path,
