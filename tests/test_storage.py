@@ -443,3 +443,24 @@ def test_postgresql_tables_get_statistics_when_first_stored_into(postgres_databa
         ).scalars()
         assert list(analysed) == sorted(tables)
     store.close()
+
+
+def test_a_database_another_program_keeps_locked_is_said_to_be_so(tmp_path: Path) -> None:
+    """Seen: after SQLite's 30 s wait, "database is locked — check storage.url and that its
+    folder exists and is writable": the URL and the folder were fine."""
+    path = tmp_path / "leads.db"
+    Store(f"sqlite:///{path}").close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a database browser with a write open, say
+    waiter = sqlite3.connect(path, timeout=0)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as locked:
+            waiter.execute("BEGIN IMMEDIATE")
+    finally:
+        waiter.close()
+        holder.close()
+    said = migrations.what_to_do(OperationalError("BEGIN IMMEDIATE", None, locked.value))
+    assert said.startswith("another program kept it locked")
+    unwritable = OperationalError("BEGIN", None, sqlite3.OperationalError("readonly database"))
+    assert migrations.what_to_do(unwritable) == (
+        "check storage.url and that its folder exists and is writable")

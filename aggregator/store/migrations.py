@@ -125,9 +125,17 @@ def migrate(engine: Engine, url: str) -> Migration:
             return Migration(version, max(version, SCHEMA_VERSION))
     except SQLAlchemyError as exc:
         raise StoreError(
-            f"cannot open the database at {shown_url(url)}: {one_line(exc)} "
-            "— check storage.url and that its folder exists and is writable"
+            f"cannot open the database at {shown_url(url)}: {one_line(exc)} — {what_to_do(exc)}"
         ) from exc
+
+
+def what_to_do(exc: SQLAlchemyError) -> str:
+    """What to do about a database that cannot be opened: one another program kept locked
+    past SQLite's busy_timeout is no matter of the URL or the folder."""
+    if "database is locked" in one_line(exc):
+        return ("another program kept it locked (another `leads` process, a database browser "
+                "holding a transaction open): try again once it is done")
+    return "check storage.url and that its folder exists and is writable"
 
 
 def require_current(engine: Engine, url: str) -> None:
