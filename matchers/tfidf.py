@@ -61,6 +61,8 @@ from matchers.vectors import count_matrix, keep_columns, keep_strongest, stronge
 
 FIT_SAMPLE = 20_000  # postings the vocabulary and idf are learned from, at most
 REFERENCE_SIZE = 2_000  # postings of that sample kept in the model for profile expansion
+# A stored model inflates to a few MB (terms, idf and the reference postings' vectors).
+MAX_MODEL_BYTES = 256 * 1024 * 1024
 MIN_DF = 2  # a term must occur in this many sampled postings to be in the vocabulary
 MAX_FEATURES = 300_000
 REFIT_GROWTH = 0.25  # refit once the corpus is this much larger than at the last fit
@@ -1162,29 +1164,43 @@ def load_matcher(
     if not data.startswith(_FORMAT):
         return None
     try:
-        body = zlib.decompress(data[len(_FORMAT) :])
-        parts = _unpack(body)
+        parts = _unpack(_inflated(data[len(_FORMAT) :]))
         header: dict[str, Any] = json.loads(parts[0])
         stored = asdict(Settings(**header["settings"]))
-    except (zlib.error, ValueError, KeyError, TypeError, struct.error):
+        if _without_feedback(stored) != _without_feedback(asdict(wanted)):
+            return None
+        matcher = TfidfMatcher(wanted, analyzer)
+        if header.get("table") != matcher.analyzer.table.digest:
+            return None
+        terms = parts[1].decode().split("\n") if parts[1] else []
+        idf = np.frombuffer(parts[2], dtype="<f8").astype(np.float64)
+        if len(idf) != len(terms):
+            return None
+        matcher._set_model(terms, idf, int(header["n_documents"]))
+        indptr = np.frombuffer(parts[3], dtype="<i8")
+        reference = sp.csr_matrix(
+            (np.frombuffer(parts[5], dtype="<f4"), np.frombuffer(parts[4], dtype="<i4"), indptr),
+            shape=(len(indptr) - 1, len(terms)),
+        )
+        # Its indices and pointers in range: scipy's own check skips them, and an index past
+        # the terms corrupts memory later (an import may bring any bytes).
+        reference.check_format(full_check=True)
+    except (zlib.error, ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
         return None
-    if _without_feedback(stored) != _without_feedback(asdict(wanted)):
-        return None
-    matcher = TfidfMatcher(wanted, analyzer)
-    if header.get("table") != matcher.analyzer.table.digest:
-        return None
-    terms = parts[1].decode().split("\n") if parts[1] else []
-    idf = np.frombuffer(parts[2], dtype="<f8").astype(np.float64)
-    if len(idf) != len(terms):
-        return None
-    matcher._set_model(terms, idf, int(header["n_documents"]))
-    indptr = np.frombuffer(parts[3], dtype="<i8")
-    reference = sp.csr_matrix(
-        (np.frombuffer(parts[5], dtype="<f4"), np.frombuffer(parts[4], dtype="<i4"), indptr),
-        shape=(len(indptr) - 1, len(terms)),
-    )
     matcher._set_reference(reference)
     return matcher
+
+
+def _inflated(data: bytes) -> bytes:
+    """A stored model's body; ValueError past MAX_MODEL_BYTES (a model an import brought may
+    come from anyone: a few KB inflating to gigabytes is no model)."""
+    inflater = zlib.decompressobj()
+    body = inflater.decompress(data, MAX_MODEL_BYTES)
+    if inflater.unconsumed_tail:
+        raise ValueError(f"a model over {MAX_MODEL_BYTES:,} bytes")
+    if not inflater.eof:
+        raise ValueError("a model cut short")
+    return body
 
 
 def _unpack(body: bytes) -> list[bytes]:

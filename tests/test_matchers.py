@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from aggregator.core.models import Exclusions, Mentee, Posting
@@ -22,6 +25,7 @@ from matchers import (
     passes,
     profile_from_mentee,
     profile_hash,
+    tfidf,
 )
 from matchers.filters import Level, PostingFacts, title_levels
 from matchers.skills import parse_table
@@ -576,6 +580,23 @@ def test_a_stored_model_scores_like_the_fitted_one(
     assert load_matcher(b"not a model") is None
     assert load_matcher(stored[:-20]) is None
     assert not loaded.needs_refit(len(keyed)) and loaded.needs_refit(2 * len(keyed))
+
+
+def test_a_stored_model_from_anyone_is_refitted_not_trusted(
+    matcher: TfidfMatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`leads import` stores the model an export file carries, whoever wrote the file: a
+    model that inflates past MAX_MODEL_BYTES (a zlib bomb) or points outside its own arrays
+    is no model, and a new one is fitted, as for any damaged one."""
+    stored = dump_matcher(matcher)
+    monkeypatch.setattr(tfidf, "MAX_MODEL_BYTES", len(stored))  # the real model inflates more
+    assert load_matcher(stored) is None
+    monkeypatch.undo()
+    prefix = stored[: stored.index(b"x\x9c")]  # the format line before zlib's header
+    parts = tfidf._unpack(zlib.decompress(stored[len(prefix):]))
+    parts[4] = np.full(len(parts[4]) // 4, 2**31 - 1, "<i4").tobytes()  # no such term
+    body = b"".join(struct.pack("<Q", len(part)) + part for part in parts)
+    assert load_matcher(prefix + zlib.compress(body)) is None
 
 
 def test_a_stored_model_takes_this_versions_feedback_settings_and_refits_for_other_scoring(
