@@ -1051,7 +1051,7 @@ def _unpack_vectors(fingerprint: str, data: bytes, width: int) -> _Vectors | Non
                          (skills, "<i8")):
         arrays.append(np.frombuffer(data, dtype, count, at))
         at += count * np.dtype(dtype).itemsize
-    columns = np.concatenate((arrays[0], arrays[2]))
+    columns = np.concatenate((arrays[0], arrays[2], arrays[4]))
     if len(columns) and (columns.min() < 0 or columns.max() >= width):
         return None
     return ((arrays[0].astype(np.int32), arrays[1].astype(np.float32)),

@@ -641,6 +641,9 @@ def test_stored_profile_vectors_are_reused_only_by_the_same_model(
     other = TfidfMatcher().fit(postings[: len(postings) // 2])
     assert not other.remember_profile_vectors(frontend(), stored)  # another model
     assert not loaded.remember_profile_vectors(frontend(), stored[:-3])  # damaged
+    # A skill column past the terms (an imported row may hold any bytes) is damage too.
+    past = stored[:-8] + np.int64(len(loaded.terms)).astype("<i8").tobytes()
+    assert not loaded.remember_profile_vectors(frontend(), past)
 
 
 def test_how_or_where_a_job_is_done_is_not_why_it_fits() -> None:
