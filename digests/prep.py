@@ -2,8 +2,9 @@
 or JSON: for ``leads prep``, the forward email and the web view.
 
 Every string on a sheet comes from a posting, so it is untrusted: each is flattened to one
-line here, and Markdown special characters are escaped in the Markdown form (the web view
-autoescapes its templates; JSON is data).
+line here, without control characters or bidi overrides (JSON goes to the terminal as it is,
+and the Forward email carries the text; a U+202E makes "gnp.exe" read as "exe.png"), and Markdown
+special characters are escaped in the Markdown form (the web view autoescapes its templates).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aggregator.core.models import Cited, PrepSheet
+from aggregator.core.printable import one_line
 
 ASKED_HEADING = "What they will likely ask"
 BRUSH_UP_HEADING = "What to brush up on"
@@ -26,16 +28,18 @@ def prep_record(sheet: PrepSheet) -> dict[str, Any]:
     return {
         "mentee": sheet.mentee,
         "lead": sheet.lead,
-        "asked": [{"question": _line(c.text), "from": _line(c.source)} for c in sheet.asked],
-        "brush_up": [{"skill": _line(c.text), "from": _line(c.source)} for c in sheet.brush_up],
-        "to_ask": [_line(q) for q in sheet.to_ask],
+        "asked": [{"question": one_line(c.text), "from": one_line(c.source)}
+                  for c in sheet.asked],
+        "brush_up": [{"skill": one_line(c.text), "from": one_line(c.source)}
+                     for c in sheet.brush_up],
+        "to_ask": [one_line(q) for q in sheet.to_ask],
     }
 
 
 def prep_title(sheet: PrepSheet) -> str:
     """'Interview prep: Data Analyst at Acme'."""
-    role = _line(sheet.title) or "this role"
-    company = _line(sheet.company)
+    role = one_line(sheet.title) or "this role"
+    company = one_line(sheet.company)
     return f"Interview prep: {role} at {company}" if company else f"Interview prep: {role}"
 
 
@@ -49,7 +53,7 @@ def prep_text(sheet: PrepSheet, sources: bool = True, width: int | None = None) 
     if sheet.brush_up:
         lines += ["", f"{BRUSH_UP_HEADING}:"]
         lines += _cited_lines(sheet.brush_up, "    asked for in: " if sources else None)
-    lines += ["", f"{TO_ASK_HEADING}:", *(f"- {_line(q)}" for q in sheet.to_ask)]
+    lines += ["", f"{TO_ASK_HEADING}:", *(f"- {one_line(q)}" for q in sheet.to_ask)]
     if width is not None:
         lines = [_wrapped(line, width) for line in lines]
     return "\n".join(lines) + "\n"
@@ -78,9 +82,9 @@ def prep_markdown(sheet: PrepSheet) -> str:
 def _cited_lines(items: Iterable[Cited], cite: str | None) -> list[str]:
     lines = []
     for item in items:
-        lines.append(f"- {_line(item.text)}")
+        lines.append(f"- {one_line(item.text)}")
         if item.source and cite is not None:
-            lines.append(f"{cite}“{_line(item.source)}”")
+            lines.append(f"{cite}“{one_line(item.source)}”")
     return lines
 
 
@@ -94,8 +98,5 @@ def _cited_markdown(items: Iterable[Cited], cite: str) -> list[str]:
 
 
 def _escaped(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _line(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text))
 
-
-def _line(text: str) -> str:
-    return " ".join(text.split())

@@ -32,6 +32,12 @@ def strip_controls(text: str) -> str:
     return _CONTROLS.sub("", _ESCAPE_SEQUENCES.sub("", text))
 
 
+def one_line(text: str) -> str:
+    """``text`` as one line of plain words: white space runs made one space, and no control
+    characters (untrusted text shown in a list, a subject or a mailto body)."""
+    return " ".join(strip_controls(text).split())
+
+
 def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with URL passwords and each of ``secrets`` replaced by ``***``."""
     masked = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)

@@ -51,10 +51,14 @@ class Upcoming:
 
 
 def upcoming_events(config: AppConfig, store: Store, now: datetime) -> Upcoming:
-    """The stored events within ``events.horizon_days`` of ``now``, and their topic model
-    (fitted on them and some stored postings: the costly part, worth keeping)."""
+    """The stored events within ``events.horizon_days`` of ``now`` from the configured, enabled
+    sources, and their topic model (fitted on them and some stored postings: the costly part,
+    worth keeping)."""
     horizon = timedelta(days=config.events.horizon_days)
-    upcoming = store.upcoming_events(now, now + horizon)
+    # A calendar taken out of the config (or disabled) keeps its stored events until they
+    # pass: they are not its to suggest any more.
+    listed = {source.name for source in config.enabled_sources()}
+    upcoming = [e for e in store.upcoming_events(now, now + horizon) if e.source in listed]
     if not upcoming:
         return Upcoming([], None)
     postings = [stored.posting for stored in islice(store.lead_postings(), FIT_POSTINGS)]
