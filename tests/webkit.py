@@ -33,6 +33,10 @@ mentees:
   - {name: Sam Lee, email: sam.lee@example.org, mentor: maria, skills: [python, django]}
   - {name: Alex Kim, email: alex.kim@example.org, mentor: maria, skills: [figma]}
   - {name: Priya Nair, email: priya@example.org, mentor: dev, skills: [kubernetes]}
+sources:
+  # Never fetched here: the tests store its events themselves (only a configured calendar's
+  # events are suggested).
+  - {name: meetups, type: ical, url: "http://127.0.0.1:9/meetups.ics"}
 """
 
 # Text that would run script, load something or become markup if shown raw.

@@ -234,6 +234,11 @@ def _recorded(path: str) -> bytes:
     return (FIXTURES / path).read_bytes()
 
 
+def _cut_inside_second_item(body: bytes) -> bytes:
+    """``body`` cut 200 bytes into its second item (a file written half-way)."""
+    return body[: body.index(b"<item", body.index(b"</item>")) + 200]
+
+
 FAULTS = (
     Fault("fault-500", "rss", True, _status(500)),
     Fault("fault-404", "rss", True, _status(404)),
@@ -241,9 +246,10 @@ FAULTS = (
     Fault("fault-429", "rss", True, _status(429, Retry_After="3600")),
     Fault("fault-silent", "rss", True, lambda handler, sizes: None),  # served by SILENT_HOST
     Fault("fault-drip", "rss", True, _drip),
-    # Cut inside the second item: the first, whole, is kept (feedparser reads up to the cut).
+    # Cut inside the second item: the first, whole, is kept (feedparser reads up to the cut);
+    # the cut one is left out, said in the run report, until the feed comes whole.
     Fault("fault-truncated-xml", "rss", False,
-          _body(_recorded(HEALTHY[1].path)[:2000], "application/rss+xml"), 1),
+          _body(_cut_inside_second_item(_recorded(HEALTHY[1].path)), "application/rss+xml"), 1),
     Fault("fault-html-page", "rss", True,
           _body(b"<!doctype html><html><body><h1>Careers</h1></body></html>", "text/html")),
     Fault("fault-empty-body", "rss", True, _body(b"", "application/rss+xml")),
