@@ -69,7 +69,7 @@ _STOP = _TRAILING | frozenset(
 _NOT_AN_ACTION = frozenset({"knowledge", "experience", "proficiency", "familiarity", "skills"})
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.'\u2019-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"])")
-_BULLET = re.compile(r"^[\s•\-\u2013\u2014*·▪◦●]+")
+_BULLET = re.compile(r"^[\s•\-\u2013\u2014*·▪◦●○]+")
 # Where a clause ends: punctuation, a dash, or a comma before a conjunction or a new subject
 # ("work for a small company, you know how important growth is").
 _CLAUSE_END = re.compile(
@@ -184,7 +184,10 @@ def posting_passages(posting: Posting, analyzer: Analyzer) -> list[Passage]:
         text = _BULLET.sub("", line).strip()
         if not text:
             continue
-        heading = _heading_part(text, vocabulary)
+        # A list item is no heading, whatever its words ("- 5+ years of SQL experience",
+        # "• Performance bonus"), unless it opens a list of its own ("• Benefits:").
+        item = text != line.strip() and not text.endswith((":", "?"))
+        heading = None if item else _heading_part(text, vocabulary)
         if heading is not None:
             part = heading
             continue

@@ -419,3 +419,20 @@ def forward_body(digest: object) -> str:
     href = view.sections[0].leads[0].forward_href
     assert href is not None
     return parse_qs(urlsplit(href).query)["body"][0]
+
+
+def test_a_list_item_is_no_heading_whatever_its_words() -> None:
+    """Seen: "- 5+ years of Python experience & SQL" was read as a heading (it holds
+    "experience"), so the gap SQL cited nothing; "- Performance bonus" opened a
+    requirements part, so the benefits after it were questioned as requirements."""
+    text = (
+        "What you'll do:\n- Build the dashboards our sales team uses every morning.\n"
+        "Requirements:\n- 5+ years of Python experience & SQL\n"
+        "Benefits:\n- Performance bonus\n- We pay for your home office equipment and internet."
+    )
+    job = Posting(source="s", external_id="1", url="https://jobs.example/1",
+                  title="Data Analyst", company="Acme", description_text=text)
+    sheet = prepare(job, Profile(id="m", skills=("Excel",)), gaps=["SQL"])
+    assert [(c.text, c.source) for c in sheet.brush_up] == [
+        ("SQL", "5+ years of Python experience & SQL")]
+    assert not any("office equipment" in c.source for c in sheet.asked)
