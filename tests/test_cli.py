@@ -25,6 +25,8 @@ from aggregator import __version__
 from aggregator.cli import _common as common
 from aggregator.cli import app
 from aggregator.cli import collect as collect_commands
+from aggregator.cli import demo as demo_cli
+from aggregator.cli import digest as digest_cli
 from aggregator.cli import run as run_commands
 from aggregator.cli._common import LazyConsole
 from aggregator.loopback import serve_directory
@@ -295,14 +297,21 @@ def test_demo_runs_the_whole_pipeline_offline(
     assert "Events near Sam" in str(message.get_body(("html",)).get_content())
     # Seen: run again into its own folder, the demo collected "0 new postings" and both
     # mentors had "nothing new". It starts afresh; the private links stay the same.
-    again = CliRunner(env={"COLUMNS": "200"}).invoke(
+    # As written off a terminal (rich's 80 columns): each private link whole on its line.
+    written = io.StringIO()
+    for module in (demo_cli, digest_cli):
+        monkeypatch.setattr(module, "out", Console(file=written, width=80))
+    again = CliRunner().invoke(
         app, ["demo", "--output", str(tmp_path / "demo")], catch_exceptions=False
     )
     assert again.exit_code == 0, again.output
-    assert "Collected 577 new postings" in again.output
-    assert "maria: 15 new leads for Sam, Alex and Dana" in again.output
+    assert "Collected 577 new postings" in written.getvalue()
+    printed = [line.strip() for line in written.getvalue().splitlines()]
+    (maria_line,) = (line for line in printed if line.startswith("maria: 15 new leads"))
+    assert maria_line.endswith(f"→ maria.okafor@example.org (outbox {outbox})")
     for line in leads(config, "links", "--format", "jsonl").output.splitlines():
-        assert json.loads(line)["url"] in again.output
+        record = json.loads(line)
+        assert f"{record['mentee']}: {record['url']}" in printed
 
 
 

@@ -62,14 +62,18 @@ def demo(
             out.print(safe(f"Event near {name}: {card.title} — {card.when}, {card.where}"))
     for outcome in result.digests.outcomes:
         print_digest_outcome(outcome, result.digests.destination)
-    out.print(f"  config:   {result.config.path}")
-    out.print(f"  database: {result.config.database_url}")
-    out.print(f"  digests:  {result.config.outbox_dir} (open the .eml files in a mail program)")
-    for written in sorted(result.config.outbox_dir.glob("*.eml")):
-        out.print(f"            {written.name}")
-    out.print("  web view: each mentee's private page of leads:")
-    for mentee, url in result.links.items():
-        out.print(f"            {mentee}: {url}")
+    # Paths and links whole on their lines, however narrow the output: a link folded in two
+    # can be neither clicked nor copied.
+    written = sorted(result.config.outbox_dir.glob("*.eml"))
+    for line in (
+        f"  config:   {result.config.path}",
+        f"  database: {result.config.database_url}",
+        f"  digests:  {result.config.outbox_dir} (open the .eml files in a mail program)",
+        *(f"            {digest.name}" for digest in written),
+        "  web view: each mentee's private page of leads:",
+        *(f"            {mentee}: {url}" for mentee, url in result.links.items()),
+    ):
+        out.print(safe(line), soft_wrap=True)
     out.print(
         f"            start it with `leads --config {result.config.path} serve` "
         "(then open a link above; Ctrl-C stops it)"
