@@ -235,11 +235,22 @@ def _may_match_nothing(rule: dict[str, list[Any]], frequency: str) -> bool:
     Monday, Mondays every 7 days from a Tuesday)."""
     if any(part in rule for part in ("BYYEARDAY", "BYWEEKNO")):
         return True
-    if any(abs(int(position)) > 1 for position in rule.get("BYSETPOS", [])):
-        return True
+    if any(abs(int(position)) > _fewest_in_a_period(rule, frequency)
+           for position in rule.get("BYSETPOS", [])):
+        return True  # a sixth Monday; the second Tuesday (BYDAY=TU;BYSETPOS=2) is every month
     if "BYMONTHDAY" in rule and ("BYMONTH" in rule or "BYDAY" in rule):
         return True
     return frequency == "DAILY" and int(rule.get("INTERVAL", [1])[0]) > 1 and "BYDAY" in rule
+
+
+def _fewest_in_a_period(rule: dict[str, list[Any]], frequency: str) -> int:
+    """The fewest occurrences a period of the rule surely holds before BYSETPOS picks among
+    them: each weekday BYDAY names (without an ordinal) comes 4 times a month, 52 a year."""
+    days = [str(day) for day in rule.get("BYDAY", [])]
+    plain = len(days) if days and all(day.isalpha() for day in days) else 0
+    if "BYMONTHDAY" in rule or "BYMONTH" in rule or "BYHOUR" in rule or not plain:
+        return 1
+    return plain * {"WEEKLY": 1, "MONTHLY": 4, "YEARLY": 52}.get(frequency, 0) or 1
 
 
 def _drop_absurd_end(component: Any) -> None:

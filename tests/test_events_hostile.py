@@ -67,6 +67,19 @@ def test_a_long_running_weekly_series_is_still_expanded() -> None:
     assert skipped == 0 and titles.count("weekly") == 4 and titles.count("last") == 1
 
 
+def test_a_series_picked_by_position_is_expanded_unless_no_period_holds_it() -> None:
+    """Outlook writes "the second Tuesday" as BYDAY=TU;BYSETPOS=2: every month has one, so it
+    is no rule that may match nothing (a sixth Monday is: no month has one)."""
+    body = calendar(
+        series("second-tuesday", "20200114T180000Z", "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2"),
+        series("sixth-monday", "20200106T180000Z", "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6"),
+    )
+
+    titles, skipped = parsed(body, days_ahead=62)
+
+    assert titles == ["second-tuesday", "second-tuesday"] and skipped == 1
+
+
 @pytest.mark.parametrize(
     "broken",
     [
