@@ -195,7 +195,7 @@ def walk_cost(component: Any, end: datetime) -> int | None:
     """The weighted steps expanding an event up to ``end`` takes; None when it cannot be
     placed (no usable start, a broken property, a rule repeating too often or too long)."""
     try:
-        start = _as_datetime(component["DTSTART"].dt, UTC)
+        start = _start_of(component)
         if any(isinstance(component.get(name), list) for name in ("UID", "DTSTART", "DTEND")):
             return None  # given twice: which one holds?
         for name in ("DTEND", "DURATION", "RECURRENCE-ID", "EXDATE", "RDATE"):
@@ -256,7 +256,7 @@ def _fewest_in_a_period(rule: dict[str, list[Any]], frequency: str) -> int:
 def _drop_absurd_end(component: Any) -> None:
     """The event without its end when that is before its start or more than LONGEST_EVENT
     after it."""
-    start = _as_datetime(component["DTSTART"].dt, UTC)
+    start = _start_of(component)
     if "DTEND" in component:
         length = _as_datetime(component["DTEND"].dt, UTC) - start
     elif "DURATION" in component and isinstance(component["DURATION"].dt, timedelta):
@@ -367,10 +367,10 @@ def _geo(value: Any, options: EventSourceOptions) -> tuple[float | None, float |
     try:
         latitude, longitude = getattr(value, "latitude", None), getattr(value, "longitude", None)
     except ValueError:
-        return options.latitude, options.longitude
-    if latitude is None or longitude is None:
-        return options.latitude, options.longitude
-    if not (-90 <= float(latitude) <= 90 and -180 <= float(longitude) <= 180):
+        latitude = longitude = None
+    if latitude is None or longitude is None or not (
+        -90 <= float(latitude) <= 90 and -180 <= float(longitude) <= 180
+    ):
         return options.latitude, options.longitude
     return float(latitude), float(longitude)
 

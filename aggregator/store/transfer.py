@@ -310,28 +310,26 @@ def _decode_value(column: Column[Any], value: Any) -> Any:
         return None
     kind = column.type
     if isinstance(kind, UtcDateTime):
-        when = datetime.fromisoformat(_of(str, column, value))
+        when = datetime.fromisoformat(_of((str,), column, value))
         if when.tzinfo is None:
             raise ValueError(f"{column.name} is a time without its offset from UTC")
         return when
     if isinstance(kind, LargeBinary):
-        return base64.b64decode(_of(str, column, value), validate=True)
+        return base64.b64decode(_of((str,), column, value), validate=True)
     if isinstance(kind, Boolean):
-        return _of(bool, column, value)
+        return _of((bool,), column, value)
     if isinstance(kind, Integer):
-        return _of(int, column, value)
+        return _of((int,), column, value)
     if isinstance(kind, Float):
         return _of((int, float), column, value)
     if isinstance(kind, Text):
-        return _one_of(column, _of(str, column, value))
+        return _one_of(column, _of((str,), column, value))
     return value  # JSON: any JSON value
 
 
-def _of(kinds: type | tuple[type, ...], column: Column[Any], value: Any) -> Any:
+def _of(kinds: tuple[type, ...], column: Column[Any], value: Any) -> Any:
     """``value`` when it is one of ``kinds`` (a JSON true is no number here)."""
-    if isinstance(value, bool) and bool not in (kinds if isinstance(kinds, tuple) else (kinds,)):
-        raise ValueError(f"{column.name} is {json.dumps(value)}")
-    if not isinstance(value, kinds):
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         raise ValueError(f"{column.name} is {json.dumps(value)[:40]}")
     return value
 
