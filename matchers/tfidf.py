@@ -22,6 +22,12 @@ How a score is made:
   like a disliked one than any liked one fall; one-sided feedback moves nothing else.
   Only postings the profile alone ranks near its top can rise: a posting far from the
   profile cannot jump onto the first page because of one like.
+* Feedback with both likes and dislikes also moves scores in the space of titles: the role
+  a title names (its terms without the employer's name, rank words or bare job nouns), a
+  posting's score times exp(``feedback_title_pull`` x its highest title cosine with a like
+  - ``feedback_title_push`` x its highest with a dislike), if the marks agree on titles as
+  well (``Settings.feedback_title_agreement``). The model keeps its reference postings'
+  titles for that test.
 
 Incremental use: ``fit`` learns the vocabulary and idf from (a deterministic sample of at
 most ``FIT_SAMPLE``) postings. The fitted model is reusable across runs through
@@ -43,7 +49,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -61,7 +67,7 @@ from matchers.vectors import count_matrix, keep_columns, keep_strongest, stronge
 
 FIT_SAMPLE = 20_000  # postings the vocabulary and idf are learned from, at most
 REFERENCE_SIZE = 2_000  # postings of that sample kept in the model for profile expansion
-# A stored model inflates to a few MB (terms, idf and the reference postings' vectors).
+# A stored model inflates to a few MB (terms, idf, the reference postings' vectors and titles).
 MAX_MODEL_BYTES = 256 * 1024 * 1024
 MIN_DF = 2  # a term must occur in this many sampled postings to be in the vocabulary
 MAX_FEATURES = 300_000
@@ -73,7 +79,7 @@ _NEAR_COPY = 0.8  # cosine at which a reference posting counts as a copy of a li
 # GAP_PEERS are left once copies of the posting explained are skipped.
 _COPIES_SKIPPED = 10
 _EMPLOYER_MEMO = 100_000  # employers whose name columns a matcher remembers
-_FORMAT = b"mentor-leads tfidf 1\n"
+_FORMAT = b"mentor-leads tfidf 2\n"  # 2: the reference titles
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +117,32 @@ class Settings:
     # than the profile alone for likes and dislikes to move the profile (see
     # TfidfMatcher._agreement); 0 lets every profile with both kinds move.
     feedback_agreement: float = 0.6
+    # A second move, in the space of titles (see TfidfMatcher._title_factors): a posting of
+    # a profile with both kinds of marks is scored times exp(title_pull x its highest title
+    # cosine with a liked posting - title_push x its highest with a disliked one), where at
+    # least feedback_title_agreement of the marks agree in that space.
+    feedback_title_pull: float = 1.0
+    feedback_title_push: float = 0.5
+    feedback_title_agreement: float = 0.5
 
 
 # The Settings that only say how feedback moves scores (no vector depends on them).
 FEEDBACK_SETTINGS = frozenset(
     ("liked", "disliked", "feedback_share", "feedback_reach", "feedback_pull", "feedback_push",
-     "feedback_near", "feedback_trust", "feedback_agreement")
+     "feedback_near", "feedback_trust", "feedback_agreement", "feedback_title_pull",
+     "feedback_title_push", "feedback_title_agreement")
 )
+
+
+class _Vectorised(NamedTuple):
+    """Postings' rows of each kind (postings x terms, l2-normalised rows)."""
+
+    vectors: sp.csr_matrix  # what a posting is scored by
+    asks: sp.csr_matrix  # what its title and requirements ask (see TfidfMatcher._asks)
+    titles: sp.csr_matrix  # the role its title names (see TfidfMatcher._titles)
+
+
+VectorKind = Literal["vectors", "asks", "titles"]
 
 
 @dataclass(frozen=True)
@@ -129,6 +154,7 @@ class PostingIndex:
     vectors: sp.csr_matrix  # postings x terms, rows l2-normalised
     by_term: sp.csr_matrix  # the transpose, for profile x posting products
     asks: sp.csr_matrix  # postings x terms: what the title and requirements ask (see _asks)
+    titles: sp.csr_matrix  # postings x terms: the role its title names (see _titles)
     facts: PostingFacts
     model: str  # fingerprint of the matcher that built it
     # Per posting row, its lists of alternative skills (columns, number of list) and the
@@ -170,6 +196,7 @@ class TfidfMatcher:
         self._transformer: TfidfTransformer | None = None
         self._vocabulary: dict[str, int] = {}
         self._reference = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._reference_titles = sp.csr_matrix((0, 0), dtype=np.float32)
         self._profile_cache: dict[Profile, _Vectors] = {}
         self._employers: dict[str, np.ndarray] = {}
 
@@ -192,7 +219,8 @@ class TfidfMatcher:
         df = np.bincount(ids, minlength=len(seen))
         vocabulary = _choose_terms(list(seen), df, set(self.analyzer.table.display))
         self._set_model(vocabulary, _idf(vocabulary, seen, documents), len(corpus))
-        self._set_reference(self._posting_vectors(sample[:REFERENCE_SIZE])[0])
+        reference = self._posting_vectors(sample[:REFERENCE_SIZE])
+        self._set_reference(reference.vectors, reference.titles)
         return self
 
     def _set_model(self, terms: Sequence[str], idf: np.ndarray, n_documents: int) -> None:
@@ -206,13 +234,16 @@ class TfidfMatcher:
         for cached in ("fingerprint", "_explainer", "_skill_columns", "_term_boost",
                        "_role_columns", "_askable_columns", "_columns_by_word"):
             self.__dict__.pop(cached, None)
-        self._set_reference(sp.csr_matrix((0, len(terms)), dtype=np.float32))
+        empty = sp.csr_matrix((0, len(terms)), dtype=np.float32)
+        self._set_reference(empty, empty)
 
-    def _set_reference(self, reference: sp.csr_matrix) -> None:
-        """The postings profiles are expanded from: part of the model, so a profile's
-        expansion, and so every score, does not depend on which postings are ranked."""
+    def _set_reference(self, reference: sp.csr_matrix, titles: sp.csr_matrix) -> None:
+        """The postings profiles are expanded from, and the roles their titles name (see
+        ``_titles``): part of the model, so a profile's expansion, and so every score, does
+        not depend on which postings are ranked."""
         self._reference = reference.astype(np.float32)
         self._reference_by_term = self._reference.T.tocsr()
+        self._reference_titles = titles.astype(np.float32)
         self.__dict__.pop("_reference_names", None)
         self._profile_cache.clear()
         self.__dict__.pop("fingerprint", None)
@@ -224,7 +255,7 @@ class TfidfMatcher:
             raise ValueError("only the feedback settings may differ from the fitted model's")
         other = TfidfMatcher(settings, self.analyzer)
         other._set_model(self.terms, self._idf, self.n_documents)
-        other._set_reference(self._reference)
+        other._set_reference(self._reference, self._reference_titles)
         return other
 
     @property
@@ -244,8 +275,9 @@ class TfidfMatcher:
         digest = hashlib.sha256(_header(self, scoring_only=True).encode())
         digest.update("\n".join(self.terms).encode())
         digest.update(self._idf.tobytes())
-        for part in (self._reference.indptr, self._reference.indices, self._reference.data):
-            digest.update(np.ascontiguousarray(part).tobytes())
+        for matrix in (self._reference, self._reference_titles):
+            for part in (matrix.indptr, matrix.indices, matrix.data):
+                digest.update(np.ascontiguousarray(part).tobytes())
         return digest.hexdigest()[:16]
 
     @property
@@ -260,21 +292,23 @@ class TfidfMatcher:
         """Vectorise keyed postings once, to rank them for any number of profiles."""
         keys = tuple(key for key, _ in postings)
         items = tuple(posting for _, posting in postings)
-        vectors, asks = self._posting_vectors(items)
+        vectorised = self._posting_vectors(items)
         return PostingIndex(
             keys=keys,
             postings=items,
-            vectors=vectors,
-            by_term=vectors.T.tocsr(),
-            asks=asks,
+            vectors=vectorised.vectors,
+            by_term=vectorised.vectors.T.tocsr(),
+            asks=vectorised.asks,
+            titles=vectorised.titles,
             facts=PostingFacts(items),
             model=self.fingerprint,
         )
 
-    def _posting_vectors(self, postings: Sequence[Posting]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """The postings' scoring vectors and what they ask for (see ``_asks``)."""
+    def _posting_vectors(self, postings: Sequence[Posting]) -> _Vectorised:
+        """The postings' scoring vectors, what they ask for (see ``_asks``) and the roles
+        their titles name (see ``_titles``)."""
         s = self.settings
-        vectors, asks = [], []
+        vectors, asks, roles = [], [], []
         for start in range(0, len(postings), _BATCH):
             batch = postings[start : start + _BATCH]
             titles = self._counts([self.analyzer(posting_title(p)) for p in batch])
@@ -286,16 +320,31 @@ class TfidfMatcher:
             full = normalize(s.title * self._weigh_counts(titles) + self._weigh_counts(body))
             vectors.append(normalize(keep_strongest(full, s.posting_terms)))
             asks.append(self._asks(batch, titles + jobs))
+            roles.append(self._titles(batch, titles))
         if not vectors:
             empty = sp.csr_matrix((0, len(self.terms)), dtype=np.float32)
-            return empty, empty
-        return sp.vstack(vectors, format="csr"), sp.vstack(asks, format="csr")
+            return _Vectorised(empty, empty, empty)
+        return _Vectorised(*(sp.vstack(m, format="csr") for m in (vectors, asks, roles)))
 
     def _asks(self, postings: Sequence[Posting], counts: sp.csr_matrix) -> sp.csr_matrix:
         """What each posting asks for, from the counts of its title and requirements (not
         the employer's blurb, offer or EEO text): without the employer's name, rank words or
         bare job nouns (a liked "Python developer" is no reason to like any "developer");
         the strongest terms and every skill, l2-normalised rows."""
+        weighted = self._weigh_counts(self._askable(postings, counts))
+        skills = keep_columns(weighted, self._skill_columns)
+        strongest = keep_strongest(weighted, self.settings.posting_terms)
+        return normalize(skills.maximum(strongest).tocsr())
+
+    def _titles(self, postings: Sequence[Posting], counts: sp.csr_matrix) -> sp.csr_matrix:
+        """The role each posting's title names, from its counts: weighted as the title is,
+        without the employer's name, rank words or bare job nouns (as in ``_asks``), so a
+        like of a "Senior Python Developer at Acme" says "python", not "senior" or "Acme"."""
+        return self._weigh_counts(self._askable(postings, counts))
+
+    def _askable(self, postings: Sequence[Posting], counts: sp.csr_matrix) -> sp.csr_matrix:
+        """``counts`` (a row per posting) without the employer's name and the terms that
+        cannot say what a job asks (``_askable_columns``)."""
         counts = keep_columns(counts, self._askable_columns)
         named = [self._employer_columns(p.company) for p in postings]
         lengths = np.fromiter(map(len, named), np.int64, len(named))
@@ -305,10 +354,7 @@ class TfidfMatcher:
                  np.concatenate(([0], np.cumsum(lengths)))), shape=counts.shape)
             counts = (counts - counts.multiply(employer)).tocsr()
             counts.eliminate_zeros()
-        weighted = self._weigh_counts(counts)
-        skills = keep_columns(weighted, self._skill_columns)
-        strongest = keep_strongest(weighted, self.settings.posting_terms)
-        return normalize(skills.maximum(strongest).tocsr())
+        return counts
 
     def _alternatives(self, index: PostingIndex, rows: Sequence[int]) -> sp.csr_matrix:
         """A row per entry of ``rows``: the skills that posting's requirements list as
@@ -550,11 +596,60 @@ class TfidfMatcher:
             score = first
             if blended is not None and row in blended_row:
                 score = self._trusted(first, _values_at(blended, blended_row[row], columns))
-            score = score + self._nudges(feedback[profile.id], columns, can_rise, index)
+            wish = feedback[profile.id]
+            score = score + self._nudges(wish, columns, can_rise, index)
+            if wish.liked and wish.disliked:
+                score = score * self._title_factors(wish, columns, expanded[row], index)
             rows.append((columns, np.clip(score, 0, 1)))  # at 0: pushed below every score
         scores = _stack(rows, before.shape[1])
         scores.eliminate_zeros()
         return scores
+
+    def _title_factors(self, wish: Feedback, columns: np.ndarray, expanded: sp.csr_matrix,
+                       index: PostingIndex) -> np.ndarray:
+        """What the postings of ``columns`` are scored times for the roles their titles name
+        (``_title_move``), where likes and dislikes agree on roles (``_title_agreement``);
+        else 1. A like says which role fits; WWR's and Google's categories are roles, and
+        this move raised the held-out rankings more than the move of what postings ask
+        alone (benchmarks/match_feedback.py)."""
+        marks = [*wish.liked, *wish.disliked]
+        titles = self._vectors_of(marks, index, "titles")
+        liked = np.arange(len(marks)) < len(wish.liked)
+        if self._title_agreement(expanded, marks, titles, liked, index) < \
+                self.settings.feedback_title_agreement:
+            return np.ones(len(columns), np.float32)
+        cosines = (index.titles[columns] @ titles.T).toarray()
+        return self._title_move(cosines, liked, ~liked)
+
+    def _title_agreement(self, expanded: sp.csr_matrix, marks: Sequence[Posting],
+                         titles: sp.csr_matrix, liked: np.ndarray, index: PostingIndex) -> float:
+        """The share of the marks that the title move of the other marks ranks better,
+        among the model's reference sample, than the profile alone (its ``expanded``
+        vector) does: a like higher, a dislike lower (as ``_agreement``, in the space of
+        titles)."""
+        alone = (expanded @ self._reference_by_term).toarray()[0]
+        marks_alone = (expanded @ self._vectors_of(marks, index, "vectors").T).toarray()[0]
+        to_reference = (self._reference_titles @ titles.T).toarray()
+        among = (titles @ titles.T).toarray()
+        agree = []
+        for at in range(len(marks)):
+            others = np.arange(len(marks)) != at
+            moved = alone * self._title_move(to_reference, liked & others, ~liked & others)
+            mark = marks_alone[at] * self._title_move(among[at : at + 1], liked & others,
+                                                      ~liked & others)[0]
+            rank_alone, rank_moved = (alone > marks_alone[at]).sum(), (moved > mark).sum()
+            agree.append(rank_moved < rank_alone if liked[at] else rank_moved > rank_alone)
+        return float(np.mean(agree))
+
+    def _title_move(self, cosines: np.ndarray, liked: np.ndarray, disliked: np.ndarray
+                    ) -> np.ndarray:
+        """exp(``feedback_title_pull`` x each row's highest title cosine with a ``liked``
+        mark (a column) - ``feedback_title_push`` x its highest with a ``disliked`` one)."""
+        s = self.settings
+        pull = cosines[:, liked].max(axis=1) if liked.any() else 0.0
+        push = cosines[:, disliked].max(axis=1) if disliked.any() else 0.0
+        return np.exp(s.feedback_title_pull * pull - s.feedback_title_push * push).astype(
+            np.float32)
 
     def _agreement(self, profile: Profile, own: sp.csr_matrix, expanded: sp.csr_matrix,
                    index: PostingIndex, wish: Feedback) -> float:
@@ -567,7 +662,7 @@ class TfidfMatcher:
         if self.settings.feedback_agreement <= 0:
             return 1.0
         marks = [*wish.liked, *wish.disliked]
-        vectors = self._whole_vectors(marks, index)
+        vectors = self._vectors_of(marks, index, "vectors")
         alone = (expanded @ self._reference_by_term).toarray()[0]
         marks_alone = (expanded @ vectors.T).toarray()[0]
         agree = []
@@ -687,7 +782,7 @@ class TfidfMatcher:
             wish = feedback.get(profile.id)
             if not wish or not wish.liked:
                 continue
-            whole = self._whole_vectors(wish.liked, index)
+            whole = self._vectors_of(wish.liked, index, "vectors")
             alike = (whole @ self._reference_by_term).tocsr()
             near = np.unique(alike.indices[alike.data >= _NEAR_COPY])
             rows.extend([row] * len(near))
@@ -695,19 +790,16 @@ class TfidfMatcher:
         return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, columns)),
                              shape=(len(profiles), self._reference.shape[0]))
 
-    def _whole_vectors(self, postings: Sequence[Posting], index: PostingIndex) -> sp.csr_matrix:
+    def _vectors_of(self, postings: Sequence[Posting], index: PostingIndex,
+                    kind: VectorKind = "asks") -> sp.csr_matrix:
+        """The ``kind`` of vectors of feedback postings (see ``_Vectorised``; by default
+        what they ask for: their title and required skills, not their employer or blurb):
+        from the index when they are in it."""
         rows = [index.row_of(p) for p in postings]
         if all(row is not None for row in rows):
-            return index.vectors[[row for row in rows if row is not None]]
-        return self._posting_vectors(postings)[0]
-
-    def _vectors_of(self, postings: Sequence[Posting], index: PostingIndex) -> sp.csr_matrix:
-        """What feedback postings ask for (their title and required skills, not their
-        employer or blurb): from the index when they are in it."""
-        rows = [index.row_of(p) for p in postings]
-        if all(row is not None for row in rows):
-            return index.asks[[row for row in rows if row is not None]]
-        return self._posting_vectors(postings)[1]
+            matrix: sp.csr_matrix = getattr(index, kind)
+            return matrix[[row for row in rows if row is not None]]
+        return getattr(self._posting_vectors(postings), kind)  # type: ignore[no-any-return]
 
     # -- remembered profile vectors ---------------------------------------------------
 
@@ -1145,9 +1237,8 @@ def dump_matcher(matcher: TfidfMatcher) -> bytes:
     header = _header(matcher).encode()
     terms = "\n".join(matcher.terms).encode()
     idf = matcher._idf.astype("<f8").tobytes()
-    reference = matcher._reference
-    parts = (header, terms, idf, reference.indptr.astype("<i8").tobytes(),
-             reference.indices.astype("<i4").tobytes(), reference.data.astype("<f4").tobytes())
+    parts = (header, terms, idf, *_matrix_parts(matcher._reference),
+             *_matrix_parts(matcher._reference_titles))
     body = b"".join(struct.pack("<Q", len(part)) + part for part in parts)
     return _FORMAT + zlib.compress(body, 6)
 
@@ -1177,18 +1268,33 @@ def load_matcher(
         if len(idf) != len(terms):
             return None
         matcher._set_model(terms, idf, int(header["n_documents"]))
-        indptr = np.frombuffer(parts[3], dtype="<i8")
-        reference = sp.csr_matrix(
-            (np.frombuffer(parts[5], dtype="<f4"), np.frombuffer(parts[4], dtype="<i4"), indptr),
-            shape=(len(indptr) - 1, len(terms)),
-        )
-        # Its indices and pointers in range: scipy's own check skips them, and an index past
-        # the terms corrupts memory later (an import may bring any bytes).
-        reference.check_format(full_check=True)
+        reference = _matrix_from(parts[3:6], len(terms))
+        titles = _matrix_from(parts[6:9], len(terms))
+        if titles.shape != reference.shape:
+            return None
     except (zlib.error, ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
         return None
-    matcher._set_reference(reference)
+    matcher._set_reference(reference, titles)
     return matcher
+
+
+def _matrix_parts(matrix: sp.csr_matrix) -> tuple[bytes, bytes, bytes]:
+    """A sparse matrix as three parts of a stored model: its pointers, indices and data."""
+    return (matrix.indptr.astype("<i8").tobytes(), matrix.indices.astype("<i4").tobytes(),
+            matrix.data.astype("<f4").tobytes())
+
+
+def _matrix_from(parts: Sequence[bytes], width: int) -> sp.csr_matrix:
+    """The matrix of ``_matrix_parts``; ValueError when its pointers or indices are out of
+    range (scipy's own check skips them, and an index past the terms corrupts memory later:
+    an import may bring any bytes)."""
+    indptr = np.frombuffer(parts[0], dtype="<i8")
+    matrix = sp.csr_matrix(
+        (np.frombuffer(parts[2], dtype="<f4"), np.frombuffer(parts[1], dtype="<i4"), indptr),
+        shape=(len(indptr) - 1, width),
+    )
+    matrix.check_format(full_check=True)
+    return matrix
 
 
 def _inflated(data: bytes) -> bytes:
@@ -1209,6 +1315,6 @@ def _unpack(body: bytes) -> list[bytes]:
         (size,) = struct.unpack_from("<Q", body, at)
         parts.append(body[at + 8 : at + 8 + size])
         at += 8 + size
-    if len(parts) != 6:
-        raise ValueError("expected header, terms, idf and the reference postings")
+    if len(parts) != 9:
+        raise ValueError("expected header, terms, idf, the reference postings and titles")
     return parts

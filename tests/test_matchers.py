@@ -461,21 +461,66 @@ def test_a_like_and_a_dislike_of_the_same_job_move_nothing(
     assert moved != after
 
 
+def python_over_javascript(matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+                           ) -> tuple[Profile, dict[str, list[Posting]], set[str]]:
+    """A software developer's profile, with marks that agree: three Python developer jobs of
+    its first page liked, three JavaScript ones disliked (and the keys of the six)."""
+    by_key = dict(keyed)
+    profile = Profile(id="f", roles=("Software developer",), skills=("JavaScript", "Python"))
+    first = [m.posting for m in matcher.rank(profile, keyed, top=40)]
+
+    def titled(word: str, other: str) -> list[str]:
+        return [k for k in first
+                if word in by_key[k].title.lower() and other not in by_key[k].title.lower()]
+    liked, disliked = titled("python developer", "java")[:3], titled("javascript", "python")[:3]
+    assert len(liked) == len(disliked) == 3
+    return (profile, {"liked": [by_key[k] for k in liked],
+                      "disliked": [by_key[k] for k in disliked]}, {*liked, *disliked})
+
+
 def test_marks_that_foretell_each_other_move_the_profile(
     matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
 ) -> None:
     """Likes of one kind of job and dislikes of another agree: each mark is ranked better
     by the move the others make, so the profile moves as without the agreement test."""
-    by_key = dict(keyed)
-    profile = Profile(id="f", roles=("Software developer",), skills=("JavaScript", "Python"))
-    first = [m.posting for m in matcher.rank(profile, keyed, top=40)]
-    designers = [k for k in first if "Designer" in by_key[k].title][:2]
-    others = [k for k in first if k not in designers][:2]
-    wish = {"liked": [by_key[k] for k in designers], "disliked": [by_key[k] for k in others]}
+    profile, wish, _ = python_over_javascript(matcher, keyed)
     ungated = matcher.with_feedback_settings(replace(matcher.settings, feedback_agreement=0.0))
     before = matcher.rank(profile, keyed, top=20)
     assert matcher.rank(profile, keyed, top=20, **wish) == ungated.rank(profile, keyed, top=20,
                                                                         **wish) != before
+
+
+def test_agreeing_marks_lift_the_liked_role_by_title_and_lower_the_disliked_one(
+    matcher: TfidfMatcher, keyed: list[tuple[str, Posting]]
+) -> None:
+    """The move in the space of titles: beside the same feedback without it, every other
+    posting whose title names Python (and not JavaScript) scores higher, and every one
+    naming JavaScript (and not Python) lower."""
+    by_key = dict(keyed)
+    profile, wish, marked = python_over_javascript(matcher, keyed)
+    untitled = matcher.with_feedback_settings(
+        replace(matcher.settings, feedback_title_pull=0.0, feedback_title_push=0.0))
+    on, off = ({m.posting: m.score for m in judge.rank(profile, keyed, top=60, **wish)}
+               for judge in (matcher, untitled))
+    rose = fell = 0
+    for key in on.keys() & off.keys() - marked:
+        title = by_key[key].title.lower()
+        if "python" in title and "java" not in title:
+            assert on[key] > off[key], by_key[key].title
+            rose += 1
+        elif "javascript" in title and "python" not in title:
+            assert on[key] < off[key], by_key[key].title
+            fell += 1
+    assert rose >= 5 and fell >= 2
+
+
+def test_a_title_says_the_role_not_its_employer_or_rank(matcher: TfidfMatcher) -> None:
+    """What a liked title says: "Senior Python Developer" at Pythonic Labs says Python and
+    Python developer, not "senior", a bare "developer" or its employer's name."""
+    posting = Posting(source="s", external_id="1", url="https://example.org/1",
+                      title="Senior Python Developer at Pythonic Labs", company="Pythonic Labs")
+    titles = matcher.index([("k", posting)]).titles
+    assert sorted(matcher.terms[c] for c in titles.indices) == ["python", "python developer"]
 
 
 def test_likes_and_dislikes_reorder_only_postings_whose_score_they_clearly_change(
@@ -594,9 +639,20 @@ def test_a_stored_model_from_anyone_is_refitted_not_trusted(
     monkeypatch.undo()
     prefix = stored[: stored.index(b"x\x9c")]  # the format line before zlib's header
     parts = tfidf._unpack(zlib.decompress(stored[len(prefix):]))
-    parts[4] = np.full(len(parts[4]) // 4, 2**31 - 1, "<i4").tobytes()  # no such term
-    body = b"".join(struct.pack("<Q", len(part)) + part for part in parts)
-    assert load_matcher(prefix + zlib.compress(body)) is None
+    for at in (4, 7):  # the reference postings' terms, and their titles'
+        bad = list(parts)
+        bad[at] = np.full(len(parts[at]) // 4, 2**31 - 1, "<i4").tobytes()  # no such term
+        body = b"".join(struct.pack("<Q", len(part)) + part for part in bad)
+        assert load_matcher(prefix + zlib.compress(body)) is None
+
+
+def test_a_model_stored_by_the_first_format_is_refitted(matcher: TfidfMatcher) -> None:
+    """Models stored before the reference titles were (format 1) lack them: refitted once."""
+    stored = dump_matcher(matcher)
+    parts = tfidf._unpack(zlib.decompress(stored[len(tfidf._FORMAT):]))
+    first = b"".join(struct.pack("<Q", len(part)) + part for part in parts[:6])
+    assert load_matcher(b"mentor-leads tfidf 1\n" + zlib.compress(first)) is None
+    assert load_matcher(tfidf._FORMAT + zlib.compress(first)) is None
 
 
 def test_a_stored_model_takes_this_versions_feedback_settings_and_refits_for_other_scoring(
