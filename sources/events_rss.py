@@ -21,7 +21,13 @@ from aggregator.core.errors import FeedFormatError
 from aggregator.core.models import Event, SourceState
 from aggregator.core.printable import one_line, strip_controls
 from sources.base import CollectContext, Collected, ConfiguredSource
-from sources.ical import EventSourceOptions, collect_events, is_online, zone_or_none
+from sources.ical import (
+    EventSourceOptions,
+    collect_events,
+    event_link,
+    is_online,
+    zone_or_none,
+)
 from sources.markup import description
 from sources.values import parse_date
 
@@ -84,8 +90,7 @@ def _moment(value: Any, zone: tzinfo) -> datetime | None:
 def _event(entry: Any, start: datetime, url: str, options: EventSourceOptions) -> Event:
     title = one_line(str(entry.get("title", ""))) or "Untitled event"
     venue = one_line(str(entry.get("ev_location", "")))
-    link = one_line(str(entry.get("link", "")))
-    link = link if link.lower().startswith(("http://", "https://")) else ""
+    link = event_link(entry.get("link"), url)
     text = description(str(entry.get("summary", ""))[: DESCRIPTION_CHARS * 4], url)[1]
     text = strip_controls(text)[:DESCRIPTION_CHARS].strip()
     end = _moment(entry.get("ev_enddate"), start.tzinfo or UTC)

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any, ClassVar
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
@@ -60,6 +60,7 @@ _LAST_DAY = datetime(9999, 12, 31, tzinfo=UTC)
 # event is kept, without its end.
 LONGEST_EVENT = timedelta(days=366)
 _SAFE_URL = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
+_URL_CHARACTERS = ":/?#[]@!$&'()*+,;=-._~%"  # RFC 3986's reserved and unreserved, and %
 
 
 class EventSourceOptions(SourceOptions):
@@ -119,6 +120,15 @@ async def collect_events(
     )
 
 
+def _calendar_text(body: bytes) -> str:
+    """A calendar's text: UTF-8, as RFC 5545 says; else Windows-1252 (Latin-1's superset),
+    which older exporters write, so "Café" does not come out as "Caf\ufffd"."""
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", errors="replace")
+
+
 def parse_calendar(
     body: bytes, url: str, options: EventSourceOptions, now: datetime
 ) -> tuple[list[Event], int]:
@@ -126,7 +136,7 @@ def parse_calendar(
     and how many of its events were left out (no usable start, broken, repeating hourly or
     faster, or too costly to expand)."""
     try:
-        calendar = icalendar.Calendar.from_ical(body)
+        calendar = icalendar.Calendar.from_ical(_calendar_text(body))
     except (ValueError, IndexError, KeyError) as exc:
         raise FeedFormatError(
             f"source {options.name}: {url} is not an iCalendar feed ({exc}); check the URL "
@@ -284,7 +294,7 @@ def to_event(component: Any, url: str, options: EventSourceOptions, zone: tzinfo
     end_value = component.get("DTEND")
     end = _as_datetime(end_value.dt, zone) if end_value is not None else None
     venue = one_line(str(component.get("LOCATION", "")))
-    link = _link(component.get("URL"), url)
+    link = event_link(component.get("URL"), url)
     text = _text(str(component.get("DESCRIPTION", "")))
     latitude, longitude = _geo(component.get("GEO"), options)
     return Event(
@@ -338,10 +348,14 @@ def _zone_name(moment: datetime) -> str:
     return str(key) if key else (moment.tzname() or "UTC")
 
 
-def _link(value: Any, base: str) -> str:
+def event_link(value: Any, base: str) -> str:
+    """An event's web link, resolved against its calendar's or feed's address ``base`` (event
+    sites often give "/events/42"), with what a URL may not hold (quotes, angle brackets,
+    spaces) percent-encoded, so it is one link wherever it is shown; "" when it is no http(s)
+    link."""
     if value is None:
         return ""
-    resolved = urljoin(base, one_line(str(value)))
+    resolved = quote(urljoin(base, one_line(str(value))), safe=_URL_CHARACTERS)
     return resolved if _SAFE_URL.match(resolved) else ""
 
 

@@ -174,6 +174,27 @@ def test_events_rss_reads_the_event_module() -> None:
     assert "script" not in event.description and "Hands-on SQL." in event.description
 
 
+def test_an_events_feeds_links_are_made_whole_and_safe() -> None:
+    """Event sites often link "/events/42": resolved on the feed's address, as a calendar's
+    are; a link that is no web link is dropped, and what a URL may not hold is encoded."""
+    items = "".join(
+        f"<item><title>e{n}</title><link>{link}</link>"
+        f"<ev:startdate>2026-12-0{n}T18:00:00+01:00</ev:startdate></item>"
+        for n, link in enumerate(("/events/42", "javascript:alert(1)",
+                                  "https://example.org/e/4&quot;&gt;&lt;script&gt;"), start=3))
+    feed = ('<?xml version="1.0"?><rss version="2.0" '
+            'xmlns:ev="http://purl.org/rss/1.0/modules/event/"><channel><title>t</title>'
+            f"{items}</channel></rss>").encode()
+    chosen = EventSourceOptions.model_validate(
+        {"name": "rss", "type": "events_rss", "url": "https://example.org/feeds/events.rss"}
+    )
+
+    found, _ = parse_events_feed(feed, chosen.url, chosen, datetime(2026, 12, 1, tzinfo=UTC))
+
+    assert [e.url for e in found] == ["https://example.org/events/42", "",
+                                      "https://example.org/e/4%22%3E%3Cscript%3E"]
+
+
 def test_distance_is_great_circle() -> None:
     assert 25 < distance_km((52.52, 13.40), POTSDAM) < 30
     assert 100 < distance_km((52.52, 13.40), COTTBUS) < 120

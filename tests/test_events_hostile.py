@@ -119,6 +119,15 @@ def test_a_broken_geo_or_an_unusable_calendar_zone_loses_nothing() -> None:
     assert parsed(body, latitude=52.5, longitude=13.4) == (["Python meetup"] * 2, 0)
 
 
+def test_a_calendar_written_in_latin_1_reads_as_written() -> None:
+    """RFC 5545 says UTF-8, but older exporters write Windows-1252: "Café München", not
+    replacement characters. UTF-8 stays UTF-8."""
+    event = "UID:1\r\nDTSTART:20261203T180000Z\r\nSUMMARY:Café München \u2013 Meetup\r\n"
+    for encoding in ("cp1252", "utf-8"):
+        written = calendar(event).decode().encode(encoding)
+        assert parsed(written) == (["Café München \u2013 Meetup"], 0)
+
+
 def test_terminal_escapes_never_reach_an_events_text() -> None:
     escape = "\x1b[31mRED\x1b[0m \x1b]8;;https://evil.example\x1b\\\\here\x1b]8;;\x1b\\\\\x07"
     body = calendar(f"UID:e\r\nDTSTART:20261210T180000Z\r\nSUMMARY:Meetup {escape}\r\n"
