@@ -238,6 +238,11 @@ chose the same (b 1, c 0.5, g 0.5; cross-validated +0.106/0 %, +0.112/6 %, +0.04
 experiment's). Its cost is within the noise: rank_many with feedback for Google's 157
 résumés (114 with both kinds of marks), median of 5, 3.74-4.06 s against 3.74-3.90 s
 before, in the same window.
+Tried after it on the tuning half and not kept: the title move for likes alone too. Its
+agreement test never passes there (0.0 for all 14 Google short tuning profiles with likes
+alone: likes from the top of the first page cannot rank higher among the reference sample,
+as what ranks above them shares their title), so nothing moves; without the test (the
+experiment above) 2 of the 5 WWR short profiles with likes alone fell (mean -0.031).
 """
 
 from __future__ import annotations
