@@ -13,7 +13,7 @@ from aggregator.core.errors import FetchError
 from aggregator.core.fetching import Fetcher
 from aggregator.core.intake import SKIPPED_WHY, Prepared, admitted_event, prepared, storable
 from aggregator.core.models import Event, Posting, SourceState
-from aggregator.core.workers import CpuPool
+from aggregator.core.workers import READING, CpuPool, ReadingTime
 from sources.read_limit import parse_within
 
 
@@ -170,17 +170,34 @@ async def collect_in_time(source: Source, context: CollectContext, state: Source
     a run for minutes.
     """
     deadline = context.fetcher.settings.source_deadline
+    reading = ReadingTime()
+    token = READING.set(reading)
     try:
         async with asyncio.timeout(deadline) as limit:
             return _storable(await source.collect(context, state), context.now())
     except TimeoutError as exc:
         if not limit.expired():
             raise
-        raise FetchError(
-            f"not done within http.source_deadline={deadline:g} s (all of its requests, "
-            "retries, redirects and pages); the server is slow or sends too much — try again "
-            "later, or raise http.source_deadline if it is just big"
-        ) from exc
+        raise FetchError(_late(deadline, reading.so_far())) from exc
+    finally:
+        READING.reset(token)
+
+
+def _late(deadline: float, reading: float) -> str:
+    """Why a source missed its deadline: the server, or (for most of the time) reading what
+    it sent, which no retry or patience with the server helps."""
+    if reading >= deadline / 2:
+        return (
+            f"not done within http.source_deadline={deadline:g} s: its answers came, but "
+            f"reading them took {reading:.1f} s (a very large or complex feed or calendar) "
+            "— raise http.source_deadline if it is just that big, or ask its publisher for a "
+            "smaller one"
+        )
+    return (
+        f"not done within http.source_deadline={deadline:g} s (all of its requests, "
+        "retries, redirects and pages); the server is slow or sends too much — try again "
+        "later, or raise http.source_deadline if it is just big"
+    )
 
 
 def _storable(collected: Collected, fetched_at: datetime) -> Collected:

@@ -397,6 +397,31 @@ def test_a_source_past_its_deadline_fails_alone_in_a_run(
     assert store.posting_counts() == {"good": 1}
 
 
+def test_a_deadline_missed_while_reading_says_so_not_that_the_server_was_slow() -> None:
+    """A body that takes the deadline to parse (a huge feed, a costly calendar) is no slow
+    server: the message says the answers came and reading them took the time."""
+    release = threading.Event()
+
+    class SlowToRead:
+        options = GreenhouseSource.Options.model_validate(
+            {"name": "t", "type": "greenhouse", "board": "acme"}
+        )
+        company_page = True
+
+        async def collect(self, context: CollectContext, state: SourceState) -> Collected:
+            await context.pool.run(release.wait, 30)  # the parse the test holds
+            return Collected(postings=[])
+
+    try:
+        with pytest.raises(FetchError) as failed:
+            collect_with(SlowToRead(), source_deadline=0.3)  # type: ignore[arg-type]
+    finally:
+        release.set()
+    said = str(failed.value)
+    assert "http.source_deadline=0.3 s: its answers came, but reading them took" in said
+    assert "server is slow" not in said
+
+
 def test_a_timeout_inside_a_source_is_not_mistaken_for_the_deadline() -> None:
     class Raising:
         """A source whose own code raises TimeoutError: a bug, reported as such."""

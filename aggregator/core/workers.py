@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from aggregator.core.processes import process_alive
@@ -47,6 +48,32 @@ def _end_with(owner: int) -> None:
     os._exit(0)  # nothing of the worker's is half written: its results go back by pipe
 
 
+class ReadingTime:
+    """How long one source's bodies have been read (parsed) so far, in seconds: set as
+    ``READING`` around a source's collect, so a deadline it misses can say whether the
+    server or the reading took the time."""
+
+    def __init__(self) -> None:
+        self._spent = 0.0
+        self._since: float | None = None
+
+    def so_far(self) -> float:
+        """Seconds spent reading, a read still under way included."""
+        running = time.monotonic() - self._since if self._since is not None else 0.0
+        return self._spent + running
+
+    def start(self) -> None:
+        self._since = time.monotonic()
+
+    def stop(self) -> None:
+        self._spent = self.so_far()
+        self._since = None
+
+
+# The reading time of the source whose collect is running in this task (None outside one).
+READING: ContextVar[ReadingTime | None] = ContextVar("reading_time", default=None)
+
+
 class CpuPool:
     """Runs parse functions in worker processes (many sources) or a thread (few)."""
 
@@ -77,11 +104,18 @@ class CpuPool:
         return bool(self._workers)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """Run ``function(*args)`` without blocking the event loop."""
-        if not self._workers:
-            return await asyncio.to_thread(function, *args)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._processes(), function, *args)
+        """Run ``function(*args)`` without blocking the event loop (timed in ``READING``)."""
+        reading = READING.get()
+        if reading is not None:
+            reading.start()
+        try:
+            if not self._workers:
+                return await asyncio.to_thread(function, *args)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._processes(), function, *args)
+        finally:
+            if reading is not None:
+                reading.stop()
 
     def close(self) -> None:
         """Stop the worker processes."""
