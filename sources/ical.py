@@ -208,13 +208,20 @@ def walk_cost(component: Any, end: datetime) -> int | None:
         start = _start_of(component)
         if any(isinstance(component.get(name), list) for name in ("UID", "DTSTART", "DTEND")):
             return None  # given twice: which one holds?
-        for name in ("DTEND", "DURATION", "RECURRENCE-ID", "EXDATE", "RDATE"):
+        if any(name in _WHEN for name, _ in component.errors):
+            return None  # icalendar keeps a property it cannot read aside, and the expansion
+            # would drop the event unsaid ("EXDATE:garbage")
+        for name in _WHEN:
             for value in _all(component.get(name)):
                 value.to_ical()  # a broken property raises here, not in the expansion
         rules = [dict(rule) for rule in _all(component.get("RRULE"))]
         return PER_EVENT + sum(_rule_cost(rule, start, end) for rule in rules)
     except (KeyError, ValueError, TypeError, AttributeError, OverflowError, _TooCostly):
         return None
+
+
+# The properties that say when an event happens, beside DTSTART and RRULE.
+_WHEN = ("DTEND", "DURATION", "RECURRENCE-ID", "EXDATE", "RDATE")
 
 
 def _all(value: Any) -> list[Any]:

@@ -87,6 +87,10 @@ def test_a_series_picked_by_position_is_expanded_unless_no_period_holds_it() -> 
         "UID:b\r\nDTSTART:20261210T180000Z\r\nSUMMARY:b\r\nRRULE:FREQ=DAILY;UNTIL=zzz\r\n",
         "UID:b\r\nDTSTART:notadate\r\nSUMMARY:b\r\n",
         "UID:b\r\nUID:c\r\nDTSTART:20261210T180000Z\r\nSUMMARY:b\r\n",
+        # A date list nobody can read: the expansion dropped the series without a word.
+        "UID:b\r\nDTSTART:20261210T180000Z\r\nSUMMARY:b\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"
+        "EXDATE:garbage\r\n",
+        "UID:b\r\nDTSTART:20261210T180000Z\r\nSUMMARY:b\r\nRDATE:20261299T180000Z\r\n",
     ],
 )
 def test_one_broken_event_is_skipped_not_the_calendar(broken: str) -> None:
