@@ -226,6 +226,21 @@ def test_rank_with_no_mentees_names_the_file_and_what_to_add(
     )
 
 
+@pytest.mark.parametrize("format", ["table", "jsonl"])
+def test_rank_with_no_postings_says_the_file_holds_none(
+    rank_files: tuple[Path, Path], format: str
+) -> None:
+    """A quiet day's `leads postings --format jsonl` is empty. Ranking it printed "No
+    posting scores 0.1 (the lowest shown) or more" for each mentee, as if postings had been
+    weighed; now it says the file holds none, on stderr, and exits 0 (a script goes on)."""
+    postings, mentees = rank_files
+    postings.write_text("", encoding="utf-8")
+    result = rank(postings, mentees, "--format", format)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert " ".join(result.stderr.split()) == f"{postings} holds no postings: nothing to rank."
+
+
 # -- 7: --source naming no source -----------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from aggregator.cli._common import (
     busy,
     check_mentees,
     clock,
+    err,
     errors_handled,
     fits_one_line_a_row,
     heading_for,
@@ -227,6 +228,11 @@ def rank(
             max_age_days=max_age,
             verdicts=verdicts,
         )
+    if not keyed:
+        # A quiet day's `leads postings --format jsonl` is empty: nothing to rank, no error
+        # (scripts go on), but no "nothing scores 0.1 for sam" either.
+        err.print(safe(f"{postings_file} holds no postings: nothing to rank."))
+        return
     postings_by_key = dict(keyed)
     for mentee in mentees:
         ranked = found[mentee.id]
