@@ -243,6 +243,10 @@ agreement test never passes there (0.0 for all 14 Google short tuning profiles w
 alone: likes from the top of the first page cannot rank higher among the reference sample,
 as what ranks above them shares their title), so nothing moves; without the test (the
 experiment above) 2 of the 5 WWR short profiles with likes alone fell (mean -0.031).
+With the title move in place, ``--tune`` re-chooses the other feedback settings (GRID) by
+its rule; the keep-rule, fixed here before that run ends: the new choice replaces the
+present settings only if, measured once, more held-out sets meet both targets than now
+(two: WWR long and Google long).
 """
 
 from __future__ import annotations
