@@ -9,8 +9,16 @@ other mentors either way.
 A failure to open the SMTP session (connection, TLS or login) is remembered: every later
 ``send`` of the same sender fails at once with the same message, so a run with a wrong
 password makes one failed login, not one per mentor (servers lock accounts out for less),
-and an unreachable server costs one timeout, not one per mentor. Such a failure is not
-permanent: the leads stay pending and go out on the first run after the settings are fixed.
+and an unreachable server costs one timeout, not one per mentor. So is a server that stops
+answering mid-run (each further digest would cost a timeout, and perhaps a duplicate) or
+that wants STARTTLS or a login the settings do not give (it refuses every digest alike).
+Such a failure is not permanent: the leads stay pending and go out on the first run after
+the settings are fixed.
+
+When the connection fails after the whole message was sent but before the server answered
+(it closed, or said nothing within the timeout), SMTP cannot tell whether the message went
+out. The error says so: the leads stay pending, and the next run sends the digest again with
+the same Message-ID, which its recipient may then get twice.
 """
 
 from __future__ import annotations
@@ -29,16 +37,28 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from aggregator.core.config import DeliveryConfig, SmtpConfig
 from aggregator.core.errors import ConfigError, DeliveryError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
 
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 _SECURITY_LABELS = {"starttls": "STARTTLS", "ssl": "SSL", "none": "unencrypted"}
 PENDING = "the leads stay pending and go out on the next run"
+_NOT_AGAIN = "no further digest is sent through this server in this run"
+_UNANSWERED = "after the whole digest was sent, before accepting the message or refusing it"
+_MAYBE_TWICE = (
+    "it may have been delivered all the same: the next run sends it again with the same "
+    "Message-ID, so its recipient may get it twice"
+)
+# RFC 3207 and RFC 4954: "530 Must issue a STARTTLS command first", "530 5.7.0 Authentication
+# required" (answered to MAIL, for every message alike).
+_NEEDS_TLS_OR_LOGIN = 530
 
 # Why a session could not be opened, most specific first: (error type, what happened, fix).
 _SESSION_FAILURES: tuple[tuple[type[OSError], str, str], ...] = (
@@ -67,7 +87,9 @@ _SESSION_FAILURES: tuple[tuple[type[OSError], str, str], ...] = (
     (
         TimeoutError,
         "no answer in time",
-        "check delivery.smtp.host and port, or raise delivery.smtp.timeout",
+        # A server that starts with TLS waits for our handshake while we wait for its greeting.
+        "check delivery.smtp.host and port (a server that starts with TLS, usually on port "
+        "465, needs security: ssl), or raise delivery.smtp.timeout",
     ),
     (
         ConnectionRefusedError,
@@ -118,9 +140,9 @@ class OutboxSender(Sender):
     def send(self, message: EmailMessage) -> None:
         """Write ``message`` atomically and durably; an earlier copy of it is replaced."""
         name = outbox_filename(message)
+        self._make_folder()
         path = self.directory / name
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
             path = _earlier_copy(self.directory, name) or path
             _write_atomically(path, flatten(message, linesep="\n"))
         except OSError as exc:
@@ -132,6 +154,21 @@ class OutboxSender(Sender):
 
     def close(self) -> None:
         """Nothing to release: every file is complete when ``send`` returns."""
+
+    def _make_folder(self) -> None:
+        """Create the outbox; an error names it, not a file that was never begun in it."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problem = (
+                "is a file, not a folder"
+                if self.directory.is_file()
+                else f"cannot be made ({exc.strerror or exc})"
+            )
+            raise DeliveryError(
+                f"delivery.outbox {self.directory} {problem} — make delivery.outbox a "
+                f"writable folder; {PENDING}"
+            ) from exc
 
 
 def outbox_filename(message: EmailMessage) -> str:
@@ -251,7 +288,7 @@ class SmtpSender(Sender):
         self.settings = settings
         self._ssl_context = ssl_context
         self._envelope_from = parseaddr(settings.from_)[1] or settings.from_
-        self._connection: smtplib.SMTP | None = None
+        self._connection: _Connection | None = None
         self._session_failure: str | None = None
 
     @property
@@ -273,8 +310,12 @@ class SmtpSender(Sender):
             else:  # send_message knows when SMTPUTF8 is needed
                 refused = connection.send_message(message, self._envelope_from, recipients)
         except OSError as exc:  # smtplib's errors are OSErrors too
-            # A broken connection is closed by smtplib itself; the next send reconnects.
-            raise self._refusal(exc) from exc
+            # A broken connection is closed by smtplib itself; the next send reconnects,
+            # unless every further digest would meet the same failure.
+            if _ends_session(exc):
+                earlier = self._refusal(exc, unanswered=False)
+                self._session_failure = f"not tried after an earlier digest of this run: {earlier}"
+            raise self._refusal(exc, unanswered=connection.unanswered) from exc
         message_id = message["Message-ID"]
         if refused:
             # The others have the message, so it counts as sent: retrying would send it twice.
@@ -305,7 +346,7 @@ class SmtpSender(Sender):
             log.debug("QUIT to %s failed: %s", self._server, exc)
             connection.close()
 
-    def _connection_for_next_message(self) -> smtplib.SMTP:
+    def _connection_for_next_message(self) -> _Connection:
         """The run's connection; reopened once if the server closed it while it sat idle."""
         if self._session_failure is not None:
             raise DeliveryError(self._session_failure)
@@ -318,14 +359,12 @@ class SmtpSender(Sender):
         try:
             self._connection = self._open()
         except OSError as exc:
-            self._session_failure = (
-                f"{self._describe_session_failure(exc)}; no digest is sent through this "
-                f"server in this run, {PENDING}"
-            )
+            failure = self._describe_session_failure(exc)
+            self._session_failure = f"{failure}; {_NOT_AGAIN}, {PENDING}"
             raise DeliveryError(self._session_failure) from exc
         return self._connection
 
-    def _open(self) -> smtplib.SMTP:
+    def _open(self) -> _Connection:
         """Connect, secure and log in as the settings say."""
         settings = self.settings
         context = self._ssl_context or ssl.create_default_context()
@@ -334,9 +373,9 @@ class SmtpSender(Sender):
         # connect()), so the constructor connects.
         where, timeout = (settings.host, settings.port), settings.timeout
         connection = (
-            smtplib.SMTP_SSL(*where, timeout=timeout, context=context)
+            _SslConnection(*where, timeout=timeout, context=context)
             if settings.security == "ssl"
-            else smtplib.SMTP(*where, timeout=timeout)
+            else _Connection(*where, timeout=timeout)
         )
         try:
             if settings.security == "starttls":
@@ -349,16 +388,16 @@ class SmtpSender(Sender):
         return connection
 
     def _describe_session_failure(self, exc: OSError) -> str:
-        # smtplib reports a timeout or reset while reading a reply as a disconnect
-        if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, OSError):
-            exc = exc.__context__
+        exc = _network_error(exc)
         what, fix = next((w, f) for kind, w, f in _SESSION_FAILURES if isinstance(exc, kind))
         return f"SMTP {self._server}: {what} ({_reason(exc)}) — {fix}"
 
-    def _refusal(self, exc: OSError) -> DeliveryError:
-        """The error for a message the server did not accept (the session itself was fine)."""
+    def _refusal(self, exc: OSError, *, unanswered: bool) -> DeliveryError:
+        """The error for a message the server did not accept (the session was opened);
+        ``unanswered``: the whole message was sent, the server's answer never came."""
         permanent = False
         fix = "ask the server's administrator if it persists"
+        then = PENDING
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             what = "refused the recipient"
             replies = exc.recipients.items()
@@ -367,6 +406,10 @@ class SmtpSender(Sender):
             # A 4xx ("450 mailbox busy") is the mailbox's state, not a wrong address.
             fix = ("check the mentor's email address" if permanent
                    else "it is tried again next run; ask the server's administrator if it persists")
+        elif _ends_session(exc) and isinstance(exc, smtplib.SMTPResponseException):
+            what, reason = "wants STARTTLS or a login before it takes mail", _reason(exc)
+            fix = ("set delivery.smtp.security: starttls, and delivery.smtp.username and "
+                   "password if the server has accounts")
         elif isinstance(exc, smtplib.SMTPResponseException):
             refused_sender = isinstance(exc, smtplib.SMTPSenderRefused)
             what = "refused the sender" if refused_sender else "refused the message"
@@ -376,11 +419,46 @@ class SmtpSender(Sender):
         elif isinstance(exc, smtplib.SMTPNotSupportedError):
             what, reason, permanent = "cannot carry the message", str(exc), True
         else:
-            what, reason = "dropped or stalled before accepting the message", _reason(exc)
-        then = "sending it again will not help until that is fixed" if permanent else PENDING
+            what, reason, fix, then = self._lost(exc, unanswered)
+        if permanent:
+            then = "sending it again will not help until that is fixed"
+        if _ends_session(exc):
+            then = f"{then}; {_NOT_AGAIN}"
         return DeliveryError(
             f"SMTP {self._server} {what} ({reason}) — {fix}; {then}", permanent=permanent
         )
+
+    def _lost(self, exc: OSError, unanswered: bool) -> tuple[str, str, str, str]:
+        """(what happened, reason, fix, what then) for a connection that closed or went
+        silent in the middle of a message."""
+        error = _network_error(exc)
+        reason = _reason(error)
+        if isinstance(error, TimeoutError):
+            limit = f"delivery.smtp.timeout ({self.settings.timeout:g} s)"
+            what = f"gave no answer within {limit}"
+            fix = "raise delivery.smtp.timeout if the server is this slow, or ask its administrator"
+        else:
+            what, fix = "closed the connection", "ask the server's administrator if it persists"
+        if unanswered:
+            return f"{what} {_UNANSWERED}", reason, fix, _MAYBE_TWICE
+        return f"{what} before accepting the message", reason, fix, PENDING
+
+
+class _Connection(smtplib.SMTP):
+    """smtplib.SMTP that knows when a whole message is out and the server's answer is not in:
+    a connection lost then leaves it unknown whether the message was accepted."""
+
+    unanswered = False
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        """Send ``s``; smtplib sends a whole message, ending in CRLF "." CRLF, in one call."""
+        self.unanswered = False
+        super().send(s)
+        self.unanswered = isinstance(s, bytes) and s.endswith(b"\r\n.\r\n")
+
+
+class _SslConnection(_Connection, smtplib.SMTP_SSL):
+    """The same over implicit TLS."""
 
 
 def _recipients(message: EmailMessage) -> list[str]:
@@ -392,6 +470,21 @@ def _recipients(message: EmailMessage) -> list[str]:
             permanent=True,
         )
     return addresses
+
+
+def _ends_session(exc: OSError) -> bool:
+    """A failure every further message of the run would meet too: a server that wants
+    STARTTLS or a login, or one that let delivery.smtp.timeout pass without a word."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == _NEEDS_TLS_OR_LOGIN
+    return isinstance(_network_error(exc), TimeoutError)
+
+
+def _network_error(exc: OSError) -> OSError:
+    """smtplib reports a timeout or reset on the wire as a disconnect: the error it hides."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, OSError):
+        return exc.__context__
+    return exc
 
 
 def _still_open(connection: smtplib.SMTP) -> bool:

@@ -8,10 +8,11 @@
 ``tls`` is "none", "starttls" (STARTTLS required before MAIL) or "ssl" (implicit TLS), with a
 certificate for 127.0.0.1 and localhost from a throwaway trustme CA; ``server.client_context``
 trusts it. With ``auth=True`` the server knows USERNAME/PASSWORD (the STARTTLS server also
-requires a login). Faults are switched on per server: ``reject(...)``, ``drop_during_data()``
-and ``hang_up_after_each_message(...)`` (``clear_faults()`` ends them); ``connections`` counts
-the connections clients made. ``refusing_port()`` and ``silent_port()`` give ports where nothing
-answers; ``smtp_settings(port, ...)`` builds ``delivery.smtp`` settings for any of these.
+requires a login). Faults are switched on per server: ``reject(...)``, ``drop_during_data()``,
+``leave_unanswered(...)`` and ``hang_up_after_each_message(...)`` (``clear_faults()`` ends
+them); ``connections`` counts the connections clients made. ``refusing_port()`` and
+``silent_port()`` give ports where nothing answers; ``smtp_settings(port, ...)`` builds
+``delivery.smtp`` settings for any of these.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ Stage = Literal["RCPT", "DATA"]
 
 @dataclass(frozen=True)
 class Received:
-    """One message the server accepted (answered 250 after DATA)."""
+    """One message the server accepted (answered 250 after DATA, or took and left unanswered:
+    see ``SmtpServer.leave_unanswered``)."""
 
     mail_from: str
     recipients: tuple[str, ...]
@@ -74,6 +76,7 @@ class _Recorder:
     connections: int = 0
     rejections: list[_Rejection] = field(default_factory=list)
     drop_during_data: bool = False
+    unanswered: Literal["hang up", "say nothing"] | None = None
     hang_up: bool = False
     goodbye: str | None = None
 
@@ -106,6 +109,12 @@ class _Recorder:
                 authenticated=bool(session.authenticated),
             )
         )
+        if self.unanswered is not None:
+            # Taken for delivery, but the 250 never reaches the client. The wait ends when the
+            # connection is lost (aiosmtpd cancels this handler): hung up here, or by the client.
+            if self.unanswered == "hang up":
+                transport.close()
+            await asyncio.get_running_loop().create_future()
         if self.hang_up:
             # Runs after the 250 below is written, before the next command is read: the
             # client got its answer, then finds the connection closed, as after an idle timeout.
@@ -184,6 +193,11 @@ class SmtpServer:
         """Close the connection once a message's data is in, without accepting it."""
         self._recorder.drop_during_data = True
 
+    def leave_unanswered(self, *, hang_up: bool) -> None:
+        """Take each message for delivery (it is in ``messages``), then never answer: hang up,
+        or say nothing until the client gives up (the classic "did it send?")."""
+        self._recorder.unanswered = "hang up" if hang_up else "say nothing"
+
     def hang_up_after_each_message(self, goodbye: str | None = None) -> None:
         """Close the connection right after accepting a message, saying ``goodbye`` first."""
         self._recorder.hang_up = True
@@ -194,7 +208,7 @@ class SmtpServer:
         recorder = self._recorder
         recorder.rejections.clear()
         recorder.drop_during_data = recorder.hang_up = False
-        recorder.goodbye = None
+        recorder.unanswered = recorder.goodbye = None
 
 
 def smtp_settings(port: int, **overrides: Any) -> SmtpConfig:
