@@ -23,12 +23,13 @@ How the scheduler behaves, and why:
   handler that came as the main thread went to sleep: Python runs handlers between
   bytecodes, and a signal that lands just before the thread blocks does not interrupt the
   wait (seen under load: the stop was noticed only at the next wake-up).
-- A job that raises is logged and runs again at its next time; the scheduler carries on.
+- A job that raises is logged in one line (its traceback at DEBUG) and runs again at its
+  next time; the scheduler carries on.
   A project error (``LeadsError``, e.g. another run holds the lock) is logged as a one-line
   warning, because its message already says what happened and what to do.
-- Stopping is cooperative. SIGTERM or SIGINT set the ``stop`` event the caller passes to both
-  `build_scheduler` and `run_until_stopped`; ``run_job`` is expected to check the same event
-  between its steps. The running job finishes its current step, jobs still queued behind it
+- Stopping is cooperative. SIGTERM, SIGINT or SIGHUP set the ``stop`` event the caller passes
+  to both `build_scheduler` and `run_until_stopped`; ``run_job`` is expected to check the same
+  event between its steps. The running job finishes its current step, jobs still queued behind it
   are not started, and `run_until_stopped` returns once the worker is idle.
 """
 
@@ -72,7 +73,12 @@ DIGEST_JOB_PREFIX = "digest:"
 # runs at most this long after it wakes) and to run a stop signal's handler that its wait
 # missed (see the module docstring). A wake-up with nothing due costs some 4 µs of CPU.
 WALL_CLOCK_CHECK_SECONDS = 1.0
-_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# SIGHUP too: a closed terminal or ssh session would otherwise kill a job mid-step. Left
+# alone where it is ignored (nohup), which asks for the process to outlive the session.
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# APScheduler's executor logs a job's exception with its traceback, and a missed run, in its
+# own words; `_log_job_event` says both in one line, so that logger is kept for the worst.
+_EXECUTOR_LOG = "apscheduler.executors.default"
 
 _SignalHandler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
@@ -176,6 +182,7 @@ def build_scheduler(
             "misfire_grace_time": config.schedule.misfire_grace_time,
         },
     )
+    logging.getLogger(_EXECUTOR_LOG).setLevel(logging.CRITICAL)
     names = {spec.id: spec.name for spec in specs}
     scheduler.add_listener(
         lambda event: _log_job_event(event, names, config.schedule.misfire_grace_time),
@@ -263,12 +270,15 @@ def _log_job_event(event: JobExecutionEvent, names: Mapping[str, str], grace: in
     # call back into the scheduler (get_job would deadlock).
     name = names.get(event.job_id, event.job_id)
     if event.code == EVENT_JOB_ERROR:
+        # Its first line: a database error goes on with the SQL and a link, over many lines.
+        reason = (str(event.exception).strip().splitlines() or [""])[0]
         logger.error(
             "%s failed with %s: %s; the scheduler carries on and runs it again at its next time",
             name,
             type(event.exception).__name__,
-            event.exception,
+            reason,
         )
+        logger.debug("%s failed here:\n%s", name, "".join(event.traceback or ()))
     else:
         logger.warning(
             "%s was due at %s, more than schedule.misfire_grace_time (%d s) ago (was the "
@@ -285,7 +295,7 @@ def run_until_stopped(
     *,
     wall_clock_check: float = WALL_CLOCK_CHECK_SECONDS,
 ) -> None:
-    """Run a blocking scheduler in this thread until SIGTERM, SIGINT or ``stop`` is set.
+    """Run a blocking scheduler in this thread until SIGTERM, SIGINT, SIGHUP or ``stop`` is set.
 
     The signal handlers (installed only when called from the main thread; the previous ones
     are restored on return) set ``stop``. A helper thread then shuts the scheduler down,
@@ -328,7 +338,7 @@ def _supervise(scheduler: BaseScheduler, stop: threading.Event, wall_clock_check
 
 
 def _leave_stop_signals_to_the_main_thread() -> None:
-    """Block SIGTERM and SIGINT in this (worker) thread, for good.
+    """Block the stop signals in this (worker) thread, for good.
 
     The kernel hands a signal sent to the process to any thread that does not block it, and
     Python runs the handler only when the main thread next executes bytecode: taken by a
@@ -341,7 +351,7 @@ def _leave_stop_signals_to_the_main_thread() -> None:
 
 @contextlib.contextmanager
 def _stop_signals_blocked() -> Iterator[None]:
-    """Block SIGTERM and SIGINT in this thread for the block; threads started in it keep them
+    """Block the stop signals in this thread for the block; threads started in it keep them
     blocked (see `_leave_stop_signals_to_the_main_thread`)."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
@@ -352,7 +362,8 @@ def _stop_signals_blocked() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM and SIGINT set ``stop`` for the block (main thread only; Python's rule)."""
+    """SIGTERM, SIGINT and (unless ignored) SIGHUP set ``stop`` for the block (main thread
+    only; Python's rule)."""
     if threading.current_thread() is not threading.main_thread():
         logger.debug("not the main thread: signals are left alone; set stop to end the run")
         yield
@@ -368,7 +379,9 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             logger.info("%s received: finishing the current step, then stopping", name)
 
     previous: dict[signal.Signals, _SignalHandler] = {
-        signum: signal.signal(signum, request_stop) for signum in _STOP_SIGNALS
+        signum: signal.signal(signum, request_stop)
+        for signum in _STOP_SIGNALS
+        if not (signum is signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN)
     }
     # A process inherits its parent's blocked signals: one started with these blocked (by a
     # supervisor or a shell that blocks them around its children) would never see them.

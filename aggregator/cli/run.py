@@ -166,7 +166,7 @@ def schedule(
     ] = 5,
 ) -> None:
     """Run as a long-lived process: collect and match on `schedule.collect`, each mentor's
-    digest on their own schedule; SIGTERM or Ctrl-C finishes the current step and exits."""
+    digest on their own schedule; SIGTERM, Ctrl-C or SIGHUP finishes the current step and exits."""
     import threading
 
     from aggregator import runner, service
@@ -197,7 +197,7 @@ def schedule(
                 log.warning("%s finished with failures (see above)", spec.name)
 
         jobs = counted(len(specs), "job")
-        out.print(f"Scheduling {jobs}; Ctrl-C or SIGTERM stops after the current step")
+        out.print(f"Scheduling {jobs}; Ctrl-C, SIGTERM or SIGHUP stops after the current step")
         # Collect at once: a service that was just (re)started should not sit idle for hours.
         scheduler = service.build_scheduler(
             config,

@@ -64,6 +64,7 @@ _INTERVAL_UNITS = {
 }  # fmt: skip
 # Files in the zoneinfo directory that load but name no place: a config must not depend on them.
 _NOT_IANA_NAMES = frozenset({"localtime", "posixrules"})
+_LONGEST_INTERVAL = timedelta(days=366)
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _EVERY = re.compile(r"every\s*([0-9]+)\s*([a-z]+)")
 
@@ -303,11 +304,13 @@ def _every(text: str, args: list[str]) -> Schedule:
     amount = int(match.group(1))
     if amount == 0:
         raise ValueError("an interval of 0 never fires; use 1 or more")
-    try:
-        interval = timedelta(**{unit: amount})
-    except OverflowError as exc:
-        raise ValueError(f"every {amount} {unit} is too long an interval") from exc
-    return Schedule(text, interval=interval)
+    if amount > _LONGEST_INTERVAL // timedelta(**{unit: 1}):
+        # Past this the next fire time soon lies beyond the year 9999 that datetime can hold.
+        raise ValueError(
+            f"every {amount} {unit} is too long an interval: at most a year; for a yearly "
+            "run use a cron expression such as '0 9 1 1 *'"
+        )
+    return Schedule(text, interval=timedelta(**{unit: amount}))
 
 
 _READABLE_FORMS: dict[str, Callable[[str, list[str]], Schedule]] = {
@@ -375,6 +378,7 @@ def _parse_cron(fields: list[str]) -> CronFields:
         # crontab numbers Sunday 0, so each day is converted to its Monday-based name.
         day_of_week=_weekday_names({(number - 1) % 7 for number in weekdays}),
     )
+    _check_the_day_comes(cron)
     if cron.day != "*" and weekday != "*":
         # crontab runs when either field matches, APScheduler only when both do; even a
         # weekday field covering the whole week changes what crontab does with the day.
@@ -383,6 +387,31 @@ def _parse_cron(fields: list[str]) -> CronFields:
             "read that combination differently"
         )
     return cron
+
+
+# The most days each month has (February in a leap year).
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _check_the_day_comes(cron: CronFields) -> None:
+    """ValueError when no chosen month has a chosen day (30 February): it would never fire."""
+    days = _field_values(cron.day, _DAY)
+    months = _field_values(cron.month, _MONTH)
+    if not any(min(days) <= _DAYS_IN_MONTH[month - 1] for month in months):
+        chosen = ", ".join(_MONTHS[month - 1] for month in sorted(months))
+        raise ValueError(
+            f"day of month {cron.day} never comes in {chosen}, so the schedule would never "
+            "fire: pick a day those months have"
+        )
+
+
+def _field_values(text: str, rule: _FieldRule) -> set[int]:
+    """The numbers a cron field selects."""
+    return {
+        number
+        for first, last, step, _ in _field_items(text, rule)
+        for number in range(first, last + 1, step)
+    }
 
 
 def _field_items(text: str, rule: _FieldRule) -> list[tuple[int, int, int, bool]]:
@@ -404,6 +433,14 @@ def _field_items(text: str, rule: _FieldRule) -> list[tuple[int, int, int, bool]
         if first > last:
             raise ValueError(f"{rule.name} range {base!r} runs backwards")
         items.append((first, last, step or 1, False))
+    for first, last, step, _ in items:
+        # Crontab would take only the first value; APScheduler refuses, or reads '5-5/10' as
+        # '5/10' (every ten minutes from 5).
+        if step > 1 and step > last - first:
+            raise ValueError(
+                f"{rule.name} step {step} is larger than the range {first}-{last}, so only "
+                f"{first} would match: write {first}, or a step that fits the range"
+            )
     return items
 
 
@@ -420,11 +457,7 @@ def _weekday_numbers(text: str) -> set[int]:
     """The crontab weekday numbers (0 = Sunday … 6) a weekday field selects."""
     if text == "*":
         return set(range(7))
-    return {
-        number % 7
-        for first, last, step, _ in _field_items(text, _WEEKDAY)
-        for number in range(first, last + 1, step)
-    }
+    return {number % 7 for number in _field_values(text, _WEEKDAY)}
 
 
 def _compress(numbers: list[int]) -> str:
