@@ -18,9 +18,6 @@ from datetime import datetime
 from pathlib import Path
 from ssl import SSLContext
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from aggregator.core import eventloop
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import (
@@ -38,7 +35,7 @@ from aggregator.core.workers import CpuPool
 from aggregator.stages.collect import state_for_run
 from aggregator.stages.resumes import read_resume
 from aggregator.store import SCHEMA_VERSION, Store
-from aggregator.store.engine import shown_url
+from aggregator.store.engine import shown_url, sqlite_file
 from digests.network import network_of
 from digests.senders import SmtpSender
 from sources import CollectContext, Source, build_source
@@ -173,14 +170,8 @@ def _check_store(config: AppConfig) -> tuple[PartCheck, dict[str, SourceState]]:
 
 def _missing_sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL when it does not exist yet (a check must not create it)."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return None
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    path = Path(parsed.database)
-    return None if path.exists() else path
+    path = sqlite_file(url)
+    return None if path is None or path.exists() else path
 
 
 def check_delivery(config: AppConfig, ssl_context: SSLContext | None = None) -> PartCheck:

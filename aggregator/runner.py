@@ -18,6 +18,7 @@ from enum import StrEnum
 import httpx
 
 from aggregator.core.config import AppConfig
+from aggregator.core.errors import StoreError
 from aggregator.core.models import RunReport
 from aggregator.stages import collect as collect_stage
 from aggregator.stages import digest as digest_stage
@@ -25,6 +26,7 @@ from aggregator.stages import match as match_stage
 from aggregator.stages.digest import DigestReport
 from aggregator.stages.match import MatchReport
 from aggregator.store import Store
+from aggregator.store.engine import sqlite_file
 from aggregator.store.locking import run_lock
 from digests.senders import Sender
 
@@ -76,6 +78,29 @@ def parse_steps(text: str) -> tuple[Step, ...]:
     return tuple(s for s in Step if s.value in names)
 
 
+class DatabaseKept:
+    """For a process that runs again and again (``leads schedule``): a SQLite file it has
+    seen must still be there. Removed while it runs, opening it would make a new, empty
+    database, and its first digests would send every mentor their leads again."""
+
+    def __init__(self, config: AppConfig) -> None:
+        self._file = sqlite_file(config.database_url)
+        self._seen = False
+
+    def check(self) -> None:
+        """StoreError when the file was seen before and is gone now; else note it if there."""
+        if self._file is None:
+            return
+        if self._file.exists():
+            self._seen = True
+        elif self._seen:
+            raise StoreError(
+                f"the database {self._file} was removed while leads schedule ran: not "
+                "starting a new, empty one, whose digests would send every mentor their leads "
+                "again — restore the file, or restart leads schedule to begin afresh"
+            )
+
+
 def run(
     config: AppConfig,
     now: Clock,
@@ -86,6 +111,7 @@ def run(
     transport: httpx.AsyncBaseTransport | None = None,
     sender_factory: Callable[[], Sender] | None = None,
     on_busy: Callable[[str], object] | None = None,
+    kept: DatabaseKept | None = None,
 ) -> RunOutcome:
     """Run the given steps under the run lock: when another run holds it, RunLockedError
     (cron's `leads run`: the next run does the work), or, given ``on_busy``, wait for it
@@ -94,10 +120,15 @@ def run(
 
     Digests go only to mentors whose schedule says they are due (only to ``mentor``, when
     given). ``stop`` (set by a signal handler) lets the current step finish and skips the rest.
+    ``kept`` refuses to run on a SQLite file that was removed since an earlier run saw it.
     """
     outcome = RunOutcome()
     with run_lock(config, now(), on_busy=on_busy):
+        if kept is not None:
+            kept.check()
         store = Store.of(config)
+        if kept is not None:
+            kept.check()  # made by this run, perhaps: seen from now on
         try:
             for step in (s for s in Step if s in steps):
                 if stop is not None and stop.is_set():

@@ -17,8 +17,12 @@ import pytest
 from test_run import WAIT, feed_server, start_leads, write_config
 from typer.testing import CliRunner
 
+from aggregator import runner
 from aggregator.cli import app
+from aggregator.core.config import load_config
+from aggregator.core.errors import StoreError
 from aggregator.core.schedule_expressions import parse_schedule
+from sources import option_models
 
 # -- schedules ----------------------------------------------------------------------------
 
@@ -179,3 +183,20 @@ def test_a_job_that_raises_is_said_once_in_one_line() -> None:
         "I/O error; the scheduler carries on and runs it again at its next time",
         "INFO scheduler stopped",
     ]
+
+
+def test_a_database_removed_while_the_scheduler_runs_is_not_made_anew(tmp_path: Path) -> None:
+    """Seen: the SQLite file deleted under a running `leads schedule` was quietly made anew
+    by its next job, empty, so the next digests would have sent every mentor their leads
+    again. Its jobs now refuse, saying what to do; a fresh install still makes it."""
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:9/"), option_models())
+    database = tmp_path / "leads.db"
+    kept = runner.DatabaseKept(config)
+    now = lambda: datetime(2026, 12, 1, tzinfo=UTC)  # noqa: E731
+    assert runner.run(config, now, (runner.Step.MATCH,), kept=kept).ok
+    assert database.exists()  # the first job made it
+    database.unlink()
+    with pytest.raises(StoreError, match=r"leads\.db was removed while leads schedule ran"):
+        runner.run(config, now, (runner.Step.MATCH,), kept=kept)
+    assert not database.exists()
+    assert runner.run(config, now, (runner.Step.MATCH,)).ok  # a cron run may start afresh

@@ -183,6 +183,7 @@ def schedule(
         bookkeeping = logging.INFO if State.verbose else logging.WARNING
         logging.getLogger("apscheduler").setLevel(bookkeeping)
         stop = threading.Event()
+        kept = runner.DatabaseKept(config)
 
         def run_job(spec: service.JobSpec) -> None:
             steps = runner.ALL_STEPS if spec.mentor_id is None else (runner.Step.DIGEST,)
@@ -191,7 +192,8 @@ def schedule(
                 log.info("%s waits for the run in progress (%s) to finish", spec.name, holder)
 
             outcome = runner.run(
-                config, clock, steps, mentor=spec.mentor_id, stop=stop, on_busy=waiting
+                config, clock, steps, mentor=spec.mentor_id, stop=stop, on_busy=waiting,
+                kept=kept,
             )
             if not outcome.ok:
                 log.warning("%s finished with failures (see above)", spec.name)

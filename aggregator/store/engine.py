@@ -121,6 +121,18 @@ def analyze_if_never(engine: Engine, tables: Sequence[Table]) -> None:
             conn.execute(text(f'ANALYZE "{name}"'))
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for another database, an in-memory one, or a
+    URL that cannot be read (said where it is opened)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
 def _pool_options(url: URL, pool_size: int) -> dict[str, Any]:
     """A file database pools connections (an in-memory one has a single connection)."""
     if url.database in (None, "", ":memory:"):

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import RunLockedError, StoreError
 from aggregator.core.private_files import make_private_folder, open_private
-from aggregator.store.engine import one_line, open_engine, shown_url
+from aggregator.store.engine import one_line, open_engine, shown_url, sqlite_file
 
 LOCK_SUFFIX = ".lock"
 RUN_LOCK_KEY = 0x6C656164_72756E00  # 'lead' 'run\0': the run lock's advisory lock key
@@ -36,9 +36,9 @@ _NAME_LIMIT = 63  # bytes PostgreSQL keeps of an application_name
 
 def lock_path(config: AppConfig) -> Path:
     """The lock file of this configuration's store (not used on PostgreSQL)."""
-    url = make_url(config.database_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(str(url.database)).with_name(Path(str(url.database)).name + LOCK_SUFFIX)
+    database = sqlite_file(config.database_url)
+    if database is not None:
+        return database.with_name(database.name + LOCK_SUFFIX)
     return config.directory / f".leads-run{LOCK_SUFFIX}"
 
 
