@@ -434,6 +434,20 @@ def test_killed_during_the_digest_nothing_is_lost_or_sent_twice(
          datetime(2026, 11, 25, 6, 59, tzinfo=UTC), False),
         ("daily 08:00", datetime(2026, 11, 24, 7, 0, tzinfo=UTC),
          datetime(2026, 11, 25, 7, 0, tzinfo=UTC), True),
+        # Berlin falls back on 25 Oct 2026: 02:30 comes twice (00:30 and 01:30 UTC). A daily
+        # digest sent at the first is not due again at the second (it was, a second digest
+        # that day), but is the next day.
+        ("daily 02:30", datetime(2026, 10, 25, 0, 30, 5, tzinfo=UTC),
+         datetime(2026, 10, 25, 1, 30, 10, tzinfo=UTC), False),
+        ("daily 02:30", datetime(2026, 10, 25, 0, 30, 5, tzinfo=UTC),
+         datetime(2026, 10, 26, 1, 30, tzinfo=UTC), True),
+        ("0 2 * * *", datetime(2026, 10, 25, 0, 0, 5, tzinfo=UTC),
+         datetime(2026, 10, 25, 1, 0, 5, tzinfo=UTC), False),
+        ("every 1h", datetime(2026, 10, 25, 0, 30, 5, tzinfo=UTC),
+         datetime(2026, 10, 25, 1, 30, 10, tzinfo=UTC), True),
+        # Sent the day before, a digest is due at the first 02:30 (the repeat is no new day).
+        ("daily 02:30", datetime(2026, 10, 24, 0, 30, 5, tzinfo=UTC),
+         datetime(2026, 10, 25, 0, 30, 5, tzinfo=UTC), True),
     ],
 )
 def test_a_digest_is_due_at_the_first_scheduled_time_after_the_last_run(

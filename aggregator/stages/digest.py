@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import ConfigError, DeliveryError
@@ -301,7 +302,20 @@ def is_due(mentor: Mentor, last_run: datetime | None, now: datetime) -> bool:
         return True
     schedule = parse_schedule(mentor.digest.schedule)
     (following,) = schedule.next_fire_times(last_run, 1, mentor.timezone)
+    if schedule.cron is not None and _repeated_wall_time(
+        following, last_run, ZoneInfo(mentor.timezone)
+    ):
+        # The hour a fall-back repeats: "daily 02:30" was met at the first 02:30 already
+        # (an interval counts hours, not wall times: "every 1h" is due in both).
+        (following,) = schedule.next_fire_times(following, 1, mentor.timezone)
     return following <= now
+
+
+def _repeated_wall_time(moment: datetime, last_run: datetime, zone: ZoneInfo) -> bool:
+    """Whether ``moment`` is the second of a wall time a fall-back repeats, whose first came
+    at or before ``last_run``."""
+    local = moment.astimezone(zone)
+    return local.fold == 1 and local.replace(fold=0).astimezone(UTC) <= last_run
 
 
 def deliver(
