@@ -219,7 +219,12 @@ def database_leader(config: AppConfig, now: Callable[[], datetime]) -> JobLeader
                     return
                 moment = now()
                 earlier = store.start_job(spec.id, holder, moment, moment - quiet_period(spec))
-                yield None if earlier is None else f"another scheduler ran it ({earlier})"
+                if earlier is None:
+                    yield None
+                    return
+                # This one, when a fall-back day's repeated hour fires a time a second time.
+                who = "this scheduler" if earlier.startswith(f"{holder} ") else "another scheduler"
+                yield f"{who} ran it ({earlier})"
         finally:
             store.close()
 

@@ -36,8 +36,8 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import OperationalError
 from test_run import MailSink, serving
 
-from aggregator.core.config import AppConfig
-from aggregator.service import job_specs, quiet_period
+from aggregator.core.config import AppConfig, StorageConfig
+from aggregator.service import database_leader, job_specs, quiet_period
 from aggregator.store import Store
 from aggregator.store.engine import open_engine
 from aggregator.store.leases import advisory_key, one_at_a_time
@@ -570,6 +570,23 @@ def test_a_scheduled_job_waits_for_the_run_in_progress(tmp_path: Path, database_
         assert waiting.wait(WAIT) and not done.is_set()
     job.join(WAIT)
     assert done.is_set() and len(told) == 1
+
+
+def test_a_fire_time_this_scheduler_ran_already_is_said_as_its_own(database_url: str) -> None:
+    """Seen on the day daylight saving time ends: the second 02:30 of a mentor's digest was
+    skipped as "another scheduler ran it" by the only scheduler there was."""
+    config = _config().model_copy(update={"storage": StorageConfig(url=database_url)})
+    spec = next(s for s in job_specs(config) if s.id == "digest:m")
+    at = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    lead = database_leader(config, lambda: at)
+    with lead(spec) as first:
+        assert first is None
+    at += timedelta(hours=1)
+    with lead(spec) as second:
+        assert second is not None and second.startswith("this scheduler ran it (")
+    other = database_leader(config, lambda: at)
+    with other(spec) as third:
+        assert third is not None and third.startswith("another scheduler ran it (")
 
 
 def _config() -> AppConfig:
