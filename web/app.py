@@ -10,6 +10,7 @@ private link never reaches an employer's site.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import threading
@@ -75,6 +76,11 @@ CSV_COLUMNS = (
     "why", "brush_up", "url", "seen_at",
 )  # fmt: skip
 _STATIC_TYPES = {".css": "text/css; charset=utf-8"}
+# A status change tells the page it returns to which lead it was, in a cookie read once:
+# the page then says what was saved, on that lead (focus lands there through #lead-<id>),
+# and a lead just marked Not for me stays in its place with its undo. No script needed.
+DONE_COOKIE = "done"
+DONE_SECONDS = 60
 
 
 def template_environment() -> Environment:
@@ -216,7 +222,7 @@ class Site:
         # A page already rendered is answered here while nothing was written to the store;
         # anything that reads the store or renders runs in a worker thread, so the event
         # loop is never held up by it.
-        ready = self._ready_page(request)
+        ready = None if DONE_COOKIE in request.cookies else self._ready_page(request)
         return ready if ready is not None else await run_in_threadpool(self._leads, request)
 
     def _ready_page(self, request: Request) -> Response | None:
@@ -246,18 +252,23 @@ class Site:
         filters = Filters.parse(request.query_params)
         prepared = self.prepared(mentee)
         key = (request.url.path, filters.query())
-        html = prepared.pages.get(key)
+        done = _done_lead(request.cookies.get(DONE_COOKIE, ""), key[1])
+        html = prepared.pages.get(key) if done is None else None
         if html is None:
             html = self.templates.get_template("leads.html.j2").render(
-                page=leads_page(prepared.rows, filters, mentee),
+                page=leads_page(prepared.rows, filters, mentee, done),
                 events=prepared.events,
                 base=request.url.path,
                 csrf=self.keyring.csrf(hashed),
                 statuses=list(LeadStatus),
+                mentor_name=_first_name(self.mentor_of.get(mentee.id)),
             )
-            if len(prepared.pages) < PAGES_KEPT:
-                prepared.pages[key] = html
-        return HTMLResponse(html, headers=PRIVATE)
+            if done is None and len(prepared.pages) < PAGES_KEPT:
+                prepared.pages[key] = html  # a page saying what was just saved is shown once
+        response = HTMLResponse(html, headers=PRIVATE)
+        if DONE_COOKIE in request.cookies:
+            response.delete_cookie(DONE_COOKIE, path=request.url.path)
+        return response
 
     def prep_page(self, request: Request) -> Response:
         """GET /m/<token>/leads/<id>/prep: the interview prep sheet of one of the mentee's
@@ -303,8 +314,14 @@ class Site:
             raise HTTPException(400, "That status cannot be set on this lead.")
         await run_in_threadpool(self._record, mentee, lead, chosen)
         back = Filters.parse(dict(parse_qsl(form.get("back", "")))).query()
-        target = f"{request.url.path.rsplit('/leads/', 1)[0]}{'?' + back if back else ''}"
-        return RedirectResponse(f"{target}#lead-{lead}", status_code=303, headers=PRIVATE)
+        base = request.url.path.rsplit("/leads/", 1)[0]
+        target = f"{base}{'?' + back if back else ''}"
+        response = RedirectResponse(f"{target}#lead-{lead}", status_code=303, headers=PRIVATE)
+        response.set_cookie(
+            DONE_COOKIE, _done_value(lead, back), max_age=DONE_SECONDS, path=base, httponly=True,
+            secure=request.url.scheme == "https", samesite="strict",
+        )  # fmt: skip
+        return response
 
     def _record(self, mentee: Mentee, lead: int, status: LeadStatus | None) -> None:
         verdict = status.verdict if status is not None else None
@@ -402,6 +419,23 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def _first_name(mentor: Mentor | None) -> str:
+    return mentor.name.split()[0] if mentor and mentor.name.strip() else ""
+
+
+def _done_value(lead: int, query: str) -> str:
+    """The done cookie: the lead, and the page (its filters) the change returns to."""
+    return f"{lead}_{hashlib.sha256(query.encode()).hexdigest()[:16]}"
+
+
+def _done_lead(text: str, query: str) -> int | None:
+    """The lead the done cookie names, when it was set for the page of ``query``; else None."""
+    lead = text.split("_", 1)[0]
+    if not (lead.isascii() and lead.isdigit() and len(lead) < 12):
+        return None
+    return int(lead) if text == _done_value(int(lead), query) else None
 
 
 def _lead_id(text: str) -> int:

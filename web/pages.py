@@ -163,6 +163,10 @@ class LeadsPage:
     total: int  # every lead of the mentee
     counts: tuple[tuple[str, int], ...]  # ("Interested", 3), … for the statuses in use
     pages: int
+    # The lead whose status the mentee just changed (see ``leads_page``), and whether it
+    # still passes the filters (else it shows as a one-line note in its place).
+    done: int | None = None
+    done_kept: bool = True
 
     @property
     def summary(self) -> str:
@@ -195,9 +199,15 @@ def lead_rows(
     return rows
 
 
-def leads_page(rows: Sequence[LeadRow], filters: Filters, mentee: Mentee) -> LeadsPage:
-    """The page of ``rows`` that ``filters`` ask for."""
-    kept = [row for row in rows if filters.keeps(row)]
+def leads_page(
+    rows: Sequence[LeadRow], filters: Filters, mentee: Mentee, done: int | None = None
+) -> LeadsPage:
+    """The page of ``rows`` that ``filters`` ask for. ``done``: the lead whose status was just
+    changed; it keeps its place even when it no longer passes the filters (marked Not for
+    me), so the page can say so there and offer the undo, rather than drop the mentee at the
+    top of a list the lead has left."""
+    passing = {row.lead_id for row in rows if filters.keeps(row)}
+    kept = [row for row in rows if row.lead_id in passing or row.lead_id == done]
     if filters.order == NEWEST:  # stable: the best first among leads of the same moment
         kept.sort(key=lambda row: -row.newest)
     pages = max(1, -(-len(kept) // PER_PAGE))
@@ -211,10 +221,12 @@ def leads_page(rows: Sequence[LeadRow], filters: Filters, mentee: Mentee) -> Lea
         name=mentee.name,
         filters=replace(filters, page=page),
         rows=tuple(kept[start : start + PER_PAGE]),
-        shown=len(kept),
+        shown=len(passing),
         total=len(rows),
         counts=tuple((status.label, count) for status, count in counts.items() if count),
         pages=pages,
+        done=done if any(row.lead_id == done for row in kept) else None,
+        done_kept=done in passing,
     )
 
 
