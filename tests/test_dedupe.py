@@ -299,7 +299,8 @@ def test_title_words_spell_out_and_drop_noise() -> None:
         "engineer",
     }
     assert dedupe.titles_compatible(
-        dedupe.title_words("Backend Engineer"), dedupe.title_words("Senior Backend Engineer")
+        dedupe.title_words("Senior Backend Engineer"),
+        dedupe.title_words("Senior Backend Engineer - Node"),
     )
     assert not dedupe.titles_compatible(
         dedupe.title_words("Android Engineer"), dedupe.title_words("iOS Engineer")

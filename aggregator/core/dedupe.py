@@ -2,18 +2,21 @@
 
 A *lead* is one job, however many places post it. A new posting joins an existing lead when
 
-1. its canonical URL (tracking parameters stripped) was seen before, or
-2. its lead key — normalised company + title + location — matches a lead seen within the repost
-   window, or
+1. its canonical URL (tracking parameters stripped) was seen before, and the titles and
+   places are compatible (below): boards link many jobs to one careers page, or
+2. its lead key — normalised company + title + location, in any script — matches a lead seen
+   within the repost window, or
 3. it is from the same company, its description is a near-duplicate of the lead's
    (estimated Jaccard similarity of word 3-shingles ≥ ``NEAR_DUPLICATE_THRESHOLD``, found with
    MinHash + LSH banding so the check costs a few index lookups, not a scan), and the titles
-   are compatible — one's words contain the other's once abbreviations are spelt out and
-   words like "remote" or the location are dropped — and so are the regions the two are
-   limited to, if both are ("Americas Only" and "Oceania Only" are two openings; "USA
-   Only" and "North America Only" may be one). Companies write different jobs from one
-   template ("Android Engineer" / "iOS Engineer"); the title check keeps those apart, while
-   "Sr. Backend Engineer (Remote)" still joins "Senior Backend Engineer".
+   are compatible — one's words, with the towns its location names, contain the other's
+   once abbreviations are spelt out and words like "remote" are dropped, and both name the
+   same level ("Senior", "II", "Intern") — and so are the regions the two are limited to, if
+   both are ("Americas Only" and "Oceania Only" are two openings; "USA Only" and "North
+   America Only" may be one). Companies write different jobs from one template ("Android
+   Engineer" / "iOS Engineer", "Engineer" / "Senior Engineer", the same title in Berlin and
+   in London); the check keeps those apart, while "Sr. Backend Engineer (Remote)" still joins
+   "Senior Backend Engineer".
 
 Rules 2 and 3 only look back ``repost window`` days (default 30): a job reposted under a new id
 within the window is the same lead (mentees who saw it are not told again), while the same title
@@ -22,6 +25,7 @@ posted months later is a new opening. Everything here is pure; the store does th
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zlib
@@ -55,6 +59,11 @@ _GROUP = 64  # descriptions hashed together (bounds the temporary matrix)
 # Possessive: the greedy first try always succeeds (nothing follows), so never backtracking
 # finds the same words, faster.
 _WORD = re.compile(r"[a-z0-9]++(?:[+#.][a-z0-9+#]++)*+")
+# A name's words in any script, as _WORD reads ASCII, and ending in "+" or "#" as well: "C#"
+# and "F#" are not "C" and "F" (which made "C# Developer" and "C Developer" one lead).
+_NAME_WORD = re.compile(r"[^\W_]++(?:[+#.](?:[^\W_]|[+#])++)*+[+#]*+")
+# Accents (combining marks) and invisible format characters (a zero-width space splits no word)
+_UNSPOKEN = frozenset({"Mn", "Cf"})
 # Legal forms dropped from the end of company names ("Espeo Sp. z o.o." -> "espeo").
 _LEGAL_FORM_WORDS = frozenset(
     [
@@ -104,12 +113,21 @@ def normalise(text: str) -> str:
 
 
 def words(text: str, *, fold_accents: bool = True) -> list[str]:
-    """Lowercase ASCII words of a text ('Zoë' -> 'zoe'; without folding, 'zo')."""
+    """Lowercase words of a name (a title, company or place): accents folded, other scripts
+    kept, invisible characters dropped ('Zoë' -> 'zoe', 'Разработчик' kept, 'C#' kept).
+
+    Without folding (descriptions, for shingles), ASCII words only ('Zoë' -> 'zo'): stored
+    signatures were worked out so. Names keep every script because a name reduced to its ASCII
+    letters says nothing: 'バックエンドエンジニア' and 'デザイナー' at one company were one lead.
+    """
+    if not fold_accents:
+        if not text.isascii():
+            text = text.encode("ascii", "ignore").decode()
+        return _WORD.findall(text.lower())
     if not text.isascii():
-        if fold_accents:
-            text = unicodedata.normalize("NFKD", text)
-        text = text.encode("ascii", "ignore").decode()
-    return _WORD.findall(text.lower())
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if unicodedata.category(ch) not in _UNSPOKEN)
+    return _NAME_WORD.findall(text.casefold())
 
 
 def company_key(company: str) -> str:
@@ -190,6 +208,7 @@ _TITLE_ABBREVIATIONS = {
     "sr": "senior", "snr": "senior", "jr": "junior", "mgr": "manager", "eng": "engineer",
     "engr": "engineer", "dev": "developer", "ops": "operations", "mgmt": "management",
     "assoc": "associate", "admin": "administrator", "exec": "executive", "intl": "international",
+    "rep": "representative",
 }  # fmt: skip
 _TITLE_NOISE = frozenset(
     [
@@ -231,6 +250,18 @@ _TITLE_NOISE = frozenset(
 )
 
 
+# Words naming how senior an opening is: titles that differ in them are different openings.
+_LEVELS = frozenset(
+    [
+        "intern", "internship", "trainee", "apprentice", "graduate", "entry", "junior",
+        "associate", "mid", "senior", "staff", "principal", "lead", "head", "chief", "director",
+        "vp", "i", "ii", "iii", "iv", "v", "1", "2", "3", "4", "5",
+    ]
+)  # fmt: skip
+# Words of "USA Only" or "Anywhere in the World" that name no place.
+_NO_PLACE = frozenset(["only", "world"])
+
+
 def title_words(title: str, location: str = "") -> frozenset[str]:
     """The words that say which job a title is: abbreviations spelt out, noise dropped."""
     return _title_words(words(title), words(location))
@@ -243,8 +274,11 @@ def _title_words(title: list[str], location: list[str]) -> frozenset[str]:
 
 
 def titles_compatible(first: frozenset[str], second: frozenset[str]) -> bool:
-    """True when one title's words contain the other's: the same job, differently worded."""
-    return first <= second or second <= first
+    """True when one title's words contain the other's and both name the same level: the
+    same job, differently worded. "Software Engineer", "Senior Software Engineer", "Software
+    Engineer II" and "Software Engineer Intern" are written from one template, and are four
+    openings."""
+    return (first <= second or second <= first) and first & _LEVELS == second & _LEVELS
 
 
 def regions_compatible(first_key: str, second_key: str) -> bool:
@@ -254,6 +288,31 @@ def regions_compatible(first_key: str, second_key: str) -> bool:
     first."""
     first, second = (key.rpartition("|")[2] for key in (first_key, second_key))
     return first == second or default_places().overlapping(first, second)
+
+
+def _named_words(title: frozenset[str], key: str) -> frozenset[str]:
+    """The words of a lead key's title (spelt out, noise dropped, its places kept) and the
+    towns or sites its location names; without a key, ``title``. What :func:`titles_compatible`
+    compares, so that one company's "Backend Engineer" in Berlin and in London (one
+    description) are two openings, while "Backend Engineer - Berlin" (Remote), "Backend
+    Engineer" in "Berlin, Germany" and "Data Scientist - United States" with no location are
+    the same as where they were first seen."""
+    if not key:
+        return title
+    _, written, location = key.split("|")
+    places = frozenset(location.split()) - _broad_place_words()
+    return _title_words(written.split(), []) | places
+
+
+@functools.cache
+def _broad_place_words() -> frozenset[str]:
+    """Words of a location that name no town or site: the regions a job may be limited to,
+    the words that make it remote or unlimited, and title noise ("in", "the", "hybrid")."""
+    places = default_places()
+    regions = (name for names in places.regions.values() for name in names)
+    phrases = (*places.remote_words, *places.unlimited_words, *regions)
+    named = (word for phrase in phrases for word in phrase.split())
+    return frozenset(named) | _TITLE_NOISE | _NO_PLACE
 
 
 def band_hashes(sig: Signature) -> list[int]:
@@ -346,6 +405,12 @@ class LeadIndex:
     by_band: dict[int, list[int]] = field(default_factory=dict)
     leads: dict[int, KnownLead] = field(default_factory=dict)
 
+    def add_linked(self, url: str, lead: KnownLead) -> None:
+        """Make a stored lead findable by a URL it was seen at (only: its key and bands may be
+        older than the repost window)."""
+        self.by_url[url] = lead.id
+        self.leads.setdefault(lead.id, lead)
+
     def add(self, lead: KnownLead) -> None:
         """Make a lead findable by its key and description bands."""
         self.leads[lead.id] = lead
@@ -356,8 +421,9 @@ class LeadIndex:
 
     def find(self, sighting: Sighting) -> int | None:
         """The lead a sighting belongs to (rules 1-3 of this module), or None for a new job."""
-        if sighting.url and sighting.url in self.by_url:
-            return self.by_url[sighting.url]
+        linked = self._by_url(sighting)
+        if linked is not None:
+            return linked
         if sighting.key and sighting.key in self.by_key:
             return self.by_key[sighting.key]
         return self._by_description(sighting)
@@ -365,10 +431,18 @@ class LeadIndex:
     def placed(self, sighting: Sighting) -> bool:
         """True when rule 1 or 2 finds the sighting's lead (its description is not compared);
         leads added later only add URLs and keys, so it stays placed."""
-        return bool(
-            (sighting.url and sighting.url in self.by_url)
-            or (sighting.key and sighting.key in self.by_key)
+        return self._by_url(sighting) is not None or bool(
+            sighting.key and sighting.key in self.by_key
         )
+
+    def _by_url(self, sighting: Sighting) -> int | None:
+        """The lead seen at the sighting's URL, unless it is another job: boards link every
+        job of a company to its one careers page, which made all of them one lead."""
+        lead_id = self.by_url.get(sighting.url) if sighting.url else None
+        lead = self.leads.get(lead_id) if lead_id is not None else None
+        if lead is not None and not _same_opening(sighting, lead):
+            return None
+        return lead_id
 
     def _by_description(self, sighting: Sighting) -> int | None:
         if not sighting.company or sighting.signature is None:
@@ -379,9 +453,15 @@ class LeadIndex:
             lead = self.leads[lead_id]
             if lead.company != sighting.company or lead.signature is None:
                 continue
-            if not regions_compatible(sighting.key, lead.key):
-                continue
             score = similarity(sighting.signature, lead.signature)
-            if score >= best_score and titles_compatible(sighting.title, lead.title):
+            if score >= best_score and _same_opening(sighting, lead):
                 best, best_score = lead_id, score
         return best
+
+
+def _same_opening(sighting: Sighting, lead: KnownLead) -> bool:
+    """Whether a sighting and a lead may be one opening: compatible titles, places and
+    regions."""
+    return titles_compatible(
+        _named_words(sighting.title, sighting.key), _named_words(lead.title, lead.key)
+    ) and regions_compatible(sighting.key, lead.key)

@@ -54,11 +54,14 @@ _SEEN_LEADS = (
     .where(leads.c.id.in_(bindparam("ids", expanding=True)))
     .values(last_seen=bindparam("now"))
 )
-_LEADS_OF_URLS = select(postings.c.canonical_url, postings.c.lead_id).where(
-    postings.c.canonical_url.in_(bindparam("urls", expanding=True))
-)
 # What a lead the batch may join is known by (its dates are not needed).
 _KNOWN = (leads.c.id, leads.c.key, leads.c.company_key, leads.c.signature)
+# The leads seen at these URLs, with what tells whether a posting at one is the same job.
+_LEADS_OF_URLS = (
+    select(postings.c.canonical_url, *_KNOWN)
+    .join(leads, leads.c.id == postings.c.lead_id)
+    .where(postings.c.canonical_url.in_(bindparam("urls", expanding=True)))
+)
 _RECENT = leads.c.last_seen >= bindparam("window_start")
 _RECENT_LEADS_OF_KEYS = (
     select(*_KNOWN)
@@ -124,11 +127,14 @@ def _load_lead_index(
     index = dedupe.LeadIndex()
     urls = sorted({s.url for s in seen if s.url})
     for chunk in chunks(urls):
-        index.by_url.update(tuple(row) for row in conn.execute(_LEADS_OF_URLS, {"urls": chunk}))
+        for linked in conn.execute(_LEADS_OF_URLS, {"urls": chunk}):
+            index.add_linked(linked.canonical_url, _known_lead(linked))
     keys = sorted({s.key for s in seen if s.key})
+    banded: set[int] = set()  # leads made findable by key and bands (not those by URL alone)
     for chunk in chunks(keys):
         found = conn.execute(_RECENT_LEADS_OF_KEYS, {"keys": chunk, "window_start": window_start})
         for row in found:
+            banded.add(row.id)
             index.add(_known_lead(row))
     # A sighting its URL or key places never has its description compared (LeadIndex.find),
     # so only the others' bands are looked up: a repost is placed without loading its twins.
@@ -138,7 +144,8 @@ def _load_lead_index(
     query = _RECENT_LEADS_OF_BANDS_POSTGRESQL if is_postgresql(conn) else _RECENT_LEADS_OF_BANDS
     for chunk in chunks(bands):
         for row in conn.execute(query, {"bands": chunk, "window_start": window_start}):
-            if row.id not in index.leads:
+            if row.id not in banded:
+                banded.add(row.id)
                 index.add(_known_lead(row))
     return index
 
