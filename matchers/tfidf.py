@@ -79,6 +79,7 @@ _NEAR_COPY = 0.8  # cosine at which a reference posting counts as a copy of a li
 # GAP_PEERS are left once copies of the posting explained are skipped.
 _COPIES_SKIPPED = 10
 _EMPLOYER_MEMO = 100_000  # employers whose name columns a matcher remembers
+_MARKED_MEMO = 10_000  # marked postings whose vectors a matcher remembers
 _FORMAT = b"mentor-leads tfidf 2\n"  # 2: the reference titles
 
 
@@ -199,6 +200,7 @@ class TfidfMatcher:
         self._reference_titles = sp.csr_matrix((0, 0), dtype=np.float32)
         self._profile_cache: dict[Profile, _Vectors] = {}
         self._employers: dict[str, np.ndarray] = {}
+        self._marked: dict[Posting, _Vectorised] = {}  # see _marked_vectors
 
     # -- fitting -----------------------------------------------------------------------
 
@@ -231,6 +233,7 @@ class TfidfMatcher:
         self._transformer = transformer
         self._vocabulary = {term: i for i, term in enumerate(terms)}
         self._employers.clear()
+        self._marked.clear()
         for cached in ("fingerprint", "_explainer", "_skill_columns", "_term_boost",
                        "_role_columns", "_askable_columns", "_columns_by_word"):
             self.__dict__.pop(cached, None)
@@ -799,7 +802,24 @@ class TfidfMatcher:
         if all(row is not None for row in rows):
             matrix: sp.csr_matrix = getattr(index, kind)
             return matrix[[row for row in rows if row is not None]]
-        return getattr(self._posting_vectors(postings), kind)  # type: ignore[no-any-return]
+        return getattr(self._marked_vectors(postings), kind)  # type: ignore[no-any-return]
+
+    def _marked_vectors(self, postings: Sequence[Posting]) -> _Vectorised:
+        """The vectors of marked postings the index does not hold (older leads, in an
+        incremental run), each vectorised once: feedback reads them, and subsets of them,
+        several times a profile (``_agreement`` leaves each mark out in turn)."""
+        distinct = dict.fromkeys(postings)
+        known = {p: v for p in distinct if (v := self._marked.get(p)) is not None}
+        new = [p for p in distinct if p not in known]
+        if new:
+            if len(self._marked) + len(new) > _MARKED_MEMO:
+                self._marked.clear()
+            vectorised = self._posting_vectors(new)
+            for row, posting in enumerate(new):
+                known[posting] = self._marked[posting] = _Vectorised(
+                    *(kind[row] for kind in vectorised))
+        rows = [known[p] for p in postings]
+        return _Vectorised(*(sp.vstack(kind, format="csr") for kind in zip(*rows, strict=True)))
 
     # -- remembered profile vectors ---------------------------------------------------
 

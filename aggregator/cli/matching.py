@@ -219,6 +219,11 @@ def rank(
         verdicts = (
             offline.read_feedback_jsonl(feedback_file, mentees, keyed) if feedback_file else None
         )
+        if not keyed:
+            # A quiet day's `leads postings --format jsonl` is empty: nothing to rank, no error
+            # (scripts go on), but no "nothing scores 0.1 for sam" either.
+            err.print(safe(f"{postings_file} holds no postings: nothing to rank."))
+            return
         found = offline.rank_offline(
             mentees,
             keyed,
@@ -228,11 +233,6 @@ def rank(
             max_age_days=max_age,
             verdicts=verdicts,
         )
-    if not keyed:
-        # A quiet day's `leads postings --format jsonl` is empty: nothing to rank, no error
-        # (scripts go on), but no "nothing scores 0.1 for sam" either.
-        err.print(safe(f"{postings_file} holds no postings: nothing to rank."))
-        return
     postings_by_key = dict(keyed)
     for mentee in mentees:
         ranked = found[mentee.id]

@@ -55,19 +55,23 @@ class ReadingTime:
 
     def __init__(self) -> None:
         self._spent = 0.0
-        self._since: float | None = None
+        self._since = 0.0
+        self._reading = 0  # reads under way: a source may parse pages side by side
 
     def so_far(self) -> float:
-        """Seconds spent reading, a read still under way included."""
-        running = time.monotonic() - self._since if self._since is not None else 0.0
+        """Seconds during which something was read, a read still under way included."""
+        running = time.monotonic() - self._since if self._reading else 0.0
         return self._spent + running
 
     def start(self) -> None:
-        self._since = time.monotonic()
+        if not self._reading:
+            self._since = time.monotonic()
+        self._reading += 1
 
     def stop(self) -> None:
-        self._spent = self.so_far()
-        self._since = None
+        self._reading -= 1
+        if not self._reading:
+            self._spent += time.monotonic() - self._since
 
 
 # The reading time of the source whose collect is running in this task (None outside one).
