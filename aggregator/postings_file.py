@@ -2,8 +2,8 @@
 
 Each line needs ``id``, ``title``, ``company``, ``location``, ``url`` and a description
 (``description``, HTML or plain text; ``description_html`` or ``description_text`` also do).
-``remote``, ``posted_at`` (ISO 8601), ``tags`` and ``employment_type`` are read when present,
-so the output of ``leads postings --format jsonl`` can be ranked as it is.
+``remote``, ``posted_at`` and ``closes_at`` (ISO 8601), ``tags`` and ``employment_type`` are
+read when present, so the output of ``leads postings --format jsonl`` can be ranked as it is.
 """
 
 from __future__ import annotations
@@ -69,4 +69,5 @@ def _from_record(record: dict[str, Any]) -> Posting:
         description_html=html,
         description_text=html_to_text(html) if html else description.strip(),
         tags=tuple(str(t) for t in record.get("tags") or ()),
+        closes_at=parse_date(record.get("closes_at")),
     )

@@ -118,6 +118,7 @@ class LeadView(NumberedLinks):
     where: str  # "Berlin, Germany · Remote"
     salary: str | None
     posted: str  # "posted 21 Nov"
+    closes: str | None  # "apply by 17 Dec", "applications closed 4 Nov"; None: no date known
     fit: str
     fit_class: str  # strong, good or look: the CSS class suffix of the fit badge
     why: tuple[str, ...]
@@ -435,6 +436,7 @@ def lead_view(
         where=_where(posting.location, posting.remote),
         salary=format_salary(posting.salary),
         posted=_posted(lead, zone, today),
+        closes=_closes(lead, zone, today),
         fit=fit_label(lead.match.score),
         fit_class=_fit_class(lead.match.score),
         why=_terms(lead.match.why),
@@ -531,6 +533,17 @@ def _posted(lead: DigestLead, zone: tzinfo, today: date) -> str:
     if posted_at is not None:
         return f"posted {_date_text(posted_at, zone, today)}"
     return f"first seen {_date_text(lead.match.posting.first_seen, zone, today)}"
+
+
+def _closes(lead: DigestLead, zone: tzinfo, today: date) -> str | None:
+    """When applications close, by the mentor's calendar; a closed lead shows only on a
+    mentee's page, among the leads they track."""
+    closes_at = lead.match.posting.closes_at
+    if closes_at is None:
+        return None
+    when = _date_text(closes_at, zone, today)
+    return f"applications closed {when}" if closes_at.astimezone(zone).date() < today \
+        else f"apply by {when}"
 
 
 def _date_text(moment: datetime, zone: tzinfo, today: date) -> str:

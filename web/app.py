@@ -73,7 +73,7 @@ SECURITY_HEADERS = [
 PRIVATE = {"cache-control": "no-store"}
 CSV_COLUMNS = (
     "lead", "title", "company", "where", "salary", "posted", "fit", "score", "status",
-    "why", "brush_up", "url", "seen_at",
+    "why", "brush_up", "url", "seen_at", "closes",  # closes last: added later
 )  # fmt: skip
 _STATIC_TYPES = {".css": "text/css; charset=utf-8"}
 # A status change tells the page it returns to which lead it was, in a cookie read once:
@@ -467,5 +467,5 @@ def _csv_record(row: LeadRow) -> list[str]:
         str(row.lead_id), card.title, card.company, card.where, card.salary or "",
         card.posted, card.fit, f"{row.score:.3f}", row.status.value if row.status else "",
         ", ".join(card.why), ", ".join(card.gaps), card.url or "",
-        " ".join(place.url or place.label for place in card.seen_at),
+        " ".join(place.url or place.label for place in card.seen_at), card.closes or "",
     ]  # fmt: skip

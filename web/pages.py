@@ -184,7 +184,9 @@ def lead_rows(
     mentor: Mentor | None,
     today: date,
 ) -> list[LeadRow]:
-    """Every lead of a mentee, best fit first (the newest first among equal scores).
+    """Every lead of a mentee, best fit first (the newest first among equal scores), but
+    those whose applications closed before ``today`` unless the mentee tracks them: an
+    application in progress stays in view, marked closed.
 
     By score, not by fit label and then date: most leads are "Worth a look", and dated by
     their newest sighting within it, a board's weak undated leads seen yesterday went above
@@ -194,9 +196,15 @@ def lead_rows(
         _row(found, seen_at.get(found.lead_id, ()), statuses.get(found.lead_id), mentee, mentor,
              zone, today)
         for found in matches
+        if found.lead_id in statuses or not _closed_before(found, zone, today)
     ]  # fmt: skip
     rows.sort(key=lambda row: (-row.score, -row.newest, row.lead_id))
     return rows
+
+
+def _closed_before(found: StoredMatch, zone: tzinfo, today: date) -> bool:
+    closes_at = found.posting.closes_at
+    return closes_at is not None and closes_at.astimezone(zone).date() < today
 
 
 def leads_page(

@@ -291,6 +291,7 @@ def posting_record(stored: StoredPosting, links: list[str]) -> dict[str, Any]:
     """Every field of a stored posting as JSON-ready values, with all links of its lead."""
     posting = asdict(stored.posting)
     posting["posted_at"] = iso(stored.posting.posted_at)
+    posting["closes_at"] = iso(stored.posting.closes_at)
     posting["tags"] = list(stored.posting.tags)
     return {
         "id": stored.id,
@@ -306,7 +307,7 @@ _CSV_COLUMNS = (
     "id", "lead_id", "source", "external_id", "url", "title", "company", "location", "remote",
     "employment_type", "salary_min", "salary_max", "salary_currency", "salary_period",
     "salary_text", "posted_at", "tags", "links", "first_seen", "last_seen", "description_text",
-    "description_html",
+    "description_html", "closes_at",  # last: added later, so scripts reading by position work
 )  # fmt: skip
 
 

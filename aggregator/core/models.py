@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -47,6 +48,9 @@ class Posting:
     description_html: str = ""  # sanitised: safe to show as HTML
     description_text: str = ""
     tags: tuple[str, ...] = ()
+    # When applications close (timezone-aware UTC): the source's expiry (RSS expires_at,
+    # schema.org validThrough, a board's deadline field) or a closing date the text states.
+    closes_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,9 @@ class StoredPosting:
     last_seen: datetime
     lead_id: int  # the job this posting is one sighting of (shared across sources)
     company_page: bool = False  # seen on the company's own ATS or careers site
+    # When applications to the job close, by all its sightings (see ``lead_closes_at``); the
+    # store sets it for the posting it shows for a lead.
+    closes_at: datetime | None = None
 
     @property
     def listed_at(self) -> datetime:
@@ -66,8 +73,25 @@ class StoredPosting:
         return self.posting.posted_at or self.first_seen
 
     def is_fresh(self, now: datetime, max_age_days: int | None) -> bool:
-        """Whether the job is at most ``max_age_days`` old (any age when there is no limit)."""
+        """Whether the job is still a lead ``now``: at most ``max_age_days`` old (any age
+        when there is no limit) and not closed (``is_closed``)."""
+        if self.is_closed(now):
+            return False
         return max_age_days is None or now - self.listed_at <= timedelta(days=max_age_days)
+
+    def is_closed(self, now: datetime) -> bool:
+        """Whether applications to the job had closed by ``now``."""
+        return self.closes_at is not None and self.closes_at <= now
+
+
+def lead_closes_at(sightings: Iterable[datetime | None]) -> datetime | None:
+    """When applications to a job close, from when each of its sightings says they do: the
+    latest, and None (open, as far as anyone knows) when one sighting names no date. A board
+    listing that expires says nothing of the same job on a page that still lists it."""
+    dates = list(sightings)
+    if not dates or any(date is None for date in dates):
+        return None
+    return max(date for date in dates if date is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,7 +158,7 @@ def compose(
         mentees = config.mentees_of(mentor)
     settings = mentor.digest
     # Never offer an old job as new: not one first seen long ago, nor one a board dates
-    # older than the age limit (though first seen here today).
+    # older than the age limit (though first seen here today), nor one that has closed.
     max_age = config.matching.max_age_days
     max_age_limit = None if max_age is None else timedelta(days=max_age)
     lookback = min(DIGEST_LOOKBACK, max_age_limit or DIGEST_LOOKBACK)
@@ -169,6 +169,7 @@ def compose(
         first_seen_after=now - lookback,
         per_mentee=settings.max_leads_per_mentee,
         posted_after=None if max_age_limit is None else now - max_age_limit,
+        open_at=now,
     )
     chosen: dict[str, list[StoredMatch]] = {}
     for found in pending.best:

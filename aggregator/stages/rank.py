@@ -26,7 +26,7 @@ def rank_offline(
     max_age_days: int | None,
     verdicts: Mapping[str, Mapping[str, Verdict]] | None = None,
 ) -> dict[str, list[Match]]:
-    """Fit on the postings and rank them for every mentee, best first.
+    """Fit on the postings and rank those still open ``now`` for every mentee, best first.
 
     ``verdicts`` (from :func:`read_feedback_jsonl`) move each mentee's ranking exactly as
     the same verdicts do in ``leads match``: liked postings pull similar ones up, postings
@@ -40,8 +40,10 @@ def rank_offline(
         mentee: feedback_from_verdicts(said, by_key) for mentee, said in (verdicts or {}).items()
     }
     matcher = TfidfMatcher().fit(p for _, p in postings)
+    # A closed posting is no lead, though a verdict on it still says what the mentee wants.
+    still_open = [(key, p) for key, p in postings if p.closes_at is None or p.closes_at > now]
     return matcher.rank_many(
-        profiles, postings, top=top, min_score=min_score, now=now, max_age_days=max_age_days,
+        profiles, still_open, top=top, min_score=min_score, now=now, max_age_days=max_age_days,
         feedback=feedback,
     )
 

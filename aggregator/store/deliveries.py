@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Select, delete, exists, insert, or_, select
 
 from aggregator.core.models import PendingLeads, Verdict
 from aggregator.store.leases import release_digest_in
@@ -55,6 +55,7 @@ class DeliveriesStore(StorePart):
         first_seen_after: datetime,
         per_mentee: int,
         posted_after: datetime | None = None,
+        open_at: datetime | None = None,
     ) -> PendingLeads:
         """Matches of these mentees not yet delivered to ``mentor``: the best ``per_mentee`` of
         each with their postings (brief, see :meth:`representatives`) and where they were
@@ -62,7 +63,9 @@ class DeliveriesStore(StorePart):
 
         A lead already delivered to the mentor (for any mentee) is never pending again, and
         a lead a mentee said is not for them is left out; so is one that a board says was
-        posted before ``posted_after``, however recently it was first seen here.
+        posted before ``posted_after``, however recently it was first seen here, and one
+        whose applications had closed by ``open_at`` (every sighting names a date, and the
+        latest has passed: see ``lead_closes_at``).
         """
         delivered = select(deliveries.c.lead_id).where(deliveries.c.mentor_id == mentor)
         refused = select(feedback.c.lead_id).where(
@@ -79,6 +82,8 @@ class DeliveriesStore(StorePart):
         if posted_after is not None:
             stale = select(postings.c.lead_id).where(postings.c.posted_at < posted_after)
             conditions.append(matches.c.lead_id.not_in(stale))
+        if open_at is not None:
+            conditions.append(matches.c.lead_id.not_in(closed_leads(open_at)))
         query = (
             select(matches)
             .join(leads, leads.c.id == matches.c.lead_id)
@@ -177,3 +182,14 @@ def _mark_digest_run(conn: Connection, mentor: str, message_id: str | None, now:
     conn.execute(
         insert(digest_runs).values(mentor_id=mentor, last_run_at=now, last_message_id=message_id)
     )
+
+
+def closed_leads(now: datetime) -> Select[tuple[int]]:
+    """The leads whose applications had closed by ``now``: a sighting closed by then, and
+    none of its lead open after it or without a date (``lead_closes_at`` in SQL)."""
+    other = postings.alias("other")
+    still_open = select(other.c.id).where(
+        other.c.lead_id == postings.c.lead_id,
+        or_(other.c.closes_at.is_(None), other.c.closes_at > now),
+    )
+    return select(postings.c.lead_id).where(postings.c.closes_at <= now, ~exists(still_open))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,14 @@ from sqlalchemy import (
     update,
 )
 
-from aggregator.core.models import Match, MenteeProgress, SeenAt, StoredMatch, StoredPosting
+from aggregator.core.models import (
+    Match,
+    MenteeProgress,
+    SeenAt,
+    StoredMatch,
+    StoredPosting,
+    lead_closes_at,
+)
 from aggregator.store.rows import (
     BATCH,
     SHOWN_FIRST,
@@ -58,11 +66,17 @@ class MatchingStore(StorePart):
             .where(postings.c.lead_id > after_lead)
             .order_by(postings.c.lead_id, *SHOWN_FIRST)
         )
-        last = None
+        shown: StoredPosting | None = None
+        sightings: list[datetime | None] = []
         for row in streamed(self.engine, query):
-            if row.lead_id != last:
-                last = row.lead_id
-                yield stored_posting(row._mapping)
+            if shown is not None and row.lead_id != shown.lead_id:
+                yield replace(shown, closes_at=lead_closes_at(sightings))
+                shown, sightings = None, []
+            if shown is None:  # the first row of a lead is the one shown
+                shown = stored_posting(row._mapping)
+            sightings.append(row.closes_at)
+        if shown is not None:
+            yield replace(shown, closes_at=lead_closes_at(sightings))
 
     def lead_count(self) -> tuple[int, int]:
         """How many leads there are, and the highest lead id."""
@@ -176,6 +190,7 @@ def shown_and_seen(
     """Each lead's shown posting and every place it was seen, in one query."""
     shown: dict[int, StoredPosting] = {}
     seen_at: dict[int, list[SeenAt]] = {lead_id: [] for lead_id in lead_ids}
+    sightings: dict[int, list[datetime | None]] = {lead_id: [] for lead_id in lead_ids}
     columns = _BRIEF_POSTING if brief else [postings]
     with engine.connect() as conn:
         for start in range(0, len(lead_ids), BATCH):
@@ -188,7 +203,10 @@ def shown_and_seen(
                 if row.lead_id not in shown:  # the first row is the one shown
                     shown[row.lead_id] = stored_posting(row._mapping)
                 add_place(seen_at[row.lead_id], row.source, row.url, row.company_page)
-    return shown, seen_at
+                sightings[row.lead_id].append(row.closes_at)
+    closing = {lead: replace(found, closes_at=lead_closes_at(sightings[lead]))
+               for lead, found in shown.items()}
+    return closing, seen_at
 
 
 def _save_progress(conn: Connection, progress: list[MenteeProgress], now: datetime) -> None:

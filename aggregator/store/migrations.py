@@ -29,12 +29,13 @@ from aggregator.store.schema import (
     lead_statuses,
     mentee_progress,
     metadata,
+    postings,
     schema_version,
 )
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 MIGRATION_LOCK = 0x6C656164_6D696772  # 'leadmigr': the advisory lock key of `leads migrate`
 
 
@@ -70,6 +71,11 @@ def _to_schema_6(conn: Connection) -> None:
     (several processes on one database)."""
 
 
+def _to_schema_7(conn: Connection) -> None:
+    """When applications close, as each sighting says (postings stored before have none)."""
+    _add_column(conn, postings.c.closes_at)
+
+
 def _add_column(conn: Connection, column: Column[Any]) -> None:
     """Add ``column`` to its table unless the table is missing (create_all makes it whole)."""
     found = inspect(conn)
@@ -85,6 +91,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     4: _to_schema_4,
     5: _to_schema_5,
     6: _to_schema_6,
+    7: _to_schema_7,
 }
 
 

@@ -100,6 +100,7 @@ def posting_row(ready: Prepared, now: datetime) -> dict[str, Any]:
         "salary_period": salary.period,
         "salary_text": salary.text,
         "posted_at": posting.posted_at,
+        "closes_at": posting.closes_at,
         "description_html": posting.description_html,
         "description_text": posting.description_text,
         "tags": list(posting.tags),
@@ -145,6 +146,7 @@ def stored_posting(row: Any) -> StoredPosting:
         description_html=row["description_html"],
         description_text=row["description_text"],
         tags=tuple(json.loads(tags) if isinstance(tags, str) else tags),
+        closes_at=row["closes_at"],
     )
     return StoredPosting(
         id=row["id"],

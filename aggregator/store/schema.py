@@ -165,6 +165,7 @@ postings = Table(
     Column("salary_period", Text),
     Column("salary_text", Text),
     Column("posted_at", UtcDateTime),
+    Column("closes_at", UtcDateTime),  # when applications close, as this sighting says
     Column("description_html", Text, nullable=False),
     Column("description_text", Text, nullable=False),
     Column("tags", NulFreeJSON, nullable=False),
