@@ -249,3 +249,21 @@ def test_the_postings_export_carries_the_closing_date(tmp_path: Path, output: st
     else:
         header = result.stdout.splitlines()[0].split(",")
         assert header[-1] == "closes_at"
+
+
+def test_a_listing_renewed_with_a_later_closing_date_reopens_its_job(
+    tmp_path: Path, database_url: str
+) -> None:
+    config = configured(tmp_path, database_url)
+    store = Store(config.database_url)
+    try:
+        store.save_collected(SourceState(name="board"), [JOBS["closed"]], NOW - timedelta(days=3))
+        renewed = replace(JOBS["closed"], closes_at=NOW + timedelta(days=30))
+        counts = store.save_collected(SourceState(name="board"), [renewed], NOW)
+        match_stage.match(config, store, lambda: NOW)
+        found = {match.posting.posting.company for match in store.matches()}
+    finally:
+        store.close()
+
+    assert counts == (0, 1, 0)  # the same posting, updated
+    assert found == {"Company closed"}

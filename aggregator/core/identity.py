@@ -66,4 +66,7 @@ def content_hash(posting: Posting) -> str:
         posting.remote, posting.employment_type, salary, posted, posting.description_html,
         posting.description_text, posting.tags,
     )  # fmt: skip
-    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:32]
+    # When applications close is shown too; added only when known, so the hashes of postings
+    # stored before it was read stay as they were unless a closing date is new.
+    closes = (posting.closes_at.isoformat(),) if posting.closes_at else ()
+    return hashlib.sha256(json.dumps((*fields, *closes)).encode()).hexdigest()[:32]
