@@ -118,7 +118,7 @@ class LeadView(NumberedLinks):
     where: str  # "Berlin, Germany · Remote"
     salary: str | None
     posted: str  # "posted 21 Nov"
-    closes: str | None  # "apply by 17 Dec", "applications closed 4 Nov"; None: no date known
+    closes: str | None  # "closes 17 Dec", "closed 4 Nov"; None: no date known
     fit: str
     fit_class: str  # strong, good or look: the CSS class suffix of the fit badge
     why: tuple[str, ...]
@@ -542,8 +542,7 @@ def _closes(lead: DigestLead, zone: tzinfo, today: date) -> str | None:
     if closes_at is None:
         return None
     when = _date_text(closes_at, zone, today)
-    return f"applications closed {when}" if closes_at.astimezone(zone).date() < today \
-        else f"apply by {when}"
+    return f"closed {when}" if closes_at.astimezone(zone).date() < today else f"closes {when}"
 
 
 def _date_text(moment: datetime, zone: tzinfo, today: date) -> str:

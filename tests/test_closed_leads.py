@@ -136,7 +136,7 @@ def test_a_job_that_closes_after_it_was_matched_is_not_offered(
 def test_the_digest_says_until_when_to_apply(matched: tuple[AppConfig, Store]) -> None:
     leads = {lead.match.posting.posting.company: lead for lead in offered(*matched, NOW)}
 
-    assert lead_view(leads["Company open"], UTC, NOW.date()).closes == "apply by 17 Dec"
+    assert lead_view(leads["Company open"], UTC, NOW.date()).closes == "closes 17 Dec"
     assert lead_view(leads["Company undated"], UTC, NOW.date()).closes is None
     assert lead_view(leads["Company relisted"], UTC, NOW.date()).closes is None
 
@@ -151,7 +151,7 @@ def test_the_plain_and_html_digest_show_the_closing_date(
     for kind in ("plain", "html"):
         body = message.get_body((kind,))
         assert body is not None
-        assert "posted 1 Dec · apply by 17 Dec" in body.get_content()
+        assert "posted 1 Dec · closes 17 Dec" in body.get_content()
 
 
 def stored_match(job: Posting, lead_id: int, closes_at: datetime | None) -> StoredMatch:
@@ -173,8 +173,8 @@ def test_the_mentee_page_keeps_a_closed_job_only_while_they_track_it(tmp_path: P
     rows = lead_rows(matches, {}, {3: LeadStatus.APPLIED}, mentee, mentor, NOW.date())
 
     assert [row.lead_id for row in rows] == [2, 3]
-    assert [row.card.closes for row in rows] == ["apply by 17 Dec",
-                                                 "applications closed 2 Dec"]
+    assert [row.card.closes for row in rows] == ["closes 17 Dec",
+                                                 "closed 2 Dec"]
 
 
 def test_a_lead_closes_when_every_sighting_has_closed() -> None:

@@ -6,10 +6,13 @@ passes each through :func:`admitted`, so no source (nor a new one that forgets) 
 what the rest of the program cannot show safely: pay amounts that are not finite or not
 plausible (a board's ``1e999`` is ``inf``), bidirectional-text controls in a title, company
 or location (U+202E makes a title read backwards, hiding what it says), or control
-characters in a link. :func:`prepared` also works out what storing a posting takes (its
-keys, its description's MinHash signature), so a worker process can do it beside the parse
-and the store's thread only writes; postings of one batch that share a key but say
-different things get keys of their own there, so none is lost.
+characters in a link. A posting closes by the deadline its text states ("Closing date:
+Friday 4 November, 2022"; :mod:`aggregator.core.closing`) unless its source gave an earlier
+one, so a job whose applications closed is no new lead. :func:`prepared` also works out
+what storing a posting takes (its keys, its description's MinHash signature), so a worker
+process can do it beside the parse and the store's thread only writes; postings of one
+batch that share a key but say different things get keys of their own there, so none is
+lost.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from aggregator.core.closing import stated_closing
 from aggregator.core.identity import canonical_url, content_hash, fingerprint
 from aggregator.core.models import Event, Posting, Salary
 from aggregator.core.printable import strip_controls
@@ -182,18 +186,27 @@ def admitted_event(event: Event) -> Event:
 
 def admitted(posting: Posting) -> Posting:
     """``posting`` as it may be stored: plausible pay, no bidi controls in what is shown, no
-    control characters in its link, its title tidied (:func:`tidy_title`)."""
+    control characters in its link, its title tidied (:func:`tidy_title`), closing when its
+    text says (:func:`earliest_closing`)."""
     company = without_bidi(posting.company)
     title = tidy_title(without_bidi(posting.title), company)
     location, salary = without_bidi(posting.location), plausible_salary(posting.salary)
-    url = _clean_link(posting.url)
-    if (title, company, location, url) == (
-        posting.title, posting.company, posting.location, posting.url
+    url, closes_at = _clean_link(posting.url), earliest_closing(posting)
+    if (title, company, location, url, closes_at) == (
+        posting.title, posting.company, posting.location, posting.url, posting.closes_at
     ) and salary is posting.salary:
         return posting
-    return replace(
-        posting, title=title, company=company, location=location, salary=salary, url=url
-    )
+    return replace(posting, title=title, company=company, location=location, salary=salary,
+                   url=url, closes_at=closes_at)
+
+
+def earliest_closing(posting: Posting) -> datetime | None:
+    """When applications to ``posting`` close: the earlier of its source's date and the
+    deadline its title or description states. The employer's deadline ends the applications,
+    the board's expiry its listing; whichever comes first closes the job."""
+    text = f"{posting.title}\n{posting.description_text}"
+    stated = stated_closing(text, posting.posted_at)
+    return min((date for date in (posting.closes_at, stated) if date is not None), default=None)
 
 
 @dataclass(frozen=True, slots=True)
