@@ -22,6 +22,8 @@ from databases import (
     session_database,
 )
 
+from aggregator.store import Store
+
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -96,3 +98,11 @@ def empty_postgres(postgres_server: str) -> Iterator[str]:
     """A new PostgreSQL database (a schema of its own) without any table: not migrated."""
     with new_schema(postgres_server) as url:
         yield url
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty store in a SQLite file of the test's own."""
+    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
+    yield opened
+    opened.close()

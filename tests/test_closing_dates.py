@@ -5,7 +5,6 @@ began "Closing date: Friday 4 November, 2022"; a wrong date, though, would hide 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from functools import cache
@@ -232,13 +231,6 @@ def test_intake_leaves_the_closing_of_a_posting_that_states_no_deadline() -> Non
     assert posting.closes_at is not None
     assert only_prepared(posting).closes_at == posting.closes_at
     assert only_prepared(replace(posting, closes_at=None)).closes_at is None
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
-    yield opened
-    opened.close()
 
 
 def test_collecting_the_recorded_feed_stores_the_copywriter_job_closed_on_4_november(

@@ -6,10 +6,6 @@ printed as "Task exception was never retrieved". Here the refusal is a real SQLi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import text
 from test_intake_screening import NOW, item, rss
@@ -24,13 +20,6 @@ REFUSE = (
     "CREATE TRIGGER refuse BEFORE INSERT ON postings WHEN NEW.source = 'bad' "
     "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
 )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
-    yield opened
-    opened.close()
 
 
 def titles(store: Store) -> list[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,13 +28,6 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 def real_postings() -> list[Posting]:
     body = (FEEDS / "remote-back-end-programming-jobs.rss").read_bytes()
     return parse_feed(body, "https://weworkremotely.com/x.rss", "application/rss+xml", "wwr")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
-    yield opened
-    opened.close()
 
 
 def save(

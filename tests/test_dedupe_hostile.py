@@ -9,10 +9,8 @@ which guard what held.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Sequence
-from contextlib import closing
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,12 +60,6 @@ def greenhouse_job(n: int, title: str) -> Job:
         "updated_at": "2026-11-01T00:00:00Z",
         "company_name": "Acme",
     }
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with closing(Store(f"sqlite:///{tmp_path / 'leads.db'}")) as opened:
-        yield opened
 
 
 def collect_round(

@@ -9,9 +9,7 @@ pubDate in the year 9999 kept a posting first and new for ever.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,13 +26,6 @@ from sources.lever import LeverSource
 from sources.rss import RssSource
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
-    yield opened
-    opened.close()
 
 
 def rss(*items: str) -> bytes:

@@ -71,13 +71,6 @@ def serve_board(httpserver: HTTPServer, body: bytes | str, path: str = BOARD) ->
     return httpserver.url_for(path)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'leads.db'}")
-    yield opened
-    opened.close()
-
-
 def run_board(url: str, store: Store, **http: Any) -> Any:
     """One collect run of a greenhouse source at ``url`` into ``store``."""
     options = GreenhouseSource.Options.model_validate(
