@@ -46,6 +46,7 @@ from sources.markup import (
     unique,
 )
 from sources.read_limit import within_read_limit
+from sources.values import closing_date
 
 log = logging.getLogger(__name__)
 
@@ -363,6 +364,7 @@ def _posting(
         description_html=html,
         description_text=plain,
         tags=_tags(entry),
+        closes_at=closing_date(fields.get("expires_at")),  # We Work Remotely's <expires_at>
     )
 
 

@@ -16,7 +16,7 @@ from aggregator.core.models import Posting, Salary
 from sources.ats import BoardOptions, BoardSource, Slug, UrlPattern, first_path_segment
 from sources.jsonapi import as_dict, as_list, decode_json, each_posting, list_in
 from sources.markup import description, employment_type, label, labels, looks_remote
-from sources.values import parse_date, period_of, salary, text
+from sources.values import closing_date, parse_date, period_of, salary, text
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ def _posting(job: dict[str, Any], url: str, source: str, company: str, fallback:
         tags=labels(
             as_dict(department).get("name") for department in as_list(job.get("departments"))
         ),
+        closes_at=closing_date(job.get("application_deadline")),
     )
 
 

@@ -27,7 +27,7 @@ from sources.jsonapi import (
     with_query,
 )
 from sources.markup import description, employment_type, plain_label, unique
-from sources.values import parse_date, salary
+from sources.values import closing_date, parse_date, salary
 
 log = logging.getLogger(__name__)
 
@@ -106,4 +106,5 @@ def _posting(job: dict[str, Any], api_url: str, source: str) -> Posting:
         tags=unique(
             map(plain_label, [*strings(job.get("parentCategories")), *categories]), ignore_case=True
         ),
+        closes_at=closing_date(job.get("expiryDate")),
     )

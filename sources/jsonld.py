@@ -40,7 +40,7 @@ from sources.markup import (
     unescape_once,
     unique,
 )
-from sources.values import parse_date, period_of, salary, text
+from sources.values import closing_date, parse_date, period_of, salary, text
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,7 @@ def _posting(node: dict[str, Any], page: str, canonical: str, source: str, compa
         description_html=html,
         description_text=plain,
         tags=labels(_names(node.get("occupationalCategory"))),
+        closes_at=closing_date(node.get("validThrough")),
     )
 
 

@@ -12,6 +12,8 @@ from aggregator.core.models import Salary
 
 # Epoch numbers above this are milliseconds (this is Sat 20 Nov 2286 in seconds).
 _EPOCH_MILLIS_FROM = 10_000_000_000
+# An ISO 8601 calendar date with no time, as schema.org's validThrough allows.
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date(value: Any) -> datetime | None:
@@ -24,6 +26,19 @@ def parse_date(value: Any) -> datetime | None:
         return _date(value)
     except (OverflowError, ValueError, OSError):
         return None
+
+
+def closing_date(value: Any) -> datetime | None:
+    """When applications close, in UTC, from what ``parse_date`` reads (epoch seconds, ISO
+    8601, RFC 822); None if unreadable.
+
+    A bare date ("2026-07-10") closes at the end of that day, not its start: applications
+    are open all of the last day a board names.
+    """
+    moment = parse_date(value)
+    if moment is not None and isinstance(value, str) and _BARE_DATE.fullmatch(value.strip()):
+        return moment.replace(hour=23, minute=59, second=59)
+    return moment
 
 
 def _date(value: Any) -> datetime | None:

@@ -41,6 +41,7 @@ def golden_record(posting: Posting) -> dict[str, Any]:
     """A posting as JSON-ready data: dates as ISO strings, long descriptions as digests."""
     record = dataclasses.asdict(posting)
     record["posted_at"] = posting.posted_at.isoformat() if posting.posted_at else None
+    record["closes_at"] = posting.closes_at.isoformat() if posting.closes_at else None
     record["tags"] = list(posting.tags)
     record["description_html"] = _description(posting.description_html)
     record["description_text"] = _description(posting.description_text)

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from recordings import still_listed_fixtures
 from rich.cells import cell_len
 from rich.console import Console
 from ruamel.yaml import YAML
@@ -31,12 +32,10 @@ from aggregator.cli import run as run_commands
 from aggregator.cli._common import LazyConsole
 from aggregator.loopback import serve_directory
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with serve_directory(FIXTURES) as url:
+    with serve_directory(still_listed_fixtures()) as url:
         yield url
 
 

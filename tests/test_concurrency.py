@@ -31,6 +31,7 @@ from subprocess import PIPE
 from typing import Any
 
 import pytest
+from recordings import still_listed
 from smtpkit import FreePortController
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import OperationalError
@@ -44,7 +45,7 @@ from aggregator.store.leases import advisory_key, one_at_a_time
 from aggregator.store.schema import source_leases, source_states
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FEED = (FIXTURES / "rss/wwr_2022-11/remote-design-jobs.rss").read_bytes()
+FEED = still_listed((FIXTURES / "rss/wwr_2022-11/remote-design-jobs.rss").read_bytes())
 WAIT = 120  # seconds: a safety net for waits that normally end much sooner
 MENTORS = """\
 mentors:

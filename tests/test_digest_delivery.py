@@ -19,6 +19,7 @@ from typing import cast
 import pytest
 from databases import storage_yaml
 from people import MENTEES_YAML
+from recordings import still_listed_fixtures
 from smtpkit import FROM, refusing_port, smtp_server
 from typer.testing import CliRunner, Result
 
@@ -32,7 +33,6 @@ from digests.render import render_digest
 from digests.senders import OutboxSender, SmtpSender
 from sources import option_models
 
-FIXTURES = Path(__file__).parent / "fixtures"
 Site = tuple[Path, str, str]  # a test's folder, the feeds' base URL and the database URL
 FEEDS = ["back-end-programming", "design", "devops-sysadmin", "front-end-programming"]
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -88,7 +88,7 @@ def matched(
 ) -> Iterator[tuple[Path, str]]:
     """A folder with a config and a store holding collected, matched leads (made once)."""
     folder = tmp_path_factory.mktemp("matched")
-    with serve_directory(FIXTURES) as base_url:
+    with serve_directory(still_listed_fixtures()) as base_url:
         config = write_config(folder, base_url, module_database)
         assert leads(config, "collect").exit_code == 0
         assert leads(config, "match").exit_code == 0

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from recordings import still_listed_fixtures
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
@@ -23,7 +24,6 @@ from aggregator.stages import match as match_stage
 from aggregator.store import Store
 from sources import option_models
 
-FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 11, 23, 7, tzinfo=UTC)
 FEEDS = ["back-end-programming", "design", "front-end-programming"]
 MENTEES = """\
@@ -49,7 +49,7 @@ RECORDED_AGES = "matching: {max_age_days: null}\n"
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with serve_directory(FIXTURES) as url:
+    with serve_directory(still_listed_fixtures()) as url:
         yield url
 
 

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from recordings import still_listed_fixtures
 from typer.testing import CliRunner, Result
 
 from aggregator.cli import app
 from aggregator.core.models import NEXT_STEPS_QUESTION
 from aggregator.loopback import serve_directory
 
-FIXTURES = Path(__file__).parent / "fixtures"
 CONFIG = """\
 http: {{retries: 0}}
 matching: {{max_age_days: null}}  # the recording is from 2022
@@ -34,7 +34,7 @@ mentees:
 @pytest.fixture(scope="module")
 def config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("prep")
-    with serve_directory(FIXTURES) as base:
+    with serve_directory(still_listed_fixtures()) as base:
         path = folder / "config.yaml"
         path.write_text(CONFIG.format(base=base), encoding="utf-8")
         assert leads(path, "collect").exit_code == 0

@@ -28,6 +28,7 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from databases import row_counts, storage_yaml
 from people import MENTEES_YAML
+from recordings import still_listed_fixtures
 from smtpkit import FreePortController
 from sqlalchemy import create_engine, select
 
@@ -35,7 +36,6 @@ from aggregator.core.models import Mentor
 from aggregator.stages import digest as digest_stage
 from aggregator.store.schema import deliveries
 
-FIXTURES = Path(__file__).parent / "fixtures"
 FEEDS = ["back-end-programming", "design", "devops-sysadmin"]
 HELD = "hold/"  # a URL prefix the feed server answers only once released
 WAIT = 60  # seconds: a safety net for waits that normally end at once
@@ -55,7 +55,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.requested = threading.Event()
         self.release = threading.Event()
-        handler = partial(_FeedHandler, self, directory=str(FIXTURES))
+        handler = partial(_FeedHandler, self, directory=str(still_listed_fixtures()))
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from databases import row_counts, storage_yaml
 from people import MENTEES_YAML
+from recordings import still_listed_fixtures
 from typer.testing import CliRunner, Result
 
 import aggregator.cli as cli
@@ -24,7 +25,6 @@ from aggregator.loopback import serve_directory
 from aggregator.store import SCHEMA_VERSION, Store
 from aggregator.store.transfer import TABLES, Summary, table_summaries
 
-FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2019, 2, 16, 12, tzinfo=UTC)  # the recorded calendar's week
 CONFIG = """\
 {storage}http: {{retries: 0}}
@@ -72,7 +72,7 @@ def summaries_of(url: str) -> Summary:
 def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A config whose SQLite store the real pipeline filled; every table holds rows."""
     folder = tmp_path_factory.mktemp("filled")
-    with pytest.MonkeyPatch.context() as patch, serve_directory(FIXTURES) as base:
+    with pytest.MonkeyPatch.context() as patch, serve_directory(still_listed_fixtures()) as base:
         for module in [_common, *(getattr(cli, name) for name in cli.__all__)]:
             if hasattr(module, "clock"):
                 patch.setattr(module, "clock", lambda: NOW)
@@ -115,7 +115,7 @@ def test_sqlite_to_postgresql_and_back_loses_nothing(
     assert middle.read_bytes() == first.read_bytes() == last.read_bytes()  # rows in one order
     shown = [leads(c, "matches", "--format", "jsonl").output for c in (filled, postgres, back)]
     assert shown[0] == shown[1] == shown[2]
-    with serve_directory(FIXTURES) as base:  # new rows after an import take new ids
+    with serve_directory(still_listed_fixtures()) as base:  # new rows after an import take new ids
         config = write_config(tmp_path / "postgres", base, postgres_database)
         config.write_text(
             config.read_text().replace("remote-design-jobs", "remote-front-end-programming-jobs")
