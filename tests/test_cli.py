@@ -270,6 +270,10 @@ def test_demo_runs_the_whole_pipeline_offline(
     introduction = unquote(str(body.get_content()))
     assert "looking for product designer and UX designer roles and brings user research, " \
         "Figma and design systems." in introduction
+    # Seen: the digest offered Barn2 Plugins' copywriter job as new, its summary beginning
+    # "Closing date: Friday 4 November, 2022". A closed job is no lead; open ones say until when.
+    assert "Barn2" not in introduction and "Closing date" not in introduction
+    assert "· closes " in introduction
     config = tmp_path / "demo" / "config.yaml"
     for line in leads(config, "links", "--format", "jsonl").output.splitlines():
         record = json.loads(line)
