@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from match_quality import DATA, load_google, load_resumes, load_wwr
 from ruamel.yaml import YAML
 
+from aggregator.core.closing import stated_closing
 from aggregator.core.models import Posting
 from matchers import Profile, TfidfMatcher, dump_matcher, load_matcher
 
@@ -48,7 +49,10 @@ def recombined_postings(count: int, seed: int) -> list[tuple[str, Posting]]:
     """``count`` postings stitched from recorded ones."""
     rng = random.Random(seed)
     base = [item.posting for item in load_wwr() + load_google()]
-    paragraphs = [[p for p in b.description_text.split("\n") if p.strip()] or [b.title]
+    # Not a recorded posting's deadline ("Closing date: Friday 4 November, 2022"): it would
+    # close a posting of today.
+    paragraphs = [[p for p in b.description_text.split("\n")
+                   if p.strip() and stated_closing(p, None) is None] or [b.title]
                   for b in base]
     companies = sorted({b.company for b in base if b.company})
     locations = sorted({b.location for b in base if b.location}) + CHICAGO
