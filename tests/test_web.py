@@ -19,7 +19,7 @@ import httpx
 import pytest
 from databases import every_row
 from digestkit import JOBS, NOW
-from sqlalchemy import text
+from sqlalchemy import text, update
 from webkit import ALEX_JOBS, FORMULA_TITLE, HOSTILE_TITLE, SAM_JOBS, copied, seeded_folder
 
 import aggregator.stages.advice as advice_module
@@ -36,6 +36,7 @@ from aggregator.core.models import (
 )
 from aggregator.stages.advice import StoredAdvice
 from aggregator.store import Store
+from aggregator.store.schema import postings
 from web.app import create_app
 from web.links import Links
 from web.tokens import Holder, Keyring, token_hash
@@ -293,6 +294,21 @@ async def test_interested_and_applied_are_feedback_too(web: Web, status: str) ->
     assert (await web.press(lead, status)).status_code == 303
     assert web.store.feedback()["sam-lee"][lead] is Verdict(status)
     assert web.store.lead_statuses()["sam-lee"][lead] is LeadStatus(status)
+
+
+async def test_a_closed_job_leaves_the_page_unless_the_mentee_tracks_it(web: Web) -> None:
+    applied, untracked = web.lead(JOBS[0].title), web.lead(JOBS[1].title)
+    assert (await web.press(applied, "applied")).status_code == 303
+    closed = NOW - timedelta(days=2)  # on every sighting of both jobs, as a collect stores it
+    with web.store.engine.begin() as conn:
+        conn.execute(update(postings).where(postings.c.lead_id.in_([applied, untracked]))
+                     .values(closes_at=closed))
+
+    html = await web.page()
+
+    assert JOBS[1].title not in html
+    assert JOBS[0].title in html
+    assert f"closed {closed.day} " in html
 
 
 async def test_later_stages_follow_applied(web: Web) -> None:
