@@ -160,7 +160,7 @@ def stored_match(job: Posting, lead_id: int, closes_at: datetime | None) -> Stor
     return StoredMatch("sam-lee", lead_id, 0.5, ("Python",), (), NOW, shown)
 
 
-def test_the_mentee_page_keeps_a_closed_job_only_while_they_track_it(tmp_path: Path) -> None:
+def test_the_mentee_page_lists_a_closed_job_only_while_they_track_it(tmp_path: Path) -> None:
     # By the mentor's calendar, as the page is made once a day.
     config = configured(tmp_path, "sqlite:///leads.db")
     mentee, mentor = config.mentees[0], config.mentors[0]
@@ -172,9 +172,8 @@ def test_the_mentee_page_keeps_a_closed_job_only_while_they_track_it(tmp_path: P
 
     rows = lead_rows(matches, {}, {3: LeadStatus.APPLIED}, mentee, mentor, NOW.date())
 
-    assert [row.lead_id for row in rows] == [2, 3]
-    assert [row.card.closes for row in rows] == ["closes 17 Dec",
-                                                 "closed 2 Dec"]
+    assert [(row.lead_id, row.listed) for row in rows] == [(1, False), (2, True), (3, True)]
+    assert [row.card.closes for row in rows] == ["closed 3 Dec", "closes 17 Dec", "closed 2 Dec"]
 
 
 def test_a_lead_closes_when_every_sighting_has_closed() -> None:

@@ -309,6 +309,11 @@ async def test_a_closed_job_leaves_the_page_unless_the_mentee_tracks_it(web: Web
     assert JOBS[1].title not in html
     assert JOBS[0].title in html
     assert f"closed {closed.day} " in html
+    # Interviews come after the closing date: a digest's prep link still opens, and a
+    # mentee who applied before it closed can still say so.
+    assert JOBS[1].title in await web.page(f"{web.sam}/leads/{untracked}/prep")
+    assert (await web.press(untracked, "applied")).status_code == 303
+    assert JOBS[1].title in await web.page()
 
 
 async def test_later_stages_follow_applied(web: Web) -> None:

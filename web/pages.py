@@ -59,7 +59,13 @@ class LeadRow:
     description: str  # plain text, shown as text
     ask_href: str  # a mailto to the mentor about this lead
     newest: float  # when it was posted (or first seen), as a timestamp, for sorting
+    closed: bool  # applications closed before today (by the mentor's calendar)
     haystack: str  # what the text search looks in, lowercased
+
+    @property
+    def listed(self) -> bool:
+        """Whether the page lists the lead: a closed one only while the mentee tracks it."""
+        return not self.closed or self.status is not None
 
     @property
     def status_label(self) -> str:
@@ -184,9 +190,10 @@ def lead_rows(
     mentor: Mentor | None,
     today: date,
 ) -> list[LeadRow]:
-    """Every lead of a mentee, best fit first (the newest first among equal scores), but
-    those whose applications closed before ``today`` unless the mentee tracks them: an
-    application in progress stays in view, marked closed.
+    """Every lead of a mentee, best fit first (the newest first among equal scores), those
+    whose applications closed before ``today`` too: the page lists them only while the
+    mentee tracks them (``LeadRow.listed``), but their prep sheets and buttons still work
+    (interviews come after the closing date; a mentee who applied may say so late).
 
     By score, not by fit label and then date: most leads are "Worth a look", and dated by
     their newest sighting within it, a board's weak undated leads seen yesterday went above
@@ -196,15 +203,9 @@ def lead_rows(
         _row(found, seen_at.get(found.lead_id, ()), statuses.get(found.lead_id), mentee, mentor,
              zone, today)
         for found in matches
-        if found.lead_id in statuses or not _closed_before(found, zone, today)
     ]  # fmt: skip
     rows.sort(key=lambda row: (-row.score, -row.newest, row.lead_id))
     return rows
-
-
-def _closed_before(found: StoredMatch, zone: tzinfo, today: date) -> bool:
-    closes_at = found.posting.closes_at
-    return closes_at is not None and closes_at.astimezone(zone).date() < today
 
 
 def leads_page(
@@ -214,7 +215,8 @@ def leads_page(
     changed; it keeps its place even when it no longer passes the filters (marked Not for
     me), so the page can say so there and offer the undo, rather than drop the mentee at the
     top of a list the lead has left."""
-    passing = {row.lead_id for row in rows if filters.keeps(row)}
+    listed = [row for row in rows if row.listed]
+    passing = {row.lead_id for row in listed if filters.keeps(row)}
     kept = [row for row in rows if row.lead_id in passing or row.lead_id == done]
     if filters.order == NEWEST:  # stable: the best first among leads of the same moment
         kept.sort(key=lambda row: -row.newest)
@@ -230,7 +232,7 @@ def leads_page(
         filters=replace(filters, page=page),
         rows=tuple(kept[start : start + PER_PAGE]),
         shown=len(passing),
-        total=len(rows),
+        total=len(listed),
         counts=tuple((status.label, count) for status, count in counts.items() if count),
         pages=pages,
         done=done if any(row.lead_id == done for row in kept) else None,
@@ -250,6 +252,7 @@ def _row(
     card = lead_view(DigestLead(found, tuple(places)), zone, today)
     posting = found.posting.posting
     moment: datetime = posting.posted_at or found.posting.first_seen
+    closes_at = found.posting.closes_at
     text = " ".join(posting.description_text.split())
     return LeadRow(
         lead_id=found.lead_id,
@@ -261,6 +264,7 @@ def _row(
         description=text,
         ask_href=ask_mentor_href(card, mentee, mentor),
         newest=moment.timestamp(),
+        closed=closes_at is not None and closes_at.astimezone(zone).date() < today,
         haystack=" ".join(
             [card.title, card.company, card.where, *card.why, *card.gaps, text]
         ).lower(),
