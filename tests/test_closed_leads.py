@@ -266,3 +266,16 @@ def test_a_listing_renewed_with_a_later_closing_date_reopens_its_job(
 
     assert counts == (0, 1, 0)  # the same posting, updated
     assert found == {"Company closed"}
+
+
+def test_matches_as_jsonl_say_when_each_job_closes(
+    matched: tuple[AppConfig, Store], tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(app, ["--config", str(tmp_path / "config.yaml"), "matches",
+                                      "--format", "jsonl"])
+
+    assert result.exit_code == 0, result.output
+    closing = {row["company"]: row["closes_at"]
+               for row in map(json.loads, result.stdout.splitlines())}
+    assert closing == {"Company open": "2026-12-17T12:00:00+00:00", "Company undated": None,
+                       "Company relisted": None}

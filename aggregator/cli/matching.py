@@ -119,6 +119,7 @@ def matches(
                 "url": m.posting.posting.url,
                 "scored_at": iso(m.scored_at),
                 "status": status.value if status else None,  # the mentee's latest word
+                "closes_at": iso(m.posting.closes_at),  # when applications close, if known
             }
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
