@@ -247,6 +247,7 @@ def test_demo_runs_the_whole_pipeline_offline(
         "to 4 mentees" in output
     assert "dates moved forward, as if captured yesterday" in output
     assert "only those posted within 45 days count as new" in output
+    assert "one a posting's text states does not (the text is shown as recorded)" in output
     # Each mentee by name, and by the id `--mentee` takes (the headings gave the id alone).
     for name in ("Sam Lee", "Alex Kim", "Priya Nair", "Dana Brooks"):
         assert f"Leads for {name} ({name.lower().replace(' ', '-')})" in result.output

@@ -50,7 +50,9 @@ def demo(
     out.print(
         f"The recordings were captured between {RECORDED_BETWEEN}; the demo serves each with its "
         "dates moved forward, as if captured yesterday, so jobs keep their ages and only those "
-        f"posted within {result.config.matching.max_age_days} days count as new."
+        f"posted within {result.config.matching.max_age_days} days count as new. A job whose "
+        "applications have closed is no lead: a closing date a feed gives moves with the rest, "
+        "one a posting's text states does not (the text is shown as recorded)."
     )
     mentees = {m.id: m for m in result.config.mentees}
     for mentee, found in result.best.items():
