@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from aggregator.cli import app
@@ -31,6 +31,7 @@ from aggregator.stages import digest as digest_stage
 from aggregator.stages import match as match_stage
 from aggregator.stages.rank import rank_offline, read_feedback_jsonl
 from aggregator.store import Store, migrations
+from aggregator.store.engine import open_engine
 from digests.render import lead_view, render_digest
 from sources import option_models
 from web.pages import lead_rows
@@ -211,24 +212,24 @@ def test_offline_ranking_leaves_closed_postings_out_but_reads_verdicts_on_them(
     assert {found.posting for found in ranked["sam-lee"]} == {"open", "undated"}
 
 
-def test_a_schema_6_database_gains_the_closing_dates(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    Store(url).close()
-    engine = create_engine(url)
+def test_a_schema_6_database_gains_the_closing_dates(database_url: str) -> None:
+    Store(database_url).close()
+    engine = open_engine(database_url)
     with engine.begin() as conn:  # the store as schema 6 left it
         conn.execute(text("ALTER TABLE postings DROP COLUMN closes_at"))
         conn.execute(text("UPDATE schema_version SET version = 6"))
 
-    store = Store(url)  # a SQLite store is migrated when opened
+    done = migrations.migrate(engine, database_url)  # what `leads migrate` runs
+    store = Store(database_url)
     try:
         store.save_collected(SourceState(name="board"), [JOBS["open"]], NOW)
         closing = [stored.closes_at for stored in store.lead_postings()]
     finally:
         store.close()
 
+    assert (done.before, done.applied) == (6, [7])
     assert "closes_at" in {c["name"] for c in inspect(engine).get_columns("postings")}
     assert closing == [JOBS["open"].closes_at]
-    assert migrations.SCHEMA_VERSION == 7
     engine.dispose()
 
 
