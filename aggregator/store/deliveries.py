@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Select, delete, exists, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, delete, exists, insert, or_, select
 
 from aggregator.core.models import PendingLeads, Verdict
 from aggregator.store.leases import release_digest_in
@@ -80,10 +80,10 @@ class DeliveriesStore(StorePart):
             matches.c.lead_id.not_in(refused),
         ]
         if posted_after is not None:
-            stale = select(postings.c.lead_id).where(postings.c.posted_at < posted_after)
-            conditions.append(matches.c.lead_id.not_in(stale))
+            conditions.append(~exists(sightings_of(matches.c.lead_id).where(
+                postings.c.posted_at < posted_after)))
         if open_at is not None:
-            conditions.append(matches.c.lead_id.not_in(closed_leads(open_at)))
+            conditions.append(is_open(matches.c.lead_id, open_at))
         query = (
             select(matches)
             .join(leads, leads.c.id == matches.c.lead_id)
@@ -184,12 +184,15 @@ def _mark_digest_run(conn: Connection, mentor: str, message_id: str | None, now:
     )
 
 
-def closed_leads(now: datetime) -> Select[tuple[int]]:
-    """The leads whose applications had closed by ``now``: a sighting closed by then, and
-    none of its lead open after it or without a date (``lead_closes_at`` in SQL)."""
-    other = postings.alias("other")
-    still_open = select(other.c.id).where(
-        other.c.lead_id == postings.c.lead_id,
-        or_(other.c.closes_at.is_(None), other.c.closes_at > now),
-    )
-    return select(postings.c.lead_id).where(postings.c.closes_at <= now, ~exists(still_open))
+def is_open(lead_id: ColumnElement[int], now: datetime) -> ColumnElement[bool]:
+    """Whether applications to the lead are open ``now``: a sighting of it names no closing
+    date or a later one (``lead_closes_at`` in SQL)."""
+    return exists(sightings_of(lead_id).where(
+        or_(postings.c.closes_at.is_(None), postings.c.closes_at > now)
+    ))
+
+
+def sightings_of(lead_id: ColumnElement[int]) -> Select[tuple[int]]:
+    """The postings of a lead, correlated: asked of each candidate lead through the
+    postings' lead index rather than of every posting."""
+    return select(postings.c.id).where(postings.c.lead_id == lead_id)
