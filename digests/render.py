@@ -542,12 +542,21 @@ def _closes(lead: DigestLead, zone: tzinfo, today: date) -> str | None:
     if closes_at is None:
         return None
     when = _date_text(closes_at, zone, today)
-    return f"closed {when}" if closes_at.astimezone(zone).date() < today else f"closes {when}"
+    return f"closed {when}" if _local_day(closes_at, zone) < today else f"closes {when}"
 
 
 def _date_text(moment: datetime, zone: tzinfo, today: date) -> str:
-    day = moment.astimezone(zone).date()
+    day = _local_day(moment, zone)
     return _day_month(day) if day.year == today.year else f"{_day_month(day)} {day.year}"
+
+
+def _local_day(moment: datetime, zone: tzinfo) -> date:
+    """The day ``moment`` falls on in ``zone``; in UTC for a board's "0001-01-01T00:00Z"
+    seen from west of UTC (or year 9999 from the east), which no date can hold there."""
+    try:
+        return moment.astimezone(zone).date()
+    except OverflowError:
+        return moment.date()
 
 
 def _day_month(day: date) -> str:

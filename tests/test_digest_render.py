@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
@@ -686,3 +687,15 @@ def test_a_url_a_browser_could_read_differently_is_not_linked(url: str) -> None:
 def test_a_plain_url_is_linked_under_the_host_a_browser_opens(url: str, label: str) -> None:
     assert safe_url(url) == url.strip()
     assert link_label(url) == label
+
+
+def test_a_date_no_time_zone_west_of_utc_can_hold_is_shown_as_utc_has_it() -> None:
+    # A board's "0001-01-01T00:00:00Z" read in Chicago is a day before year 1: the digest
+    # raised OverflowError instead of showing the lead.
+    ancient = datetime(1, 1, 1, tzinfo=UTC)
+    lead = make_lead(make_posting(JOBS[0], posted_at=ancient), mentee=make_mentee(0),
+                     score=0.5, lead_id=1)
+
+    view = lead_view(lead, ZoneInfo("America/Chicago"), NOW.date())
+
+    assert view.posted == "posted 1 Jan 1"

@@ -171,6 +171,25 @@ def test_a_date_is_kept_up_to_a_day_after_the_fetch() -> None:
     assert [p.posted_at for p in kept] == [NOW + FUTURE_SLACK, None]
 
 
+@pytest.mark.parametrize(
+    ("closes_at", "kept"),
+    [
+        (NOW + timedelta(days=366), True),
+        (NOW - timedelta(days=3653), True),  # a re-dated ad of a job closed long ago
+        (NOW + timedelta(days=367), False),
+        # A board's "9999-12-31": no deadline, and a digest in Berlin could not show it
+        # (Python's dates end there in UTC); nor is "0001-01-01" one.
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), False),
+        (datetime(1, 1, 1, tzinfo=UTC), False),
+    ],
+)
+def test_a_closing_date_far_from_the_fetch_is_no_date(closes_at: datetime, kept: bool) -> None:
+    posting = Posting(source="s", external_id="1", title="T", url="https://a.example/",
+                      closes_at=closes_at)
+    [stored], _ = storable([posting], NOW)
+    assert stored.closes_at == (closes_at if kept else None)
+
+
 def test_bidi_controls_leave_what_is_shown_of_an_event(
     store: Store, httpserver: HTTPServer
 ) -> None:

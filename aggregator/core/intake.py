@@ -45,6 +45,10 @@ SKIPPED_WHY = "without title or link"
 # 9999 would list it first and keep it new for ever. Its date is then unknown, so it ages
 # from when it was first seen. A day covers clocks and time zones.
 FUTURE_SLACK = timedelta(days=1)
+# A closing date a source gives is believed within this window around the fetch: a board's
+# "9999-12-31" is no deadline (and no time zone can show it), nor is "0001-01-01". Outside
+# it the date is unknown and the job open, as when no date is given.
+CLOSING_WINDOW = (timedelta(days=3653), timedelta(days=366))  # before, after the fetch
 _WEB_SCHEMES = frozenset({"http", "https"})
 
 
@@ -147,7 +151,8 @@ def _folded(text: str) -> str:
 def storable(postings: Sequence[Posting], fetched_at: datetime) -> tuple[list[Posting], int]:
     """The postings that can be leads, a title and a web link each (an item with neither a
     job's name nor a way to read it is no lead; a ``javascript:`` link is no way), with any
-    date more than FUTURE_SLACK after ``fetched_at`` left unknown; and how many could not."""
+    date more than FUTURE_SLACK after ``fetched_at``, and any closing date outside
+    CLOSING_WINDOW, left unknown; and how many could not."""
     kept = [_dated_by(posting, fetched_at) for posting in postings if _is_lead(posting)]
     return kept, len(postings) - len(kept)
 
@@ -163,10 +168,13 @@ def _clean_link(url: str) -> str:
 
 
 def _dated_by(posting: Posting, fetched_at: datetime) -> Posting:
-    posted = posting.posted_at
-    if posted is None or posted <= fetched_at + FUTURE_SLACK:
-        return posting
-    return replace(posting, posted_at=None)
+    posted, closes = posting.posted_at, posting.closes_at
+    if posted is not None and posted > fetched_at + FUTURE_SLACK:
+        posting = replace(posting, posted_at=None)
+    before, after = CLOSING_WINDOW
+    if closes is not None and not fetched_at - before <= closes <= fetched_at + after:
+        posting = replace(posting, closes_at=None)
+    return posting
 
 
 def admitted_event(event: Event) -> Event:
