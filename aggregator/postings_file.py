@@ -4,6 +4,8 @@ Each line needs ``id``, ``title``, ``company``, ``location``, ``url`` and a desc
 (``description``, HTML or plain text; ``description_html`` or ``description_text`` also do).
 ``remote``, ``posted_at`` and ``closes_at`` (ISO 8601), ``tags`` and ``employment_type`` are
 read when present, so the output of ``leads postings --format jsonl`` can be ranked as it is.
+A date that cannot be read is unknown, as it is from a source ("closes_at": "soon" is a job
+open as far as anyone knows); a bare closing date closes at the end of that day.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sources.markup import (
     plain_label,
     sanitize_html,
 )
-from sources.values import parse_date
+from sources.values import closing_date, parse_date
 
 REQUIRED = ("id", "title", "company", "location", "url")
 DESCRIPTIONS = ("description", "description_html", "description_text")
@@ -69,5 +71,5 @@ def _from_record(record: dict[str, Any]) -> Posting:
         description_html=html,
         description_text=html_to_text(html) if html else description.strip(),
         tags=tuple(str(t) for t in record.get("tags") or ()),
-        closes_at=parse_date(record.get("closes_at")),
+        closes_at=closing_date(record.get("closes_at")),
     )

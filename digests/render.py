@@ -542,7 +542,13 @@ def _closes(lead: DigestLead, zone: tzinfo, today: date) -> str | None:
     if closes_at is None:
         return None
     when = _date_text(closes_at, zone, today)
-    return f"closed {when}" if _local_day(closes_at, zone) < today else f"closes {when}"
+    return f"closed {when}" if closed_before(closes_at, zone, today) else f"closes {when}"
+
+
+def closed_before(closes_at: datetime | None, zone: tzinfo, today: date) -> bool:
+    """Whether applications closed on a day before ``today`` in ``zone``: what a page made
+    once a day, and its "closed 2 Dec", go by."""
+    return closes_at is not None and _local_day(closes_at, zone) < today
 
 
 def _date_text(moment: datetime, zone: tzinfo, today: date) -> str:

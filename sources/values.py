@@ -12,8 +12,9 @@ from aggregator.core.models import Salary
 
 # Epoch numbers above this are milliseconds (this is Sat 20 Nov 2286 in seconds).
 _EPOCH_MILLIS_FROM = 10_000_000_000
-# An ISO 8601 calendar date with no time, as schema.org's validThrough allows.
-_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# An ISO 8601 calendar date with no time, as schema.org's validThrough allows, maybe with a
+# zone as XML Schema's xs:date has it ("2026-07-10+02:00", "2026-07-10Z").
+_BARE_DATE = re.compile(r"(?P<day>\d{4}-\d{2}-\d{2})(?P<zone>Z|[+-]\d{2}:?\d{2})?")
 
 
 def parse_date(value: Any) -> datetime | None:
@@ -33,12 +34,12 @@ def closing_date(value: Any) -> datetime | None:
     8601, RFC 822); None if unreadable.
 
     A bare date ("2026-07-10") closes at the end of that day, not its start: applications
-    are open all of the last day a board names.
+    are open all of the last day a board names (in the zone it names, else in UTC).
     """
-    moment = parse_date(value)
-    if moment is not None and isinstance(value, str) and _BARE_DATE.fullmatch(value.strip()):
-        return moment.replace(hour=23, minute=59, second=59)
-    return moment
+    bare = _BARE_DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if bare is not None:
+        return parse_date(f"{bare['day']}T23:59:59{bare['zone'] or ''}")
+    return parse_date(value)
 
 
 def _date(value: Any) -> datetime | None:
@@ -51,6 +52,9 @@ def _date(value: Any) -> datetime | None:
     if text.isdigit():
         return _date(int(text))
     text = text.removesuffix(" UTC").replace("Z", "+00:00")  # Recruitee: "2026-07-17 11:00:39 UTC"
+    bare = _BARE_DATE.fullmatch(text)
+    if bare is not None and bare["zone"]:  # Python reads "2026-07-10+02:00" as 02:00 that day
+        text = f"{bare['day']}T00:00:00{bare['zone']}"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -316,6 +316,42 @@ async def test_a_closed_job_leaves_the_page_unless_the_mentee_tracks_it(web: Web
     assert JOBS[1].title in await web.page()
 
 
+async def test_a_closed_job_the_mentee_does_not_track_is_counted_nowhere(web: Web) -> None:
+    # Seen: the mentor's page said "7 leads matched" and the CSV held 7 rows while Sam's
+    # page listed 6 leads.
+    untracked, tracked = web.lead(JOBS[1].title), web.lead(JOBS[0].title)
+    assert (await web.press(tracked, "interested")).status_code == 303
+    with web.store.engine.begin() as conn:
+        conn.execute(update(postings).where(postings.c.lead_id.in_([untracked, tracked]))
+                     .values(closes_at=NOW - timedelta(days=2), updated_at=NOW + timedelta(1)))
+    listed = len(SAM_JOBS) + 1  # the hostile and formula postings are Sam's too; one closed
+
+    page = await web.page()
+    remote = await web.page(where="remote")
+    export = (await web.client.get(f"{web.sam}/leads.csv")).text
+    mentor = await web.page(web.maria)
+
+    assert f"{listed} leads · 1 interested" in page
+    assert f"of {listed} leads match" in remote
+    titles = {row["title"] for row in csv.DictReader(io.StringIO(export))}
+    assert JOBS[1].title not in titles and len(titles) == listed
+    assert f"{listed} leads matched" in mentor
+
+
+async def test_a_closing_date_no_date_can_show_in_the_mentors_zone_is_no_error(
+    web: Web,
+) -> None:
+    # 9999-12-31 23:59 UTC is in year 10000 in Berlin: OverflowError, a 500, before. Intake
+    # leaves such a date unknown, but a database imported or stored before it may hold one.
+    lead = web.lead(JOBS[0].title)
+    with web.store.engine.begin() as conn:
+        conn.execute(update(postings).where(postings.c.lead_id == lead).values(
+            closes_at=datetime(9999, 12, 31, 23, 59, 59, tzinfo=ZoneInfo("UTC")),
+            updated_at=NOW + timedelta(1)))
+
+    assert "closes 31 Dec 9999" in await web.page()
+
+
 async def test_later_stages_follow_applied(web: Web) -> None:
     lead = web.lead(JOBS[4].title)
     assert (await web.press(lead, "interviewing")).status_code == 400

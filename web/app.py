@@ -288,13 +288,15 @@ class Site:
         return HTMLResponse(html, headers=PRIVATE)
 
     def leads_csv(self, request: Request) -> Response:
-        """GET /m/<token>/leads.csv: every lead with its status, safe to open in a spreadsheet."""
+        """GET /m/<token>/leads.csv: every lead the page lists, with its status, safe to open in
+        a spreadsheet."""
         mentee, _ = self.mentee(request)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for row in self.rows(mentee):
-            writer.writerow(neutralised(_csv_record(row)))
+            if row.listed:  # as the page: a closed job only while the mentee tracks it
+                writer.writerow(neutralised(_csv_record(row)))
         headers = {**PRIVATE, "content-disposition": 'attachment; filename="leads.csv"'}
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -347,10 +349,13 @@ class Site:
     def _glances(self, mentor: Mentor) -> list[object]:
         mentees = self.config.mentees_of(mentor)
         statuses = self.store.lead_statuses([m.id for m in mentees])
-        return [
-            mentee_glance(m, self.store.mentee_matches(m.id)[0], statuses.get(m.id, {}))
-            for m in mentees
-        ]
+        today = self.now().astimezone(mentor_zone(mentor)).date()
+        glances: list[object] = []
+        for mentee in mentees:
+            matches, seen_at = self.store.mentee_matches(mentee.id)
+            rows = lead_rows(matches, seen_at, statuses.get(mentee.id, {}), mentee, mentor, today)
+            glances.append(mentee_glance(mentee, rows))
+        return glances
 
     def asset(self, request: Request) -> Response:
         """GET /static/<name>: a stylesheet."""

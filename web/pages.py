@@ -25,7 +25,15 @@ from aggregator.core.models import (
     StoredMatch,
 )
 from digests.prep import ASKED_HEADING, BRUSH_UP_HEADING, TO_ASK_HEADING, prep_record, prep_title
-from digests.render import EventView, LeadView, day_text, event_card, lead_view, mailto
+from digests.render import (
+    EventView,
+    LeadView,
+    closed_before,
+    day_text,
+    event_card,
+    lead_view,
+    mailto,
+)
 
 PER_PAGE = 50
 FIELD_CHARS = 200  # a filter value longer than this is cut (nobody types more)
@@ -252,7 +260,6 @@ def _row(
     card = lead_view(DigestLead(found, tuple(places)), zone, today)
     posting = found.posting.posting
     moment: datetime = posting.posted_at or found.posting.first_seen
-    closes_at = found.posting.closes_at
     text = " ".join(posting.description_text.split())
     return LeadRow(
         lead_id=found.lead_id,
@@ -264,7 +271,7 @@ def _row(
         description=text,
         ask_href=ask_mentor_href(card, mentee, mentor),
         newest=moment.timestamp(),
-        closed=closes_at is not None and closes_at.astimezone(zone).date() < today,
+        closed=closed_before(found.posting.closes_at, zone, today),
         haystack=" ".join(
             [card.title, card.company, card.where, *card.why, *card.gaps, text]
         ).lower(),
@@ -355,25 +362,21 @@ class MenteeGlance:
     marked: tuple[tuple[str, str], ...]  # (status label, "Title at Company"), newest first
 
 
-def mentee_glance(
-    mentee: Mentee, matches: Sequence[StoredMatch], statuses: Mapping[int, LeadStatus]
-) -> MenteeGlance:
-    """What the mentor's page shows of a mentee."""
+def mentee_glance(mentee: Mentee, rows: Sequence[LeadRow]) -> MenteeGlance:
+    """What the mentor's page shows of a mentee, from their page's rows (``lead_rows``): as
+    many leads as their page lists (a closed job only while they track it)."""
     counts = {status: 0 for status in LeadStatus}
     marked = []
-    for found in matches:
-        status = statuses.get(found.lead_id)
-        if status is None:
+    for row in rows:
+        if row.status is None:
             continue
-        counts[status] += 1
-        posting = found.posting.posting
-        role = " ".join(posting.title.split()) or "Untitled role"
-        company = " ".join(posting.company.split())
-        marked.append((status.label, f"{role} at {company}" if company else role))
+        counts[row.status] += 1
+        role, company = row.card.title, row.card.company
+        marked.append((row.status.label, f"{role} at {company}" if company else role))
     marked.sort(key=lambda pair: [s.label for s in LeadStatus].index(pair[0]))
     return MenteeGlance(
         name=mentee.name,
-        total=len(matches),
+        total=sum(row.listed for row in rows),
         counts=tuple((status.label, count) for status, count in counts.items()),
         marked=tuple(marked),
     )

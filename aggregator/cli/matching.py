@@ -70,8 +70,10 @@ def match_summary(report: MatchReport) -> str:
         everyone = counted(len(report.rescored), "mentee")
         done.append(f"{everyone} against all {counted(report.leads, 'lead')}")
     if report.updated:
-        new_leads = counted(report.new_leads_scored, "new lead")
-        done.append(f"{len(report.updated)} against {new_leads}")
+        leads = [counted(report.new_leads_scored, "new lead")] if report.new_leads_scored else []
+        if report.changed_leads_scored:  # a closed job reopened, a sighting added
+            leads.append(counted(report.changed_leads_scored, "changed lead"))
+        done.append(f"{len(report.updated)} against {' and '.join(leads)}")
     refit = " (model refitted)" if report.refitted else ""
     stored = counted(report.matches_stored, "match", "matches")
     return f"Scored {' and '.join(done)}{refit}; stored {stored}."

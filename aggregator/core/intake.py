@@ -153,7 +153,7 @@ def storable(postings: Sequence[Posting], fetched_at: datetime) -> tuple[list[Po
     job's name nor a way to read it is no lead; a ``javascript:`` link is no way), with any
     date more than FUTURE_SLACK after ``fetched_at``, and any closing date outside
     CLOSING_WINDOW, left unknown; and how many could not."""
-    kept = [_dated_by(posting, fetched_at) for posting in postings if _is_lead(posting)]
+    kept = [dated_as_of(posting, fetched_at) for posting in postings if _is_lead(posting)]
     return kept, len(postings) - len(kept)
 
 
@@ -167,7 +167,9 @@ def _clean_link(url: str) -> str:
     return strip_controls(url).strip()
 
 
-def _dated_by(posting: Posting, fetched_at: datetime) -> Posting:
+def dated_as_of(posting: Posting, fetched_at: datetime) -> Posting:
+    """``posting`` with the dates it cannot mean as of ``fetched_at`` left unknown: a posting
+    date more than FUTURE_SLACK later, a closing date outside CLOSING_WINDOW."""
     posted, closes = posting.posted_at, posting.closes_at
     if posted is not None and posted > fetched_at + FUTURE_SLACK:
         posting = replace(posting, posted_at=None)

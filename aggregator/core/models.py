@@ -258,6 +258,9 @@ class MenteeProgress:
     # The matcher's vectors of this profile under that model (opaque bytes), so the next
     # incremental run need not re-analyse the profile; None: keep what is stored.
     profile_vectors: bytes | None = None
+    # The latest change to a posting (its updated_at) when the mentee was scored; a lead
+    # changed later is scored again. None: not known (stored before schema 8).
+    changes_through: datetime | None = None
 
 
 class FetchStatus(StrEnum):

@@ -2,17 +2,22 @@
 
 Incremental: a mentee is scored against the leads added since their last run, or against
 every lead when their profile or feedback changed, or when the TF-IDF model was refitted
-because the corpus outgrew it (scores from different models are not comparable).
+because the corpus outgrew it (scores from different models are not comparable). Leads
+scored before that gained or changed a sighting since are scored again, but for the
+mentees who have them already: a job that had closed then may be open now (its board
+renewed the listing, or the company's own page lists it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from aggregator.core.config import AppConfig
 from aggregator.core.models import MenteeProgress, StoredPosting, Verdict
@@ -41,10 +46,27 @@ class MatchReport:
     refitted: bool = False  # the TF-IDF model was (re)fitted on the corpus
     rescored: list[str] = field(default_factory=list)  # mentees scored against every lead
     updated: list[str] = field(default_factory=list)  # mentees scored against new leads only
+    # (and changed ones: see the module)
     new_leads_scored: int = 0
+    changed_leads_scored: int = 0
     matches_stored: int = 0
     profiles_reused: int = 0  # mentees whose stored profile vectors spared re-analysis
     wordless: int = 0  # leads scored that have no term of the model: skipped, never matched
+
+
+class Scope(NamedTuple):
+    """The leads a group of mentees is scored against: every lead after ``after``, and
+    ``again``, leads up to it that changed since the group was scored."""
+
+    after: int
+    again: tuple[int, ...] = ()
+
+
+class Through(NamedTuple):
+    """How far a run reads the store: the highest lead id, and the latest posting change."""
+
+    lead: int
+    change: datetime | None
 
 
 def match(
@@ -56,6 +78,7 @@ def match(
 ) -> MatchReport:
     """Score new leads for every mentee (all leads for a mentee whose profile changed)."""
     report = MatchReport()
+    latest_change = store.latest_change()  # first: a change made after is seen next run
     count, highest = store.lead_count()
     report.leads = count
     if count == 0:
@@ -64,9 +87,12 @@ def match(
     matcher, read_to_fit = _matcher(store, count, now())
     report.refitted = read_to_fit is not None
     progress = store.mentee_progress()
+    # Of this run's mentees: one no longer configured keeps an old date, asking for every
+    # change since.
+    changed = _changed_leads(store, [progress[m.id] for m in mentees if m.id in progress])
     verdicts = store.feedback()
     feedback = _feedback(store, verdicts)
-    pending: dict[int, list[tuple[Profile, str]]] = {}  # leads after this id → profiles
+    pending: dict[Scope, list[tuple[Profile, str]]] = {}  # leads to score → profiles
     remembered: set[str] = set()  # mentees whose stored profile vectors are reused
     for mentee in mentees:
         profile = profile_from_mentee(
@@ -78,26 +104,31 @@ def match(
             state,
             matcher.fingerprint,
         ):
-            pending.setdefault(0, []).append((profile, state))
+            pending.setdefault(Scope(0), []).append((profile, state))
             report.rescored.append(mentee.id)
-        elif previous.scored_through < highest:
-            pending.setdefault(previous.scored_through, []).append((profile, state))
-            report.updated.append(mentee.id)
-            if previous.profile_vectors and matcher.remember_profile_vectors(
-                profile, previous.profile_vectors
-            ):
-                remembered.add(mentee.id)
+            continue
+        scope = Scope(previous.scored_through, _changed_since(changed, previous))
+        if scope.after >= highest and not scope.again:
+            continue  # nothing new or changed since the mentee was scored
+        pending.setdefault(scope, []).append((profile, state))
+        report.updated.append(mentee.id)
+        if previous.profile_vectors and matcher.remember_profile_vectors(
+            profile, previous.profile_vectors
+        ):
+            remembered.add(mentee.id)
     report.profiles_reused = len(remembered)
-    for after, group in sorted(pending.items()):
+    for scope, group in sorted(pending.items()):
         # A refit read every lead already: scoring them all again reuses what was read.
-        leads = read_to_fit if after == 0 and read_to_fit is not None else None
+        leads = read_to_fit if scope.after == 0 and read_to_fit is not None else None
         scored, wordless = _score_group(
-            config, store, matcher, group, feedback, after, highest, now(), remembered, leads
-        )
+            config, store, matcher, group, feedback, scope, Through(highest, latest_change),
+            now(), remembered, leads,
+        )  # fmt: skip
         report.matches_stored += scored
         report.wordless = max(report.wordless, wordless)
-        if after:
-            report.new_leads_scored = max(report.new_leads_scored, highest - after)
+        if scope.after:
+            report.new_leads_scored = max(report.new_leads_scored, highest - scope.after)
+            report.changed_leads_scored = max(report.changed_leads_scored, len(scope.again))
     if report.wordless:
         log.info("match: %d leads have no words the model knows; skipped", report.wordless)
     return report
@@ -124,46 +155,75 @@ def _score_group(
     matcher: TfidfMatcher,
     group: list[tuple[Profile, str]],
     feedback: dict[str, Feedback],
-    after: int,
-    highest: int,
+    scope: Scope,
+    through: Through,
     now: datetime,
     remembered: set[str],
     leads: list[StoredPosting] | None,
 ) -> tuple[int, int]:
-    """Rank the leads after ``after`` for these profiles and store the matches (and the
+    """Rank the leads in ``scope`` for these profiles and store the matches (and the
     profile vectors the matcher computed, unless ``remembered`` from an earlier run); the
     matches stored and the word-less leads skipped."""
-    found_leads = leads if leads is not None else store.lead_postings(after_lead=after)
+    found_leads = leads if leads is not None else store.lead_postings(after_lead=scope.after)
+    if scope.again:
+        found_leads = [*found_leads, *store.representatives(scope.again).values()]
     max_age = config.matching.max_age_days
     # The matcher ages dated postings itself; an undated one ages from when it was first seen.
     keyed = [(str(s.lead_id), s.posting) for s in found_leads if s.is_fresh(now, max_age)]
     index = matcher.index(keyed)
+    # A mentee's stored match of a lead scored again stays as it is: the ranking makes room
+    # for those, which are then left out.
+    kept = store.matched_pairs(scope.again) if scope.again else set()
+    keep = config.matching.keep
     found = matcher.rank_many(
         [p for p, _ in group],
         index,
-        top=config.matching.keep,
+        top=keep + max(Counter(mentee for mentee, _ in kept).values(), default=0),
         min_score=config.matching.min_score,
         now=now,
         max_age_days=max_age,
         feedback=feedback,
     )
+    found = {
+        mentee: [m for m in ranked if (mentee, int(m.posting)) not in kept][:keep]
+        for mentee, ranked in found.items()
+    }
     results = [
         (
             MenteeProgress(
                 profile.id,
                 state,
                 matcher.fingerprint,
-                highest,
+                through.lead,
                 None
                 if profile.id in remembered
                 else matcher.profile_vectors(profile),
+                through.change,
             ),
             found[profile.id],
         )
         for profile, state in group
     ]
-    store.save_matches(results, now, replace_all=after == 0)
+    store.save_matches(results, now, replace_all=scope.after == 0)
     return sum(len(matches) for _, matches in results), index.wordless
+
+
+def _changed_leads(store: Store, progress: Iterable[MenteeProgress]) -> dict[int, datetime]:
+    """The leads that gained or changed a sighting since the earliest of these mentees was
+    scored, and when. By the postings' own times, not the clock of this run: a collector's
+    clock ahead of the matcher's would otherwise have every lead scored again each run."""
+    since = min((p.changes_through for p in progress if p.changes_through), default=None)
+    return store.changed_leads(since) if since is not None else {}
+
+
+def _changed_since(changed: Mapping[int, datetime], progress: MenteeProgress) -> tuple[int, ...]:
+    """The leads a mentee was scored against that changed after they were (of ``changed``)."""
+    since = progress.changes_through
+    if since is None:
+        return ()
+    return tuple(sorted(
+        lead for lead, at in changed.items() if lead <= progress.scored_through and at > since
+    ))
 
 
 def _feedback(store: Store, verdicts: dict[str, dict[int, Verdict]]) -> dict[str, Feedback]:

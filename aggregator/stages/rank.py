@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.core.errors import ConfigError
+from aggregator.core.intake import dated_as_of
 from aggregator.core.jsonl import jsonl_objects
 from aggregator.core.models import Match, MenteeProfile, Posting, Verdict
 from aggregator.stages.resumes import read_resume
@@ -27,6 +28,8 @@ def rank_offline(
     verdicts: Mapping[str, Mapping[str, Verdict]] | None = None,
 ) -> dict[str, list[Match]]:
     """Fit on the postings and rank those still open ``now`` for every mentee, best first.
+    Their dates are believed as ``leads collect`` believes a source's (a closing date in
+    1970 or 9999 is unknown: see ``dated_as_of``).
 
     ``verdicts`` (from :func:`read_feedback_jsonl`) move each mentee's ranking exactly as
     the same verdicts do in ``leads match``: liked postings pull similar ones up, postings
@@ -35,6 +38,7 @@ def rank_offline(
     profiles = [
         profile_from_mentee(m, read_resume(Path(m.resume)) if m.resume else "") for m in mentees
     ]
+    postings = [(key, dated_as_of(posting, now)) for key, posting in postings]
     by_key = dict(postings)
     feedback = {
         mentee: feedback_from_verdicts(said, by_key) for mentee, said in (verdicts or {}).items()

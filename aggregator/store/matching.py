@@ -113,9 +113,39 @@ class MatchingStore(StorePart):
                 r.model_fingerprint,
                 r.scored_through,
                 r.profile_vectors,
+                r.changes_through,
             )
             for r in rows
         }
+
+    def latest_change(self) -> datetime | None:
+        """When a posting was last stored or changed (None: no postings)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(postings.c.updated_at))).scalar_one_or_none()
+
+    def changed_leads(self, since: datetime) -> dict[int, datetime]:
+        """The leads a sighting was added to or changed in after ``since``, and when the
+        latest was. Read from the (updated_at, lead_id) index alone: grouped in SQL, SQLite
+        would walk every posting in lead order instead."""
+        query = select(postings.c.lead_id, postings.c.updated_at).where(
+            postings.c.updated_at > since
+        )
+        latest: dict[int, datetime] = {}
+        with self.engine.connect() as conn:
+            for lead, at in conn.execute(query):
+                latest[lead] = max(at, latest.get(lead, at))
+        return latest
+
+    def matched_pairs(self, lead_ids: Sequence[int]) -> set[tuple[str, int]]:
+        """The (mentee, lead) pairs with a stored match, of these leads."""
+        found: set[tuple[str, int]] = set()
+        with self.engine.connect() as conn:
+            for part in chunks(list(lead_ids)):
+                query = select(matches.c.mentee_id, matches.c.lead_id).where(
+                    matches.c.lead_id.in_(part)
+                )
+                found.update((mentee, lead) for mentee, lead in conn.execute(query))
+        return found
 
     def save_matches(
         self,
@@ -218,6 +248,7 @@ def _save_progress(conn: Connection, progress: list[MenteeProgress], now: dateti
             "profile_hash": p.profile_hash,
             "model_fingerprint": p.model_fingerprint,
             "scored_through": p.scored_through,
+            "changes_through": p.changes_through,
             "updated_at": now,
             "profile_vectors": p.profile_vectors,
         }
@@ -231,7 +262,9 @@ def _save_progress(conn: Connection, progress: list[MenteeProgress], now: dateti
     if replaced:
         conn.execute(insert(mentee_progress), replaced)
     if kept:
-        values = ("profile_hash", "model_fingerprint", "scored_through", "updated_at")
+        values = (
+            "profile_hash", "model_fingerprint", "scored_through", "changes_through", "updated_at"
+        )
         statement = (
             update(mentee_progress)
             .where(mentee_progress.c.mentee_id == bindparam("mentee"))

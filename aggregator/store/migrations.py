@@ -30,12 +30,13 @@ from aggregator.store.schema import (
     mentee_progress,
     metadata,
     postings,
+    postings_updated,
     schema_version,
 )
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 MIGRATION_LOCK = 0x6C656164_6D696772  # 'leadmigr': the advisory lock key of `leads migrate`
 
 
@@ -76,6 +77,15 @@ def _to_schema_7(conn: Connection) -> None:
     _add_column(conn, postings.c.closes_at)
 
 
+def _to_schema_8(conn: Connection) -> None:
+    """Matching finds the leads that changed since it scored a mentee (a closed job may have
+    reopened): an index of when each posting was last written, and how far each mentee's
+    scoring saw."""
+    if inspect(conn).has_table(postings.name):  # else create_all makes the table whole
+        postings_updated.create(conn, checkfirst=True)
+    _add_column(conn, mentee_progress.c.changes_through)
+
+
 def _add_column(conn: Connection, column: Column[Any]) -> None:
     """Add ``column`` to its table unless the table is missing (create_all makes it whole)."""
     found = inspect(conn)
@@ -92,6 +102,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     5: _to_schema_5,
     6: _to_schema_6,
     7: _to_schema_7,
+    8: _to_schema_8,
 }
 
 

@@ -178,6 +178,9 @@ postings = Table(
     Index("ix_postings_canonical_url", "canonical_url", info={HASH_ON_POSTGRESQL: True}),
     Index("ix_postings_lead_id", "lead_id"),
 )
+# Which leads gained or changed a sighting since matching last ran (schema 8): a job that
+# had closed when it was scored may be open again. Read from the index alone.
+postings_updated = Index("ix_postings_updated_at", postings.c.updated_at, postings.c.lead_id)
 
 source_states = Table(
     "source_state",
@@ -214,6 +217,9 @@ mentee_progress = Table(
     Column("scored_through", Integer, nullable=False),  # highest lead id scored
     Column("profile_vectors", LargeBinary),  # the matcher's vectors of the profile (schema 2)
     Column("updated_at", UtcDateTime, nullable=False),
+    # The latest postings.updated_at when the mentee was scored: later ones are changes to
+    # score again (schema 8; None before).
+    Column("changes_through", UtcDateTime),
 )
 
 matches = Table(
