@@ -647,7 +647,7 @@ def _forward_href(view: LeadView, mentee: Mentee, mentor: Mentor, prep: Sequence
         "This one made me think of you:",
         "",
         _role(view),
-        " · ".join(part for part in (view.where, view.salary) if part),
+        " · ".join(part for part in (view.where, view.salary, view.closes) if part),
         view.url or "",
         "",
     ]

@@ -279,3 +279,13 @@ def test_matches_as_jsonl_say_when_each_job_closes(
                for row in map(json.loads, result.stdout.splitlines())}
     assert closing == {"Company open": "2026-12-17T12:00:00+00:00", "Company undated": None,
                        "Company relisted": None}
+
+
+def test_the_forward_email_says_when_the_job_closes(matched: tuple[AppConfig, Store]) -> None:
+    config, store = matched
+    leads = {lead.match.posting.posting.company: lead for lead in offered(config, store, NOW)}
+
+    view = lead_view(leads["Company open"], UTC, NOW.date(), config.mentees[0], config.mentors[0])
+
+    assert view.forward_href is not None
+    assert "Berlin%20%C2%B7%20closes%2017%20Dec" in view.forward_href
