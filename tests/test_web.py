@@ -316,6 +316,24 @@ async def test_a_closed_job_leaves_the_page_unless_the_mentee_tracks_it(web: Web
     assert JOBS[1].title in await web.page()
 
 
+async def test_undoing_not_for_me_on_a_closed_job_says_why_it_leaves_the_list(
+    web: Web,
+) -> None:
+    lead = web.lead(JOBS[1].title)
+    assert (await web.press(lead, "not_for_me")).status_code == 303
+    await web.page()  # the undo note, read once
+    with web.store.engine.begin() as conn:
+        conn.execute(update(postings).where(postings.c.lead_id == lead)
+                     .values(closes_at=NOW - timedelta(days=2)))
+
+    assert (await web.press(lead, "none")).status_code == 303
+    html = await web.page()
+
+    assert "and leaves your list: its applications have closed." in html
+    assert "no longer matches these filters" not in html
+    assert JOBS[1].title not in await web.page()  # the note is said once
+
+
 async def test_a_closed_job_the_mentee_does_not_track_is_counted_nowhere(web: Web) -> None:
     # Seen: the mentor's page said "7 leads matched" and the CSV held 7 rows while Sam's
     # page listed 6 leads.
