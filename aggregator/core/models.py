@@ -81,7 +81,13 @@ class StoredPosting:
 
     def is_closed(self, now: datetime) -> bool:
         """Whether applications to the job had closed by ``now``."""
-        return self.closes_at is not None and self.closes_at <= now
+        return closed_by(self.closes_at, now)
+
+
+def closed_by(closes_at: datetime | None, now: datetime) -> bool:
+    """Whether applications closing at ``closes_at`` (None: no date known) had closed by
+    ``now``: a job closing at this very moment takes no more."""
+    return closes_at is not None and closes_at <= now
 
 
 def lead_closes_at(sightings: Iterable[datetime | None]) -> datetime | None:

@@ -10,7 +10,7 @@ from typing import Any
 from aggregator.core.errors import ConfigError
 from aggregator.core.intake import dated_as_of
 from aggregator.core.jsonl import jsonl_objects
-from aggregator.core.models import Match, MenteeProfile, Posting, Verdict
+from aggregator.core.models import Match, MenteeProfile, Posting, Verdict, closed_by
 from aggregator.stages.resumes import read_resume
 from matchers import TfidfMatcher, feedback_from_verdicts, profile_from_mentee
 
@@ -45,7 +45,7 @@ def rank_offline(
     }
     matcher = TfidfMatcher().fit(p for _, p in postings)
     # A closed posting is no lead, though a verdict on it still says what the mentee wants.
-    still_open = [(key, p) for key, p in postings if p.closes_at is None or p.closes_at > now]
+    still_open = [(key, p) for key, p in postings if not closed_by(p.closes_at, now)]
     return matcher.rank_many(
         profiles, still_open, top=top, min_score=min_score, now=now, max_age_days=max_age_days,
         feedback=feedback,
