@@ -304,11 +304,10 @@ def _inliner() -> css_inline.CSSInliner:
 def digest_view(digest: Digest) -> DigestView:
     """Everything the digest templates show, computed from the Digest."""
     zone = _mentor_zone(digest.mentor)
-    today = digest.composed_at.astimezone(zone).date()
     mentees = [section.mentee for section in digest.sections]
     names = _display_names(mentees)
     sections = tuple(
-        _section_view(section, names[index], digest.mentor, zone, today)
+        _section_view(section, names[index], digest.mentor, zone, digest.composed_at)
         for index, section in enumerate(digest.sections)
     )
     return DigestView(
@@ -321,14 +320,14 @@ def digest_view(digest: Digest) -> DigestView:
 
 
 def _section_view(
-    section: MenteeDigest, name: str, mentor: Mentor, zone: tzinfo, today: date
+    section: MenteeDigest, name: str, mentor: Mentor, zone: tzinfo, now: datetime
 ) -> SectionView:
     best_first = sorted(section.leads, key=lambda lead: -lead.match.score)
     return SectionView(
         name=name,
         full_name=_one_line(section.mentee.name),
         leads=tuple(
-            lead_view(lead, zone, today, section.mentee, mentor, section.page_url)
+            lead_view(lead, zone, now, section.mentee, mentor, section.page_url)
             for lead in best_first
         ),
         page_url=safe_url(section.page_url),
@@ -338,7 +337,7 @@ def _section_view(
         since_last=since_last_time(name, section.news),
         followed=tuple(  # no Forward: the mentee has the lead, and said so
             replace(
-                lead_view(lead, zone, today, section.mentee, mentor, section.page_url),
+                lead_view(lead, zone, now, section.mentee, mentor, section.page_url),
                 forward_href=None,
             )
             for lead in section.followed
@@ -420,7 +419,7 @@ def _change_role(change: StatusChange) -> str:
 def lead_view(
     lead: DigestLead,
     zone: tzinfo,
-    today: date,
+    now: datetime,
     mentee: Mentee | None = None,
     mentor: Mentor | None = None,
     page_url: str | None = None,
@@ -430,13 +429,14 @@ def lead_view(
     mentee's page, or carries the sheet when there is no page)."""
     posting = lead.match.posting.posting
     seen_at = _sightings(lead)
+    today = _local_day(now, zone)
     view = LeadView(
         title=_one_line(posting.title) or "Untitled role",
         company=_one_line(posting.company),
         where=_where(posting.location, posting.remote),
         salary=format_salary(posting.salary),
         posted=_posted(lead, zone, today),
-        closes=_closes(lead, zone, today),
+        closes=_closes(lead, zone, now),
         fit=fit_label(lead.match.score),
         fit_class=_fit_class(lead.match.score),
         why=_terms(lead.match.why),
@@ -535,20 +535,14 @@ def _posted(lead: DigestLead, zone: tzinfo, today: date) -> str:
     return f"first seen {_date_text(lead.match.posting.first_seen, zone, today)}"
 
 
-def _closes(lead: DigestLead, zone: tzinfo, today: date) -> str | None:
+def _closes(lead: DigestLead, zone: tzinfo, now: datetime) -> str | None:
     """When applications close, by the mentor's calendar; a closed lead shows only on a
     mentee's page, among the leads they track."""
     closes_at = lead.match.posting.closes_at
     if closes_at is None:
         return None
-    when = _date_text(closes_at, zone, today)
-    return f"closed {when}" if closed_before(closes_at, zone, today) else f"closes {when}"
-
-
-def closed_before(closes_at: datetime | None, zone: tzinfo, today: date) -> bool:
-    """Whether applications closed on a day before ``today`` in ``zone``: what a page made
-    once a day, and its "closed 2 Dec", go by."""
-    return closes_at is not None and _local_day(closes_at, zone) < today
+    when = _date_text(closes_at, zone, _local_day(now, zone))
+    return f"closed {when}" if lead.match.posting.is_closed(now) else f"closes {when}"
 
 
 def _date_text(moment: datetime, zone: tzinfo, today: date) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from aggregator.cli import app
+from aggregator.cli import matching as matching_commands
 from aggregator.core.config import AppConfig, load_config
 from aggregator.core.models import (
     DigestLead,
@@ -34,7 +35,7 @@ from aggregator.store import Store, migrations
 from aggregator.store.engine import open_engine
 from digests.render import lead_view, render_digest
 from sources import option_models
-from web.pages import lead_rows
+from web.pages import lead_rows, next_closing
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 MENTORING = """\
@@ -136,9 +137,9 @@ def test_a_job_that_closes_after_it_was_matched_is_not_offered(
 def test_the_digest_says_until_when_to_apply(matched: tuple[AppConfig, Store]) -> None:
     leads = {lead.match.posting.posting.company: lead for lead in offered(*matched, NOW)}
 
-    assert lead_view(leads["Company open"], UTC, NOW.date()).closes == "closes 17 Dec"
-    assert lead_view(leads["Company undated"], UTC, NOW.date()).closes is None
-    assert lead_view(leads["Company relisted"], UTC, NOW.date()).closes is None
+    assert lead_view(leads["Company open"], UTC, NOW).closes == "closes 17 Dec"
+    assert lead_view(leads["Company undated"], UTC, NOW).closes is None
+    assert lead_view(leads["Company relisted"], UTC, NOW).closes is None
 
 
 def test_the_plain_and_html_digest_show_the_closing_date(
@@ -161,19 +162,27 @@ def stored_match(job: Posting, lead_id: int, closes_at: datetime | None) -> Stor
 
 
 def test_the_mentee_page_lists_a_closed_job_only_while_they_track_it(tmp_path: Path) -> None:
-    # By the mentor's calendar, as the page is made once a day.
+    # At the moment itself, as the digest judges it: a deadline of now has passed.
     config = configured(tmp_path, "sqlite:///leads.db")
     mentee, mentor = config.mentees[0], config.mentors[0]
+    second = timedelta(seconds=1)
     matches = [
         stored_match(posting("gone", NOW - timedelta(days=1)), 1, NOW - timedelta(days=1)),
         stored_match(JOBS["open"], 2, JOBS["open"].closes_at),
         stored_match(posting("applied", NOW - timedelta(days=2)), 3, NOW - timedelta(days=2)),
+        stored_match(posting("now", NOW), 4, NOW),
+        stored_match(posting("later", NOW + second), 5, NOW + second),
     ]
 
-    rows = lead_rows(matches, {}, {3: LeadStatus.APPLIED}, mentee, mentor, NOW.date())
+    rows = lead_rows(matches, {}, {3: LeadStatus.APPLIED}, mentee, mentor, NOW)
 
-    assert [(row.lead_id, row.listed) for row in rows] == [(1, False), (2, True), (3, True)]
-    assert [row.card.closes for row in rows] == ["closed 3 Dec", "closes 17 Dec", "closed 2 Dec"]
+    assert [(row.lead_id, row.listed) for row in rows] == [
+        (1, False), (2, True), (3, True), (4, False), (5, True)
+    ]  # fmt: skip
+    assert [row.card.closes for row in rows] == [
+        "closed 3 Dec", "closes 17 Dec", "closed 2 Dec", "closed 4 Dec", "closes 4 Dec"
+    ]  # fmt: skip
+    assert next_closing(matches, NOW) == NOW + second
 
 
 def test_a_lead_closes_when_every_sighting_has_closed() -> None:
@@ -281,11 +290,30 @@ def test_matches_as_jsonl_say_when_each_job_closes(
                        "Company relisted": None}
 
 
+def test_the_matches_table_marks_a_job_whose_applications_have_closed(
+    matched: tuple[AppConfig, Store], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen: the table listed a closed job's old match like any other, with no word of it.
+    closes = JOBS["open"].closes_at
+    assert closes is not None
+    monkeypatch.setattr(matching_commands, "clock", lambda: closes)
+    for width in ("200", "80"):  # the wide table and the narrow one
+        result = CliRunner().invoke(app, ["--config", str(tmp_path / "config.yaml"), "matches"],
+                                    env={"COLUMNS": width})  # fmt: skip
+
+        assert result.exit_code == 0, result.output
+        rows = [line for line in result.stdout.splitlines() if "Company " in line]
+        assert len(rows) == 3
+        assert [row for row in rows if "(closed)" in row] == [
+            row for row in rows if "Company open" in row
+        ]
+
+
 def test_the_forward_email_says_when_the_job_closes(matched: tuple[AppConfig, Store]) -> None:
     config, store = matched
     leads = {lead.match.posting.posting.company: lead for lead in offered(config, store, NOW)}
 
-    view = lead_view(leads["Company open"], UTC, NOW.date(), config.mentees[0], config.mentors[0])
+    view = lead_view(leads["Company open"], UTC, NOW, config.mentees[0], config.mentors[0])
 
     assert view.forward_href is not None
     assert "Berlin%20%C2%B7%20closes%2017%20Dec" in view.forward_href

@@ -563,7 +563,7 @@ def test_a_summary_starts_at_the_descriptions_first_sentence(
     posting = replace(lead.match.posting.posting, description_text=description)
     moved = replace(lead, match=replace(lead.match, posting=replace(lead.match.posting,
                                                                     posting=posting)))  # fmt: skip
-    summary = lead_view(moved, UTC, NOW.date()).summary
+    summary = lead_view(moved, UTC, NOW).summary
     assert summary.startswith(opening), summary
 
 
@@ -696,6 +696,6 @@ def test_a_date_no_time_zone_west_of_utc_can_hold_is_shown_as_utc_has_it() -> No
     lead = make_lead(make_posting(JOBS[0], posted_at=ancient), mentee=make_mentee(0),
                      score=0.5, lead_id=1)
 
-    view = lead_view(lead, ZoneInfo("America/Chicago"), NOW.date())
+    view = lead_view(lead, ZoneInfo("America/Chicago"), NOW)
 
     assert view.posted == "posted 1 Jan 1"

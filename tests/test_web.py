@@ -63,6 +63,16 @@ class CountingAdvice(StoredAdvice):
 
 
 @dataclass
+class Clock:
+    """The app's clock, moved by a test."""
+
+    moment: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+@dataclass
 class Web:
     """The app under test, its store and the mentees' links (paths, without the host)."""
 
@@ -71,6 +81,7 @@ class Web:
     store: Store
     links: Links
     advice: CountingAdvice
+    clock: Clock
     sam: str
     alex: str
     maria: str
@@ -117,10 +128,11 @@ def web(template: Path, tmp_path: Path, database_copy: str) -> Iterator[Web]:
     config, store = copied(template, tmp_path, database_copy)
     links = Links(config, store, KEY)
     advice = CountingAdvice(config, store)
-    app = create_app(config, store, KEY, lambda: NOW, advice)
+    clock = Clock()
+    app = create_app(config, store, KEY, clock, advice)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
     yield Web(
-        client, config, store, links, advice,
+        client, config, store, links, advice, clock,
         sam=_path(links.url(Holder.MENTEE, "sam-lee", NOW)),
         alex=_path(links.url(Holder.MENTEE, "alex-kim", NOW)),
         maria=_path(links.url(Holder.MENTOR, "maria", NOW)),
@@ -314,6 +326,24 @@ async def test_a_closed_job_leaves_the_page_unless_the_mentee_tracks_it(web: Web
     assert JOBS[1].title in await web.page(f"{web.sam}/leads/{untracked}/prep")
     assert (await web.press(untracked, "applied")).status_code == 303
     assert JOBS[1].title in await web.page()
+
+
+async def test_a_job_leaves_the_page_the_moment_it_closes_not_the_next_day(web: Web) -> None:
+    # Seen: the page judged a job closed by the day, so one whose applications closed at
+    # 09:00 stayed listed, "closes 23 Nov", until midnight, though no digest offered it.
+    lead = web.lead(JOBS[1].title)
+    closes = NOW + timedelta(hours=2)
+    with web.store.engine.begin() as conn:
+        conn.execute(update(postings).where(postings.c.lead_id == lead).values(closes_at=closes))
+    before = await web.page()
+    assert JOBS[1].title in before and f"closes {closes.day} Nov" in before
+
+    web.clock.moment = closes - timedelta(seconds=1)
+    assert JOBS[1].title in await web.page()
+    web.clock.moment = closes  # nothing written to the store: the page itself must expire
+
+    assert JOBS[1].title not in await web.page()
+    assert JOBS[1].title in await web.page(f"{web.sam}/leads/{lead}/prep")
 
 
 async def test_undoing_not_for_me_on_a_closed_job_says_why_it_leaves_the_list(

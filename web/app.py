@@ -47,6 +47,7 @@ from web.pages import (
     leads_page,
     mentee_glance,
     mentor_zone,
+    next_closing,
     prep_view,
     pressed,
 )
@@ -127,7 +128,13 @@ class Prepared:
     rows: list[LeadRow]
     events: list[EventView]
     marker: int | None  # the store's change marker when ``key`` was last found current
+    # When the next of its jobs closes: the page must then drop or mark it, day or no day.
+    closes_next: datetime | None
     pages: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def current(self, key: tuple[object, ...], now: datetime) -> bool:
+        """Whether the page still holds for the store's ``key`` at ``now``."""
+        return self.key == key and (self.closes_next is None or now < self.closes_next)
 
 
 @dataclass
@@ -193,23 +200,23 @@ class Site:
         marker = self.store.change_marker()  # before the version: a later write moves it
         key = (*self.store.page_version(mentee.id), today)
         cached = self._prepared.get(mentee.id)
-        if cached is not None and cached.key == key:
+        if cached is not None and cached.current(key, now):
             cached.marker = marker
             return cached
         # One request reads the store for a mentee at a time; the others wait for its page
         # rather than read the same rows again.
         with self._locks.setdefault(mentee.id, threading.Lock()):
             cached = self._prepared.get(mentee.id)
-            if cached is not None and cached.key == key:
+            if cached is not None and cached.current(key, now):
                 cached.marker = marker
                 return cached  # made by the request this one waited for
             # The version is read before the data: a change in between makes the next
             # request read again, never keeps a page older than its key.
             matches, seen_at = self.store.mentee_matches(mentee.id)
             statuses = self.store.lead_statuses([mentee.id]).get(mentee.id, {})
-            rows = lead_rows(matches, seen_at, statuses, mentee, mentor, today)
+            rows = lead_rows(matches, seen_at, statuses, mentee, mentor, now)
             events = event_rows(self.advice.events(mentee, now), mentor_zone(mentor), now)
-            fresh = Prepared(key, rows, events, marker)
+            fresh = Prepared(key, rows, events, marker, next_closing(matches, now))
             self._prepared[mentee.id] = fresh
             return fresh
 
@@ -241,8 +248,9 @@ class Site:
         prepared = self._prepared.get(mentee)
         if prepared is None or prepared.marker != marker:
             return None
-        today = self.now().astimezone(mentor_zone(self.mentor_of.get(mentee))).date()
-        if prepared.key[-1] != today:
+        now = self.now()
+        today = now.astimezone(mentor_zone(self.mentor_of.get(mentee))).date()
+        if not prepared.current((*prepared.key[:-1], today), now):
             return None
         html = prepared.pages.get((request.url.path, Filters.parse(request.query_params).query()))
         return HTMLResponse(html, headers=PRIVATE) if html is not None else None
@@ -349,11 +357,11 @@ class Site:
     def _glances(self, mentor: Mentor) -> list[object]:
         mentees = self.config.mentees_of(mentor)
         statuses = self.store.lead_statuses([m.id for m in mentees])
-        today = self.now().astimezone(mentor_zone(mentor)).date()
+        now = self.now()
         glances: list[object] = []
         for mentee in mentees:
             matches, seen_at = self.store.mentee_matches(mentee.id)
-            rows = lead_rows(matches, seen_at, statuses.get(mentee.id, {}), mentee, mentor, today)
+            rows = lead_rows(matches, seen_at, statuses.get(mentee.id, {}), mentee, mentor, now)
             glances.append(mentee_glance(mentee, rows))
         return glances
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,7 +28,6 @@ from digests.prep import ASKED_HEADING, BRUSH_UP_HEADING, TO_ASK_HEADING, prep_r
 from digests.render import (
     EventView,
     LeadView,
-    closed_before,
     day_text,
     event_card,
     lead_view,
@@ -67,7 +66,7 @@ class LeadRow:
     description: str  # plain text, shown as text
     ask_href: str  # a mailto to the mentor about this lead
     newest: float  # when it was posted (or first seen), as a timestamp, for sorting
-    closed: bool  # applications closed before today (by the mentor's calendar)
+    closed: bool  # applications had closed when the page was made
     haystack: str  # what the text search looks in, lowercased
 
     @property
@@ -196,10 +195,10 @@ def lead_rows(
     statuses: Mapping[int, LeadStatus],
     mentee: Mentee,
     mentor: Mentor | None,
-    today: date,
+    now: datetime,
 ) -> list[LeadRow]:
     """Every lead of a mentee, best fit first (the newest first among equal scores), those
-    whose applications closed before ``today`` too: the page lists them only while the
+    whose applications had closed by ``now`` too: the page lists them only while the
     mentee tracks them (``LeadRow.listed``), but their prep sheets and buttons still work
     (interviews come after the closing date; a mentee who applied may say so late).
 
@@ -209,11 +208,23 @@ def lead_rows(
     zone = mentor_zone(mentor)
     rows = [
         _row(found, seen_at.get(found.lead_id, ()), statuses.get(found.lead_id), mentee, mentor,
-             zone, today)
+             zone, now)
         for found in matches
     ]  # fmt: skip
     rows.sort(key=lambda row: (-row.score, -row.newest, row.lead_id))
     return rows
+
+
+def next_closing(matches: Sequence[StoredMatch], now: datetime) -> datetime | None:
+    """The moment the first of these jobs still open at ``now`` closes, if any does."""
+    return min(
+        (
+            found.posting.closes_at
+            for found in matches
+            if found.posting.closes_at is not None and found.posting.closes_at > now
+        ),
+        default=None,
+    )
 
 
 def leads_page(
@@ -255,9 +266,9 @@ def _row(
     mentee: Mentee,
     mentor: Mentor | None,
     zone: tzinfo,
-    today: date,
+    now: datetime,
 ) -> LeadRow:
-    card = lead_view(DigestLead(found, tuple(places)), zone, today)
+    card = lead_view(DigestLead(found, tuple(places)), zone, now)
     posting = found.posting.posting
     moment: datetime = posting.posted_at or found.posting.first_seen
     text = " ".join(posting.description_text.split())
@@ -271,7 +282,7 @@ def _row(
         description=text,
         ask_href=ask_mentor_href(card, mentee, mentor),
         newest=moment.timestamp(),
-        closed=closed_before(found.posting.closes_at, zone, today),
+        closed=found.posting.is_closed(now),
         haystack=" ".join(
             [card.title, card.company, card.where, *card.why, *card.gaps, text]
         ).lower(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
@@ -126,13 +127,17 @@ def matches(
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
     by_mentee: dict[str, list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]]] = {}
+    now = clock()
+    closed = {  # still listed, as the operator's record, but no lead to pass on
+        str(m.lead_id) for m in found if m.posting.is_closed(now)
+    }
     for m in found:
         by_mentee.setdefault(m.mentee, []).append(
             (str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps)
         )
     for each in config.mentees:
         if mentee is None or each.id == mentee:
-            print_ranking(each, by_mentee.get(each.id, []), empty=(
+            print_ranking(each, by_mentee.get(each.id, []), closed=closed, empty=(
                 f"No matches for {each.id} yet: `leads match` scores the stored postings "
                 "against each mentee (`leads run` collects, matches and sends)."
             ))  # fmt: skip
@@ -143,9 +148,11 @@ def print_ranking(
     rows: list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]],
     *,
     empty: str,
+    closed: Collection[str] = (),
 ) -> None:
     """One mentee's ranked leads: score, posting, why it matched and what to brush up on,
-    then each lead's link by its rank (``empty``: what to say when there is none). Where
+    then each lead's link by its rank (``empty``: what to say when there is none; ``closed``:
+    the leads whose applications have closed, marked so before their title). Where
     the table with its why and brush-up columns would not fit a row a line, those two go
     below it, under each lead's link (seen at 80 columns: four to nine lines a lead)."""
     columns = ("#", "score", "lead", "title", "company", "location")
@@ -165,7 +172,7 @@ def print_ranking(
             str(rank),
             f"{score:.2f}",
             safe(key),
-            safe(posting.title),
+            safe(("(closed) " if key in closed else "") + posting.title),  # kept if cut
             safe(posting.company),
             safe(posting.location + (" (remote)" if posting.remote else "")),
         )
