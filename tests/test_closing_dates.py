@@ -116,6 +116,7 @@ def test_the_recorded_remotive_jobs_state_these_deadlines_and_no_others() -> Non
         ("• Deadline: 4 November 2022", date(2022, 11, 4)),
         ("Closes: 4 November 2022", date(2022, 11, 4)),
         ("Closing date:\n4 November 2022", date(2022, 11, 4)),  # a label above its value
+        ("Please apply\xa0by 4\xa0November\xa02022.", date(2022, 11, 4)),  # "&nbsp;" in the page
     ],
 )
 def test_a_deadline_after_its_cue_is_the_end_of_its_day(text: str, day: date) -> None:

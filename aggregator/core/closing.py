@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-# Every cue holds one of these (spaced as written here: "apply\xa0by" goes unread, which
-# leaves a job shown). Most postings hold none and never reach a regular expression.
+# Every cue holds one of these, spaced as written here once no-break spaces are spaces (pages
+# write "apply&nbsp;by"). Most postings hold none and never reach a regular expression.
 _HINTS = ("clos", "deadline", "apply b", "apply no", "received b", "submitted b")
 # Each cue starts where a word does; after a digit too, for text whose markup was dropped
 # without a space ("Date PostedJuly 18, 2018Closing DateAugust 1, 2018").
@@ -87,7 +87,7 @@ def stated_closing(text: str, posted_at: datetime | None) -> datetime | None:
 
 
 def _hinted(text: str) -> bool:
-    folded = text.lower()
+    folded = text.lower().replace("\xa0", " ")
     return any(hint in folded for hint in _HINTS)
 
 
