@@ -278,11 +278,18 @@ TEXT_WIDTH = 78  # RFC 5322's recommended line length for the plain-text part
 TEXT_INDENT = "   "
 
 
+# What textwrap may change in a line that fits: whitespace it turns into spaces, and
+# whitespace (any, to str.strip) at either end.
+_UNWRAPPED_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|^\s|\s$")
+
+
 def wrap_text(text: str, first: str = TEXT_INDENT, rest: str = TEXT_INDENT) -> str:
     """`text` filled to TEXT_WIDTH columns under the lead's indent, broken only at spaces.
 
     Long words (a URL in a summary) are never split, so a link stays whole and clickable.
     """
+    if text and len(first) + len(text) <= TEXT_WIDTH and not _UNWRAPPED_SPACE.search(text):
+        return first + text  # as textwrap gives it, at a fraction of the cost: most lines fit
     return textwrap.fill(
         text,
         width=TEXT_WIDTH,

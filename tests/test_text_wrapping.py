@@ -1,0 +1,48 @@
+"""The plain-text part's line filling: a line that fits skips textwrap, with its result."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digests.render import TEXT_INDENT, TEXT_WIDTH, wrap_text
+
+
+def textwrap_fill(text: str, first: str, rest: str) -> str:
+    return textwrap.fill(text, width=TEXT_WIDTH, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "Why it fits: Python, Django, PostgreSQL",
+        " leading space",
+        "trailing space ",
+        "two  inner  spaces",
+        "a\ttab",
+        "a line\nbreak",
+        "x" * (TEXT_WIDTH - len(TEXT_INDENT)),  # fits exactly
+        "x" * (TEXT_WIDTH - len(TEXT_INDENT) + 1),  # one over: one long word, kept whole
+        "word " * 30,
+        "Berlin\xa0· Remote",  # a no-break space is no whitespace to textwrap
+        "https://example.org/" + "a" * 100,
+    ],
+)
+@pytest.mark.parametrize(("first", "rest"), [(TEXT_INDENT, TEXT_INDENT), ("", TEXT_INDENT)])
+def test_lines_are_filled_as_textwrap_fills_them(text: str, first: str, rest: str) -> None:
+    assert wrap_text(text, first, rest) == textwrap_fill(text, first, rest)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("ab ·\t\n\r\x0b\x0c\x1f\xa0\u2009\u3000—é"), max_size=90),
+    st.sampled_from(["", TEXT_INDENT, "1. "]),
+)
+def test_any_line_is_filled_as_textwrap_fills_it(text: str, first: str) -> None:
+    assert wrap_text(text, first, TEXT_INDENT) == textwrap_fill(text, first, TEXT_INDENT)
