@@ -204,8 +204,16 @@ def rank(
         ),
     ] = None,
     max_age: Annotated[
-        int | None, typer.Option("--max-age", min=1, help="Ignore postings older than DAYS.")
+        int | None,
+        typer.Option(
+            "--max-age",
+            min=1,
+            help="Ignore postings older than DAYS (default: config, or 45).",
+        ),
     ] = None,
+    any_age: Annotated[
+        bool, typer.Option("--any-age", help="Rank postings of any age (a dataset's, say).")
+    ] = False,
     format: Annotated[MatchFormat, typer.Option("--format", "-f", help="Output format.")] = (
         MatchFormat.table
     ),
@@ -223,7 +231,11 @@ def rank(
 
     offline = _matching_offline()
     with errors_handled():
-        floor = min_score if min_score is not None else _configured_min_score()
+        if any_age and max_age is not None:
+            raise UsageError("--max-age and --any-age contradict each other", fix="give one")
+        configured = _configured_matching()
+        floor = min_score if min_score is not None else configured.min_score
+        age_limit = None if any_age else max_age or configured.max_age_days
         keyed = read_postings_jsonl(postings_file)
         mentees = _mentees_to_rank(mentees_file)
         verdicts = (
@@ -234,15 +246,23 @@ def rank(
             # (scripts go on), but no "nothing scores 0.1 for sam" either.
             err.print(safe(f"{postings_file} holds no postings: nothing to rank."))
             return
+        now = clock()
         found = offline.rank_offline(
             mentees,
             keyed,
             top=top,
             min_score=floor,
-            now=clock(),
-            max_age_days=max_age,
+            now=now,
+            max_age_days=age_limit,
             verdicts=verdicts,
         )
+        too_old = offline.too_old(keyed, now, age_limit)
+    if too_old:
+        err.print(safe(
+            f"{counted(too_old, 'posting')} of {len(keyed)} posted more than "
+            f"{counted(age_limit or 0, 'day')} ago not ranked (--max-age DAYS or --any-age "
+            "ranks them)."
+        ))  # fmt: skip
     postings_by_key = dict(keyed)
     for mentee in mentees:
         ranked = found[mentee.id]
@@ -274,12 +294,10 @@ def _mentees_to_rank(path: Path) -> tuple[MenteeProfile, ...]:
     return mentees
 
 
-def _configured_min_score() -> float:
-    """matching.min_score of the config when there is one, else the default."""
-    path = State.config
-    if not path.exists():
-        return MatchingConfig().min_score
-    return load().matching.min_score
+def _configured_matching() -> MatchingConfig:
+    """The matching settings of the config when there is one, else the defaults."""
+    return load().matching if State.config.exists() else MatchingConfig()
+
 
 
 @app.command()

@@ -13,6 +13,7 @@ from aggregator.core.jsonl import jsonl_objects
 from aggregator.core.models import Match, MenteeProfile, Posting, Verdict, closed_by
 from aggregator.stages.resumes import read_resume
 from matchers import TfidfMatcher, feedback_from_verdicts, profile_from_mentee
+from matchers.filters import age_fits
 
 Verdicts = dict[str, dict[str, Verdict]]  # mentee id -> posting id -> verdict
 
@@ -50,6 +51,14 @@ def rank_offline(
         profiles, still_open, top=top, min_score=min_score, now=now, max_age_days=max_age_days,
         feedback=feedback,
     )
+
+
+def too_old(
+    postings: Sequence[tuple[str, Posting]], now: datetime, max_age_days: int | None
+) -> int:
+    """How many of the postings ``rank_offline`` leaves out for their age: said to the user, as
+    an old dataset ranked with the default limit would otherwise rank nothing, unexplained."""
+    return sum(not age_fits(dated_as_of(p, now), now, max_age_days) for _, p in postings)
 
 
 def read_feedback_jsonl(
