@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from aggregator.core.closing import stated_closing
 from aggregator.core.identity import canonical_url, content_hash, fingerprint
 from aggregator.core.models import Event, Posting, Salary
+from aggregator.core.places import default_places
 from aggregator.core.printable import strip_controls
 
 if TYPE_CHECKING:
@@ -200,7 +201,8 @@ def admitted(posting: Posting) -> Posting:
     text says (:func:`earliest_closing`)."""
     company = without_bidi(posting.company)
     title = tidy_title(without_bidi(posting.title), company)
-    location, salary = without_bidi(posting.location), plausible_salary(posting.salary)
+    location = without_bidi(posting.location) or stated_location(posting)
+    salary = plausible_salary(posting.salary)
     url, closes_at = _clean_link(posting.url), earliest_closing(posting)
     if (title, company, location, url, closes_at) == (
         posting.title, posting.company, posting.location, posting.url, posting.closes_at
@@ -208,6 +210,15 @@ def admitted(posting: Posting) -> Posting:
         return posting
     return replace(posting, title=title, company=company, location=location, salary=salary,
                    url=url, closes_at=closes_at)
+
+
+def stated_location(posting: Posting) -> str:
+    """Where a posting without a location says the job is: its title's "… in Lisbon", else
+    its link's "…-in-lisbon-pt" (one board's items give no location but these). Without it
+    the location filter let every such job through to every mentee, Lisbon's to New York."""
+    places = default_places()
+    slug = urlsplit(posting.url).path.rstrip("/").rpartition("/")[2]
+    return places.stated_place(posting.title) or places.stated_place(slug) or ""
 
 
 def earliest_closing(posting: Posting) -> datetime | None:

@@ -73,10 +73,38 @@ class Places:
             return True
         return any(limits & regions and others & regions for regions in self.within.values())
 
+    def stated_place(self, text: str) -> str | None:
+        """The one place ``text`` (a title, a URL's slug) says a job is in: "… in Lisbon",
+        ".../content-moderation-with-finnish-in-lisbon-pt", named as the table names it, else
+        None. Only names of four letters or more: "in la" and "in us" are words as often."""
+        padded = f" {normalise_place(text)} "
+        found = {
+            place
+            for place in self._named_places()
+            if len(place) >= _SHORTEST_STATED and f" in {place} " in padded
+        }
+        # "in Asia Pacific" names Asia Pacific, not Asia too.
+        whole = {name for name in found if not any(contains(other, [name]) for other in found
+                                                   if other != name)}  # fmt: skip
+        return _display(whole.pop()) if len(whole) == 1 else None
+
+    def _named_places(self) -> tuple[str, ...]:
+        towns = (town for towns in self.metros.values() for town in towns)
+        names = (name for names in self.regions.values() for name in names)
+        return (*self.metros, *towns, *names)
+
     def reachable(self, wanted: Sequence[str], location: str) -> bool:
         """Whether a remote job at ``location`` can be done from the mentee's places: yes unless
         it is limited to regions that none of their places lies in."""
         return reaches(self.zones(wanted), self.limited_to(location))
+
+
+_SHORTEST_STATED = 4
+_ACRONYMS = frozenset({"emea", "apac", "latam"})  # the table's lower-case names shown upper
+
+
+def _display(name: str) -> str:
+    return name.upper() if name in _ACRONYMS else name.title()
 
 
 def reaches(zones: frozenset[str] | None, limits: frozenset[str]) -> bool:
