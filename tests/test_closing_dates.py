@@ -61,7 +61,15 @@ WWR_DEADLINES = {
     # "Applications close 21 November, 2022"
     ("remote-full-stack-programming-jobs.rss",
      "Fullstack JavaScript Developer (Remote / Part-time / Freelance)"): date(2022, 11, 21),
+    # Listings Project: "This position will remain open until October, 28, 2022."
+    ("remote-design-jobs.rss", "Product/UX Designer"): date(2022, 10, 28),
 }
+# Cables and Sensors, posted 6 October 2022: "Deadline for submissions is 11/4/2022", 11 April
+# or 4 November: both passed before the job is re-dated, as the demo re-dates it.
+CABLES_AND_SENSORS = ("remote-customer-support-jobs.rss",
+                      "Customer Experience Representative, 100% Remote")
+RE_DATED_DEADLINES = {**WWR_DEADLINES, CABLES_AND_SENSORS: date(2022, 11, 4),
+                      ("remote-jobs.rss", CABLES_AND_SENSORS[1]): date(2022, 11, 4)}
 REMOTIVE_DEADLINES = {  # "Deadline is January 11th, 2026 (end of day)." on a line of its own
     "Content Marketing Manager": date(2026, 1, 11),
     "Customer Support Representative": date(2026, 1, 4),
@@ -80,6 +88,13 @@ def test_the_recorded_wwr_feeds_state_these_deadlines_and_no_others() -> None:
              for feed in sorted(WWR.glob("*.rss")) for posting in wwr_feed(feed.name)
              if (closes := stated(posting)) is not None}
     assert found == WWR_DEADLINES
+
+
+def test_the_recorded_wwr_feeds_re_dated_to_today_state_these_deadlines_and_no_others() -> None:
+    found = {(feed.name, posting.title): closes.date()
+             for feed in sorted(WWR.glob("*.rss")) for posting in wwr_feed(feed.name)
+             if (closes := stated_closing(posting.description_text, NOW)) is not None}
+    assert found == RE_DATED_DEADLINES
 
 
 def test_the_recorded_remotive_jobs_state_these_deadlines_and_no_others() -> None:
@@ -117,6 +132,24 @@ def test_the_recorded_remotive_jobs_state_these_deadlines_and_no_others() -> Non
         ("Closes: 4 November 2022", date(2022, 11, 4)),
         ("Closing date:\n4 November 2022", date(2022, 11, 4)),  # a label above its value
         ("Please apply\xa0by 4\xa0November\xa02022.", date(2022, 11, 4)),  # "&nbsp;" in the page
+        # recorded: We Work Remotely 2022-11 (Listings Project; Phase Locked Software's heading),
+        # benchmarks/data/linkedin_2018-07_california_data_analyst.csv (no month is 23)
+        ("This position will remain open until October, 28, 2022.", date(2022, 10, 28)),
+        ("Position: Fullstack JavaScript Developer\nOPEN until 21 November, 2022\n",
+         date(2022, 11, 21)),
+        ("Application Deadline7/23/2018 11:55 PM Pacific", date(2018, 7, 23)),
+        # how else a posting says it stays open until a day
+        ("The role remains open until 4 November 2022.", date(2022, 11, 4)),
+        ("The vacancy is open until Nov 4, 2022.", date(2022, 11, 4)),
+        ("Applications are open until 4 November 2022.", date(2022, 11, 4)),
+        ("Applications open until 4 November 2022.", date(2022, 11, 4)),
+        ("This job will stay open until the 4th of November, 2022.", date(2022, 11, 4)),
+        ("We are accepting applications until 4 November 2022.", date(2022, 11, 4)),
+        # a numeric date with one reading: day first, month first, or the same either way
+        ("Closing date: 25/11/2022", date(2022, 11, 25)),
+        ("Closing date: 25.11.2022", date(2022, 11, 25)),
+        ("Apply by 11-25-2022.", date(2022, 11, 25)),
+        ("Closing date: 4/4/2022", date(2022, 4, 4)),
     ],
 )
 def test_a_deadline_after_its_cue_is_the_end_of_its_day(text: str, day: date) -> None:
@@ -136,7 +169,6 @@ def test_a_deadline_after_its_cue_is_the_end_of_its_day(text: str, day: date) ->
         "(first posting closes Feb 17)",
         "Edit: APPLICATIONS CLOSED - We are now reviewing submitted applications",
         "Closing Date: 10/07/2026",
-        "Application Deadline7/23/2018 11:55 PM Pacific",
         "Status: OpenClosing Date: Applicant review and screening will begin on or around "
         "7/15/2018",
         # no cue, a cue that is no application's deadline, no date that can be read
@@ -155,6 +187,21 @@ def test_a_deadline_after_its_cue_is_the_end_of_its_day(text: str, day: date) ->
         "Closing date: November 2022",
         "Closing date: 31 February 2023",
         "Closing date: when we have read every application, by 4 November 2022",  # beyond reach
+        # recorded (Himalayas 2026-02); "open until" said of no posting; not a date
+        "the application window will remain open until at least the date and time stated above",
+        "Our office is open until 4 November 2022.",
+        "The survey remains open until 4 November 2022.",
+        "Open until filled. Start date 4 November 2022.",
+        "This position will remain open until filled, with a start date of 4 November 2022.",
+        "Applications are open until further notice; interviews from 4 November 2022.",
+        "We are accepting applications until the role is filled (start: 4 November 2022).",
+        # a numeric date read two ways while either may be to come, or not read at all
+        "Closing date: 01/11/2022",  # 1 November or 11 January; posted 21 October
+        "Closing date: 04/11/22",  # no century
+        "Closing date: 2022/11/04",  # year first, but not as ISO 8601 writes it
+        "Closing date: 31/02/2022",
+        "Closing date: 13/13/2022",
+        "Closing date: 25/11/2024",  # one reading, more than a year after the posting
     ],
 )
 def test_no_deadline_is_read_where_none_is_stated_readably(text: str) -> None:
@@ -188,11 +235,37 @@ def test_a_deadline_a_year_after_the_posting_date_is_none(
     assert closes == (end_of(date(2022, 11, 4)) if stands else None)
 
 
-def test_a_job_re_dated_years_after_the_deadline_its_text_states_is_closed() -> None:
+@pytest.mark.parametrize(
+    ("posted_at", "closes"),
+    [
+        (datetime(2022, 10, 6, 19, 19, 10, tzinfo=UTC), None),  # when it was posted
+        (datetime(2022, 6, 1, tzinfo=UTC), None),  # after 11 April, before 4 November
+        (datetime(2022, 11, 4, 12, 0, tzinfo=UTC), None),  # 4 November has not yet passed
+        (datetime(2022, 11, 5, tzinfo=UTC), end_of(date(2022, 11, 4))),
+        (None, None),  # no date to tell a stale copy by
+    ],
+)
+def test_a_numeric_date_read_two_ways_closes_the_job_once_both_passed_before_it_was_posted(
+    posted_at: datetime | None, closes: datetime | None
+) -> None:
+    assert stated_closing("Deadline for submissions is 11/4/2022", posted_at) == closes
+
+
+@pytest.mark.parametrize(
+    ("feed", "title", "day"),
+    [
+        (SALES_FEED, COPYWRITER, date(2022, 11, 4)),
+        ("remote-design-jobs.rss", "Product/UX Designer", date(2022, 10, 28)),
+        (*CABLES_AND_SENSORS, date(2022, 11, 4)),
+    ],
+)
+def test_a_job_re_dated_years_after_the_deadline_its_text_states_is_closed(
+    feed: str, title: str, day: date
+) -> None:
     # As the demo's recordings are re-dated to look current: the text still says 2022.
-    posting = wwr_posting(SALES_FEED, COPYWRITER)
+    posting = wwr_posting(feed, title)
     closes = stated_closing(posting.description_text, datetime(2026, 11, 30, tzinfo=UTC))
-    assert closes == end_of(date(2022, 11, 4))
+    assert closes == end_of(day)
 
 
 def only_prepared(posting: Posting) -> Posting:
