@@ -342,7 +342,9 @@ def _posting(
     entry: FeedEntry, feed_url: str, source: str, company: str | None, split: bool, on_board: bool
 ) -> Posting:
     fields = entry.fields
-    link = joined_url(feed_url, entry.link) or feed_url
+    # No link (nor permalink guid) is no link: the feed's own URL would send the mentor to the
+    # raw feed. Intake counts the item with those without title or link (storable).
+    link = joined_url(feed_url, entry.link)
     title = plain_label(entry.title)
     named_company = company or plain_label(fields.get("company"))
     if split and not named_company and ": " in title:

@@ -688,6 +688,54 @@ def test_an_item_with_a_link_but_no_title_is_counted_not_stored_blank(
     assert collected.note == "1 item without title or link skipped"
 
 
+# An item with no link of its own was stored with the feed's URL as its link: the digest said
+# "Seen at 127.0.0.1" and linked the raw feed. A guid that is no permalink is no link either.
+LINKLESS_ITEMS = {
+    "rss": "<item><title>Designer</title><description>x</description></item>",
+    "rss-guid": '<item><title>Designer</title><guid isPermaLink="false">job-7</guid></item>',
+    "atom": "<entry><title>Designer</title><summary>x</summary></entry>",
+    "atom-id": "<entry><title>Designer</title><id>urn:uuid:1225c695-cfb8-4ebb</id></entry>",
+}
+
+
+def atom(entries: str) -> bytes:
+    """An Atom 1.0 document around ``entries``."""
+    return (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Jobs</title>'
+        f'<link href="https://jobs.example.test/"/>{entries}</feed>'
+    ).encode()
+
+
+@pytest.fixture(params=["lxml", "feedparser"])
+def either_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each reader in turn: lxml, then feedparser for every body, as for an ill-formed feed."""
+    if request.param == "feedparser":
+        monkeypatch.setattr(feed_reading, "read_feed", lambda *args: None)
+
+
+@pytest.mark.parametrize("kind", LINKLESS_ITEMS)
+def test_an_item_without_a_link_is_counted_not_stored_with_the_feeds_own(
+    kind: str, either_reader: None, httpserver: HTTPServer
+) -> None:
+    linkless = LINKLESS_ITEMS[kind]
+    if kind.startswith("atom"):
+        body = atom("<entry><title>Engineer</title><link href='/jobs/1'/></entry>" + linkless)
+    else:
+        body = feed(item("Engineer") + linkless)
+    httpserver.expect_request("/feed.rss").respond_with_data(body, content_type="application/xml")
+    collected = collect(build(RssSource, url=httpserver.url_for("/feed.rss")))
+    assert [(p.title, p.url) for p in collected.postings] == [
+        ("Engineer", httpserver.url_for("/jobs/1"))
+    ]
+    assert collected.note == "1 item without title or link skipped"
+
+
+def test_a_permalink_guid_stands_in_for_a_missing_link(either_reader: None) -> None:
+    guided = "<item><title>Designer</title><guid>https://jobs.example.test/jobs/7</guid></item>"
+    [posting] = parse_feed(feed(guided), URL, "application/rss+xml", "jobs")
+    assert posting.url == "https://jobs.example.test/jobs/7"
+
+
 def test_a_feed_with_every_item_kept_has_no_note(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/feed.rss").respond_with_data(
         feed(item("Engineer")), content_type="application/rss+xml"
