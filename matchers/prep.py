@@ -160,13 +160,18 @@ _PostingPart = tuple[tuple["Passage", ...], tuple[Cited, ...], int, tuple[str, .
 
 
 def _posting_part(posting: Posting, analyzer: Analyzer) -> _PostingPart:
-    """A posting's sentences, likely questions (and how many are general), questions to ask."""
+    """A posting's sentences that name skills (what brush-up cites), likely questions (and how
+    many are general), questions to ask."""
     passages = tuple(posting_passages(posting, analyzer))
     asked, generic = _asked(passages, posting, analyzer)
-    return passages, asked, generic, questions_to_ask(posting, avoid=[c.text for c in asked])
+    to_ask = questions_to_ask(posting, avoid=[c.text for c in asked])
+    return tuple(p for p in passages if p.skills), asked, generic, to_ask
 
 
-@lru_cache(maxsize=512)
+# Room for every lead of one digest run of a large programme (benchmarks/digest.py: 500
+# mentors offered 6,000 postings): one of 512 missed nine times in ten there, as each mentor's
+# leads come in their own order. About 3 KB a posting.
+@lru_cache(maxsize=8192)
 def _cached_posting_part(posting: Posting) -> _PostingPart:
     return _posting_part(posting, _default_analyzer())
 
@@ -177,7 +182,6 @@ def _cached_posting_part(posting: Posting) -> _PostingPart:
 def posting_passages(posting: Posting, analyzer: Analyzer) -> list[Passage]:
     """The sentences and bullets of a posting's description, each with its part and skills."""
     vocabulary = _vocabulary()
-    skills = analyzer.table.display
     passages: list[Passage] = []
     part = ""
     for line in posting.description_text[:BODY_CHARS].split("\n"):
@@ -195,9 +199,16 @@ def posting_passages(posting: Posting, analyzer: Analyzer) -> list[Passage]:
             sentence = sentence.strip()
             count = len(sentence.split())
             if _MIN_SENTENCE_WORDS <= count <= _MAX_SENTENCE_WORDS:
-                found = tuple(dict.fromkeys(f for f in analyzer(sentence) if f in skills))
+                found = _skills_named(sentence, analyzer)
                 passages.append(Passage(sentence, part, len(passages), found))
     return passages
+
+
+@lru_cache(maxsize=16384)  # sentences repeat across postings: see _reading
+def _skills_named(sentence: str, analyzer: Analyzer) -> tuple[str, ...]:
+    """The keys of the skills a sentence names, in order of appearance."""
+    skills = analyzer.table.display
+    return tuple(dict.fromkeys(f for f in analyzer(sentence) if f in skills))
 
 
 def _heading_part(line: str, vocabulary: _Vocabulary) -> str | None:
@@ -262,13 +273,13 @@ def _worded(chosen: Sequence[_Candidate]) -> list[Cited]:
 
 def _candidates(passage: Passage, analyzer: Analyzer) -> Iterator[_Candidate]:
     """The questions one sentence can give, each scored by how much of the job it carries."""
-    if _BOILERPLATE.search(passage.text.lower()):
+    reading = _reading(passage.text)
+    if reading is None:
         return
     weight = {"duties": 1.0, "requirements": 0.8, "": 0.5}[passage.part]
     names = [_skill_words(analyzer.table.name_of(key), passage.text) for key in passage.skills]
-    phrase = _duty_phrase(passage.text)
-    if phrase is not None:
-        verb, rest = phrase
+    if reading.duty is not None:
+        verb, rest = reading.duty
         family, variants = _duty_questions(verb, rest, names, passage.text)
         yield _candidate(
             variants, family, passage,
@@ -280,24 +291,49 @@ def _candidates(passage: Passage, analyzer: Analyzer) -> Iterator[_Candidate]:
             tuple(t.format(skills=named) for t in _SKILL_TEMPLATES), "skill", passage,
             1.5 + weight + 0.5 * min(len(names), 2), f"skill:{passage.skills[0]}",
         )
-    experience = _EXPERIENCE.search(passage.text)
-    if experience is not None and not names:
-        what = _trim(experience.group("what"))
-        if what:
-            yield _candidate(
-                (f"Tell me about your experience with {what}: what are you proudest of there?",),
-                "experience", passage, 1.2 + weight, f"experience:{what.lower()}",
-            )
+    if reading.experience and not names:
+        what = reading.experience
+        yield _candidate(
+            (f"Tell me about your experience with {what}: what are you proudest of there?",),
+            "experience", passage, 1.2 + weight, f"experience:{what.lower()}",
+        )
+    if reading.practice is not None:
+        pattern, question = reading.practice
+        yield _candidate((question,), "practice", passage, 1.0 + weight, f"practice:{pattern}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What a sentence gives questions from, whatever its part of the posting or its skills."""
+
+    duty: tuple[str, str] | None  # (verb, the words after it): see _duty_phrase
+    experience: str  # what it asks experience in, "" when nothing
+    practice: tuple[str, str] | None  # (pattern, question) of the first way of working named
+
+
+# Sentences repeat across postings (an employer's postings share paragraphs: of the sentences
+# of benchmarks/match_quality.py's postings, nearly one in three is another's), and reading
+# them is most of what finding a posting's questions costs.
+@lru_cache(maxsize=16384)
+def _reading(sentence: str) -> _Reading | None:
+    """What ``sentence`` gives questions from; None for boilerplate, which gives none."""
+    lower = sentence.lower()
+    if _BOILERPLATE.search(lower):
+        return None
+    experience = _EXPERIENCE.search(sentence)
+    return _Reading(
+        duty=_duty_phrase(sentence),
+        experience=_trim(experience.group("what")) if experience is not None else "",
+        practice=_practice(lower),
+    )
+
+
+def _practice(lower: str) -> tuple[str, str] | None:
+    """(pattern, question) of the first way of working a lower-cased sentence names."""
     vocabulary = _vocabulary()
-    lower = passage.text.lower()
     if not vocabulary.any_practice.search(lower):
-        return
-    for pattern, question in vocabulary.practices:
-        if pattern.search(lower):
-            yield _candidate(
-                (question,), "practice", passage, 1.0 + weight, f"practice:{pattern.pattern}"
-            )
-            break
+        return None
+    return next(((p.pattern, q) for p, q in vocabulary.practices if p.search(lower)), None)
 
 
 def _skill_words(name: str, sentence: str) -> str:
@@ -660,8 +696,7 @@ def questions_to_ask(posting: Posting, avoid: Sequence[str] = ()) -> tuple[str, 
     text = f"{posting.title}\n{posting.location}\n{remote}{posting.description_text[:BODY_CHARS]}"
     said: list[str] = []
     omitted: list[str] = []
-    for topic in _TOPICS:
-        found = topic.pattern.search(text)
+    for topic, found in zip(_TOPICS, _first_mentions(text), strict=True):
         if found is not None:
             question: str | None = topic.said.format(_as_asked(found.group(1)))
         else:
@@ -669,6 +704,26 @@ def questions_to_ask(posting: Posting, avoid: Sequence[str] = ()) -> tuple[str, 
         if question is not None and not any(near_duplicate(question, a) for a in avoid):
             (said if found is not None else omitted).append(question)
     return (*[*said, *omitted][: MAX_TO_ASK - 1], NEXT_STEPS_QUESTION)
+
+
+# Where any topic is named: one scan of a posting for all of them (most places fail the \b they
+# share) costs about a third less than a scan for each. Every topic's pattern opens with \b and
+# ignores case (tests/test_prep_speed_identity.py checks).
+_ANY_TOPIC = re.compile(
+    r"\b(?=" + "|".join(t.pattern.pattern.removeprefix(r"\b") for t in _TOPICS) + ")",
+    re.IGNORECASE,
+)
+
+
+def _first_mentions(text: str) -> list[re.Match[str] | None]:
+    """Each topic's first match in ``text`` (None for one not named), as its pattern's search
+    finds it: the first of the places any topic is named where the topic's own pattern matches."""
+    found: list[re.Match[str] | None] = [None] * len(_TOPICS)
+    for place in _ANY_TOPIC.finditer(text):
+        for index, topic in enumerate(_TOPICS):
+            if found[index] is None:
+                found[index] = topic.pattern.match(text, place.start())
+    return found
 
 
 # How a question names what the posting said: "KPIs", not "kpis", and never "the KPI for".
@@ -704,7 +759,9 @@ def _vocabulary() -> _Vocabulary:
         practices=tuple(
             (re.compile(str(p["pattern"])), str(p["question"])) for p in data["practices"]
         ),
-        any_practice=re.compile("|".join(f"(?:{p['pattern']})" for p in data["practices"])),
+        # Joined bare, not each in a group of its own: the regex engine skips the places no
+        # alternative of one flat alternation can start at, and searches nearly twice as fast.
+        any_practice=re.compile("|".join(str(p["pattern"]) for p in data["practices"])),
         headings={part: tuple(map(str, words)) for part, words in data["headings"].items()},
     )
 
