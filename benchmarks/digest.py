@@ -14,7 +14,8 @@ AppConfig built in code with mentors in varied timezones, each with an inline ne
 contacts (half of them at companies of the mentor's leads, some spelt differently, so Connect
 lines appear) and their mentees; every mentee's matches written with Store.save_matches,
 each mentor's mentees matched to different leads. The database is copied before the first
-delivery and every timed run starts from a fresh copy.
+delivery and every timed run starts from a fresh copy, with nothing kept of the postings an
+earlier run read (the prep sheets' caches), as a new process starts.
 
 Figures: wall time of deliver (median of --repeats), the time spent in SmtpSender.send, the
 peak RSS during delivery (VmHWM reset before it) and of the whole process, per-message
@@ -81,6 +82,7 @@ from aggregator.stages import digest as digest_stage
 from aggregator.store import Store
 from digests.render import render_digest
 from digests.senders import Sender, SmtpSender
+from matchers.prep import forget_postings_read
 
 HOST = "127.0.0.1"
 FROM = "Mentor Leads <leads@mentor-leads.example.org>"
@@ -370,6 +372,7 @@ def copy_store(pristine: Path, folder: Path, name: str) -> Store:
 def timed_run(pristine: Path, folder: Path, config: AppConfig, log: Path, number: int) -> Run:
     """Deliver every digest into a fresh copy of the store, and check what was recorded."""
     store = copy_store(pristine, folder, f"run{number}")
+    forget_postings_read()  # each run cold, as cron's `leads digest` starts
     before = len(received(log))
     sender = TimedSender(SmtpSender(_smtp(config)))
     reset_peak_rss()
@@ -393,6 +396,7 @@ def _smtp(config: AppConfig) -> SmtpConfig:
 def split(pristine: Path, folder: Path, config: AppConfig, sample: int) -> dict[str, list[float]]:
     """Per-message seconds of each step of a delivery, done one by one for ``sample`` mentors."""
     store = copy_store(pristine, folder, "split")
+    forget_postings_read()
     steps: dict[str, list[float]] = {"compose": [], "render": [], "send": [], "record": []}
     with SmtpSender(_smtp(config)) as sender, timed_prep() as prep:
         for mentor in config.mentors[-sample:]:
@@ -438,6 +442,7 @@ def timed_prep() -> Iterator[list[float]]:
 def profile(pristine: Path, folder: Path, config: AppConfig) -> None:
     """One delivery under cProfile: where the time goes, by own time and by cumulative time."""
     store = copy_store(pristine, folder, "profile")
+    forget_postings_read()
     profiler = cProfile.Profile()
     profiler.runcall(digest_stage.deliver, config, store, lambda: NOW,
                      sender_factory=lambda: SmtpSender(_smtp(config)))

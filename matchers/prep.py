@@ -176,6 +176,13 @@ def _cached_posting_part(posting: Posting) -> _PostingPart:
     return _posting_part(posting, _default_analyzer())
 
 
+def forget_postings_read() -> None:
+    """Empty what is kept of the postings and sentences read so far, as a new process starts
+    (benchmarks/digest.py times each run cold, as cron's `leads digest` runs)."""
+    for kept in (_cached_posting_part, _reading, _skills_named):
+        kept.cache_clear()
+
+
 # -- the posting's sentences ---------------------------------------------------------------
 
 
