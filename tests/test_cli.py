@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from email import message_from_bytes, policy
+from itertools import takewhile
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -242,6 +243,11 @@ def test_demo_runs_the_whole_pipeline_offline(
     for step in ("collecting 16 recorded feeds", "postings to 4 mentees", "writing the digests"):
         assert step in screen.getvalue()
     assert "Collected 577 new postings from 16 recorded feeds and job boards" in result.output
+    # Seen: the table's one total said 595, the 18 events counted in with the postings.
+    rows = [" ".join(line.replace("│", " ").split()) for line in result.output.splitlines()]
+    assert [row for row in rows if row.startswith("total")] == [
+        "total postings 577 0 0 0 failed", "total events 18 0 0 0 failed"
+    ]
     output = " ".join(result.output.split())
     assert "and 18 networking events from a calendar written for the demo, and matched them " \
         "to 4 mentees" in output
@@ -310,9 +316,17 @@ def test_demo_runs_the_whole_pipeline_offline(
     )
     assert again.exit_code == 0, again.output
     assert "Collected 577 new postings" in written.getvalue()
-    printed = [line.strip() for line in written.getvalue().splitlines()]
-    (maria_line,) = (line for line in printed if line.startswith("maria: 15 new leads"))
-    assert maria_line.endswith(f"→ maria.okafor@example.org (outbox {outbox})")
+    lines = written.getvalue().splitlines()
+    printed = [line.strip() for line in lines]
+    # Seen: the mentors' lines ran to 121 and 102 characters. Wrapped at spaces now, each
+    # line after the first indented under it (a path longer than a line whole on its own).
+    at = next(i for i, line in enumerate(lines) if line.startswith("maria: 15 new leads"))
+    maria = [lines[at], *takewhile(lambda line: line.startswith("  "), lines[at + 1 :])]
+    assert len(maria) > 1
+    assert all(cell_len(line) <= 80 or len(line.split()) == 1 for line in maria)
+    assert " ".join(" ".join(maria).split()).endswith(
+        f"→ maria.okafor@example.org (outbox {outbox})"
+    )
     for line in leads(config, "links", "--format", "jsonl").output.splitlines():
         record = json.loads(line)
         assert f"{record['mentee']}: {record['url']}" in printed
@@ -422,12 +436,16 @@ def test_tables_fit_an_80_column_terminal_without_breaking_words(
         result = narrow.invoke(app, ["--config", str(config), command], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         lines = result.output.splitlines()
+        end = next(at for at, line in enumerate(lines) if line.startswith("└"))
+        lines, below = lines[: end + 1], lines[end + 1 :]
         if command == "postings":
             # each link whole on a line of its own below the table, after its posting's id
-            rows = [line.split() for line in lines[lines.index("links") + 1 :]]
-            assert {row[-1] for row in rows} == links
+            rows = [line.split() for line in below[1:] if "://" in line]
+            assert below[0] == "links" and {row[-1] for row in rows} == links
             assert [int(row[0]) for row in rows if len(row) == 2] == [p["id"] for p in postings]
-            lines = lines[: lines.index("links")]
+            # the source and location, which left the title a dozen columns, below it too
+            notes = [line.strip() for line in below if line.strip().startswith("source: ")]
+            assert [note.split()[1] for note in notes] == [p["source"] for p in postings]
         assert max(map(cell_len, lines)) <= 80, result.output  # cells: combining marks are 0
         shown = {w for line in lines for w in line.replace("│", " ").split() if len(w) > 3}
         for word in shown:
@@ -435,8 +453,11 @@ def test_tables_fit_an_80_column_terminal_without_breaking_words(
             broken = [w for w in words if w.startswith(word) and w != word]
             assert not broken or word in words, (word, broken)
         if command == "sources":
-            (error_row,) = [line for line in lines if "down" in line]
-            assert "…" in error_row  # the error is one line, cut short (stderr has it whole)
+            # the error whole below the table, under the source's name (it was cut to "…")
+            said = " ".join(" ".join(below).split())
+            assert said.startswith("down failures: 1 last error: cannot connect to "
+                                   "http://127.0.0.1:9/a/rather/long/path/to/jobs.rss: ")
+            assert max(map(cell_len, below)) <= 80
 
 
 def test_sources_shows_the_error_column_only_when_a_source_has_an_error(
@@ -453,8 +474,13 @@ def test_sources_shows_the_error_column_only_when_a_source_has_an_error(
     down = '  - {name: down, type: rss, url: "http://127.0.0.1:9/jobs.rss"}\n'
     config = write_config(tmp_path, base_url, down)
     assert leads(config, "collect").exit_code == 1
+    table = leads(config, "sources").output.splitlines()  # wide: every row fits a line
+    assert table[1].count("┳") == 6 and "last error" in table[2]
+    # Narrow, the error does not fit a row a line: it goes below the table (a column of
+    # it had shrunk to "┃┃", and its heading to "las…").
     table = narrow.invoke(app, ["--config", str(config), "sources"]).output.splitlines()
-    assert table[1].count("┳") == 6 and "err" in " ".join(table[:4])
+    assert table[1].count("┳") == 4 and "err" not in " ".join(table[:4])
+    assert "down  failures: 1" in table and "last error: " in "".join(table)
 
 
 def test_listings_with_nothing_in_them_say_why_and_what_would_fill_them(tmp_path: Path) -> None:
@@ -518,7 +544,9 @@ def test_match_and_digest_show_progress_on_a_terminal_only(
     assert leads(config, "match").exit_code == 0
     assert leads(config, "digest", "--dry-run").exit_code == 0
     assert "matching leads to mentees" in screen.getvalue()
-    assert "composing and sending digests" in screen.getvalue()
+    # Seen: a dry run said "composing and sending digests"; it sends nothing.
+    assert "composing digests (dry run: nothing is sent)" in screen.getvalue()
+    assert "sending" not in screen.getvalue()
     quiet = io.StringIO()
     monkeypatch.setattr(common, "out", Console(file=quiet, width=200))  # a pipe
     assert leads(config, "match").exit_code == 0

@@ -90,3 +90,28 @@ def test_unknown_lead_or_mentee_is_a_usage_error(config: Path) -> None:
     assert missing_mentee.output.startswith(
         "error: no mentee with id 'priya-nai' (did you mean 'priya-nair'?)"
     )
+
+
+def test_a_closed_or_unmatched_lead_is_said_so_and_the_sheet_still_made(config: Path) -> None:
+    """Seen: `leads prep` for a job whose applications had closed, or for a lead the mentee
+    was never matched to, said nothing of either. Said on stderr: stdout is the sheet."""
+    postings = leads(config, "postings", "--format", "jsonl").output.splitlines()
+    closed = next(p for p in map(json.loads, postings) if p["closes_at"])
+    matched = {
+        json.loads(line)["lead"]
+        for line in leads(config, "matches", "--format", "jsonl").output.splitlines()
+    }
+    assert closed["closes_at"] < "2023" and closed["lead_id"] not in matched
+
+    result = leads(config, "prep", "priya-nair", str(closed["lead_id"]), "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["lead"] == closed["lead_id"]  # the sheet, as ever
+    assert " ".join(result.stderr.split()) == (
+        f"Applications to this job closed on {closed['closes_at'][:10]}: the sheet is still "
+        f"useful for an interview. Lead {closed['lead_id']} is not matched to priya-nair: the "
+        "sheet is still made, what to brush up on worked out from their profile (`leads "
+        "matches --mentee priya-nair` lists their matches)."
+    )
+    best = leads(config, "prep", "priya-nair", str(best_lead(config)["lead"]))
+    assert best.stderr == "" and best.stdout.startswith("Interview prep: ")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from aggregator import __version__
 from aggregator.core.config import AppConfig, config_path, load_config
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
-    from typer._click import Context as ClickContext  # typer's own copy of click
+    from typer._click import Command as ClickCommand  # typer's own copy of click
+    from typer._click import Context as ClickContext
 
 _CONFIG_FLAGS = ("--config", "-c")
 
@@ -78,13 +79,51 @@ def hoist_config(args: list[str]) -> list[str]:
     return [*args[:start], *moved, args[start], *kept]
 
 
+# What each option's value is, as --help shows it after the option, by the option's
+# parameter name: typer's own placeholders ("--since <str>", "--max-age <int range>") say
+# only its type. The same name means the same thing in every command; an option's own
+# metavar wins, and one named nowhere here shows its name in capitals.
+VALUE_NAMES = {
+    "config": "FILE", "postings_file": "FILE", "mentees_file": "FILE", "feedback_file": "FILE",
+    "output": "FOLDER", "preview": "FOLDER",
+    "mentee": "ID", "mentor": "ID",
+    "source": "NAME", "name": "NAME", "mentor_name": "NAME", "mentee_name": "NAME",
+    "mentor_email": "EMAIL", "mentee_email": "EMAIL",
+    "mentee_skills": "SKILLS", "mentee_roles": "ROLES",
+    "since": "WHEN", "max_age": "DAYS", "min_score": "SCORE",
+    "top": "N", "count": "N", "workers": "N",
+    "only": "STEPS", "timezone": "ZONE", "host": "ADDRESS", "port": "PORT",
+}  # fmt: skip
+
+
+def name_values(command: ClickCommand) -> None:
+    """Give each option of ``command`` that takes a value its name for that value in --help
+    (:data:`VALUE_NAMES`); a choice keeps its list of choices."""
+    for param in command.params:
+        if not isinstance(param, TyperOption) or param.is_flag or param.metavar is not None:
+            continue
+        if param.type_descriptor.is_choice:
+            continue
+        name = param.name or ""
+        param.metavar = VALUE_NAMES.get(name, name.upper())
+
+
 class _Leads(TyperGroup):
-    """The ``leads`` group, which also takes ``--config`` after the command name."""
+    """The ``leads`` group, which also takes ``--config`` after the command name, and names
+    the values of every command's options in --help (:func:`name_values`)."""
 
     def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
         """Click's parsing, after moving ``--config FILE`` before the command name."""
         follow_columns()
+        name_values(self)  # before parsing, which shows --help
         return super().parse_args(ctx, hoist_config(args))
+
+    def get_command(self, ctx: ClickContext, cmd_name: str) -> ClickCommand | None:
+        """The command, its options' values named for its --help."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            name_values(command)
+        return command
 
 
 app = typer.Typer(
@@ -252,9 +291,25 @@ def writing(config: AppConfig) -> Iterator[None]:
 def load() -> AppConfig:
     """The configuration of ``--config``, validated against every source type's options;
     its secrets are masked from then on."""
-    config = load_config(State.config, option_models())
+    try:
+        config = load_config(State.config, option_models())
+    except ConfigError as exc:
+        if State.config.exists():
+            raise
+        raise ConfigError("file not found", file=str(State.config), fix=_no_config_fix()) from exc
     remember_secrets(config)
     return config
+
+
+def _no_config_fix() -> str:
+    """How to get a config where none is: a new user's first error names `leads init`."""
+    # --config in the command only when a plain `leads init` would write elsewhere.
+    default = config_path(None).resolve() == State.config.resolve()
+    init = "leads init" if default else f"leads --config {State.config} init"
+    return (
+        f"`{init}` writes a starter one; or pass --config PATH, set $LEADS_CONFIG, or copy "
+        "the example config.yaml here"
+    )
 
 
 @contextmanager
@@ -274,8 +329,12 @@ def busy(message: str) -> Iterator[Callable[[str], None]]:
     if not out.is_terminal:
         yield lambda _: None
         return
-    with out.status(message) as status:
-        yield status.update
+    with out.status(safe(message)) as status:  # text, not markup: it may name a URL
+
+        def say(text: str) -> None:
+            status.update(safe(text))
+
+        yield say
 
 
 def safe(value: object, style: str = "") -> Text:
@@ -339,11 +398,10 @@ def print_listing(
     line of its own after its row's key (rank or id): a URL folded inside a table cell can
     be neither clicked nor copied, and one cut short leads nowhere. A terminal narrower
     than a URL wraps its line without breaking it. ``notes`` (untrusted text, by key) follow
-    a row's links, indented under them and wrapped at spaces. A table without rows is the
-    sentence ``empty`` instead (why there is nothing, and what would bring something): a
-    bare heading row tells a new user nothing."""
-    from rich.padding import Padding  # see LazyConsole
-    from rich.text import Text
+    a row's links, indented under them and wrapped at spaces (a row without links: after its
+    key). A table without rows is the sentence ``empty`` instead (why there is nothing, and
+    what would bring something): a bare heading row tells a new user nothing."""
+    from rich.text import Text  # see LazyConsole
 
     if not table.row_count:
         console.print(empty, markup=False, highlight=False)
@@ -354,16 +412,95 @@ def print_listing(
     shown = [(key, urls, lines) for key, urls, lines in shown if urls or lines]
     if not shown:
         return
-    console.print(Text("links", style="table.title"))
+    if any(urls for _, urls, _ in shown):
+        console.print(Text("links", style="table.title"))
     width = max(len(key) for key, _, _ in shown)
+    numbered = all(key.isdigit() for key, _, _ in shown)  # ranks and ids line up on the right
     for key, urls, lines in shown:
-        for at, url in enumerate(urls):
-            line = Text(f"{key if at == 0 else '':>{width}}  ")
-            console.print(line.append_text(_shown_link(url)), soft_wrap=True)
-        if not urls:
-            console.print(Text(f"{key:>{width}}"))
+        label = f"{key:>{width}}" if numbered else f"{key:<{width}}"
+        for url in urls:
+            console.print(safe(f"{label}  ").append_text(_shown_link(url)), soft_wrap=True)
+            label = " " * width
         for note in lines:
-            console.print(Padding(safe(note), (0, 0, 0, width + 2), expand=False))
+            for line in wrapped(safe(note), console.width - width - 2):
+                console.print(safe(f"{label}  ").append_text(line), soft_wrap=True)
+                label = " " * width
+
+
+def wrapped(text: Text, width: int, indent: int = 0) -> list[Text]:
+    """One line of ``text`` as lines of at most ``width`` cells, broken only at spaces, each
+    after the first indented by ``indent``; a word longer than a line (a path, a link) stays
+    whole on a line of its own, for the terminal to wrap (rich would break it in two).
+    Printed with ``soft_wrap=True``, so that the console does not wrap them again."""
+    from rich.cells import cell_len  # see LazyConsole
+    from rich.text import Text
+
+    plain = text.plain
+    starts: list[int] = []
+    start = 0
+    for word in re.finditer(r"\S+", plain):
+        room = width - (indent if starts else 0)
+        if word.start() > start and cell_len(plain[start : word.end()]) > room:
+            starts.append(word.start())
+            start = word.start()
+    lines = list(text.divide(starts))
+    for line in lines:
+        line.rstrip()
+    return [lines[0], *(Text(" " * indent).append_text(line) for line in lines[1:])]
+
+
+def print_wrapped(console: Console, text: Text, indent: int = 2) -> None:
+    """``text`` wrapped at spaces to the console's width (:func:`wrapped`), its later lines
+    indented by ``indent`` under its first."""
+    for line in wrapped(text, console.width, indent):
+        console.print(line, soft_wrap=True)
+
+
+class FittedListing:
+    """A listing that keeps a row a line: while the table with its ``below`` columns (long
+    text: why a lead matched, a source's last error) fits every row on one line of the
+    console, they are columns; where it would not, they go below the table as notes under
+    each row's key, after its links. Seen at 80 columns: rows four to nine lines tall, words
+    cut in every line of a narrow column, an error column shrunk to nothing."""
+
+    def __init__(
+        self,
+        title: str | Text,
+        *columns: str,
+        below: Sequence[str] = (),
+        one_line: Collection[str] = (),
+        numbers: Collection[str] = (),
+    ) -> None:
+        self.wide = listing(title, *columns, *below, one_line=one_line, numbers=numbers)
+        self.narrow = listing(title, *columns, one_line=one_line, numbers=numbers)
+        self.links: list[tuple[str, Sequence[str]]] = []
+        self.notes: dict[str, Sequence[str]] = {}
+
+    def add_row(
+        self,
+        key: str,
+        *cells: str | Text,
+        below: Sequence[str | Text] = (),
+        notes: Sequence[str] = (),
+        short: Sequence[str | Text] | None = None,
+        links: Sequence[str] = (),
+    ) -> None:
+        """A row: ``cells`` of the columns, then ``below``, the cells of the below columns;
+        ``notes`` (untrusted text), what is said under the row's key where those do not fit;
+        ``short``, cells for the table without them when they differ from ``cells`` (a status
+        word where its note says why); ``links``, the row's URLs, listed under the table."""
+        self.wide.add_row(*cells, *below)
+        self.narrow.add_row(*(cells if short is None else short))
+        self.links.append((key, links))
+        self.notes[key] = notes
+
+    def print(self, console: Console, empty: str) -> None:
+        """The wide table if each row fits a line, else the narrow one with the notes below;
+        ``empty`` instead of a table without rows (:func:`print_listing`)."""
+        if fits_one_line_a_row(console, self.wide):
+            print_listing(console, self.wide, self.links, empty)
+        else:
+            print_listing(console, self.narrow, self.links, empty, self.notes)
 
 
 def _shown_link(url: str) -> Text:
@@ -382,6 +519,12 @@ def heading_for(what: str, mentee: MenteeProfile) -> Text:
     """A listing's heading about a mentee ("Leads for Sam Lee (sam-lee)"): their name, then
     the id that commands take (``--mentee``), as text (a name is never markup)."""
     return safe(f"{what} for {mentee.name} ({mentee.id})")
+
+
+def labelled_notes(*cells: tuple[str, Text]) -> str:
+    """A row's cells as one note under it, each after its column's name ("source: wwr ·
+    location: Berlin"); empty cells are left out."""
+    return " · ".join(f"{label}: {cell.plain}" for label, cell in cells if cell.plain)
 
 
 def fits_one_line_a_row(console: Console, table: Table) -> bool:

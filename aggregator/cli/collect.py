@@ -7,7 +7,7 @@ import csv
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,17 +16,18 @@ import typer
 
 from aggregator.cli._common import (
     EXIT_FAILURES,
+    FittedListing,
     OutputFormat,
     app,
     clock,
     err,
     errors_handled,
     iso,
+    labelled_notes,
     listing,
     load,
     open_store,
     out,
-    print_listing,
     refuse_unknown,
     report_failures,
     safe,
@@ -45,6 +46,7 @@ from aggregator.core.spreadsheet import neutralise_row
 from aggregator.core.wording import counted
 from aggregator.stages import collect as collect_stage
 from aggregator.store import Store
+from sources import SOURCE_TYPES
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -82,7 +84,8 @@ def collect(
         with open_store(config) as store:
             report = run_collect(config, store, clock, only=source, quiet=quiet, workers=workers)
     if not quiet and out.is_terminal:
-        out.print(summary_table(report))
+        events = {s.name for s in config.sources if SOURCE_TYPES[s.type].events}
+        out.print(summary_table(report, events))
     elsewhere = len(collect_stage.selected(config, source)) - len(report.sources)
     if not quiet and elsewhere > 0:
         out.print(
@@ -128,12 +131,16 @@ _STATUS_STYLES = {
 }
 
 
-def summary_table(report: RunReport) -> Table:
-    """Per source: new, updated, unchanged, and why it failed."""
-    from rich.text import Text  # see _common.LazyConsole
+_COUNTS = ("new", "updated", "unchanged")
 
-    counts = ("new", "updated", "unchanged")
-    table = listing("Collected", "source", *counts, "status", one_line=("source",), numbers=counts)
+
+def summary_table(report: RunReport, events: Collection[str] = ()) -> Table:
+    """Per source: new, updated, unchanged, and why it failed; then the totals, of postings
+    and of networking events apart when ``events`` (the names of events sources) collected
+    any (the demo said "577 new postings" above a total of 595 that counted 18 events)."""
+    table = listing(
+        "Collected", "source", *_COUNTS, "status", one_line=("source",), numbers=_COUNTS
+    )
     for s in report.sources:
         status = safe_line(
             {
@@ -151,14 +158,28 @@ def summary_table(report: RunReport) -> Table:
         if s.beyond_limit:
             status.append(f" ({s.beyond_limit} more not stored: http.max_items)", style="yellow")
         table.add_row(safe(s.name), str(s.new), str(s.updated), str(s.unchanged), status)
-    table.add_row(
-        Text("total", style="bold"),
-        str(report.total("new")),
-        str(report.total("updated")),
-        str(report.total("unchanged")),
-        f"{len(report.failures)} failed",
-    )
+    kinds = {
+        "postings": [s for s in report.sources if s.name not in events],
+        "events": [s for s in report.sources if s.name in events],
+    }
+    if not kinds["events"]:
+        _add_total(table, "total", report.sources)
+        return table
+    for kind, outcomes in kinds.items():
+        _add_total(table, f"total {kind}", outcomes)
     return table
+
+
+def _add_total(table: Table, label: str, outcomes: list[SourceOutcome]) -> None:
+    """A row of ``table`` that sums ``outcomes`` and counts their failures."""
+    from rich.text import Text  # see _common.LazyConsole
+
+    failed = sum(s.status is FetchStatus.FAILED for s in outcomes)
+    table.add_row(
+        Text(label, style="bold"),
+        *(str(sum(getattr(s, count) for s in outcomes)) for count in _COUNTS),
+        f"{failed} failed",
+    )
 
 
 # -- sources ---------------------------------------------------------------------------
@@ -175,10 +196,10 @@ def sources() -> None:
     # The error column only when some source has one: empty, it takes no width, and its
     # heading vanished into a bare border at 80 columns.
     errors = any(states[o.name].last_error for o in config.sources if o.name in states)
-    table = listing(
-        "Sources",
-        *("name", "type", "last success", "last items", "stored", "failures"),
-        *(["last error"] if errors else []),
+    table = FittedListing(
+        "Sources (times in UTC)",
+        *("name", "type", "last success", "last items", "stored"),
+        below=("failures", *(["last error"] if errors else [])),
         one_line=("name", "type", "last success"),
         numbers=("last items", "stored", "failures"),
     )
@@ -187,19 +208,22 @@ def sources() -> None:
         name = safe(options.name)
         if not options.enabled:
             name.append(" (disabled)", style="dim")
-        cells: list[Text | str] = [
+        failures = _failures(state)
+        error = safe_line(state.last_error if state and state.last_error else "")
+        table.add_row(
+            options.name,
             name,
             options.type,
             _when(state.last_success if state else None),
             str(state.last_item_count) if state else "-",
             str(counts.get(options.name, 0)),
-            _failures(state),
-        ]
-        if errors:
-            cells.append(safe_line(state.last_error if state and state.last_error else ""))
-        table.add_row(*cells)
-    empty = f"No sources in {config.path} yet: `leads add-source URL` adds one."
-    print_listing(out, table, [], empty)
+            below=[failures, *([error] if errors else [])],
+            notes=[
+                *([f"failures: {failures.plain}"] if state and state.consecutive_failures else []),
+                *([f"last error: {error.plain}"] if error.plain else []),
+            ],
+        )
+    table.print(out, f"No sources in {config.path} yet: `leads add-source URL` adds one.")
     for state in (states[o.name] for o in config.sources if o.name in states):
         if state.failing:
             err.print(safe(state.failing_note()), style="red")
@@ -217,7 +241,8 @@ def _failures(state: SourceState | None) -> Text:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+    # In UTC, as the table's title says: " UTC" in every row cut the column at 80.
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if moment else "never"
 
 
 # -- postings --------------------------------------------------------------------------
@@ -230,7 +255,10 @@ def postings(
     ),
     since: Annotated[
         str | None,
-        typer.Option(help="Only postings first seen on or after DATE (YYYY-MM-DD, or e.g. 7d)."),
+        typer.Option(
+            help="Only postings first seen on or after WHEN: a date (YYYY-MM-DD) or a number "
+            "of days ago (7d)."
+        ),
     ] = None,
     source: Annotated[str | None, typer.Option(help="Only postings from this source.")] = None,
 ) -> None:
@@ -325,21 +353,26 @@ def _write_csv(records: list[dict[str, Any]]) -> None:
 
 
 def _print_postings(records: list[dict[str, Any]], *, empty: str) -> None:
-    table = listing(
+    table = FittedListing(
         "Postings",
-        *("id", "lead", "first seen", "source", "title", "company", "location"),
+        *("id", "lead", "first seen", "title", "company"),
+        below=("source", "location"),
         one_line=("first seen",),
         numbers=("id", "lead"),
     )
     for r in records:
         remote = r["remote"] and "remote" not in r["location"].lower()
+        source = safe(r["source"])
+        location = safe(r["location"] + (" (remote)" if remote else ""))
         table.add_row(
+            str(r["id"]),
             str(r["id"]),
             str(r["lead_id"]),
             r["first_seen"][:10],
-            safe(r["source"]),
             safe(r["title"]),
             safe(r["company"]),
-            safe(r["location"] + (" (remote)" if remote else "")),
+            below=[source, location],
+            notes=[labelled_notes(("source", source), ("location", location))],
+            links=r["links"],
         )
-    print_listing(out, table, [(str(r["id"]), r["links"]) for r in records], empty)
+    table.print(out, empty)

@@ -39,7 +39,7 @@ def demo(
     with errors_handled(), busy("starting the demo") as say:
         result = run_demo(output, clock, on_step=say)
     report = result.report
-    out.print(summary_table(report))
+    out.print(summary_table(report, result.event_sources))
     out.print(
         f"Collected {result.new(events=False)} new postings from "
         f"{len(report.sources) - len(result.event_sources)} recorded feeds and job boards "
@@ -62,8 +62,8 @@ def demo(
         for suggestion in result.events.get(mentee, []):
             card = event_card(suggestion)  # as the digest and the web page show it
             out.print(safe(f"Event near {name}: {card.title} — {card.when}, {card.where}"))
-    for outcome in result.digests.outcomes:
-        print_digest_outcome(outcome, result.digests.destination)
+    for outcome in result.digests.outcomes:  # a person reads the demo: lines fit the width
+        print_digest_outcome(outcome, result.digests.destination, wrap=True)
     # Paths and links whole on their lines, however narrow the output: a link folded in two
     # can be neither clicked nor copied.
     written = sorted(result.config.outbox_dir.glob("*.eml"))

@@ -19,12 +19,15 @@ from aggregator.cli._common import (
     load,
     open_store,
     out,
+    print_wrapped,
     refuse_unknown,
     safe,
     writing,
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from aggregator.stages.digest import DigestOutcome
 
 
@@ -53,12 +56,17 @@ def digest(
         fix = f"mentor ids are listed under `mentors:` in {config.path}"
         refuse_unknown("mentor with id", [mentor] if mentor else [], ids, fix=fix)
         lock = nullcontext() if dry_run else writing(config)  # a dry run writes nothing
-        with lock, open_store(config) as store, busy("composing and sending digests"):
+        doing = (
+            "composing digests (dry run: nothing is sent)"
+            if dry_run
+            else "composing and sending digests"
+        )
+        with lock, open_store(config) as store, busy(doing):
             report = digest_stage.deliver(
                 config, store, clock, mentor=mentor, dry_run=dry_run, preview=preview
             )
     for outcome in report.outcomes:
-        print_digest_outcome(outcome, report.destination)
+        print_digest_outcome(outcome, report.destination, wrap=out.is_terminal)
     if preview is not None:
         rendered = [
             o
@@ -77,22 +85,28 @@ def digest(
         raise typer.Exit(EXIT_FAILURES)
 
 
-def print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
-    """One mentor's line (and, for a dry run, the leads the digest would carry)."""
+def print_digest_outcome(outcome: DigestOutcome, destination: str, *, wrap: bool) -> None:
+    """One mentor's line (and, for a dry run, the leads the digest would carry). ``wrap``:
+    each line wrapped at spaces to the width, its later lines indented under its first (for
+    a person); else whole, however long (a script reads a line a mentor)."""
     from aggregator.stages.digest import DigestStatus
     from digests.render import fit_label
 
+    def say(line: Text, indent: int = 2, console: Console = out) -> None:
+        if wrap:
+            print_wrapped(console, line, indent)
+        else:
+            console.print(line, soft_wrap=True)
+
     summary = outcome.summary
     if outcome.status is DigestStatus.ELSEWHERE:
-        out.print(safe(f"{outcome.mentor}: sent by {outcome.error} (not sent twice)"),
-                  soft_wrap=True)
+        say(safe(f"{outcome.mentor}: sent by {outcome.error} (not sent twice)"))
         return
     if outcome.status is DigestStatus.FAILED or summary is None:
-        err.print(safe(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"),
-                  soft_wrap=True)
+        say(safe(f"{outcome.mentor}: not delivered: {outcome.error}", style="red"), console=err)
         return
     if outcome.status is DigestStatus.NOTHING_NEW:
-        out.print(Text(f"{outcome.mentor}: nothing new"), soft_wrap=True)
+        say(Text(f"{outcome.mentor}: nothing new"))
         return
     line = Text(f"{outcome.mentor}: ")
     line.append(safe(summary.subject))
@@ -101,13 +115,15 @@ def print_digest_outcome(outcome: DigestOutcome, destination: str) -> None:
         line.append(f" ({destination})", style="dim")
     else:
         line.append(" (dry run: not sent)", style="dim")
-    out.print(line, soft_wrap=True)  # one line a mentor, however narrow: scripts read it
+    say(line)
     if outcome.status is not DigestStatus.DRY_RUN:
         return
     for mentee, leads in summary.sections:
-        out.print(Text(f"  {mentee}:", style="bold"))
+        # A mentee's section without leads carries their news (or is sent empty).
+        heading = Text(f"  {mentee}:", style="bold")
+        say(heading.append(" no new leads", style="dim") if not leads else heading, indent=4)
         for lead in leads:
             row = Text("    ")
             row.append(safe(f"{lead.title} — {lead.company}"))
             row.append(f"  ({fit_label(lead.score)}, {lead.score:.2f})", style="dim")
-            out.print(row, soft_wrap=True)
+            say(row, indent=6)

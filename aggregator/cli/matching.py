@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from aggregator.cli._common import (
+    FittedListing,
     MatchFormat,
     State,
     app,
@@ -25,14 +26,11 @@ from aggregator.cli._common import (
     clock,
     err,
     errors_handled,
-    fits_one_line_a_row,
     heading_for,
     iso,
-    listing,
     load,
     open_store,
     out,
-    print_listing,
     safe,
     writing,
 )
@@ -155,39 +153,31 @@ def print_ranking(
     the leads whose applications have closed, marked so before their title). Where
     the table with its why and brush-up columns would not fit a row a line, those two go
     below it, under each lead's link (seen at 80 columns: four to nine lines a lead)."""
-    columns = ("#", "score", "lead", "title", "company", "location")
-    heading = heading_for("Leads", mentee)
-    wide = listing(
-        heading,
-        *columns,
-        "why",
-        "brush up on",
+    table = FittedListing(
+        heading_for("Leads", mentee),
+        *("#", "score", "lead", "title", "company", "location"),
+        below=("why", "brush up on"),
         one_line=("lead",),
         numbers=("#", "score"),
     )
-    narrow = listing(heading, *columns, one_line=("lead",), numbers=("#", "score"))
-    links, notes = [], {}
     for rank, (key, posting, score, why, gaps) in enumerate(rows, start=1):
-        cells = (
+        table.add_row(
+            str(rank),
             str(rank),
             f"{score:.2f}",
             safe(key),
             safe(("(closed) " if key in closed else "") + posting.title),  # kept if cut
             safe(posting.company),
             safe(posting.location + (" (remote)" if posting.remote else "")),
+            below=[safe(", ".join(why)), safe(", ".join(gaps))],
+            notes=[
+                f"{label}: {', '.join(terms)}"
+                for label, terms in (("why", why), ("brush up on", gaps))
+                if terms
+            ],
+            links=[posting.url],
         )
-        wide.add_row(*cells, safe(", ".join(why)), safe(", ".join(gaps)))
-        narrow.add_row(*cells)
-        links.append((str(rank), [posting.url]))
-        notes[str(rank)] = [
-            f"{label}: {', '.join(terms)}"
-            for label, terms in (("why", why), ("brush up on", gaps))
-            if terms
-        ]
-    if fits_one_line_a_row(out, wide):
-        print_listing(out, wide, links, empty)
-    else:
-        print_listing(out, narrow, links, empty, notes)
+    table.print(out, empty)
 
 
 @app.command()

@@ -11,13 +11,18 @@ import typer
 
 from aggregator.cli._common import (
     app,
+    busy,
     check_mentees,
+    clock,
+    err,
     errors_handled,
     load,
     open_store,
     out,
+    print_wrapped,
     safe,
 )
+from aggregator.store import Store
 
 
 class PrepFormat(StrEnum):
@@ -38,15 +43,20 @@ def prep(
 ) -> None:
     """Prepare MENTEE for an interview for LEAD: likely questions, what to brush up on, what
     to ask them."""
-    # scikit-learn (through the matcher package) is imported only by the commands that need it.
-    from aggregator.stages.prep import prep_for
-    from digests.prep import prep_markdown, prep_record, prep_text
-
     with errors_handled():
         config = load()
         check_mentees(config, [mentee])
-        with open_store(config) as store:
-            sheet = prep_for(config, store, mentee, lead)
+        with busy(f"preparing {mentee} for lead {lead}"):
+            # scikit-learn (through the matcher package), imported only by the commands that
+            # need it, is most of the wait.
+            from aggregator.stages.prep import prep_for
+            from digests.prep import prep_markdown, prep_record, prep_text
+
+            with open_store(config) as store:
+                sheet = prep_for(config, store, mentee, lead)
+                notes = _notes(store, mentee, lead)
+    for note in notes:  # on stderr: the sheet on stdout stays what its format says
+        print_wrapped(err, safe(note, style="yellow"))
     if format is PrepFormat.json:
         sys.stdout.write(json.dumps(prep_record(sheet), ensure_ascii=False) + "\n")
         return
@@ -55,3 +65,22 @@ def prep(
     else:  # wrapped to a terminal's width; whole lines to a file or a pipe
         rendered = prep_text(sheet, width=out.width if out.is_terminal else None)
     out.print(safe(rendered), end="", soft_wrap=True)
+
+
+def _notes(store: Store, mentee: str, lead: int) -> list[str]:
+    """What to know before using the sheet: that the job's applications have closed, that
+    the lead is none of the mentee's matches (seen: neither was said)."""
+    notes = []
+    shown = store.representatives([lead], brief=True)[lead]
+    if shown.closes_at is not None and shown.is_closed(clock()):
+        notes.append(
+            f"Applications to this job closed on {shown.closes_at:%Y-%m-%d}: the sheet is "
+            "still useful for an interview."
+        )
+    if store.match(mentee, lead) is None:
+        notes.append(
+            f"Lead {lead} is not matched to {mentee}: the sheet is still made, what to brush up "
+            f"on worked out from their profile (`leads matches --mentee {mentee}` lists their "
+            "matches)."
+        )
+    return notes

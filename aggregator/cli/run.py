@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.table import Table
 
 from aggregator.cli._common import (
     EXIT_FAILURES,
     State,
     app,
+    busy,
     clock,
     errors_handled,
+    listing,
     load,
     make_printable,
     out,
@@ -70,7 +71,10 @@ def run_command(
         config = load()
         log_to_file(config)
         try:
-            with _console_log_without(runner.FAILED_SOURCE):  # the summary lists them
+            with (
+                _console_log_without(runner.FAILED_SOURCE),  # the summary lists them
+                busy(f"running {', '.join(steps)}"),  # on a terminal: cron's mail stays quiet
+            ):
                 outcome = runner.run(config, clock, steps)
         except RunLockedError as exc:
             out.print(safe(str(exc)), soft_wrap=True)  # one line: cron mails it, scripts grep it
@@ -148,7 +152,7 @@ def _print_run_summary(outcome: RunOutcome) -> None:
         if not digests.outcomes:
             out.print("digest: no mentor's digest is due")
         for each in digests.outcomes:
-            print_digest_outcome(each, digests.destination)
+            print_digest_outcome(each, digests.destination, wrap=out.is_terminal)
     if outcome.stopped:
         out.print("stopped on request before the remaining steps")
 
@@ -216,9 +220,10 @@ def schedule(
 
 def _print_upcoming(config: AppConfig, jobs: list[tuple[Any, list[datetime]]]) -> None:
     """Each job, its schedule and its next fire times in the job's own timezone."""
-    table = Table(title="Next fire times", title_justify="left")
-    for column in ("job", "schedule", "timezone", "next"):
-        table.add_column(column)
+    # A time whole on its line: at 80 columns each was split over two.
+    table = listing(
+        "Next fire times", "job", "schedule", "timezone", "next", one_line=("timezone", "next")
+    )
     for spec, times in jobs:
         zone = ZoneInfo(spec.timezone)
         when = "\n".join(t.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z") for t in times)

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 from rich.text import Text
 
 from aggregator.cli._common import (
     EXIT_FAILURES,
     EXIT_USAGE,
+    FittedListing,
     State,
     app,
     busy,
@@ -28,6 +30,7 @@ from aggregator.cli._common import (
     out,
     safe,
     safe_line,
+    wrapped,
     writing,
 )
 from aggregator.core import eventloop
@@ -43,6 +46,7 @@ from aggregator.core.config import (
 from aggregator.core.errors import FetchError, LeadsError, SourceError, UsageError
 from aggregator.core.fetching import Fetcher
 from aggregator.core.identity import canonical_url
+from aggregator.core.models import FetchStatus
 from aggregator.core.schedule_expressions import check_timezone
 from sources import option_models
 
@@ -64,7 +68,7 @@ def check() -> None:
             report = checking.check_setup(config, clock)
     out.print(_parts_table(report.parts))
     if report.sources:
-        out.print(_sources_table(report.sources))
+        _print_sources(report.sources)
     sources = [f for f in report.failures if isinstance(f, checking.SourceCheck)]
     for failed in report.failures:
         if not isinstance(failed, checking.SourceCheck):
@@ -85,8 +89,11 @@ def _parts_table(parts: list[PartCheck]) -> Table:
     return table
 
 
-def _sources_table(sources: list[SourceCheck]) -> Table:
-    table = listing(
+def _print_sources(sources: list[SourceCheck]) -> None:
+    """Each source's result; where the details do not fit a row a line, the table says
+    ok, skipped or failed, and why it was skipped (or what else it said) goes below it (a
+    failure's reason is printed after it anyway, failures alike once)."""
+    table = FittedListing(
         "Sources",
         *("source", "type", "reachable", "result", "items"),
         one_line=("source", "type", "reachable"),
@@ -98,11 +105,25 @@ def _sources_table(sources: list[SourceCheck]) -> Table:
         None: Text("-", style="dim"),
     }
     for s in sources:
-        result = safe_line(s.detail)
-        result.stylize("red" if not s.ok else "dim" if s.reachable is None else "")
+        style = "red" if not s.ok else "dim" if s.reachable is None else ""
+        detail = safe_line(s.detail)  # one line: a failure's reason is whole on stderr
+        detail.stylize(style)
+        cells = (safe(s.name), s.type, reachable[s.reachable])
         items = "-" if s.items is None else str(s.items)
-        table.add_row(safe(s.name), s.type, reachable[s.reachable], result, items)
-    return table
+        said = s.status is not FetchStatus.FAILED and s.detail not in _PLAIN_RESULTS
+        table.add_row(
+            s.name,
+            *cells,
+            detail,
+            items,
+            short=[*cells, Text(s.status.replace("_", " "), style=style), items],
+            notes=[detail.plain] if said else [],
+        )
+    table.print(out, "No sources to check.")
+
+
+# What a source that was fetched as usual shows; anything else is worth a note.
+_PLAIN_RESULTS = ("fetched", "not modified since the last run (304)")
 
 
 # -- init ------------------------------------------------------------------------------
@@ -279,7 +300,8 @@ def add_source(
         _refuse_unusable(url, name)
         config = load()
         try:
-            found = eventloop.run(_detect(url, config))
+            with busy(f"looking at {url}"):
+                found = eventloop.run(_detect(url, config))
         except FetchError as exc:  # the page may answer next time
             err.print(safe(f"error: {exc}", style="red"))
             raise typer.Exit(EXIT_FAILURES) from exc
@@ -287,16 +309,23 @@ def add_source(
             err.print(safe(f"error: {exc}", style="red"))
             raise typer.Exit(EXIT_USAGE) from exc
         entry = {"name": unique_source_name(config, name or found.suggested_name), **found.entry}
-        _refuse_known(config, entry)
+        _refuse_known(config, entry, url)
         if dry_run:
-            out.print(safe(f"# {url} is {found.reason}; add this under `sources:`"))
-            out.print(safe(source_entry_yaml(entry).rstrip()))
+            _print_yaml(f"{url} is {found.reason}; add this under `sources:`", entry)
             return
         with writing(config):
             append_source(config.path, entry, option_models())
     out.print(
         safe(f"Added source {entry['name']} ({entry['type']}) to {config.path}: {found.reason}.")
     )
+
+
+def _print_yaml(comment: str, entry: dict[str, Any]) -> None:
+    """``entry`` as YAML to paste, after ``comment``: wrapped here, each line a comment, and
+    the YAML's lines whole (the console's own wrapping made a comment's second line YAML)."""
+    for line in wrapped(safe(comment), out.width - 2):
+        out.print(Text("# ").append_text(line), soft_wrap=True)
+    out.print(safe(source_entry_yaml(entry).rstrip()), soft_wrap=True)
 
 
 def _refuse_unusable(url: str, name: str | None) -> None:
@@ -315,10 +344,21 @@ def _refuse_unusable(url: str, name: str | None) -> None:
         )
 
 
-def _refuse_known(config: AppConfig, entry: dict[str, Any]) -> None:
-    """A UsageError when a configured source already reads what ``entry`` would: the same
-    feed or board fetched twice would be two sources of the same postings."""
-    wanted = option_models()[entry["type"]].model_validate(entry).url
+def _refuse_known(config: AppConfig, entry: dict[str, Any], url: str) -> None:
+    """A UsageError when ``entry`` (what ``url`` was recognised as) is no source, or when a
+    configured source already reads what it would: the same feed or board fetched twice
+    would be two sources of the same postings."""
+    try:
+        wanted = option_models()[entry["type"]].model_validate(entry).url
+    except ValidationError as exc:  # seen: a board named "[b]acme" ended in a traceback
+        # The name is made of the board (or company): said of that, it says what to fix.
+        problems = exc.errors()
+        problem = next((p for p in problems if p["loc"] != ("name",)), problems[0])
+        raise UsageError(
+            f"{url} looks like a {entry['type']} address, but {problem['input']!r} is no "
+            f"{'.'.join(map(str, problem['loc']))} a source can read",
+            fix="check the URL: a board or company name is letters, digits, '-', '_' and '.'",
+        ) from exc
     for source in config.sources:
         if wanted and source.url and canonical_url(source.url) == canonical_url(wanted):
             raise UsageError(
