@@ -15,6 +15,7 @@ from recordings import still_listed_fixtures
 from rich.cells import cell_len
 from rich.console import Console
 from ruamel.yaml import YAML
+from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 import aggregator.cli.events as events_command
@@ -26,9 +27,12 @@ from aggregator.cli import digest as digest_cli
 from aggregator.cli import run as run_commands
 from aggregator.cli import setup as setup_commands
 from aggregator.cli._common import wrapped
+from aggregator.core.config import load_config
 from aggregator.core.models import Event, FetchStatus, RunReport, SourceOutcome
 from aggregator.loopback import serve_directory
 from aggregator.stages.digest import DigestOutcome, DigestStatus, DigestSummary, LeadLine
+from aggregator.store import Store
+from sources import option_models
 
 FIXTURES = Path(__file__).parent / "fixtures"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -150,6 +154,31 @@ def test_events_at_80_columns_keep_names_whole_and_the_place_below(
     assert len(rows) <= 2 * len(starts)
     assert below[0] == "1  where: Haus 5 - machBar, Potsdam (27 km from Berlin)"
     assert max(map(cell_len, below)) <= 80
+
+
+def test_sources_count_an_events_sources_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen: after the demo collected 18 events, `leads sources` said 0 items and 0 stored.
+    for module in (collect_commands, events_command):
+        monkeypatch.setattr(module, "clock", lambda: datetime(2019, 2, 20, tzinfo=UTC))
+    config = tmp_path / "config.yaml"
+    with serve_directory(FIXTURES) as base:
+        config.write_text(EVENTS.format(base=base), encoding="utf-8")
+        assert leads(config, "collect").exit_code == 0
+    store = Store(load_config(config, option_models()).database_url)
+    try:
+        with store.engine.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+    finally:
+        store.close()
+
+    table, _ = table_and_below(leads(config, "sources").output)
+
+    (row,) = (line for line in table if line.startswith("│ machbar"))
+    cells = [cell.strip() for cell in row.strip("│").split("│")]
+    assert stored > 0
+    assert cells[3:5] == [str(stored), str(stored)]  # last items, stored
 
 
 @pytest.mark.parametrize(

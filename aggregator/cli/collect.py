@@ -192,7 +192,7 @@ def sources() -> None:
         config = load()
         with open_store(config) as store:
             states = {s.name: s for s in store.source_states()}
-            counts = store.posting_counts()
+            counts = store.posting_counts() | store.event_counts()  # a source has one kind
     # The error column only when some source has one: empty, it takes no width, and its
     # heading vanished into a bare border at 80 columns.
     errors = any(states[o.name].last_error for o in config.sources if o.name in states)

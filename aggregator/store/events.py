@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from aggregator.core.models import Event
 from aggregator.store.engine import refused
 from aggregator.store.rows import StorePart
-from aggregator.store.schema import events
+from aggregator.store.schema import events, source_states
 
 # What changes whenever any source's events are saved again. Saving replaces a source's rows,
 # so ids can repeat (SQLite reuses the highest): collected_at tells.
@@ -27,13 +27,25 @@ class EventsStore(StorePart):
     """Saving a source's events and reading the upcoming ones."""
 
     def save_events(self, source: str, found: Sequence[Event], now: datetime) -> int:
-        """Replace ``source``'s events with ``found`` (one occurrence once); how many are kept."""
+        """Replace ``source``'s events with ``found`` (one occurrence once); how many are kept.
+        The source's state counts them as its last items (`leads sources` said 0 of 18)."""
         rows = {event.external_id: _row(event, now) for event in found if event.source == source}
         with refused("the source's events"), self.engine.begin() as conn:
             conn.execute(delete(events).where(events.c.source == source))
             if rows:
                 conn.execute(insert(events), list(rows.values()))
+            conn.execute(
+                update(source_states)
+                .where(source_states.c.name == source)
+                .values(last_item_count=len(found))
+            )
         return len(rows)
+
+    def event_counts(self) -> dict[str, int]:
+        """How many events each events source has in the store."""
+        query = select(events.c.source, func.count()).group_by(events.c.source)
+        with self.engine.connect() as conn:
+            return {source: count for source, count in conn.execute(query).all()}
 
     def events_version(self) -> tuple[object, ...]:
         """A fingerprint of the stored events: it changes whenever any are saved."""
