@@ -181,6 +181,24 @@ def test_sources_count_an_events_sources_events(
     assert cells[3:5] == [str(stored), str(stored)]  # last items, stored
 
 
+def test_a_runs_summary_counts_events_apart_from_postings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen: `leads run` said "18 new … postings" of a calendar's 18 events, as the demo's
+    # table once did.
+    monkeypatch.setattr(run_commands, "clock", lambda: datetime(2019, 2, 20, tzinfo=UTC))
+    config = tmp_path / "config.yaml"
+    with serve_directory(FIXTURES) as base:
+        config.write_text(EVENTS.format(base=base), encoding="utf-8")
+        result = leads(config, "run", "--only", "collect", "--verbose")
+
+    assert result.exit_code == 0, result.output
+    said = re.search(r"collect: 0 new, 0 updated, 0 unchanged postings from 1 source "
+                     r"\(0 failed\); (\d+) networking events", " ".join(result.output.split()))
+    assert said is not None, result.output
+    assert int(said.group(1)) > 0
+
+
 @pytest.mark.parametrize(
     ("zone", "shown"),
     [

@@ -84,8 +84,7 @@ def collect(
         with open_store(config) as store:
             report = run_collect(config, store, clock, only=source, quiet=quiet, workers=workers)
     if not quiet and out.is_terminal:
-        events = {s.name for s in config.sources if SOURCE_TYPES[s.type].events}
-        out.print(summary_table(report, events))
+        out.print(summary_table(report, event_sources(config)))
     elsewhere = len(collect_stage.selected(config, source)) - len(report.sources)
     if not quiet and elsewhere > 0:
         out.print(
@@ -158,16 +157,27 @@ def summary_table(report: RunReport, events: Collection[str] = ()) -> Table:
         if s.beyond_limit:
             status.append(f" ({s.beyond_limit} more not stored: http.max_items)", style="yellow")
         table.add_row(safe(s.name), str(s.new), str(s.updated), str(s.unchanged), status)
-    kinds = {
-        "postings": [s for s in report.sources if s.name not in events],
-        "events": [s for s in report.sources if s.name in events],
-    }
+    kinds = by_kind(report, events)
     if not kinds["events"]:
         _add_total(table, "total", report.sources)
         return table
     for kind, outcomes in kinds.items():
         _add_total(table, f"total {kind}", outcomes)
     return table
+
+
+def by_kind(report: RunReport, events: Collection[str]) -> dict[str, list[SourceOutcome]]:
+    """The sources' outcomes, those of postings and those of networking events apart
+    (``events``: the names of events sources)."""
+    return {
+        "postings": [s for s in report.sources if s.name not in events],
+        "events": [s for s in report.sources if s.name in events],
+    }
+
+
+def event_sources(config: AppConfig) -> set[str]:
+    """The names of the configured sources of networking events."""
+    return {s.name for s in config.sources if SOURCE_TYPES[s.type].events}
 
 
 def _add_total(table: Table, label: str, outcomes: list[SourceOutcome]) -> None:

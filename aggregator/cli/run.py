@@ -7,7 +7,7 @@ import logging
 import shlex
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -30,11 +30,12 @@ from aggregator.cli._common import (
     report_failures,
     safe,
 )
+from aggregator.cli.collect import by_kind, event_sources
 from aggregator.cli.digest import print_digest_outcome
 from aggregator.cli.matching import match_summary
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import ConfigError, RunLockedError
-from aggregator.core.models import Mentor
+from aggregator.core.models import Mentor, SourceOutcome
 from aggregator.core.private_files import PrivateRotatingFileHandler, make_private_folder
 from aggregator.core.schedule_expressions import Schedule, parse_schedule
 from aggregator.core.wording import counted
@@ -82,7 +83,7 @@ def run_command(
     # Silence is for cron; a person who typed `leads run` (as `leads init` suggests) is told
     # what it did, not left wondering whether it did anything.
     if verbose or State.verbose or not outcome.ok or out.is_terminal:
-        _print_run_summary(outcome)
+        _print_run_summary(outcome, event_sources(config))
     if not outcome.ok:
         raise typer.Exit(EXIT_FAILURES)
 
@@ -136,15 +137,21 @@ def log_to_file(config: AppConfig) -> None:
             existing.setLevel(logging.INFO if State.verbose else logging.WARNING)
 
 
-def _print_run_summary(outcome: RunOutcome) -> None:
-    """One screen: what each step did, and every failure."""
+def _print_run_summary(outcome: RunOutcome, events: Collection[str]) -> None:
+    """One screen: what each step did, and every failure; networking events apart from
+    postings (``events``: the names of events sources)."""
     collected, matched, digests = outcome.collected, outcome.matched, outcome.digests
     if collected is not None:
-        out.print(
-            f"collect: {collected.total('new')} new, {collected.total('updated')} updated, "
-            f"{collected.total('unchanged')} unchanged postings from "
+        kinds = by_kind(collected, events)
+        postings = kinds["postings"]
+        line = (
+            f"collect: {_sum(postings, 'new')} new, {_sum(postings, 'updated')} updated, "
+            f"{_sum(postings, 'unchanged')} unchanged postings from "
             f"{counted(len(collected.sources), 'source')} ({len(collected.failures)} failed)"
         )
+        if kinds["events"]:  # each run stores an events source's haul anew: all are "new"
+            line += f"; {counted(_sum(kinds['events'], 'new'), 'networking event')}"
+        out.print(line)
         report_failures(collected)
     if matched is not None:
         out.print(f"match: {match_summary(matched)}")
@@ -155,6 +162,10 @@ def _print_run_summary(outcome: RunOutcome) -> None:
             print_digest_outcome(each, digests.destination, wrap=out.is_terminal)
     if outcome.stopped:
         out.print("stopped on request before the remaining steps")
+
+
+def _sum(outcomes: list[SourceOutcome], kind: str) -> int:
+    return sum(getattr(s, kind) for s in outcomes)
 
 
 # -- schedule --------------------------------------------------------------------------
