@@ -19,7 +19,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 import aggregator.cli.events as events_command
-from aggregator.checking import SourceCheck
+from aggregator.checking import PartCheck, SourceCheck
 from aggregator.cli import _common as common
 from aggregator.cli import app
 from aggregator.cli import collect as collect_commands
@@ -244,6 +244,21 @@ def test_check_at_80_columns_says_why_a_source_was_skipped_in_full(
     ])
     table, below = table_and_below(wide.getvalue())
     assert skipped in "".join(table) and below == []
+
+
+def test_check_at_80_columns_names_each_file_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Seen: "network of maria │ ok │ /tmp/probe-ux/demo/network/maria-connectio…": no file.
+    network = "/tmp/probe-ux/demo/network/maria-connections.csv: 5 contacts"
+    parts = [PartCheck("config", True, "/tmp/probe-ux/demo/config.yaml: 17 sources (17 "
+                       "enabled), 2 mentors, 4 mentees"),
+             PartCheck("network of maria", True, network)]  # fmt: skip
+    for width in (80, 200):
+        screen = io.StringIO()
+        monkeypatch.setattr(setup_commands, "out", Console(file=screen, width=width))
+        setup_commands._print_parts(parts)
+        shown = " ".join(screen.getvalue().split())
+        assert "…" not in shown and network in shown
+        assert max(map(cell_len, screen.getvalue().splitlines())) <= width
 
 
 # -- add-source ------------------------------------------------------------------------

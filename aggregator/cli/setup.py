@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 from rich.text import Text
 
 from aggregator.cli._common import (
@@ -25,7 +24,6 @@ from aggregator.cli._common import (
     err,
     errors_handled,
     failure_lines,
-    listing,
     load,
     out,
     safe,
@@ -66,7 +64,7 @@ def check() -> None:
         config = load()
         with busy(f"checking {len(config.enabled_sources())} sources"):
             report = checking.check_setup(config, clock)
-    out.print(_parts_table(report.parts))
+    _print_parts(report.parts)
     if report.sources:
         _print_sources(report.sources)
     sources = [f for f in report.failures if isinstance(f, checking.SourceCheck)]
@@ -81,12 +79,16 @@ def check() -> None:
         raise typer.Exit(EXIT_FAILURES)
 
 
-def _parts_table(parts: list[PartCheck]) -> Table:
-    table = listing("Setup", "part", "status", "detail", one_line=("part", "status"))
+def _print_parts(parts: list[PartCheck]) -> None:
+    """Each part of the setup and its status; where the details do not fit a row a line,
+    they go below the table whole (a path cut to "…/maria-connectio…" named no file)."""
+    table = FittedListing("Setup", "part", "status", below=("detail",), one_line=("part",))
     for part in parts:
         status = Text("ok", style="green") if part.ok else Text("failed", style="red")
-        table.add_row(part.part, status, safe(part.detail))
-    return table
+        # A failure's detail is printed after the table anyway: not twice.
+        table.add_row(part.part, safe(part.part), status, below=[safe(part.detail)],
+                      notes=[part.detail] if part.ok else [])  # fmt: skip
+    table.print(out, "Nothing to check.")
 
 
 def _print_sources(sources: list[SourceCheck]) -> None:
