@@ -145,6 +145,8 @@ def test_the_recorded_remotive_jobs_state_these_deadlines_and_no_others() -> Non
         ("Applications open until 4 November 2022.", date(2022, 11, 4)),
         ("This job will stay open until the 4th of November, 2022.", date(2022, 11, 4)),
         ("We are accepting applications until 4 November 2022.", date(2022, 11, 4)),
+        ("Applications are open until Friday, 4 November 2022.", date(2022, 11, 4)),
+        ("The role is open until the 4th of November, 2022.", date(2022, 11, 4)),
         # a numeric date with one reading: day first, month first, or the same either way
         ("Closing date: 25/11/2022", date(2022, 11, 25)),
         ("Closing date: 25.11.2022", date(2022, 11, 25)),
@@ -195,6 +197,15 @@ def test_a_deadline_after_its_cue_is_the_end_of_its_day(text: str, day: date) ->
         "This position will remain open until filled, with a start date of 4 November 2022.",
         "Applications are open until further notice; interviews from 4 November 2022.",
         "We are accepting applications until the role is filled (start: 4 November 2022).",
+        # what else follows "open until" is no deadline, whatever date comes after (an
+        # attacker's probe: each hid an open job)
+        "The role will remain open until we find the right person, start date 4 November 2022.",
+        "The position will remain open until it's filled, starting 4 November 2022.",
+        "The position is open until a suitable candidate is found, start 4 November 2022",
+        "The position will remain open until the right candidate is hired; start 1 Nov 2022",
+        "We will not be accepting applications until November 4, 2022.",  # when they open
+        "We are not accepting applications until November 4, 2022.",
+        "Open until 5pm, Monday to Friday; closed on 25/10/2022",  # an office's hours
         # a numeric date read two ways while either may be to come, or not read at all
         "Closing date: 01/11/2022",  # 1 November or 11 January; posted 21 October
         "Closing date: 04/11/22",  # no century

@@ -21,8 +21,10 @@ _HINTS = (
 )  # fmt: skip
 # What a posting calls itself when it says when it closes: "The role closes on …".
 _POSTING = r"(?:role|position|job|posting|vacancy|advert|listing)"
-# "Open until filled, starting 4 November 2022": a date after that is no deadline.
-_UNTIL = rf"until\b(?!\s+(?:filled|further\s+notice|(?:it|the\s+{_POSTING})\s+is\s+filled))"
+# "Open until": its date must follow at once ("until Friday, 28 October 2022"), as what else
+# follows is no deadline: "until filled, starting 4 November", "until we find the right person,
+# start date …", an office's "open until 5pm …; closed on 25/12". See stated_closing.
+_UNTIL = r"until\b(?:\s+(?:on|the))?(?:\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day,?)?"
 # Each cue starts where a word does; after a digit too, for text whose markup was dropped
 # without a space ("Date PostedJuly 18, 2018Closing DateAugust 1, 2018"). "Open until" needs
 # its subject ("the position will remain open until"): a survey or an office is open until a
@@ -39,7 +41,7 @@ _CUE = re.compile(
     | {_POSTING}\s+(?:will\s+)?closes?\b
     | (?:{_POSTING}|applications?)\s+(?:(?:will\s+(?:remain|stay|be)|remains|stays|is|are)\s+)?
         open\s+{_UNTIL}
-    | accept(?:s|ing)?\s+applications\s+{_UNTIL}
+    | (?<!not\s)(?<!not\sbe\s)(?<!n't\sbe\s)accept(?:s|ing)?\s+applications\s+{_UNTIL}
     )
     | ^[^\w\n]*(?:deadline(?:\s*:|\s+is\b)|clos(?:es|ing)\s*:|open\s+{_UNTIL})  # "Deadline: …"
     """,
@@ -92,10 +94,10 @@ def stated_closing(text: str, posted_at: datetime | None) -> datetime | None:
     """
     if not _hinted(text):
         return None
-    for cue_end in _cue_ends(text):
+    for cue_end, at_once in _cue_ends(text):
         window = text[cue_end : cue_end + CUE_REACH + _LONGEST_DATE]
         date = _DATE.search(window)
-        if date is None or date.start() > CUE_REACH:
+        if date is None or date.start() > CUE_REACH or (at_once and window[: date.start()].strip()):
             continue
         if not _crosses_sentence(window[: date.start()]):
             return _closing(_days(date), posted_at)
@@ -109,14 +111,15 @@ def _hinted(text: str) -> bool:
     return any(hint in folded for hint in _HINTS)
 
 
-def _cue_ends(text: str) -> Iterator[int]:
-    """Where each cue in ``text`` ends, in order. Only the lines that hold a hint are searched:
-    a regular expression reads a posting ten times slower than ``in`` does."""
+def _cue_ends(text: str) -> Iterator[tuple[int, bool]]:
+    """Where each cue in ``text`` ends, in order, and whether its date must follow at once
+    ("open until"). Only the lines that hold a hint are searched: a regular expression
+    reads a posting ten times slower than ``in`` does."""
     line_start = 0
     for line in text.split("\n"):
         if _hinted(line):
             for cue in _CUE.finditer(line):
-                yield line_start + cue.end()
+                yield line_start + cue.end(), "until" in cue.group().lower()
         line_start += len(line) + 1
 
 
