@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,13 @@ from ruamel.yaml import YAML
 
 import aggregator
 from aggregator.core.intake import admitted
-from aggregator.core.models import Posting
+from aggregator.core.models import Posting, SourceState
 from aggregator.core.places import default_places
+from aggregator.store import Store
 from matchers.filters import location_fits
 from sources.rss import parse_feed
 
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 RECRUITYARD = Path(__file__).parent / "fixtures" / "rss" / "recruityard_rss_2025-07.xml"
 
 
@@ -47,23 +50,66 @@ def test_a_board_giving_no_location_is_placed_by_its_links() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "place"),
+    ("text", "remote", "place"),
     [
-        ("Sales Manager in New York", "New York"),
-        ("Account Executive in Brooklyn", "Brooklyn"),  # a town of its metro, as written
-        ("client-support-with-portuguese-remote-in-greece-gr", "Greece"),
-        ("Head of Partnerships in EMEA", "EMEA"),
-        ("Account Executive in Asia Pacific", "Asia Pacific"),  # not Asia as well
-        ("Software Engineer in Test", None),  # no place
-        ("in-house counsel", None),
-        ("Marketing in LA", None),  # two letters: "in la" is as often Spanish or Italian
-        ("Customer Support in Lisbon or in Madrid", None),  # two places: neither is sure
-        ("Designer based in Lisbon", "Lisbon"),
-        ("Lisbon Designer", None),  # a place without "in" may be a client's or a team's
+        ("Sales Manager in New York", False, "New York"),
+        ("Marketing Lead in New York!", False, "New York"),
+        ("Data Analyst in Brooklyn (Hybrid)", False, "New York"),  # a town: as its metro
+        ("Designer in Washington D.C.", False, "Washington DC"),
+        ("Head of Partnerships in EMEA", True, "EMEA"),  # a remote job's region limit
+        ("Account Executive in Asia Pacific", True, "Asia Pacific"),  # not Asia as well
+        ("Software Engineer in Test", False, None),  # no place
+        ("in-house counsel", False, None),
+        ("Marketing in LA", False, None),  # two letters: "in la" is as often Spanish or Italian
+        ("Customer Support in Lisbon or in Madrid", False, None),  # two places: neither sure
+        ("Lisbon Designer", False, None),  # a place without "in" may be a client's or a team's
+        # An attacker's probe: each hid an office job from a mentee in that country, or took
+        # words for places.
+        ("Customer Support Agent in Portugal", False, None),
+        ("Field Sales Manager in Germany", False, None),
+        ("Tax Specialist in European law", True, None),
+        ("PhD in Poland studies", True, None),
+        ("Career in Sofia's team", False, None),
     ],
 )
-def test_a_place_is_read_only_after_in(text: str, place: str | None) -> None:
-    assert default_places().stated_place(text) == place
+def test_a_place_is_read_only_after_in_and_at_the_end(
+    text: str, remote: bool, place: str | None
+) -> None:
+    assert default_places().stated_place(text, remote=remote) == place
+
+
+@pytest.mark.parametrize(
+    ("slug", "remote", "place"),
+    [
+        ("content-moderation-with-finnish-in-lisbon-pt", False, "Lisbon"),
+        ("customer-support-with-german-in-sofia-bg-2", False, "Sofia"),
+        ("client-support-with-portuguese-remote-in-greece-gr", True, "Greece"),
+        ("client-support-with-portuguese-in-greece-gr", False, None),  # an office job
+        ("sales-in-lisbon-or-madrid", False, None),
+    ],
+)
+def test_a_links_slug_places_a_job_when_it_ends_with_the_place(
+    slug: str, remote: bool, place: str | None
+) -> None:
+    assert default_places().stated_place(slug, remote=remote, slug=True) == place
+
+
+def test_a_placed_sighting_and_one_the_source_placed_are_one_lead(tmp_path: Path) -> None:
+    # Seen by the probe: "New York, NY" on one board and ".../data-analyst-in-brooklyn" with no
+    # location on another became two leads ("Brooklyn" and "New York, NY").
+    link = "https://jobs.acme.example/jobs/data-analyst-in-brooklyn"
+    duties = "<p>" + "Analyse sales data with SQL and Python. " * 20 + "</p>"
+    job = Posting(source="a", external_id="1", url=link, title="Data Analyst", company="Acme",
+                  location="New York, NY", remote=False, description_html=duties)  # fmt: skip
+    store = Store(f"sqlite:///{tmp_path / 'leads.db'}")
+    try:
+        store.save_collected(SourceState(name="a"), [job], NOW)
+        store.save_collected(SourceState(name="b"), [replace(job, source="b", location="")], NOW)
+        stored = {s.posting.source: (s.lead_id, s.posting.location) for s in store.postings()}
+    finally:
+        store.close()
+
+    assert stored["b"] == (stored["a"][0], "New York")
 
 
 def test_a_location_the_source_gives_is_kept() -> None:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from aggregator.core.closing import stated_closing
 from aggregator.core.identity import canonical_url, content_hash, fingerprint
@@ -216,9 +216,13 @@ def stated_location(posting: Posting) -> str:
     """Where a posting without a location says the job is: its title's "… in Lisbon", else
     its link's "…-in-lisbon-pt" (one board's items give no location but these). Without it
     the location filter let every such job through to every mentee, Lisbon's to New York."""
-    places = default_places()
-    slug = urlsplit(posting.url).path.rstrip("/").rpartition("/")[2]
-    return places.stated_place(posting.title) or places.stated_place(slug) or ""
+    places, remote = default_places(), posting.remote
+    slug = unquote(urlsplit(posting.url).path.rstrip("/").rpartition("/")[2])
+    return (
+        places.stated_place(posting.title, remote=remote)
+        or places.stated_place(slug, remote=remote, slug=True)
+        or ""
+    )
 
 
 def earliest_closing(posting: Posting) -> datetime | None:

@@ -26,6 +26,10 @@ class Places:
     within: dict[str, frozenset[str]] = field(default_factory=dict)  # metro -> its regions
     regions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region -> its names
     unlimited_words: tuple[str, ...] = ()
+    # stated_place's patterns, by (remote, slug): made once, on first use.
+    _stated: dict[tuple[bool, bool], re.Pattern[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def aliases(self, place: str) -> tuple[str, ...]:
         """The normalised names that count as ``place``: itself, and its metro's towns."""
@@ -73,25 +77,28 @@ class Places:
             return True
         return any(limits & regions and others & regions for regions in self.within.values())
 
-    def stated_place(self, text: str) -> str | None:
-        """The one place ``text`` (a title, a URL's slug) says a job is in: "… in Lisbon",
-        ".../content-moderation-with-finnish-in-lisbon-pt", named as the table names it, else
-        None. Only names of four letters or more: "in la" and "in us" are words as often."""
-        padded = f" {normalise_place(text)} "
-        found = {
-            place
-            for place in self._named_places()
-            if len(place) >= _SHORTEST_STATED and f" in {place} " in padded
-        }
-        # "in Asia Pacific" names Asia Pacific, not Asia too.
-        whole = {name for name in found if not any(contains(other, [name]) for other in found
-                                                   if other != name)}  # fmt: skip
-        return _display(whole.pop()) if len(whole) == 1 else None
+    def stated_place(self, text: str, *, remote: bool, slug: bool = False) -> str | None:
+        """Where ``text`` (a title; with ``slug``, a link's last path segment) says a job is:
+        "Sales Manager in New York", ".../content-moderation-with-finnish-in-lisbon-pt". The
+        place must end the text (or, in a title, its part before a comma, bracket or dash),
+        be one of the table's metros or towns (named as its metro, as the location filter and
+        dedupe know it), or, for a remote job, a region (it limits where the job may be done
+        from), and be the only one named so; else None. A country or continent is no place
+        for an office job: "in Portugal" would hide it from a mentee in Lisbon."""
+        pattern = self._stated.get((remote, slug))
+        if pattern is None:
+            pattern = self._stated[remote, slug] = _stated_pattern(self, remote, slug)
+        named = [(self._metro_of(m["place"]), m["end"] is not None) for m in pattern.finditer(text)]
+        places = {place for place, _ in named}
+        # "in Lisbon or in Madrid": two places, neither sure.
+        if len(places) != 1 or not any(at_end for _, at_end in named):
+            return None
+        return _display(places.pop())
 
-    def _named_places(self) -> tuple[str, ...]:
-        towns = (town for towns in self.metros.values() for town in towns)
-        names = (name for names in self.regions.values() for name in names)
-        return (*self.metros, *towns, *names)
+    def _metro_of(self, written: str) -> str:
+        name = normalise_place(written)
+        metro = self._metro(name)
+        return metro[0] if metro else name
 
     def reachable(self, wanted: Sequence[str], location: str) -> bool:
         """Whether a remote job at ``location`` can be done from the mentee's places: yes unless
@@ -99,12 +106,35 @@ class Places:
         return reaches(self.zones(wanted), self.limited_to(location))
 
 
-_SHORTEST_STATED = 4
-_ACRONYMS = frozenset({"emea", "apac", "latam"})  # the table's lower-case names shown upper
+_SHORTEST_STATED = 4  # "in la", "in us": as often words as places
+# After a place a title may go on past a comma, a bracket or a dash ("… in Lisbon (Hybrid)");
+# a link's slug may end in a country code and a number ("…-in-lisbon-pt", "…-in-sofia-bg-2").
+_TITLE_END = r"(?=\s*(?:$|[,(|/:;!.\u2013\u2014]|-\s))"
+_SLUG_END = r"(?=(?:-[a-z]{2})?(?:-\d+)?$)"
+_ACRONYMS = frozenset({"usa", "emea", "apac", "latam", "gta"})
+
+
+def _stated_pattern(places: Places, remote: bool, slug: bool) -> re.Pattern[str]:
+    """"in <place>" for every name of ``places`` that may place such a job, longest first;
+    the group ``end`` matches (empty) where the place ends the text as a place must."""
+    towns = (town for towns in places.metros.values() for town in towns)
+    regions = (name for names in places.regions.values() for name in names) if remote else ()
+    names = sorted(
+        {n for n in (*places.metros, *towns, *regions) if len(n) >= _SHORTEST_STATED},
+        key=len,
+        reverse=True,
+    )
+    alternatives = "|".join(r"[\W_]+".join(map(re.escape, name.split())) for name in names)
+    end = _SLUG_END if slug else _TITLE_END
+    return re.compile(rf"\bin[\W_]+(?P<place>{alternatives})\b(?P<end>{end})?", re.IGNORECASE)
 
 
 def _display(name: str) -> str:
-    return name.upper() if name in _ACRONYMS else name.title()
+    """A place the table names in lower case as a location reads: "New York", "Washington DC"."""
+    return " ".join(
+        word.upper() if len(word) <= 2 or word in _ACRONYMS else word.capitalize()
+        for word in name.split()
+    )
 
 
 def reaches(zones: frozenset[str] | None, limits: frozenset[str]) -> bool:
