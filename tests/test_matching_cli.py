@@ -218,18 +218,28 @@ def test_rank_leaves_out_postings_older_than_the_age_limit_and_says_so(
     # table shows no dates), though `leads match` and the digests never offer such a posting.
     no_config = rank(*rank_files, "--format", "jsonl", config="none.yaml")
     lifted = rank(*rank_files, "--format", "jsonl", "--any-age", config="none.yaml")
-    wide = rank(*rank_files, "--format", "jsonl", "--max-age", "100000", config="none.yaml")
+    wide = rank(*rank_files, "--format", "jsonl", "--max-age", "36500", config="none.yaml")
     both = rank(*rank_files, "--max-age", "30", "--any-age")
 
     total = len(rank_files[0].read_text("utf-8").splitlines())  # all from 2022
     assert no_config.exit_code == 0 and no_config.stdout == ""
-    assert (f"{total} postings of {total} posted more than 45 days ago not ranked "
+    # One closed in 2022 (its text says "remain open until October, 28, 2022"): not counted as
+    # too old, as --any-age does not rank it either.
+    assert (f"{total - 1} postings of {total} posted more than 45 days ago not ranked "
             "(--max-age DAYS or --any-age ranks them).") in " ".join(no_config.stderr.split())
     assert lifted.stdout and lifted.stderr == ""
     assert wide.stdout == lifted.stdout
     assert both.exit_code == 2 and "--max-age and --any-age" in both.output
+    # An attacker's probe: a huge limit ended in an OverflowError's traceback.
+    huge = rank(*rank_files, "--max-age", "1000000")
+    assert huge.exit_code == 2 and "Traceback" not in huge.output and "36500" in huge.output
     # The config's matching.max_age_days (null here) is the default, as its min_score is.
     assert rank(*rank_files, "--format", "jsonl").stdout == lifted.stdout
+    config = rank_files[0].parent / "config.yaml"
+    config.write_text(config.read_text("utf-8").replace("max_age_days: null",
+                                                        "max_age_days: 1000000"), "utf-8")
+    configured = rank(*rank_files)
+    assert configured.exit_code == 2 and "matching.max_age_days" in configured.output
 
 
 def test_rank_jsonl_contract(rank_files: tuple[Path, Path]) -> None:

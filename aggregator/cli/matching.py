@@ -34,7 +34,7 @@ from aggregator.cli._common import (
     safe,
     writing,
 )
-from aggregator.core.config import MatchingConfig, load_mentees
+from aggregator.core.config import MAX_AGE_LIMIT_DAYS, MatchingConfig, load_mentees
 from aggregator.core.errors import ConfigError, UsageError
 from aggregator.core.models import MenteeProfile, Posting, Verdict
 from aggregator.core.wording import counted
@@ -198,6 +198,7 @@ def rank(
         typer.Option(
             "--max-age",
             min=1,
+            max=MAX_AGE_LIMIT_DAYS,
             help="Ignore postings older than DAYS (default: config, or 45).",
         ),
     ] = None,

@@ -155,6 +155,8 @@ class DedupeConfig(BaseModel):
 
 
 DEFAULT_MAX_AGE_DAYS = 45
+# A century: more is no limit at all, and past year 1 no date can be counted back (a traceback).
+MAX_AGE_LIMIT_DAYS = 36_500
 
 
 class MatchingConfig(BaseModel):
@@ -165,7 +167,7 @@ class MatchingConfig(BaseModel):
     keep: Annotated[int, Field(ge=1, le=10_000)] = 20  # matches stored per mentee per run
     # Older postings are never offered as new (an undated one ages from when it was first
     # seen); null lifts the limit.
-    max_age_days: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_AGE_DAYS
+    max_age_days: Annotated[int, Field(ge=1, le=MAX_AGE_LIMIT_DAYS)] | None = DEFAULT_MAX_AGE_DAYS
 
 
 class EventsConfig(BaseModel):

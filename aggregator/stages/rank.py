@@ -56,9 +56,12 @@ def rank_offline(
 def too_old(
     postings: Sequence[tuple[str, Posting]], now: datetime, max_age_days: int | None
 ) -> int:
-    """How many of the postings ``rank_offline`` leaves out for their age: said to the user, as
-    an old dataset ranked with the default limit would otherwise rank nothing, unexplained."""
-    return sum(not age_fits(dated_as_of(p, now), now, max_age_days) for _, p in postings)
+    """How many of the postings ``rank_offline`` leaves out for their age alone (not those
+    closed too): said to the user, as an old dataset ranked with the default limit would
+    otherwise rank nothing, unexplained."""
+    dated = [dated_as_of(p, now) for _, p in postings]
+    still_open = [p for p in dated if not closed_by(p.closes_at, now)]
+    return sum(not age_fits(p, now, max_age_days) for p in still_open)
 
 
 def read_feedback_jsonl(
