@@ -261,6 +261,20 @@ def test_check_at_80_columns_names_each_file_whole(monkeypatch: pytest.MonkeyPat
         assert max(map(cell_len, screen.getvalue().splitlines())) <= width
 
 
+def test_a_note_below_a_table_stays_one_line_however_its_text_is_written() -> None:
+    # An attacker's probe: a note "x\nsecond line   1  https://phish.example" printed its
+    # second line at column 0, where it passed for another row and its link.
+    screen = io.StringIO()
+    table = common.FittedListing("Things", "#", "name", below=("detail",))
+    table.add_row("1", "1", "x", below=["y" * 200],
+                  notes=["x\nsecond line   1  https://phish.example"])  # fmt: skip
+
+    table.print(Console(file=screen, width=80), "nothing")
+
+    below = table_and_below(screen.getvalue())[1]
+    assert [line.rstrip() for line in below] == ["1  x second line 1 https://phish.example"]
+
+
 # -- add-source ------------------------------------------------------------------------
 
 

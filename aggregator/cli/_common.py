@@ -421,8 +421,8 @@ def print_listing(
         for url in urls:
             console.print(safe(f"{label}  ").append_text(_shown_link(url)), soft_wrap=True)
             label = " " * width
-        for note in lines:
-            for line in wrapped(safe(note), console.width - width - 2):
+        for note in lines:  # one line however written: its own lines would pass for rows
+            for line in wrapped(safe(" ".join(note.split())), console.width - width - 2):
                 console.print(safe(f"{label}  ").append_text(line), soft_wrap=True)
                 label = " " * width
 
