@@ -65,7 +65,7 @@ class SourceCheck:
     status: FetchStatus
     detail: str  # one line: what the fetch gave, or why it failed
     reachable: bool | None = None  # None: not fetched (disabled, or skipped by the source)
-    items: int | None = None  # postings the source returned (for a 304: at the last run)
+    items: int | None = None  # postings or events it returned (for a 304: at the last run)
 
     @property
     def ok(self) -> bool:
@@ -333,5 +333,6 @@ async def _check_source(
         status, items = FetchStatus.NOT_MODIFIED, state.last_item_count
     else:
         note = f"; {collected.note}" if collected.note else ""
-        detail, status, items = f"fetched{moved}{note}", FetchStatus.OK, len(collected.postings)
+        found = len(collected.postings) + len(collected.events)  # a source gives one kind
+        detail, status, items = f"fetched{moved}{note}", FetchStatus.OK, found
     return SourceCheck(options.name, options.type, status, detail, True, items)

@@ -160,12 +160,15 @@ def test_sources_count_an_events_sources_events(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Seen: after the demo collected 18 events, `leads sources` said 0 items and 0 stored.
-    for module in (collect_commands, events_command):
+    for module in (collect_commands, events_command, setup_commands):
         monkeypatch.setattr(module, "clock", lambda: datetime(2019, 2, 20, tzinfo=UTC))
     config = tmp_path / "config.yaml"
     with serve_directory(FIXTURES) as base:
         config.write_text(EVENTS.format(base=base), encoding="utf-8")
         assert leads(config, "collect").exit_code == 0
+        config.write_text(config.read_text("utf-8").replace("machbar, type", "again, type"))
+        checked = leads(config, "check")  # a source never collected: fetched, not a 304
+        config.write_text(config.read_text("utf-8").replace("again, type", "machbar, type"))
     store = Store(load_config(config, option_models()).database_url)
     try:
         with store.engine.connect() as conn:
@@ -179,6 +182,8 @@ def test_sources_count_an_events_sources_events(
     cells = [cell.strip() for cell in row.strip("│").split("│")]
     assert stored > 0
     assert cells[3:5] == [str(stored), str(stored)]  # last items, stored
+    (row,) = (line for line in checked.output.splitlines() if line.startswith("│ again"))
+    assert row.strip("│ ").split("│")[-1].strip() == str(stored)  # `leads check` said 0
 
 
 def test_a_runs_summary_counts_events_apart_from_postings(
