@@ -132,9 +132,9 @@ class Prepared:
     closes_next: datetime | None
     pages: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def current(self, key: tuple[object, ...], now: datetime) -> bool:
-        """Whether the page still holds for the store's ``key`` at ``now``."""
-        return self.key == key and (self.closes_next is None or now < self.closes_next)
+    def outlived(self, now: datetime) -> bool:
+        """Whether one of its jobs has closed since it was made."""
+        return self.closes_next is not None and now >= self.closes_next
 
 
 @dataclass
@@ -200,14 +200,14 @@ class Site:
         marker = self.store.change_marker()  # before the version: a later write moves it
         key = (*self.store.page_version(mentee.id), today)
         cached = self._prepared.get(mentee.id)
-        if cached is not None and cached.current(key, now):
+        if cached is not None and cached.key == key and not cached.outlived(now):
             cached.marker = marker
             return cached
         # One request reads the store for a mentee at a time; the others wait for its page
         # rather than read the same rows again.
         with self._locks.setdefault(mentee.id, threading.Lock()):
             cached = self._prepared.get(mentee.id)
-            if cached is not None and cached.current(key, now):
+            if cached is not None and cached.key == key and not cached.outlived(now):
                 cached.marker = marker
                 return cached  # made by the request this one waited for
             # The version is read before the data: a change in between makes the next
@@ -250,7 +250,7 @@ class Site:
             return None
         now = self.now()
         today = now.astimezone(mentor_zone(self.mentor_of.get(mentee))).date()
-        if not prepared.current((*prepared.key[:-1], today), now):
+        if prepared.key[-1] != today or prepared.outlived(now):
             return None
         html = prepared.pages.get((request.url.path, Filters.parse(request.query_params).query()))
         return HTMLResponse(html, headers=PRIVATE) if html is not None else None

@@ -180,6 +180,11 @@ def event_sources(config: AppConfig) -> set[str]:
     return {s.name for s in config.sources if SOURCE_TYPES[s.type].events}
 
 
+def total(outcomes: list[SourceOutcome], count: str) -> int:
+    """One of the counts (new, updated, unchanged) summed over ``outcomes``."""
+    return sum(getattr(s, count) for s in outcomes)
+
+
 def _add_total(table: Table, label: str, outcomes: list[SourceOutcome]) -> None:
     """A row of ``table`` that sums ``outcomes`` and counts their failures."""
     from rich.text import Text  # see _common.LazyConsole
@@ -187,7 +192,7 @@ def _add_total(table: Table, label: str, outcomes: list[SourceOutcome]) -> None:
     failed = sum(s.status is FetchStatus.FAILED for s in outcomes)
     table.add_row(
         Text(label, style="bold"),
-        *(str(sum(getattr(s, count) for s in outcomes)) for count in _COUNTS),
+        *(str(total(outcomes, count)) for count in _COUNTS),
         f"{failed} failed",
     )
 

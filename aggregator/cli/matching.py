@@ -126,9 +126,8 @@ def matches(
         return
     by_mentee: dict[str, list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]]] = {}
     now = clock()
-    closed = {  # still listed, as the operator's record, but no lead to pass on
-        str(m.lead_id) for m in found if m.posting.is_closed(now)
-    }
+    # Still listed, as the operator's record, but no lead to pass on.
+    closed = {str(m.lead_id) for m in found if m.posting.is_closed(now)}
     for m in found:
         by_mentee.setdefault(m.mentee, []).append(
             (str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps)
@@ -288,7 +287,6 @@ def _mentees_to_rank(path: Path) -> tuple[MenteeProfile, ...]:
 def _configured_matching() -> MatchingConfig:
     """The matching settings of the config when there is one, else the defaults."""
     return load().matching if State.config.exists() else MatchingConfig()
-
 
 
 @app.command()

@@ -30,12 +30,12 @@ from aggregator.cli._common import (
     report_failures,
     safe,
 )
-from aggregator.cli.collect import by_kind, event_sources
+from aggregator.cli.collect import by_kind, event_sources, total
 from aggregator.cli.digest import print_digest_outcome
 from aggregator.cli.matching import match_summary
 from aggregator.core.config import AppConfig
 from aggregator.core.errors import ConfigError, RunLockedError
-from aggregator.core.models import Mentor, SourceOutcome
+from aggregator.core.models import Mentor
 from aggregator.core.private_files import PrivateRotatingFileHandler, make_private_folder
 from aggregator.core.schedule_expressions import Schedule, parse_schedule
 from aggregator.core.wording import counted
@@ -145,12 +145,12 @@ def _print_run_summary(outcome: RunOutcome, events: Collection[str]) -> None:
         kinds = by_kind(collected, events)
         postings = kinds["postings"]
         line = (
-            f"collect: {_sum(postings, 'new')} new, {_sum(postings, 'updated')} updated, "
-            f"{_sum(postings, 'unchanged')} unchanged postings from "
+            f"collect: {total(postings, 'new')} new, {total(postings, 'updated')} updated, "
+            f"{total(postings, 'unchanged')} unchanged postings from "
             f"{counted(len(collected.sources), 'source')} ({len(collected.failures)} failed)"
         )
         if kinds["events"]:  # each run stores an events source's haul anew: all are "new"
-            line += f"; {counted(_sum(kinds['events'], 'new'), 'networking event')}"
+            line += f"; {counted(total(kinds['events'], 'new'), 'networking event')}"
         out.print(line)
         report_failures(collected)
     if matched is not None:
@@ -162,10 +162,6 @@ def _print_run_summary(outcome: RunOutcome, events: Collection[str]) -> None:
             print_digest_outcome(each, digests.destination, wrap=out.is_terminal)
     if outcome.stopped:
         out.print("stopped on request before the remaining steps")
-
-
-def _sum(outcomes: list[SourceOutcome], kind: str) -> int:
-    return sum(getattr(s, kind) for s in outcomes)
 
 
 # -- schedule --------------------------------------------------------------------------

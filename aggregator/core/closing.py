@@ -27,8 +27,8 @@ _POSTING = r"(?:role|position|job|posting|vacancy|advert|listing)"
 _UNTIL = r"until\b(?:\s+(?:on|the))?(?:\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day,?)?"
 # Each cue starts where a word does; after a digit too, for text whose markup was dropped
 # without a space ("Date PostedJuly 18, 2018Closing DateAugust 1, 2018"). "Open until" needs
-# its subject ("the position will remain open until"): a survey or an office is open until a
-# date too.
+# its subject ("the position will remain open until"), or to open a line: a survey or an office
+# is open until a date too.
 _CUE = re.compile(
     rf"""
     (?<![a-z])(?:
