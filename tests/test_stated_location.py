@@ -57,6 +57,7 @@ def test_a_board_giving_no_location_is_placed_by_its_links() -> None:
         ("Data Analyst in Brooklyn (Hybrid)", False, "New York"),  # a town: as its metro
         ("Designer in Washington D.C.", False, "Washington DC"),
         ("Head of Partnerships in EMEA", True, "EMEA"),  # a remote job's region limit
+        ("Support Agent in United States of America", True, "United States of America"),
         ("Account Executive in Asia Pacific", True, "Asia Pacific"),  # not Asia as well
         ("Software Engineer in Test", False, None),  # no place
         ("in-house counsel", False, None),

@@ -111,7 +111,8 @@ _SHORTEST_STATED = 4  # "in la", "in us": as often words as places
 # a link's slug may end in a country code and a number ("…-in-lisbon-pt", "…-in-sofia-bg-2").
 _TITLE_END = r"(?=\s*(?:$|[,(|/:;!.\u2013\u2014]|-\s))"
 _SLUG_END = r"(?=(?:-[a-z]{2})?(?:-\d+)?$)"
-_ACRONYMS = frozenset({"usa", "emea", "apac", "latam", "gta"})
+_ACRONYMS = frozenset({"usa", "emea", "apac", "latam", "gta", "dc", "sf", "la", "uk", "us", "eu"})
+_SMALL_WORDS = frozenset({"of", "and", "the"})  # "United States of America"
 
 
 def _stated_pattern(places: Places, remote: bool, slug: bool) -> re.Pattern[str]:
@@ -132,7 +133,7 @@ def _stated_pattern(places: Places, remote: bool, slug: bool) -> re.Pattern[str]
 def _display(name: str) -> str:
     """A place the table names in lower case as a location reads: "New York", "Washington DC"."""
     return " ".join(
-        word.upper() if len(word) <= 2 or word in _ACRONYMS else word.capitalize()
+        word.upper() if word in _ACRONYMS else word if word in _SMALL_WORDS else word.capitalize()
         for word in name.split()
     )
 
