@@ -699,3 +699,17 @@ def test_a_date_no_time_zone_west_of_utc_can_hold_is_shown_as_utc_has_it() -> No
     view = lead_view(lead, ZoneInfo("America/Chicago"), NOW)
 
     assert view.posted == "posted 1 Jan 1"
+
+
+def test_the_same_digest_renders_to_the_same_bytes_and_its_boundary_is_in_no_body() -> None:
+    digest = make_digest(mentees=2, leads_per_mentee=3)
+    first, again = render_digest(digest).as_bytes(), render_digest(digest).as_bytes()
+    other = render_digest(make_digest(mentees=1, leads_per_mentee=2)).as_bytes()
+
+    assert first == again  # a digest sent again after a crash is the same message
+    message = email.message_from_bytes(first, policy=email.policy.default)
+    boundary = message.get_boundary()
+    assert boundary is not None and boundary.startswith("=_leads_")
+    assert email.message_from_bytes(other, policy=email.policy.default).get_boundary() != boundary
+    bodies = [part.get_payload() for part in message.iter_parts()]
+    assert len(bodies) == 2 and not any(boundary in body or "=_" in body for body in bodies)

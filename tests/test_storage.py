@@ -464,3 +464,16 @@ def test_a_database_another_program_keeps_locked_is_said_to_be_so(tmp_path: Path
     unwritable = OperationalError("BEGIN", None, sqlite3.OperationalError("readonly database"))
     assert migrations.what_to_do(unwritable) == (
         "check storage.url and that its folder exists and is writable")
+
+
+def test_a_mentors_last_digest_run_is_read_alone_and_matches_the_full_list(store: Store) -> None:
+    assert store.last_digest_run("ana") is None
+    store.record_digest_run("ana", "<a@x>", T0)
+    store.record_digest_run("ben", None, T1)
+    store.record_digest_run("ana", "<b@x>", T1 + timedelta(hours=1))  # the latest counts
+
+    assert store.last_digest_run("ana") == T1 + timedelta(hours=1)
+    assert store.last_digest_run("ben") == T1
+    assert store.last_digest_run("cy") is None
+    every = store.last_digest_runs()
+    assert {mentor: store.last_digest_run(mentor) for mentor in every} == every

@@ -407,7 +407,7 @@ class _Claims:
             return DigestOutcome(mentor.id, DigestStatus.ELSEWHERE, error=holder)
         self.taken.append(mentor.id)
         # Another sender may have sent it between our schedule check and the claim.
-        last = self.store.last_digest_runs().get(mentor.id)
+        last = self.store.last_digest_run(mentor.id)
         if self.due_only and not is_due(mentor, last, self.lease.now()):
             log.info("digest for %s: sent by another process just now", mentor.id)
             return DigestOutcome(mentor.id, DigestStatus.ELSEWHERE, error="another process")

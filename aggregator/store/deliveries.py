@@ -150,6 +150,15 @@ class DeliveriesStore(StorePart):
             rows = conn.execute(select(digest_runs.c.mentor_id, digest_runs.c.last_run_at))
             return {mentor: at for mentor, at in rows}
 
+    def last_digest_run(self, mentor: str) -> datetime | None:
+        """When ``mentor``'s digest last ran without failing; None if it never has.
+
+        One row, not every mentor's: a sender asks it of each mentor it claims.
+        """
+        query = select(digest_runs.c.last_run_at).where(digest_runs.c.mentor_id == mentor)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
     def record_digest_run(
         self, mentor: str, message_id: str | None, now: datetime, holder: str | None = None
     ) -> None:
