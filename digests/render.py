@@ -284,9 +284,9 @@ TEXT_WIDTH = 78  # RFC 5322's recommended line length for the plain-text part
 TEXT_INDENT = "   "
 
 
-# What textwrap may change in a line that fits: whitespace it turns into spaces, and
-# whitespace (any, to str.strip) at either end.
-_UNWRAPPED_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|^\s|\s$")
+# What textwrap treats otherwise than words between single spaces: whitespace it turns into
+# spaces and runs of its whitespace (and whitespace at either end: see _words_apart).
+_UNWRAPPED_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  ")
 
 
 def wrap_text(text: str, first: str = TEXT_INDENT, rest: str = TEXT_INDENT) -> str:
@@ -294,8 +294,10 @@ def wrap_text(text: str, first: str = TEXT_INDENT, rest: str = TEXT_INDENT) -> s
 
     Long words (a URL in a summary) are never split, so a link stays whole and clickable.
     """
-    if text and len(first) + len(text) <= TEXT_WIDTH and not _UNWRAPPED_SPACE.search(text):
-        return first + text  # as textwrap gives it, at a fraction of the cost: most lines fit
+    if _words_apart(text):
+        if len(first) + len(text) <= TEXT_WIDTH:
+            return first + text  # as textwrap gives it: most lines fit
+        return _fill_words(text.split(" "), first, rest)
     return textwrap.fill(
         text,
         width=TEXT_WIDTH,
@@ -304,6 +306,26 @@ def wrap_text(text: str, first: str = TEXT_INDENT, rest: str = TEXT_INDENT) -> s
         break_long_words=False,
         break_on_hyphens=False,
     )
+
+
+def _words_apart(text: str) -> bool:
+    """Whether ``text`` is words between single spaces, to textwrap: no whitespace it would
+    replace or collapse, none (any, to str.strip) at either end."""
+    return bool(text) and not (
+        text[0].isspace() or text[-1].isspace() or _UNWRAPPED_SPACE.search(text)
+    )
+
+
+def _fill_words(words: list[str], first: str, rest: str) -> str:
+    """Words that single spaces separated, filled greedily as textwrap.fill fills them (no
+    word broken; one longer than the line stands alone), at a fraction of its cost."""
+    lines = [first + words[0]]
+    for word in words[1:]:
+        if len(lines[-1]) + 1 + len(word) <= TEXT_WIDTH:
+            lines[-1] += " " + word
+        else:
+            lines.append(rest + word)
+    return "\n".join(lines)
 
 
 @cache

@@ -9,10 +9,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from aggregator.core.printable import PrintableFilter, mask_secrets, printable, strip_controls
+from aggregator.core import printable as printable_module
+from aggregator.core.printable import (
+    PrintableFilter,
+    mask_secrets,
+    one_line,
+    printable,
+    strip_controls,
+)
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b2J\u202etxt.exe\u2066"
 
@@ -92,3 +102,27 @@ def test_passwords_are_never_printed(tmp_path: Path) -> None:
     result = leads(config, "check")
     assert result.returncode == 2 and "delivery.smtp.password" in result.stderr
     assert "123456789" not in result.stdout + result.stderr
+
+
+def stripped_by_the_patterns(text: str) -> str:
+    """What strip_controls removes, by its patterns alone (it skips them for printable text)."""
+    escapes = printable_module._ESCAPE_SEQUENCES.sub("", text)
+    return printable_module._CONTROLS.sub("", escapes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Data Analyst", "Café — “quoted” · 日本語", HOSTILE, "a\tb\nc", "no\xa0break", " x ", "a  b"],
+)
+def test_one_line_and_strip_controls_agree_with_their_patterns(text: str) -> None:
+    assert strip_controls(text) == stripped_by_the_patterns(text)
+    assert one_line(text) == " ".join(stripped_by_the_patterns(text).split())
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+       | st.text(alphabet=st.sampled_from(" a\t\n\x1b[]0;\x07\x9b\u202e\u200b\xa0\u3000"),
+                 max_size=40))
+def test_any_text_is_stripped_and_flattened_as_the_patterns_say(text: str) -> None:
+    assert strip_controls(text) == stripped_by_the_patterns(text)
+    assert one_line(text) == " ".join(stripped_by_the_patterns(text).split())

@@ -46,3 +46,23 @@ def test_lines_are_filled_as_textwrap_fills_them(text: str, first: str, rest: st
 )
 def test_any_line_is_filled_as_textwrap_fills_it(text: str, first: str) -> None:
     assert wrap_text(text, first, TEXT_INDENT) == textwrap_fill(text, first, TEXT_INDENT)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=st.sampled_from("ab·\xa0é—"), min_size=1, max_size=12),
+            st.text(alphabet=st.sampled_from("xy/:."), min_size=70, max_size=120),  # a URL
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from(["", TEXT_INDENT, "1. ", "10. "]),
+)
+def test_words_between_single_spaces_are_filled_as_textwrap_fills_them(
+    words: list[str], first: str
+) -> None:
+    text = " ".join(words)  # the lines a digest wraps: a summary, a why-list, seen-at labels
+
+    assert wrap_text(text, first, TEXT_INDENT) == textwrap_fill(text, first, TEXT_INDENT)

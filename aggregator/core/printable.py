@@ -29,12 +29,15 @@ MASK = "***"
 
 def strip_controls(text: str) -> str:
     """``text`` without escape sequences and control characters (tabs and newlines stay)."""
-    return _CONTROLS.sub("", _ESCAPE_SEQUENCES.sub("", text))
+    # Printable text holds none (every character matched is a Cc or Cf), and most is.
+    return text if text.isprintable() else _CONTROLS.sub("", _ESCAPE_SEQUENCES.sub("", text))
 
 
 def one_line(text: str) -> str:
     """``text`` as one line of plain words: white space runs made one space, and no control
     characters (untrusted text shown in a list, a subject or a mailto body)."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # already so: a printable text's only white space is the space
     return " ".join(strip_controls(text).split())
 
 
