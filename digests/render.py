@@ -428,13 +428,15 @@ _NEWS_WORDS = {
     LeadStatus.INTERESTED: "is interested in",
     LeadStatus.APPLIED: "applied to",
     LeadStatus.INTERVIEWING: "is interviewing for",
+    LeadStatus.OFFER: "got an offer for",
+    LeadStatus.NOT_FOR_ME: "passed on",
 }
 NEWS_ROLES_SHOWN = 3  # roles named per status before "and N more"
 
 
 def since_last_time(name: str, news: Sequence[StatusChange]) -> str | None:
-    """'Since last time, Sam is interested in X at Y, applied to Z at W and is interviewing
-    for V at U.' (None when there is nothing to tell)."""
+    """'Since last time, Sam is interested in X at Y, applied to Z at W, got an offer for V at
+    U and passed on T at S.' (None when there is nothing to tell)."""
     clauses = []
     for status, words in _NEWS_WORDS.items():
         roles = [_change_role(change) for change in news if change.status is status]
@@ -442,7 +444,11 @@ def since_last_time(name: str, news: Sequence[StatusChange]) -> str | None:
             roles = [*roles[:NEWS_ROLES_SHOWN], f"{len(roles) - NEWS_ROLES_SHOWN} more"]
         if roles:
             clauses.append(f"{words} {_join_words(roles)}")
-    return f"Since last time, {name} {_join_words(clauses)}." if clauses else None
+    if not clauses:
+        return None
+    told = f"Since last time, {name} {_join_words(clauses)}"
+    # A company's own full stop ends the sentence: "at Vercom S.A." takes no second one.
+    return told if told.endswith((".", "!", "?")) else f"{told}."
 
 
 def _change_role(change: StatusChange) -> str:

@@ -173,8 +173,19 @@ def test_not_for_me_hides_the_lead_and_is_rescored(collected: Path) -> None:
     )
     result = leads(collected, "match")
     assert "Scored 1 mentee" in result.output
-    sam_leads = {m["lead"] for m in stored_matches(collected) if m["mentee"] == "sam-lee"}
-    assert top["lead"] not in sam_leads
+    sam = {m["lead"]: m for m in stored_matches(collected) if m["mentee"] == "sam-lee"}
+    # Seen on the web view: the re-score deleted the lead's match, so the mentee's page lost
+    # it from "Also hidden" and the mark could never be taken back. It is kept, marked.
+    assert sam[top["lead"]]["status"] == "not_for_me"
+    assert sam[top["lead"]]["score"] == top["score"], "not scored again: the old row"
+    table = " ".join(leads(collected, "matches", "--mentee", "sam-lee").output.split())
+    assert f"(not for them) {top['title'][:20]}" in table
+    changed = leads(collected, "feedback", "sam-lee", str(top["lead"]), "interested")
+    assert changed.exit_code == 0, changed.output
+    assert "Scored 1 mentee" in leads(collected, "match").output
+    sam = {m["lead"]: m for m in stored_matches(collected) if m["mentee"] == "sam-lee"}
+    assert sam[top["lead"]]["status"] == "interested"
+    assert sam[top["lead"]]["score"] > top["score"], "scored again, as a liked lead"
 
 
 def test_feedback_on_unknown_lead_or_mentee_is_an_error(collected: Path) -> None:

@@ -102,7 +102,10 @@ def test_since_last_time_tells_what_changed_since_the_last_digest(
     store.record_feedback("sam-lee", first, Verdict.INTERESTED, NOW)
     store.record_feedback("sam-lee", hidden, Verdict.NOT_FOR_ME, NOW)
     text = text_of(config, store)
-    assert f"Since last time, Sam is interested in {JOBS[0].title} at {JOBS[0].company}." in text
+    assert (
+        f"Since last time, Sam is interested in {JOBS[0].title} at {JOBS[0].company} and "
+        f"passed on {JOBS[5].title} at {JOBS[5].company}." in text
+    )
     digest = compose(config, store, config.mentors[0], NOW).digest
     store.record_delivery("maria", delivered_pairs(digest), digest.message_id, NOW)
     assert "Since last time" not in text_of(config, store, LATER)
@@ -114,6 +117,19 @@ def test_since_last_time_tells_what_changed_since_the_last_digest(
     assert (
         f"Since last time, Sam applied to {JOBS[1].title} at {JOBS[1].company} and is "
         f"interviewing for {JOBS[4].title} at {JOBS[4].company}." in text
+    )
+
+
+def test_an_offer_is_news_the_mentor_hears_of(site: tuple[AppConfig, Store]) -> None:
+    """Seen on the web view: Sam went Applied, Interviewing, then Offer, and the "Since last
+    time" line vanished (an offer was no news), so the mentor never heard the best of it."""
+    config, store = site
+    lead = lead_of(store, JOBS[1].title)
+    store.record_feedback("sam-lee", lead, Verdict.APPLIED, NOW)
+    store.record_status("sam-lee", lead, LeadStatus.INTERVIEWING, NOW)
+    store.record_status("sam-lee", lead, LeadStatus.OFFER, NOW)
+    assert f"Since last time, Sam got an offer for {JOBS[1].title} at {JOBS[1].company}." in (
+        text_of(config, store)
     )
 
 
@@ -192,6 +208,28 @@ def test_news_of_a_lead_where_the_mentor_knows_someone_offers_the_introduction(
     assert "Fit labels are estimates" in alone_text
 
 
+def test_no_introduction_is_offered_for_a_lead_passed_on_or_won(
+    site: tuple[AppConfig, Store],
+) -> None:
+    config, store = site
+    jane = Contact(name="Jane Doe", company=JOBS[0].company, email="jane@example.org")
+    kim = Contact(name="Kim Li", company=JOBS[1].company, email="kim@example.org")
+    maria = config.mentors[0].model_copy(update={"network": (jane, kim)})
+    config = config.model_copy(update={"mentors": [maria, *config.mentors[1:]]})
+    first = compose(config, store, maria, NOW).digest
+    store.record_delivery(maria.id, delivered_pairs(first), first.message_id, NOW)
+    store.record_feedback("sam-lee", lead_of(store, JOBS[0].title), Verdict.NOT_FOR_ME, LATER)
+    store.record_feedback("sam-lee", lead_of(store, JOBS[1].title), Verdict.APPLIED, LATER)
+    store.record_status("sam-lee", lead_of(store, JOBS[1].title), LeadStatus.OFFER, LATER)
+
+    digest = compose(config, store, maria, LATER + timedelta(minutes=5)).digest
+    (section,) = [s for s in digest.sections if s.mentee.id == "sam-lee"]
+    assert [change.status for change in section.news] == [
+        LeadStatus.NOT_FOR_ME, LeadStatus.OFFER,
+    ]
+    assert section.followed == ()
+
+
 def test_the_since_last_time_line_is_short() -> None:
     def change(index: int, status: LeadStatus) -> StatusChange:
         return StatusChange(index, status, f"Role {index}", "Acme", NOW)
@@ -202,6 +240,14 @@ def test_the_since_last_time_line_is_short() -> None:
         "and 2 more and applied to Role 9 at Acme."
     )
     assert since_last_time("Sam", []) is None
+
+
+def test_a_company_ending_in_a_full_stop_ends_the_line_once() -> None:
+    """Seen in a demo digest: "Dana is interested in Content Marketing Manager at Vercom S.A.."."""
+    news = [StatusChange(1, LeadStatus.INTERESTED, "Content Marketing Manager", "Vercom S.A.", NOW)]
+    assert since_last_time("Dana", news) == (
+        "Since last time, Dana is interested in Content Marketing Manager at Vercom S.A."
+    )
 
 
 def test_the_forward_email_links_to_the_leads_prep_sheet_on_the_page_which_has_it(

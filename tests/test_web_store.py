@@ -134,3 +134,31 @@ def test_postgresql_has_no_change_marker(postgres_database: str) -> None:
     store = Store(postgres_database)
     assert store.change_marker() is None
     store.close()
+
+
+def test_a_rescore_keeps_the_leads_a_mentee_passed_on_to_take_back(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Seen on the web view: after the next `leads match` the lead marked Not for me was gone
+    from the page's "Also hidden", so the mark could not be undone."""
+    _, store = seeded(tmp_path, database_url=database_url)
+    sams = [m.lead_id for m in store.mentee_matches("sam-lee")[0]]
+    passed, other, late = sams[0], sams[1], sams[2]
+    store.record_feedback("sam-lee", passed, Verdict.NOT_FOR_ME, NOW)
+    before = {m.lead_id: m for m in store.mentee_matches("sam-lee")[0]}
+
+    # The matcher hides the lead it read as not for them; it drops another as no match now.
+    save_matches(store, {"sam-lee": [lead for lead in sams if lead not in (passed, other)]})
+    after = {m.lead_id: m for m in store.mentee_matches("sam-lee")[0]}
+    assert after[passed] == before[passed], "kept as it was"
+    assert other not in after
+    # Marked after the matcher read the marks: its result holds the lead, the old row stays.
+    store.record_feedback("sam-lee", late, Verdict.NOT_FOR_ME, NOW)
+    save_matches(store, {"sam-lee": sams})
+    kept = {m.lead_id: m for m in store.mentee_matches("sam-lee")[0]}
+    assert kept[late] == after[late] and kept[passed] == before[passed]
+    # Taken back: the next re-score replaces the row like any other.
+    store.record_status("sam-lee", passed, None, NOW)
+    save_matches(store, {"sam-lee": [other]})
+    assert sorted(m.lead_id for m in store.mentee_matches("sam-lee")[0]) == sorted([late, other])
+    store.close()

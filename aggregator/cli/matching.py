@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Collection
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
@@ -36,7 +36,7 @@ from aggregator.cli._common import (
 )
 from aggregator.core.config import MAX_AGE_LIMIT_DAYS, MatchingConfig, load_mentees
 from aggregator.core.errors import ConfigError, UsageError
-from aggregator.core.models import MenteeProfile, Posting, Verdict
+from aggregator.core.models import LeadStatus, MenteeProfile, Posting, Verdict
 from aggregator.core.wording import counted
 
 if TYPE_CHECKING:
@@ -125,16 +125,20 @@ def matches(
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
     by_mentee: dict[str, list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]]] = {}
+    marks: dict[str, dict[str, str]] = {}
     now = clock()
-    # Still listed, as the operator's record, but no lead to pass on.
-    closed = {str(m.lead_id) for m in found if m.posting.is_closed(now)}
     for m in found:
         by_mentee.setdefault(m.mentee, []).append(
             (str(m.lead_id), m.posting.posting, m.score, m.why, m.gaps)
         )
+        # Still listed, as the operator's record, but no lead to pass on.
+        if statuses.get(m.mentee, {}).get(m.lead_id) is LeadStatus.NOT_FOR_ME:
+            marks.setdefault(m.mentee, {})[str(m.lead_id)] = "(not for them)"
+        elif m.posting.is_closed(now):
+            marks.setdefault(m.mentee, {})[str(m.lead_id)] = "(closed)"
     for each in config.mentees:
         if mentee is None or each.id == mentee:
-            print_ranking(each, by_mentee.get(each.id, []), closed=closed, empty=(
+            print_ranking(each, by_mentee.get(each.id, []), marks=marks.get(each.id, {}), empty=(
                 f"No matches for {each.id} yet: `leads match` scores the stored postings "
                 "against each mentee (`leads run` collects, matches and sends)."
             ))  # fmt: skip
@@ -145,11 +149,11 @@ def print_ranking(
     rows: list[tuple[str, Posting, float, tuple[str, ...], tuple[str, ...]]],
     *,
     empty: str,
-    closed: Collection[str] = (),
+    marks: Mapping[str, str] | None = None,
 ) -> None:
     """One mentee's ranked leads: score, posting, why it matched and what to brush up on,
-    then each lead's link by its rank (``empty``: what to say when there is none; ``closed``:
-    the leads whose applications have closed, marked so before their title). Where
+    then each lead's link by its rank (``empty``: what to say when there is none; ``marks``:
+    a word before the title of a lead, by its key: "(closed)", "(not for them)"). Where
     the table with its why and brush-up columns would not fit a row a line, those two go
     below it, under each lead's link (seen at 80 columns: four to nine lines a lead)."""
     table = FittedListing(
@@ -165,9 +169,9 @@ def print_ranking(
             str(rank),
             f"{score:.2f}",
             safe(key),
-            safe(("(closed) " if key in closed else "") + posting.title),  # kept if cut
+            safe(" ".join(filter(None, ((marks or {}).get(key), posting.title)))),  # kept if cut
             safe(posting.company),
-            safe(posting.location + (" (remote)" if posting.remote else "")),
+            safe(" ".join(filter(None, (posting.location, "(remote)" if posting.remote else "")))),
             below=[safe(", ".join(why)), safe(", ".join(gaps))],
             notes=[
                 f"{label}: {', '.join(terms)}"

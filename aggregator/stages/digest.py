@@ -216,6 +216,10 @@ def compose(
     return Composition(digest, pending.others)
 
 
+# The news after which an introduction through someone at the company still helps.
+_PURSUED = frozenset({LeadStatus.INTERESTED, LeadStatus.APPLIED, LeadStatus.INTERVIEWING})
+
+
 def _followed(
     store: Store,
     network: NetworkIndex,
@@ -224,12 +228,13 @@ def _followed(
     shown: Sequence[StoredMatch],
 ) -> tuple[DigestLead, ...]:
     """The leads of a mentee's news that someone in the mentor's network works at (and that
-    the digest does not show as new already), each with those contacts."""
+    the digest does not show as new already), each with those contacts: while the mentee is
+    pursuing them, not once they got an offer or passed on them."""
     followed = []
     shown_ids = {found.lead_id for found in shown}
     for change in news:
         contacts = network.contacts_at(change.company)
-        if not contacts or change.lead_id in shown_ids:
+        if not contacts or change.lead_id in shown_ids or change.status not in _PURSUED:
             continue
         found = store.match(mentee, change.lead_id)
         if found is not None:

@@ -26,6 +26,7 @@ from aggregator.core.models import (
     SeenAt,
     StoredMatch,
     StoredPosting,
+    Verdict,
     lead_closes_at,
 )
 from aggregator.store.rows import (
@@ -40,6 +41,7 @@ from aggregator.store.rows import (
 )
 from aggregator.store.schema import (
     ROW_IDS,
+    feedback,
     leads,
     matcher_models,
     matches,
@@ -156,12 +158,15 @@ class MatchingStore(StorePart):
     ) -> None:
         """Store mentees' new matches and progress in one transaction.
 
-        ``replace_all``: they were re-scored against every lead, so older matches go.
+        ``replace_all``: they were re-scored against every lead, so older matches go, but
+        for the leads a mentee marked not for them: the matcher hides those from its
+        results, and their page keeps them under "Also hidden", to take the mark back.
         """
         with self.engine.begin() as conn:
+            kept: set[tuple[str, int]] = set()
             if replace_all:
                 for chunk in chunks([progress.mentee for progress, _ in results]):
-                    conn.execute(delete(matches).where(matches.c.mentee_id.in_(chunk)))
+                    kept |= _replace_matches_of(conn, chunk)
             rows = [
                 {
                     "mentee_id": progress.mentee,
@@ -173,6 +178,8 @@ class MatchingStore(StorePart):
                 }
                 for progress, found in results
                 for m in found
+                # Marked not for them after the matcher read the marks: the old row stays.
+                if (progress.mentee, int(m.posting)) not in kept
             ]
             if rows:
                 conn.execute(insert(matches), rows)
@@ -237,6 +244,20 @@ def shown_and_seen(
     closing = {lead: replace(found, closes_at=lead_closes_at(sightings[lead]))
                for lead, found in shown.items()}
     return closing, seen_at
+
+
+def _replace_matches_of(conn: Connection, mentees: Sequence[str]) -> set[tuple[str, int]]:
+    """Delete these mentees' matches but those of leads they marked not for them; the
+    (mentee, lead) pairs kept."""
+    refused = select(feedback.c.lead_id).where(
+        feedback.c.mentee_id == matches.c.mentee_id,
+        feedback.c.verdict == Verdict.NOT_FOR_ME.value,
+    )
+    conn.execute(
+        delete(matches).where(matches.c.mentee_id.in_(mentees), matches.c.lead_id.not_in(refused))
+    )
+    left = select(matches.c.mentee_id, matches.c.lead_id).where(matches.c.mentee_id.in_(mentees))
+    return {(mentee, lead) for mentee, lead in conn.execute(left)}
 
 
 def _save_progress(conn: Connection, progress: list[MenteeProgress], now: datetime) -> None:

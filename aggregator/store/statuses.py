@@ -28,8 +28,15 @@ from aggregator.store.schema import (
     postings,
 )
 
-# What a mentor's "Since last time" line tells about: the steps toward a job.
-NEWS_STATUSES = (LeadStatus.INTERESTED, LeadStatus.APPLIED, LeadStatus.INTERVIEWING)
+# What a mentor's "Since last time" line tells about: the steps toward a job, and the leads a
+# mentee passed on (what the mentor sent that did not fit). Closed is the job's state, no news.
+NEWS_STATUSES = (
+    LeadStatus.INTERESTED,
+    LeadStatus.APPLIED,
+    LeadStatus.INTERVIEWING,
+    LeadStatus.OFFER,
+    LeadStatus.NOT_FOR_ME,
+)
 
 
 class StatusesStore(StorePart):
@@ -69,8 +76,8 @@ class StatusesStore(StorePart):
         return {mentee: said for mentee, said in found.items() if said}
 
     def status_news(self, mentor: str, mentees: Sequence[str]) -> dict[str, list[StatusChange]]:
-        """What each mentee marked interested, applied to or is interviewing for since the
-        mentor's last digest (every such status before the first), oldest first.
+        """What each mentee marked (interested, applied, interviewing, an offer, not for me)
+        since the mentor's last digest (every such status before the first), oldest first.
 
         Since the mentor's last digest run that did not fail: one that sent news recorded no
         delivered lead when it carried none, and one that had nothing to send had no news
