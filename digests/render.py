@@ -17,7 +17,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -68,6 +68,7 @@ _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD":
 _PERIODS = {
     "year": "a year", "month": "a month", "week": "a week", "day": "a day", "hour": "an hour",
 }  # fmt: skip
+_LAST_SECOND = time(23, 59, 59)  # of a stated closing day: see _closing_day
 RANGE_DASH = "\u2013"  # en dash, as in "$120,000\u2013150,000"
 # A link target is used only when it literally starts with http(s)://host and holds no control
 # characters (which browsers strip, turning "java\tscript:" into a script link).
@@ -582,12 +583,24 @@ def _closes(lead: DigestLead, zone: tzinfo, now: datetime) -> str | None:
     closes_at = lead.match.posting.closes_at
     if closes_at is None:
         return None
-    when = _date_text(closes_at, zone, _local_day(now, zone))
+    when = _day_text(_closing_day(closes_at, zone), _local_day(now, zone))
     return f"closed {when}" if lead.match.posting.is_closed(now) else f"closes {when}"
 
 
+def _closing_day(closes_at: datetime, zone: tzinfo) -> date:
+    """The day applications close, by the calendar of ``zone``; but a day a board stated
+    without a time or zone (kept as its last second in UTC) is that day anywhere: east of
+    UTC its last second falls on the next day, a day the board never gave."""
+    if closes_at.utcoffset() == timedelta(0) and closes_at.time() == _LAST_SECOND:
+        return closes_at.date()
+    return _local_day(closes_at, zone)
+
+
 def _date_text(moment: datetime, zone: tzinfo, today: date) -> str:
-    day = _local_day(moment, zone)
+    return _day_text(_local_day(moment, zone), today)
+
+
+def _day_text(day: date, today: date) -> str:
     return _day_month(day) if day.year == today.year else f"{_day_month(day)} {day.year}"
 
 

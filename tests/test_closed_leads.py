@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import inspect, text
@@ -317,3 +318,26 @@ def test_the_forward_email_says_when_the_job_closes(matched: tuple[AppConfig, St
 
     assert view.forward_href is not None
     assert "Berlin%20%C2%B7%20closes%2017%20Dec" in view.forward_href
+
+
+@pytest.mark.parametrize(
+    ("zone", "stated", "shown"),
+    [
+        # A stated day, kept as its last second in UTC: that day in every zone.
+        ("Europe/Berlin", datetime(2026, 12, 17, 23, 59, 59, tzinfo=UTC), "closes 17 Dec"),
+        ("Asia/Tokyo", datetime(2026, 12, 17, 23, 59, 59, tzinfo=UTC), "closes 17 Dec"),
+        ("America/New_York", datetime(2026, 12, 17, 23, 59, 59, tzinfo=UTC), "closes 17 Dec"),
+        ("Asia/Tokyo", datetime(2027, 1, 15, 23, 59, 59, tzinfo=UTC), "closes 15 Jan 2027"),
+        # A moment with a time: the day it falls on where the mentor reads it.
+        ("Asia/Tokyo", datetime(2026, 12, 17, 20, 0, tzinfo=UTC), "closes 18 Dec"),
+        ("America/New_York", datetime(2026, 12, 17, 2, 0, tzinfo=UTC), "closes 16 Dec"),
+    ],
+)
+def test_a_stated_closing_day_is_shown_as_that_day_east_of_utc_too(
+    zone: str, stated: datetime, shown: str
+) -> None:
+    """Seen on the web view: "Closing date: 4 December 2026" showed as "closes 5 Dec" to a
+    mentor in Berlin, a day the board never gave."""
+    lead = DigestLead(stored_match(posting("stated", stated), 1, stated), ())
+
+    assert lead_view(lead, ZoneInfo(zone), NOW).closes == shown
