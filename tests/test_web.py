@@ -548,6 +548,23 @@ async def test_filters_narrow_the_leads(web: Web) -> None:
     assert JOBS[5].title not in fresh and JOBS[0].title in fresh
 
 
+async def test_the_whole_description_is_shown_and_searched(web: Web) -> None:
+    """Seen on the demo: "Full description" ended mid-word after 2,000 characters, with no
+    sign it was cut, and a search for a word later in the posting ("FastAPI") found none."""
+    lead = web.lead(JOBS[1].title)
+    ending = "The stack is FastAPI, Typescript and Postgres, and the team meets weekly."
+    long_text = " ".join(["We build accessible interfaces for public services."] * 60 + [ending])
+    with web.store.engine.begin() as conn:
+        conn.execute(update(postings).where(postings.c.lead_id == lead)
+                     .values(description_text=long_text))  # fmt: skip
+
+    html = await web.page()
+    searched = await web.page(q="fastapi")
+
+    assert len(long_text) > 3_000 and html_escape(ending) in html
+    assert JOBS[1].title in searched and JOBS[0].title not in searched
+
+
 async def test_the_filter_form_has_labels_for_every_control(web: Web) -> None:
     html = await web.page()
     form = html[html.index('<form class="filters"') : html.index("</form>")]

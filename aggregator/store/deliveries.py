@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Connection, Select, delete, exists, insert
 
 from aggregator.core.models import PendingLeads, Verdict
 from aggregator.store.leases import release_digest_in
-from aggregator.store.matching import shown_and_seen
+from aggregator.store.matching import BRIEF_POSTING, shown_and_seen
 from aggregator.store.rows import StorePart, stored_match
 from aggregator.store.schema import deliveries, digest_runs, feedback, leads, matches, postings
 from aggregator.store.statuses import append_status
@@ -100,7 +100,7 @@ class DeliveriesStore(StorePart):
             else:
                 others.append((row.mentee_id, row.lead_id))
         shown, seen_at = shown_and_seen(
-            self.engine, sorted({row.lead_id for row in best}), brief=True
+            self.engine, sorted({row.lead_id for row in best}), BRIEF_POSTING
         )
         return PendingLeads(
             best=tuple(stored_match(row, shown[row.lead_id]) for row in best),

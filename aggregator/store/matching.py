@@ -50,9 +50,16 @@ from aggregator.store.schema import (
 )
 
 BRIEF_CHARS = 2_000  # of a description, where a summary is all that is shown
-# A posting's columns with the descriptions cut down (see Store.representatives).
-_BRIEF_POSTING = [
-    *(c for c in postings.c if c.name not in ("description_html", "description_text")),
+_NOT_DESCRIBED = [
+    c for c in postings.c if c.name not in ("description_html", "description_text")
+]
+# How much of a posting's description to read (see shown_and_seen): all of it; its text only,
+# whole (a mentee's page shows it and searches it); its text cut down, enough for a summary
+# (a digest reads hundreds of leads and shows a line of each).
+WHOLE_POSTING = [postings]
+TEXT_POSTING = [*_NOT_DESCRIBED, literal("").label("description_html"), postings.c.description_text]
+BRIEF_POSTING = [
+    *_NOT_DESCRIBED,
     literal("").label("description_html"),
     func.substr(postings.c.description_text, 1, BRIEF_CHARS).label("description_text"),
 ]
@@ -218,17 +225,17 @@ class MatchingStore(StorePart):
         lead can have (``leads feedback sam 99999999999999999999``) has none.
         """
         ids = [lead_id for lead_id in lead_ids if lead_id in ROW_IDS]
-        return shown_and_seen(self.engine, ids, brief=brief)[0]
+        return shown_and_seen(self.engine, ids, BRIEF_POSTING if brief else WHOLE_POSTING)[0]
 
 
 def shown_and_seen(
-    engine: Engine, lead_ids: Sequence[int], *, brief: bool
+    engine: Engine, lead_ids: Sequence[int], columns: Sequence[Any]
 ) -> tuple[dict[int, StoredPosting], dict[int, list[SeenAt]]]:
-    """Each lead's shown posting and every place it was seen, in one query."""
+    """Each lead's shown posting and every place it was seen, in one query; ``columns``:
+    WHOLE_POSTING, TEXT_POSTING or BRIEF_POSTING."""
     shown: dict[int, StoredPosting] = {}
     seen_at: dict[int, list[SeenAt]] = {lead_id: [] for lead_id in lead_ids}
     sightings: dict[int, list[datetime | None]] = {lead_id: [] for lead_id in lead_ids}
-    columns = _BRIEF_POSTING if brief else [postings]
     with engine.connect() as conn:
         for start in range(0, len(lead_ids), BATCH):
             query = (

@@ -16,7 +16,7 @@ from sqlalchemy import BindParameter, Connection, bindparam, delete, func, inser
 
 from aggregator.core.models import LeadStatus, SeenAt, StatusChange, StoredMatch
 from aggregator.store.events import EVENTS_VERSION
-from aggregator.store.matching import shown_and_seen
+from aggregator.store.matching import BRIEF_POSTING, TEXT_POSTING, shown_and_seen
 from aggregator.store.rows import StorePart, stored_match
 from aggregator.store.schema import (
     access_links,
@@ -107,7 +107,7 @@ class StatusesStore(StorePart):
             still = current.get(row.mentee_id, {}).get(row.lead_id) is status
             if status in NEWS_STATUSES and still:  # not taken back or moved on since
                 news[row.mentee_id, row.lead_id] = (status, row.at)
-        shown, _ = shown_and_seen(self.engine, sorted({lead for _, lead in news}), brief=True)
+        shown, _ = shown_and_seen(self.engine, sorted({lead for _, lead in news}), BRIEF_POSTING)
         found: dict[str, list[StatusChange]] = {}
         for (mentee, lead), (status, at) in news.items():
             posting = shown[lead].posting
@@ -117,7 +117,8 @@ class StatusesStore(StorePart):
         return found
 
     def mentee_matches(self, mentee: str) -> tuple[list[StoredMatch], dict[int, list[SeenAt]]]:
-        """A mentee's matches (postings brief) and where each lead was seen, for their page."""
+        """A mentee's matches (descriptions as text, whole: the page shows and searches them)
+        and where each lead was seen, for their page."""
         query = (
             select(matches)
             .where(matches.c.mentee_id == mentee)
@@ -125,7 +126,7 @@ class StatusesStore(StorePart):
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        shown, seen_at = shown_and_seen(self.engine, [r.lead_id for r in rows], brief=True)
+        shown, seen_at = shown_and_seen(self.engine, [r.lead_id for r in rows], TEXT_POSTING)
         return [stored_match(r, shown[r.lead_id]) for r in rows], seen_at
 
     def page_version(self, mentee: str) -> tuple[object, ...]:
