@@ -386,6 +386,26 @@ async def test_a_closed_job_the_mentee_does_not_track_is_counted_nowhere(web: We
     assert f"{listed} leads matched" in mentor
 
 
+async def test_the_plain_page_says_what_it_hides_and_counts_only_what_it_can_show(
+    web: Web,
+) -> None:
+    """Seen: after one Not for me, the unfiltered page read "7 of 8 leads match. Show all",
+    and "Show all" led back to the same seven."""
+    every = len(SAM_JOBS) + 2  # the hostile and formula postings are Sam's too
+    await web.press(web.lead(JOBS[0].title), "not_for_me")
+
+    plain = " ".join((await web.page()).split())
+    remote = " ".join((await web.page(where="remote")).split())
+    with_hidden = " ".join((await web.page(hidden="1")).split())
+
+    assert "leads match" not in plain and "Show all" not in plain
+    assert f'1 marked Not for me is hidden. <a href="{web.sam}?hidden=1">Show it</a>' in plain
+    shown_remote = remote.count('<article class="card lead"')
+    assert f"{shown_remote} of {every - 1} leads match." in remote
+    assert "leads match" not in with_hidden and "is hidden" not in with_hidden
+    assert JOBS[0].title in with_hidden
+
+
 async def test_a_closing_date_no_date_can_show_in_the_mentors_zone_is_no_error(
     web: Web,
 ) -> None:
@@ -413,6 +433,16 @@ async def test_later_stages_follow_applied(web: Web) -> None:
     assert web.store.feedback()["sam-lee"][lead] is Verdict.APPLIED, "the verdict stays"
     interviewing = await web.page(status="interviewing")
     assert JOBS[4].title in interviewing and JOBS[0].title not in interviewing
+
+
+async def test_the_summary_counts_offers_as_offers(web: Web) -> None:
+    """Seen: "14 leads · 2 not for me · 2 offer"."""
+    for job in (JOBS[0], JOBS[4]):
+        await web.press(web.lead(job.title), "applied")
+        await web.press(web.lead(job.title), "offer")
+    assert "· 2 offers" in await web.page()
+    await web.press(web.lead(JOBS[4].title), "interviewing")
+    assert re.search(r"· 1 offer(?!s)", await web.page())
 
 
 async def test_every_lead_has_the_three_buttons_and_ask_my_mentor(web: Web) -> None:

@@ -147,6 +147,12 @@ class Filters:
         values.update({key: str(value) for key, value in changes.items()})
         return urlencode({key: value for key, value in values.items() if value})
 
+    @property
+    def narrows(self) -> bool:
+        """Whether these filters leave out leads the plain page lists (the order and "Also
+        hidden" do not)."""
+        return bool(self.status or self.where or self.location or self.q)
+
     def keeps(self, row: LeadRow) -> bool:
         """Whether a lead passes these filters."""
         hidden = row.status is LeadStatus.NOT_FOR_ME
@@ -174,6 +180,7 @@ class LeadsPage:
     rows: tuple[LeadRow, ...]
     shown: int  # leads that pass the filters, on every page
     total: int  # every lead of the mentee
+    hidden: int  # of those, the ones marked Not for me
     counts: tuple[tuple[str, int], ...]  # ("Interested", 3), … for the statuses in use
     pages: int
     # The lead whose status the mentee just changed (see ``leads_page``), and whether it
@@ -182,11 +189,22 @@ class LeadsPage:
     done_kept: bool = True
 
     @property
+    def listed_unfiltered(self) -> int:
+        """The leads the page lists with no filter but these "Also hidden" choices."""
+        return self.total if self.filters.hidden else self.total - self.hidden
+
+    @property
     def summary(self) -> str:
         """'120 leads · 3 interested · 1 applied'."""
         parts = [f"{self.total} lead{'' if self.total == 1 else 's'}"]
-        parts += [f"{count} {label.lower()}" for label, count in self.counts]
+        parts += [f"{count} {_status_words(label, count)}" for label, count in self.counts]
         return " · ".join(parts)
+
+
+def _status_words(label: str, count: int) -> str:
+    """'interested', 'not for me'; the one noun among the statuses counted: '2 offers'."""
+    words = label.lower()
+    return f"{words}s" if label == LeadStatus.OFFER.label and count != 1 else words
 
 
 def lead_rows(
@@ -252,6 +270,7 @@ def leads_page(
         rows=tuple(kept[start : start + PER_PAGE]),
         shown=len(passing),
         total=len(listed),
+        hidden=sum(row.status is LeadStatus.NOT_FOR_ME for row in listed),
         counts=tuple((status.label, count) for status, count in counts.items() if count),
         pages=pages,
         done=done if any(row.lead_id == done for row in kept) else None,
