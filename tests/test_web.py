@@ -19,7 +19,7 @@ import httpx
 import pytest
 from databases import every_row
 from digestkit import JOBS, NOW
-from sqlalchemy import text, update
+from sqlalchemy import func, select, text, update
 from webkit import ALEX_JOBS, FORMULA_TITLE, HOSTILE_TITLE, SAM_JOBS, copied, seeded_folder
 
 import aggregator.stages.advice as advice_module
@@ -36,7 +36,7 @@ from aggregator.core.models import (
 )
 from aggregator.stages.advice import StoredAdvice
 from aggregator.store import Store
-from aggregator.store.schema import postings
+from aggregator.store.schema import lead_statuses, postings
 from web.app import create_app
 from web.links import Links
 from web.tokens import Holder, Keyring, token_hash
@@ -443,6 +443,38 @@ async def test_the_summary_counts_offers_as_offers(web: Web) -> None:
     assert "· 2 offers" in await web.page()
     await web.press(web.lead(JOBS[4].title), "interviewing")
     assert re.search(r"· 1 offer(?!s)", await web.page())
+
+
+async def test_a_stale_tab_cannot_undo_a_later_status_and_a_double_press_counts_once(
+    web: Web,
+) -> None:
+    """Seen: tab B, loaded before tab A moved a lead to Interviewing, pressed Interested and
+    silently overwrote it; a double click stored the same status twice."""
+    lead = web.lead(JOBS[1].title)
+    stale = await web.page()
+    form = {"csrf": _csrf(stale), "back": "", "was": ""}
+    assert 'name="was" value=""' in stale
+    await web.press(lead, "applied")
+    await web.press(lead, "interviewing")
+
+    refused = await web.client.post(f"{web.sam}/leads/{lead}/status",
+                                    data={**form, "status": "interested"})  # fmt: skip
+
+    assert refused.status_code == 409
+    assert "changed in another tab or window" in refused.text and "Interviewing" in refused.text
+    assert web.store.lead_statuses()["sam-lee"][lead] is LeadStatus.INTERVIEWING
+    fresh = await web.page()
+    assert 'name="was" value="interviewing"' in fresh
+    with web.store.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(lead_statuses)).scalar_one()
+    twice = {"csrf": _csrf(fresh), "back": "", "was": "interviewing", "status": "offer"}
+    for _ in range(2):  # the second as the first left it: was "interviewing", now Offer
+        answer = await web.client.post(f"{web.sam}/leads/{lead}/status", data=twice)
+        assert answer.status_code == 303
+    with web.store.engine.connect() as conn:
+        after = conn.execute(select(func.count()).select_from(lead_statuses)).scalar_one()
+    assert after == before + 1
+    assert web.store.lead_statuses()["sam-lee"][lead] is LeadStatus.OFFER
 
 
 async def test_every_lead_has_the_three_buttons_and_ask_my_mentor(web: Web) -> None:

@@ -322,7 +322,15 @@ class Site:
         ok, chosen = pressed(current.status, form.get("status", ""))
         if not ok:
             raise HTTPException(400, "That status cannot be set on this lead.")
-        await run_in_threadpool(self._record, mentee, lead, chosen)
+        if chosen is not current.status:  # the same press twice (a double click) is one
+            if form.get("was", _status_value(current.status)) != _status_value(current.status):
+                # Pressed on a page older than the lead's status: it would undo a later word.
+                raise HTTPException(409, (
+                    "This lead's status changed in another tab or window since this page was "
+                    f"loaded (it is now {_status_label(current.status)}): reload the page "
+                    "and choose again."
+                ))  # fmt: skip
+            await run_in_threadpool(self._record, mentee, lead, chosen)
         back = Filters.parse(dict(parse_qsl(form.get("back", "")))).query()
         base = request.url.path.rsplit("/leads/", 1)[0]
         target = f"{base}{'?' + back if back else ''}"
@@ -451,6 +459,15 @@ def _done_lead(text: str, query: str) -> int | None:
     return int(lead) if text == _done_value(int(lead), query) else None
 
 
+def _status_value(status: LeadStatus | None) -> str:
+    """A status as the page's forms carry it ("was"): its value, "" for none."""
+    return status.value if status is not None else ""
+
+
+def _status_label(status: LeadStatus | None) -> str:
+    return status.label if status is not None else "without a status"
+
+
 def _lead_id(text: str) -> int:
     if not (text.isascii() and text.isdigit() and len(text) < 12):
         raise HTTPException(404)
@@ -468,7 +485,7 @@ async def _form(request: Request) -> dict[str, str]:
         if len(body) > MAX_FORM_BYTES:
             raise HTTPException(413, "The form is too large.")
     try:
-        pairs = parse_qsl(body.decode("utf-8"), max_num_fields=10, strict_parsing=False)
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
     except (UnicodeDecodeError, ValueError) as exc:
         raise HTTPException(400, "The form could not be read.") from exc
     return dict(pairs)
