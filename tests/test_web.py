@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape as html_escape
+from html import unescape as html_unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -475,6 +476,33 @@ async def test_a_stale_tab_cannot_undo_a_later_status_and_a_double_press_counts_
         after = conn.execute(select(func.count()).select_from(lead_statuses)).scalar_one()
     assert after == before + 1
     assert web.store.lead_statuses()["sam-lee"][lead] is LeadStatus.OFFER
+
+
+async def test_a_prep_sheet_leads_back_to_the_lead_where_it_is_listed(web: Web) -> None:
+    """Seen: a Not-for-me lead's sheet, opened from "Also hidden", linked back to the plain
+    page, which does not list the lead; and every sheet dropped the page's filters."""
+    hidden, shown = web.lead(JOBS[0].title), web.lead(JOBS[1].title)
+    await web.press(hidden, "not_for_me")
+
+    async def back(path: str) -> str:
+        html = (await web.client.get(path)).text  # as linked: the query in the path
+        found = re.search(r'<a href="([^"]+)">Back to the lead</a>', html)
+        assert found
+        return html_unescape(found.group(1))
+
+    listed = await web.page(hidden="1", q="python")
+    prep_link = html_unescape(re.findall(rf'href="([^"]*/leads/{hidden}/prep[^"]*)"', listed)[0])
+    assert prep_link == f"{web.sam}/leads/{hidden}/prep?q=python&hidden=1"
+    assert await back(prep_link) == f"{web.sam}?q=python&hidden=1#lead-{hidden}"
+    # A digest's link carries no filters: the sheet of a hidden lead returns to "Also hidden".
+    assert await back(f"{web.sam}/leads/{hidden}/prep") == (
+        f"{web.sam}?hidden=1#lead-{hidden}"
+    )
+    assert await back(f"{web.sam}/leads/{shown}/prep") == f"{web.sam}#lead-{shown}"
+    # Filters the lead does not pass (changed since) are left for the plain page.
+    assert await back(f"{web.sam}/leads/{shown}/prep?q=zzzz&order=newest") == (
+        f"{web.sam}?order=newest#lead-{shown}"
+    )
 
 
 async def test_every_lead_has_the_three_buttons_and_ask_my_mentor(web: Web) -> None:

@@ -287,11 +287,12 @@ class Site:
         if row is None:  # not this mentee's lead (or no lead at all)
             raise HTTPException(404)
         base = request.url.path.rsplit("/leads/", 1)[0]
+        back = _back_to(row, Filters.parse(request.query_params)).query()
         html = self.templates.get_template("prep.html.j2").render(
             sheet=prep_view(self.advice.prep(mentee, lead)),
             card=row.card,
             headings=PREP_HEADINGS,
-            back=f"{base}#lead-{lead}",
+            back=f"{base}{'?' + back if back else ''}#lead-{lead}",
         )
         return HTMLResponse(html, headers=PRIVATE)
 
@@ -457,6 +458,15 @@ def _done_lead(text: str, query: str) -> int | None:
     if not (lead.isascii() and lead.isdigit() and len(lead) < 12):
         return None
     return int(lead) if text == _done_value(int(lead), query) else None
+
+
+def _back_to(row: LeadRow, filters: Filters) -> Filters:
+    """The filters of the page a prep sheet leads back to: those it was opened from, if the
+    lead passes them; else the plain page, with "Also hidden" for a lead marked Not for me
+    (a digest's link, or a lead since filtered out), so the lead is there to return to."""
+    if filters.keeps(row):
+        return filters
+    return Filters(hidden=row.status is LeadStatus.NOT_FOR_ME, order=filters.order)
 
 
 def _status_value(status: LeadStatus | None) -> str:
