@@ -695,6 +695,11 @@ async def test_the_csv_export_has_statuses_and_no_formulas(web: Web) -> None:
     for row in rows:
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())
     assert by_title[HOSTILE_TITLE]["title"] == HOSTILE_TITLE  # as text, nothing to neutralise
+    # Seen: only "posted 22 Nov" and "closes 22 Dec", words without a year, to sort by.
+    assert list(rows[0])[-2:] == ["posted_at", "closes_at"]
+    kestrel = by_title[JOBS[0].title]
+    assert datetime.fromisoformat(kestrel["posted_at"]) == NOW  # the first job: posted now
+    assert kestrel["posted"].startswith("posted ") and kestrel["closes_at"] == ""
 
 
 # -- the mentor's page ------------------------------------------------------------------------

@@ -75,6 +75,7 @@ PRIVATE = {"cache-control": "no-store"}
 CSV_COLUMNS = (
     "lead", "title", "company", "where", "salary", "posted", "fit", "score", "status",
     "why", "brush_up", "url", "seen_at", "closes",  # closes last: added later
+    "posted_at", "closes_at",  # ISO 8601, to sort by: "posted" and "closes" are words
 )  # fmt: skip
 _STATIC_TYPES = {".css": "text/css; charset=utf-8"}
 # A status change tells the page it returns to which lead it was, in a cookie read once:
@@ -508,4 +509,9 @@ def _csv_record(row: LeadRow) -> list[str]:
         card.posted, card.fit, f"{row.score:.3f}", row.status.value if row.status else "",
         ", ".join(card.why), ", ".join(card.gaps), card.url or "",
         " ".join(place.url or place.label for place in card.seen_at), card.closes or "",
+        _iso(row.posted_at), _iso(row.closes_at),
     ]  # fmt: skip
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment is not None else ""

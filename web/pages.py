@@ -66,6 +66,8 @@ class LeadRow:
     description: str  # plain text, shown as text
     ask_href: str  # a mailto to the mentor about this lead
     newest: float  # when it was posted (or first seen), as a timestamp, for sorting
+    posted_at: datetime | None  # when the board says it was posted, if it says
+    closes_at: datetime | None  # when applications close, if known
     closed: bool  # applications had closed when the page was made
     haystack: str  # what the text search looks in, lowercased
 
@@ -301,6 +303,8 @@ def _row(
         description=text,
         ask_href=ask_mentor_href(card, mentee, mentor),
         newest=moment.timestamp(),
+        posted_at=posting.posted_at,
+        closes_at=found.posting.closes_at,
         closed=found.posting.is_closed(now),
         haystack=" ".join(
             [card.title, card.company, card.where, *card.why, *card.gaps, text]
