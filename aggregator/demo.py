@@ -34,6 +34,7 @@ from aggregator.stages.digest import DigestReport
 from aggregator.stages.events import suggested_events
 from aggregator.stages.match import MatchReport
 from aggregator.store import Store
+from aggregator.store.engine import empty_sqlite_database
 from sources import build_source, option_models
 from web.links import Links
 from web.tokens import Holder
@@ -47,7 +48,6 @@ DATABASE_NAME = "leads.db"  # storage.url of demo_data/config.yaml
 DEMO_MARK = ("# `leads demo` run again here starts afresh, replacing this file and leads.db: "
              "delete this line to keep them.")
 # The database and what SQLite keeps beside it.
-_DATABASE_FILES = tuple(f"{DATABASE_NAME}{end}" for end in ("", "-wal", "-shm", "-journal"))
 _BASE_URL_MARK = "__BASE_URL__"
 TOP_SHOWN = 3
 RECORDINGS = ("feeds", "boards", "events")
@@ -142,10 +142,11 @@ def run_demo(
 
     ``on_step`` hears what is being done ("collecting …"), for a progress display."""
     claim_output(output)
-    # An earlier demo's database goes, so every run collects, matches and writes the same
-    # digests, as the README's quickstart says (the web key stays: links keep working).
-    for name in _DATABASE_FILES:
-        (output / name).unlink(missing_ok=True)
+    # An earlier demo's database is emptied, so every run collects, matches and writes the
+    # same digests, as the README's quickstart says (the web key stays: links keep working).
+    # Emptied in place, not deleted: a `leads serve` still running on it shows the new one.
+    if (output / DATABASE_NAME).exists():
+        empty_sqlite_database(output / DATABASE_NAME)
     # One instant for the whole demo: the recordings' ages are fixed against it.
     moment = now()
     served = output / "recordings"

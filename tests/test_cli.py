@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from email import message_from_bytes, policy
 from itertools import takewhile
 from pathlib import Path
@@ -311,9 +313,16 @@ def test_demo_runs_the_whole_pipeline_offline(
     written = io.StringIO()
     for module in (demo_cli, digest_cli):
         monkeypatch.setattr(module, "out", Console(file=written, width=80))
-    again = CliRunner().invoke(
-        app, ["demo", "--output", str(tmp_path / "demo")], catch_exceptions=False
-    )
+    # Seen: a `leads serve` still running on the first demo's database kept the deleted file,
+    # and took the mentees' presses into it. The database is emptied in place instead.
+    database = tmp_path / "demo" / "leads.db"
+    with closing(sqlite3.connect(database)) as serving:  # as a server holds it open
+        serving.execute("DELETE FROM matches")
+        serving.commit()
+        again = CliRunner().invoke(
+            app, ["demo", "--output", str(tmp_path / "demo")], catch_exceptions=False
+        )
+        assert serving.execute("SELECT count(*) FROM matches").fetchone()[0] > 0
     assert again.exit_code == 0, again.output
     assert "Collected 577 new postings" in written.getvalue()
     lines = written.getvalue().splitlines()

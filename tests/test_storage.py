@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from aggregator.core.errors import StoreError
 from aggregator.core.models import Posting, Salary, SourceState
 from aggregator.store import Store, migrations, schema
-from aggregator.store.engine import open_engine
+from aggregator.store.engine import empty_sqlite_database, open_engine
 from aggregator.store.leases import Lease
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -477,3 +478,23 @@ def test_a_mentors_last_digest_run_is_read_alone_and_matches_the_full_list(store
     assert store.last_digest_run("cy") is None
     every = store.last_digest_runs()
     assert {mentor: store.last_digest_run(mentor) for mentor in every} == every
+
+
+def test_a_database_is_emptied_in_place_for_whoever_has_it_open(tmp_path: Path) -> None:
+    path = tmp_path / "leads.db"
+    Store(f"sqlite:///{path}").close()
+    inode = path.stat().st_ino
+    with closing(sqlite3.connect(path)) as reader:  # a `leads serve` on it
+        assert reader.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        empty_sqlite_database(path)
+        assert reader.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    assert path.stat().st_ino == inode
+    Store(f"sqlite:///{path}").close()  # a fresh schema on the same file
+
+
+def test_a_file_that_is_no_database_is_removed_to_start_anew(tmp_path: Path) -> None:
+    path = tmp_path / "leads.db"
+    path.write_bytes(b"not a database at all" * 100)
+    (tmp_path / "leads.db-journal").write_bytes(b"x")
+    empty_sqlite_database(path)
+    assert not path.exists() and not (tmp_path / "leads.db-journal").exists()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,28 @@ def sqlite_file(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(str(parsed.database))
+
+
+def empty_sqlite_database(path: Path) -> None:
+    """Drop everything stored in the SQLite database at ``path``, keeping the file, so that a
+    process that has it open (a `leads serve`) reads what is stored in it next rather than a
+    deleted file no one writes any more. A file that is no database is removed; so is its
+    journal, once the database is empty."""
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as conn:
+            kept = conn.execute(
+                "SELECT type, name FROM sqlite_master "
+                "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+            ).fetchall()
+            conn.execute("PRAGMA foreign_keys = OFF")
+            for kind, name in kept:  # a table's indexes and triggers go with it
+                quoted = '"' + name.replace('"', '""') + '"'
+                conn.execute(f"DROP {kind.upper()} IF EXISTS {quoted}")
+            conn.commit()
+            conn.execute("VACUUM")
+    except sqlite3.DatabaseError:  # not a database (or damaged beyond reading): start anew
+        for end in ("", "-wal", "-shm", "-journal"):
+            path.with_name(path.name + end).unlink(missing_ok=True)
 
 
 def _pool_options(url: URL, pool_size: int) -> dict[str, Any]:
