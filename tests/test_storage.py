@@ -498,3 +498,36 @@ def test_a_file_that_is_no_database_is_removed_to_start_anew(tmp_path: Path) -> 
     (tmp_path / "leads.db-journal").write_bytes(b"x")
     empty_sqlite_database(path)
     assert not path.exists() and not (tmp_path / "leads.db-journal").exists()
+
+
+def test_a_locked_database_is_left_as_it_is_and_said_so(tmp_path: Path) -> None:
+    """Seen: a lock held past the wait read as "not a database", and the files were deleted
+    under the program writing to them."""
+    path = tmp_path / "leads.db"
+    Store(f"sqlite:///{path}").close()
+    with closing(sqlite3.connect(path, isolation_level=None)) as writer:
+        writer.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(StoreError, match=r"could not be emptied .*another program is writing"):
+            empty_sqlite_database(path, wait_seconds=0.05)
+        writer.execute("ROLLBACK")
+    with closing(sqlite3.connect(path)) as reader:
+        assert reader.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
+def test_a_linked_database_is_unlinked_never_emptied(tmp_path: Path, link: str) -> None:
+    """Seen: a demo folder's leads.db linking to a real database emptied the real one."""
+    real = tmp_path / "real.db"
+    with closing(sqlite3.connect(real)) as conn:
+        conn.execute("CREATE TABLE precious (x)")
+        conn.commit()
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    if link == "symbolic":
+        (demo / "leads.db").symlink_to(real)
+    else:
+        (demo / "leads.db").hardlink_to(real)
+    empty_sqlite_database(demo / "leads.db")
+    assert not (demo / "leads.db").exists()
+    with closing(sqlite3.connect(real)) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("precious",)]

@@ -134,13 +134,20 @@ def sqlite_file(url: str) -> Path | None:
     return Path(str(parsed.database))
 
 
-def empty_sqlite_database(path: Path) -> None:
+def empty_sqlite_database(path: Path, *, wait_seconds: float = 30) -> None:
     """Drop everything stored in the SQLite database at ``path``, keeping the file, so that a
     process that has it open (a `leads serve`) reads what is stored in it next rather than a
-    deleted file no one writes any more. A file that is no database is removed; so is its
-    journal, once the database is empty."""
+    deleted file no one writes any more.
+
+    A link (symbolic or hard) is removed, never emptied: what it points to is someone else's.
+    So is a file that is no database. A database that stays locked for ``wait_seconds``
+    (another program writing to it) is left as it is: StoreError says so.
+    """
+    if path.is_symlink() or path.stat().st_nlink > 1:
+        _remove_database_files(path)
+        return
     try:
-        with closing(sqlite3.connect(path, timeout=30)) as conn:
+        with closing(sqlite3.connect(path, timeout=wait_seconds)) as conn:
             kept = conn.execute(
                 "SELECT type, name FROM sqlite_master "
                 "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
@@ -151,9 +158,18 @@ def empty_sqlite_database(path: Path) -> None:
                 conn.execute(f"DROP {kind.upper()} IF EXISTS {quoted}")
             conn.commit()
             conn.execute("VACUUM")
-    except sqlite3.DatabaseError:  # not a database (or damaged beyond reading): start anew
-        for end in ("", "-wal", "-shm", "-journal"):
-            path.with_name(path.name + end).unlink(missing_ok=True)
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_NOTADB:
+            raise StoreError(
+                f"{path} could not be emptied ({exc}): another program is writing to it (a "
+                "database browser with unsaved changes?); close it and try again"
+            ) from exc
+        _remove_database_files(path)  # not a database at all: start anew
+
+
+def _remove_database_files(path: Path) -> None:
+    for end in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + end).unlink(missing_ok=True)
 
 
 def _pool_options(url: URL, pool_size: int) -> dict[str, Any]:
