@@ -3,17 +3,20 @@ private links kept only as hashes, and the migration that gives earlier verdicts
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from digestkit import NOW
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from webkit import save_matches, seeded
 
 from aggregator.core.models import Event, LeadStatus, SourceState, Verdict
 from aggregator.store import SCHEMA_VERSION, Store, migrations
 from aggregator.store.engine import open_engine
+from aggregator.store.schema import lead_statuses
+from aggregator.store.statuses import append_status, changing_status
 
 
 def test_verdicts_given_before_the_web_view_become_statuses(
@@ -161,4 +164,72 @@ def test_a_rescore_keeps_the_leads_a_mentee_passed_on_to_take_back(
     store.record_status("sam-lee", passed, None, NOW)
     save_matches(store, {"sam-lee": [other]})
     assert sorted(m.lead_id for m in store.mentee_matches("sam-lee")[0]) == sorted([late, other])
+    store.close()
+
+
+def test_the_same_press_twice_at_once_is_one_status_and_no_error(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    """Seen: two identical presses at once (a double click) both read the old status; on
+    PostgreSQL the second verdict then clashed with the first (a 503 to the mentee), on SQLite
+    both were stored. The second now waits for the first and finds it done."""
+    _, store = seeded(tmp_path, database_url=postgres_database)
+    lead = store.mentee_matches("sam-lee")[0][0].lead_id
+    inside, go = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def first() -> None:
+        with changing_status(store.engine, "sam-lee", lead, "interested") as conn:
+            assert conn is not None
+            append_status(conn, "sam-lee", lead, "interested", NOW)
+            inside.set()
+            go.wait(30)
+
+    def second() -> None:
+        try:
+            store.record_feedback("sam-lee", lead, Verdict.INTERESTED, NOW)
+        except BaseException as exc:  # reported below, on the test's thread
+            failures.append(exc)
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    assert inside.wait(30)
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    with store.engine.connect() as conn:  # the second press queues on the first's lock
+        while conn.execute(waiting).scalar_one() == 0 and waiter.is_alive():
+            conn.rollback()
+    go.set()
+    holder.join(30)
+    waiter.join(30)
+
+    assert failures == []
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(func.count()).select_from(lead_statuses).where(lead_statuses.c.lead_id == lead)
+        ).scalar_one()
+    assert rows == 1
+    assert store.feedback() == {}, "the first wrote the status only: the second did nothing"
+    store.close()
+
+
+def test_a_status_the_lead_has_already_is_not_stored_again(
+    tmp_path: Path, database_url: str
+) -> None:
+    _, store = seeded(tmp_path, database_url=database_url)
+    lead = store.mentee_matches("sam-lee")[0][0].lead_id
+
+    def events() -> int:
+        with store.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(lead_statuses)).scalar_one()
+
+    store.record_feedback("sam-lee", lead, Verdict.APPLIED, NOW)
+    store.record_feedback("sam-lee", lead, Verdict.APPLIED, NOW + timedelta(minutes=1))
+    store.record_status("sam-lee", lead, LeadStatus.OFFER, NOW)
+    store.record_status("sam-lee", lead, LeadStatus.OFFER, NOW)
+    store.record_status("sam-lee", lead, None, NOW)
+    store.record_status("sam-lee", lead, None, NOW)
+    assert events() == 3
+    assert store.lead_statuses() == {} and store.feedback() == {}
     store.close()

@@ -13,7 +13,7 @@ from aggregator.store.leases import release_digest_in
 from aggregator.store.matching import BRIEF_POSTING, shown_and_seen
 from aggregator.store.rows import StorePart, stored_match
 from aggregator.store.schema import deliveries, digest_runs, feedback, leads, matches, postings
-from aggregator.store.statuses import append_status
+from aggregator.store.statuses import append_status, changing_status
 
 
 class DeliveriesStore(StorePart):
@@ -24,7 +24,9 @@ class DeliveriesStore(StorePart):
     def record_feedback(self, mentee: str, lead_id: int, verdict: Verdict, now: datetime) -> None:
         """Remember what a mentee said about a lead (the latest word counts); it is also their
         status on the lead (the web view shows it, the mentor's digest tells it)."""
-        with self.engine.begin() as conn:
+        with changing_status(self.engine, mentee, lead_id, verdict.value) as conn:
+            if conn is None:
+                return
             conn.execute(
                 delete(feedback).where(
                     feedback.c.mentee_id == mentee, feedback.c.lead_id == lead_id

@@ -9,13 +9,15 @@ with `leads feedback` and one pressed on the page are the same thing.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import BindParameter, Connection, bindparam, delete, func, insert, select
+from sqlalchemy import BindParameter, Connection, Engine, bindparam, delete, func, insert, select
 
 from aggregator.core.models import LeadStatus, SeenAt, StatusChange, StoredMatch
 from aggregator.store.events import EVENTS_VERSION
+from aggregator.store.leases import one_at_a_time
 from aggregator.store.matching import BRIEF_POSTING, TEXT_POSTING, shown_and_seen
 from aggregator.store.rows import StorePart, stored_match
 from aggregator.store.schema import (
@@ -49,7 +51,9 @@ class StatusesStore(StorePart):
     ) -> None:
         """Remember a status that is not a verdict (Interviewing, Offer, Closed), or None: the
         mentee took their word back (their verdict is forgotten too, so the matcher forgets)."""
-        with self.engine.begin() as conn:
+        with changing_status(self.engine, mentee, lead_id, status) as conn:
+            if conn is None:
+                return
             if status is None:
                 conn.execute(
                     delete(feedback).where(
@@ -198,6 +202,24 @@ _PAGE_VERSION = (
 _LINK_HOLDER = select(
     access_links.c.holder, access_links.c.subject, access_links.c.token_hash
 ).where(access_links.c.token_hash == bindparam("token_hash"))
+
+
+@contextmanager
+def changing_status(
+    engine: Engine, mentee: str, lead_id: int, status: LeadStatus | str | None
+) -> Iterator[Connection | None]:
+    """A transaction to give a mentee's lead ``status``, one at a time per mentee and lead;
+    None when the lead has that status already: a press sent twice (a double click, or two
+    tabs) is one, and neither the second event nor a clash of two verdicts is stored."""
+    value = LeadStatus(status).value if status is not None else None
+    with one_at_a_time(engine, f"status:{mentee}:{lead_id}") as conn:
+        latest = conn.execute(
+            select(lead_statuses.c.status)
+            .where(lead_statuses.c.mentee_id == mentee, lead_statuses.c.lead_id == lead_id)
+            .order_by(lead_statuses.c.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        yield None if latest == value else conn
 
 
 def append_status(
