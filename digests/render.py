@@ -73,6 +73,7 @@ RANGE_DASH = "\u2013"  # en dash, as in "$120,000\u2013150,000"
 # A link target is used only when it literally starts with http(s)://host and holds no control
 # characters (which browsers strip, turning "java\tscript:" into a script link).
 _MAILTO_ADDRESS_SAFE = "@+"  # RFC 6068 allows these in an addr-spec as they are
+KEPT_CHARS = 2_000  # the longest text this module's caches keep (a digest's brief one)
 # Each byte of UTF-8 as quote(safe="") writes it: unreserved ASCII as is, the rest as %XX.
 _PERCENT_ENCODED_BYTES = tuple(
     chr(byte) if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "_.-~")
@@ -286,8 +287,9 @@ TEXT_INDENT = "   "
 
 
 # What textwrap treats otherwise than words between single spaces: whitespace it turns into
-# spaces and runs of its whitespace (and whitespace at either end: see _words_apart).
-_UNWRAPPED_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  ")
+# spaces, runs of its whitespace, and a "word" of other white space (U+3000, a no-break
+# space alone), which it drops at a line's edge (and whitespace at either end: _words_apart).
+_UNWRAPPED_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  |(?:^| )[^\S ]+(?: |$)")
 
 
 def wrap_text(text: str, first: str = TEXT_INDENT, rest: str = TEXT_INDENT) -> str:
@@ -657,15 +659,24 @@ def _heads(line: str) -> bool:
     return is_heading(line) and not _NOT_A_HEADING.match(line)
 
 
-@lru_cache(maxsize=8_192)
 def _summary(text: str) -> str:
     """The opening of the description, from its first sentence: flattened to one line, the
     headings before it ("Who we are", "The Opportunity", "Description:", the title again)
     would run into it ("Who we are MindsDB helps companies…").
 
-    Kept for the descriptions a run shows again (one lead for several mentees or mentors);
-    the texts are the store's brief ones, at most BRIEF_CHARS each.
-    """
+    Kept for the short texts a run shows again (a digest's brief descriptions, one lead for
+    several mentees or mentors); a long one (a page's whole description) is not kept, as
+    postings' texts have no bound."""
+    return _kept_summary(text) if len(text) <= KEPT_CHARS else _summary_of(text)
+
+
+
+@lru_cache(maxsize=8_192)
+def _kept_summary(text: str) -> str:
+    return _summary_of(text)
+
+
+def _summary_of(text: str) -> str:
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line and not _PREAMBLE_LINE.match(line)]
     first = next((i for i, line in enumerate(lines) if not _heads(line)), 0)
@@ -823,14 +834,23 @@ def mailto(address: str, subject: str, lines: Sequence[str]) -> str:
     )
 
 
-@lru_cache(maxsize=16_384)
 def _percent_encoded(text: str) -> str:
     """``quote(text, safe="")``, about twice as fast, and kept for the lines a digest repeats.
 
     A digest without a web view carries each lead's prep sheet in its Forward link, so one
     of 500 mentors' digests percent-encodes some 200 KB; most lines (a posting's questions,
-    the next-steps one, the sign-off) recur across mentees and mentors.
+    the next-steps one, the sign-off) recur across mentees and mentors. A line longer than
+    KEPT_CHARS (a title has no bound) is encoded, not kept.
     """
+    return _kept_percent_encoded(text) if len(text) <= KEPT_CHARS else _percent_encoding(text)
+
+
+@lru_cache(maxsize=16_384)
+def _kept_percent_encoded(text: str) -> str:
+    return _percent_encoding(text)
+
+
+def _percent_encoding(text: str) -> str:
     return "".join(map(_PERCENT_ENCODED_BYTES.__getitem__, text.encode()))
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digests import render
 from digests.render import mailto
 
 # Any text a posting, profile or config could hold: surrogates cannot be encoded as UTF-8.
@@ -53,3 +54,19 @@ def test_the_body_reads_back_as_its_lines_and_repeats_encode_alike() -> None:
     fields = parse_qs(urlsplit(first).query, keep_blank_values=True)
     assert fields["body"] == ["\r\n".join(lines)]
     assert fields["subject"] == ["Job lead"]
+
+
+def test_only_short_texts_are_kept_however_long_a_postings_text() -> None:
+    """Seen: the caches kept whole descriptions and titles (a hostile feed's can run to
+    megabytes) for as long as `leads serve` ran."""
+    long_title = "Engineer " * 1_000
+    kept_before = render._kept_percent_encoded.cache_info().currsize
+    summaries_before = render._kept_summary.cache_info().currsize
+
+    link = mailto("sam@example.org", long_title, [long_title, "Hi"])
+    summary = render._summary("Who we are\n" + "We build things. " * 200_000)
+
+    assert link == urllib_mailto("sam@example.org", long_title, [long_title, "Hi"])
+    assert summary.startswith("We build things.") and summary.endswith("…")
+    assert render._kept_percent_encoded.cache_info().currsize <= kept_before + 1  # "Hi"
+    assert render._kept_summary.cache_info().currsize == summaries_before

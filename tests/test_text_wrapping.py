@@ -53,6 +53,9 @@ def test_any_line_is_filled_as_textwrap_fills_it(text: str, first: str) -> None:
     st.lists(
         st.one_of(
             st.text(alphabet=st.sampled_from("ab·\xa0é—"), min_size=1, max_size=12),
+            # A word of white space textwrap does not split on, but drops at a line's edge.
+            st.text(alphabet=st.sampled_from("\u2003\u3000\xa0\x85\x1c\u2028"), min_size=1,
+                    max_size=3),
             st.text(alphabet=st.sampled_from("xy/:."), min_size=70, max_size=120),  # a URL
         ),
         min_size=1,

@@ -38,6 +38,7 @@ from aggregator.core.models import (
 from aggregator.stages.advice import StoredAdvice
 from aggregator.store import Store
 from aggregator.store.schema import lead_statuses, postings
+from web import pages
 from web.app import create_app
 from web.links import Links
 from web.tokens import Holder, Keyring, token_hash
@@ -405,6 +406,9 @@ async def test_the_plain_page_says_what_it_hides_and_counts_only_what_it_can_sho
     assert f"{shown_remote} of {every - 1} leads match." in remote
     assert "leads match" not in with_hidden and "is hidden" not in with_hidden
     assert JOBS[0].title in with_hidden
+    # Seen: "5 of 2 leads match" for the Not for me status, and "Show all" listed none.
+    passed_on = " ".join((await web.page(status="not_for_me")).split())
+    assert f'1 of {every} leads match. <a href="{web.sam}?hidden=1">Show all</a>' in passed_on
 
 
 async def test_a_closing_date_no_date_can_show_in_the_mentors_zone_is_no_error(
@@ -503,6 +507,20 @@ async def test_a_prep_sheet_leads_back_to_the_lead_where_it_is_listed(web: Web) 
     assert await back(f"{web.sam}/leads/{shown}/prep?q=zzzz&order=newest") == (
         f"{web.sam}?order=newest#lead-{shown}"
     )
+
+
+async def test_a_prep_sheet_leads_back_to_the_page_number_that_lists_the_lead(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen: a digest's prep link to a lead past the first page led back to page 1."""
+    monkeypatch.setattr(pages, "PER_PAGE", 2)
+    third = await web.page(page="3")
+    lead = int(re.findall(r'<article class="card lead" id="lead-(\d+)"', third)[0])
+
+    sheet = (await web.client.get(f"{web.sam}/leads/{lead}/prep")).text
+
+    assert f'<a href="{web.sam}?page=3#lead-{lead}">Back to the lead</a>' in sheet
+    assert await web.page(page="0") == await web.page(), "page 0 is the first (it was empty)"
 
 
 async def test_every_lead_has_the_three_buttons_and_ask_my_mentor(web: Web) -> None:

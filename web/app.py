@@ -15,7 +15,7 @@ import io
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -48,6 +48,7 @@ from web.pages import (
     mentee_glance,
     mentor_zone,
     next_closing,
+    page_of,
     prep_view,
     pressed,
 )
@@ -284,11 +285,12 @@ class Site:
         leads, made now (never for every lead of a page)."""
         mentee, _ = self.mentee(request)
         lead = _lead_id(request.path_params["lead"])
-        row = next((row for row in self.rows(mentee) if row.lead_id == lead), None)
+        rows = self.rows(mentee)
+        row = next((row for row in rows if row.lead_id == lead), None)
         if row is None:  # not this mentee's lead (or no lead at all)
             raise HTTPException(404)
         base = request.url.path.rsplit("/leads/", 1)[0]
-        back = _back_to(row, Filters.parse(request.query_params)).query()
+        back = _back_to(rows, row, Filters.parse(request.query_params)).query()
         html = self.templates.get_template("prep.html.j2").render(
             sheet=prep_view(self.advice.prep(mentee, lead)),
             card=row.card,
@@ -461,13 +463,14 @@ def _done_lead(text: str, query: str) -> int | None:
     return int(lead) if text == _done_value(int(lead), query) else None
 
 
-def _back_to(row: LeadRow, filters: Filters) -> Filters:
-    """The filters of the page a prep sheet leads back to: those it was opened from, if the
-    lead passes them; else the plain page, with "Also hidden" for a lead marked Not for me
-    (a digest's link, or a lead since filtered out), so the lead is there to return to."""
-    if filters.keeps(row):
-        return filters
-    return Filters(hidden=row.status is LeadStatus.NOT_FOR_ME, order=filters.order)
+def _back_to(rows: Sequence[LeadRow], row: LeadRow, filters: Filters) -> Filters:
+    """The page a prep sheet leads back to: the filters it was opened from, if the lead
+    passes them; else the plain page, with "Also hidden" for a lead marked Not for me (a
+    digest's link, or a lead since filtered out); at the page number that lists the lead, so
+    it is there to return to."""
+    if not filters.keeps(row):
+        filters = Filters(hidden=row.status is LeadStatus.NOT_FOR_ME, order=filters.order)
+    return replace(filters, page=page_of(rows, filters, row.lead_id))
 
 
 def _status_value(status: LeadStatus | None) -> str:

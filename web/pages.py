@@ -132,7 +132,7 @@ class Filters:
             q=" ".join(params.get("q", "")[:FIELD_CHARS].split()),
             hidden=params.get("hidden") == "1",
             order=NEWEST if params.get("order") == NEWEST else "",
-            page=int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 6 else 1,
+            page=max(1, int(page)) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
         )
 
     def query(self, **changes: object) -> str:
@@ -148,6 +148,11 @@ class Filters:
         }
         values.update({key: str(value) for key, value in changes.items()})
         return urlencode({key: value for key, value in values.items() if value})
+
+    @property
+    def shows_hidden(self) -> bool:
+        """Whether leads marked Not for me can be shown: "Also hidden", or that status asked."""
+        return self.hidden or self.status == LeadStatus.NOT_FOR_ME.value
 
     @property
     def narrows(self) -> bool:
@@ -192,8 +197,9 @@ class LeadsPage:
 
     @property
     def listed_unfiltered(self) -> int:
-        """The leads the page lists with no filter but these "Also hidden" choices."""
-        return self.total if self.filters.hidden else self.total - self.hidden
+        """The leads the page lists with no filter but "Also hidden" when these filters show
+        hidden leads (the "M" of "N of M leads match", and what "Show all" shows)."""
+        return self.total if self.filters.shows_hidden else self.total - self.hidden
 
     @property
     def summary(self) -> str:
@@ -256,9 +262,8 @@ def leads_page(
     top of a list the lead has left."""
     listed = [row for row in rows if row.listed]
     passing = {row.lead_id for row in listed if filters.keeps(row)}
-    kept = [row for row in rows if row.lead_id in passing or row.lead_id == done]
-    if filters.order == NEWEST:  # stable: the best first among leads of the same moment
-        kept.sort(key=lambda row: -row.newest)
+    kept = _in_order([row for row in rows if row.lead_id in passing or row.lead_id == done],
+                     filters)  # fmt: skip
     pages = max(1, -(-len(kept) // PER_PAGE))
     page = min(filters.page, pages)
     start = (page - 1) * PER_PAGE
@@ -278,6 +283,20 @@ def leads_page(
         done=done if any(row.lead_id == done for row in kept) else None,
         done_kept=done in passing,
     )
+
+
+def page_of(rows: Sequence[LeadRow], filters: Filters, lead: int) -> int:
+    """The page that lists ``lead`` under ``filters`` (1 when none does)."""
+    kept = _in_order([row for row in rows if row.listed and filters.keeps(row)], filters)
+    place = next((i for i, row in enumerate(kept) if row.lead_id == lead), 0)
+    return place // PER_PAGE + 1
+
+
+def _in_order(rows: list[LeadRow], filters: Filters) -> list[LeadRow]:
+    """``rows`` (best first) in the order ``filters`` ask for."""
+    if filters.order == NEWEST:  # stable: the best first among leads of the same moment
+        rows.sort(key=lambda row: -row.newest)
+    return rows
 
 
 def _row(
