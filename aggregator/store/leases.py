@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 
 from aggregator.core.processes import process_alive
-from aggregator.store.engine import SQLITE_IMMEDIATE
+from aggregator.store.engine import SQLITE_IMMEDIATE, one_line
 from aggregator.store.rows import StorePart, chunks
 from aggregator.store.schema import collect_rounds, digest_claims, job_runs, source_leases
 
@@ -353,11 +353,23 @@ class Heartbeat:
         self._thread.join()
 
     def _beat(self) -> None:
+        failing = False
         while not self._stop.wait(self.lease.seconds / 3):
             try:
                 self.store.renew(self.lease)
-            except Exception:  # a lost beat is logged; the next one tries again
-                log.exception("could not renew the leases of %s", self.lease.holder)
+            except Exception as exc:  # the next beat tries again; the step's own error tells
+                # One line when the beats start failing, not a traceback at every beat: a
+                # database gone mid-run filled a cron mail with 600 lines before the run's
+                # own error said so.
+                if not failing:
+                    log.warning("could not renew the leases of %s: %s (trying again every "
+                                "%.0f s)", self.lease.holder, one_line(exc),
+                                self.lease.seconds / 3)  # fmt: skip
+                failing = True
+            else:
+                if failing:
+                    log.info("the leases of %s are renewed again", self.lease.holder)
+                failing = False
 
 
 def release_digest_in(conn: Connection, mentor: str, holder: str | None) -> None:
