@@ -9,6 +9,8 @@ only once its message was accepted, and never goes to the same mentor twice.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -394,6 +396,23 @@ def test_a_temporary_failure_records_nothing_and_the_next_run_sends_once(
     recorded = delivered(database)
     assert len({(r[0], r[2]) for r in recorded}) == len(recorded)  # no lead twice per mentor
     assert {row[3] for row in recorded} == {r.message["Message-ID"] for r in received}
+
+
+@pytest.mark.parametrize("command", [["digest"], ["run", "--only", "digest"]])
+def test_each_digest_not_delivered_is_said_once_on_stderr(site: Site, command: list[str]) -> None:
+    """Seen from cron: with the SMTP server down, each mentor's failure was said twice, once
+    as a log warning and once as the command's own line."""
+    folder, base_url, database = site
+    with refusing_port() as port:
+        config = write_config(folder, base_url, database, smtp_delivery(port))
+        ran = subprocess.run(
+            [sys.executable, "-m", "aggregator", "--config", str(config), *command],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert ran.returncode == 1, ran.stderr
+    failures = [line for line in ran.stderr.splitlines() if "refused" in line]
+    assert [line.split(":")[0] for line in failures] == ["maria", "dev"], ran.stderr
+    assert "WARNING" not in ran.stderr
 
 
 def test_a_permanent_refusal_for_one_mentor_does_not_block_the_others(

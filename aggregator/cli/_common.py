@@ -604,3 +604,22 @@ def failure_lines(failures: Sequence[tuple[str, str]]) -> list[str]:
 def iso(moment: datetime | None) -> str | None:
     """An ISO 8601 timestamp for JSON and CSV, or None."""
     return moment.isoformat() if moment else None
+
+
+@contextmanager
+def console_log_without(*attributes: str) -> Iterator[None]:
+    """Leave the records that carry any of ``attributes`` out of the console's log (not the
+    log file's) for the block: what the command prints itself, once (a failed source or
+    digest), is not said twice on stderr."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not any(hasattr(record, attribute) for attribute in attributes)
+
+    consoles = [h for h in logging.getLogger().handlers if not isinstance(h, logging.FileHandler)]
+    for handler in consoles:
+        handler.addFilter(keep)
+    try:
+        yield
+    finally:
+        for handler in consoles:
+            handler.removeFilter(keep)

@@ -14,6 +14,7 @@ from aggregator.cli._common import (
     app,
     busy,
     clock,
+    console_log_without,
     err,
     errors_handled,
     load,
@@ -61,7 +62,8 @@ def digest(
             if dry_run
             else "composing and sending digests"
         )
-        with lock, open_store(config) as store, busy(doing):
+        printed = console_log_without(digest_stage.FAILED_DIGEST)  # each outcome below
+        with lock, open_store(config) as store, busy(doing), printed:
             report = digest_stage.deliver(
                 config, store, clock, mentor=mentor, dry_run=dry_run, preview=preview
             )

@@ -7,8 +7,7 @@ import logging
 import shlex
 import shutil
 import sys
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,6 +21,7 @@ from aggregator.cli._common import (
     app,
     busy,
     clock,
+    console_log_without,
     errors_handled,
     listing,
     load,
@@ -63,6 +63,7 @@ def run_command(
     """Collect, match and send due digests in one go, for cron: silent unless something failed
     (on a terminal it says what it did)."""
     from aggregator import runner  # scikit-learn and Jinja2: see _matching() on import cost
+    from aggregator.stages.digest import FAILED_DIGEST
 
     try:
         steps = runner.parse_steps(only) if only is not None else runner.ALL_STEPS
@@ -73,7 +74,7 @@ def run_command(
         log_to_file(config)
         try:
             with (
-                _console_log_without(runner.FAILED_SOURCE),  # the summary lists them
+                console_log_without(runner.FAILED_SOURCE, FAILED_DIGEST),  # the summary lists them
                 busy(f"running {', '.join(steps)}"),  # on a terminal: cron's mail stays quiet
             ):
                 outcome = runner.run(config, clock, steps)
@@ -86,24 +87,6 @@ def run_command(
         _print_run_summary(outcome, event_sources(config))
     if not outcome.ok:
         raise typer.Exit(EXIT_FAILURES)
-
-
-@contextmanager
-def _console_log_without(attribute: str) -> Iterator[None]:
-    """Leave the records that carry ``attribute`` out of the console's log (not the log
-    file's) for the block."""
-
-    def keep(record: logging.LogRecord) -> bool:
-        return not hasattr(record, attribute)
-
-    consoles = [h for h in logging.getLogger().handlers if not isinstance(h, logging.FileHandler)]
-    for handler in consoles:
-        handler.addFilter(keep)
-    try:
-        yield
-    finally:
-        for handler in consoles:
-            handler.removeFilter(keep)
 
 
 def log_to_file(config: AppConfig) -> None:

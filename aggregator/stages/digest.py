@@ -50,6 +50,8 @@ from matchers.prep import prepare
 from matchers.profile import profile_from_mentee
 
 log = logging.getLogger(__name__)
+# Marks the warning of a digest not delivered: `leads digest` and `leads run` print it themselves.
+FAILED_DIGEST = "failed_digest"
 
 Clock = Callable[[], datetime]
 
@@ -444,7 +446,8 @@ class _Sending:
         try:
             self.sent.result()
         except DeliveryError as exc:
-            log.warning("digest for %s not delivered: %s", mentor.id, exc)
+            log.warning("digest for %s not delivered: %s", mentor.id, exc,
+                        extra={FAILED_DIGEST: mentor.id})  # fmt: skip
             return DigestOutcome(
                 mentor.id,
                 DigestStatus.FAILED,
