@@ -223,7 +223,8 @@ class Fetcher:
                 return status, response_headers, body
             if attempt == retries:
                 raise FetchError(
-                    f"HTTP {status} from {url} (tried {retries + 1}x); will try again next run"
+                    f"HTTP {status} from {url} (tried {retries + 1}x); it may pass: the next "
+                    "collect tries again"
                 )
             await self._sleep(self._retry_wait(url, status, response_headers, attempt))
         raise AssertionError("unreachable: the loop returns or raises")
@@ -236,7 +237,7 @@ class Fetcher:
             raise FetchError(
                 f"HTTP {status} from {url}: the server asks to wait {wait:.0f} s "
                 f"(more than http.max_retry_wait={self.settings.max_retry_wait:g}); "
-                "will try again next run"
+                "the next collect tries again"
             )
         log.info("HTTP %s from %s; retrying in %.1f s as Retry-After asks", status, url, wait)
         return wait
@@ -353,7 +354,7 @@ def _transport_failure(url: str, exc: httpx.TransportError) -> str:
         # complete message body") or was no HTTP: "cannot connect" would send the user to
         # check an address that works.
         return (f"the answer from {url} was cut short or was not valid HTTP ({text}); "
-                "it is tried again next run — if it keeps failing, open the URL in a browser")
+                "the next collect tries again — if it keeps failing, open the URL in a browser")
     return f"cannot connect to {url}: {text} — check the address, or whether the site is up"
 
 
