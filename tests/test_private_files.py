@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -84,6 +85,19 @@ def test_a_symlinked_lock_is_refused_and_its_target_untouched(tmp_path: Path) ->
     with refused, run_lock(config, NOW):
         pass
     assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_lock_that_cannot_be_made_names_the_setting_that_placed_it(tmp_path: Path) -> None:
+    """Seen: `storage.url: sqlite:////proc/nope/leads.db` said only "cannot open the run lock
+    /proc/nope/leads.db.lock … — check its folder", naming no setting."""
+    config = config_for(tmp_path)
+    (tmp_path / "data").write_text("a file where the database's folder should be")
+    said = (
+        r"cannot open the run lock .*data/leads\.db\.lock: .* — check storage\.url in "
+        rf"{re.escape(str(tmp_path / 'config.yaml'))} \(the lock is kept beside its database\)"
+    )
+    with pytest.raises(StoreError, match=said), run_lock(config, NOW):
+        pass
 
 
 def preview_message() -> EmailMessage:

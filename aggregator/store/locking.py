@@ -53,8 +53,15 @@ def run_lock(
         with advisory_lock(config.database_url, RUN_LOCK_KEY, now, on_busy=on_busy):
             yield
     else:
-        with _file_lock(lock_path(config), now, on_busy):
+        with _file_lock(lock_path(config), now, on_busy, _lock_folder_fix(config)):
             yield
+
+
+def _lock_folder_fix(config: AppConfig) -> str:
+    """What to check when the lock file cannot be made: where its folder comes from."""
+    if sqlite_file(config.database_url) is not None:
+        return f"check storage.url in {config.path} (the lock is kept beside its database)"
+    return f"check that {config.directory} (the config's folder) is writable"
 
 
 def _refused(holder: str, where: str) -> RunLockedError:
@@ -143,9 +150,9 @@ def _holder(conn: Connection, key: int) -> str:
 
 @contextmanager
 def _file_lock(
-    path: Path, now: datetime, on_busy: Callable[[str], object] | None
+    path: Path, now: datetime, on_busy: Callable[[str], object] | None, folder_fix: str
 ) -> Iterator[None]:
-    handle = _open_lock(path)
+    handle = _open_lock(path, folder_fix)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -165,14 +172,14 @@ def _file_lock(
         handle.close()  # closing the descriptor releases the lock
 
 
-def _open_lock(path: Path) -> IO[str]:
+def _open_lock(path: Path, folder_fix: str) -> IO[str]:
     """The lock file, created 0600 (in a 0700 folder when it is new); never a symlink's target,
-    which truncating the lock would wipe."""
+    which truncating the lock would wipe. ``folder_fix``: what to check when it cannot be."""
     try:
         make_private_folder(path.parent)
         return os.fdopen(open_private(path), "r+", encoding="utf-8")
     except OSError as exc:
-        hint = "it is a symlink; remove it" if exc.errno == errno.ELOOP else "check its folder"
+        hint = "it is a symlink; remove it" if exc.errno == errno.ELOOP else folder_fix
         raise StoreError(
             f"cannot open the run lock {path}: {exc.strerror or exc} — {hint}"
         ) from exc
