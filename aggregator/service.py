@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -76,6 +77,8 @@ WALL_CLOCK_CHECK_SECONDS = 1.0
 # SIGHUP too: a closed terminal or ssh session would otherwise kill a job mid-step. Left
 # alone where it is ignored (nohup), which asks for the process to outlive the session.
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# Marks the log lines of a stop signal, which `leads schedule` says on its terminal itself.
+STOP_REQUESTED = "stop_requested"
 # APScheduler's executor logs a job's exception with its traceback, and a missed run, in its
 # own words; `_log_job_event` says both in one line, so that logger is kept for the worst.
 _EXECUTOR_LOG = "apscheduler.executors.default"
@@ -299,13 +302,16 @@ def run_until_stopped(
     stop: threading.Event,
     *,
     wall_clock_check: float = WALL_CLOCK_CHECK_SECONDS,
+    on_signal: Callable[[str, bool], object] = lambda name, at_once: None,
 ) -> None:
     """Run a blocking scheduler in this thread until SIGTERM, SIGINT, SIGHUP or ``stop`` is set.
 
     The signal handlers (installed only when called from the main thread; the previous ones
     are restored on return) set ``stop``. A helper thread then shuts the scheduler down,
     waiting for the running job to finish. ``stop`` is set when this returns, and the
-    scheduler is shut down with its jobs removed.
+    scheduler is shut down with its jobs removed. A second signal ends the process at once,
+    mid-step (as a kill would: what the step committed is kept, the next run does the rest).
+    ``on_signal`` hears each signal's name, and whether it stops at once.
     """
     supervisor = threading.Thread(
         target=_supervise,
@@ -321,7 +327,7 @@ def run_until_stopped(
 
     scheduler.add_listener(start_supervisor, EVENT_SCHEDULER_STARTED)
     try:
-        with _stop_on_signals(stop):
+        with _stop_on_signals(stop, on_signal):
             scheduler.start()
     finally:
         stop.set()  # ends the supervisor if the scheduler was shut down some other way
@@ -366,22 +372,28 @@ def _stop_signals_blocked() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM, SIGINT and (unless ignored) SIGHUP set ``stop`` for the block (main thread
-    only; Python's rule)."""
+def _stop_on_signals(
+    stop: threading.Event, on_signal: Callable[[str, bool], object]
+) -> Iterator[None]:
+    """SIGTERM, SIGINT and (unless ignored) SIGHUP set ``stop`` for the block, and a second
+    one ends the process at once (main thread only; Python's rule)."""
     if threading.current_thread() is not threading.main_thread():
         logger.debug("not the main thread: signals are left alone; set stop to end the run")
         yield
         return
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
-        already = stop.is_set()
+        name = signal.Signals(signum).name
+        marked = {STOP_REQUESTED: name}
+        if stop.is_set():  # a person who pressed Ctrl-C twice wants it to stop now
+            logger.warning("%s received again: stopping at once, mid-step (what it committed "
+                           "is kept; the next run does the rest)", name, extra=marked)  # fmt: skip
+            on_signal(name, True)
+            logging.shutdown()  # the log file gets its last lines
+            os._exit(128 + signum)
         stop.set()  # before logging, so whoever reads the log can rely on it
-        if already:
-            logger.info("already stopping; waiting for the current step to finish")
-        else:
-            name = signal.Signals(signum).name
-            logger.info("%s received: finishing the current step, then stopping", name)
+        logger.info("%s received: finishing the current step, then stopping", name, extra=marked)
+        on_signal(name, False)
 
     previous: dict[signal.Signals, _SignalHandler] = {
         signum: signal.signal(signum, request_stop)

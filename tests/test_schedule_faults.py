@@ -8,6 +8,7 @@ feed server of test_run (a held feed keeps a job mid-step for as long as a test 
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -112,11 +113,16 @@ def test_a_hang_up_lets_the_running_step_finish_then_stops(tmp_path: Path) -> No
         process = start_leads(write_config(tmp_path, feeds.url, held=True), "schedule")
         assert feeds.requested.wait(WAIT), "the collect job never fetched the held feed"
         process.send_signal(signal.SIGHUP)
-        seen = _log_until(process, "received")  # the handler has run once it logged
+        seen = _log_until(process, "SIGHUP: ")  # the handler has run once it said so
         feeds.release.set()
         stdout, stderr = process.communicate(timeout=WAIT)
     assert process.returncode == 0, seen + stderr
-    assert "SIGHUP received: finishing the current step, then stopping" in seen
+    # Said on stderr at once, also when the log goes to a file (seen: nothing on the
+    # terminal for a minute), and once: the log line the handler writes is not repeated.
+    assert seen.splitlines()[-1] == (
+        "SIGHUP: finishing the current step, then stopping (SIGHUP again stops at once)"
+    )
+    assert "received: finishing" not in seen + stderr
     assert "collect: done (" in stderr  # the step it was in finished
     assert "stop requested: skipping match and what follows" in stderr
     assert stdout.rstrip().endswith("Stopped.")
@@ -141,7 +147,31 @@ def test_a_hang_up_ignored_by_nohup_stays_ignored(tmp_path: Path) -> None:
     logged = seen + stderr
     assert process.returncode == 0, logged
     assert "SIGHUP" not in logged
-    assert "match: done" in logged and "SIGTERM received" in logged
+    assert "match: done" in logged and "SIGTERM: finishing the current step" in logged
+
+
+def test_a_database_that_cannot_be_reached_stops_the_service_at_its_start(
+    tmp_path: Path,
+) -> None:
+    """Seen: with storage.url naming a server that was down, `leads schedule` said
+    "Scheduling 3 jobs", warned at every job and exited 0 on SIGTERM: healthy to systemd."""
+    config = tmp_path / "config.yaml"
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]  # closed again below: nothing listens there
+    config.write_text(
+        f"storage: {{url: 'postgresql+psycopg://postgres@127.0.0.1:{port}/leads'}}\n"
+        "sources: []\nmentors: []\nmentees: []\n",
+        encoding="utf-8",
+    )
+    ran = subprocess.run(
+        [sys.executable, "-m", "aggregator", "--config", str(config), "schedule"],
+        capture_output=True, text=True, timeout=WAIT, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert "Scheduling" not in ran.stdout
+    (said,) = ran.stderr.strip().splitlines()
+    assert said.startswith("error: ") and f"127.0.0.1:{port}" in said
 
 
 FAILING_CHILD = """

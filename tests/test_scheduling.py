@@ -586,6 +586,34 @@ def test_a_signalled_process_finishes_its_step_and_exits_0(
     ]
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_second_signal_stops_at_once_mid_step(signum: signal.Signals) -> None:
+    """Seen: with a feed hanging, `leads schedule` took a minute to stop after Ctrl-C, and a
+    second Ctrl-C changed nothing. The second ends the process at once, as a kill would."""
+    with subprocess.Popen(
+        [sys.executable, "-c", CHILD],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ) as child:  # fmt: skip
+        assert child.stdin is not None and child.stdout is not None
+        try:
+            assert "block the stop signals" in child.stdout.readline()
+            assert child.stdout.readline().strip() == "step started"
+            child.send_signal(signum)
+            assert "received: finishing the current step" in child.stdout.readline()
+            child.send_signal(signum)  # the step still waits on its input
+            code = child.wait(timeout=SAFETY)
+        finally:
+            if child.poll() is None:
+                child.kill()
+        rest = child.stdout.read()
+
+    assert code == 128 + signum
+    assert rest.splitlines() == [
+        f"log: {signum.name} received again: stopping at once, mid-step (what it committed is "
+        "kept; the next run does the rest)"
+    ]
+
+
 def test_a_job_run_on_the_main_thread_leaves_its_signals_alone() -> None:
     """Only worker threads block the stop signals: the main thread must go on taking them."""
     assert threading.current_thread() is threading.main_thread()

@@ -22,10 +22,12 @@ from aggregator.cli._common import (
     busy,
     clock,
     console_log_without,
+    err,
     errors_handled,
     listing,
     load,
     make_printable,
+    open_store,
     out,
     report_failures,
     safe,
@@ -172,6 +174,10 @@ def schedule(
             _print_upcoming(config, service.upcoming(specs, clock(), count))
             return
         log_to_file(config)
+        # A service whose database cannot be reached fails at once, as `leads run` does:
+        # started anyway, it warned at every job and looked healthy to systemd.
+        with open_store(config):
+            pass
         logging.getLogger().setLevel(logging.INFO)  # a service's log is its record of work
         # ... of its work, not of APScheduler's bookkeeping ("Adding job tentatively…").
         bookkeeping = logging.INFO if State.verbose else logging.WARNING
@@ -204,8 +210,20 @@ def schedule(
             run_at_start={"collect"},
             leader=service.database_leader(config, clock),
         )
-        service.run_until_stopped(scheduler, stop)
+        with console_log_without(service.STOP_REQUESTED):  # said on stderr just below
+            service.run_until_stopped(scheduler, stop, on_signal=_say_stopping)
     out.print("Stopped.")
+
+
+def _say_stopping(signal_name: str, at_once: bool) -> None:
+    """What a signal to `leads schedule` does, on stderr at once (its log may be a file)."""
+    again = "Ctrl-C" if signal_name == "SIGINT" else signal_name
+    err.print(
+        f"{signal_name}: stopping now, mid-step"
+        if at_once
+        else f"{signal_name}: finishing the current step, then stopping ({again} again stops "
+        "at once)"
+    )
 
 
 def _print_upcoming(config: AppConfig, jobs: list[tuple[Any, list[datetime]]]) -> None:
