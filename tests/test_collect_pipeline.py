@@ -239,7 +239,11 @@ def test_a_second_run_is_a_conditional_get_and_a_304_stores_nothing(
 
     report = collect(settings, store, at(T2))
 
-    assert report.sources == [SourceOutcome(name="wwr", status=FetchStatus.NOT_MODIFIED)]
+    # Its postings counted unchanged, as a 200 with the same content counts them (seen: a
+    # run's summary said "0 unchanged postings" for six sources that answered 304).
+    assert report.sources == [
+        SourceOutcome(name="wwr", status=FetchStatus.NOT_MODIFIED, unchanged=FEED_ITEMS)
+    ]
     (first, _), (second, answer) = httpserver.log
     assert header not in first.headers
     assert second.headers[header] == value
@@ -279,7 +283,9 @@ def test_a_permanent_redirect_moves_the_stored_url(
     second = collect(settings, store, at(T2))
 
     assert [request.path for request, _ in httpserver.log] == ["/new.xml"]  # straight there
-    assert second.sources == [SourceOutcome(name="wwr", status=FetchStatus.NOT_MODIFIED)]
+    assert second.sources == [
+        SourceOutcome(name="wwr", status=FetchStatus.NOT_MODIFIED, unchanged=FEED_ITEMS)
+    ]
 
 
 def test_a_temporary_redirect_keeps_the_configured_url(
@@ -374,7 +380,9 @@ def test_a_failure_keeps_the_postings_and_validators_until_the_source_recovers(
     serve_feed(httpserver, "/feed.xml", etag='"v1"')
     recovered = collect(settings, store, at(T3))
 
-    assert recovered.sources == [SourceOutcome(name="wwr", status=FetchStatus.NOT_MODIFIED)]
+    assert recovered.sources == [
+        SourceOutcome(name="wwr", status=FetchStatus.NOT_MODIFIED, unchanged=FEED_ITEMS)
+    ]
     [(request, _)] = httpserver.log
     assert request.headers["If-None-Match"] == '"v1"'  # the validator survived the failure
     state = store.source_state("wwr")

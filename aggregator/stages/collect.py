@@ -347,9 +347,12 @@ async def _collect_one(
         return SourceOutcome(name=name, status=FetchStatus.SKIPPED, error=collected.skipped)
     if collected.not_modified:
         write.not_modified(replace(state, url=collected.moved_to or state.url))
+        # Its postings are those of its last answer, unchanged: counted so, as a 200 with
+        # the same content is (a run's summary said "0 unchanged" for six sources' 304s).
         return SourceOutcome(
-            name=name, status=FetchStatus.NOT_MODIFIED, moved_to=collected.moved_to
-        )
+            name=name, status=FetchStatus.NOT_MODIFIED, unchanged=stored.last_item_count,
+            moved_to=collected.moved_to,
+        )  # fmt: skip
     try:
         return await _stored(source, state, collected, context, write)
     except StoreError as exc:
