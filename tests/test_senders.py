@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import smtplib
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 from digestkit import make_digest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from smtpkit import (
     FROM,
     PASSWORD,
@@ -25,7 +28,7 @@ from smtpkit import (
 from aggregator.core.config import DeliveryConfig, SmtpConfig
 from aggregator.core.errors import DeliveryError
 from digests.render import render_digest
-from digests.senders import OutboxSender, SmtpSender, flatten, open_sender
+from digests.senders import OutboxSender, SmtpSender, dot_stuffed, flatten, open_sender
 
 ANA = "ana.lima@example.org"
 BEN = "ben@example.org"
@@ -367,3 +370,26 @@ def test_flatten_leaves_bodies_it_cannot_pass_through_to_the_email_package() -> 
     message["Subject"] = "Zoë"
     message.set_content("From the start: naïve text\n", cte="8bit")
     assert flatten(message) == message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+# --- SMTP: the message's lines ---------------------------------------------------------------
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.binary(max_size=60)
+       | st.lists(st.sampled_from([b".", b"\r\n", b"\n", b"\r", b"a", b".."]), max_size=30)
+       .map(b"".join))
+def test_dot_stuffing_is_smtplibs(data: bytes) -> None:
+    assert dot_stuffed(data) == smtplib._quote_periods(data)
+
+
+def test_lines_that_start_with_a_dot_arrive_as_written() -> None:
+    """The server removes the dot that DATA adds before such a line (RFC 5321 4.5.2); a line
+    of one dot, unstuffed, would end the message there."""
+    text = ".NET developer wanted\n.\n..\nlast line.\n"
+    message = digest()
+    message.get_payload()[0].set_content(text)  # the plain part
+    with smtp_server() as server:
+        send_once(server.settings(), message)
+        (received,) = server.messages
+    assert body(received.message) == text
