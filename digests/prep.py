@@ -48,15 +48,21 @@ def prep_text(sheet: PrepSheet, sources: bool = True, width: int | None = None) 
     (``sources=False``: without those, as short as an email link allows). ``width`` wraps
     each item to that many columns, its later lines indented under its first (a terminal's
     own wrapping starts them at the margin, where they read as items of their own)."""
+    lines = prep_lines(sheet, sources)
+    if width is not None:
+        lines = [_wrapped(line, width) for line in lines]
+    return "\n".join(lines) + "\n"
+
+
+def prep_lines(sheet: PrepSheet, sources: bool = True) -> list[str]:
+    """The lines of :func:`prep_text` (unwrapped), each one line: posting text is flattened."""
     lines = [prep_title(sheet), "", f"{ASKED_HEADING}:"]
     lines += _cited_lines(sheet.asked, "    from the posting: " if sources else None)
     if sheet.brush_up:
         lines += ["", f"{BRUSH_UP_HEADING}:"]
         lines += _cited_lines(sheet.brush_up, "    asked for in: " if sources else None)
     lines += ["", f"{TO_ASK_HEADING}:", *(f"- {one_line(q)}" for q in sheet.to_ask)]
-    if width is not None:
-        lines = [_wrapped(line, width) for line in lines]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _wrapped(line: str, width: int) -> str:

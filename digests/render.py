@@ -47,7 +47,7 @@ from aggregator.core.models import (
     StatusChange,
 )
 from digests.links import link_label, safe_url
-from digests.prep import prep_text
+from digests.prep import prep_lines
 
 TEMPLATES = Path(__file__).parent / "templates"
 STRONG_FIT = 0.45
@@ -520,7 +520,7 @@ def _prep_lines(lead: DigestLead, page_url: str | None) -> list[str]:
 
 def _sheet_lines(sheet: PrepSheet) -> list[str]:
     # The title repeats the role just named.
-    return ["To prepare for the interview:", "", *prep_text(sheet, sources=False).splitlines()[2:]]
+    return ["To prepare for the interview:", "", *prep_lines(sheet, sources=False)[2:]]
 
 
 def format_salary(salary: Salary | None) -> str | None:
