@@ -12,7 +12,14 @@ from digestkit import NOW
 from sqlalchemy import func, select, text
 from webkit import save_matches, seeded
 
-from aggregator.core.models import Event, LeadStatus, SourceState, Verdict
+from aggregator.core.models import (
+    Event,
+    LeadStatus,
+    Match,
+    MenteeProgress,
+    SourceState,
+    Verdict,
+)
 from aggregator.store import SCHEMA_VERSION, Store, migrations
 from aggregator.store.engine import open_engine
 from aggregator.store.schema import lead_statuses
@@ -164,6 +171,16 @@ def test_a_rescore_keeps_the_leads_a_mentee_passed_on_to_take_back(
     store.record_status("sam-lee", passed, None, NOW)
     save_matches(store, {"sam-lee": [other]})
     assert sorted(m.lead_id for m in store.mentee_matches("sam-lee")[0]) == sorted([late, other])
+    # A liked lead keeps its match too: scored again with itself in the profile, it came
+    # out at 1.00, a "Strong fit" because the mentee liked it.
+    liked = {m.lead_id: m for m in store.mentee_matches("sam-lee")[0]}[other]
+    store.record_feedback("sam-lee", other, Verdict.APPLIED, NOW)
+    store.save_matches(
+        [(MenteeProgress("sam-lee", "profile", "model", other),
+          [Match("sam-lee", str(other), 1.0, why=("python",), gaps=())])],
+        NOW + timedelta(hours=1), replace_all=True,
+    )  # fmt: skip
+    assert {m.lead_id: m for m in store.mentee_matches("sam-lee")[0]}[other] == liked
     store.close()
 
 

@@ -26,7 +26,6 @@ from aggregator.core.models import (
     SeenAt,
     StoredMatch,
     StoredPosting,
-    Verdict,
     lead_closes_at,
 )
 from aggregator.store.rows import (
@@ -166,8 +165,11 @@ class MatchingStore(StorePart):
         """Store mentees' new matches and progress in one transaction.
 
         ``replace_all``: they were re-scored against every lead, so older matches go, but
-        for the leads a mentee marked not for them: the matcher hides those from its
-        results, and their page keeps them under "Also hidden", to take the mark back.
+        for the leads a mentee gave their word on (interested, applied, not for me): those
+        keep the match they were shown with. The matcher hides a lead marked not for them
+        from its results, and their page keeps it under "Also hidden", to take the mark
+        back; and a liked lead, scored again with itself in the profile, came out a "Strong
+        fit" at 1.00 because the mentee liked it, not for what the posting asks.
         """
         with self.engine.begin() as conn:
             kept: set[tuple[str, int]] = set()
@@ -185,7 +187,6 @@ class MatchingStore(StorePart):
                 }
                 for progress, found in results
                 for m in found
-                # Marked not for them after the matcher read the marks: the old row stays.
                 if (progress.mentee, int(m.posting)) not in kept
             ]
             if rows:
@@ -254,14 +255,11 @@ def shown_and_seen(
 
 
 def _replace_matches_of(conn: Connection, mentees: Sequence[str]) -> set[tuple[str, int]]:
-    """Delete these mentees' matches but those of leads they marked not for them; the
-    (mentee, lead) pairs kept."""
-    refused = select(feedback.c.lead_id).where(
-        feedback.c.mentee_id == matches.c.mentee_id,
-        feedback.c.verdict == Verdict.NOT_FOR_ME.value,
-    )
+    """Delete these mentees' matches but those of leads they gave a verdict on; the (mentee,
+    lead) pairs kept (also those marked after the matcher read the marks: not stored twice)."""
+    judged = select(feedback.c.lead_id).where(feedback.c.mentee_id == matches.c.mentee_id)
     conn.execute(
-        delete(matches).where(matches.c.mentee_id.in_(mentees), matches.c.lead_id.not_in(refused))
+        delete(matches).where(matches.c.mentee_id.in_(mentees), matches.c.lead_id.not_in(judged))
     )
     left = select(matches.c.mentee_id, matches.c.lead_id).where(matches.c.mentee_id.in_(mentees))
     return {(mentee, lead) for mentee, lead in conn.execute(left)}
