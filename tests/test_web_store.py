@@ -175,12 +175,21 @@ def test_a_rescore_keeps_the_leads_a_mentee_passed_on_to_take_back(
     # out at 1.00, a "Strong fit" because the mentee liked it.
     liked = {m.lead_id: m for m in store.mentee_matches("sam-lee")[0]}[other]
     store.record_feedback("sam-lee", other, Verdict.APPLIED, NOW)
-    store.save_matches(
+    stored = store.save_matches(
         [(MenteeProgress("sam-lee", "profile", "model", other),
           [Match("sam-lee", str(other), 1.0, why=("python",), gaps=())])],
         NOW + timedelta(hours=1), replace_all=True,
     )  # fmt: skip
+    assert stored == 0, "kept, not stored again (`leads match` counted it as stored)"
     assert {m.lead_id: m for m in store.mentee_matches("sam-lee")[0]}[other] == liked
+    # No longer found (the mentee now excludes its company): it goes, as any other, and no
+    # digest offers it (seen: a liked lead at an excluded company still went to the mentor).
+    assert store.save_matches(
+        [(MenteeProgress("sam-lee", "profile", "model", other), [])],
+        NOW + timedelta(hours=2), replace_all=True,
+    ) == 0  # fmt: skip
+    assert other not in {m.lead_id for m in store.mentee_matches("sam-lee")[0]}
+    assert late in {m.lead_id for m in store.mentee_matches("sam-lee")[0]}, "not for me: kept"
     store.close()
 
 

@@ -204,8 +204,8 @@ def _score_group(
         )
         for profile, state in group
     ]
-    store.save_matches(results, now, replace_all=scope.after == 0)
-    return sum(len(matches) for _, matches in results), index.wordless
+    stored = store.save_matches(results, now, replace_all=scope.after == 0)
+    return stored, index.wordless
 
 
 def _changed_leads(store: Store, progress: Iterable[MenteeProgress]) -> dict[int, datetime]:

@@ -26,6 +26,7 @@ from aggregator.core.models import (
     SeenAt,
     StoredMatch,
     StoredPosting,
+    Verdict,
     lead_closes_at,
 )
 from aggregator.store.rows import (
@@ -161,21 +162,23 @@ class MatchingStore(StorePart):
         now: datetime,
         *,
         replace_all: bool,
-    ) -> None:
-        """Store mentees' new matches and progress in one transaction.
+    ) -> int:
+        """Store mentees' new matches and progress in one transaction; the matches stored.
 
         ``replace_all``: they were re-scored against every lead, so older matches go, but
-        for the leads a mentee gave their word on (interested, applied, not for me): those
-        keep the match they were shown with. The matcher hides a lead marked not for them
-        from its results, and their page keeps it under "Also hidden", to take the mark
-        back; and a liked lead, scored again with itself in the profile, came out a "Strong
-        fit" at 1.00 because the mentee liked it, not for what the posting asks.
+        for the leads a mentee gave their word on. One marked not for them keeps its match:
+        the matcher hides it from its results, and their page keeps it under "Also hidden",
+        to take the mark back. One they liked (interested, applied) keeps the match it was
+        shown with while the matcher still finds it: scored again with itself in the
+        profile, it came out a "Strong fit" at 1.00 because the mentee liked it; no longer
+        found (the mentee now excludes its company), it goes, as any other.
         """
         with self.engine.begin() as conn:
             kept: set[tuple[str, int]] = set()
             if replace_all:
+                found = {(p.mentee, int(m.posting)) for p, matched in results for m in matched}
                 for chunk in chunks([progress.mentee for progress, _ in results]):
-                    kept |= _replace_matches_of(conn, chunk)
+                    kept |= _replace_matches_of(conn, chunk, found)
             rows = [
                 {
                     "mentee_id": progress.mentee,
@@ -185,13 +188,14 @@ class MatchingStore(StorePart):
                     "gaps": list(m.gaps),
                     "scored_at": now,
                 }
-                for progress, found in results
-                for m in found
+                for progress, found_now in results
+                for m in found_now
                 if (progress.mentee, int(m.posting)) not in kept
             ]
             if rows:
                 conn.execute(insert(matches), rows)
             _save_progress(conn, [progress for progress, _ in results], now)
+        return len(rows)
 
     def matches(self, mentee: str | None = None) -> list[StoredMatch]:
         """Stored matches, best first per mentee, with each lead's representative posting."""
@@ -254,15 +258,31 @@ def shown_and_seen(
     return closing, seen_at
 
 
-def _replace_matches_of(conn: Connection, mentees: Sequence[str]) -> set[tuple[str, int]]:
-    """Delete these mentees' matches but those of leads they gave a verdict on; the (mentee,
-    lead) pairs kept (also those marked after the matcher read the marks: not stored twice)."""
+def _replace_matches_of(
+    conn: Connection, mentees: Sequence[str], found: set[tuple[str, int]]
+) -> set[tuple[str, int]]:
+    """Delete these mentees' matches but those of leads they gave a verdict on: marked not
+    for them, or liked and ``found`` again by the matcher; the (mentee, lead) pairs kept."""
     judged = select(feedback.c.lead_id).where(feedback.c.mentee_id == matches.c.mentee_id)
     conn.execute(
         delete(matches).where(matches.c.mentee_id.in_(mentees), matches.c.lead_id.not_in(judged))
     )
-    left = select(matches.c.mentee_id, matches.c.lead_id).where(matches.c.mentee_id.in_(mentees))
-    return {(mentee, lead) for mentee, lead in conn.execute(left)}
+    left = (
+        select(matches.c.mentee_id, matches.c.lead_id, feedback.c.verdict)
+        .join(feedback, (feedback.c.mentee_id == matches.c.mentee_id)
+              & (feedback.c.lead_id == matches.c.lead_id))
+        .where(matches.c.mentee_id.in_(mentees))
+    )  # fmt: skip
+    kept, gone = set(), []
+    for mentee, lead, verdict in conn.execute(left):
+        if verdict == Verdict.NOT_FOR_ME.value or (mentee, lead) in found:
+            kept.add((mentee, lead))
+        else:
+            gone.append((mentee, lead))
+    for mentee, lead in gone:
+        conn.execute(delete(matches).where(matches.c.mentee_id == mentee,
+                                           matches.c.lead_id == lead))  # fmt: skip
+    return kept
 
 
 def _save_progress(conn: Connection, progress: list[MenteeProgress], now: datetime) -> None:
