@@ -371,6 +371,16 @@ def _stop_signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def _tell(on_signal: Callable[[str, bool], object], name: str, *, at_once: bool) -> None:
+    """Let ``on_signal`` say the signal came; what it raises must not undo the stop. A hang-up
+    closes the terminal it would print to (EIO, or rich's exit on a broken pipe), and a
+    signal that interrupts a print to the same stream finds it busy (a reentrant call)."""
+    try:
+        on_signal(name, at_once)
+    except (Exception, SystemExit) as exc:  # the log has the signal: only the echo is lost
+        logger.debug("could not say %s was received: %r", name, exc)
+
+
 @contextlib.contextmanager
 def _stop_on_signals(
     stop: threading.Event, on_signal: Callable[[str, bool], object]
@@ -388,12 +398,12 @@ def _stop_on_signals(
         if stop.is_set():  # a person who pressed Ctrl-C twice wants it to stop now
             logger.warning("%s received again: stopping at once, mid-step (what it committed "
                            "is kept; the next run does the rest)", name, extra=marked)  # fmt: skip
-            on_signal(name, True)
+            _tell(on_signal, name, at_once=True)
             logging.shutdown()  # the log file gets its last lines
             os._exit(128 + signum)
         stop.set()  # before logging, so whoever reads the log can rely on it
         logger.info("%s received: finishing the current step, then stopping", name, extra=marked)
-        on_signal(name, False)
+        _tell(on_signal, name, at_once=False)
 
     previous: dict[signal.Signals, _SignalHandler] = {
         signum: signal.signal(signum, request_stop)

@@ -586,12 +586,13 @@ def test_a_signalled_process_finishes_its_step_and_exits_0(
     ]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_second_signal_stops_at_once_mid_step(signum: signal.Signals) -> None:
-    """Seen: with a feed hanging, `leads schedule` took a minute to stop after Ctrl-C, and a
-    second Ctrl-C changed nothing. The second ends the process at once, as a kill would."""
+def stopped_child(
+    script: str, signum: signal.Signals, then: Callable[[subprocess.Popen[str]], None]
+) -> tuple[int, list[str]]:
+    """Run ``script`` (a CHILD) until its step starts, send ``signum``, then do ``then`` to
+    it: its exit status and the lines it wrote after it logged the stop."""
     with subprocess.Popen(
-        [sys.executable, "-c", CHILD],
+        [sys.executable, "-c", script],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     ) as child:  # fmt: skip
         assert child.stdin is not None and child.stdout is not None
@@ -600,18 +601,50 @@ def test_a_second_signal_stops_at_once_mid_step(signum: signal.Signals) -> None:
             assert child.stdout.readline().strip() == "step started"
             child.send_signal(signum)
             assert "received: finishing the current step" in child.stdout.readline()
-            child.send_signal(signum)  # the step still waits on its input
+            then(child)
             code = child.wait(timeout=SAFETY)
         finally:
             if child.poll() is None:
                 child.kill()
-        rest = child.stdout.read()
+        return code, child.stdout.read().splitlines()
 
-    assert code == 128 + signum
-    assert rest.splitlines() == [
+
+def _go_on(child: subprocess.Popen[str]) -> None:
+    assert child.stdin is not None
+    child.stdin.write("go on\n")  # the step finishes
+    child.stdin.flush()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_second_signal_stops_at_once_mid_step(signum: signal.Signals) -> None:
+    """Seen: with a feed hanging, `leads schedule` took a minute to stop after Ctrl-C, and a
+    second Ctrl-C changed nothing. The second ends the process at once, as a kill would."""
+    code, rest = stopped_child(CHILD, signum, lambda child: child.send_signal(signum))
+
+    assert code == 128 + signum  # the step still waited on its input
+    assert rest == [
         f"log: {signum.name} received again: stopping at once, mid-step (what it committed is "
         "kept; the next run does the rest)"
     ]
+
+
+BROKEN_ECHO_CHILD = CHILD.replace(
+    "run_until_stopped(scheduler, stop)",
+    "def broken(name, at_once):\n"
+    "    raise OSError(5, 'Input/output error')  # the terminal a hang-up closed\n"
+    "run_until_stopped(scheduler, stop, on_signal=broken)",
+)
+
+
+def test_a_stop_whose_echo_fails_still_finishes_the_step_and_exits_0() -> None:
+    """Seen: after a hang-up closed the terminal, the stop's own line raised EIO inside the
+    signal handler, and `leads schedule` ended with exit 1 instead of "Stopped."."""
+    assert BROKEN_ECHO_CHILD != CHILD
+    code, rest = stopped_child(BROKEN_ECHO_CHILD, signal.SIGHUP, _go_on)
+
+    assert code == 0, rest
+    assert rest == ["step finished, stop requested: True", "log: scheduler stopped",
+                    "exited cleanly"]  # fmt: skip
 
 
 def test_a_job_run_on_the_main_thread_leaves_its_signals_alone() -> None:

@@ -608,18 +608,31 @@ def iso(moment: datetime | None) -> str | None:
 
 @contextmanager
 def console_log_without(*attributes: str) -> Iterator[None]:
-    """Leave the records that carry any of ``attributes`` out of the console's log (not the
-    log file's) for the block: what the command prints itself, once (a failed source or
-    digest), is not said twice on stderr."""
+    """Hold the records that carry any of ``attributes`` back from the console's log (not
+    the log file's) for the block: what the command prints itself once it is done (a failed
+    source or digest) is not said twice on stderr. If the block fails, so that the command
+    prints no summary, the console gets them after all: a digest refused by the mail server
+    must not go unsaid because the database failed next."""
+    held: list[logging.LogRecord] = []
 
     def keep(record: logging.LogRecord) -> bool:
-        return not any(hasattr(record, attribute) for attribute in attributes)
+        if not any(hasattr(record, attribute) for attribute in attributes):
+            return True
+        if not any(record is seen for seen in held):  # each console handler asks
+            held.append(record)
+        return False
 
     consoles = [h for h in logging.getLogger().handlers if not isinstance(h, logging.FileHandler)]
     for handler in consoles:
         handler.addFilter(keep)
     try:
         yield
+    except BaseException:
+        for handler in consoles:
+            handler.removeFilter(keep)
+            for record in held:
+                handler.handle(record)
+        raise
     finally:
         for handler in consoles:
             handler.removeFilter(keep)
