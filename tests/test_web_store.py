@@ -259,3 +259,14 @@ def test_a_status_the_lead_has_already_is_not_stored_again(
     assert events() == 3
     assert store.lead_statuses() == {} and store.feedback() == {}
     store.close()
+
+
+def test_a_calendars_last_items_are_its_events_kept_once(tmp_path: Path, database_url: str) -> None:
+    """Its count after a 200 is what a 304 reports later, as unchanged: the same number."""
+    _, store = seeded(tmp_path, database_url=database_url)
+    store.save_collected(SourceState(name="meetup"), [], NOW)  # its state row, as a collect makes
+    event = Event("meetup", "e1", "Python night", NOW + timedelta(days=2))
+    again = replace(event, title="Python night (moved)")  # the same occurrence listed twice
+    assert store.save_events("meetup", [event, again], NOW) == 1
+    assert store.source_state("meetup").last_item_count == 1
+    store.close()

@@ -37,7 +37,7 @@ class EventsStore(StorePart):
             conn.execute(
                 update(source_states)
                 .where(source_states.c.name == source)
-                .values(last_item_count=len(found))
+                .values(last_item_count=len(rows))
             )
         return len(rows)
 
