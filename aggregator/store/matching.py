@@ -188,8 +188,8 @@ class MatchingStore(StorePart):
                     "gaps": list(m.gaps),
                     "scored_at": now,
                 }
-                for progress, found_now in results
-                for m in found_now
+                for progress, matched in results
+                for m in matched
                 if (progress.mentee, int(m.posting)) not in kept
             ]
             if rows:
