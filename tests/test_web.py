@@ -523,6 +523,21 @@ async def test_a_prep_sheet_leads_back_to_the_page_number_that_lists_the_lead(
     assert await web.page(page="0") == await web.page(), "page 0 is the first (it was empty)"
 
 
+async def test_a_mark_pressed_by_mistake_can_be_cleared(web: Web) -> None:
+    """Seen: only Not for me had an undo; a lead pressed Applied by mistake stayed marked,
+    and taught the matcher, for good."""
+    lead = web.lead(JOBS[1].title)
+    assert f"Clear status: {JOBS[1].title}" not in await web.page()
+    await web.press(lead, "applied")
+    assert f'aria-label="Clear status: {JOBS[1].title} at {JOBS[1].company}"' in await web.page()
+
+    assert (await web.press(lead, "none")).status_code == 303
+
+    assert lead not in web.store.lead_statuses().get("sam-lee", {})
+    assert lead not in web.store.feedback().get("sam-lee", {}), "the matcher forgets it too"
+    assert f"Clear status: {JOBS[1].title}" not in await web.page()
+
+
 async def test_every_lead_has_the_three_buttons_and_ask_my_mentor(web: Web) -> None:
     html = await web.page()
     cards = html.count('<article class="card lead"')

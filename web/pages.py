@@ -83,13 +83,16 @@ class LeadRow:
 
     @property
     def choices(self) -> tuple[Choice, ...]:
-        """The buttons for this lead: the verdicts, the later stages once applied, undo."""
+        """The buttons for this lead: the verdicts, the later stages once applied, and a way
+        back to no status (a mark pressed by mistake was there for good but Not for me's)."""
         offered = list(VERDICTS)
         if self.status is LeadStatus.APPLIED or self.status in LATER_STAGES:
             offered += LATER_STAGES
         buttons = [Choice(s.value, s.label, s is self.status) for s in offered]
         if self.status is LeadStatus.NOT_FOR_ME:
             buttons.append(Choice(UNDO, "Undo Not for me"))
+        elif self.status is not None:
+            buttons.append(Choice(UNDO, "Clear status"))
         return tuple(buttons)
 
 
