@@ -145,8 +145,7 @@ def run_demo(
     # An earlier demo's database is emptied, so every run collects, matches and writes the
     # same digests, as the README's quickstart says (the web key stays: links keep working).
     # Emptied in place, not deleted: a `leads serve` still running on it shows the new one.
-    if (output / DATABASE_NAME).exists():
-        empty_sqlite_database(output / DATABASE_NAME)
+    empty_sqlite_database(output / DATABASE_NAME)
     # One instant for the whole demo: the recordings' ages are fixed against it.
     moment = now()
     served = output / "recordings"

@@ -514,6 +514,14 @@ def test_a_locked_database_is_left_as_it_is_and_said_so(tmp_path: Path) -> None:
         assert reader.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
 
 
+def test_a_missing_database_is_left_missing_and_a_dangling_link_removed(tmp_path: Path) -> None:
+    empty_sqlite_database(tmp_path / "leads.db")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "leads.db").symlink_to(tmp_path / "elsewhere" / "real.db")
+    empty_sqlite_database(tmp_path / "leads.db")
+    assert list(tmp_path.iterdir()) == []  # opened, the link would have made its target
+
+
 @pytest.mark.parametrize("link", ["symbolic", "hard"])
 def test_a_linked_database_is_unlinked_never_emptied(tmp_path: Path, link: str) -> None:
     """Seen: a demo folder's leads.db linking to a real database emptied the real one."""

@@ -142,9 +142,12 @@ def empty_sqlite_database(path: Path, *, wait_seconds: float = 30) -> None:
     A link (symbolic or hard) is removed, never emptied: what it points to is someone else's.
     So is a file that is no database. A database that stays locked for ``wait_seconds``
     (another program writing to it) is left as it is: StoreError says so.
+    Nothing there, nothing done.
     """
-    if path.is_symlink() or path.stat().st_nlink > 1:
-        _remove_database_files(path)
+    if path.is_symlink() or (path.exists() and path.stat().st_nlink > 1):
+        _remove_database_files(path)  # a dangling link too: opened, it would make its target
+        return
+    if not path.exists():
         return
     try:
         with closing(sqlite3.connect(path, timeout=wait_seconds)) as conn:
