@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import re
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from email.headerregistry import Address
@@ -74,6 +74,23 @@ RANGE_DASH = "\u2013"  # en dash, as in "$120,000\u2013150,000"
 # characters (which browsers strip, turning "java\tscript:" into a script link).
 _MAILTO_ADDRESS_SAFE = "@+"  # RFC 6068 allows these in an addr-spec as they are
 KEPT_CHARS = 2_000  # the longest text this module's caches keep (a digest's brief one)
+
+
+class _KeptWhenShort:
+    """A function of a text whose results are kept (``kept``, an LRU cache) for texts of up
+    to KEPT_CHARS: a run meets the same short ones again, and posting text has no bound (a
+    hostile feed's runs to megabytes, kept for as long as `leads serve` runs)."""
+
+    def __init__(self, function: Callable[[str], str], size: int) -> None:
+        self.function = function
+        self.kept = lru_cache(maxsize=size)(function)
+
+    def __call__(self, text: str) -> str:
+        return self.kept(text) if len(text) <= KEPT_CHARS else self.function(text)
+
+
+def _kept_when_short(size: int) -> Callable[[Callable[[str], str]], _KeptWhenShort]:
+    return lambda function: _KeptWhenShort(function, size)
 # Each byte of UTF-8 as quote(safe="") writes it: unreserved ASCII as is, the rest as %XX.
 _PERCENT_ENCODED_BYTES = tuple(
     chr(byte) if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "_.-~")
@@ -659,24 +676,14 @@ def _heads(line: str) -> bool:
     return is_heading(line) and not _NOT_A_HEADING.match(line)
 
 
+@_kept_when_short(8_192)
 def _summary(text: str) -> str:
     """The opening of the description, from its first sentence: flattened to one line, the
     headings before it ("Who we are", "The Opportunity", "Description:", the title again)
     would run into it ("Who we are MindsDB helps companies…").
 
     Kept for the short texts a run shows again (a digest's brief descriptions, one lead for
-    several mentees or mentors); a long one (a page's whole description) is not kept, as
-    postings' texts have no bound."""
-    return _kept_summary(text) if len(text) <= KEPT_CHARS else _summary_of(text)
-
-
-
-@lru_cache(maxsize=8_192)
-def _kept_summary(text: str) -> str:
-    return _summary_of(text)
-
-
-def _summary_of(text: str) -> str:
+    several mentees or mentors)."""
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line and not _PREAMBLE_LINE.match(line)]
     first = next((i for i, line in enumerate(lines) if not _heads(line)), 0)
@@ -834,23 +841,14 @@ def mailto(address: str, subject: str, lines: Sequence[str]) -> str:
     )
 
 
+@_kept_when_short(16_384)
 def _percent_encoded(text: str) -> str:
     """``quote(text, safe="")``, about twice as fast, and kept for the lines a digest repeats.
 
     A digest without a web view carries each lead's prep sheet in its Forward link, so one
     of 500 mentors' digests percent-encodes some 200 KB; most lines (a posting's questions,
-    the next-steps one, the sign-off) recur across mentees and mentors. A line longer than
-    KEPT_CHARS (a title has no bound) is encoded, not kept.
+    the next-steps one, the sign-off) recur across mentees and mentors.
     """
-    return _kept_percent_encoded(text) if len(text) <= KEPT_CHARS else _percent_encoding(text)
-
-
-@lru_cache(maxsize=16_384)
-def _kept_percent_encoded(text: str) -> str:
-    return _percent_encoding(text)
-
-
-def _percent_encoding(text: str) -> str:
     return "".join(map(_PERCENT_ENCODED_BYTES.__getitem__, text.encode()))
 
 

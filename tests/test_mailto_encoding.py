@@ -60,13 +60,13 @@ def test_only_short_texts_are_kept_however_long_a_postings_text() -> None:
     """Seen: the caches kept whole descriptions and titles (a hostile feed's can run to
     megabytes) for as long as `leads serve` ran."""
     long_title = "Engineer " * 1_000
-    kept_before = render._kept_percent_encoded.cache_info().currsize
-    summaries_before = render._kept_summary.cache_info().currsize
+    kept_before = render._percent_encoded.kept.cache_info().currsize
+    summaries_before = render._summary.kept.cache_info().currsize
 
     link = mailto("sam@example.org", long_title, [long_title, "Hi"])
     summary = render._summary("Who we are\n" + "We build things. " * 200_000)
 
     assert link == urllib_mailto("sam@example.org", long_title, [long_title, "Hi"])
     assert summary.startswith("We build things.") and summary.endswith("…")
-    assert render._kept_percent_encoded.cache_info().currsize <= kept_before + 1  # "Hi"
-    assert render._kept_summary.cache_info().currsize == summaries_before
+    assert render._percent_encoded.kept.cache_info().currsize <= kept_before + 1  # "Hi"
+    assert render._summary.kept.cache_info().currsize == summaries_before

@@ -625,14 +625,12 @@ def console_log_without(*attributes: str) -> Iterator[None]:
     consoles = [h for h in logging.getLogger().handlers if not isinstance(h, logging.FileHandler)]
     for handler in consoles:
         handler.addFilter(keep)
+    failed = True
     try:
         yield
-    except BaseException:
-        for handler in consoles:
-            handler.removeFilter(keep)
-            for record in held:
-                handler.handle(record)
-        raise
+        failed = False
     finally:
         for handler in consoles:
             handler.removeFilter(keep)
+            for record in held if failed else ():
+                handler.handle(record)
