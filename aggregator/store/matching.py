@@ -273,15 +273,16 @@ def _replace_matches_of(
               & (feedback.c.lead_id == matches.c.lead_id))
         .where(matches.c.mentee_id.in_(mentees))
     )  # fmt: skip
-    kept, gone = set(), []
+    kept: set[tuple[str, int]] = set()
+    gone: dict[str, list[int]] = {}
     for mentee, lead, verdict in conn.execute(left):
         if verdict == Verdict.NOT_FOR_ME.value or (mentee, lead) in found:
             kept.add((mentee, lead))
         else:
-            gone.append((mentee, lead))
-    for mentee, lead in gone:
+            gone.setdefault(mentee, []).append(lead)
+    for mentee, leads_gone in gone.items():
         conn.execute(delete(matches).where(matches.c.mentee_id == mentee,
-                                           matches.c.lead_id == lead))  # fmt: skip
+                                           matches.c.lead_id.in_(leads_gone)))  # fmt: skip
     return kept
 
 
